@@ -2,11 +2,18 @@
 //!
 //! The numerical core of optlab, a lab notebook for how neural networks are optimized and
 //! regularized ("Training Neural Networks II"): loss surfaces, optimizers with PyTorch
-//! semantics, learning-rate schedules, runs with divergence detection and gradient noise.
+//! semantics, learning-rate schedules, runs with divergence detection and gradient noise,
+//! notebooks saved as RON, and a background worker.
 //!
-//! Nothing in this library draws: the desktop app and the command line both sit on top of it.
+//! Nothing in the core draws; the desktop app ([`app`]) and the command line ([`cli`]) both
+//! sit on top of it.
 
+pub mod cli;
 pub mod limits;
+pub mod notebook;
 pub mod optim;
+pub mod presets;
+pub mod run;
 pub mod schedule;
 pub mod surface;
+pub mod worker;

@@ -1,1 +1,246 @@
-//! Schedules (stub)
+//! Learning-rate schedules.
+//!
+//! A schedule maps the update counter t = 0, 1, … to the learning rate that update t uses, as a
+//! multiple of the optimizer's base lr. Every form is the closed form of the PyTorch scheduler it
+//! names (`ExponentialLR` via e^(−kt), `StepLR`, `MultiStepLR`, `CosineAnnealingLR`, `LinearLR`
+//! inside `SequentialLR` for the warmup); torch computes some of these recursively, which agrees
+//! with the closed form to about 2e-16.
+
+use serde::{Deserialize, Serialize};
+
+use crate::limits::{Limit, LimitError};
+
+/// Decay rate `k` of `Exponential` and `InverseTime`.
+pub const RATE: Limit = Limit::at_least("k", 0.0);
+/// Multiplicative factor of `Step` and `MultiStep`.
+pub const FACTOR: Limit = Limit::closed("factor", 0.0, 1.0);
+/// Floor of `Cosine`.
+pub const MIN_LR: Limit = Limit::at_least("min_lr", 0.0);
+/// Starting factor of `Warmup`.
+pub const START_FACTOR: Limit = Limit::closed("start_factor", 0.0, 1.0);
+/// Period of `Step` (`every`), `Cosine` (`period`) and the length of `Warmup` (`steps`).
+pub const PERIOD: Limit = Limit::at_least("every", 1.0);
+
+mod de {
+    use super::{FACTOR, MIN_LR, RATE, START_FACTOR};
+    crate::limited_f64!(rate, RATE);
+    crate::limited_f64!(factor, FACTOR);
+    crate::limited_f64!(min_lr, MIN_LR);
+    crate::limited_f64!(start_factor, START_FACTOR);
+
+    /// A period of at least one update (zero would divide by zero).
+    pub(crate) fn period<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<u64, D::Error> {
+        let value = <u64 as serde::Deserialize>::deserialize(deserializer)?;
+        if value == 0 {
+            Err(serde::de::Error::custom("period = 0 is out of range; allowed [1, +inf) updates"))
+        } else {
+            Ok(value)
+        }
+    }
+}
+
+fn default_rate() -> f64 {
+    0.01
+}
+fn default_every() -> u64 {
+    30
+}
+fn default_factor() -> f64 {
+    0.1
+}
+fn default_period() -> u64 {
+    100
+}
+fn default_warmup_steps() -> u64 {
+    10
+}
+fn default_start_factor() -> f64 {
+    1.0 / 3.0
+}
+#[expect(clippy::unnecessary_box_returns, reason = "serde's default for a boxed field")]
+fn default_then() -> Box<Schedule> {
+    Box::new(Schedule::Constant)
+}
+
+/// A learning-rate schedule; `lr` below is the optimizer's base learning rate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub enum Schedule {
+    /// lr for every update.
+    #[default]
+    Constant,
+    /// lr·e^(−kt) (the course notes' exponential decay).
+    Exponential {
+        /// Decay rate k ≥ 0 per update.
+        #[serde(default = "default_rate", deserialize_with = "de::rate")]
+        k: f64,
+    },
+    /// lr/(1 + kt) (the course notes' 1/t decay).
+    InverseTime {
+        /// Decay rate k ≥ 0 per update.
+        #[serde(default = "default_rate", deserialize_with = "de::rate")]
+        k: f64,
+    },
+    /// lr·factor^⌊t/every⌋ (PyTorch `StepLR`: already decayed at t = every).
+    Step {
+        /// Updates between decays (≥ 1).
+        #[serde(default = "default_every", deserialize_with = "de::period")]
+        every: u64,
+        /// Factor applied at each decay, in [0, 1].
+        #[serde(default = "default_factor", deserialize_with = "de::factor")]
+        factor: f64,
+    },
+    /// lr·factor^(number of milestones ≤ t) (PyTorch `MultiStepLR`).
+    MultiStep {
+        /// Updates at which the lr is multiplied by `factor`.
+        #[serde(default)]
+        milestones: Vec<u64>,
+        /// Factor applied at each milestone, in [0, 1].
+        #[serde(default = "default_factor", deserialize_with = "de::factor")]
+        factor: f64,
+    },
+    /// PyTorch `CosineAnnealingLR(T_max = period, eta_min = min_lr)`:
+    /// `min_lr + ½(lr − min_lr)(1 + cos(πt/period))`. Like torch it does not clamp past
+    /// `period`: the cosine rises again.
+    Cosine {
+        /// Half period `T_max` in updates (≥ 1).
+        #[serde(default = "default_period", deserialize_with = "de::period")]
+        period: u64,
+        /// The lowest lr, reached at t = period.
+        #[serde(default, deserialize_with = "de::min_lr")]
+        min_lr: f64,
+    },
+    /// Linear warmup from `lr·start_factor` to lr over `steps` updates (PyTorch `LinearLR`), then
+    /// `then` counted from the end of the warmup (PyTorch `SequentialLR`).
+    Warmup {
+        /// Length of the warmup in updates (≥ 1).
+        #[serde(default = "default_warmup_steps", deserialize_with = "de::period")]
+        steps: u64,
+        /// Fraction of lr at t = 0, in [0, 1].
+        #[serde(default = "default_start_factor", deserialize_with = "de::start_factor")]
+        start_factor: f64,
+        /// The schedule after the warmup, restarted at its own t = 0.
+        #[serde(default = "default_then")]
+        then: Box<Schedule>,
+    },
+}
+
+impl Schedule {
+    /// The learning rate update `t` uses (t = 0 is the first update) for base learning rate
+    /// `base_lr`.
+    #[must_use]
+    #[inline]
+    pub fn lr(&self, base_lr: f64, t: u64) -> f64 {
+        match self {
+            Self::Constant => base_lr,
+            Self::Exponential { k } => base_lr * (-k * t as f64).exp(),
+            Self::InverseTime { k } => base_lr / (1.0 + k * t as f64),
+            Self::Step { every, factor } => base_lr * power(*factor, t / (*every).max(1)),
+            Self::MultiStep { milestones, factor } => {
+                let passed = milestones.iter().filter(|&&m| m <= t).count();
+                base_lr * power(*factor, passed as u64)
+            }
+            Self::Cosine { period, min_lr } => {
+                let phase = std::f64::consts::PI * t as f64 / (*period).max(1) as f64;
+                min_lr + 0.5 * (base_lr - min_lr) * (1.0 + phase.cos())
+            }
+            Self::Warmup { steps, start_factor, then } => {
+                if t < *steps {
+                    base_lr * (start_factor + (1.0 - start_factor) * t as f64 / *steps as f64)
+                } else {
+                    then.lr(base_lr, t - steps)
+                }
+            }
+        }
+    }
+
+    /// Checks every field against its allowed range.
+    ///
+    /// # Errors
+    /// The first field out of range.
+    pub fn validate(&self) -> Result<(), LimitError> {
+        match self {
+            Self::Constant => Ok(()),
+            Self::Exponential { k } | Self::InverseTime { k } => RATE.check(*k).map(drop),
+            Self::Step { every, factor } => {
+                PERIOD.check(*every as f64)?;
+                FACTOR.check(*factor).map(drop)
+            }
+            Self::MultiStep { factor, .. } => FACTOR.check(*factor).map(drop),
+            Self::Cosine { period, min_lr } => {
+                Limit { name: "period", ..PERIOD }.check(*period as f64)?;
+                MIN_LR.check(*min_lr).map(drop)
+            }
+            Self::Warmup { steps, start_factor, then } => {
+                Limit { name: "steps", ..PERIOD }.check(*steps as f64)?;
+                START_FACTOR.check(*start_factor)?;
+                then.validate()
+            }
+        }
+    }
+
+    /// The name users type in RON (`Exponential`).
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Constant => "Constant",
+            Self::Exponential { .. } => "Exponential",
+            Self::InverseTime { .. } => "InverseTime",
+            Self::Step { .. } => "Step",
+            Self::MultiStep { .. } => "MultiStep",
+            Self::Cosine { .. } => "Cosine",
+            Self::Warmup { .. } => "Warmup",
+        }
+    }
+
+    /// The schedule in the course notes' notation (η₀ is the base learning rate).
+    #[must_use]
+    pub fn formula(&self) -> String {
+        match self {
+            Self::Constant => "ηₜ = η₀".to_owned(),
+            Self::Exponential { k } => format!("ηₜ = η₀ · e^(−{k}·t)"),
+            Self::InverseTime { k } => format!("ηₜ = η₀ / (1 + {k}·t)"),
+            Self::Step { every, factor } => format!("ηₜ = η₀ · {factor}^⌊t/{every}⌋"),
+            Self::MultiStep { milestones, factor } => {
+                format!("ηₜ = η₀ · {factor}^(milestones ≤ t), milestones {milestones:?}")
+            }
+            Self::Cosine { period, min_lr } => {
+                format!("ηₜ = {min_lr} + ½(η₀ − {min_lr})(1 + cos(πt/{period}))")
+            }
+            Self::Warmup { steps, start_factor, then } => format!(
+                "t < {steps}: ηₜ = η₀ · ({start_factor} + (1 − {start_factor})·t/{steps})\n\
+                 t ≥ {steps}: {} with t counted from {steps}",
+                then.formula()
+            ),
+        }
+    }
+
+    /// One default instance of every schedule, in teaching order.
+    #[must_use]
+    pub fn catalogue() -> Vec<Schedule> {
+        vec![
+            Self::Constant,
+            Self::Exponential { k: default_rate() },
+            Self::InverseTime { k: default_rate() },
+            Self::Step { every: default_every(), factor: default_factor() },
+            Self::MultiStep { milestones: vec![30, 60], factor: default_factor() },
+            Self::Cosine { period: default_period(), min_lr: 0.0 },
+            Self::Warmup {
+                steps: default_warmup_steps(),
+                start_factor: default_start_factor(),
+                then: Box::new(Self::Cosine { period: default_period(), min_lr: 0.0 }),
+            },
+        ]
+    }
+}
+
+/// `base^exponent` by repeated squaring, exact in the same way as Python's `factor ** n` for the
+/// small integer exponents schedules use (`powi` takes an i32, which a 10^10-step run overflows).
+fn power(base: f64, exponent: u64) -> f64 {
+    match i32::try_from(exponent) {
+        Ok(small) => base.powi(small),
+        Err(_) => base.powf(exponent as f64),
+    }
+}

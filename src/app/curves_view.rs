@@ -1,0 +1,89 @@
+//! Loss against step on a log axis and the learning rate against step, linked to the
+//! playback step (a vertical line) and to each other (shared x axis and cursor).
+
+use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
+
+use super::{OptlabApp, palette};
+use crate::notebook::Race;
+use crate::surface::MinimumKind;
+
+/// Smallest loss gap drawn; below it the log axis would run to −∞.
+const LOG_FLOOR: f64 = 1e-16;
+
+/// Draws both plots in `height` points.
+pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, height: f32) {
+    let floor = global_minimum(race);
+    let loss_label = if floor == 0.0 { "loss (log)".to_owned() } else { format!("loss − f* (log), f* = {floor:.4})") };
+    let link = egui::Id::new("optlab-curves-x");
+    Plot::new("loss-plot")
+        .height(height * 0.62)
+        .legend(Legend::default().position(egui_plot::Corner::RightTop))
+        .link_axis(link, [true, false])
+        .link_cursor(link, [true, false])
+        .y_axis_label(loss_label)
+        .y_grid_spacer(egui_plot::log_grid_spacer(10))
+        .y_axis_formatter(|mark, _| decade_label(mark.value))
+        .label_formatter(|name, point| {
+            format!("{name}\nstep {:.0}\nloss gap {:.4e}", point.x, 10f64.powf(point.y))
+        })
+        .show(ui, |plot| {
+            for (index, (run, result)) in race.runs.iter().zip(&app.results.runs).enumerate() {
+                let colour = palette::run_colour(run.color, index);
+                let points: PlotPoints = result
+                    .records_until(step)
+                    .iter()
+                    .map(|r| [r.step as f64, (r.loss - floor).max(LOG_FLOOR).log10()])
+                    .collect();
+                plot.line(Line::new(run.name.clone(), points).color(colour).width(2.0));
+                if let Some(diverged) = result.diverged_at() {
+                    plot.vline(
+                        VLine::new(format!("{} diverged at {diverged}", run.name), diverged as f64)
+                            .color(colour)
+                            .style(egui_plot::LineStyle::dashed_dense()),
+                    );
+                }
+            }
+            plot.vline(VLine::new("", step as f64).color(ui_weak()).width(1.0));
+        });
+    Plot::new("lr-plot")
+        .height(height * 0.38 - 8.0)
+        .link_axis(link, [true, false])
+        .link_cursor(link, [true, false])
+        .x_axis_label("step")
+        .y_axis_label("learning rate")
+        .show(ui, |plot| {
+            for (index, (run, result)) in race.runs.iter().zip(&app.results.runs).enumerate() {
+                let colour = palette::run_colour(run.color, index);
+                let points: PlotPoints =
+                    result.records_until(step).iter().map(|r| [r.step as f64, r.lr]).collect();
+                plot.line(Line::new(run.name.clone(), points).color(colour).width(1.5));
+            }
+            plot.vline(VLine::new("", step as f64).color(ui_weak()).width(1.0));
+        });
+}
+
+fn ui_weak() -> egui::Color32 {
+    egui::Color32::from_gray(140)
+}
+
+/// The global minimum's value, or 0 when the surface has none known.
+#[must_use]
+pub fn global_minimum(race: &Race) -> f64 {
+    let value = race
+        .surface
+        .minima()
+        .iter()
+        .filter(|m| m.kind == MinimumKind::Global)
+        .map(|m| m.value)
+        .fold(f64::INFINITY, f64::min);
+    if value.is_finite() { value } else { 0.0 }
+}
+
+/// Labels whole decades as 1e-3, 1e0, …; nothing between them.
+fn decade_label(exponent: f64) -> String {
+    if (exponent - exponent.round()).abs() < 1e-9 {
+        format!("1e{}", exponent.round())
+    } else {
+        String::new()
+    }
+}

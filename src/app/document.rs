@@ -1,0 +1,218 @@
+//! The open notebook: its file, its unsaved-changes state and its autosave.
+//!
+//! Nothing the user typed may be lost: every change is written to the autosave file shortly
+//! after it happens (and on exit), atomically, and restored at the next start together with the
+//! path of the file it belongs to.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::notebook::{LoadError, Notebook, write_atomically};
+
+/// How long after the last edit the autosave is written.
+pub const AUTOSAVE_DELAY: Duration = Duration::from_millis(300);
+
+/// What the autosave file holds besides the notebook itself.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct SessionInfo {
+    /// The file the notebook belongs to, if it was opened or saved.
+    pub path: Option<PathBuf>,
+    /// Whether it had changes not yet saved to that file.
+    pub dirty: bool,
+    /// Index of the selected entry.
+    pub selected: usize,
+}
+
+/// The notebook being edited.
+#[derive(Debug)]
+pub struct Document {
+    /// The notebook as edited.
+    pub notebook: Notebook,
+    /// The file it was opened from or saved to.
+    pub path: Option<PathBuf>,
+    /// The notebook as last saved to or loaded from `path` (for the unsaved-changes marker);
+    /// `None` when that is unknown (a restored session whose file is gone).
+    saved: Option<Notebook>,
+    /// Modification time of `path` when last read or written (for hot reload).
+    disk_mtime: Option<SystemTime>,
+    /// Where autosaves go (`None` disables autosave, e.g. in tests).
+    autosave_dir: Option<PathBuf>,
+    /// The notebook as last autosaved.
+    autosaved: Option<Notebook>,
+    /// When the current unsaved-to-autosave change was first seen.
+    changed_at: Option<Instant>,
+    /// The last autosave problem, shown in the status bar.
+    pub autosave_error: Option<String>,
+}
+
+impl Document {
+    /// A new document for `notebook`, not tied to a file.
+    #[must_use]
+    pub fn new(notebook: Notebook, autosave_dir: Option<PathBuf>) -> Self {
+        Self {
+            saved: Some(notebook.clone()),
+            notebook,
+            path: None,
+            disk_mtime: None,
+            autosave_dir,
+            autosaved: None,
+            changed_at: None,
+            autosave_error: None,
+        }
+    }
+
+    /// Whether the notebook differs from its file (or, without a file, from how it started).
+    #[must_use]
+    pub fn dirty(&self) -> bool {
+        self.saved.as_ref() != Some(&self.notebook)
+    }
+
+    /// The window title: file name, unsaved marker, notebook title.
+    #[must_use]
+    pub fn title(&self) -> String {
+        let file = self
+            .path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map_or_else(|| "untitled".to_owned(), |n| n.to_string_lossy().into_owned());
+        let marker = if self.dirty() { "● " } else { "" };
+        format!("{marker}{file} — {} — optlab", self.notebook.title)
+    }
+
+    /// Replaces the notebook with one from `path`.
+    ///
+    /// # Errors
+    /// The file could not be read or parsed; the document is then unchanged.
+    pub fn open(&mut self, path: &Path) -> Result<(), String> {
+        let notebook = read_notebook(path)?;
+        self.saved = Some(notebook.clone());
+        self.notebook = notebook;
+        self.path = Some(path.to_owned());
+        self.disk_mtime = mtime(path);
+        Ok(())
+    }
+
+    /// Replaces the notebook with an unsaved copy of `notebook` (New, presets).
+    pub fn replace_unsaved(&mut self, notebook: Notebook) {
+        self.saved = Some(notebook.clone());
+        self.notebook = notebook;
+        self.path = None;
+        self.disk_mtime = None;
+    }
+
+    /// Saves to `path` (atomically) and makes it the document's file.
+    ///
+    /// # Errors
+    /// The message of the failed write; the previous file is untouched.
+    pub fn save_as(&mut self, path: &Path) -> Result<(), String> {
+        write_atomically(path, &self.notebook.to_ron())
+            .map_err(|e| format!("could not save {}: {e}", path.display()))?;
+        self.saved = Some(self.notebook.clone());
+        self.path = Some(path.to_owned());
+        self.disk_mtime = mtime(path);
+        Ok(())
+    }
+
+    /// Re-reads the document's file, dropping edits.
+    ///
+    /// # Errors
+    /// No file, or it could not be read or parsed; the document is then unchanged.
+    pub fn revert(&mut self) -> Result<(), String> {
+        let path = self.path.clone().ok_or("this notebook has no file to revert to")?;
+        self.open(&path)
+    }
+
+    /// Whether the file changed on disk since it was last read or written here.
+    #[must_use]
+    pub fn changed_on_disk(&self) -> bool {
+        match (&self.path, self.disk_mtime) {
+            (Some(path), Some(known)) => mtime(path).is_some_and(|now| now != known),
+            _ => false,
+        }
+    }
+
+    /// Accepts the on-disk version as known without reloading it ("keep my version").
+    pub fn ignore_disk_change(&mut self) {
+        if let Some(path) = &self.path {
+            self.disk_mtime = mtime(path);
+        }
+    }
+
+    /// Writes the autosave when the notebook changed and has been still for
+    /// [`AUTOSAVE_DELAY`], or at once when `now_please` (on exit). Returns whether it wrote.
+    pub fn autosave_tick(&mut self, selected: usize, now_please: bool) -> bool {
+        let Some(dir) = self.autosave_dir.clone() else { return false };
+        if self.autosaved.as_ref() == Some(&self.notebook) && !now_please {
+            self.changed_at = None;
+            return false;
+        }
+        let since = *self.changed_at.get_or_insert_with(Instant::now);
+        if !now_please && since.elapsed() < AUTOSAVE_DELAY {
+            return false;
+        }
+        let info = SessionInfo { path: self.path.clone(), dirty: self.dirty(), selected };
+        match write_autosave(&dir, &self.notebook, &info) {
+            Ok(()) => {
+                self.autosaved = Some(self.notebook.clone());
+                self.changed_at = None;
+                self.autosave_error = None;
+                true
+            }
+            Err(e) => {
+                self.autosave_error = Some(e);
+                self.changed_at = Some(Instant::now());
+                false
+            }
+        }
+    }
+
+    /// Restores the last session from `dir`, if there is one.
+    #[must_use]
+    pub fn restore(dir: &Path) -> Option<(Self, SessionInfo)> {
+        let notebook = read_notebook(&dir.join(AUTOSAVE_FILE)).ok()?;
+        let info: SessionInfo = std::fs::read_to_string(dir.join(SESSION_FILE))
+            .ok()
+            .and_then(|text| ron::from_str(&text).ok())
+            .unwrap_or_default();
+        let mut document = Self::new(notebook.clone(), Some(dir.to_owned()));
+        document.autosaved = Some(notebook.clone());
+        if let Some(path) = &info.path {
+            document.path = Some(path.clone());
+            document.disk_mtime = mtime(path);
+            // The saved state is what is on disk, so the unsaved marker survives a crash.
+            document.saved = read_notebook(path).ok();
+        } else if info.dirty {
+            document.saved = None;
+        }
+        Some((document, info))
+    }
+}
+
+/// The autosaved notebook inside the autosave directory.
+pub const AUTOSAVE_FILE: &str = "autosave.ron";
+/// The session info beside it.
+pub const SESSION_FILE: &str = "session.ron";
+
+fn write_autosave(dir: &Path, notebook: &Notebook, info: &SessionInfo) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("autosave: {}: {e}", dir.display()))?;
+    write_atomically(&dir.join(AUTOSAVE_FILE), &notebook.to_ron())
+        .map_err(|e| format!("autosave failed: {e}"))?;
+    let session = ron::to_string(info).map_err(|e| format!("autosave: {e}"))?;
+    write_atomically(&dir.join(SESSION_FILE), &session).map_err(|e| format!("autosave: {e}"))
+}
+
+/// Reads and parses a notebook file, with the file name in the message.
+///
+/// # Errors
+/// `FILE:LINE:COL: message` for parse errors, `FILE: message` for I/O errors.
+pub fn read_notebook(path: &Path) -> Result<Notebook, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Notebook::from_bytes(&bytes).map_err(|e: LoadError| format!("{}:{e}", path.display()))
+}
+
+fn mtime(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}

@@ -1,0 +1,358 @@
+//! The desktop app: panels that edit the notebook and views that draw what the worker computed.
+//!
+//! Data flows one way. Controls edit the notebook; each frame [`RaceResults::sync`] compares
+//! the configs the notebook asks for with what was computed and resubmits only the runs that
+//! changed; worker batches are drained in [`eframe::App::logic`] (which also runs while the
+//! window is minimised); views draw the latest results up to the playback step. Surface
+//! textures, contours and meshes are cached and rebuilt only when the surface changes.
+
+mod curves_view;
+mod document;
+mod entries_panel;
+mod fonts;
+mod heatmap;
+mod internals_view;
+mod map_view;
+mod menu_bar;
+mod optimizer_controls;
+mod palette;
+mod playback;
+mod race_panel;
+mod results;
+mod stats_table;
+mod status_bar;
+mod surface3d_view;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use egui::util::undoer::{Settings as UndoSettings, Undoer};
+
+pub use document::{Document, SessionInfo};
+pub use playback::Playback;
+pub use results::{RaceResults, RunResult, RunStats};
+
+use crate::notebook::{Experiment, Notebook};
+use crate::worker::Worker;
+
+/// Which view fills the left half of the centre.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SpaceView {
+    /// The loss surface from above with contours and trajectories.
+    #[default]
+    Map,
+    /// The loss surface as a rotatable shaded mesh.
+    Surface3d,
+}
+
+/// Which view fills the right half of the centre.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CurveView {
+    /// Loss and learning rate against step.
+    #[default]
+    Curves,
+    /// Velocity and effective step size of the selected run.
+    Internals,
+}
+
+/// Everything the window shows and edits.
+pub struct OptlabApp {
+    /// The open notebook and its file.
+    pub document: Document,
+    /// Index of the selected entry.
+    pub selected: usize,
+    /// Results of the selected entry's race.
+    pub results: RaceResults,
+    /// Background threads computing runs.
+    pub worker: Worker,
+    /// Animated step, play/pause, speed.
+    pub playback: Playback,
+    /// Undo/redo history of the notebook.
+    undoer: Undoer<Notebook>,
+    /// Left view of the centre.
+    pub space_view: SpaceView,
+    /// Right view of the centre.
+    pub curve_view: CurveView,
+    /// The run whose internals are shown.
+    pub focused_run: usize,
+    /// Cached surface textures and contours.
+    heatmap: heatmap::HeatmapCache,
+    /// Camera of the 3D view.
+    camera: surface3d_view::Camera,
+    /// Messages for the status bar (newest last).
+    pub messages: Vec<String>,
+    /// Steps per second the worker achieved recently.
+    throughput: status_bar::Throughput,
+    /// File-dialog fallback and confirmation state.
+    menu: menu_bar::MenuState,
+    /// Recently opened files, newest first.
+    pub recent: Vec<PathBuf>,
+    /// When the window last checked its file on disk.
+    last_disk_check: Instant,
+}
+
+impl OptlabApp {
+    /// An app showing `notebook`, computing with `threads` background threads.
+    #[must_use]
+    pub fn new(document: Document, selected: usize, ctx: &egui::Context, threads: usize) -> Self {
+        let waker = ctx.clone();
+        let worker = Worker::spawn(threads, move || waker.request_repaint());
+        let undoer = Undoer::with_settings(UndoSettings {
+            max_undos: 200,
+            stable_time: 0.4,
+            auto_save_interval: 5.0,
+        });
+        Self {
+            selected: selected.min(document.notebook.entries.len().saturating_sub(1)),
+            document,
+            results: RaceResults::default(),
+            worker,
+            playback: Playback::default(),
+            undoer,
+            space_view: SpaceView::default(),
+            curve_view: CurveView::default(),
+            focused_run: 0,
+            heatmap: heatmap::HeatmapCache::default(),
+            camera: surface3d_view::Camera::default(),
+            messages: Vec::new(),
+            throughput: status_bar::Throughput::default(),
+            menu: menu_bar::MenuState::default(),
+            recent: Vec::new(),
+            last_disk_check: Instant::now(),
+        }
+    }
+
+    /// Adds a message to the status bar.
+    pub fn say(&mut self, message: impl Into<String>) {
+        self.messages.push(message.into());
+        if self.messages.len() > 50 {
+            self.messages.remove(0);
+        }
+    }
+
+    /// Selects entry `index`, dropping the previous entry's results.
+    pub fn select(&mut self, index: usize) {
+        if index != self.selected {
+            self.selected = index;
+            self.results.clear(&mut self.worker);
+            self.playback.reset();
+            self.focused_run = 0;
+        }
+    }
+
+    /// Replaces the whole notebook (open, new, preset, revert): results and history restart.
+    pub fn notebook_replaced(&mut self) {
+        self.results.clear(&mut self.worker);
+        self.selected = 0;
+        self.focused_run = 0;
+        self.playback.reset();
+        self.playback.playing = true;
+    }
+
+    /// Undoes the last notebook edit.
+    pub fn undo(&mut self) {
+        if let Some(previous) = self.undoer.undo(&self.document.notebook) {
+            self.document.notebook = previous.clone();
+        }
+    }
+
+    /// Redoes the last undone edit.
+    pub fn redo(&mut self) {
+        if let Some(next) = self.undoer.redo(&self.document.notebook) {
+            self.document.notebook = next.clone();
+        }
+    }
+
+    /// Whether there is an edit to undo.
+    #[must_use]
+    pub fn can_undo(&self) -> bool {
+        self.undoer.has_undo(&self.document.notebook)
+    }
+
+    /// Whether there is an edit to redo.
+    #[must_use]
+    pub fn can_redo(&self) -> bool {
+        self.undoer.has_redo(&self.document.notebook)
+    }
+
+    /// Drains worker results and resubmits changed runs; no drawing. Called every frame, also
+    /// while the window is hidden.
+    pub fn tick(&mut self, now_seconds: f64) {
+        self.undoer.feed_state(now_seconds, &self.document.notebook);
+        self.selected = self.selected.min(self.document.notebook.entries.len().saturating_sub(1));
+        if let Some(Experiment::Race(race)) =
+            self.document.notebook.entries.get(self.selected).map(|e| &e.experiment)
+        {
+            if self.results.sync(race, &mut self.worker) > 0 {
+                self.playback.computing_started();
+            }
+        } else {
+            self.results.clear(&mut self.worker);
+        }
+        let mut received = 0;
+        while let Some(event) = self.worker.try_next() {
+            if let crate::worker::WorkerEvent::Failed { message, .. } = &event {
+                let message = format!("a computation failed: {message}");
+                self.say(message);
+            }
+            if let crate::worker::WorkerEvent::Batch(batch) = &event {
+                received += batch.records.len() as u64 * batch.stride;
+            }
+            self.results.apply(event);
+        }
+        self.throughput.add(received);
+        self.playback.advance(self.results.computed_steps(), now_seconds);
+        if self.document.autosave_tick(self.selected, false) {
+            // quietly done; errors show in the status bar
+        }
+        self.poll_disk();
+    }
+
+    fn poll_disk(&mut self) {
+        if self.last_disk_check.elapsed().as_secs_f64() < 1.0 {
+            return;
+        }
+        self.last_disk_check = Instant::now();
+        if self.document.changed_on_disk() {
+            self.menu.offer_reload = true;
+        }
+    }
+
+    /// Draws the whole window.
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
+        menu_bar::keyboard_shortcuts(self, ui);
+        egui::Panel::top("menu_bar").show(ui, |ui| menu_bar::show(self, ui));
+        egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::show(self, ui));
+        egui::Panel::left("entries")
+            .resizable(true)
+            .default_size(190.0)
+            .min_size(140.0)
+            .show(ui, |ui| entries_panel::show(self, ui));
+        egui::Panel::left("controls")
+            .resizable(true)
+            .default_size(330.0)
+            .min_size(260.0)
+            .show(ui, |ui| race_panel::show(self, ui));
+        egui::CentralPanel::default().show(ui, |ui| self.centre(ui));
+        menu_bar::dialogs(self, ui);
+    }
+
+    fn centre(&mut self, ui: &mut egui::Ui) {
+        playback::toolbar(self, ui);
+        ui.separator();
+        let Some(Experiment::Race(race)) =
+            self.document.notebook.entries.get(self.selected).map(|e| e.experiment.clone())
+        else {
+            ui.centered_and_justified(|ui| ui.label("Add an entry to start (Edit > Add entry)."));
+            return;
+        };
+        let step = self.playback.step();
+        let width = ui.available_width();
+        let height = ui.available_height();
+        let left_width = (width * 0.52).max(200.0);
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(left_width);
+                ui.set_height(height);
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut self.space_view, SpaceView::Map, "Map")
+                        .on_hover_text("The loss surface from above: colours, contours, paths");
+                    ui.selectable_value(&mut self.space_view, SpaceView::Surface3d, "3D")
+                        .on_hover_text("The surface as a mesh: drag to rotate, scroll to zoom");
+                });
+                match self.space_view {
+                    SpaceView::Map => map_view::show(self, ui, &race, step),
+                    SpaceView::Surface3d => surface3d_view::show(self, ui, &race, step),
+                }
+            });
+            ui.separator();
+            ui.vertical(|ui| {
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut self.curve_view, CurveView::Curves, "Loss & lr")
+                        .on_hover_text("Loss (log axis) and learning rate against step");
+                    ui.selectable_value(&mut self.curve_view, CurveView::Internals, "Internals")
+                        .on_hover_text("Velocity and effective step size of one run");
+                });
+                let table_height = 26.0 + 22.0 * race.runs.len() as f32;
+                let plots_height = (ui.available_height() - table_height - 12.0).max(160.0);
+                match self.curve_view {
+                    CurveView::Curves => curves_view::show(self, ui, &race, step, plots_height),
+                    CurveView::Internals => {
+                        internals_view::show(self, ui, &race, step, plots_height);
+                    }
+                }
+                ui.separator();
+                stats_table::show(self, ui, &race, step);
+            });
+        });
+    }
+}
+
+impl eframe::App for OptlabApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let now = ctx.input(|i| i.time);
+        self.tick(now);
+        if self.playback.playing || self.results.pending() {
+            ctx.request_repaint();
+        } else if self.document.dirty() {
+            // Keep the autosave timer running after the last edit.
+            ctx.request_repaint_after(document::AUTOSAVE_DELAY);
+        }
+        ctx.send_viewport_cmd(egui::ViewportCommand::Title(self.document.title()));
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.draw(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.document.autosave_tick(self.selected, true);
+    }
+}
+
+/// Opens the window. `notebook` overrides the restored session (a file given on the command
+/// line); otherwise the last session comes back, or the built-in default notebook.
+///
+/// # Errors
+/// The window could not be created (no display, no OpenGL).
+pub fn run(file: Option<PathBuf>) -> eframe::Result {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("optlab")
+            .with_app_id("optlab")
+            .with_inner_size([1440.0, 900.0])
+            .with_min_inner_size([960.0, 600.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "optlab",
+        options,
+        Box::new(move |cc| {
+            fonts::install(&cc.egui_ctx);
+            let autosave_dir = eframe::storage_dir("optlab");
+            let (mut document, info) = autosave_dir
+                .as_deref()
+                .and_then(Document::restore)
+                .unwrap_or_else(|| {
+                    (
+                        Document::new(Notebook::default_notebook(), autosave_dir.clone()),
+                        SessionInfo::default(),
+                    )
+                });
+            let mut messages = Vec::new();
+            if let Some(path) = file {
+                match document.open(&path) {
+                    Ok(()) => messages.push(format!("opened {}", path.display())),
+                    Err(e) => messages.push(e),
+                }
+            }
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let mut app = OptlabApp::new(document, info.selected, &cc.egui_ctx, threads);
+            for message in messages {
+                app.say(message);
+            }
+            app.playback.playing = true;
+            Ok(Box::new(app))
+        }),
+    )
+}

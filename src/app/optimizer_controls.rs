@@ -1,0 +1,1 @@
+//! Optimizer and schedule controls of one run (stub: being written).

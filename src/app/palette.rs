@@ -1,0 +1,38 @@
+//! Colours: one per run (distinct on the dark viridis background and in both themes), and the
+//! colour map of the loss surface.
+
+use egui::Color32;
+
+/// Run colours in order: bright, well separated, readable on dark and light.
+const RUN_COLOURS: [(u8, u8, u8); 10] = [
+    (255, 99, 71),   // tomato
+    (0, 200, 255),   // sky
+    (255, 215, 0),   // gold
+    (255, 105, 180), // pink
+    (50, 230, 120),  // green
+    (255, 255, 255), // white
+    (190, 130, 255), // violet
+    (255, 160, 40),  // orange
+    (120, 255, 230), // aqua
+    (200, 200, 200), // grey
+];
+
+/// The palette colour for the run at `index`.
+#[must_use]
+pub fn default_run_colour(index: usize) -> (u8, u8, u8) {
+    RUN_COLOURS[index % RUN_COLOURS.len()]
+}
+
+/// The colour of a run: its own if set, else the palette's.
+#[must_use]
+pub fn run_colour(color: Option<(u8, u8, u8)>, index: usize) -> Color32 {
+    let (r, g, b) = color.unwrap_or_else(|| default_run_colour(index));
+    Color32::from_rgb(r, g, b)
+}
+
+/// The surface colour map at `t` in [0, 1] (viridis: perceptually uniform, colour-blind safe).
+#[must_use]
+pub fn surface_colour(t: f64) -> Color32 {
+    let c = colorous::VIRIDIS.eval_continuous(t.clamp(0.0, 1.0));
+    Color32::from_rgb(c.r, c.g, c.b)
+}

@@ -1,0 +1,49 @@
+//! The per-run table: final loss, best loss, steps to reach the tolerance, distance to the
+//! nearest known minimum, and the step of divergence.
+
+use super::{OptlabApp, palette};
+use crate::notebook::Race;
+
+/// Draws the table for the shown step.
+pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
+    egui::Grid::new("run-stats").striped(true).num_columns(6).show(ui, |ui| {
+        for (title, tip) in [
+            ("run", "Click a run to show its internals"),
+            ("final loss", "Loss at the shown step"),
+            ("best loss", "Lowest loss up to the shown step"),
+            ("steps to tol.", "First step within the tolerance of the global minimum"),
+            ("dist. to min", "Distance from the shown position to the nearest known minimum"),
+            ("diverged at", "The step where values stopped being numbers"),
+        ] {
+            ui.strong(title).on_hover_text(tip);
+        }
+        ui.end_row();
+        for (index, run) in race.runs.iter().enumerate() {
+            let colour = palette::run_colour(run.color, index);
+            let name = egui::RichText::new(format!("● {}", run.name)).color(colour);
+            if ui.selectable_label(app.focused_run == index, name).clicked() {
+                app.focused_run = index;
+            }
+            match app.results.stats(index, race, step) {
+                Some(stats) => {
+                    ui.monospace(format!("{:.6e}", stats.final_loss));
+                    ui.monospace(format!("{:.6e}", stats.best_loss));
+                    ui.monospace(stats.steps_to_tolerance.map_or("—".to_owned(), |s| s.to_string()));
+                    ui.monospace(stats.distance_to_minimum.map_or("—".to_owned(), |d| format!("{d:.3e}")));
+                    match stats.diverged_at {
+                        Some(at) => ui.colored_label(ui.visuals().error_fg_color, format!("step {at}")),
+                        None => ui.monospace("—"),
+                    };
+                }
+                None => {
+                    let what = if run.enabled { "computing…" } else { "disabled" };
+                    ui.weak(what);
+                    for _ in 0..4 {
+                        ui.label("");
+                    }
+                }
+            }
+            ui.end_row();
+        }
+    });
+}

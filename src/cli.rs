@@ -1,0 +1,274 @@
+//! The headless command line: `optlab trace`, `optlab replay`.
+//!
+//! Exit codes: 0 for a result (a diverged run is a result), 2 for bad input (unparsable RON, a
+//! value out of range, a malformed gradient row), 1 for I/O failures. Numbers print in Rust's
+//! shortest round-trip form, so nothing is lost between runs and files.
+
+use std::io::{self, BufRead, BufWriter, Write};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use serde::de::DeserializeOwned;
+
+use crate::optim::OptimizerConfig;
+use crate::run::{self, NOISE_SIGMA, Outcome, RunConfig, StepRecord, TraceSink};
+use crate::schedule::Schedule;
+use crate::surface::Surface;
+
+/// optlab: race optimizers on loss surfaces, explore regularizers, save notebooks.
+#[derive(Debug, Parser)]
+#[command(name = "optlab", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; without a command optlab opens the desktop app.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Headless subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one optimizer on a surface and print every step as CSV: step,x,y,loss,lr.
+    Trace(TraceArgs),
+    /// Apply an optimizer to parameters, reading one gradient row per step from stdin.
+    Replay(ReplayArgs),
+}
+
+/// Arguments of `optlab trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Loss surface as RON, e.g. 'Rosenbrock(a: 1.0, b: 100.0)'.
+    #[arg(long)]
+    pub surface: String,
+    /// Optimizer as RON, e.g. 'Adam(lr: 0.01)'.
+    #[arg(long)]
+    pub optimizer: String,
+    /// Learning-rate schedule as RON, e.g. 'Step(every: 100, factor: 0.5)'.
+    #[arg(long, default_value = "Constant")]
+    pub schedule: String,
+    /// Start point X,Y (write negative values as --start=-1.2,1).
+    #[arg(long, allow_hyphen_values = true)]
+    pub start: String,
+    /// Number of updates; rows 0..=STEPS are printed.
+    #[arg(long)]
+    pub steps: u64,
+    /// Standard deviation of Gaussian noise added to each gradient coordinate.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub noise: f64,
+    /// Seed of the noise generator (ChaCha8).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// Arguments of `optlab replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Optimizer as RON, e.g. 'Momentum(lr: 0.05, momentum: 0.9)'.
+    #[arg(long)]
+    pub optimizer: String,
+    /// Learning-rate schedule as RON.
+    #[arg(long, default_value = "Constant")]
+    pub schedule: String,
+    /// Initial parameters P1,P2,... (write negative values as --params=-1,2).
+    #[arg(long, allow_hyphen_values = true)]
+    pub params: String,
+}
+
+/// Bad input: exit status 2 with a message naming the argument, position and allowed range.
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+/// Runs the CLI for parsed arguments; `None` means "no subcommand" (the caller opens the GUI).
+#[must_use]
+pub fn dispatch(command: Command) -> ExitCode {
+    let result = match command {
+        Command::Trace(args) => trace(&args),
+        Command::Replay(args) => replay(&args),
+    };
+    finish(result)
+}
+
+/// Turns a command's result into an exit code, printing errors to stderr.
+#[must_use]
+pub fn finish(result: Result<(), Failure>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(InputError(message))) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        // A closed pipe (`optlab trace … | head`) is the reader's choice, not a failure.
+        Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Io(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The user's input was refused (exit 2).
+    Input(InputError),
+    /// Reading or writing failed (exit 1).
+    Io(io::Error),
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+impl From<InputError> for Failure {
+    fn from(e: InputError) -> Self {
+        Self::Input(e)
+    }
+}
+
+/// Parses a RON value given on the command line, naming the argument in the error.
+///
+/// A bare name such as `Adam` is accepted as `Adam()` (all defaults) when it does not parse as
+/// it is, since RON needs the parentheses for struct variants.
+///
+/// # Errors
+/// The RON error with its line and column, prefixed by the argument name.
+pub fn parse_ron<T: DeserializeOwned>(flag: &str, text: &str) -> Result<T, InputError> {
+    match ron::from_str::<T>(text) {
+        Ok(value) => Ok(value),
+        Err(first) => {
+            let trimmed = text.trim();
+            let bare = !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_alphanumeric());
+            if bare && let Ok(value) = ron::from_str::<T>(&format!("{trimmed}()")) {
+                return Ok(value);
+            }
+            Err(InputError(format!("{flag} {first}")))
+        }
+    }
+}
+
+/// Parses a comma-separated list of finite numbers.
+///
+/// # Errors
+/// The first entry that is not a finite number, with its 1-based index.
+pub fn parse_numbers(flag: &str, text: &str) -> Result<Vec<f64>, InputError> {
+    text.split(',')
+        .enumerate()
+        .map(|(i, part)| {
+            let value = part.trim().parse::<f64>().map_err(|_| {
+                InputError(format!("{flag}: value {} `{}` is not a number", i + 1, part.trim()))
+            })?;
+            if value.is_finite() {
+                Ok(value)
+            } else {
+                Err(InputError(format!("{flag}: value {} is not finite", i + 1)))
+            }
+        })
+        .collect()
+}
+
+fn trace_config(args: &TraceArgs) -> Result<RunConfig, InputError> {
+    let surface: Surface = parse_ron("--surface", &args.surface)?;
+    let optimizer: OptimizerConfig = parse_ron("--optimizer", &args.optimizer)?;
+    let schedule: Schedule = parse_ron("--schedule", &args.schedule)?;
+    let start = parse_numbers("--start", &args.start)?;
+    let [x, y] = start[..] else {
+        return Err(InputError(format!(
+            "--start: expected 2 coordinates X,Y, got {} ({})",
+            start.len(),
+            args.start
+        )));
+    };
+    NOISE_SIGMA.check(args.noise).map_err(|e| InputError(format!("--noise: {e}")))?;
+    let config = RunConfig {
+        surface,
+        start: [x, y],
+        optimizer,
+        schedule,
+        steps: args.steps,
+        noise_sigma: args.noise,
+        seed: args.seed,
+    };
+    config.validate().map_err(|e| InputError(e.to_string()))?;
+    Ok(config)
+}
+
+/// Writes records as `step,x,y,loss,lr` rows, remembering the first write error.
+struct CsvRows<W: Write> {
+    out: W,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> TraceSink for CsvRows<W> {
+    #[inline]
+    fn record(&mut self, r: &StepRecord) -> std::ops::ControlFlow<()> {
+        let [x, y] = r.position;
+        match writeln!(self.out, "{},{x},{y},{},{}", r.step, r.loss, r.lr) {
+            Ok(()) => std::ops::ControlFlow::Continue(()),
+            Err(e) => {
+                self.error = Some(e);
+                std::ops::ControlFlow::Break(())
+            }
+        }
+    }
+}
+
+fn trace(args: &TraceArgs) -> Result<(), Failure> {
+    let config = trace_config(args)?;
+    let stdout = io::stdout().lock();
+    let mut rows = CsvRows { out: BufWriter::with_capacity(1 << 16, stdout), error: None };
+    writeln!(rows.out, "step,x,y,loss,lr")?;
+    let summary = run::execute(&config, &mut rows);
+    if let Some(e) = rows.error {
+        return Err(e.into());
+    }
+    rows.out.flush()?;
+    if let Outcome::Diverged { step } = summary.outcome {
+        eprintln!("diverged at step {step}");
+    }
+    Ok(())
+}
+
+fn replay(args: &ReplayArgs) -> Result<(), Failure> {
+    let config: OptimizerConfig = parse_ron("--optimizer", &args.optimizer)?;
+    config.validate().map_err(|e| InputError(format!("--optimizer: {e}")))?;
+    let schedule: Schedule = parse_ron("--schedule", &args.schedule)?;
+    schedule.validate().map_err(|e| InputError(format!("--schedule: {e}")))?;
+    let mut params = parse_numbers("--params", &args.params)?;
+    let mut optimizer = config.build(params.len());
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut gradient = Vec::with_capacity(params.len());
+    let mut t = 0_u64;
+    for (index, line) in io::stdin().lock().lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row = format!("stdin line {}", index + 1);
+        gradient.clear();
+        gradient.extend(parse_numbers(&row, &line)?);
+        if gradient.len() != params.len() {
+            return Err(InputError(format!(
+                "{row}: expected {} gradient values (one per parameter), got {}",
+                params.len(),
+                gradient.len()
+            ))
+            .into());
+        }
+        optimizer.step(&mut params, &gradient, schedule.lr(config.lr(), t));
+        t += 1;
+        write_row(&mut out, &params)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn write_row(out: &mut impl Write, values: &[f64]) -> io::Result<()> {
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        write!(out, "{v}")?;
+    }
+    out.write_all(b"\n")
+}

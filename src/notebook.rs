@@ -1,0 +1,393 @@
+//! The saved document: a notebook of entries, each an experiment with notes, stored as RON.
+//!
+//! The format is a user-facing contract: people write these files by hand, share them and diff
+//! them. So the output is pretty-printed with a fixed field order and round-tripping floats,
+//! every field but an entry's name and experiment may be omitted, and unknown fields or variants
+//! are refused with their line and column. Every file carries a `version`; [`Notebook::from_ron`]
+//! reads the version first and upgrades older layouts before the current types see them.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::Path;
+
+use ron::extensions::Extensions;
+use serde::{Deserialize, Serialize};
+
+use crate::limits::{Limit, LimitError};
+use crate::optim::OptimizerConfig;
+use crate::run::{NOISE_SIGMA, RunConfig};
+use crate::schedule::Schedule;
+use crate::surface::{Point, Surface};
+
+/// The layout version this build writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Steps of one race run: at least one update, at most ten million (the GUI keeps a bounded,
+/// decimated trace; the CLI streams).
+pub const STEPS: Limit = Limit::closed("steps", 1.0, 1e7);
+/// Loss gap below which a run counts as having reached the minimum.
+pub const TOLERANCE: Limit = Limit::above("tolerance", 0.0);
+
+mod de {
+    use super::{NOISE_SIGMA, STEPS, TOLERANCE};
+    crate::limited_f64!(noise, NOISE_SIGMA);
+    crate::limited_f64!(tolerance, TOLERANCE);
+
+    pub(crate) fn steps<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<u64, D::Error> {
+        let value = <u64 as serde::Deserialize>::deserialize(deserializer)?;
+        STEPS.check(value as f64).map(|_| value).map_err(serde::de::Error::custom)
+    }
+}
+
+fn current_version() -> u32 {
+    FORMAT_VERSION
+}
+fn default_steps() -> u64 {
+    500
+}
+fn default_tolerance() -> f64 {
+    1e-6
+}
+fn yes() -> bool {
+    true
+}
+
+/// A whole notebook: what File > Save writes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notebook {
+    /// Layout version of the file (see [`FORMAT_VERSION`]).
+    #[serde(default = "current_version")]
+    pub version: u32,
+    /// Title shown in the window and in preset lists.
+    #[serde(default)]
+    pub title: String,
+    /// The experiments, in reading order.
+    #[serde(default)]
+    pub entries: Vec<Entry>,
+}
+
+/// One notebook entry: an experiment with a name and free-text notes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Short name shown in the entry list.
+    pub name: String,
+    /// What to look at; free text written by the teacher or student.
+    #[serde(default)]
+    pub notes: String,
+    /// The experiment itself.
+    pub experiment: Experiment,
+}
+
+/// The kinds of experiment an entry can hold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Experiment {
+    /// Several optimizers racing on one loss surface.
+    Race(Race),
+}
+
+/// Optimizers racing from one start point on one surface.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Race {
+    /// The loss surface.
+    #[serde(default)]
+    pub surface: Surface,
+    /// Start point; omitted means the surface's default start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Point>,
+    /// Updates per run.
+    #[serde(default = "default_steps", deserialize_with = "de::steps")]
+    pub steps: u64,
+    /// Standard deviation of Gaussian gradient noise (0 = exact gradients).
+    #[serde(default, deserialize_with = "de::noise")]
+    pub noise: f64,
+    /// Seed of the noise generator (ChaCha8); run i uses `seed + i`.
+    #[serde(default)]
+    pub seed: u64,
+    /// A run has "reached the minimum" once its loss is within this of the global minimum.
+    #[serde(default = "default_tolerance", deserialize_with = "de::tolerance")]
+    pub tolerance: f64,
+    /// The racing runs.
+    #[serde(default)]
+    pub runs: Vec<RaceRun>,
+}
+
+/// One optimizer in a race.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RaceRun {
+    /// Legend name.
+    pub name: String,
+    /// Disabled runs stay in the file but are neither computed nor drawn.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Colour as (r, g, b); omitted means the palette colour for its position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<(u8, u8, u8)>,
+    /// Optimizer and hyperparameters.
+    pub optimizer: OptimizerConfig,
+    /// Learning-rate schedule.
+    #[serde(default)]
+    pub schedule: Schedule,
+}
+
+impl Race {
+    /// The start point actually used.
+    #[must_use]
+    pub fn start_point(&self) -> Point {
+        self.start.unwrap_or_else(|| self.surface.default_start())
+    }
+
+    /// The engine config of run `index`; each run gets its own noise stream (`seed + index`)
+    /// so adding a run does not change the others.
+    #[must_use]
+    pub fn run_config(&self, index: usize) -> Option<RunConfig> {
+        let run = self.runs.get(index)?;
+        Some(RunConfig {
+            surface: self.surface.clone(),
+            start: self.start_point(),
+            optimizer: run.optimizer.clone(),
+            schedule: run.schedule.clone(),
+            steps: self.steps,
+            noise_sigma: self.noise,
+            seed: self.seed.wrapping_add(index as u64),
+        })
+    }
+
+    /// Checks every number of the race against its allowed range.
+    ///
+    /// # Errors
+    /// The first value out of range.
+    pub fn validate(&self) -> Result<(), LimitError> {
+        self.surface.validate()?;
+        if let Some([x, y]) = self.start {
+            Limit::finite("start x").check(x)?;
+            Limit::finite("start y").check(y)?;
+        }
+        STEPS.check(self.steps as f64)?;
+        NOISE_SIGMA.check(self.noise)?;
+        TOLERANCE.check(self.tolerance)?;
+        self.runs.iter().try_for_each(|run| {
+            run.optimizer.validate()?;
+            run.schedule.validate()
+        })
+    }
+}
+
+/// Why a notebook could not be read: a message with the 1-based line and column it refers to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// What is wrong, including the allowed range for numbers.
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.col, self.message)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl From<ron::error::SpannedError> for LoadError {
+    fn from(e: ron::error::SpannedError) -> Self {
+        Self { line: e.span.start.line, col: e.span.start.col, message: e.code.to_string() }
+    }
+}
+
+/// The RON dialect of notebooks: `start: (1.0, 2.0)` without `Some(…)`, and `Race(surface: …)`
+/// without a second pair of parentheses. Both are on by default, so hand-written files need no
+/// `#![enable(…)]` header.
+fn ron_options() -> ron::Options {
+    ron::Options::default()
+        .with_default_extension(Extensions::IMPLICIT_SOME)
+        .with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES)
+}
+
+/// Reads only the version, ignoring everything else, to pick the upgrade path.
+#[derive(Deserialize)]
+struct VersionOnly {
+    #[serde(default = "current_version")]
+    version: u32,
+}
+
+impl Notebook {
+    /// Parses a notebook from RON text, upgrading older layouts.
+    ///
+    /// # Errors
+    /// A [`LoadError`] with the position of the first problem: a syntax error, an unknown field
+    /// or variant, a number out of range, or a version newer than this build.
+    pub fn from_ron(text: &str) -> Result<Self, LoadError> {
+        let options = ron_options();
+        let VersionOnly { version } = options.from_str(text)?;
+        match version {
+            // Version 1 is the current layout. A later layout change keeps the old types in a
+            // `v1` module, parses them here and converts them to the current ones.
+            FORMAT_VERSION => {
+                let notebook: Self = options.from_str(text)?;
+                notebook.check_semantics()?;
+                Ok(notebook)
+            }
+            newer if newer > FORMAT_VERSION => Err(LoadError {
+                line: 1,
+                col: 1,
+                message: format!(
+                    "this notebook has format version {newer}; this optlab reads versions up to \
+                     {FORMAT_VERSION}: update optlab to open it"
+                ),
+            }),
+            older => Err(LoadError {
+                line: 1,
+                col: 1,
+                message: format!("unknown format version {older}; known versions: 1"),
+            }),
+        }
+    }
+
+    /// Parses a notebook from raw bytes, refusing invalid UTF-8 with its position.
+    ///
+    /// # Errors
+    /// As [`Notebook::from_ron`], plus invalid UTF-8.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, LoadError> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Self::from_ron(text),
+            Err(e) => {
+                let valid = &bytes[..e.valid_up_to()];
+                let line = 1 + valid.split(|&b| b == b'\n').count() - 1;
+                let col = 1 + valid.iter().rev().take_while(|&&b| b != b'\n').count();
+                Err(LoadError { line, col, message: "the file is not valid UTF-8 text".into() })
+            }
+        }
+    }
+
+    /// Semantic checks that the field-level parsers cannot make.
+    fn check_semantics(&self) -> Result<(), LoadError> {
+        self.validate().map_err(|e| LoadError { line: 1, col: 1, message: e.to_string() })
+    }
+
+    /// Checks every number in every entry against its allowed range.
+    ///
+    /// # Errors
+    /// The first value out of range.
+    pub fn validate(&self) -> Result<(), LimitError> {
+        self.entries.iter().try_for_each(|entry| match &entry.experiment {
+            Experiment::Race(race) => race.validate(),
+        })
+    }
+
+    /// The canonical RON text: pretty, fixed field order, floats that round-trip.
+    #[must_use]
+    pub fn to_ron(&self) -> String {
+        let pretty = ron::ser::PrettyConfig::new()
+            .indentor("    ".to_owned())
+            .separate_tuple_members(false)
+            .struct_names(false);
+        // Serializing plain data to a String cannot fail; keep the document rather than panic.
+        ron_options().to_string_pretty(self, pretty).map_or_else(
+            |e| format!("// could not serialize the notebook: {e}\n"),
+            |text| text + "\n",
+        )
+    }
+
+    /// The notebook `cargo run --release` opens: the taco shell with five optimizers racing.
+    #[must_use]
+    pub fn default_notebook() -> Self {
+        let runs = vec![
+            race_run("SGD", OptimizerConfig::Sgd { lr: 0.03, weight_decay: 0.0 }),
+            race_run(
+                "Momentum",
+                OptimizerConfig::Momentum {
+                    lr: 0.03,
+                    momentum: 0.9,
+                    dampening: 0.0,
+                    weight_decay: 0.0,
+                },
+            ),
+            race_run(
+                "Nesterov",
+                OptimizerConfig::Nesterov { lr: 0.03, momentum: 0.9, weight_decay: 0.0 },
+            ),
+            race_run(
+                "RMSprop",
+                OptimizerConfig::RmsProp {
+                    lr: 0.01,
+                    decay_rate: 0.99,
+                    eps: 1e-8,
+                    centered: false,
+                    momentum: 0.0,
+                    weight_decay: 0.0,
+                },
+            ),
+            race_run(
+                "Adam",
+                OptimizerConfig::Adam {
+                    lr: 0.05,
+                    beta1: 0.9,
+                    beta2: 0.999,
+                    eps: 1e-8,
+                    bias_correction: true,
+                    amsgrad: false,
+                    weight_decay: 0.0,
+                },
+            ),
+        ];
+        let race = Race {
+            surface: Surface::TacoShell { condition: 30.0, angle: 30.0 },
+            start: None,
+            steps: 300,
+            noise: 0.0,
+            seed: 0,
+            tolerance: default_tolerance(),
+            runs,
+        };
+        Self {
+            version: FORMAT_VERSION,
+            title: "Taco shell: why plain SGD zig-zags".to_owned(),
+            entries: vec![Entry {
+                name: "SGD vs momentum vs adaptive".to_owned(),
+                notes: "The valley is 30 times steeper across than along. The gradient points \
+                        mostly across it, so SGD zig-zags and crawls along the floor; momentum \
+                        averages the zig-zag away; RMSprop and Adam divide each coordinate by \
+                        its typical gradient size and head for the minimum."
+                    .to_owned(),
+                experiment: Experiment::Race(race),
+            }],
+        }
+    }
+}
+
+fn race_run(name: &str, optimizer: OptimizerConfig) -> RaceRun {
+    RaceRun {
+        name: name.to_owned(),
+        enabled: true,
+        color: None,
+        optimizer,
+        schedule: Schedule::Constant,
+    }
+}
+
+/// Writes `text` to `path` so that the old file survives any failure: the bytes go to a
+/// temporary file in the same directory, which is synced and then renamed over the target.
+///
+/// # Errors
+/// Any I/O error; the previous file at `path` is then untouched.
+pub fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new().prefix(".optlab-save-").tempfile_in(dir)?;
+    temp.write_all(text.as_bytes())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! Built-in notebooks, compiled into the binary so the app and `optlab presets` work from any
+//! folder. Each is a file in `presets/`; the tests check and run every one of them.
+
+use crate::notebook::{LoadError, Notebook};
+
+/// A built-in notebook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Preset {
+    /// Name used on the command line (`optlab presets NAME`), the file stem in `presets/`.
+    pub name: &'static str,
+    /// The RON text.
+    pub text: &'static str,
+}
+
+const BUILTIN: &[Preset] =
+    &[Preset { name: "taco-shell", text: include_str!("../presets/taco-shell.ron") }];
+
+impl Preset {
+    /// Parses the preset.
+    ///
+    /// # Errors
+    /// The preset does not parse (a bug the test suite catches).
+    pub fn notebook(&self) -> Result<Notebook, LoadError> {
+        Notebook::from_ron(self.text)
+    }
+
+    /// The notebook's title, or the name when it does not parse.
+    #[must_use]
+    pub fn title(&self) -> String {
+        self.notebook().map_or_else(|_| self.name.to_owned(), |n| n.title)
+    }
+}
+
+/// All built-in notebooks, in lecture order.
+#[must_use]
+pub fn builtin() -> &'static [Preset] {
+    BUILTIN
+}
+
+/// The built-in notebook called `name`.
+#[must_use]
+pub fn find(name: &str) -> Option<&'static Preset> {
+    BUILTIN.iter().find(|p| p.name == name)
+}

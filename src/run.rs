@@ -1,0 +1,347 @@
+//! One optimizer run on a 2-D loss surface: the hot loop, gradient noise and divergence.
+//!
+//! [`execute`] streams one [`StepRecord`] per step to a [`TraceSink`], so the CLI can print every
+//! step of a 10⁷-step run while the GUI keeps a bounded, decimated [`Trace`]. The loop is
+//! monomorphized per update rule (see [`crate::optim::RuleVisitor`]), so the optimizer's `match`
+//! happens once per run, not once per step.
+
+use std::ops::ControlFlow;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
+
+use crate::limits::{Limit, LimitError};
+use crate::optim::{Internals, OptimizerConfig, RuleVisitor, UpdateRule};
+use crate::schedule::Schedule;
+use crate::surface::{Point, Surface};
+
+/// A run stops as diverged once a coordinate leaves `[-DIVERGENCE_BOUND, DIVERGENCE_BOUND]`.
+///
+/// The bound is huge on purpose: a run diverges "at step K" when its values stop being numbers,
+/// and any coordinate past 1e100 becomes ±inf or NaN within a few more steps on every surface
+/// here (their gradients grow at least linearly). Stopping at the box keeps the CLI and the plots
+/// free of astronomically large rows that carry no information.
+pub const DIVERGENCE_BOUND: f64 = 1e100;
+
+/// Standard deviation of the Gaussian noise added to each gradient coordinate.
+pub const NOISE_SIGMA: Limit = Limit::at_least("noise", 0.0);
+
+/// Seeded Gaussian noise on the gradient ("SGD noise": a mini-batch gradient is the full gradient
+/// plus noise). The generator is ChaCha8, so a seed gives the same run on every machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NoiseSeed(pub u64);
+
+/// Everything that determines one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunConfig {
+    /// The loss surface.
+    pub surface: Surface,
+    /// Start point (x, y).
+    pub start: Point,
+    /// Optimizer and its hyperparameters (its `lr` is the schedule's base lr).
+    pub optimizer: OptimizerConfig,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
+    /// Number of updates.
+    pub steps: u64,
+    /// Gradient-noise standard deviation (0 = exact gradients).
+    pub noise_sigma: f64,
+    /// Seed of the noise generator.
+    pub seed: u64,
+}
+
+impl RunConfig {
+    /// Checks every number of the run against its allowed range.
+    ///
+    /// # Errors
+    /// The first field out of range.
+    pub fn validate(&self) -> Result<(), LimitError> {
+        self.surface.validate()?;
+        self.optimizer.validate()?;
+        self.schedule.validate()?;
+        Limit::finite("start x").check(self.start[0])?;
+        Limit::finite("start y").check(self.start[1])?;
+        NOISE_SIGMA.check(self.noise_sigma).map(drop)
+    }
+}
+
+/// The state after `step` updates.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepRecord {
+    /// Number of updates applied so far (0 = the start point).
+    pub step: u64,
+    /// Parameters after `step` updates.
+    pub position: Point,
+    /// Loss at `position` (the exact loss, without noise).
+    pub loss: f64,
+    /// Learning rate that update `step + 1` uses (the schedule at t = `step`).
+    pub lr: f64,
+    /// Norm of the exact gradient at `position`.
+    pub grad_norm: f64,
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// All requested steps were taken.
+    Finished,
+    /// The position after `step` updates was not finite or left the divergence box; the last
+    /// recorded step is `step - 1`.
+    Diverged {
+        /// First step whose state was no longer a number (or left the box).
+        step: u64,
+    },
+    /// The sink asked to stop after recording `step`.
+    Stopped {
+        /// Last recorded step.
+        step: u64,
+    },
+}
+
+/// Where each step of a run goes: a CSV writer, a decimating trace, a counter.
+pub trait TraceSink {
+    /// Receives the record of one step; `ControlFlow::Break` stops the run (cancellation).
+    fn record(&mut self, record: &StepRecord) -> ControlFlow<()>;
+
+    /// Whether [`TraceSink::record_internals`] should be called after each record. It costs a
+    /// little per step, so sinks that do not draw internals keep the default `false`, which
+    /// the compiler folds away.
+    #[inline]
+    fn wants_internals(&self) -> bool {
+        false
+    }
+
+    /// Receives the optimizer's state after `step` updates, with the effective per-coordinate
+    /// step size for the lr of the next update (see [`UpdateRule::internals`]).
+    #[inline]
+    fn record_internals(&mut self, _step: u64, _internals: &Internals<'_>, _effective: &[f64]) {}
+}
+
+/// What [`execute`] reports besides the streamed records.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunSummary {
+    /// How the run ended.
+    pub outcome: Outcome,
+    /// The last recorded (finite) step; `None` only when the start itself was not finite.
+    pub last: Option<StepRecord>,
+    /// The record with the lowest loss.
+    pub best: Option<StepRecord>,
+}
+
+/// Runs `config`, streaming every step to `sink`. Never panics on valid configs; a config that
+/// fails [`RunConfig::validate`] still runs but may diverge at once.
+pub fn execute<S: TraceSink>(config: &RunConfig, sink: &mut S) -> RunSummary {
+    let mut optimizer = config.optimizer.build(2);
+    optimizer.visit(Loop { config, sink })
+}
+
+/// The monomorphized hot loop: one instance per update rule and sink type.
+struct Loop<'a, S> {
+    config: &'a RunConfig,
+    sink: &'a mut S,
+}
+
+impl<S: TraceSink> RuleVisitor for Loop<'_, S> {
+    type Output = RunSummary;
+
+    fn visit<R: UpdateRule>(self, rule: &mut R) -> RunSummary {
+        let Loop { config, sink } = self;
+        let base_lr = config.optimizer.lr();
+        let mut noise = GradientNoise::new(config.noise_sigma, config.seed);
+        let mut summary = RunSummary { outcome: Outcome::Finished, last: None, best: None };
+        let mut position = config.start;
+        for step in 0..=config.steps {
+            let (record, gradient) =
+                measure(&config.surface, position, step, config.schedule.lr(base_lr, step));
+            if !is_sane(&record) {
+                summary.outcome = Outcome::Diverged { step };
+                break;
+            }
+            summary.note(record);
+            if sink.record(&record).is_break() {
+                summary.outcome = Outcome::Stopped { step };
+                break;
+            }
+            if sink.wants_internals() {
+                let mut effective = [0.0; 2];
+                let internals = rule.internals(record.lr, &mut effective);
+                sink.record_internals(step, &internals, &effective);
+            }
+            if step == config.steps {
+                break;
+            }
+            let mut update_gradient = if rule.needs_lookahead() {
+                let mut point = [0.0; 2];
+                rule.gradient_point(&position, &mut point);
+                config.surface.gradient(point)
+            } else {
+                gradient
+            };
+            noise.perturb(&mut update_gradient);
+            rule.step(&mut position, &update_gradient, record.lr);
+        }
+        summary
+    }
+}
+
+impl RunSummary {
+    #[inline]
+    fn note(&mut self, record: StepRecord) {
+        self.last = Some(record);
+        if self.best.is_none_or(|best| record.loss < best.loss) {
+            self.best = Some(record);
+        }
+    }
+}
+
+/// Loss, learning rate and gradient at `position`, packed as a record plus the gradient.
+#[inline]
+fn measure(surface: &Surface, position: Point, step: u64, lr: f64) -> (StepRecord, Point) {
+    let (loss, gradient) = surface.value_and_gradient(position);
+    let grad_norm = gradient[0].hypot(gradient[1]);
+    (StepRecord { step, position, loss, lr, grad_norm }, gradient)
+}
+
+/// Finite values inside the divergence box.
+#[inline]
+fn is_sane(record: &StepRecord) -> bool {
+    record.loss.is_finite()
+        && record.grad_norm.is_finite()
+        && record.position.iter().all(|c| c.abs() <= DIVERGENCE_BOUND)
+}
+
+/// Seeded Gaussian gradient noise; draws nothing when sigma is 0, so noiseless runs stay fast.
+struct GradientNoise {
+    sigma: f64,
+    rng: ChaCha8Rng,
+}
+
+impl GradientNoise {
+    fn new(sigma: f64, seed: u64) -> Self {
+        Self { sigma, rng: ChaCha8Rng::seed_from_u64(seed) }
+    }
+
+    #[inline]
+    fn perturb(&mut self, gradient: &mut Point) {
+        if self.sigma > 0.0 {
+            for g in gradient.iter_mut() {
+                let z: f64 = StandardNormal.sample(&mut self.rng);
+                *g += self.sigma * z;
+            }
+        }
+    }
+}
+
+/// A bounded trace for plotting: keeps at most `capacity` evenly spaced records (every
+/// `stride`-th step, the stride doubling whenever the buffer fills) plus the last record, so a
+/// 10⁷-step run costs the same memory as a 10⁴-step one. Exact per-step values are never lost
+/// for the CLI, which streams instead.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trace {
+    records: Vec<StepRecord>,
+    last: Option<StepRecord>,
+    stride: u64,
+    capacity: usize,
+}
+
+impl Trace {
+    /// A trace that keeps at most `capacity` (≥ 2) records.
+    #[must_use]
+    pub fn with_capacity(capacity: usize) -> Self {
+        let capacity = capacity.max(2);
+        Self { records: Vec::with_capacity(capacity), last: None, stride: 1, capacity }
+    }
+
+    /// Kept records in step order, ending with the last recorded step.
+    #[must_use]
+    pub fn records(&self) -> Vec<StepRecord> {
+        let mut all = self.records.clone();
+        if let Some(last) = self.last
+            && all.last().is_none_or(|r| r.step != last.step)
+        {
+            all.push(last);
+        }
+        all
+    }
+
+    /// Kept records without the trailing last step (borrowed; no copy).
+    #[must_use]
+    pub fn sampled(&self) -> &[StepRecord] {
+        &self.records
+    }
+
+    /// The most recent record.
+    #[must_use]
+    pub fn last(&self) -> Option<&StepRecord> {
+        self.last.as_ref()
+    }
+
+    /// Distance in steps between kept records.
+    #[must_use]
+    pub fn stride(&self) -> u64 {
+        self.stride
+    }
+
+    fn halve(&mut self) {
+        let mut keep = 0;
+        for i in (0..self.records.len()).step_by(2) {
+            self.records[keep] = self.records[i];
+            keep += 1;
+        }
+        self.records.truncate(keep);
+        self.stride *= 2;
+    }
+}
+
+impl TraceSink for Trace {
+    #[inline]
+    fn record(&mut self, record: &StepRecord) -> ControlFlow<()> {
+        if record.step.is_multiple_of(self.stride) {
+            if self.records.len() == self.capacity {
+                self.halve();
+            }
+            if record.step.is_multiple_of(self.stride) {
+                self.records.push(*record);
+            }
+        }
+        self.last = Some(*record);
+        ControlFlow::Continue(())
+    }
+}
+
+/// A sink that keeps nothing (benchmarks, summaries).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Discard;
+
+impl TraceSink for Discard {
+    #[inline]
+    fn record(&mut self, _record: &StepRecord) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(step: u64) -> StepRecord {
+        StepRecord { step, position: [0.0; 2], loss: 0.0, lr: 0.0, grad_norm: 0.0 }
+    }
+
+    #[test]
+    fn trace_memory_stays_bounded_and_evenly_spaced() {
+        let mut trace = Trace::with_capacity(64);
+        for step in 0..100_000 {
+            let _ = trace.record(&record(step));
+        }
+        let kept = trace.records();
+        assert!(kept.len() <= 65, "kept {}", kept.len());
+        assert_eq!(kept[0].step, 0);
+        assert_eq!(kept.last().map(|r| r.step), Some(99_999));
+        let stride = trace.stride();
+        assert!(trace.sampled().windows(2).all(|w| w[1].step - w[0].step == stride));
+    }
+}

@@ -1,0 +1,223 @@
+//! The headless CLI as a user runs it: `optlab trace` and `optlab replay`, including the exit
+//! codes and messages for bad input.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn optlab(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_optlab"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the optlab binary starts");
+    child.stdin.take().expect("stdin is piped").write_all(stdin.as_bytes()).expect("stdin write");
+    child.wait_with_output().expect("optlab finishes")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// Parses trace CSV into rows of numbers after checking the header.
+fn rows(csv: &str) -> Vec<Vec<f64>> {
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("step,x,y,loss,lr"));
+    lines.map(|l| l.split(',').map(|v| v.parse().expect("a number")).collect()).collect()
+}
+
+fn rosenbrock(x: f64, y: f64) -> (f64, [f64; 2]) {
+    let r = y - x * x;
+    ((1.0 - x).powi(2) + 100.0 * r * r, [-2.0 * (1.0 - x) - 400.0 * x * r, 200.0 * r])
+}
+
+#[test]
+fn trace_prints_every_step_of_adam_on_rosenbrock_like_the_reference_loop() {
+    let out = optlab(
+        &[
+            "trace",
+            "--surface",
+            "Rosenbrock(a: 1.0, b: 100.0)",
+            "--optimizer",
+            "Adam(lr: 0.01)",
+            "--start=-1.2,1",
+            "--steps",
+            "300",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows = rows(&stdout(&out));
+    assert_eq!(rows.len(), 301);
+    // The loop of ../shared/bench/adam2d_trace.py, written out independently.
+    let (mut x, mut y) = (-1.2_f64, 1.0_f64);
+    let (mut m, mut v) = ([0.0_f64; 2], [0.0_f64; 2]);
+    for (t, row) in rows.iter().enumerate() {
+        let (loss, g) = rosenbrock(x, y);
+        assert_eq!(row[0].to_bits(), (t as f64).to_bits(), "step column");
+        for (ours, theirs) in row[1..].iter().zip([x, y, loss, 0.01]) {
+            assert!((ours - theirs).abs() <= 1e-10 * theirs.abs().max(1.0), "t={t}: {row:?}");
+        }
+        let k = i32::try_from(t + 1).expect("small");
+        let (c1, c2) = (1.0 - 0.9_f64.powi(k), 1.0 - 0.999_f64.powi(k));
+        let mut p = [x, y];
+        for i in 0..2 {
+            m[i] = 0.9 * m[i] + 0.1 * g[i];
+            v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
+            p[i] -= 0.01 * (m[i] / c1) / ((v[i] / c2).sqrt() + 1e-8);
+        }
+        [x, y] = p;
+    }
+}
+
+#[test]
+fn trace_lr_column_follows_the_schedule_for_the_next_update() {
+    let out = optlab(
+        &[
+            "trace",
+            "--surface=Quadratic(h: ((3.0, 0.5), (0.5, 1.0)), c: (1.0, -2.0))",
+            "--optimizer=Sgd(lr: 0.1)",
+            "--schedule=Step(every: 3, factor: 0.5)",
+            "--start=2,-1.5",
+            "--steps=7",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lrs: Vec<f64> = rows(&stdout(&out)).iter().map(|r| r[4]).collect();
+    assert_eq!(lrs, [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025]);
+}
+
+#[test]
+fn diverging_run_stops_with_its_step_and_exits_zero() {
+    let out = optlab(
+        &[
+            "trace",
+            "--surface",
+            "Rosenbrock()",
+            "--optimizer",
+            "Sgd(lr: 0.1)",
+            "--start=-1.2,1",
+            "--steps",
+            "1000",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "a diverged run is a result: {}", stderr(&out));
+    let message = stderr(&out);
+    let step: usize = message
+        .trim()
+        .strip_prefix("diverged at step ")
+        .unwrap_or_else(|| panic!("unexpected stderr: {message}"))
+        .parse()
+        .expect("a step number");
+    let rows = rows(&stdout(&out));
+    assert!(step > 0 && step < 1000, "step {step}");
+    assert_eq!(rows.len(), step, "rows 0..K-1 are printed");
+    assert!(rows.iter().flatten().all(|v| v.is_finite()));
+}
+
+#[test]
+fn noise_is_reproducible_from_its_seed() {
+    let run = |seed: &str| {
+        let out = optlab(
+            &[
+                "trace",
+                "--surface=Saddle",
+                "--optimizer=Momentum(lr: 0.01, momentum: 0.9)",
+                "--start=-1.5,0",
+                "--steps=200",
+                "--noise=0.5",
+                "--seed",
+                seed,
+            ],
+            "",
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    assert_eq!(run("7"), run("7"));
+    assert_ne!(run("7"), run("8"));
+}
+
+#[test]
+fn replay_applies_each_gradient_row() {
+    let out = optlab(
+        &["replay", "--optimizer", "Momentum(lr: 0.1, momentum: 0.5)", "--params=-1,2"],
+        "1,0\n1,-2\n\n0,0\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // torch SGD momentum: b1 = g1; b = 0.5 b + g; p -= 0.1 b.
+    let expected = [[-1.1, 2.0], [-1.25, 2.2], [-1.325, 2.3]];
+    let lines: Vec<Vec<f64>> = stdout(&out)
+        .lines()
+        .map(|l| l.split(',').map(|v| v.parse().expect("number")).collect())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for (got, want) in lines.iter().zip(expected) {
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{got:?} vs {want:?}");
+        }
+    }
+}
+
+fn assert_refused(args: &[&str], stdin: &str, needles: &[&str]) {
+    let out = optlab(args, stdin);
+    assert_eq!(out.status.code(), Some(2), "{args:?} should be refused; stderr: {}", stderr(&out));
+    let message = stderr(&out);
+    for needle in needles {
+        assert!(message.contains(needle), "{args:?}: `{needle}` missing from: {message}");
+    }
+    assert!(!message.contains("panicked"), "{message}");
+}
+
+#[test]
+fn bad_input_exits_2_naming_field_position_and_range() {
+    let trace = |optimizer: &'static str| {
+        vec!["trace", "--surface=Beale", optimizer, "--start=1,1", "--steps=3"]
+    };
+    assert_refused(&trace("--optimizer=Adam(lr: -0.1)"), "", &["lr", "1:", "[0, +inf)"]);
+    assert_refused(
+        &trace("--optimizer=RmsProp(lr: 0.01, decay_rate: 1.0)"),
+        "",
+        &["decay_rate", "[0, 1)"],
+    );
+    assert_refused(&trace("--optimizer=Adam(lr: 0.01"), "", &["--optimizer", "1:"]);
+    assert_refused(&trace("--optimizer=Adamm(lr: 0.01)"), "", &["Adamm"]);
+    assert_refused(&trace("--optimizer=Adam(learning_rate: 0.01)"), "", &["learning_rate"]);
+    assert_refused(
+        &["trace", "--surface=Beale", "--optimizer=Sgd()", "--start=1", "--steps=3"],
+        "",
+        &["--start", "2"],
+    );
+    assert_refused(
+        &["trace", "--surface=Beale", "--optimizer=Sgd()", "--start=1,1", "--steps=-3"],
+        "",
+        &["--steps"],
+    );
+    assert_refused(
+        &["replay", "--optimizer=Sgd(lr: 0.1)", "--params=1,2"],
+        "1,2\n1,2,3\n",
+        &["line 2", "expected 2"],
+    );
+    assert_refused(
+        &["replay", "--optimizer=Sgd(lr: 0.1)", "--params=1,2"],
+        "1,abc\n",
+        &["line 1", "abc"],
+    );
+}
+
+#[test]
+fn bare_names_take_all_defaults() {
+    let out = optlab(
+        &["trace", "--surface=Himmelblau", "--optimizer=Adam", "--start=0,0", "--steps=2"],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(rows(&stdout(&out))[0][4].to_bits(), 1e-3_f64.to_bits(), "torch's default Adam lr");
+}

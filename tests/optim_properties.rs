@@ -1,0 +1,446 @@
+//! Properties of the optimizers that hold for any input, and the RON contract of
+//! `OptimizerConfig`.
+
+use optlab::optim::{Optimizer, OptimizerConfig, RuleVisitor, UpdateRule};
+use proptest::prelude::*;
+
+/// A finite coordinate of moderate size.
+fn coordinate() -> impl Strategy<Value = f64> {
+    -100.0..100.0f64
+}
+
+/// A gradient coordinate with |g| in [0.1, 1000], far above the default ε.
+fn large_gradient() -> impl Strategy<Value = f64> {
+    (0.1..1e3f64, any::<bool>()).prop_map(|(size, negative)| if negative { -size } else { size })
+}
+
+/// 0 half of the time (the common case with its own code path), else a value in `range`.
+fn often_zero(range: std::ops::Range<f64>) -> impl Strategy<Value = f64> {
+    prop_oneof![Just(0.0), range]
+}
+
+/// Any valid config with ε > 0 (ε = 0 with a zero gradient is 0/0 in torch too).
+fn config() -> impl Strategy<Value = OptimizerConfig> {
+    let lr = || 0.0..2.0f64;
+    let wd = || often_zero(0.0..0.5);
+    let unit = || 0.0..=1.0f64;
+    let eps = || 1e-10..1.0f64;
+    let beta = || 0.0..0.9999f64;
+    prop_oneof![
+        (lr(), wd()).prop_map(|(lr, weight_decay)| OptimizerConfig::Sgd { lr, weight_decay }),
+        (lr(), unit(), unit(), wd()).prop_map(|(lr, momentum, dampening, weight_decay)| {
+            OptimizerConfig::Momentum { lr, momentum, dampening, weight_decay }
+        }),
+        (lr(), 0.01..=1.0f64, wd()).prop_map(|(lr, momentum, weight_decay)| {
+            OptimizerConfig::Nesterov { lr, momentum, weight_decay }
+        }),
+        (lr(), 0.01..=1.0f64)
+            .prop_map(|(lr, momentum)| OptimizerConfig::NesterovLookahead { lr, momentum }),
+        (lr(), often_zero(0.0..1.0), eps(), often_zero(0.0..1.0), wd()).prop_map(
+            |(lr, lr_decay, eps, initial_accumulator, weight_decay)| OptimizerConfig::Adagrad {
+                lr,
+                lr_decay,
+                eps,
+                initial_accumulator,
+                weight_decay
+            }
+        ),
+        (lr(), beta(), eps(), any::<bool>(), often_zero(0.0..1.0), wd()).prop_map(
+            |(lr, decay_rate, eps, centered, momentum, weight_decay)| OptimizerConfig::RmsProp {
+                lr,
+                decay_rate,
+                eps,
+                centered,
+                momentum,
+                weight_decay
+            }
+        ),
+        (lr(), beta(), beta(), eps(), any::<bool>(), any::<bool>(), wd()).prop_map(
+            |(lr, beta1, beta2, eps, bias_correction, amsgrad, weight_decay)| {
+                OptimizerConfig::Adam {
+                    lr,
+                    beta1,
+                    beta2,
+                    eps,
+                    bias_correction,
+                    amsgrad,
+                    weight_decay,
+                }
+            }
+        ),
+        (lr(), beta(), beta(), eps(), any::<bool>(), wd()).prop_map(
+            |(lr, beta1, beta2, eps, amsgrad, weight_decay)| OptimizerConfig::AdamW {
+                lr,
+                beta1,
+                beta2,
+                eps,
+                amsgrad,
+                weight_decay
+            }
+        ),
+    ]
+}
+
+fn adam(lr: f64, beta1: f64, beta2: f64) -> OptimizerConfig {
+    OptimizerConfig::Adam {
+        lr,
+        beta1,
+        beta2,
+        eps: 1e-8,
+        bias_correction: true,
+        amsgrad: false,
+        weight_decay: 0.0,
+    }
+}
+
+/// Runs `steps` updates with gradients taken from `grads` in turn, at the gradient point.
+fn run(optimizer: &mut Optimizer, params: &mut [f64], grads: &[Vec<f64>], lr: f64) {
+    for grad in grads {
+        optimizer.step(params, grad, lr);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn zero_gradient_leaves_sgd_unchanged(
+        params in prop::collection::vec(coordinate(), 1..8),
+        lr in 0.0..10.0f64,
+    ) {
+        let mut moved = params.clone();
+        let mut optimizer = OptimizerConfig::Sgd { lr, weight_decay: 0.0 }.build(params.len());
+        optimizer.step(&mut moved, &vec![0.0; params.len()], lr);
+        prop_assert_eq!(moved, params);
+    }
+
+    #[test]
+    fn first_bias_corrected_adam_step_moves_each_coordinate_by_lr(
+        start in prop::collection::vec(coordinate(), 1..8),
+        grad_seed in prop::collection::vec(large_gradient(), 8),
+        lr in 1e-4..1.0f64,
+        beta1 in 0.0..0.999f64,
+        beta2 in 0.0..0.9999f64,
+    ) {
+        // m̂ = g and v̂ = g² on the first step, so Δ = −lr·g/(|g| + ε).
+        let grad = &grad_seed[..start.len()];
+        let mut params = start.clone();
+        adam(lr, beta1, beta2).build(start.len()).step(&mut params, grad, lr);
+        for ((after, before), g) in params.iter().zip(&start).zip(grad) {
+            let delta = after - before;
+            prop_assert!((delta.abs() - lr).abs() <= 1e-6 * lr, "Δ {delta}, lr {lr}");
+            prop_assert!(delta * g <= 0.0, "moves against the gradient");
+        }
+    }
+
+    #[test]
+    fn first_rmsprop_step_is_lr_over_root_one_minus_decay(
+        start in prop::collection::vec(coordinate(), 1..8),
+        grad_seed in prop::collection::vec(large_gradient(), 8),
+        lr in 1e-4..1.0f64,
+        decay_rate in 0.0..0.999f64,
+    ) {
+        // v = (1 − α)g², so Δ = −lr·g/(√(1 − α)|g| + ε) ≈ −lr·sign(g)/√(1 − α).
+        let grad = &grad_seed[..start.len()];
+        let eps = 1e-8;
+        let config = OptimizerConfig::RmsProp {
+            lr, decay_rate, eps, centered: false, momentum: 0.0, weight_decay: 0.0,
+        };
+        let mut params = start.clone();
+        config.build(start.len()).step(&mut params, grad, lr);
+        for ((after, before), &g) in params.iter().zip(&start).zip(grad) {
+            let delta = before - after;
+            let root = (1.0 - decay_rate).sqrt();
+            let exact = lr * g / (root * g.abs() + eps);
+            prop_assert!((delta - exact).abs() <= 1e-12 * before.abs().max(1.0), "{delta} vs {exact}");
+            let approx = lr * g / (root * g.abs());
+            prop_assert!((delta - approx).abs() <= 1e-5 * approx.abs(), "{delta} vs {approx}");
+        }
+    }
+
+    #[test]
+    fn momentum_zero_is_sgd_whatever_the_dampening(
+        start in prop::collection::vec(coordinate(), 3),
+        grads in prop::collection::vec(prop::collection::vec(coordinate(), 3), 1..10),
+        lr in 0.0..1.0f64,
+        dampening in 0.0..=1.0f64,
+        weight_decay in often_zero(0.0..0.5),
+    ) {
+        let momentum = OptimizerConfig::Momentum { lr, momentum: 0.0, dampening, weight_decay };
+        let sgd = OptimizerConfig::Sgd { lr, weight_decay };
+        let (mut a, mut b) = (start.clone(), start);
+        run(&mut momentum.build(3), &mut a, &grads, lr);
+        run(&mut sgd.build(3), &mut b, &grads, lr);
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn finite_inputs_never_give_nan(
+        config in config(),
+        start in prop::collection::vec(-1e3..1e3f64, 4),
+        grads in prop::collection::vec(prop::collection::vec(-1e3..1e3f64, 4), 1..20),
+        lr in 0.0..2.0f64,
+    ) {
+        let mut optimizer = config.build(4);
+        let mut params = start;
+        let mut point = vec![0.0; 4];
+        for grad in &grads {
+            optimizer.step(&mut params, grad, lr);
+            optimizer.gradient_point(&params, &mut point);
+            prop_assert!(params.iter().chain(&point).all(|x| x.is_finite()), "{params:?}");
+        }
+        let mut effective = vec![0.0; 4];
+        optimizer.internals(lr, &mut effective);
+        prop_assert!(effective.iter().all(|e| !e.is_nan()), "{effective:?}");
+    }
+
+    #[test]
+    fn nesterov_and_lookahead_share_the_look_ahead_point(
+        m in prop::collection::vec(-1.0..1.0f64, 9),
+        b in prop::collection::vec(-2.0..2.0f64, 3),
+        x0 in prop::collection::vec(-5.0..5.0f64, 3),
+        lr_fraction in 0.01..0.99f64,
+        momentum in 0.05..0.95f64,
+    ) {
+        // A = MᵀM + 0.1·I is positive definite; lr below 1/λ_max (Gershgorin) keeps it stable.
+        let a: Vec<[f64; 3]> = (0..3).map(|i| {
+            let mut row = [0.0; 3];
+            for (j, entry) in row.iter_mut().enumerate() {
+                *entry = (0..3).map(|k| m[3 * k + i] * m[3 * k + j]).sum::<f64>()
+                    + if i == j { 0.1 } else { 0.0 };
+            }
+            row
+        }).collect();
+        let bound = a.iter().map(|row| row.iter().map(|x| x.abs()).sum::<f64>()).fold(0.0, f64::max);
+        let lr = lr_fraction / bound;
+        let gradient = |x: &[f64], out: &mut [f64]| {
+            for ((o, row), bi) in out.iter_mut().zip(&a).zip(&b) {
+                *o = row.iter().zip(x).map(|(aij, xj)| aij * xj).sum::<f64>() - bi;
+            }
+        };
+        let mut torch = OptimizerConfig::Nesterov { lr, momentum, weight_decay: 0.0 }.build(3);
+        let mut lookahead = OptimizerConfig::NesterovLookahead { lr, momentum }.build(3);
+        prop_assert!(lookahead.needs_lookahead() && !torch.needs_lookahead());
+        let (mut x_bar, mut x) = (x0.clone(), x0);
+        let (mut point, mut grad) = ([0.0; 3], [0.0; 3]);
+        for step in 0..50 {
+            gradient(&x_bar, &mut grad);
+            torch.step(&mut x_bar, &grad, lr);
+            lookahead.gradient_point(&x, &mut point);
+            gradient(&point, &mut grad);
+            lookahead.step(&mut x, &grad, lr);
+            lookahead.gradient_point(&x, &mut point);
+            for (p, q) in point.iter().zip(&x_bar) {
+                prop_assert!((p - q).abs() <= 1e-12 * q.abs().max(1.0), "step {step}: {p} vs {q}");
+            }
+        }
+    }
+
+    #[test]
+    fn adamw_without_weight_decay_is_adam(
+        start in prop::collection::vec(coordinate(), 3),
+        grads in prop::collection::vec(prop::collection::vec(coordinate(), 3), 1..10),
+        lr in 0.0..1.0f64,
+        beta1 in 0.0..0.999f64,
+        beta2 in 0.0..0.9999f64,
+        eps in 0.0..1.0f64,
+        amsgrad in any::<bool>(),
+    ) {
+        let adamw = OptimizerConfig::AdamW { lr, beta1, beta2, eps, amsgrad, weight_decay: 0.0 };
+        let adam = OptimizerConfig::Adam {
+            lr, beta1, beta2, eps, bias_correction: true, amsgrad, weight_decay: 0.0,
+        };
+        let (mut a, mut b) = (start.clone(), start);
+        let (mut with_w, mut without) = (adamw.build(3), adam.build(3));
+        run(&mut with_w, &mut a, &grads, lr);
+        run(&mut without, &mut b, &grads, lr);
+        prop_assert_eq!(a, b);
+        prop_assert_eq!(with_w.state_buffer("exp_avg_sq"), without.state_buffer("exp_avg_sq"));
+    }
+
+    #[test]
+    fn any_valid_config_round_trips_through_ron(config in config()) {
+        prop_assert!(config.validate().is_ok());
+        let text = ron::to_string(&config).expect("serializes");
+        let back: OptimizerConfig = ron::from_str(&text).expect("parses back");
+        prop_assert_eq!(&back, &config);
+        prop_assert!(!config.update_rule().is_empty());
+        prop_assert!(text.starts_with(config.name()));
+    }
+}
+
+#[test]
+fn catalogue_round_trips_validates_and_explains_itself() {
+    let catalogue = OptimizerConfig::catalogue();
+    assert_eq!(catalogue.len(), 8, "one of each variant");
+    for config in &catalogue {
+        config.validate().unwrap_or_else(|e| panic!("{}: {e}", config.name()));
+        let text = ron::ser::to_string_pretty(config, ron::ser::PrettyConfig::default()).unwrap();
+        let back: OptimizerConfig = ron::from_str(&text).expect("parses back");
+        assert_eq!(&back, config);
+        assert!(!config.update_rule().trim().is_empty(), "{}", config.name());
+        assert!(config.lr() > 0.0);
+    }
+    let mut names: Vec<&str> = catalogue.iter().map(OptimizerConfig::name).collect();
+    names.dedup();
+    assert_eq!(names.len(), 8);
+}
+
+#[test]
+fn omitted_fields_take_pytorch_defaults() {
+    let sgd: OptimizerConfig = ron::from_str("Sgd()").expect("Sgd() parses");
+    assert_eq!(sgd, OptimizerConfig::Sgd { lr: 1e-3, weight_decay: 0.0 });
+    let adam: OptimizerConfig = ron::from_str("Adam(lr: 0.01)").expect("parses");
+    assert_eq!(
+        adam,
+        OptimizerConfig::Adam {
+            lr: 0.01,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            bias_correction: true,
+            amsgrad: false,
+            weight_decay: 0.0,
+        }
+    );
+    let raw: OptimizerConfig = ron::from_str("Adam(lr: 0.1, bias_correction: false)").unwrap();
+    assert!(matches!(raw, OptimizerConfig::Adam { bias_correction: false, .. }));
+    let rms: OptimizerConfig =
+        ron::from_str("RmsProp(lr: 0.01, decay_rate: 0.9, centered: true, momentum: 0.5)").unwrap();
+    assert_eq!(
+        rms,
+        OptimizerConfig::RmsProp {
+            lr: 0.01,
+            decay_rate: 0.9,
+            eps: 1e-8,
+            centered: true,
+            momentum: 0.5,
+            weight_decay: 0.0,
+        }
+    );
+    let adagrad: OptimizerConfig = ron::from_str("Adagrad()").unwrap();
+    assert_eq!(
+        adagrad,
+        OptimizerConfig::Adagrad {
+            lr: 1e-2,
+            lr_decay: 0.0,
+            eps: 1e-10,
+            initial_accumulator: 0.0,
+            weight_decay: 0.0,
+        }
+    );
+    let adamw: OptimizerConfig = ron::from_str("AdamW()").unwrap();
+    let torch_adamw = OptimizerConfig::AdamW {
+        lr: 1e-3,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        amsgrad: false,
+        weight_decay: 0.01,
+    };
+    assert_eq!(adamw, torch_adamw);
+    let momentum: OptimizerConfig = ron::from_str("Momentum()").unwrap();
+    let expected =
+        OptimizerConfig::Momentum { lr: 1e-3, momentum: 0.9, dampening: 0.0, weight_decay: 0.0 };
+    assert_eq!(momentum, expected, "momentum defaults to 0.9, not torch's 0");
+}
+
+#[test]
+fn out_of_range_values_are_refused_with_their_position() {
+    let err = ron::from_str::<OptimizerConfig>("Adam(lr: -1.0)").unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("`lr`") && message.contains("[0, +inf)"), "{message}");
+    assert_eq!(err.span.start.line, 1, "{message}");
+    let cases = [
+        ("Nesterov(momentum: 0.0)", "(0, 1]"),
+        ("RmsProp(decay_rate: 1.0)", "`decay_rate`"),
+        ("Adam(beta2: 1.0)", "`beta2`"),
+        ("Momentum(dampening: 1.5)", "`dampening`"),
+        ("Adagrad(initial_accumulator: -0.1)", "`initial_accumulator`"),
+        ("Sgd(weight_decay: -1e-4)", "`weight_decay`"),
+        ("AdamW(eps: -1.0)", "`eps`"),
+    ];
+    for (text, expected) in cases {
+        let message = ron::from_str::<OptimizerConfig>(text).unwrap_err().to_string();
+        assert!(message.contains(expected), "{text}: {message}");
+    }
+    // Unknown fields (a typo, or a hyperparameter of another optimizer) are refused.
+    assert!(ron::from_str::<OptimizerConfig>("Adam(momentum: 0.9)").is_err());
+    assert!(ron::from_str::<OptimizerConfig>("Sgd(lr: 0.1, nesterov: true)").is_err());
+}
+
+#[test]
+fn validate_names_the_field_and_interval() {
+    let config = OptimizerConfig::Nesterov { lr: 0.1, momentum: 0.0, weight_decay: 0.0 };
+    let err = config.validate().unwrap_err();
+    assert_eq!(err.to_string(), "`momentum` = 0 is out of range; allowed (0, 1]");
+    let mut config = OptimizerConfig::catalogue()[0].clone();
+    config.set_lr(f64::NAN);
+    assert!(config.validate().is_err());
+    config.set_lr(0.25);
+    assert!((config.lr() - 0.25).abs() < f64::EPSILON);
+}
+
+#[test]
+fn update_rules_follow_the_options() {
+    let adam = OptimizerConfig::catalogue()[6].clone();
+    assert!(adam.update_rule().contains("m̂ = m/(1 − β₁ᵗ)"));
+    let raw: OptimizerConfig =
+        ron::from_str("Adam(bias_correction: false, weight_decay: 0.1)").unwrap();
+    let rule = raw.update_rule();
+    assert!(!rule.contains("m̂") && rule.contains("λθ"), "{rule}");
+    let adamw = OptimizerConfig::catalogue()[7].update_rule();
+    assert!(adamw.starts_with("θ ← θ(1 − ηλ)"), "{adamw}");
+}
+
+/// Runs 100 gradient steps on f(x) = ½|x|² with the concrete rule, as a hot loop would.
+struct HundredSteps<'a> {
+    params: &'a mut [f64],
+    lr: f64,
+}
+
+impl RuleVisitor for HundredSteps<'_> {
+    type Output = u64;
+
+    fn visit<R: UpdateRule>(self, rule: &mut R) -> u64 {
+        let mut grad = vec![0.0; self.params.len()];
+        for _ in 0..100 {
+            rule.gradient_point(self.params, &mut grad);
+            rule.step(self.params, &grad, self.lr);
+        }
+        rule.steps_taken()
+    }
+}
+
+#[test]
+fn visit_runs_the_concrete_rule_and_internals_report_state() {
+    for config in OptimizerConfig::catalogue() {
+        let mut params = vec![1.0, -2.0];
+        let mut optimizer = config.build(2);
+        let steps = optimizer.visit(HundredSteps { params: &mut params, lr: config.lr() });
+        assert_eq!(steps, 100);
+        let mut effective = [0.0; 2];
+        let internals = optimizer.internals(config.lr(), &mut effective);
+        assert_eq!(internals.steps_taken, 100);
+        assert!(effective.iter().all(|e| *e > 0.0 && e.is_finite()), "{}", config.name());
+        let norm = params.iter().map(|x| x * x).sum::<f64>().sqrt();
+        assert!(norm < 5f64.sqrt(), "{} moved towards the minimum: {params:?}", config.name());
+    }
+}
+
+#[test]
+fn internals_match_the_first_adam_step() {
+    let config = adam(0.1, 0.9, 0.999);
+    let mut optimizer = config.build(2);
+    let mut effective = [0.0; 2];
+    let before = optimizer.internals(0.1, &mut effective);
+    assert_eq!((before.steps_taken, before.velocity), (0, Some(&[0.0, 0.0][..])));
+    let mut params = [0.0, 0.0];
+    optimizer.step(&mut params, &[2.0, -0.5], 0.1);
+    let internals = optimizer.internals(0.1, &mut effective);
+    // v̂ = g² after one step, so the factor on m̂ = g is η/(|g| + ε).
+    assert!((effective[0] - 0.1 / (2.0 + 1e-8)).abs() < 1e-15);
+    assert!((effective[1] - 0.1 / (0.5 + 1e-8)).abs() < 1e-15);
+    assert_eq!(internals.velocity.map(<[f64]>::len), Some(2));
+    assert!(internals.second_moment.is_some());
+}
