@@ -1,4 +1,5 @@
-//! The headless command line: `optlab trace`, `optlab replay`.
+//! The headless command line: `optlab trace`, `optlab replay`, and the notebook commands
+//! `optlab check`, `optlab run`, `optlab presets` (in [`crate::headless`]).
 //!
 //! Exit codes: 0 for a result (a diverged run is a result), 2 for bad input (unparsable RON, a
 //! value out of range, a malformed gradient row), 1 for I/O failures. Numbers print in Rust's
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use serde::de::DeserializeOwned;
 
+use crate::headless::{self, CheckArgs, PresetsArgs, RunArgs};
 use crate::optim::OptimizerConfig;
 use crate::run::{self, NOISE_SIGMA, Outcome, RunConfig, StepRecord, TraceSink};
 use crate::schedule::Schedule;
@@ -22,6 +24,9 @@ pub struct Cli {
     /// What to do; without a command optlab opens the desktop app.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// A notebook to open in the desktop app (without a command).
+    #[arg(value_name = "NOTEBOOK")]
+    pub file: Option<std::path::PathBuf>,
 }
 
 /// Headless subcommands.
@@ -31,6 +36,12 @@ pub enum Command {
     Trace(TraceArgs),
     /// Apply an optimizer to parameters, reading one gradient row per step from stdin.
     Replay(ReplayArgs),
+    /// Check notebook files: `FILE: ok`, or `FILE:LINE:COL: message` per problem (exit 2).
+    Check(CheckArgs),
+    /// Run every enabled run of a notebook: one summary line per run, CSV series with --out.
+    Run(RunArgs),
+    /// List the built-in notebooks, or print one as RON.
+    Presets(PresetsArgs),
 }
 
 /// Arguments of `optlab trace`.
@@ -80,11 +91,13 @@ pub struct InputError(pub String);
 /// Runs the CLI for parsed arguments; `None` means "no subcommand" (the caller opens the GUI).
 #[must_use]
 pub fn dispatch(command: Command) -> ExitCode {
-    let result = match command {
-        Command::Trace(args) => trace(&args),
-        Command::Replay(args) => replay(&args),
-    };
-    finish(result)
+    match command {
+        Command::Trace(args) => finish(trace(&args)),
+        Command::Replay(args) => finish(replay(&args)),
+        Command::Check(args) => headless::check(&args),
+        Command::Run(args) => headless::run(&args),
+        Command::Presets(args) => headless::presets(&args),
+    }
 }
 
 /// Turns a command's result into an exit code, printing errors to stderr.

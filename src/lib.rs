@@ -8,7 +8,9 @@
 //! Nothing in the core draws; the desktop app ([`app`]) and the command line ([`cli`]) both
 //! sit on top of it.
 
+pub mod app;
 pub mod cli;
+pub mod headless;
 pub mod limits;
 pub mod notebook;
 pub mod optim;

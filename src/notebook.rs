@@ -29,9 +29,38 @@ pub const STEPS: Limit = Limit::closed("steps", 1.0, 1e7);
 pub const TOLERANCE: Limit = Limit::above("tolerance", 0.0);
 
 mod de {
-    use super::{NOISE_SIGMA, STEPS, TOLERANCE};
+    use super::{Limit, NOISE_SIGMA, Point, STEPS, TOLERANCE};
     crate::limited_f64!(noise, NOISE_SIGMA);
     crate::limited_f64!(tolerance, TOLERANCE);
+
+    /// A start point with finite coordinates (`inf` and `NaN` parse as RON numbers).
+    pub(crate) fn start<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Point>, D::Error> {
+        let start = <Option<Point> as serde::Deserialize>::deserialize(deserializer)?;
+        if let Some([x, y]) = start {
+            Limit::finite("start x").check(x).map_err(serde::de::Error::custom)?;
+            Limit::finite("start y").check(y).map_err(serde::de::Error::custom)?;
+        }
+        Ok(start)
+    }
+
+    /// An (r, g, b) colour, refusing components outside [0, 255] with the whole colour shown.
+    pub(crate) fn color<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<(u8, u8, u8)>, D::Error> {
+        let Some((r, g, b)) =
+            <Option<(i64, i64, i64)> as serde::Deserialize>::deserialize(deserializer)?
+        else {
+            return Ok(None);
+        };
+        match (u8::try_from(r), u8::try_from(g), u8::try_from(b)) {
+            (Ok(r), Ok(g), Ok(b)) => Ok(Some((r, g, b))),
+            _ => Err(serde::de::Error::custom(format!(
+                "`color` = ({r}, {g}, {b}) is out of range; each component must be in [0, 255]"
+            ))),
+        }
+    }
 
     pub(crate) fn steps<'de, D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -98,7 +127,7 @@ pub struct Race {
     #[serde(default)]
     pub surface: Surface,
     /// Start point; omitted means the surface's default start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::start")]
     pub start: Option<Point>,
     /// Updates per run.
     #[serde(default = "default_steps", deserialize_with = "de::steps")]
@@ -127,7 +156,7 @@ pub struct RaceRun {
     #[serde(default = "yes")]
     pub enabled: bool,
     /// Colour as (r, g, b); omitted means the palette colour for its position.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::color")]
     pub color: Option<(u8, u8, u8)>,
     /// Optimizer and hyperparameters.
     pub optimizer: OptimizerConfig,
@@ -213,11 +242,27 @@ fn ron_options() -> ron::Options {
         .with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES)
 }
 
-/// Reads only the version, ignoring everything else, to pick the upgrade path.
+/// Reads only the version, ignoring everything else, to pick the upgrade path. A version this
+/// build cannot read is refused while parsing, so the error points at the number.
 #[derive(Deserialize)]
+#[serde(rename = "Notebook")] // the name ron's messages show
 struct VersionOnly {
-    #[serde(default = "current_version")]
+    #[serde(default = "current_version", deserialize_with = "known_version")]
     version: u32,
+}
+
+fn known_version<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let version = <u32 as Deserialize>::deserialize(deserializer)?;
+    match version {
+        1..=FORMAT_VERSION => Ok(version),
+        newer if newer > FORMAT_VERSION => Err(serde::de::Error::custom(format!(
+            "this notebook has format version {newer}, newer than this optlab can read (versions \
+             up to {FORMAT_VERSION}): update optlab to open it"
+        ))),
+        older => Err(serde::de::Error::custom(format!(
+            "unknown format version {older}; the first version is 1"
+        ))),
+    }
 }
 
 impl Notebook {
@@ -227,6 +272,16 @@ impl Notebook {
     /// A [`LoadError`] with the position of the first problem: a syntax error, an unknown field
     /// or variant, a number out of range, or a version newer than this build.
     pub fn from_ron(text: &str) -> Result<Self, LoadError> {
+        // Some Windows editors start UTF-8 files with a byte-order mark; it is not content.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if text.trim().is_empty() {
+            return Err(LoadError {
+                line: 1,
+                col: 1,
+                message: "the file is empty; a notebook is written `(title: …, entries: […])`"
+                    .into(),
+            });
+        }
         let options = ron_options();
         let VersionOnly { version } = options.from_str(text)?;
         match version {
@@ -237,18 +292,11 @@ impl Notebook {
                 notebook.check_semantics()?;
                 Ok(notebook)
             }
-            newer if newer > FORMAT_VERSION => Err(LoadError {
+            // `known_version` has refused every other version already.
+            other => Err(LoadError {
                 line: 1,
                 col: 1,
-                message: format!(
-                    "this notebook has format version {newer}; this optlab reads versions up to \
-                     {FORMAT_VERSION}: update optlab to open it"
-                ),
-            }),
-            older => Err(LoadError {
-                line: 1,
-                col: 1,
-                message: format!("unknown format version {older}; known versions: 1"),
+                message: format!("unknown format version {other}; known versions: 1"),
             }),
         }
     }
@@ -261,9 +309,10 @@ impl Notebook {
         match std::str::from_utf8(bytes) {
             Ok(text) => Self::from_ron(text),
             Err(e) => {
-                let valid = &bytes[..e.valid_up_to()];
-                let line = 1 + valid.split(|&b| b == b'\n').count() - 1;
-                let col = 1 + valid.iter().rev().take_while(|&&b| b != b'\n').count();
+                // The prefix is valid UTF-8; count characters, as ron's columns do.
+                let valid = String::from_utf8_lossy(&bytes[..e.valid_up_to()]);
+                let line = valid.split('\n').count();
+                let col = 1 + valid.chars().rev().take_while(|&c| c != '\n').count();
                 Err(LoadError { line, col, message: "the file is not valid UTF-8 text".into() })
             }
         }
@@ -302,11 +351,11 @@ impl Notebook {
     #[must_use]
     pub fn default_notebook() -> Self {
         let runs = vec![
-            race_run("SGD", OptimizerConfig::Sgd { lr: 0.03, weight_decay: 0.0 }),
+            race_run("SGD", OptimizerConfig::Sgd { lr: 0.019, weight_decay: 0.0 }),
             race_run(
                 "Momentum",
                 OptimizerConfig::Momentum {
-                    lr: 0.03,
+                    lr: 0.01,
                     momentum: 0.9,
                     dampening: 0.0,
                     weight_decay: 0.0,
@@ -314,12 +363,12 @@ impl Notebook {
             ),
             race_run(
                 "Nesterov",
-                OptimizerConfig::Nesterov { lr: 0.03, momentum: 0.9, weight_decay: 0.0 },
+                OptimizerConfig::Nesterov { lr: 0.01, momentum: 0.9, weight_decay: 0.0 },
             ),
             race_run(
                 "RMSprop",
                 OptimizerConfig::RmsProp {
-                    lr: 0.01,
+                    lr: 0.05,
                     decay_rate: 0.99,
                     eps: 1e-8,
                     centered: false,
@@ -330,7 +379,7 @@ impl Notebook {
             race_run(
                 "Adam",
                 OptimizerConfig::Adam {
-                    lr: 0.05,
+                    lr: 0.2,
                     beta1: 0.9,
                     beta2: 0.999,
                     eps: 1e-8,
@@ -341,7 +390,7 @@ impl Notebook {
             ),
         ];
         let race = Race {
-            surface: Surface::TacoShell { condition: 30.0, angle: 30.0 },
+            surface: Surface::TacoShell { condition: 100.0, angle: 30.0 },
             start: None,
             steps: 300,
             noise: 0.0,
@@ -354,10 +403,11 @@ impl Notebook {
             title: "Taco shell: why plain SGD zig-zags".to_owned(),
             entries: vec![Entry {
                 name: "SGD vs momentum vs adaptive".to_owned(),
-                notes: "The valley is 30 times steeper across than along. The gradient points \
-                        mostly across it, so SGD zig-zags and crawls along the floor; momentum \
-                        averages the zig-zag away; RMSprop and Adam divide each coordinate by \
-                        its typical gradient size and head for the minimum."
+                notes: "The valley is 100 times steeper across than along. The gradient points \
+                        mostly across it, so SGD (at the largest stable lr, 1.9/100) zig-zags \
+                        and crawls along the floor; momentum averages the zig-zag away and \
+                        reaches 1e-12 while SGD is still at 1e-4 (see the loss plot); RMSprop \
+                        and Adam divide each coordinate by its typical gradient size."
                     .to_owned(),
                 experiment: Experiment::Race(race),
             }],

@@ -12,8 +12,24 @@ pub struct Preset {
     pub text: &'static str,
 }
 
-const BUILTIN: &[Preset] =
-    &[Preset { name: "taco-shell", text: include_str!("../presets/taco-shell.ron") }];
+/// One entry of [`BUILTIN`]: the file `presets/NAME.ron`.
+macro_rules! preset {
+    ($name:literal) => {
+        Preset { name: $name, text: include_str!(concat!("../presets/", $name, ".ron")) }
+    };
+}
+
+/// In the order of the lecture: the problems of plain SGD (ill-conditioning, local minima,
+/// saddle points, noise), then the adaptive methods, then learning-rate decay.
+const BUILTIN: &[Preset] = &[
+    preset!("taco-shell"),
+    preset!("local-minima"),
+    preset!("saddle-point"),
+    preset!("sgd-noise"),
+    preset!("adagrad-vs-rmsprop"),
+    preset!("adam-bias-correction"),
+    preset!("lr-decay"),
+];
 
 impl Preset {
     /// Parses the preset.

@@ -22,22 +22,44 @@ pub const START_FACTOR: Limit = Limit::closed("start_factor", 0.0, 1.0);
 pub const PERIOD: Limit = Limit::at_least("every", 1.0);
 
 mod de {
-    use super::{FACTOR, MIN_LR, RATE, START_FACTOR};
+    use super::{FACTOR, Limit, MIN_LR, PERIOD, RATE, START_FACTOR};
     crate::limited_f64!(rate, RATE);
     crate::limited_f64!(factor, FACTOR);
     crate::limited_f64!(min_lr, MIN_LR);
     crate::limited_f64!(start_factor, START_FACTOR);
 
-    /// A period of at least one update (zero would divide by zero).
+    /// A count of at least one update (zero would divide by zero), named in the error as the
+    /// user wrote it.
+    fn at_least_one<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        name: &'static str,
+    ) -> Result<u64, D::Error> {
+        let value = <u64 as serde::Deserialize>::deserialize(deserializer)?;
+        Limit { name, ..PERIOD }
+            .check(value as f64)
+            .map(|_| value)
+            .map_err(serde::de::Error::custom)
+    }
+
+    /// `Step`'s `every`.
+    pub(crate) fn every<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<u64, D::Error> {
+        at_least_one(deserializer, "every")
+    }
+
+    /// `Cosine`'s `period`.
     pub(crate) fn period<'de, D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<u64, D::Error> {
-        let value = <u64 as serde::Deserialize>::deserialize(deserializer)?;
-        if value == 0 {
-            Err(serde::de::Error::custom("period = 0 is out of range; allowed [1, +inf) updates"))
-        } else {
-            Ok(value)
-        }
+        at_least_one(deserializer, "period")
+    }
+
+    /// `Warmup`'s `steps`.
+    pub(crate) fn warmup_steps<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<u64, D::Error> {
+        at_least_one(deserializer, "steps")
     }
 }
 
@@ -86,7 +108,7 @@ pub enum Schedule {
     /// lr·factor^⌊t/every⌋ (PyTorch `StepLR`: already decayed at t = every).
     Step {
         /// Updates between decays (≥ 1).
-        #[serde(default = "default_every", deserialize_with = "de::period")]
+        #[serde(default = "default_every", deserialize_with = "de::every")]
         every: u64,
         /// Factor applied at each decay, in [0, 1].
         #[serde(default = "default_factor", deserialize_with = "de::factor")]
@@ -116,7 +138,7 @@ pub enum Schedule {
     /// `then` counted from the end of the warmup (PyTorch `SequentialLR`).
     Warmup {
         /// Length of the warmup in updates (≥ 1).
-        #[serde(default = "default_warmup_steps", deserialize_with = "de::period")]
+        #[serde(default = "default_warmup_steps", deserialize_with = "de::warmup_steps")]
         steps: u64,
         /// Fraction of lr at t = 0, in [0, 1].
         #[serde(default = "default_start_factor", deserialize_with = "de::start_factor")]

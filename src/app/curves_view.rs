@@ -1,11 +1,15 @@
 //! Loss against step on a log axis and the learning rate against step, linked to the
 //! playback step (a vertical line) and to each other (shared x axis and cursor).
 
-use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
+use egui_plot::{HoverPosition, Legend, Line, Plot, PlotPoints, VLine};
 
+use super::results::thin;
 use super::{OptlabApp, palette};
 use crate::notebook::Race;
 use crate::surface::MinimumKind;
+
+/// Most points drawn per curve; longer series are thinned for drawing only.
+const MAX_DRAWN: usize = 2000;
 
 /// Smallest loss gap drawn; below it the log axis would run to −∞.
 const LOG_FLOOR: f64 = 1e-16;
@@ -13,8 +17,12 @@ const LOG_FLOOR: f64 = 1e-16;
 /// Draws both plots in `height` points.
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, height: f32) {
     let floor = global_minimum(race);
-    let loss_label = if floor == 0.0 { "loss (log)".to_owned() } else { format!("loss − f* (log), f* = {floor:.4})") };
-    let link = egui::Id::new("optlab-curves-x");
+    let loss_label = if floor == 0.0 {
+        "loss (log)".to_owned()
+    } else {
+        format!("loss − f* (log), f* = {floor:.4})")
+    };
+    let link = egui::Id::unique("optlab-curves-x");
     Plot::new("loss-plot")
         .height(height * 0.62)
         .legend(Legend::default().position(egui_plot::Corner::RightTop))
@@ -23,15 +31,18 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, heig
         .y_axis_label(loss_label)
         .y_grid_spacer(egui_plot::log_grid_spacer(10))
         .y_axis_formatter(|mark, _| decade_label(mark.value))
-        .label_formatter(|name, point| {
-            format!("{name}\nstep {:.0}\nloss gap {:.4e}", point.x, 10f64.powf(point.y))
+        .label_formatter(|hover| match hover {
+            HoverPosition::NearDataPoint { plot_name, position, .. } => Some(format!(
+                "{plot_name}\nstep {:.0}\nloss gap {:.4e}",
+                position.x,
+                10f64.powf(position.y)
+            )),
+            HoverPosition::Elsewhere { .. } => None,
         })
         .show(ui, |plot| {
             for (index, (run, result)) in race.runs.iter().zip(&app.results.runs).enumerate() {
                 let colour = palette::run_colour(run.color, index);
-                let points: PlotPoints = result
-                    .records_until(step)
-                    .iter()
+                let points: PlotPoints = thin(result.records_until(step), MAX_DRAWN)
                     .map(|r| [r.step as f64, (r.loss - floor).max(LOG_FLOOR).log10()])
                     .collect();
                 plot.line(Line::new(run.name.clone(), points).color(colour).width(2.0));
@@ -54,8 +65,9 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, heig
         .show(ui, |plot| {
             for (index, (run, result)) in race.runs.iter().zip(&app.results.runs).enumerate() {
                 let colour = palette::run_colour(run.color, index);
-                let points: PlotPoints =
-                    result.records_until(step).iter().map(|r| [r.step as f64, r.lr]).collect();
+                let points: PlotPoints = thin(result.records_until(step), MAX_DRAWN)
+                    .map(|r| [r.step as f64, r.lr])
+                    .collect();
                 plot.line(Line::new(run.name.clone(), points).color(colour).width(1.5));
             }
             plot.vline(VLine::new("", step as f64).color(ui_weak()).width(1.0));
@@ -80,7 +92,7 @@ pub fn global_minimum(race: &Race) -> f64 {
 }
 
 /// Labels whole decades as 1e-3, 1e0, …; nothing between them.
-fn decade_label(exponent: f64) -> String {
+pub fn decade_label(exponent: f64) -> String {
     if (exponent - exponent.round()).abs() < 1e-9 {
         format!("1e{}", exponent.round())
     } else {

@@ -14,9 +14,10 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui) {
     .on_hover_text("The notebook's title, saved in the file");
     ui.separator();
     let mut select = None;
-    egui::ScrollArea::vertical().id_salt("entry-list").max_height(ui.available_height() - 110.0).show(
-        ui,
-        |ui| {
+    egui::ScrollArea::vertical()
+        .id_salt("entry-list")
+        .max_height(ui.available_height() - 110.0)
+        .show(ui, |ui| {
             for (index, entry) in app.document.notebook.entries.iter().enumerate() {
                 let kind = match entry.experiment {
                     Experiment::Race(_) => "race",
@@ -29,8 +30,7 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui) {
                     select = Some(index);
                 }
             }
-        },
-    );
+        });
     if let Some(index) = select {
         app.select(index);
     }
@@ -51,7 +51,8 @@ fn edit_selected(app: &mut OptlabApp, ui: &mut egui::Ui) {
             app.select(last);
         }
         let has = count > 0;
-        if ui.add_enabled(has, egui::Button::new("⧉ Duplicate"))
+        if ui
+            .add_enabled(has, egui::Button::new("Duplicate"))
             .on_hover_text("Copy the selected entry below it")
             .clicked()
         {
@@ -60,7 +61,8 @@ fn edit_selected(app: &mut OptlabApp, ui: &mut egui::Ui) {
             app.document.notebook.entries.insert(app.selected + 1, copy);
             app.select(app.selected + 1);
         }
-        if ui.add_enabled(has, egui::Button::new("🗑 Delete"))
+        if ui
+            .add_enabled(has, egui::Button::new("🗑 Delete"))
             .on_hover_text("Delete the selected entry (Ctrl+Z brings it back)")
             .clicked()
         {
@@ -69,14 +71,16 @@ fn edit_selected(app: &mut OptlabApp, ui: &mut egui::Ui) {
             app.results.clear(&mut app.worker);
             app.selected = next;
         }
-        if ui.add_enabled(app.selected > 0, egui::Button::new("⬆"))
+        if ui
+            .add_enabled(app.selected > 0, egui::Button::new("⬆"))
             .on_hover_text("Move the entry up")
             .clicked()
         {
             app.document.notebook.entries.swap(app.selected, app.selected - 1);
             app.select(app.selected - 1);
         }
-        if ui.add_enabled(app.selected + 1 < count, egui::Button::new("⬇"))
+        if ui
+            .add_enabled(app.selected + 1 < count, egui::Button::new("⬇"))
             .on_hover_text("Move the entry down")
             .clicked()
         {

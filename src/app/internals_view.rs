@@ -3,9 +3,14 @@
 
 use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 
+use super::results::thin;
 use super::{OptlabApp, palette};
 use crate::notebook::Race;
 use crate::optim::OptimizerConfig;
+use crate::worker::InternalsSample;
+
+/// Most points drawn per curve.
+const MAX_DRAWN: usize = 2000;
 
 /// Draws the run picker and both plots in `height` points.
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, height: f32) {
@@ -26,32 +31,36 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, heig
         .on_hover_text("Whose internals to show");
     let Some(result) = app.results.runs.get(app.focused_run) else { return };
     let colour = palette::run_colour(race.runs[index].color, index);
-    let shown: Vec<_> = result.internals.iter().filter(|s| s.step <= step).copied().collect();
-    let link = egui::Id::new("optlab-internals-x");
+    let shown: Vec<InternalsSample> =
+        thin(result.internals_until(step), MAX_DRAWN).copied().collect();
+    let link = egui::Id::unique("optlab-internals-x");
     let second = colour.gamma_multiply(0.55);
-    Plot::new("velocity-plot")
-        .height(height * 0.5 - 16.0)
-        .legend(Legend::default())
-        .link_axis(link, [true, false])
-        .y_axis_label("velocity / 1st moment")
-        .show(ui, |plot| {
-            for (axis, c) in [(0, colour), (1, second)] {
-                let points: PlotPoints = shown
-                    .iter()
-                    .filter(|s| s.velocity[axis].is_finite())
-                    .map(|s| [s.step as f64, s.velocity[axis]])
-                    .collect();
-                plot.line(Line::new(format!("v{}", ["x", "y"][axis]), points).color(c).width(2.0));
-            }
-            plot.vline(VLine::new("", step as f64).width(1.0));
+    let plot_height = height * 0.5 - 16.0;
+    if shown.iter().any(|s| s.velocity[0].is_finite()) {
+        velocity_plot(ui, &shown, [colour, second], step, plot_height, link);
+    } else {
+        ui.allocate_ui(egui::vec2(ui.available_width(), plot_height), |ui| {
+            ui.centered_and_justified(|ui| {
+                ui.label("Plain SGD keeps no velocity: every step is −η∇L at the current point.");
+            });
         });
+    }
+    let (low, high) = shown
+        .iter()
+        .flat_map(|s| s.effective_step)
+        .filter(|v| *v > 0.0)
+        .map(f64::log10)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     Plot::new("effective-step-plot")
-        .height(height * 0.5 - 16.0)
+        .height(plot_height)
         .legend(Legend::default())
         .link_axis(link, [true, false])
         .x_axis_label("step")
         .y_axis_label("effective step size (log)")
+        .include_y(if low.is_finite() { low - 0.5 } else { -3.0 })
+        .include_y(if high.is_finite() { high + 0.5 } else { 0.0 })
         .y_grid_spacer(egui_plot::log_grid_spacer(10))
+        .y_axis_formatter(|mark, _| super::curves_view::decade_label(mark.value))
         .show(ui, |plot| {
             for (axis, c) in [(0, colour), (1, second)] {
                 let points: PlotPoints = shown
@@ -75,4 +84,30 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, heig
     if !adaptive {
         ui.weak("This optimizer's step size is the learning rate for every coordinate.");
     }
+}
+
+fn velocity_plot(
+    ui: &mut egui::Ui,
+    shown: &[InternalsSample],
+    colours: [egui::Color32; 2],
+    step: u64,
+    height: f32,
+    link: egui::Id,
+) {
+    Plot::new("velocity-plot")
+        .height(height)
+        .legend(Legend::default())
+        .link_axis(link, [true, false])
+        .y_axis_label("velocity / 1st moment")
+        .show(ui, |plot| {
+            for (axis, c) in [(0, colours[0]), (1, colours[1])] {
+                let points: PlotPoints = shown
+                    .iter()
+                    .filter(|s| s.velocity[axis].is_finite())
+                    .map(|s| [s.step as f64, s.velocity[axis]])
+                    .collect();
+                plot.line(Line::new(format!("v{}", ["x", "y"][axis]), points).color(c).width(2.0));
+            }
+            plot.vline(VLine::new("", step as f64).width(1.0));
+        });
 }

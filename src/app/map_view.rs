@@ -1,10 +1,498 @@
-//! The map view (stub: being written).
+//! The map: the loss surface from above (colours and contours), its known minima and saddles,
+//! the start point and every run's path up to the playback step.
+//!
+//! Clicking or dragging with the primary button moves the race's start point; the scroll wheel
+//! zooms, a secondary-button drag zooms into a box and a double click shows the whole surface.
 
-use super::OptlabApp;
-use crate::notebook::Race;
+use egui::{Align2, Color32, CursorIcon, PointerButton, RichText, Vec2};
+use egui_plot::{
+    Corner, HoverPosition, Legend, LegendGrouping, Line, MarkerShape, Plot, PlotBounds, PlotImage,
+    PlotPoint, Points, Text,
+};
 
-/// Draws the map.
+use super::heatmap::{COLOUR_BAR_WIDTH, colour_bar};
+use super::results::RunResult;
+use super::{OptlabApp, palette};
+use crate::notebook::{Experiment, Race, RaceRun};
+use crate::run::StepRecord;
+use crate::surface::{MinimumKind, Point, ViewBox};
+
+/// Most points a trajectory is drawn with (the data itself is never thinned).
+pub const MAX_DRAWN_POINTS: usize = 4000;
+/// Drawn coordinates are clamped to the view box grown by this many times its size on each
+/// side, so a diverging run draws a line off the map instead of garbage.
+const CLAMP_FACTOR: f64 = 50.0;
+/// Contour lines: thin, semi-transparent white.
+const CONTOUR_COLOUR: Color32 = Color32::from_rgba_premultiplied(110, 110, 110, 110);
+/// The dark halo under paths and markers, for contrast on every colour of the map.
+const HALO: Color32 = Color32::from_rgba_premultiplied(0, 0, 0, 170);
+/// The diverged marker.
+const DIVERGED: Color32 = Color32::from_rgb(255, 40, 40);
+
+/// Records to draw: all of them if there are at most `max` (at least 3), otherwise every
+/// `k`-th plus the last.
+///
+/// The stride `k` is kept odd so a period-2 oscillation (gradient descent bouncing across a
+/// valley) still shows as one instead of being aliased into a smooth line along one wall.
+pub fn decimated(records: &[StepRecord], max: usize) -> impl Iterator<Item = &StepRecord> {
+    let n = records.len();
+    let max = max.max(3);
+    let mut stride = if n <= max { 1 } else { (n - 1).div_ceil(max - 2) };
+    if stride.is_multiple_of(2) {
+        stride += 1;
+    }
+    let last = n.saturating_sub(1);
+    records.iter().enumerate().filter(move |(i, _)| i % stride == 0 || *i == last).map(|(_, r)| r)
+}
+
+/// The box drawn coordinates are clamped to.
+#[must_use]
+pub fn clamp_box(view: &ViewBox) -> ViewBox {
+    let (dx, dy) = (CLAMP_FACTOR * view.width(), CLAMP_FACTOR * view.height());
+    ViewBox {
+        x_min: view.x_min - dx,
+        x_max: view.x_max + dx,
+        y_min: view.y_min - dy,
+        y_max: view.y_max + dy,
+    }
+}
+
+/// `p` clamped into `limits`, or `None` when it is not a number.
+#[must_use]
+pub fn clamp_point(p: Point, limits: &ViewBox) -> Option<Point> {
+    (p[0].is_finite() && p[1].is_finite())
+        .then(|| [p[0].clamp(limits.x_min, limits.x_max), p[1].clamp(limits.y_min, limits.y_max)])
+}
+
+/// What is drawn for one run this frame.
+struct RunPath {
+    index: usize,
+    name: String,
+    colour: Color32,
+    points: Vec<PlotPoint>,
+    current: Option<PlotPoint>,
+    /// Step of divergence and the last finite position, once playback has reached it.
+    diverged: Option<(u64, PlotPoint)>,
+}
+
+impl RunPath {
+    fn new(
+        run: &RaceRun,
+        result: Option<&RunResult>,
+        index: usize,
+        step: u64,
+        start: Point,
+        limits: &ViewBox,
+    ) -> Self {
+        let shown = result.map_or(&[][..], |r| r.records_until(step));
+        let mut points: Vec<PlotPoint> = decimated(shown, MAX_DRAWN_POINTS)
+            .filter_map(|r| clamp_point(r.position, limits))
+            .map(PlotPoint::from)
+            .collect();
+        let current = points.last().copied();
+        if points.is_empty() {
+            // Nothing computed yet: the start alone keeps the run in the legend.
+            points.extend(clamp_point(start, limits).map(PlotPoint::from));
+        }
+        let diverged = result.and_then(|r| {
+            let at = r.diverged_at()?;
+            (at <= step.saturating_add(r.stride)).then_some((at, current?))
+        });
+        Self {
+            index,
+            name: run.name.clone(),
+            colour: palette::run_colour(run.color, index),
+            points,
+            current,
+            diverged,
+        }
+    }
+}
+
+/// A dark disc under markers, so they read on every colour of the map.
+fn shadow(points: &[PlotPoint], radius: f32) -> Points<'_> {
+    Points::new("", points)
+        .id("marker-shadows")
+        .shape(MarkerShape::Circle)
+        .filled(true)
+        .radius(radius)
+        .color(HALO)
+        .allow_hover(false)
+}
+
+/// Loss for the hover label, with more digits than the colour bar.
+fn hover_loss(v: f64) -> String {
+    if v == 0.0 {
+        "0".to_owned()
+    } else if (1e-3..1e5).contains(&v.abs()) {
+        format!("{v:.5}")
+    } else {
+        format!("{v:.4e}")
+    }
+}
+
+/// `v` rounded to a grid a thousandth of `extent` fine (a power of ten), so a start set with
+/// the mouse reads `(-3.46, 1.23)` in the notebook rather than seventeen digits.
+fn tidy(v: f64, extent: f64) -> f64 {
+    let quantum = 10f64.powf((extent / 1000.0).log10().floor());
+    if quantum.is_finite() && quantum > 0.0 { (v / quantum).round() * quantum } else { v }
+}
+
+/// Draws the map and the colour bar beside it; a click or drag moves the start point.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one plot: items, interaction and labels read best in order"
+)]
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
-    let _ = (app, race, step);
-    ui.label("map");
+    let heatmap = app.heatmap.get(ui.ctx(), &race.surface);
+    let view = heatmap.view_box;
+    let limits = clamp_box(&view);
+    let start = race.start_point();
+    let paths: Vec<RunPath> = race
+        .runs
+        .iter()
+        .enumerate()
+        .filter(|(_, run)| run.enabled)
+        .map(|(i, run)| RunPath::new(run, app.results.runs.get(i), i, step, start, &limits))
+        .collect();
+    let minima = race.surface.minima();
+    let marker = |kind: MinimumKind| -> Vec<PlotPoint> {
+        minima.iter().filter(|m| m.kind == kind).map(|m| PlotPoint::from(m.position)).collect()
+    };
+    let (global, local) = (marker(MinimumKind::Global), marker(MinimumKind::Local));
+    let saddles: Vec<PlotPoint> =
+        race.surface.saddle_points().into_iter().map(PlotPoint::from).collect();
+    let start_point = clamp_point(start, &limits).map(PlotPoint::from);
+
+    // Show the whole surface when it changed (and on the first frame).
+    let seen_id = ui.make_persistent_id("map-heatmap-generation");
+    let fit_view = ui.data(|d| d.get_temp::<u64>(seen_id)) != Some(heatmap.generation);
+    if fit_view {
+        ui.data_mut(|d| d.insert_temp(seen_id, heatmap.generation));
+    }
+
+    let surface = &race.surface;
+    let name_of = |p: &PlotPoint| -> Option<&'static str> {
+        let same = |q: &PlotPoint| (q.x - p.x).abs() < 1e-12 && (q.y - p.y).abs() < 1e-12;
+        if global.iter().any(same) {
+            Some("global minimum")
+        } else if local.iter().any(same) {
+            Some("local minimum")
+        } else if saddles.iter().any(same) {
+            Some("saddle point")
+        } else if start_point.as_ref().is_some_and(same) {
+            Some("start")
+        } else {
+            None
+        }
+    };
+    let label = move |position: &HoverPosition<'_>| -> Option<String> {
+        let (title, p) = match position {
+            HoverPosition::NearDataPoint { plot_name, position, .. } => {
+                let title = if plot_name.is_empty() { name_of(position) } else { Some(*plot_name) };
+                (title, *position)
+            }
+            HoverPosition::Elsewhere { position } => (None, *position),
+        };
+        let loss = hover_loss(surface.value([p.x, p.y]));
+        let body = format!("x = {:.4}\ny = {:.4}\nloss = {loss}", p.x, p.y);
+        Some(match title {
+            Some(title) => format!("{title}\n{body}"),
+            None => body,
+        })
+    };
+
+    let height = ui.available_height().max(120.0);
+    let plot_width =
+        (ui.available_width() - COLOUR_BAR_WIDTH - ui.spacing().item_spacing.x).max(120.0);
+    let new_start = ui
+        .horizontal_top(|ui| {
+            let plot = Plot::new("map")
+                .width(plot_width)
+                .height(height)
+                .data_aspect(1.0)
+                .allow_drag(false)
+                .allow_scroll(false)
+                .allow_boxed_zoom(true)
+                .show_grid(false)
+                .x_axis_label("x")
+                .y_axis_label("y")
+                .legend(
+                    Legend::default()
+                        .position(Corner::RightTop)
+                        .grouping(LegendGrouping::ById)
+                        .follow_insertion_order(true),
+                )
+                .label_formatter(label);
+            let response = plot.show(ui, |plot_ui| {
+                let response = plot_ui.response().clone();
+                if fit_view || plot_ui.auto_bounds().any() || response.double_clicked() {
+                    plot_ui.set_plot_bounds(PlotBounds::from_min_max(
+                        [view.x_min, view.y_min],
+                        [view.x_max, view.y_max],
+                    ));
+                }
+                // The wheel zooms (the plot's own scrolling would pan).
+                if response.contains_pointer() {
+                    let scroll = plot_ui.ctx().input(|i| i.smooth_scroll_delta.y);
+                    if scroll != 0.0 {
+                        plot_ui.zoom_bounds_around_hovered(Vec2::splat((scroll * 0.003).exp()));
+                    }
+                }
+                if response.hovered() {
+                    plot_ui.ctx().set_cursor_icon(CursorIcon::Crosshair);
+                }
+
+                let centre = PlotPoint::from(view.center());
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "a size in plot units; f32 is plenty for drawing"
+                )]
+                let size = [view.width() as f32, view.height() as f32];
+                plot_ui.image(
+                    PlotImage::new("", heatmap.texture.id(), centre, size).allow_hover(false),
+                );
+                for line in &heatmap.contours {
+                    plot_ui.line(
+                        Line::new("", line.as_slice())
+                            .id("contours")
+                            .color(CONTOUR_COLOUR)
+                            .width(1.0)
+                            .allow_hover(false)
+                            .allow_band(false),
+                    );
+                }
+
+                plot_ui.points(shadow(&global, 8.0));
+                plot_ui.points(shadow(&local, 8.0));
+                plot_ui.points(shadow(&saddles, 7.0));
+                plot_ui.points(
+                    Points::new("", global.as_slice())
+                        .id("global minima")
+                        .shape(MarkerShape::Diamond)
+                        .filled(true)
+                        .radius(6.0)
+                        .color(Color32::WHITE),
+                );
+                plot_ui.points(
+                    Points::new("", local.as_slice())
+                        .id("local minima")
+                        .shape(MarkerShape::Diamond)
+                        .filled(false)
+                        .radius(6.5)
+                        .color(Color32::WHITE),
+                );
+                plot_ui.points(
+                    Points::new("", saddles.as_slice())
+                        .id("saddle points")
+                        .shape(MarkerShape::Cross)
+                        .radius(6.5)
+                        .color(Color32::WHITE),
+                );
+                if let Some(p) = start_point {
+                    plot_ui.points(
+                        Points::new("", [p.x, p.y])
+                            .id("start ring")
+                            .shape(MarkerShape::Circle)
+                            .filled(false)
+                            .radius(9.0)
+                            .color(HALO)
+                            .allow_hover(false),
+                    );
+                    plot_ui.points(
+                        Points::new("", [p.x, p.y])
+                            .id("start")
+                            .shape(MarkerShape::Circle)
+                            .filled(false)
+                            .radius(7.0)
+                            .color(Color32::WHITE),
+                    );
+                }
+
+                for path in &paths {
+                    let id = ("optlab-run", path.index);
+                    plot_ui.line(
+                        Line::new("", path.points.as_slice())
+                            .id(id)
+                            .color(HALO)
+                            .width(4.5)
+                            .allow_hover(false)
+                            .allow_band(false),
+                    );
+                    plot_ui.line(
+                        Line::new(path.name.as_str(), path.points.as_slice())
+                            .id(id)
+                            .color(path.colour)
+                            .width(2.0)
+                            .allow_band(false),
+                    );
+                    if let Some(p) = path.current {
+                        plot_ui.points(
+                            Points::new("", [p.x, p.y])
+                                .id(id)
+                                .shape(MarkerShape::Circle)
+                                .radius(6.5)
+                                .color(HALO)
+                                .allow_hover(false),
+                        );
+                        plot_ui.points(
+                            Points::new("", [p.x, p.y])
+                                .id(id)
+                                .shape(MarkerShape::Circle)
+                                .radius(4.5)
+                                .color(path.colour)
+                                .allow_hover(false),
+                        );
+                    }
+                }
+
+                // Diverged runs: a red ✖ at the last finite point and a label kept inside the
+                // frame and clear of the other labels.
+                let frame = *plot_ui.transform().frame();
+                let mut placed: Vec<egui::Pos2> = Vec::new();
+                for path in &paths {
+                    let Some((at, p)) = path.diverged else { continue };
+                    let id = ("optlab-run", path.index);
+                    plot_ui.points(
+                        Points::new("", [p.x, p.y])
+                            .id(id)
+                            .shape(MarkerShape::Circle)
+                            .radius(8.0)
+                            .color(HALO)
+                            .allow_hover(false),
+                    );
+                    plot_ui.points(
+                        Points::new("", [p.x, p.y])
+                            .id(id)
+                            .shape(MarkerShape::Cross)
+                            .radius(9.0)
+                            .color(DIVERGED)
+                            .allow_hover(false),
+                    );
+                    let text = format!("{} diverged at step {at}", path.name);
+                    let guess_width = 7.0 * text.chars().count() as f32;
+                    let screen = plot_ui.screen_from_plot(p) + egui::vec2(12.0, 0.0);
+                    let mut pos = egui::pos2(
+                        screen.x.clamp(
+                            frame.left() + 4.0,
+                            (frame.right() - guess_width).max(frame.left() + 4.0),
+                        ),
+                        screen.y.clamp(
+                            frame.top() + 12.0,
+                            (frame.bottom() - 12.0).max(frame.top() + 12.0),
+                        ),
+                    );
+                    while placed
+                        .iter()
+                        .any(|q| (q.x - pos.x).abs() < 150.0 && (q.y - pos.y).abs() < 17.0)
+                    {
+                        pos.y += 17.0;
+                    }
+                    placed.push(pos);
+                    plot_ui.text(
+                        Text::new(
+                            "",
+                            plot_ui.plot_from_screen(pos),
+                            RichText::new(text)
+                                .color(DIVERGED)
+                                .background_color(Color32::from_black_alpha(190))
+                                .strong(),
+                        )
+                        .id(id)
+                        .anchor(Align2::LEFT_CENTER)
+                        .allow_hover(false),
+                    );
+                }
+
+                // Primary click or drag: the start point goes where the pointer is.
+                let press = response.clicked_by(PointerButton::Primary)
+                    || response.dragged_by(PointerButton::Primary);
+                if press {
+                    let pointer = plot_ui.ctx().input(|i| i.pointer.latest_pos());
+                    pointer.map(|pos| {
+                        let p = plot_ui.plot_from_screen(pos);
+                        [tidy(p.x, view.width()), tidy(p.y, view.height())]
+                    })
+                } else {
+                    None
+                }
+            });
+            colour_bar(ui, heatmap);
+            response.inner
+        })
+        .inner;
+
+    if let Some(p) = new_start
+        && p[0].is_finite()
+        && p[1].is_finite()
+        && let Some(entry) = app.document.notebook.entries.get_mut(app.selected)
+    {
+        let Experiment::Race(race) = &mut entry.experiment;
+        if race.start != Some(p) {
+            race.start = Some(p);
+        }
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::float_cmp, reason = "the compared values are exact by construction")]
+mod tests {
+    use super::*;
+
+    fn records(n: usize) -> Vec<StepRecord> {
+        (0..n)
+            .map(|i| StepRecord {
+                step: i as u64,
+                position: [i as f64, if i % 2 == 0 { 1.0 } else { -1.0 }],
+                loss: 1.0,
+                lr: 0.1,
+                grad_norm: 1.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn decimation_keeps_ends_and_bounds_the_count() {
+        for n in [0, 1, 2, 10, 3999, 4000, 4001, 7000, 8000, 10_000, 123_457] {
+            let all = records(n);
+            let kept: Vec<&StepRecord> = decimated(&all, MAX_DRAWN_POINTS).collect();
+            assert!(kept.len() <= MAX_DRAWN_POINTS, "{n}: {}", kept.len());
+            if n > 0 {
+                assert_eq!(kept[0].step, 0);
+                assert_eq!(kept.last().unwrap().step, n as u64 - 1);
+            }
+            if n <= MAX_DRAWN_POINTS {
+                assert_eq!(kept.len(), n);
+            } else {
+                assert!(kept.len() > MAX_DRAWN_POINTS / 3, "{n}: {}", kept.len());
+                // The zig-zag survives: consecutive kept points alternate sides.
+                let flips =
+                    kept.windows(2).filter(|w| w[0].position[1] != w[1].position[1]).count();
+                assert!(flips >= kept.len() - 2, "{n}: {flips} of {}", kept.len());
+            }
+        }
+        assert!(decimated(&records(9000), 100).count() > 90);
+    }
+
+    #[test]
+    fn clamping_keeps_diverging_runs_drawable() {
+        let view = ViewBox { x_min: -1.0, x_max: 1.0, y_min: -2.0, y_max: 2.0 };
+        let limits = clamp_box(&view);
+        assert_eq!(limits.x_min, -101.0);
+        assert_eq!(limits.y_max, 202.0);
+        assert_eq!(clamp_point([0.5, 0.5], &limits), Some([0.5, 0.5]));
+        assert_eq!(clamp_point([1e300, -1e300], &limits), Some([101.0, -202.0]));
+        assert_eq!(clamp_point([f64::INFINITY, 0.0], &limits), None);
+        assert_eq!(clamp_point([0.0, f64::NAN], &limits), None);
+    }
+
+    #[test]
+    fn starts_are_tidy() {
+        assert!((tidy(-3.456_789, 10.0) - -3.46).abs() < 1e-12);
+        assert!((tidy(0.123_456, 0.5) - 0.1235).abs() < 1e-12);
+        assert_eq!(tidy(2.5, 0.0), 2.5);
+        assert_eq!(hover_loss(0.0), "0");
+        assert_eq!(hover_loss(1.5), "1.50000");
+        assert_eq!(hover_loss(1e-7), "1.0000e-7");
+    }
 }

@@ -315,7 +315,7 @@ fn path_dialog(app: &mut OptlabApp, ui: &egui::Ui) {
     };
     let mut close = false;
     let mut accept = false;
-    egui::Modal::new(egui::Id::new("path-dialog")).show(ui.ctx(), |ui| {
+    egui::Modal::new(egui::Id::unique("path-dialog")).show(ui.ctx(), |ui| {
         ui.heading(title);
         let label = ui.label("File path:");
         let edit = ui
@@ -372,7 +372,7 @@ fn native_dialog(kind: PathDialog) -> Receiver<Option<PathBuf>> {
 fn confirm_dialog(app: &mut OptlabApp, ui: &egui::Ui) {
     let Some(action) = app.menu.confirm.clone() else { return };
     let mut answer = None;
-    egui::Modal::new(egui::Id::new("confirm-discard")).show(ui.ctx(), |ui| {
+    egui::Modal::new(egui::Id::unique("confirm-discard")).show(ui.ctx(), |ui| {
         ui.heading("Unsaved changes");
         ui.label("This notebook has changes that are not saved to its file.");
         ui.horizontal(|ui| {
@@ -409,7 +409,7 @@ fn reload_offer(app: &mut OptlabApp, ui: &egui::Ui) {
         return;
     }
     let mut answer = None;
-    egui::Modal::new(egui::Id::new("reload-offer")).show(ui.ctx(), |ui| {
+    egui::Modal::new(egui::Id::unique("reload-offer")).show(ui.ctx(), |ui| {
         ui.heading("The file changed on disk");
         ui.label("Another program changed this notebook's file. Reload it?");
         ui.horizontal(|ui| {

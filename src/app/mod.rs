@@ -29,6 +29,7 @@ use std::time::Instant;
 use egui::util::undoer::{Settings as UndoSettings, Undoer};
 
 pub use document::{Document, SessionInfo};
+pub use fonts::install as install_fonts;
 pub use playback::Playback;
 pub use results::{RaceResults, RunResult, RunStats};
 
@@ -330,10 +331,8 @@ pub fn run(file: Option<PathBuf>) -> eframe::Result {
         Box::new(move |cc| {
             fonts::install(&cc.egui_ctx);
             let autosave_dir = eframe::storage_dir("optlab");
-            let (mut document, info) = autosave_dir
-                .as_deref()
-                .and_then(Document::restore)
-                .unwrap_or_else(|| {
+            let (mut document, info) =
+                autosave_dir.as_deref().and_then(Document::restore).unwrap_or_else(|| {
                     (
                         Document::new(Notebook::default_notebook(), autosave_dir.clone()),
                         SessionInfo::default(),

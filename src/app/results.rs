@@ -57,6 +57,13 @@ impl RunResult {
         self.records_until(step).last()
     }
 
+    /// Internals up to and including `step`.
+    #[must_use]
+    pub fn internals_until(&self, step: u64) -> &[InternalsSample] {
+        let end = self.internals.partition_point(|s| s.step <= step);
+        &self.internals[..end]
+    }
+
     /// Highest step computed so far.
     #[must_use]
     pub fn computed_steps(&self) -> u64 {
@@ -188,6 +195,17 @@ impl RaceResults {
     }
 }
 
+/// At most about `max` evenly spaced items of `items`, always including the last one: what a
+/// plot draws of a long series (the data itself is never thinned).
+pub fn thin<T>(items: &[T], max: usize) -> impl Iterator<Item = &T> {
+    let stride = items.len().div_ceil(max.max(1)).max(1);
+    let last = items.len().checked_sub(1);
+    items
+        .iter()
+        .enumerate()
+        .filter_map(move |(i, item)| (i % stride == 0 || Some(i) == last).then_some(item))
+}
+
 fn absorb(slot: &mut RunResult, batch: RunBatch) {
     slot.stride = batch.stride;
     slot.records.extend(batch.records);
@@ -199,4 +217,20 @@ fn absorb(slot: &mut RunResult, batch: RunBatch) {
 
 fn distance(a: Point, b: Point) -> f64 {
     (a[0] - b[0]).hypot(a[1] - b[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thin;
+
+    #[test]
+    fn thinning_keeps_the_ends_and_bounds_the_count() {
+        let items: Vec<u32> = (0..100_001).collect();
+        let kept: Vec<u32> = thin(&items, 2000).copied().collect();
+        assert!(kept.len() <= 2002, "{}", kept.len());
+        assert_eq!(kept.first(), Some(&0));
+        assert_eq!(kept.last(), Some(&100_000));
+        let few: Vec<u32> = thin(&items[..10], 2000).copied().collect();
+        assert_eq!(few.len(), 10);
+    }
 }

@@ -6,14 +6,18 @@ use crate::notebook::Race;
 
 /// Draws the table for the shown step.
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
+    egui::ScrollArea::both().id_salt("run-stats-scroll").show(ui, |ui| grid(app, ui, race, step));
+}
+
+fn grid(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
     egui::Grid::new("run-stats").striped(true).num_columns(6).show(ui, |ui| {
         for (title, tip) in [
             ("run", "Click a run to show its internals"),
             ("final loss", "Loss at the shown step"),
             ("best loss", "Lowest loss up to the shown step"),
-            ("steps to tol.", "First step within the tolerance of the global minimum"),
-            ("dist. to min", "Distance from the shown position to the nearest known minimum"),
-            ("diverged at", "The step where values stopped being numbers"),
+            ("to tol.", "First step within the tolerance of the global minimum"),
+            ("to min", "Distance from the shown position to the nearest known minimum"),
+            ("diverged", "The step where values stopped being numbers"),
         ] {
             ui.strong(title).on_hover_text(tip);
         }
@@ -26,12 +30,18 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
             }
             match app.results.stats(index, race, step) {
                 Some(stats) => {
-                    ui.monospace(format!("{:.6e}", stats.final_loss));
-                    ui.monospace(format!("{:.6e}", stats.best_loss));
-                    ui.monospace(stats.steps_to_tolerance.map_or("—".to_owned(), |s| s.to_string()));
-                    ui.monospace(stats.distance_to_minimum.map_or("—".to_owned(), |d| format!("{d:.3e}")));
+                    ui.monospace(format!("{:.3e}", stats.final_loss));
+                    ui.monospace(format!("{:.3e}", stats.best_loss));
+                    ui.monospace(
+                        stats.steps_to_tolerance.map_or("—".to_owned(), |s| s.to_string()),
+                    );
+                    ui.monospace(
+                        stats.distance_to_minimum.map_or("—".to_owned(), |d| format!("{d:.2e}")),
+                    );
                     match stats.diverged_at {
-                        Some(at) => ui.colored_label(ui.visuals().error_fg_color, format!("step {at}")),
+                        Some(at) => {
+                            ui.colored_label(ui.visuals().error_fg_color, format!("step {at}"))
+                        }
                         None => ui.monospace("—"),
                     };
                 }

@@ -28,7 +28,8 @@ impl Throughput {
     /// Steps per second over the window.
     #[must_use]
     pub fn per_second(&self) -> f64 {
-        self.samples.iter().map(|(_, s)| *s as f64).sum::<f64>() / Self::WINDOW.as_secs_f64()
+        let steps: u64 = self.samples.iter().map(|(_, s)| s).sum();
+        steps as f64 / Self::WINDOW.as_secs_f64()
     }
 }
 

@@ -1,14 +1,477 @@
-//! The 3D view (stub: being written).
+//! The 3D view: the loss surface as a shaded mesh, software-rendered with the painter's
+//! algorithm into one [`egui::Mesh`], with the runs' paths drawn on it.
+//!
+//! Heights are the heatmap's log-normalised loss, so colours match the map. The grid, its
+//! colours and Lambert shading (from a light fixed to the surface) are computed once per
+//! surface; projecting and depth-sorting the triangles happens only when the camera or the
+//! view's size changes, otherwise the last mesh is drawn again.
 
-use super::OptlabApp;
+use std::fmt;
+use std::sync::Arc;
+
+use egui::{Align2, Color32, CursorIcon, Mesh, Pos2, Rect, Sense, Shape, Stroke, vec2};
+
+use super::heatmap::{COLOUR_BAR_WIDTH, LogScale, colour_bar};
+use super::map_view::decimated;
+use super::results::RaceResults;
+use super::{OptlabApp, palette};
 use crate::notebook::Race;
+use crate::surface::{MinimumKind, Surface, ViewBox};
 
-/// Orientation and zoom of the 3D view.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Camera;
+/// Cells along each side of the mesh (vertices: one more).
+const CELLS: usize = 60;
+/// Height of the surface (t from 0 to 1) relative to the half-width of the box.
+const Z_SCALE: f32 = 0.9;
+/// Height of the paths above the surface.
+const LIFT: f32 = 0.02;
+/// Most points of a path drawn in 3D.
+const MAX_PATH_POINTS: usize = 1500;
+/// Distance of the eye from the centre, in half-widths of the box (weak perspective).
+const EYE_DISTANCE: f32 = 5.0;
+/// Pitch limits: from just above the horizon to straight down.
+const PITCH_RANGE: (f32, f32) = (0.08, 1.55);
+/// Zoom limits.
+const ZOOM_RANGE: (f32, f32) = (0.3, 5.0);
+/// Ambient and diffuse shares of the Lambert shading.
+const AMBIENT: f32 = 0.38;
+const DIFFUSE: f32 = 0.62;
+const HALO: Color32 = Color32::from_rgba_premultiplied(0, 0, 0, 170);
+const DIVERGED: Color32 = Color32::from_rgb(255, 40, 40);
 
-/// Draws the 3D view.
+/// Orientation and zoom of the 3D view, and the mesh it draws.
+#[derive(Clone, Debug)]
+pub struct Camera {
+    /// Rotation about the vertical axis, radians.
+    pub yaw: f32,
+    /// Elevation of the eye above the horizon, radians.
+    pub pitch: f32,
+    /// Magnification, 1 = the surface fits the view.
+    pub zoom: f32,
+    /// The surface mesh of the current surface (not part of the camera's state).
+    mesh: MeshCache,
+}
+
+impl Default for Camera {
+    fn default() -> Self {
+        let View { yaw, pitch, zoom } = View::default();
+        Self { yaw, pitch, zoom, mesh: MeshCache::default() }
+    }
+}
+
+impl Camera {
+    fn view(&self) -> View {
+        View { yaw: self.yaw, pitch: self.pitch, zoom: self.zoom }
+    }
+
+    fn set_view(&mut self, view: View) {
+        self.yaw = view.yaw;
+        self.pitch = view.pitch;
+        self.zoom = view.zoom;
+    }
+}
+
+/// The camera's parameters and the projection they define.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct View {
+    yaw: f32,
+    pitch: f32,
+    zoom: f32,
+}
+
+impl Default for View {
+    fn default() -> Self {
+        Self { yaw: -0.6, pitch: 0.6, zoom: 1.0 }
+    }
+}
+
+impl View {
+    /// Screen position and depth (larger = nearer the eye) of world point `p` in `rect`.
+    fn project(&self, p: [f32; 3], rect: Rect) -> (Pos2, f32) {
+        let (sy, cy) = self.yaw.sin_cos();
+        let (sp, cp) = self.pitch.sin_cos();
+        let x1 = p[0] * cy - p[1] * sy;
+        let y1 = p[0] * sy + p[1] * cy;
+        let up = y1 * sp + p[2] * cp;
+        let depth = p[2] * sp - y1 * cp;
+        let scale = rect.width().min(rect.height()) * 0.3 * self.zoom;
+        let f = EYE_DISTANCE / (EYE_DISTANCE - depth).max(0.1) * scale;
+        (rect.center() + vec2(x1 * f, -up * f), depth)
+    }
+}
+
+/// The surface as a grid of world points with shaded colours, plus the last drawn mesh.
+#[derive(Clone, Default)]
+pub struct MeshCache {
+    /// What the grid was computed for.
+    key: Option<(Surface, ViewBox, LogScale)>,
+    /// Map from plot coordinates to world coordinates: centre and 1 / half-extent.
+    centre: [f64; 2],
+    inverse_half: f64,
+    /// World points, `(CELLS + 1)²`, row-major from `y_min`.
+    world: Vec<[f32; 3]>,
+    /// Shaded colour of each point.
+    colours: Vec<Color32>,
+    /// Scratch for projecting: depth of each point, and (depth, index) of each triangle.
+    depth: Vec<f32>,
+    order: Vec<(f32, u32)>,
+    /// The last mesh and what it was projected for.
+    drawn: Option<(View, Rect, Arc<Mesh>)>,
+    /// How many times the grid was computed.
+    rebuilds: u64,
+}
+
+impl fmt::Debug for MeshCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MeshCache").field("rebuilds", &self.rebuilds).finish_non_exhaustive()
+    }
+}
+
+impl MeshCache {
+    /// Recomputes the grid if the surface, view box or scale changed.
+    fn update(&mut self, surface: &Surface, view_box: ViewBox, scale: LogScale) {
+        if self.key.as_ref().is_some_and(|(s, b, c)| s == surface && *b == view_box && *c == scale)
+        {
+            return;
+        }
+        self.rebuilds += 1;
+        self.drawn = None;
+        self.centre = view_box.center();
+        self.inverse_half = 2.0 / view_box.width().max(view_box.height());
+        let n = CELLS + 1;
+        self.world.clear();
+        self.world.reserve(n * n);
+        for j in 0..n {
+            let y = view_box.y_min + view_box.height() * j as f64 / CELLS as f64;
+            for i in 0..n {
+                let x = view_box.x_min + view_box.width() * i as f64 / CELLS as f64;
+                let t = scale.t(surface.value([x, y]));
+                self.world.push(self.world_point([x, y], t));
+            }
+        }
+        let light = normalised([-0.45, -0.5, 0.75]);
+        self.colours.clear();
+        self.colours.reserve(n * n);
+        for j in 0..n {
+            for i in 0..n {
+                let at = |i: usize, j: usize| self.world[j * n + i];
+                let (x0, x1) = (at(i.saturating_sub(1), j), at((i + 1).min(CELLS), j));
+                let (y0, y1) = (at(i, j.saturating_sub(1)), at(i, (j + 1).min(CELLS)));
+                let dzdx = (x1[2] - x0[2]) / (x1[0] - x0[0]);
+                let dzdy = (y1[2] - y0[2]) / (y1[1] - y0[1]);
+                let normal = normalised([-dzdx, -dzdy, 1.0]);
+                let lambert = dot(normal, light).max(0.0);
+                let shade = AMBIENT + DIFFUSE * lambert;
+                let t = f64::from(at(i, j)[2] / Z_SCALE + 0.5);
+                self.colours.push(shaded(palette::surface_colour(t), shade));
+            }
+        }
+        self.key = Some((surface.clone(), view_box, scale));
+    }
+
+    /// World coordinates of plot point `p` at height `t` (0..1).
+    #[expect(clippy::cast_possible_truncation, reason = "world coordinates are small; f32 draws")]
+    fn world_point(&self, p: [f64; 2], t: f64) -> [f32; 3] {
+        [
+            ((p[0] - self.centre[0]) * self.inverse_half) as f32,
+            ((p[1] - self.centre[1]) * self.inverse_half) as f32,
+            (t as f32 - 0.5) * Z_SCALE,
+        ]
+    }
+
+    /// The mesh seen through `view` in `rect`, reprojected only when either changed.
+    #[expect(clippy::cast_possible_truncation, reason = "indices of a 61×61 grid fit in u32")]
+    fn mesh(&mut self, view: View, rect: Rect) -> Arc<Mesh> {
+        if let Some((v, r, mesh)) = &self.drawn
+            && *v == view
+            && *r == rect
+        {
+            return Arc::clone(mesh);
+        }
+        let n = CELLS + 1;
+        let mut mesh = Mesh::default();
+        mesh.reserve_vertices(self.world.len());
+        mesh.reserve_triangles(2 * CELLS * CELLS);
+        self.depth.clear();
+        for (p, &colour) in self.world.iter().zip(&self.colours) {
+            let (pos, depth) = view.project(*p, rect);
+            mesh.colored_vertex(pos, colour);
+            self.depth.push(depth);
+        }
+        self.order.clear();
+        for j in 0..CELLS {
+            for i in 0..CELLS {
+                let a = j * n + i;
+                let (b, c, d) = (a + 1, a + n + 1, a + n);
+                let cell = (j * CELLS + i) as u32;
+                let d1 = self.depth[a] + self.depth[b] + self.depth[c];
+                let d2 = self.depth[a] + self.depth[c] + self.depth[d];
+                self.order.push((d1, 2 * cell));
+                self.order.push((d2, 2 * cell + 1));
+            }
+        }
+        // Far triangles first, so nearer ones paint over them.
+        self.order.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+        for &(_, triangle) in &self.order {
+            let cell = (triangle / 2) as usize;
+            let (i, j) = (cell % CELLS, cell / CELLS);
+            let a = (j * n + i) as u32;
+            let (b, c, d) = (a + 1, a + n as u32 + 1, a + n as u32);
+            if triangle % 2 == 0 {
+                mesh.add_triangle(a, b, c);
+            } else {
+                mesh.add_triangle(a, c, d);
+            }
+        }
+        let mesh = Arc::new(mesh);
+        self.drawn = Some((view, rect, Arc::clone(&mesh)));
+        mesh
+    }
+}
+
+fn dot(a: [f32; 3], b: [f32; 3]) -> f32 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+fn normalised(v: [f32; 3]) -> [f32; 3] {
+    let length = dot(v, v).sqrt();
+    if length > 0.0 { [v[0] / length, v[1] / length, v[2] / length] } else { [0.0, 0.0, 1.0] }
+}
+
+/// `colour` darkened by `shade` in [0, 1].
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "the product of a byte and a factor in [0, 1], rounded, is a byte"
+)]
+fn shaded(colour: Color32, shade: f32) -> Color32 {
+    let scale = |c: u8| (f32::from(c) * shade.clamp(0.0, 1.0)).round() as u8;
+    Color32::from_rgb(scale(colour.r()), scale(colour.g()), scale(colour.b()))
+}
+
+/// Draws the rotatable surface with the runs' paths up to `step`, and the colour bar.
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
-    let _ = (app, race, step);
-    ui.label("3d");
+    let heatmap = app.heatmap.get(ui.ctx(), &race.surface);
+    let view_box = heatmap.view_box;
+    let scale = heatmap.scale;
+    let camera = &mut app.camera;
+    camera.mesh.update(&race.surface, view_box, scale);
+
+    let height = ui.available_height().max(120.0);
+    let width = (ui.available_width() - COLOUR_BAR_WIDTH - ui.spacing().item_spacing.x).max(120.0);
+    ui.horizontal_top(|ui| {
+        let (response, painter) = ui.allocate_painter(vec2(width, height), Sense::click_and_drag());
+        let rect = response.rect;
+
+        // Interaction: drag rotates, the wheel (or a pinch) zooms, a double click resets.
+        let mut view = camera.view();
+        if response.dragged() {
+            let delta = response.drag_delta();
+            view.yaw += delta.x * 0.01;
+            view.pitch = (view.pitch + delta.y * 0.01).clamp(PITCH_RANGE.0, PITCH_RANGE.1);
+            ui.ctx().set_cursor_icon(CursorIcon::Grabbing);
+        } else if response.hovered() {
+            ui.ctx().set_cursor_icon(CursorIcon::Grab);
+        }
+        if response.hovered() {
+            let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
+            view.zoom =
+                (view.zoom * (scroll * 0.003).exp() * pinch).clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
+        }
+        if response.double_clicked() {
+            view = View::default();
+        }
+        camera.set_view(view);
+
+        painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+        let mesh_cache = &mut camera.mesh;
+        floor(&painter, mesh_cache, view, rect, ui.visuals().weak_text_color());
+        painter.add(Shape::mesh(mesh_cache.mesh(view, rect)));
+        let scene = Scene { painter: &painter, cache: mesh_cache, view, rect, scale, view_box };
+        scene.markers(race);
+        scene.paths(race, &app.results, step);
+        painter.text(
+            rect.left_bottom() + vec2(6.0, -6.0),
+            Align2::LEFT_BOTTOM,
+            "drag to rotate · scroll to zoom",
+            egui::TextStyle::Small.resolve(ui.style()),
+            ui.visuals().weak_text_color(),
+        );
+        colour_bar(ui, heatmap);
+    });
+}
+
+/// The outline of the box's floor under the surface, with the axis names.
+fn floor(painter: &egui::Painter, cache: &MeshCache, view: View, rect: Rect, colour: Color32) {
+    let Some((_, view_box, _)) = &cache.key else { return };
+    let (x0, x1, y0, y1) = (view_box.x_min, view_box.x_max, view_box.y_min, view_box.y_max);
+    let z = -0.04;
+    let at = |x: f64, y: f64| view.project(cache.world_point([x, y], z), rect).0;
+    let corners = vec![at(x0, y0), at(x1, y0), at(x1, y1), at(x0, y1)];
+    painter.add(Shape::closed_line(corners, Stroke::new(1.0, colour)));
+    let font = egui::FontId::proportional(13.0);
+    let margin = 0.08 * view_box.width().max(view_box.height());
+    painter.text(
+        at(0.5 * (x0 + x1), y0 - margin),
+        Align2::CENTER_CENTER,
+        "x",
+        font.clone(),
+        colour,
+    );
+    painter.text(at(x1 + margin, 0.5 * (y0 + y1)), Align2::CENTER_CENTER, "y", font, colour);
+}
+
+/// What the overlays need to place points on the surface.
+struct Scene<'a> {
+    painter: &'a egui::Painter,
+    cache: &'a MeshCache,
+    view: View,
+    rect: Rect,
+    scale: LogScale,
+    view_box: ViewBox,
+}
+
+impl Scene<'_> {
+    /// Screen position of plot point `p` with loss `loss`, just above the surface; `None`
+    /// outside the view box (the surface is not drawn there).
+    fn on_surface(&self, p: [f64; 2], loss: f64) -> Option<Pos2> {
+        if !(p[0].is_finite() && p[1].is_finite() && self.view_box.contains(p)) {
+            return None;
+        }
+        let mut w = self.cache.world_point(p, self.scale.t(loss));
+        w[2] += LIFT;
+        Some(self.view.project(w, self.rect).0)
+    }
+
+    /// Global minima (white dots) and the start point (a white ring).
+    fn markers(&self, race: &Race) {
+        for minimum in race.surface.minima() {
+            if minimum.kind == MinimumKind::Global
+                && let Some(pos) = self.on_surface(minimum.position, minimum.value)
+            {
+                self.painter.circle(pos, 4.0, Color32::WHITE, Stroke::new(1.5, HALO));
+            }
+        }
+        let start = race.start_point();
+        if let Some(pos) = self.on_surface(start, race.surface.value(start)) {
+            self.painter.circle_stroke(pos, 7.5, Stroke::new(3.5, HALO));
+            self.painter.circle_stroke(pos, 7.5, Stroke::new(1.5, Color32::WHITE));
+        }
+    }
+
+    /// Each enabled run's path up to `step` with a dot at its current position; a red ✖ where
+    /// a run diverged (inside the box).
+    fn paths(&self, race: &Race, results: &RaceResults, step: u64) {
+        for (index, run) in race.runs.iter().enumerate() {
+            let Some(result) = results.runs.get(index).filter(|_| run.enabled) else { continue };
+            let colour = palette::run_colour(run.color, index);
+            let shown = result.records_until(step);
+            let mut pieces: Vec<Vec<Pos2>> = Vec::new();
+            let mut piece: Vec<Pos2> = Vec::new();
+            for record in decimated(shown, MAX_PATH_POINTS) {
+                if let Some(pos) = self.on_surface(record.position, record.loss) {
+                    piece.push(pos);
+                } else if !piece.is_empty() {
+                    pieces.push(std::mem::take(&mut piece));
+                }
+            }
+            pieces.push(piece);
+            for piece in pieces.into_iter().filter(|p| p.len() >= 2) {
+                self.painter.add(Shape::line(piece.clone(), Stroke::new(4.5, HALO)));
+                self.painter.add(Shape::line(piece, Stroke::new(2.0, colour)));
+            }
+            let Some(last) = shown.last() else { continue };
+            let Some(pos) = self.on_surface(last.position, last.loss) else { continue };
+            let diverged =
+                result.diverged_at().is_some_and(|at| at <= step.saturating_add(result.stride));
+            if diverged {
+                let r = 6.0;
+                for (a, b) in [(vec2(-r, -r), vec2(r, r)), (vec2(-r, r), vec2(r, -r))] {
+                    self.painter.line_segment([pos + a, pos + b], Stroke::new(4.5, HALO));
+                    self.painter.line_segment([pos + a, pos + b], Stroke::new(2.5, DIVERGED));
+                }
+            } else {
+                self.painter.circle(pos, 4.5, colour, Stroke::new(1.5, HALO));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::float_cmp, reason = "the compared values are exact by construction")]
+mod tests {
+    use super::*;
+    use egui::pos2;
+
+    fn rect() -> Rect {
+        Rect::from_min_size(pos2(0.0, 0.0), vec2(400.0, 300.0))
+    }
+
+    #[test]
+    fn top_down_view_matches_the_map() {
+        // Looking straight down with no yaw, +x is right and +y is up on screen.
+        let view = View { yaw: 0.0, pitch: std::f32::consts::FRAC_PI_2, zoom: 1.0 };
+        let (centre, _) = view.project([0.0, 0.0, 0.0], rect());
+        let (right, _) = view.project([0.5, 0.0, 0.0], rect());
+        let (up, _) = view.project([0.0, 0.5, 0.0], rect());
+        assert!((centre - rect().center()).length() < 1e-3);
+        assert!(right.x > centre.x + 10.0 && (right.y - centre.y).abs() < 1e-3);
+        assert!(up.y < centre.y - 10.0 && (up.x - centre.x).abs() < 1e-3);
+        // Higher points are nearer the eye.
+        assert!(view.project([0.0, 0.0, 0.3], rect()).1 > view.project([0.0, 0.0, 0.0], rect()).1);
+    }
+
+    #[test]
+    fn higher_points_appear_higher_from_the_side() {
+        let view = View::default();
+        let (low, _) = view.project([0.2, 0.1, -0.3], rect());
+        let (high, _) = view.project([0.2, 0.1, 0.3], rect());
+        assert!(high.y < low.y);
+        // Every corner of the box stays on screen at zoom 1.
+        for corner in [[-1.0, -1.0, -0.5], [1.0, 1.0, 0.5], [1.0, -1.0, 0.5], [-1.0, 1.0, -0.5]] {
+            for yaw in [0.0, 0.8, 2.0, -2.5] {
+                for pitch in [PITCH_RANGE.0, 0.6, PITCH_RANGE.1] {
+                    let view = View { yaw, pitch, zoom: 1.0 };
+                    let (p, _) = view.project(corner, rect());
+                    assert!(rect().contains(p), "{corner:?} at yaw {yaw} pitch {pitch}: {p:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn mesh_is_cached_per_surface_and_sorted_back_to_front() {
+        let surface = Surface::Himmelblau;
+        let view_box = surface.view_box();
+        let scale = LogScale::fit([0.0, 900.0]);
+        let mut cache = MeshCache::default();
+        cache.update(&surface, view_box, scale);
+        cache.update(&surface, view_box, scale);
+        assert_eq!(cache.rebuilds, 1);
+        assert_eq!(cache.world.len(), (CELLS + 1) * (CELLS + 1));
+        assert!(cache.world.iter().all(|p| p.iter().all(|c| c.is_finite())));
+        assert!(cache.world.iter().all(|p| (-0.5 * Z_SCALE..=0.5 * Z_SCALE).contains(&p[2])));
+        let view = View::default();
+        let first = cache.mesh(view, rect());
+        assert_eq!(first.indices.len(), 3 * 2 * CELLS * CELLS);
+        assert!(first.is_valid());
+        // The same camera and size reuse the mesh; a new camera reprojects.
+        assert!(Arc::ptr_eq(&first, &cache.mesh(view, rect())));
+        let turned = View { yaw: 1.0, ..view };
+        assert!(!Arc::ptr_eq(&first, &cache.mesh(turned, rect())));
+        // Triangle depths never decrease along the index buffer.
+        assert!(cache.order.windows(2).all(|w| w[0].0 <= w[1].0));
+        // A different surface rebuilds the grid.
+        cache.update(&Surface::Beale, Surface::Beale.view_box(), scale);
+        assert_eq!(cache.rebuilds, 2);
+        assert!(cache.drawn.is_none());
+    }
+
+    #[test]
+    fn shading_darkens_and_camera_defaults() {
+        assert_eq!(shaded(Color32::from_rgb(200, 100, 50), 0.5), Color32::from_rgb(100, 50, 25));
+        assert_eq!(shaded(Color32::from_rgb(200, 100, 50), 1.0), Color32::from_rgb(200, 100, 50));
+        let camera = Camera::default();
+        assert!(camera.pitch > PITCH_RANGE.0 && camera.pitch < PITCH_RANGE.1);
+        assert_eq!(camera.zoom, 1.0);
+    }
 }

@@ -1,0 +1,537 @@
+//! Notebooks without a window: `optlab check`, `optlab run` and `optlab presets`.
+//!
+//! * `check FILE...` loads each notebook and prints `FILE: ok`, or one line
+//!   `FILE:LINE:COL: message` per refused file (on stderr, the form editors and compilers use).
+//! * `run FILE [--out DIR]` computes every enabled run of every entry and prints one summary line
+//!   per run; with `--out` it also writes each run's series as CSV, the same columns the views
+//!   plot (`step,x,y,loss,lr,grad_norm`, every step).
+//! * `presets [NAME]` lists the built-in notebooks or prints one of them.
+//!
+//! Exit codes follow [`crate::cli`]: 0 for results (a diverged run is a result), 2 for a notebook
+//! that does not load or an unknown preset, 1 for I/O failures.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::thread;
+
+use clap::Args;
+
+use crate::cli::{Failure, finish};
+use crate::notebook::{Experiment, LoadError, Notebook, Race};
+use crate::presets;
+use crate::run::{self, Outcome, RunConfig, RunSummary, StepRecord, TraceSink};
+
+/// Header of the CSV files `optlab run --out` writes.
+pub const CSV_HEADER: [&str; 6] = ["step", "x", "y", "loss", "lr", "grad_norm"];
+
+/// Arguments of `optlab check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Notebook files (.ron) to check.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// Arguments of `optlab run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The notebook (.ron) to run.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Write every step of every run as CSV to DIR/<entry>/<run>.csv.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `optlab presets`.
+#[derive(Debug, Args)]
+pub struct PresetsArgs {
+    /// Print this preset's RON text; without it, list the presets (name, tab, title).
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// Why a notebook file could not be used.
+#[derive(Debug)]
+pub enum FileError {
+    /// The file could not be read.
+    Io(io::Error),
+    /// The file was read but is not a valid notebook.
+    Load(LoadError),
+}
+
+/// Reads and parses a notebook file.
+///
+/// # Errors
+/// [`FileError::Io`] when the file cannot be read, [`FileError::Load`] when it is not a valid
+/// notebook.
+pub fn load(path: &Path) -> Result<Notebook, FileError> {
+    let bytes = fs::read(path).map_err(FileError::Io)?;
+    Notebook::from_bytes(&bytes).map_err(FileError::Load)
+}
+
+/// The diagnostic line for a file that could not be used: `FILE:LINE:COL: message` for a
+/// refused notebook, `FILE: message` for an I/O error.
+#[must_use]
+pub fn diagnostic(path: &Path, error: &FileError) -> String {
+    let file = path.display();
+    match error {
+        FileError::Io(e) => format!("{file}: {e}"),
+        // The message may span lines (ron quotes the offending text); keep one line per problem.
+        FileError::Load(e) => format!("{file}:{}:{}: {}", e.line, e.col, one_line(&e.message)),
+    }
+}
+
+fn one_line(message: &str) -> String {
+    message.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+}
+
+/// `optlab check`: 0 when every file loads; otherwise 2 when any file is refused, or 1 when
+/// every problem was an I/O error.
+#[must_use]
+pub fn check(args: &CheckArgs) -> ExitCode {
+    let (mut refused, mut unreadable) = (false, false);
+    // Write errors (a closed pipe) are ignored: the exit status still tells the result.
+    let (mut out, mut err) = (io::stdout().lock(), io::stderr().lock());
+    for path in &args.files {
+        match load(path) {
+            Ok(_) => {
+                let _ = writeln!(out, "{}: ok", path.display());
+            }
+            Err(error) => {
+                let _ = writeln!(err, "{}", diagnostic(path, &error));
+                match error {
+                    FileError::Io(_) => unreadable = true,
+                    FileError::Load(_) => refused = true,
+                }
+            }
+        }
+    }
+    if refused {
+        ExitCode::from(2)
+    } else if unreadable {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `optlab presets [NAME]`.
+#[must_use]
+pub fn presets(args: &PresetsArgs) -> ExitCode {
+    let mut out = io::stdout().lock();
+    let written = match args.name.as_deref().map(|name| (name, presets::find(name))) {
+        None => {
+            presets::builtin().iter().try_for_each(|p| writeln!(out, "{}\t{}", p.name, p.title()))
+        }
+        Some((_, Some(preset))) => out.write_all(preset.text.as_bytes()),
+        Some((name, None)) => {
+            let names: Vec<&str> = presets::builtin().iter().map(|p| p.name).collect();
+            let message = format!("no built-in notebook `{name}`; presets: {}", names.join(", "));
+            let _ = writeln!(io::stderr(), "error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    finish(written.map_err(Failure::Io))
+}
+
+/// `optlab run`.
+#[must_use]
+pub fn run(args: &RunArgs) -> ExitCode {
+    let notebook = match load(&args.file) {
+        Ok(notebook) => notebook,
+        Err(error) => {
+            let _ = writeln!(io::stderr(), "{}", diagnostic(&args.file, &error));
+            return ExitCode::from(if matches!(error, FileError::Io(_)) { 1 } else { 2 });
+        }
+    };
+    let jobs = match plan(&notebook, args.out.as_deref()) {
+        Ok(jobs) => jobs,
+        Err(e) => return finish(Err(Failure::Io(e))),
+    };
+    finish(execute_all(&jobs, &mut io::stdout().lock()))
+}
+
+/// One run to compute: where it comes from and where its CSV goes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    /// Name of the notebook entry.
+    pub entry: String,
+    /// Name of the run inside the entry.
+    pub run: String,
+    /// What to compute.
+    pub config: RunConfig,
+    /// Global minimum of the surface plus the race's tolerance: the loss that counts as
+    /// "reached the minimum" (`None` when the surface has no known minimum).
+    pub target: Option<f64>,
+    /// Where to write the series, if anywhere.
+    pub csv: Option<PathBuf>,
+}
+
+/// Lists the enabled runs of every entry in notebook order; with `out`, creates one directory
+/// per entry and assigns each run a distinct CSV path.
+///
+/// # Errors
+/// A directory could not be created.
+pub fn plan(notebook: &Notebook, out: Option<&Path>) -> io::Result<Vec<Job>> {
+    let mut jobs = Vec::new();
+    let mut entry_slugs = HashSet::new();
+    for entry in &notebook.entries {
+        let Experiment::Race(race) = &entry.experiment;
+        let dir = match out {
+            Some(out) => {
+                let dir = out.join(unique(&mut entry_slugs, &slug(&entry.name, "entry")));
+                fs::create_dir_all(&dir).map_err(|e| naming(&dir, &e))?;
+                Some(dir)
+            }
+            None => None,
+        };
+        jobs.extend(race_jobs(&entry.name, race, dir.as_deref()));
+    }
+    Ok(jobs)
+}
+
+fn race_jobs(entry: &str, race: &Race, dir: Option<&Path>) -> Vec<Job> {
+    let target = global_minimum(race).map(|m| m + race.tolerance);
+    let mut run_slugs = HashSet::new();
+    race.runs
+        .iter()
+        .enumerate()
+        .filter(|(_, run)| run.enabled)
+        .filter_map(|(index, run)| {
+            let config = race.run_config(index)?;
+            let csv =
+                dir.map(|dir| dir.join(unique(&mut run_slugs, &slug(&run.name, "run")) + ".csv"));
+            Some(Job { entry: entry.to_owned(), run: run.name.clone(), config, target, csv })
+        })
+        .collect()
+}
+
+fn global_minimum(race: &Race) -> Option<f64> {
+    race.surface.minima().iter().map(|m| m.value).reduce(f64::min)
+}
+
+/// A file-name-safe form of `name`: lower-case ASCII letters and digits, every other run of
+/// characters one `-`; `fallback` when nothing is left.
+#[must_use]
+pub fn slug(name: &str, fallback: &str) -> String {
+    let mut slug = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    if slug.is_empty() { fallback.to_owned() } else { slug }
+}
+
+/// `slug`, or `slug-2`, `slug-3`, … when already taken.
+fn unique(taken: &mut HashSet<String>, slug: &str) -> String {
+    let mut candidate = slug.to_owned();
+    let mut n = 2;
+    while !taken.insert(candidate.clone()) {
+        candidate = format!("{slug}-{n}");
+        n += 1;
+    }
+    candidate
+}
+
+/// What one run produced.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunResult {
+    /// The engine's summary.
+    pub summary: RunSummary,
+    /// First step whose loss was within the tolerance of the global minimum.
+    pub reached_at: Option<u64>,
+}
+
+/// Computes every job on a few threads and writes the summary lines to `out` in job order,
+/// each as soon as it and all before it are done. The results do not depend on the number of
+/// threads: every run has its own seeded noise stream.
+///
+/// # Errors
+/// The first I/O error (writing a CSV file or `out`); the jobs not yet started are skipped.
+pub fn execute_all(jobs: &[Job], out: &mut impl Write) -> Result<(), Failure> {
+    let next = AtomicUsize::new(0);
+    let workers = thread::available_parallelism().map_or(1, usize::from).min(jobs.len());
+    let (sender, receiver) = mpsc::channel();
+    thread::scope(|scope| {
+        for _ in 0..workers {
+            let (sender, next) = (sender.clone(), &next);
+            scope.spawn(move || work(jobs, next, &sender));
+        }
+        drop(sender);
+        let printed = print_in_order(jobs, &receiver, out);
+        // On an error, let the workers finish their current run and take no new one.
+        next.store(jobs.len(), Ordering::Relaxed);
+        printed
+    })
+}
+
+/// One worker: takes the next job until none is left or a send fails.
+fn work(jobs: &[Job], next: &AtomicUsize, sender: &mpsc::Sender<(usize, io::Result<RunResult>)>) {
+    loop {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        let Some(job) = jobs.get(index) else { return };
+        let result = execute_one(job);
+        let failed = result.is_err();
+        if sender.send((index, result)).is_err() || failed {
+            next.store(jobs.len(), Ordering::Relaxed);
+            return;
+        }
+    }
+}
+
+/// Receives `(index, result)` pairs in any order and prints them in index order.
+fn print_in_order(
+    jobs: &[Job],
+    receiver: &mpsc::Receiver<(usize, io::Result<RunResult>)>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let mut pending = BTreeMap::new();
+    let mut printed = 0;
+    for (index, result) in receiver {
+        pending.insert(index, result?);
+        while let Some(result) = pending.remove(&printed) {
+            writeln!(out, "{}", summary_line(&jobs[printed], &result))?;
+            printed += 1;
+        }
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// Computes one run, writing its CSV if asked.
+///
+/// # Errors
+/// The CSV file could not be created or written; the error names the file.
+pub fn execute_one(job: &Job) -> io::Result<RunResult> {
+    let named = |e: io::Error| match &job.csv {
+        Some(path) => naming(path, &e),
+        None => e,
+    };
+    let writer = match &job.csv {
+        Some(path) => Some(csv_writer(path).map_err(named)?),
+        None => None,
+    };
+    let mut sink = Series::new(writer, job.target);
+    let summary = run::execute(&job.config, &mut sink);
+    sink.finish().map_err(named)?;
+    Ok(RunResult { summary, reached_at: sink.reached_at })
+}
+
+/// The same error with the path in front of its message.
+fn naming(path: &Path, e: &io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+fn csv_writer(path: &Path) -> io::Result<csv::Writer<File>> {
+    let mut writer = csv::WriterBuilder::new().buffer_capacity(1 << 16).from_path(path)?;
+    writer.write_record(CSV_HEADER)?;
+    Ok(writer)
+}
+
+/// The sink of `optlab run`: notes when the run reaches the minimum and, with a writer, writes
+/// every step as a CSV row with numbers in Rust's shortest round-trip form.
+struct Series<W: Write> {
+    writer: Option<csv::Writer<W>>,
+    fields: [String; 6],
+    target: Option<f64>,
+    reached_at: Option<u64>,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> Series<W> {
+    fn new(writer: Option<csv::Writer<W>>, target: Option<f64>) -> Self {
+        Self { writer, fields: Default::default(), target, reached_at: None, error: None }
+    }
+
+    fn write_row(&mut self, r: &StepRecord) -> io::Result<()> {
+        let Some(writer) = &mut self.writer else { return Ok(()) };
+        let [x, y] = r.position;
+        let values = [r.step as f64, x, y, r.loss, r.lr, r.grad_norm];
+        for (field, value) in self.fields.iter_mut().zip(values) {
+            field.clear();
+            // Writing to a String cannot fail.
+            let _ = write!(field, "{value}");
+        }
+        writer.write_record(&self.fields).map_err(io::Error::from)
+    }
+
+    /// Flushes the file and returns the first error met while writing.
+    fn finish(&mut self) -> io::Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.writer.as_mut().map_or(Ok(()), csv::Writer::flush)
+    }
+}
+
+impl<W: Write> TraceSink for Series<W> {
+    fn record(&mut self, r: &StepRecord) -> ControlFlow<()> {
+        if self.reached_at.is_none() && self.target.is_some_and(|t| r.loss <= t) {
+            self.reached_at = Some(r.step);
+        }
+        match self.write_row(r) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.error = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+}
+
+/// The summary line of one run: quoted names (Rust string escapes, so a name with quotes or
+/// newlines stays on one line), then `key=value` pairs with numbers in shortest round-trip form:
+///
+/// `entry="Taco shell" run="SGD" final_loss=0.012 best_loss=0.012 steps=300 x=… y=…`
+/// followed by `reached_at=K` once the loss came within the tolerance of the global minimum and
+/// `diverged_at=K` when the run diverged. `steps` counts the updates actually taken.
+#[must_use]
+pub fn summary_line(job: &Job, result: &RunResult) -> String {
+    let RunSummary { outcome, last, best } = result.summary;
+    let nan = f64::NAN;
+    let final_loss = last.map_or(nan, |r| r.loss);
+    let best_loss = best.map_or(nan, |r| r.loss);
+    let [x, y] = last.map_or([nan, nan], |r| r.position);
+    let steps = last.map_or(0, |r| r.step);
+    let mut line = format!(
+        "entry={:?} run={:?} final_loss={final_loss} best_loss={best_loss} steps={steps} \
+         x={x} y={y}",
+        job.entry, job.run
+    );
+    if let Some(step) = result.reached_at {
+        let _ = write!(line, " reached_at={step}");
+    }
+    if let Outcome::Diverged { step } = outcome {
+        let _ = write!(line, " diverged_at={step}");
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notebook::{Entry, RaceRun};
+    use crate::optim::OptimizerConfig;
+    use crate::schedule::Schedule;
+    use crate::surface::Surface;
+
+    fn race_run(name: &str, enabled: bool, lr: f64) -> RaceRun {
+        RaceRun {
+            name: name.to_owned(),
+            enabled,
+            color: None,
+            optimizer: OptimizerConfig::Sgd { lr, weight_decay: 0.0 },
+            schedule: Schedule::Constant,
+        }
+    }
+
+    fn notebook(runs: Vec<RaceRun>) -> Notebook {
+        let mut notebook = Notebook::default_notebook();
+        let Experiment::Race(race) = &mut notebook.entries[0].experiment;
+        race.surface = Surface::Rosenbrock { a: 1.0, b: 100.0 };
+        race.start = Some([-1.2, 1.0]);
+        race.steps = 50;
+        race.runs = runs;
+        let copy =
+            Entry { name: "SGD vs momentum vs adaptive".to_owned(), ..notebook.entries[0].clone() };
+        notebook.entries.push(copy);
+        notebook
+    }
+
+    #[test]
+    fn slugs_are_lower_case_ascii_words_joined_by_dashes() {
+        assert_eq!(slug("Taco shell: why SGD zig-zags", "entry"), "taco-shell-why-sgd-zig-zags");
+        assert_eq!(slug("  Adam ± β₂ = 0.999 ", "run"), "adam-0-999");
+        assert_eq!(slug("∇√⊙", "run"), "run");
+        let mut taken = HashSet::new();
+        let names: Vec<String> =
+            ["sgd", "sgd", "sgd"].iter().map(|s| unique(&mut taken, s)).collect();
+        assert_eq!(names, ["sgd", "sgd-2", "sgd-3"]);
+    }
+
+    #[test]
+    fn plan_skips_disabled_runs_and_keeps_csv_names_apart() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let runs = vec![
+            race_run("SGD", true, 1e-3),
+            race_run("off", false, 1e-3),
+            race_run("sgd", true, 2e-3),
+        ];
+        let jobs = plan(&notebook(runs), Some(dir.path())).expect("plan");
+        let paths: Vec<String> = jobs
+            .iter()
+            .filter_map(|j| j.csv.as_ref()?.strip_prefix(dir.path()).ok())
+            .map(|p| p.display().to_string())
+            .collect();
+        let entry = "sgd-vs-momentum-vs-adaptive";
+        let expected = [
+            format!("{entry}/sgd.csv"),
+            format!("{entry}/sgd-2.csv"),
+            format!("{entry}-2/sgd.csv"),
+            format!("{entry}-2/sgd-2.csv"),
+        ];
+        assert_eq!(paths, expected);
+        assert!(dir.path().join(format!("{entry}-2")).is_dir());
+        assert_eq!(jobs[1].config.seed, 2, "run i keeps the seed of its position, seed + i");
+    }
+
+    #[test]
+    fn a_diverged_run_is_summarised_with_its_step_and_its_finite_rows() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let jobs =
+            plan(&notebook(vec![race_run("too fast", true, 0.1)]), Some(dir.path())).expect("plan");
+        let result = execute_one(&jobs[0]).expect("runs");
+        let Outcome::Diverged { step } = result.summary.outcome else {
+            panic!("SGD with lr 0.1 diverges on Rosenbrock: {result:?}")
+        };
+        let line = summary_line(&jobs[0], &result);
+        assert!(line.ends_with(&format!(" diverged_at={step}")), "{line}");
+        assert!(line.contains(&format!(" steps={} ", step - 1)), "{line}");
+        let csv = fs::read_to_string(jobs[0].csv.as_ref().expect("a path")).expect("written");
+        assert_eq!(csv.lines().count() as u64, 1 + step, "header and rows 0..{step}");
+    }
+
+    #[test]
+    fn summary_lines_quote_names_so_each_run_stays_on_one_line() {
+        let jobs =
+            plan(&notebook(vec![race_run("say \"hi\"\nbye", true, 1e-3)]), None).expect("plan");
+        let result = execute_one(&jobs[0]).expect("runs");
+        let line = summary_line(&jobs[0], &result);
+        assert!(
+            line.starts_with(
+                r#"entry="SGD vs momentum vs adaptive" run="say \"hi\"\nbye" final_loss="#
+            ),
+            "{line}"
+        );
+        assert!(!line.contains('\n') && line.contains(" steps=50 "), "{line}");
+    }
+
+    #[test]
+    fn jobs_print_in_notebook_order_whatever_the_threads_do() {
+        let runs =
+            (0..9).map(|i| race_run(&format!("run {i}"), true, 1e-4 * f64::from(i))).collect();
+        let jobs = plan(&notebook(runs), None).expect("plan");
+        let mut out = Vec::new();
+        assert!(execute_all(&jobs, &mut out).is_ok());
+        let text = String::from_utf8(out).expect("UTF-8");
+        let names: Vec<&str> =
+            text.lines().map(|l| l.split(" final_loss").next().unwrap_or(l)).collect();
+        let expected: Vec<String> =
+            jobs.iter().map(|j| format!("entry={:?} run={:?}", j.entry, j.run)).collect();
+        assert_eq!(names, expected);
+    }
+}

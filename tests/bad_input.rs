@@ -1,0 +1,231 @@
+//! Broken and hostile notebook files: each is refused with a clear message and a position, the
+//! loader never panics, and `optlab check` reports `FILE:LINE:COL: message` with exit status 2.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use optlab::notebook::{LoadError, Notebook};
+
+fn optlab(args: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_optlab"))
+        .args(args)
+        .output()
+        .expect("the optlab binary starts")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+fn broken_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/broken")
+}
+
+/// Loads `bytes`, which must be refused with a sensible position and message.
+fn refused(label: &str, bytes: &[u8]) -> LoadError {
+    let e = match Notebook::from_bytes(bytes) {
+        Ok(notebook) => panic!("{label}: accepted as {notebook:?}"),
+        Err(e) => e,
+    };
+    let lines = bytes.split(|&b| b == b'\n').count();
+    assert!(e.line >= 1 && e.line <= lines, "{label}: line {} of {lines}: {e}", e.line);
+    assert!(e.col >= 1, "{label}: column 0: {e}");
+    assert!(e.message.trim().len() >= 10, "{label}: unclear message `{}`", e.message);
+    e
+}
+
+/// What each corpus file must say: its 1-based line and words its message must contain.
+const EXPECTED: &[(&str, usize, &[&str])] = &[
+    ("asymmetric-hessian.ron", 1, &["h21", "h12"]),
+    ("colour-out-of-range.ron", 1, &["`color` = (256, 0, 0)", "[0, 255]"]),
+    ("decay-rate-one.ron", 7, &["`decay_rate` = 1 is out of range", "[0, 1)"]),
+    ("duplicate-field.ron", 3, &["title"]),
+    ("empty.ron", 1, &["empty"]),
+    ("infinite-noise.ron", 1, &["noise", "[0, +inf)"]),
+    ("invalid-utf8.ron", 2, &["UTF-8"]),
+    ("missing-name.ron", 5, &["name"]),
+    ("missing-optimizer.ron", 1, &["optimizer"]),
+    ("nan-start.ron", 1, &["start x"]),
+    ("negative-lr.ron", 7, &["`lr` = -0.1 is out of range", "[0, +inf)"]),
+    ("negative-noise.ron", 1, &["`noise` = -1 is out of range"]),
+    ("nesterov-no-momentum.ron", 1, &["momentum", "(0, 1]"]),
+    ("newer-version.ron", 3, &["99", "newer"]),
+    ("not-a-notebook.ron", 1, &["`(`", "Notebook"]),
+    ("step-every-zero.ron", 1, &["`every` = 0 is out of range", "[1, +inf)"]),
+    ("steps-overflow.ron", 1, &["out of bounds"]),
+    ("steps-too-many.ron", 1, &["steps", "[1, 10000000]"]),
+    ("steps-zero.ron", 6, &["`steps` = 0 is out of range", "[1, 10000000]"]),
+    ("taco-condition-zero.ron", 1, &["condition", "[1, 1000000]"]),
+    ("trailing-garbage.ron", 1, &["trailing"]),
+    ("truncated.ron", 13, &["comma"]),
+    ("unclosed-string.ron", 2, &["string"]),
+    ("unknown-experiment.ron", 1, &["Dropout"]),
+    ("unknown-field.ron", 7, &["learning_rate"]),
+    ("unknown-optimizer.ron", 7, &["Adamm"]),
+    ("unknown-schedule.ron", 1, &["Linear"]),
+    ("unknown-surface.ron", 5, &["Ackley"]),
+    ("version-zero.ron", 1, &["version 0"]),
+    ("wrong-type-name.ron", 4, &["string"]),
+    ("wrong-type-steps.ron", 7, &["integer"]),
+];
+
+#[test]
+fn every_broken_file_is_refused_with_its_line_and_a_clear_message() {
+    let files = files_in(&broken_dir());
+    let names: Vec<String> =
+        files.iter().map(|f| f.file_name().unwrap_or_default().to_string_lossy().into()).collect();
+    let listed: Vec<&str> = EXPECTED.iter().map(|(name, ..)| *name).collect();
+    assert_eq!(names, listed, "every corpus file has an expectation, and the other way round");
+    for (file, (name, line, needles)) in files.iter().zip(EXPECTED) {
+        let bytes = fs::read(file).expect("corpus file reads");
+        let e = refused(name, &bytes);
+        assert_eq!(e.line, *line, "{name}: {e}");
+        for needle in *needles {
+            assert!(e.message.contains(needle), "{name}: `{needle}` missing from: {e}");
+        }
+    }
+}
+
+/// Hostile inputs built here rather than stored: deep nesting, megabytes of noise.
+fn generated_cases() -> Vec<(&'static str, Vec<u8>)> {
+    let mut garbage = Vec::with_capacity(3 << 20);
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    while garbage.len() < 3 << 20 {
+        // xorshift64*: deterministic bytes, no dependency.
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        garbage.extend_from_slice(&state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
+    }
+    let ron_soup: Vec<u8> = b"([{(\"a\": 1, b: Some(-0.0e9), 'c', r#\"x\"#)}]),"
+        .iter()
+        .copied()
+        .cycle()
+        .take(1 << 20)
+        .collect();
+    vec![
+        ("10 000 [", vec![b'['; 10_000]),
+        ("10 000 (", vec![b'('; 10_000]),
+        ("nested inside a known field", nested_in_field()),
+        ("nested in an ignored field", nested_in_ignored_field()),
+        ("3 MB of random bytes", garbage),
+        ("1 MB of RON punctuation", ron_soup),
+        ("4 MB of spaces inside a notebook", spaces_inside()),
+        ("a lone continuation byte", vec![0x80]),
+        ("a truncated multi-byte character", b"(title: \"\xe2\x88".to_vec()),
+        ("NUL bytes", vec![0; 1000]),
+        ("empty", Vec::new()),
+    ]
+}
+
+fn spaces_inside() -> Vec<u8> {
+    let mut text = b"(title: \"spacious\", entries: [".to_vec();
+    text.resize(4 << 20, b' ');
+    text
+}
+
+fn nested_in_field() -> Vec<u8> {
+    let mut text = b"(entries: [(name: \"deep\", experiment: Race(runs: ".to_vec();
+    text.extend(std::iter::repeat_n(b'[', 10_000));
+    text
+}
+
+/// The version pass skips unknown content; deep nesting there must not blow the stack either.
+fn nested_in_ignored_field() -> Vec<u8> {
+    let mut text = b"(title: \"x\", extra: ".to_vec();
+    text.extend(std::iter::repeat_n(b'(', 10_000));
+    text.extend(std::iter::repeat_n(b')', 10_000));
+    text.push(b')');
+    text
+}
+
+#[test]
+fn hostile_inputs_are_refused_without_panicking() {
+    for (label, bytes) in generated_cases() {
+        refused(label, &bytes);
+    }
+}
+
+#[test]
+fn check_reports_file_line_column_for_every_broken_file_and_exits_2() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut files = files_in(&broken_dir());
+    for (i, (_, bytes)) in generated_cases().iter().enumerate() {
+        let path = dir.path().join(format!("generated-{i}.ron"));
+        fs::write(&path, bytes).expect("write a generated case");
+        files.push(path);
+    }
+    let mut args: Vec<&Path> = vec![Path::new("check")];
+    args.extend(files.iter().map(PathBuf::as_path));
+    let out = optlab(&args);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "no file is ok");
+    let report = stderr(&out);
+    assert!(!report.contains("panicked"), "{report}");
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines.len(), files.len(), "one line per file:\n{report}");
+    for (line, file) in lines.iter().zip(&files) {
+        let rest = line
+            .strip_prefix(&format!("{}:", file.display()))
+            .unwrap_or_else(|| panic!("`{line}` does not start with {}:", file.display()));
+        let mut parts = rest.splitn(3, ':');
+        let (row, col, message) = (parts.next(), parts.next(), parts.next());
+        assert!(row.is_some_and(|r| r.parse::<usize>().is_ok_and(|r| r >= 1)), "{line}");
+        assert!(col.is_some_and(|c| c.parse::<usize>().is_ok_and(|c| c >= 1)), "{line}");
+        assert!(message.is_some_and(|m| m.starts_with(' ') && m.len() > 10), "{line}");
+    }
+}
+
+#[test]
+fn check_accepts_good_files_and_names_unreadable_ones() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let good = dir.path().join("good.ron");
+    fs::write(&good, "(title: \"fine\")").expect("write");
+    let out = optlab(&[Path::new("check"), &good]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{}: ok\n", good.display()));
+
+    let missing = dir.path().join("missing.ron");
+    let out = optlab(&[Path::new("check"), &good, &missing]);
+    assert_eq!(out.status.code(), Some(1), "an unreadable file is an I/O failure");
+    let report = stderr(&out);
+    assert!(report.starts_with(&format!("{}: ", missing.display())), "{report}");
+
+    let broken = broken_dir().join("negative-lr.ron");
+    let out = optlab(&[Path::new("check"), &missing, &broken]);
+    assert_eq!(out.status.code(), Some(2), "a refused file outranks an unreadable one");
+}
+
+#[test]
+fn run_refuses_a_broken_notebook_with_its_position() {
+    let broken = broken_dir().join("steps-zero.ron");
+    let out = optlab(&[Path::new("run"), &broken]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let report = stderr(&out);
+    assert!(report.starts_with(&format!("{}:6:24: ", broken.display())), "{report}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn the_fuzz_corpus_replays_without_panicking() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/load_notebook");
+    let files = files_in(&dir);
+    assert!(files.len() >= 10, "the corpus is seeded: {}", dir.display());
+    for file in files {
+        let bytes = fs::read(&file).expect("corpus file reads");
+        if let Err(e) = Notebook::from_bytes(&bytes) {
+            assert!(e.line >= 1 && e.col >= 1 && !e.message.is_empty(), "{}: {e}", file.display());
+        }
+    }
+}

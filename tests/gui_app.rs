@@ -1,0 +1,103 @@
+//! The desktop app driven headless through egui_kittest, on its real state: it starts on the
+//! default race, runs are computed in the background, edits recompute only what changed, a
+//! diverging run is marked, and the window keeps answering while a long run computes.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use optlab::app::{Document, OptlabApp};
+use optlab::notebook::{Experiment, Notebook, Race};
+use optlab::optim::OptimizerConfig;
+
+fn harness(notebook: Notebook) -> Harness<'static, OptlabApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .with_context_setup(|ctx| optlab::app::install_fonts(ctx))
+        .build_eframe(move |cc| OptlabApp::new(Document::new(notebook, None), 0, &cc.egui_ctx, 2))
+}
+
+fn race(app: &mut OptlabApp) -> &mut Race {
+    let Experiment::Race(race) = &mut app.document.notebook.entries[app.selected].experiment;
+    race
+}
+
+/// Steps the harness until `done` holds (the race animates, so `run()` would never settle).
+fn step_until(h: &mut Harness<'_, OptlabApp>, what: &str, done: impl Fn(&OptlabApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done(h.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn all_computed(app: &OptlabApp) -> bool {
+    !app.results.pending() && !app.results.runs.is_empty()
+}
+
+#[test]
+fn starts_on_the_default_race_with_five_optimizers_computed() {
+    let mut h = harness(Notebook::default_notebook());
+    step_until(&mut h, "all runs computed", all_computed);
+    let app = h.state();
+    assert_eq!(app.results.runs.len(), 5);
+    assert!(app.results.runs.iter().all(|r| r.summary.is_some() && !r.records.is_empty()));
+    for name in ["SGD", "Momentum", "Nesterov", "RMSprop", "Adam"] {
+        assert!(!h.query_all_by_label_contains(name).collect::<Vec<_>>().is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn adding_a_run_adds_a_computed_trajectory() {
+    let mut h = harness(Notebook::default_notebook());
+    step_until(&mut h, "initial runs", all_computed);
+    h.get_by_label("➕ Add run").click();
+    step_until(&mut h, "the new run", |app| app.results.runs.len() == 6 && all_computed(app));
+    assert!(h.state().results.runs[5].records.len() > 1);
+}
+
+#[test]
+fn changing_one_learning_rate_recomputes_only_that_run() {
+    let mut h = harness(Notebook::default_notebook());
+    step_until(&mut h, "initial runs", all_computed);
+    let before: Vec<u64> = h.state().results.runs.iter().map(|r| r.generation).collect();
+    race(h.state_mut()).runs[1].optimizer.set_lr(0.004);
+    h.step();
+    step_until(&mut h, "recomputed", all_computed);
+    let after: Vec<u64> = h.state().results.runs.iter().map(|r| r.generation).collect();
+    for (index, (b, a)) in before.iter().zip(&after).enumerate() {
+        assert_eq!(b != a, index == 1, "run {index}: generation {b} -> {a}");
+    }
+    let record = h.state().results.runs[1].records[1];
+    assert!((record.lr - 0.004).abs() < 1e-15, "the new lr is in the trace");
+}
+
+#[test]
+fn a_diverging_run_is_marked_with_its_step() {
+    let mut notebook = Notebook::default_notebook();
+    let Experiment::Race(race) = &mut notebook.entries[0].experiment;
+    race.runs[0].optimizer = OptimizerConfig::Sgd { lr: 5.0, weight_decay: 0.0 };
+    let mut h = harness(notebook);
+    step_until(&mut h, "all runs computed", all_computed);
+    let diverged = h.state().results.runs[0].diverged_at().expect("SGD with lr 5 diverges");
+    h.state_mut().playback.seek(diverged);
+    h.step();
+    h.step();
+    h.get_by_label(&format!("step {diverged}"));
+}
+
+#[test]
+fn the_window_keeps_answering_while_a_long_run_computes() {
+    let mut notebook = Notebook::default_notebook();
+    let Experiment::Race(race) = &mut notebook.entries[0].experiment;
+    race.steps = 10_000_000;
+    let mut h = harness(notebook);
+    h.step();
+    assert!(h.state().results.pending(), "ten million steps take a while");
+    let playing = h.state().playback.playing;
+    h.get_by_label(if playing { "⏸ Pause" } else { "▶ Play" }).click();
+    h.step();
+    assert_ne!(h.state().playback.playing, playing, "the button answered during computation");
+    assert!(h.state().results.pending(), "and the computation was still running");
+}

@@ -1,0 +1,280 @@
+//! The built-in notebooks: every file in `presets/` is compiled in, checks clean, runs headless
+//! writing full CSV series, and still teaches its lesson (the numbers in its notes hold).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use optlab::headless;
+use optlab::notebook::Notebook;
+use optlab::presets;
+
+fn optlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_optlab")).args(args).output().expect("optlab starts")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
+}
+
+fn preset_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .expect("presets/ exists")
+        .map(|entry| entry.expect("a directory entry").path())
+        .collect();
+    files.sort();
+    files
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem().unwrap_or_default().to_string_lossy().into_owned()
+}
+
+#[test]
+fn every_file_in_presets_is_built_in_with_the_same_text() {
+    let files = preset_files();
+    assert!(files.len() >= 7, "{files:?}");
+    for file in &files {
+        assert_eq!(file.extension().and_then(|e| e.to_str()), Some("ron"), "{}", file.display());
+        let name = stem(file);
+        let preset = presets::find(&name)
+            .unwrap_or_else(|| panic!("presets/{name}.ron is missing from presets::BUILTIN"));
+        assert_eq!(preset.text, fs::read_to_string(file).expect("reads"), "{name}");
+        let notebook = preset.notebook().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(!notebook.title.is_empty() && !notebook.entries.is_empty(), "{name}");
+        for entry in &notebook.entries {
+            assert!(entry.notes.len() > 80, "{name}/{}: notes say what to look at", entry.name);
+        }
+        assert!(preset.text.starts_with("//"), "{name}: a comment at the top");
+    }
+    assert_eq!(presets::builtin().len(), files.len(), "no built-in without a file");
+}
+
+#[test]
+fn every_preset_passes_check() {
+    let files = preset_files();
+    let mut args = vec!["check".to_owned()];
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = optlab(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), files.len());
+    assert!(text(&out.stdout).lines().all(|l| l.ends_with(": ok")));
+}
+
+#[test]
+fn presets_command_lists_and_prints_them() {
+    let out = optlab(&["presets"]);
+    assert!(out.status.success());
+    let listing = text(&out.stdout);
+    let lines: Vec<&str> = listing.lines().collect();
+    assert_eq!(lines.len(), presets::builtin().len());
+    for (line, preset) in lines.iter().zip(presets::builtin()) {
+        assert_eq!(*line, format!("{}\t{}", preset.name, preset.title()));
+    }
+    let out = optlab(&["presets", "taco-shell"]);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), presets::find("taco-shell").expect("built in").text);
+
+    let out = optlab(&["presets", "taco-bell"]);
+    assert_eq!(out.status.code(), Some(2));
+    let message = text(&out.stderr);
+    assert!(message.contains("taco-bell") && message.contains("taco-shell, "), "{message}");
+}
+
+/// One summary line: `entry="…" run="…" key=value…`.
+#[derive(Debug)]
+struct Summary {
+    entry: String,
+    run: String,
+    values: BTreeMap<String, String>,
+}
+
+impl Summary {
+    fn text(&self, key: &str) -> &str {
+        self.values.get(key).unwrap_or_else(|| panic!("no {key} in {self:?}"))
+    }
+
+    fn get(&self, key: &str) -> f64 {
+        self.text(key).parse().expect("a number")
+    }
+
+    fn count(&self, key: &str) -> u64 {
+        self.text(key).parse().expect("a whole number")
+    }
+}
+
+/// Reads a Rust-escaped quoted string at the start of `s`; returns it and the rest.
+fn quoted(s: &str) -> (String, &str) {
+    let s = s.strip_prefix('"').expect("a quoted name");
+    let mut out = String::new();
+    let mut chars = s.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return (out, &s[i + 1..]),
+            '\\' => out.push(chars.next().expect("an escaped character").1),
+            c => out.push(c),
+        }
+    }
+    panic!("unterminated name in {s}");
+}
+
+fn parse_summary(line: &str) -> Summary {
+    let (entry, rest) = quoted(line.strip_prefix("entry=").expect("entry= first"));
+    let (run, rest) = quoted(rest.strip_prefix(" run=").expect("run= second"));
+    let values = rest
+        .split_whitespace()
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').expect("key=value");
+            (key.to_owned(), value.to_owned())
+        })
+        .collect();
+    Summary { entry, run, values }
+}
+
+/// Runs a preset with `--out`, checks every CSV, and returns the summaries.
+fn run_preset(name: &str) -> Vec<Summary> {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("presets/{name}.ron"));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out_dir = dir.path().join("out");
+    let out =
+        optlab(&["run", &file.display().to_string(), "--out", &out_dir.display().to_string()]);
+    assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+    let summaries: Vec<Summary> = text(&out.stdout).lines().map(parse_summary).collect();
+
+    let notebook = presets::find(name).and_then(|p| p.notebook().ok()).expect("loads");
+    let jobs = headless::plan(&notebook, Some(&dir.path().join("plan"))).expect("plan");
+    assert_eq!(summaries.len(), jobs.len(), "{name}: one line per enabled run");
+    for (summary, job) in summaries.iter().zip(&jobs) {
+        assert_eq!((&summary.entry, &summary.run), (&job.entry, &job.run));
+        let relative = job.csv.as_ref().and_then(|p| p.strip_prefix(dir.path().join("plan")).ok());
+        let csv = out_dir.join(relative.expect("a CSV path under the plan directory"));
+        check_csv(&csv, summary, &notebook);
+    }
+    summaries
+}
+
+fn check_csv(path: &Path, summary: &Summary, notebook: &Notebook) {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("step,x,y,loss,lr,grad_norm"), "{}", path.display());
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(!summary.values.contains_key("diverged_at"), "{summary:?} diverged");
+    let steps = summary.count("steps");
+    let entry = notebook.entries.iter().find(|e| e.name == summary.entry).expect("entry");
+    let optlab::notebook::Experiment::Race(race) = &entry.experiment;
+    assert_eq!(steps, race.steps, "{summary:?} ran every step");
+    assert_eq!(rows.len() as u64, steps + 1, "{}: N + 1 rows", path.display());
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row.len(), 6);
+        assert_eq!(row[0], i.to_string());
+        for value in &row[1..] {
+            let value: f64 = value.parse().expect("a number");
+            assert!(value.is_finite(), "{}: row {i}", path.display());
+        }
+    }
+    let last = rows.last().expect("rows");
+    assert_eq!(last[1..4], [summary.text("x"), summary.text("y"), summary.text("final_loss")]);
+}
+
+fn find<'a>(summaries: &'a [Summary], entry: &str, run: &str) -> &'a Summary {
+    summaries
+        .iter()
+        .find(|s| s.entry.starts_with(entry) && s.run == run)
+        .unwrap_or_else(|| panic!("no run {entry}/{run} in {summaries:#?}"))
+}
+
+fn final_loss(summaries: &[Summary], entry: &str, run: &str) -> f64 {
+    find(summaries, entry, run).get("final_loss")
+}
+
+#[test]
+fn taco_shell_momentum_beats_sgd_and_both_nesterov_forms_agree() {
+    let s = run_preset("taco-shell");
+    let sgd = final_loss(&s, "SGD vs momentum", "SGD");
+    let momentum = final_loss(&s, "SGD vs momentum", "Momentum");
+    assert!(momentum < sgd / 100.0, "momentum {momentum} vs SGD {sgd}");
+    let torch = final_loss(&s, "Nesterov:", "Nesterov (PyTorch)");
+    let lookahead = final_loss(&s, "Nesterov:", "Nesterov (look-ahead)");
+    assert!(torch < 1e-6 && lookahead < 1e-6, "{torch} {lookahead}");
+}
+
+#[test]
+fn local_minima_start_and_momentum_decide_the_basin() {
+    let s = run_preset("local-minima");
+    let (shallow, deep) = (0.29, -0.31);
+    for run in ["SGD", "Adam"] {
+        assert!((final_loss(&s, "Start on the right", run) - shallow).abs() < 0.01);
+        assert!((final_loss(&s, "Start on the left", run) - deep).abs() < 0.01);
+    }
+    assert!((final_loss(&s, "Momentum hops", "Momentum 0.5") - shallow).abs() < 0.01);
+    assert!((final_loss(&s, "Momentum hops", "Momentum 0.9") - deep).abs() < 0.01);
+    let ends: Vec<String> = ["SGD", "Momentum", "Adam"]
+        .iter()
+        .map(|run| {
+            let r = find(&s, "Himmelblau", run);
+            assert!(r.get("final_loss") < 1e-6, "{r:?}");
+            format!("({:.1}, {:.1})", r.get("x"), r.get("y"))
+        })
+        .collect();
+    assert!(ends[0] != ends[1] || ends[1] != ends[2], "different minima: {ends:?}");
+}
+
+#[test]
+fn saddle_point_sgd_stalls_while_momentum_adam_and_noise_escape() {
+    let s = run_preset("saddle-point");
+    assert!(final_loss(&s, "A hair off", "SGD") > -0.05, "SGD still on the saddle");
+    assert!(final_loss(&s, "A hair off", "Momentum") < -0.49);
+    assert!(final_loss(&s, "A hair off", "Adam") < -0.49);
+    for run in ["SGD", "Momentum", "Adam"] {
+        assert!(final_loss(&s, "Exactly on", run).abs() < 1e-6, "{run} sits on the saddle");
+    }
+    for run in ["SGD", "Momentum"] {
+        assert!(final_loss(&s, "On the ridge, with", run) < -0.45, "{run} escapes with noise");
+    }
+}
+
+#[test]
+fn sgd_noise_sets_a_floor_that_grows_with_the_noise() {
+    let s = run_preset("sgd-noise");
+    let clean = final_loss(&s, "No noise", "SGD");
+    let seeds = ["seed 0", "seed 1", "seed 2"];
+    let mean = |entry: &str| seeds.iter().map(|r| final_loss(&s, entry, r)).sum::<f64>() / 3.0;
+    let (half, two) = (mean("Noise 0.5"), mean("Noise 2"));
+    assert!(clean < 1e-6 && clean < half && half * 4.0 < two, "{clean} {half} {two}");
+    let losses: Vec<&str> =
+        seeds.iter().map(|r| find(&s, "Noise 2", r).text("final_loss")).collect();
+    assert!(losses[0] != losses[1] && losses[1] != losses[2], "seeds differ: {losses:?}");
+}
+
+#[test]
+fn adagrad_stalls_where_rmsprop_keeps_going() {
+    let s = run_preset("adagrad-vs-rmsprop");
+    let adagrad = final_loss(&s, "Adagrad stalls", "Adagrad");
+    let rmsprop = final_loss(&s, "Adagrad stalls", "RMSprop");
+    assert!(rmsprop * 10.0 < adagrad, "RMSprop {rmsprop} vs Adagrad {adagrad}");
+}
+
+#[test]
+fn adam_without_bias_correction_jumps_into_the_shallow_well() {
+    let s = run_preset("adam-bias-correction");
+    let corrected = final_loss(&s, "Too-large", "Adam");
+    let raw = final_loss(&s, "Too-large", "Adam, no bias correction");
+    assert!((corrected + 0.31).abs() < 0.01 && (raw - 0.29).abs() < 0.01, "{corrected} {raw}");
+    let hidden = |run| final_loss(&s, "A hidden", run);
+    let (slow, raw, fast) =
+        (hidden("Adam"), hidden("Adam, no bias correction"), hidden("Adam, lr 0.1"));
+    assert!(fast < raw && raw < slow, "{fast} < {raw} < {slow}");
+}
+
+#[test]
+fn lr_decay_every_schedule_ends_below_the_constant_lr() {
+    let s = run_preset("lr-decay");
+    let constant = final_loss(&s, "Constant vs", "Constant");
+    for run in ["Exponential", "1/t", "Step"] {
+        let decayed = final_loss(&s, "Constant vs", run);
+        assert!(decayed < constant, "{run}: {decayed} vs constant {constant}");
+    }
+}
