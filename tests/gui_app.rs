@@ -101,3 +101,24 @@ fn the_window_keeps_answering_while_a_long_run_computes() {
     assert_ne!(h.state().playback.playing, playing, "the button answered during computation");
     assert!(h.state().results.pending(), "and the computation was still running");
 }
+
+#[test]
+fn every_builtin_preset_opens_and_computes_without_error() {
+    for preset in optlab::presets::builtin() {
+        let notebook = preset.notebook().unwrap_or_else(|e| panic!("{}: {e}", preset.name));
+        let entries = notebook.entries.len();
+        let mut h = harness(notebook);
+        for entry in 0..entries {
+            h.state_mut().select(entry);
+            h.step();
+            step_until(&mut h, preset.name, |app| !app.results.pending());
+            let app = h.state();
+            assert!(
+                app.results.runs.iter().all(|r| r.failure.is_none()),
+                "{} entry {entry}: a run failed",
+                preset.name
+            );
+            assert!(app.messages.iter().all(|m| !m.contains("failed")), "{:?}", app.messages);
+        }
+    }
+}

@@ -1,4 +1,4 @@
-//! The race controls (left panel) driven headless through egui_kittest on the real app state:
+//! The race controls (left panel) driven headless through `egui_kittest` on the real app state:
 //! sliders, combo boxes, buttons and text fields edit the notebook, and only the notebook.
 
 use egui::accesskit::Role;
@@ -80,7 +80,9 @@ fn add_run_adds_an_adam_run_and_opens_it() {
     let runs = &race(h.state()).runs;
     assert_eq!(runs.len(), 6);
     assert_eq!(runs[5].name, "Run 6");
-    assert!(matches!(runs[5].optimizer, OptimizerConfig::Adam { lr, .. } if lr == 0.05));
+    assert!(
+        matches!(runs[5].optimizer, OptimizerConfig::Adam { lr, .. } if (lr - 0.05).abs() < 1e-15)
+    );
     assert_eq!(runs[5].schedule, Schedule::Constant);
     // The first run's block and the new one are open: two lr sliders.
     assert_eq!(h.get_all_by_role_and_label(Role::Slider, "lr η").count(), 2);
@@ -166,7 +168,7 @@ fn invalid_milestones_are_not_applied() {
 }
 
 #[test]
-fn every_control_of_the_race_panel_has_a_name() {
+fn every_control_in_the_window_has_a_name_with_all_runs_open() {
     let mut h = harness();
     // Open every run's block and switch them through kinds with many controls.
     {

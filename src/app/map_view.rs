@@ -64,12 +64,82 @@ pub fn clamp_point(p: Point, limits: &ViewBox) -> Option<Point> {
         .then(|| [p[0].clamp(limits.x_min, limits.x_max), p[1].clamp(limits.y_min, limits.y_max)])
 }
 
+/// The part of segment `a`–`b` inside `limits` (Liang–Barsky), or `None` if it misses the
+/// box (or its length overflows).
+#[must_use]
+pub fn clip_segment(a: Point, b: Point, limits: &ViewBox) -> Option<(Point, Point)> {
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    if !(dx.is_finite() && dy.is_finite()) {
+        return None;
+    }
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    let edges = [
+        (-dx, a[0] - limits.x_min),
+        (dx, limits.x_max - a[0]),
+        (-dy, a[1] - limits.y_min),
+        (dy, limits.y_max - a[1]),
+    ];
+    for (p, q) in edges {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None;
+            }
+        } else if p < 0.0 {
+            t0 = t0.max(q / p);
+        } else {
+            t1 = t1.min(q / p);
+        }
+    }
+    // Clamping only removes rounding (the points are on the box's edge or inside).
+    let at = |t: f64| clamp_point([a[0] + t * dx, a[1] + t * dy], limits);
+    if t0 <= t1 { at(t0).zip(at(t1)) } else { None }
+}
+
+/// A polyline cut to `limits`: the pieces that lie inside, each segment in its true
+/// direction (clamping the points instead would bend a diverging path into the box corners).
+#[must_use]
+pub fn clip_polyline(points: impl IntoIterator<Item = Point>, limits: &ViewBox) -> Vec<Vec<Point>> {
+    let mut pieces: Vec<Vec<Point>> = Vec::new();
+    let mut piece: Vec<Point> = Vec::new();
+    let mut previous: Option<Point> = None;
+    for p in points.into_iter().filter(|p| p[0].is_finite() && p[1].is_finite()) {
+        let kept = match previous {
+            None => limits.contains(p).then_some((p, p)),
+            Some(a) => clip_segment(a, p, limits),
+        };
+        if let Some((c, d)) = kept {
+            if piece.last() != Some(&c) {
+                // The path re-enters the box elsewhere: a new piece.
+                if piece.len() >= 2 {
+                    pieces.push(std::mem::take(&mut piece));
+                }
+                piece.clear();
+                piece.push(c);
+            }
+            if c != d {
+                piece.push(d);
+            }
+        } else if previous.is_some() {
+            if piece.len() >= 2 {
+                pieces.push(std::mem::take(&mut piece));
+            }
+            piece.clear();
+        }
+        previous = Some(p);
+    }
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    pieces
+}
+
 /// What is drawn for one run this frame.
 struct RunPath {
     index: usize,
     name: String,
     colour: Color32,
-    points: Vec<PlotPoint>,
+    /// The path cut to the drawing box (usually one piece).
+    pieces: Vec<Vec<PlotPoint>>,
     current: Option<PlotPoint>,
     /// Step of divergence and the last finite position, once playback has reached it.
     diverged: Option<(u64, PlotPoint)>,
@@ -85,14 +155,16 @@ impl RunPath {
         limits: &ViewBox,
     ) -> Self {
         let shown = result.map_or(&[][..], |r| r.records_until(step));
-        let mut points: Vec<PlotPoint> = decimated(shown, MAX_DRAWN_POINTS)
-            .filter_map(|r| clamp_point(r.position, limits))
-            .map(PlotPoint::from)
+        let positions = decimated(shown, MAX_DRAWN_POINTS).map(|r| r.position);
+        let mut pieces: Vec<Vec<PlotPoint>> = clip_polyline(positions, limits)
+            .into_iter()
+            .map(|piece| piece.into_iter().map(PlotPoint::from).collect())
             .collect();
-        let current = points.last().copied();
-        if points.is_empty() {
-            // Nothing computed yet: the start alone keeps the run in the legend.
-            points.extend(clamp_point(start, limits).map(PlotPoint::from));
+        let current =
+            shown.iter().rev().find_map(|r| clamp_point(r.position, limits)).map(PlotPoint::from);
+        if pieces.is_empty() {
+            // Nothing (visible) yet: the start alone keeps the run in the legend.
+            pieces.push(clamp_point(start, limits).map(PlotPoint::from).into_iter().collect());
         }
         let diverged = result.and_then(|r| {
             let at = r.diverged_at()?;
@@ -102,11 +174,55 @@ impl RunPath {
             index,
             name: run.name.clone(),
             colour: palette::run_colour(run.color, index),
-            points,
+            pieces,
             current,
             diverged,
         }
     }
+}
+
+/// Roughly the size of a label in the body font (the plot lays the text out later).
+fn label_size(text: &str) -> egui::Vec2 {
+    egui::vec2(7.5 * text.chars().count() as f32 + 6.0, 20.0)
+}
+
+/// Roughly where the legend sits (top right, one row per run).
+fn legend_guess(frame: egui::Rect, paths: &[RunPath]) -> egui::Rect {
+    let widest = paths.iter().map(|p| p.name.chars().count()).max().unwrap_or(0);
+    let size = egui::vec2(7.5 * widest as f32 + 40.0, 18.0 * paths.len() as f32 + 12.0);
+    egui::Rect::from_min_size(frame.right_top() + egui::vec2(-size.x - 4.0, 4.0), size)
+}
+
+/// The left-centre anchor for a label of `size` as close to `wanted` as possible: inside
+/// `frame`, moved down past anything in `taken` it would cover. Records its rectangle.
+fn place_label(
+    wanted: egui::Pos2,
+    size: egui::Vec2,
+    frame: egui::Rect,
+    taken: &mut Vec<egui::Rect>,
+) -> egui::Pos2 {
+    let margin = 4.0;
+    let clamp = |pos: egui::Pos2| {
+        let x_max = (frame.right() - size.x - margin).max(frame.left() + margin);
+        let y_min = frame.top() + 0.5 * size.y + margin;
+        let y_max = (frame.bottom() - 0.5 * size.y - margin).max(y_min);
+        egui::pos2(pos.x.clamp(frame.left() + margin, x_max), pos.y.clamp(y_min, y_max))
+    };
+    let rect_at =
+        |pos: egui::Pos2| egui::Rect::from_min_size(pos - egui::vec2(0.0, 0.5 * size.y), size);
+    let mut pos = clamp(wanted);
+    for _ in 0..=taken.len() * 4 {
+        let Some(hit) = taken.iter().find(|r| r.intersects(rect_at(pos))) else { break };
+        let below = egui::pos2(pos.x, hit.bottom() + 0.5 * size.y + 2.0);
+        pos = if below.y + 0.5 * size.y <= frame.bottom() {
+            below
+        } else {
+            // No room below: go above the obstacle instead.
+            clamp(egui::pos2(pos.x, hit.top() - 0.5 * size.y - 2.0))
+        };
+    }
+    taken.push(rect_at(pos));
+    pos
 }
 
 /// A dark disc under markers, so they read on every colour of the map.
@@ -311,21 +427,23 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
 
                 for path in &paths {
                     let id = ("optlab-run", path.index);
-                    plot_ui.line(
-                        Line::new("", path.points.as_slice())
-                            .id(id)
-                            .color(HALO)
-                            .width(4.5)
-                            .allow_hover(false)
-                            .allow_band(false),
-                    );
-                    plot_ui.line(
-                        Line::new(path.name.as_str(), path.points.as_slice())
-                            .id(id)
-                            .color(path.colour)
-                            .width(2.0)
-                            .allow_band(false),
-                    );
+                    for piece in &path.pieces {
+                        plot_ui.line(
+                            Line::new("", piece.as_slice())
+                                .id(id)
+                                .color(HALO)
+                                .width(4.5)
+                                .allow_hover(false)
+                                .allow_band(false),
+                        );
+                        plot_ui.line(
+                            Line::new(path.name.as_str(), piece.as_slice())
+                                .id(id)
+                                .color(path.colour)
+                                .width(2.0)
+                                .allow_band(false),
+                        );
+                    }
                     if let Some(p) = path.current {
                         plot_ui.points(
                             Points::new("", [p.x, p.y])
@@ -347,9 +465,9 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
                 }
 
                 // Diverged runs: a red ✖ at the last finite point and a label kept inside the
-                // frame and clear of the other labels.
+                // frame, clear of the legend and of each other.
                 let frame = *plot_ui.transform().frame();
-                let mut placed: Vec<egui::Pos2> = Vec::new();
+                let mut taken = vec![legend_guess(frame, &paths)];
                 for path in &paths {
                     let Some((at, p)) = path.diverged else { continue };
                     let id = ("optlab-run", path.index);
@@ -370,33 +488,16 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
                             .allow_hover(false),
                     );
                     let text = format!("{} diverged at step {at}", path.name);
-                    let guess_width = 7.0 * text.chars().count() as f32;
-                    let screen = plot_ui.screen_from_plot(p) + egui::vec2(12.0, 0.0);
-                    let mut pos = egui::pos2(
-                        screen.x.clamp(
-                            frame.left() + 4.0,
-                            (frame.right() - guess_width).max(frame.left() + 4.0),
-                        ),
-                        screen.y.clamp(
-                            frame.top() + 12.0,
-                            (frame.bottom() - 12.0).max(frame.top() + 12.0),
-                        ),
-                    );
-                    while placed
-                        .iter()
-                        .any(|q| (q.x - pos.x).abs() < 150.0 && (q.y - pos.y).abs() < 17.0)
-                    {
-                        pos.y += 17.0;
-                    }
-                    placed.push(pos);
+                    let wanted = plot_ui.screen_from_plot(p) + egui::vec2(14.0, 0.0);
+                    let pos = place_label(wanted, label_size(&text), frame, &mut taken);
                     plot_ui.text(
                         Text::new(
                             "",
                             plot_ui.plot_from_screen(pos),
                             RichText::new(text)
+                                .text_style(egui::TextStyle::Body)
                                 .color(DIVERGED)
-                                .background_color(Color32::from_black_alpha(190))
-                                .strong(),
+                                .background_color(Color32::from_black_alpha(200)),
                         )
                         .id(id)
                         .anchor(Align2::LEFT_CENTER)
@@ -472,6 +573,55 @@ mod tests {
             }
         }
         assert!(decimated(&records(9000), 100).count() > 90);
+    }
+
+    #[test]
+    fn clipping_keeps_the_direction_of_diverging_segments() {
+        let limits = ViewBox { x_min: -10.0, x_max: 10.0, y_min: -10.0, y_max: 10.0 };
+        // Inside: untouched.
+        assert_eq!(clip_segment([0.0, 0.0], [1.0, 2.0], &limits), Some(([0.0, 0.0], [1.0, 2.0])));
+        // Out to far away: cut at the edge along the same line.
+        let (a, b) = clip_segment([0.0, 0.0], [1e6, 5e5], &limits).unwrap();
+        assert_eq!(a, [0.0, 0.0]);
+        assert!((b[0] - 10.0).abs() < 1e-9 && (b[1] - 5.0).abs() < 1e-9);
+        // Across the box from outside to outside (an oscillating divergence).
+        let (a, b) = clip_segment([-1e3, -1e3], [1e4, 1e4], &limits).unwrap();
+        assert!((a[0] + 10.0).abs() < 1e-9 && (b[1] - 10.0).abs() < 1e-9);
+        // Missing the box, or overflowing.
+        assert_eq!(clip_segment([20.0, 0.0], [30.0, 50.0], &limits), None);
+        assert_eq!(clip_segment([-1e308, 0.0], [1e308, 0.0], &limits), None);
+        // A path that leaves, comes back and leaves again: pieces in the true directions.
+        let path =
+            [[0.0, 0.0], [5.0, 0.0], [100.0, 0.0], [-100.0, 8.0], [1e300, 1e300], [f64::NAN, 0.0]];
+        let pieces = clip_polyline(path, &limits);
+        assert_eq!(pieces.len(), 2, "{pieces:?}");
+        assert_eq!(pieces[0], vec![[0.0, 0.0], [5.0, 0.0], [10.0, 0.0]]);
+        let close = |p: Point, q: Point| (p[0] - q[0]).abs() < 1e-9 && (p[1] - q[1]).abs() < 1e-9;
+        assert!(pieces[1].len() == 2 && close(pieces[1][0], [10.0, 3.6]), "{pieces:?}");
+        assert!(close(pieces[1][1], [-10.0, 4.4]), "{pieces:?}");
+        assert!(pieces.iter().flatten().all(|&p| limits.contains(p)));
+        // A lone start inside is one piece of one point; outside, nothing.
+        assert_eq!(clip_polyline([[1.0, 1.0]], &limits), vec![vec![[1.0, 1.0]]]);
+        assert!(clip_polyline([[11.0, 1.0]], &limits).is_empty());
+    }
+
+    #[test]
+    fn labels_avoid_each_other_and_stay_in_the_frame() {
+        let frame = egui::Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(400.0, 300.0));
+        let legend = egui::Rect::from_min_max(egui::pos2(300.0, 0.0), egui::pos2(400.0, 80.0));
+        let mut taken = vec![legend];
+        let size = egui::vec2(150.0, 20.0);
+        // Far off to the top right: clamped into the frame and pushed below the legend.
+        let a = place_label(egui::pos2(1e6, -1e6), size, frame, &mut taken);
+        assert!(frame.contains_rect(taken[1]) && !taken[1].intersects(legend), "{a:?}");
+        // Same spot again: stacked below the first.
+        place_label(egui::pos2(1e6, -1e6), size, frame, &mut taken);
+        assert!(!taken[2].intersects(taken[1]) && frame.contains_rect(taken[2]));
+        // At the bottom edge with the spot taken: goes above.
+        let mut taken =
+            vec![egui::Rect::from_min_max(egui::pos2(0.0, 270.0), egui::pos2(400.0, 300.0))];
+        place_label(egui::pos2(10.0, 290.0), size, frame, &mut taken);
+        assert!(!taken[1].intersects(taken[0]) && frame.contains_rect(taken[1]));
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub enum PathDialog {
 
 /// State of the menus' dialogs.
 #[derive(Default)]
+#[expect(clippy::struct_excessive_bools, reason = "independent yes/no states of separate dialogs")]
 pub struct MenuState {
     /// The path dialog being shown, with its text.
     pub path_dialog: Option<(PathDialog, String)>,

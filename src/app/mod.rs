@@ -345,7 +345,9 @@ pub fn run(file: Option<PathBuf>) -> eframe::Result {
                     Err(e) => messages.push(e),
                 }
             }
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            // One core stays free for the window when there are several.
+            let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+            let threads = cores.saturating_sub(1).max(1);
             let mut app = OptlabApp::new(document, info.selected, &cc.egui_ctx, threads);
             for message in messages {
                 app.say(message);

@@ -55,7 +55,8 @@ fn compact_number(value: f64, decimals: std::ops::RangeInclusive<usize>) -> Stri
     }
 }
 
-/// An integer slider (periods, step counts) between `range` ends, at least 1 update.
+/// A logarithmic integer slider (periods, step counts); `range` must lie inside the field's
+/// limit. Returns whether the user changed `value`.
 pub(super) fn count_slider(
     ui: &mut Ui,
     value: &mut u64,
@@ -88,7 +89,7 @@ const WEIGHT_DECAY: Param = Param {
           (a regularizer; it moves the minimum)",
 };
 const DECOUPLED_DECAY: Param = Param {
-    label: "weight decay λ (decoupled)",
+    label: "decoupled decay λ",
     tip: "Decoupled weight decay λ (AdamW): θ shrinks by the factor (1 − ηλ) each step, \
           separately from the adaptive update, so it is not divided by √v",
     ..WEIGHT_DECAY

@@ -364,7 +364,7 @@ fn run_controls(
     open: Option<bool>,
 ) -> Option<RunAction> {
     let colour = palette::run_colour(run.color, index);
-    CollapsingHeader::new(run_title(ui, run, colour))
+    let block = CollapsingHeader::new(run_title(ui, run, colour))
         .id_salt(("run", index))
         .default_open(index == 0)
         .open(open)
@@ -386,9 +386,9 @@ fn run_controls(
             ui.add_space(4.0);
             optimizer_controls::schedule(ui, &mut run.schedule, index);
             run_buttons(ui, index, count)
-        })
-        .body_returned
-        .flatten()
+        });
+    block.header_response.on_hover_text("Show or hide this run's settings");
+    block.body_returned.flatten()
 }
 
 /// "● name" with the dot in the run's colour; a disabled run's name is dimmed.

@@ -1,7 +1,7 @@
 //! The per-run table: final loss, best loss, steps to reach the tolerance, distance to the
 //! nearest known minimum, and the step of divergence.
 
-use super::{OptlabApp, palette};
+use super::{OptlabApp, RunStats, palette};
 use crate::notebook::Race;
 
 /// Draws the table for the shown step.
@@ -29,31 +29,29 @@ fn grid(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
                 app.focused_run = index;
             }
             match app.results.stats(index, race, step) {
-                Some(stats) => {
-                    ui.monospace(format!("{:.3e}", stats.final_loss));
-                    ui.monospace(format!("{:.3e}", stats.best_loss));
-                    ui.monospace(
-                        stats.steps_to_tolerance.map_or("—".to_owned(), |s| s.to_string()),
-                    );
-                    ui.monospace(
-                        stats.distance_to_minimum.map_or("—".to_owned(), |d| format!("{d:.2e}")),
-                    );
-                    match stats.diverged_at {
-                        Some(at) => {
-                            ui.colored_label(ui.visuals().error_fg_color, format!("step {at}"))
-                        }
-                        None => ui.monospace("—"),
-                    };
-                }
-                None => {
-                    let what = if run.enabled { "computing…" } else { "disabled" };
-                    ui.weak(what);
-                    for _ in 0..4 {
-                        ui.label("");
-                    }
-                }
+                Some(stats) => stats_row(ui, &stats),
+                None => pending_row(ui, run.enabled),
             }
             ui.end_row();
         }
     });
+}
+
+fn stats_row(ui: &mut egui::Ui, stats: &RunStats) {
+    let dash = || "—".to_owned();
+    ui.monospace(format!("{:.3e}", stats.final_loss));
+    ui.monospace(format!("{:.3e}", stats.best_loss));
+    ui.monospace(stats.steps_to_tolerance.map_or_else(dash, |s| s.to_string()));
+    ui.monospace(stats.distance_to_minimum.map_or_else(dash, |d| format!("{d:.2e}")));
+    match stats.diverged_at {
+        Some(at) => ui.colored_label(ui.visuals().error_fg_color, format!("step {at}")),
+        None => ui.monospace("—"),
+    };
+}
+
+fn pending_row(ui: &mut egui::Ui, enabled: bool) {
+    ui.weak(if enabled { "computing…" } else { "disabled" });
+    for _ in 0..4 {
+        ui.label("");
+    }
 }

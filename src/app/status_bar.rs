@@ -53,7 +53,7 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui) {
             ui.colored_label(ui.visuals().error_fg_color, error);
             ui.separator();
         }
-        let failed = app.results.runs.iter().filter_map(|r| r.failure.as_ref()).next();
+        let failed = app.results.runs.iter().find_map(|r| r.failure.as_ref());
         if let Some(failure) = failed {
             ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {failure}"));
         } else if let Some(message) = app.messages.last() {
@@ -62,7 +62,7 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui) {
     });
 }
 
-/// 12_345_678 → "12.3 M".
+/// `12_345_678` → `"12.3 M"`.
 fn human(value: f64) -> String {
     if value >= 1e9 {
         format!("{:.1} G", value / 1e9)

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use egui::{Align2, Color32, CursorIcon, Mesh, Pos2, Rect, Sense, Shape, Stroke, vec2};
 
-use super::heatmap::{COLOUR_BAR_WIDTH, LogScale, colour_bar};
+use super::heatmap::LogScale;
 use super::map_view::decimated;
 use super::results::RaceResults;
 use super::{OptlabApp, palette};
@@ -22,6 +22,8 @@ use crate::surface::{MinimumKind, Surface, ViewBox};
 const CELLS: usize = 60;
 /// Height of the surface (t from 0 to 1) relative to the half-width of the box.
 const Z_SCALE: f32 = 0.9;
+/// Depth of the skirt below the lowest possible point of the surface.
+const SKIRT: f32 = 0.08;
 /// Height of the paths above the surface.
 const LIFT: f32 = 0.02;
 /// Most points of a path drawn in 3D.
@@ -70,7 +72,7 @@ impl Camera {
     }
 }
 
-/// The camera's parameters and the projection they define.
+/// The camera's parameters.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct View {
     yaw: f32,
@@ -80,26 +82,69 @@ struct View {
 
 impl Default for View {
     fn default() -> Self {
-        Self { yaw: -0.6, pitch: 0.6, zoom: 1.0 }
+        Self { yaw: -0.55, pitch: 0.7, zoom: 1.0 }
     }
 }
 
-impl View {
-    /// Screen position and depth (larger = nearer the eye) of world point `p` in `rect`.
-    fn project(&self, p: [f32; 3], rect: Rect) -> (Pos2, f32) {
-        let (sy, cy) = self.yaw.sin_cos();
-        let (sp, cp) = self.pitch.sin_cos();
-        let x1 = p[0] * cy - p[1] * sy;
-        let y1 = p[0] * sy + p[1] * cy;
-        let up = y1 * sp + p[2] * cp;
-        let depth = p[2] * sp - y1 * cp;
-        let scale = rect.width().min(rect.height()) * 0.3 * self.zoom;
-        let f = EYE_DISTANCE / (EYE_DISTANCE - depth).max(0.1) * scale;
-        (rect.center() + vec2(x1 * f, -up * f), depth)
+/// The map from world to screen for one view, rect and box size.
+#[derive(Clone, Copy, Debug)]
+struct Projection {
+    sin_yaw: f32,
+    cos_yaw: f32,
+    sin_pitch: f32,
+    cos_pitch: f32,
+    centre: Pos2,
+    /// Screen points per world unit at the centre's depth.
+    scale: f32,
+}
+
+impl Projection {
+    /// Fits a box of half-extents `extent` (x, y) and its skirt into `rect` at zoom 1, for
+    /// every yaw (so turning never changes the size) at the view's pitch.
+    fn new(view: View, rect: Rect, extent: [f32; 2]) -> Self {
+        let (sin_yaw, cos_yaw) = view.yaw.sin_cos();
+        let (sin_pitch, cos_pitch) = view.pitch.sin_cos();
+        let radius = extent[0].hypot(extent[1]);
+        let tall = radius * sin_pitch + (0.5 * Z_SCALE + SKIRT) * cos_pitch;
+        let perspective = EYE_DISTANCE / (EYE_DISTANCE - radius);
+        let fit = (0.5 * rect.width() / radius).min(0.5 * rect.height() / tall) / perspective;
+        Self {
+            sin_yaw,
+            cos_yaw,
+            sin_pitch,
+            cos_pitch,
+            centre: rect.center(),
+            scale: 0.95 * fit * view.zoom,
+        }
+    }
+
+    /// Screen position and depth (larger = nearer the eye) of world point `p`.
+    fn project(&self, p: [f32; 3]) -> (Pos2, f32) {
+        let x1 = p[0] * self.cos_yaw - p[1] * self.sin_yaw;
+        let y1 = p[0] * self.sin_yaw + p[1] * self.cos_yaw;
+        let up = y1 * self.sin_pitch + p[2] * self.cos_pitch;
+        let depth = self.depth_of(p);
+        let f = EYE_DISTANCE / (EYE_DISTANCE - depth).max(0.1) * self.scale;
+        (self.centre + vec2(x1 * f, -up * f), depth)
+    }
+
+    /// Depth (towards the eye) of world point or direction `p`.
+    fn depth_of(&self, p: [f32; 3]) -> f32 {
+        let y1 = p[0] * self.sin_yaw + p[1] * self.cos_yaw;
+        p[2] * self.sin_pitch - y1 * self.cos_pitch
     }
 }
 
-/// The surface as a grid of world points with shaded colours, plus the last drawn mesh.
+/// Which way a triangle faces: the surface is seen from every side, a skirt wall only from
+/// outside.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Facing {
+    Surface,
+    /// Outward normal of the wall.
+    Wall([f32; 3]),
+}
+
+/// The surface as world points with shaded colours and triangles, plus the last drawn mesh.
 #[derive(Clone, Default)]
 pub struct MeshCache {
     /// What the grid was computed for.
@@ -107,11 +152,15 @@ pub struct MeshCache {
     /// Map from plot coordinates to world coordinates: centre and 1 / half-extent.
     centre: [f64; 2],
     inverse_half: f64,
-    /// World points, `(CELLS + 1)²`, row-major from `y_min`.
+    /// Half-extents of the box in world units (the longer one is 1).
+    extent: [f32; 2],
+    /// World points: the `(CELLS + 1)²` grid (row-major from `y_min`), then the skirt's.
     world: Vec<[f32; 3]>,
     /// Shaded colour of each point.
     colours: Vec<Color32>,
-    /// Scratch for projecting: depth of each point, and (depth, index) of each triangle.
+    /// Triangles (indices into `world`) and their facing.
+    triangles: Vec<([u32; 3], Facing)>,
+    /// Scratch for projecting: depth of each point, and (depth, index) of each drawn triangle.
     depth: Vec<f32>,
     order: Vec<(f32, u32)>,
     /// The last mesh and what it was projected for.
@@ -128,6 +177,7 @@ impl fmt::Debug for MeshCache {
 
 impl MeshCache {
     /// Recomputes the grid if the surface, view box or scale changed.
+    #[expect(clippy::cast_possible_truncation, reason = "extents are at most 1; indices < 2^16")]
     fn update(&mut self, surface: &Surface, view_box: ViewBox, scale: LogScale) {
         if self.key.as_ref().is_some_and(|(s, b, c)| s == surface && *b == view_box && *c == scale)
         {
@@ -137,9 +187,12 @@ impl MeshCache {
         self.drawn = None;
         self.centre = view_box.center();
         self.inverse_half = 2.0 / view_box.width().max(view_box.height());
+        self.extent = [
+            (0.5 * view_box.width() * self.inverse_half) as f32,
+            (0.5 * view_box.height() * self.inverse_half) as f32,
+        ];
         let n = CELLS + 1;
         self.world.clear();
-        self.world.reserve(n * n);
         for j in 0..n {
             let y = view_box.y_min + view_box.height() * j as f64 / CELLS as f64;
             for i in 0..n {
@@ -150,7 +203,6 @@ impl MeshCache {
         }
         let light = normalised([-0.45, -0.5, 0.75]);
         self.colours.clear();
-        self.colours.reserve(n * n);
         for j in 0..n {
             for i in 0..n {
                 let at = |i: usize, j: usize| self.world[j * n + i];
@@ -159,10 +211,45 @@ impl MeshCache {
                 let dzdx = (x1[2] - x0[2]) / (x1[0] - x0[0]);
                 let dzdy = (y1[2] - y0[2]) / (y1[1] - y0[1]);
                 let normal = normalised([-dzdx, -dzdy, 1.0]);
-                let lambert = dot(normal, light).max(0.0);
-                let shade = AMBIENT + DIFFUSE * lambert;
+                let shade = AMBIENT + DIFFUSE * dot(normal, light).max(0.0);
                 let t = f64::from(at(i, j)[2] / Z_SCALE + 0.5);
                 self.colours.push(shaded(palette::surface_colour(t), shade));
+            }
+        }
+        self.triangles.clear();
+        for j in 0..CELLS {
+            for i in 0..CELLS {
+                let a = (j * n + i) as u32;
+                let (b, c, d) = (a + 1, a + n as u32 + 1, a + n as u32);
+                self.triangles.push(([a, b, c], Facing::Surface));
+                self.triangles.push(([a, c, d], Facing::Surface));
+            }
+        }
+        // The skirt: each edge of the grid extruded down to the floor, darker than the
+        // surface above it, so the surface reads as the top of a solid block.
+        let floor = -0.5 * Z_SCALE - SKIRT;
+        let sides: [(Vec<usize>, [f32; 3]); 4] = [
+            ((0..n).collect(), [0.0, -1.0, 0.0]),
+            ((0..n).map(|j| j * n + CELLS).collect(), [1.0, 0.0, 0.0]),
+            ((0..n).map(|i| CELLS * n + i).collect(), [0.0, 1.0, 0.0]),
+            ((0..n).map(|j| j * n).collect(), [-1.0, 0.0, 0.0]),
+        ];
+        for (edge, normal) in sides {
+            let first = self.world.len() as u32;
+            let wall = 0.4 + 0.25 * dot(normal, light).max(0.0);
+            for &k in &edge {
+                let top = self.world[k];
+                let colour = palette::surface_colour(f64::from(top[2] / Z_SCALE + 0.5));
+                self.world.push(top);
+                self.colours.push(shaded(colour, wall));
+                self.world.push([top[0], top[1], floor]);
+                self.colours.push(shaded(colour, 0.5 * wall));
+            }
+            for k in 0..CELLS as u32 {
+                let (top0, bottom0) = (first + 2 * k, first + 2 * k + 1);
+                let (top1, bottom1) = (top0 + 2, bottom0 + 2);
+                self.triangles.push(([top0, top1, bottom1], Facing::Wall(normal)));
+                self.triangles.push(([top0, bottom1, bottom0], Facing::Wall(normal)));
             }
         }
         self.key = Some((surface.clone(), view_box, scale));
@@ -178,8 +265,14 @@ impl MeshCache {
         ]
     }
 
-    /// The mesh seen through `view` in `rect`, reprojected only when either changed.
-    #[expect(clippy::cast_possible_truncation, reason = "indices of a 61×61 grid fit in u32")]
+    /// The projection for `view` in `rect`.
+    fn projection(&self, view: View, rect: Rect) -> Projection {
+        Projection::new(view, rect, self.extent)
+    }
+
+    /// The mesh seen through `view` in `rect`, reprojected and re-sorted only when either
+    /// changed.
+    #[expect(clippy::cast_possible_truncation, reason = "fewer than 2^32 triangles")]
     fn mesh(&mut self, view: View, rect: Rect) -> Arc<Mesh> {
         if let Some((v, r, mesh)) = &self.drawn
             && *v == view
@@ -187,40 +280,31 @@ impl MeshCache {
         {
             return Arc::clone(mesh);
         }
-        let n = CELLS + 1;
+        let projection = self.projection(view, rect);
         let mut mesh = Mesh::default();
         mesh.reserve_vertices(self.world.len());
-        mesh.reserve_triangles(2 * CELLS * CELLS);
+        mesh.reserve_triangles(self.triangles.len());
         self.depth.clear();
         for (p, &colour) in self.world.iter().zip(&self.colours) {
-            let (pos, depth) = view.project(*p, rect);
+            let (pos, depth) = projection.project(*p);
             mesh.colored_vertex(pos, colour);
             self.depth.push(depth);
         }
         self.order.clear();
-        for j in 0..CELLS {
-            for i in 0..CELLS {
-                let a = j * n + i;
-                let (b, c, d) = (a + 1, a + n + 1, a + n);
-                let cell = (j * CELLS + i) as u32;
-                let d1 = self.depth[a] + self.depth[b] + self.depth[c];
-                let d2 = self.depth[a] + self.depth[c] + self.depth[d];
-                self.order.push((d1, 2 * cell));
-                self.order.push((d2, 2 * cell + 1));
+        for (index, (corners, facing)) in self.triangles.iter().enumerate() {
+            if let Facing::Wall(normal) = facing
+                && projection.depth_of(*normal) <= 0.0
+            {
+                continue; // a wall seen from behind is hidden by the block anyway
             }
+            let depth: f32 = corners.iter().map(|&k| self.depth[k as usize]).sum();
+            self.order.push((depth, index as u32));
         }
         // Far triangles first, so nearer ones paint over them.
         self.order.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
-        for &(_, triangle) in &self.order {
-            let cell = (triangle / 2) as usize;
-            let (i, j) = (cell % CELLS, cell / CELLS);
-            let a = (j * n + i) as u32;
-            let (b, c, d) = (a + 1, a + n as u32 + 1, a + n as u32);
-            if triangle % 2 == 0 {
-                mesh.add_triangle(a, b, c);
-            } else {
-                mesh.add_triangle(a, c, d);
-            }
+        for &(_, index) in &self.order {
+            let [a, b, c] = self.triangles[index as usize].0;
+            mesh.add_triangle(a, b, c);
         }
         let mesh = Arc::new(mesh);
         self.drawn = Some((view, rect, Arc::clone(&mesh)));
@@ -248,84 +332,63 @@ fn shaded(colour: Color32, shade: f32) -> Color32 {
     Color32::from_rgb(scale(colour.r()), scale(colour.g()), scale(colour.b()))
 }
 
-/// Draws the rotatable surface with the runs' paths up to `step`, and the colour bar.
+/// Draws the rotatable surface with the runs' paths up to `step`.
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
     let heatmap = app.heatmap.get(ui.ctx(), &race.surface);
-    let view_box = heatmap.view_box;
-    let scale = heatmap.scale;
+    let (view_box, scale) = (heatmap.view_box, heatmap.scale);
     let camera = &mut app.camera;
     camera.mesh.update(&race.surface, view_box, scale);
 
-    let height = ui.available_height().max(120.0);
-    let width = (ui.available_width() - COLOUR_BAR_WIDTH - ui.spacing().item_spacing.x).max(120.0);
-    ui.horizontal_top(|ui| {
-        let (response, painter) = ui.allocate_painter(vec2(width, height), Sense::click_and_drag());
-        let rect = response.rect;
+    let size = vec2(ui.available_width().max(120.0), ui.available_height().max(120.0));
+    let (response, painter) = ui.allocate_painter(size, Sense::click_and_drag());
+    let rect = response.rect;
 
-        // Interaction: drag rotates, the wheel (or a pinch) zooms, a double click resets.
-        let mut view = camera.view();
-        if response.dragged() {
-            let delta = response.drag_delta();
-            view.yaw += delta.x * 0.01;
-            view.pitch = (view.pitch + delta.y * 0.01).clamp(PITCH_RANGE.0, PITCH_RANGE.1);
-            ui.ctx().set_cursor_icon(CursorIcon::Grabbing);
-        } else if response.hovered() {
-            ui.ctx().set_cursor_icon(CursorIcon::Grab);
-        }
-        if response.hovered() {
-            let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
-            view.zoom =
-                (view.zoom * (scroll * 0.003).exp() * pinch).clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
-        }
-        if response.double_clicked() {
-            view = View::default();
-        }
-        camera.set_view(view);
+    // Drag rotates, the wheel (or a pinch) zooms, a double click resets.
+    let mut view = camera.view();
+    if response.dragged() {
+        let delta = response.drag_delta();
+        view.yaw += delta.x * 0.01;
+        view.pitch = (view.pitch + delta.y * 0.01).clamp(PITCH_RANGE.0, PITCH_RANGE.1);
+        ui.ctx().set_cursor_icon(CursorIcon::Grabbing);
+    } else if response.hovered() {
+        ui.ctx().set_cursor_icon(CursorIcon::Grab);
+    }
+    if response.hovered() {
+        let (scroll, pinch) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta()));
+        view.zoom = (view.zoom * (scroll * 0.003).exp() * pinch).clamp(ZOOM_RANGE.0, ZOOM_RANGE.1);
+    }
+    if response.double_clicked() {
+        view = View::default();
+    }
+    camera.set_view(view);
 
-        painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
-        let mesh_cache = &mut camera.mesh;
-        floor(&painter, mesh_cache, view, rect, ui.visuals().weak_text_color());
-        painter.add(Shape::mesh(mesh_cache.mesh(view, rect)));
-        let scene = Scene { painter: &painter, cache: mesh_cache, view, rect, scale, view_box };
-        scene.markers(race);
-        scene.paths(race, &app.results, step);
-        painter.text(
-            rect.left_bottom() + vec2(6.0, -6.0),
-            Align2::LEFT_BOTTOM,
-            "drag to rotate · scroll to zoom",
-            egui::TextStyle::Small.resolve(ui.style()),
-            ui.visuals().weak_text_color(),
-        );
-        colour_bar(ui, heatmap);
-    });
-}
-
-/// The outline of the box's floor under the surface, with the axis names.
-fn floor(painter: &egui::Painter, cache: &MeshCache, view: View, rect: Rect, colour: Color32) {
-    let Some((_, view_box, _)) = &cache.key else { return };
-    let (x0, x1, y0, y1) = (view_box.x_min, view_box.x_max, view_box.y_min, view_box.y_max);
-    let z = -0.04;
-    let at = |x: f64, y: f64| view.project(cache.world_point([x, y], z), rect).0;
-    let corners = vec![at(x0, y0), at(x1, y0), at(x1, y1), at(x0, y1)];
-    painter.add(Shape::closed_line(corners, Stroke::new(1.0, colour)));
-    let font = egui::FontId::proportional(13.0);
-    let margin = 0.08 * view_box.width().max(view_box.height());
+    painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+    let cache = &mut camera.mesh;
+    painter.add(Shape::mesh(cache.mesh(view, rect)));
+    let scene = Scene {
+        painter: &painter,
+        cache,
+        projection: cache.projection(view, rect),
+        scale,
+        view_box,
+    };
+    scene.axis_names(ui.visuals().weak_text_color());
+    scene.markers(race);
+    scene.paths(race, &app.results, step);
     painter.text(
-        at(0.5 * (x0 + x1), y0 - margin),
-        Align2::CENTER_CENTER,
-        "x",
-        font.clone(),
-        colour,
+        rect.left_bottom() + vec2(6.0, -6.0),
+        Align2::LEFT_BOTTOM,
+        "drag to rotate · scroll to zoom",
+        egui::TextStyle::Small.resolve(ui.style()),
+        ui.visuals().weak_text_color(),
     );
-    painter.text(at(x1 + margin, 0.5 * (y0 + y1)), Align2::CENTER_CENTER, "y", font, colour);
 }
 
 /// What the overlays need to place points on the surface.
 struct Scene<'a> {
     painter: &'a egui::Painter,
     cache: &'a MeshCache,
-    view: View,
-    rect: Rect,
+    projection: Projection,
     scale: LogScale,
     view_box: ViewBox,
 }
@@ -339,7 +402,26 @@ impl Scene<'_> {
         }
         let mut w = self.cache.world_point(p, self.scale.t(loss));
         w[2] += LIFT;
-        Some(self.view.project(w, self.rect).0)
+        Some(self.projection.project(w).0)
+    }
+
+    /// "x" and "y" beside the middle of the box's near edges, at floor level.
+    fn axis_names(&self, colour: Color32) {
+        let b = &self.view_box;
+        let margin = 0.1 * b.width().max(b.height());
+        let floor = f64::from(-SKIRT / Z_SCALE);
+        let font = egui::FontId::proportional(13.0);
+        let (cx, cy) = (0.5 * (b.x_min + b.x_max), 0.5 * (b.y_min + b.y_max));
+        let nearer = |a: [f64; 2], b: [f64; 2]| {
+            let (pa, pb) = (self.cache.world_point(a, floor), self.cache.world_point(b, floor));
+            if self.projection.depth_of(pa) >= self.projection.depth_of(pb) { a } else { b }
+        };
+        let x_at = nearer([cx, b.y_min - margin], [cx, b.y_max + margin]);
+        let y_at = nearer([b.x_min - margin, cy], [b.x_max + margin, cy]);
+        for (at, name) in [(x_at, "x"), (y_at, "y")] {
+            let pos = self.projection.project(self.cache.world_point(at, floor)).0;
+            self.painter.text(pos, Align2::CENTER_CENTER, name, font.clone(), colour);
+        }
     }
 
     /// Global minima (white dots) and the start point (a white ring).
@@ -406,32 +488,36 @@ mod tests {
         Rect::from_min_size(pos2(0.0, 0.0), vec2(400.0, 300.0))
     }
 
+    fn projection(view: View) -> Projection {
+        Projection::new(view, rect(), [1.0, 1.0])
+    }
+
     #[test]
     fn top_down_view_matches_the_map() {
         // Looking straight down with no yaw, +x is right and +y is up on screen.
-        let view = View { yaw: 0.0, pitch: std::f32::consts::FRAC_PI_2, zoom: 1.0 };
-        let (centre, _) = view.project([0.0, 0.0, 0.0], rect());
-        let (right, _) = view.project([0.5, 0.0, 0.0], rect());
-        let (up, _) = view.project([0.0, 0.5, 0.0], rect());
+        let p = projection(View { yaw: 0.0, pitch: std::f32::consts::FRAC_PI_2, zoom: 1.0 });
+        let (centre, _) = p.project([0.0, 0.0, 0.0]);
+        let (right, _) = p.project([0.5, 0.0, 0.0]);
+        let (up, _) = p.project([0.0, 0.5, 0.0]);
         assert!((centre - rect().center()).length() < 1e-3);
         assert!(right.x > centre.x + 10.0 && (right.y - centre.y).abs() < 1e-3);
         assert!(up.y < centre.y - 10.0 && (up.x - centre.x).abs() < 1e-3);
         // Higher points are nearer the eye.
-        assert!(view.project([0.0, 0.0, 0.3], rect()).1 > view.project([0.0, 0.0, 0.0], rect()).1);
+        assert!(p.project([0.0, 0.0, 0.3]).1 > p.project([0.0, 0.0, 0.0]).1);
     }
 
     #[test]
-    fn higher_points_appear_higher_from_the_side() {
-        let view = View::default();
-        let (low, _) = view.project([0.2, 0.1, -0.3], rect());
-        let (high, _) = view.project([0.2, 0.1, 0.3], rect());
+    fn the_block_fits_at_every_angle() {
+        let p = projection(View::default());
+        let (low, _) = p.project([0.2, 0.1, -0.3]);
+        let (high, _) = p.project([0.2, 0.1, 0.3]);
         assert!(high.y < low.y);
-        // Every corner of the box stays on screen at zoom 1.
-        for corner in [[-1.0, -1.0, -0.5], [1.0, 1.0, 0.5], [1.0, -1.0, 0.5], [-1.0, 1.0, -0.5]] {
+        let floor = -0.5 * Z_SCALE - SKIRT;
+        for corner in [[-1.0, -1.0, floor], [1.0, 1.0, 0.45], [1.0, -1.0, 0.45], [-1.0, 1.0, floor]]
+        {
             for yaw in [0.0, 0.8, 2.0, -2.5] {
                 for pitch in [PITCH_RANGE.0, 0.6, PITCH_RANGE.1] {
-                    let view = View { yaw, pitch, zoom: 1.0 };
-                    let (p, _) = view.project(corner, rect());
+                    let p = projection(View { yaw, pitch, zoom: 1.0 }).project(corner).0;
                     assert!(rect().contains(p), "{corner:?} at yaw {yaw} pitch {pitch}: {p:?}");
                 }
             }
@@ -447,12 +533,16 @@ mod tests {
         cache.update(&surface, view_box, scale);
         cache.update(&surface, view_box, scale);
         assert_eq!(cache.rebuilds, 1);
-        assert_eq!(cache.world.len(), (CELLS + 1) * (CELLS + 1));
+        // The grid, then two points per skirt vertex on four sides.
+        assert_eq!(cache.world.len(), (CELLS + 1) * (CELLS + 1) + 4 * 2 * (CELLS + 1));
+        assert_eq!(cache.world.len(), cache.colours.len());
         assert!(cache.world.iter().all(|p| p.iter().all(|c| c.is_finite())));
-        assert!(cache.world.iter().all(|p| (-0.5 * Z_SCALE..=0.5 * Z_SCALE).contains(&p[2])));
+        let floor = -0.5 * Z_SCALE - SKIRT;
+        assert!(cache.world.iter().all(|p| (floor..=0.5 * Z_SCALE).contains(&p[2])));
         let view = View::default();
         let first = cache.mesh(view, rect());
-        assert_eq!(first.indices.len(), 3 * 2 * CELLS * CELLS);
+        // The whole surface, and the two skirt walls that face the eye.
+        assert_eq!(first.indices.len(), 3 * (2 * CELLS * CELLS + 2 * 2 * CELLS));
         assert!(first.is_valid());
         // The same camera and size reuse the mesh; a new camera reprojects.
         assert!(Arc::ptr_eq(&first, &cache.mesh(view, rect())));
