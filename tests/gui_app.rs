@@ -52,7 +52,7 @@ fn starts_on_the_default_race_with_five_optimizers_computed() {
 fn adding_a_run_adds_a_computed_trajectory() {
     let mut h = harness(Notebook::default_notebook());
     step_until(&mut h, "initial runs", all_computed);
-    h.get_by_label("➕ Add run").click();
+    h.get_by_label("➕ Add run").click_accesskit();
     step_until(&mut h, "the new run", |app| app.results.runs.len() == 6 && all_computed(app));
     assert!(h.state().results.runs[5].records.len() > 1);
 }

@@ -95,6 +95,58 @@ pub fn clip_segment(a: Point, b: Point, limits: &ViewBox) -> Option<(Point, Poin
     if t0 <= t1 { at(t0).zip(at(t1)) } else { None }
 }
 
+/// Largest sine of the angle between a segment and the reversed previous one that still
+/// counts as turning straight back.
+const COLLINEAR: f64 = 1e-5;
+
+/// A polyline redrawn without turning straight back on itself, split into pieces.
+///
+/// egui's stroke tessellator turns a join that reverses exactly along the same line into a
+/// spike hundreds of thousands of points long (the corner's normal is the rounding error of
+/// two opposite unit vectors). Optimizers produce exactly that: a period-2 oscillation
+/// (RMSprop's ±lr limit cycle, gradient descent bouncing along one eigenvector). Such a point is
+/// dropped when the segment already drawn covers it, and otherwise starts a new piece, so the
+/// same set of segments is drawn without any straight-back join. Lines are lines under any
+/// affine or perspective map, so this works on plot and on screen coordinates alike.
+#[must_use]
+pub fn without_reversals(points: &[Point]) -> Vec<Vec<Point>> {
+    let mut pieces = Vec::new();
+    let mut piece: Vec<Point> = Vec::new();
+    // The last point dropped because the previous segment covers it.
+    let mut covered: Option<Point> = None;
+    for &p in points {
+        if piece.last() == Some(&p) {
+            continue;
+        }
+        if let [.., a, b] = piece[..] {
+            let u = [b[0] - a[0], b[1] - a[1]];
+            let v = [p[0] - b[0], p[1] - b[1]];
+            let (lu, lv) = (u[0].hypot(u[1]), v[0].hypot(v[1]));
+            let dot = u[0] * v[0] + u[1] * v[1];
+            let cross = u[0] * v[1] - u[1] * v[0];
+            if dot < 0.0 && cross.abs() <= COLLINEAR * lu * lv {
+                if lv <= lu {
+                    covered = Some(p);
+                } else {
+                    // Back past the segment's start: the overshoot is a piece of its own.
+                    pieces.push(std::mem::replace(&mut piece, vec![b, p]));
+                    covered = None;
+                }
+                continue;
+            }
+        }
+        if let Some(c) = covered.take() {
+            // Leaving the line: go on from where the path really was.
+            pieces.push(std::mem::replace(&mut piece, vec![c]));
+        }
+        piece.push(p);
+    }
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    pieces
+}
+
 /// A polyline cut to `limits`: the pieces that lie inside, each segment in its true
 /// direction (clamping the points instead would bend a diverging path into the box corners).
 #[must_use]
@@ -116,7 +168,7 @@ pub fn clip_polyline(points: impl IntoIterator<Item = Point>, limits: &ViewBox) 
                 piece.clear();
                 piece.push(c);
             }
-            if c != d {
+            if previous.is_some() {
                 piece.push(d);
             }
         } else if previous.is_some() {
@@ -157,7 +209,8 @@ impl RunPath {
         let shown = result.map_or(&[][..], |r| r.records_until(step));
         let positions = decimated(shown, MAX_DRAWN_POINTS).map(|r| r.position);
         let mut pieces: Vec<Vec<PlotPoint>> = clip_polyline(positions, limits)
-            .into_iter()
+            .iter()
+            .flat_map(|piece| without_reversals(piece))
             .map(|piece| piece.into_iter().map(PlotPoint::from).collect())
             .collect();
         let current =
@@ -603,6 +656,86 @@ mod tests {
         // A lone start inside is one piece of one point; outside, nothing.
         assert_eq!(clip_polyline([[1.0, 1.0]], &limits), vec![vec![[1.0, 1.0]]]);
         assert!(clip_polyline([[11.0, 1.0]], &limits).is_empty());
+    }
+
+    #[test]
+    fn straight_back_joins_are_removed_without_losing_segments() {
+        // RMSprop's limit cycle: exactly back and forth.
+        let (a, b) = ([0.025, -0.025], [-0.025, 0.025]);
+        let cycle: Vec<Point> = (0..1000).map(|i| if i % 2 == 0 { a } else { b }).collect();
+        assert_eq!(without_reversals(&cycle), vec![vec![a, b]]);
+        // A zig-zag that turns but never straight back is left alone.
+        let zigzag: Vec<Point> =
+            (0..50).map(|i| [f64::from(i), if i % 2 == 0 { 1.0 } else { -1.0 }]).collect();
+        assert_eq!(without_reversals(&zigzag), vec![zigzag.clone()]);
+        // Converging along one line: everything after the first swing is covered by it.
+        let converging: Vec<Point> =
+            (0..40).map(|i| [(-0.9f64).powi(i), 2.0 * (-0.9f64).powi(i)]).collect();
+        assert_eq!(without_reversals(&converging), vec![vec![converging[0], converging[1]]]);
+        // Growing along one line: each overshoot is its own straight piece.
+        let growing: Vec<Point> = (0..6).map(|i| [(-1.5f64).powi(i), 0.0]).collect();
+        let pieces = without_reversals(&growing);
+        assert_eq!(pieces.len(), 5);
+        assert!(pieces.iter().all(|piece| piece.len() == 2));
+        // Converge on a line, then leave it: the path goes on from its real position.
+        let mut leaving = converging[..5].to_vec();
+        leaving.push([5.0, 5.0]);
+        let pieces = without_reversals(&leaving);
+        assert_eq!(
+            pieces,
+            vec![vec![converging[0], converging[1]], vec![converging[4], [5.0, 5.0]]]
+        );
+        // No piece anywhere turns straight back.
+        for path in [&cycle, &zigzag, &converging, &growing, &leaving] {
+            for piece in without_reversals(path) {
+                for w in piece.windows(3) {
+                    let u = [w[1][0] - w[0][0], w[1][1] - w[0][1]];
+                    let v = [w[2][0] - w[1][0], w[2][1] - w[1][1]];
+                    let straight_back = u[0] * v[0] + u[1] * v[1] < 0.0
+                        && (u[0] * v[1] - u[1] * v[0]).abs()
+                            < 1e-3 * u[0].hypot(u[1]) * v[0].hypot(v[1]);
+                    assert!(!straight_back, "{w:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_oscillating_run_tessellates_without_spikes() {
+        // Screen-space regression for the egui join spike, through the real plot and tessellator.
+        let cycle: Vec<Point> = std::iter::once([-3.9, -1.1])
+            .chain((0..2000).map(|i| if i % 2 == 0 { [0.025, -0.025] } else { [-0.025, 0.025] }))
+            .collect();
+        let bounds_of = |pieces: &[Vec<Point>]| {
+            let ctx = egui::Context::default();
+            let pieces: Vec<Vec<PlotPoint>> =
+                pieces.iter().map(|p| p.iter().map(|&q| q.into()).collect()).collect();
+            let input = egui::RawInput {
+                screen_rect: Some(egui::Rect::from_min_size(
+                    egui::Pos2::ZERO,
+                    egui::vec2(600.0, 600.0),
+                )),
+                ..Default::default()
+            };
+            let mut output = ctx.run_ui(input, |ui| {
+                Plot::new("spikes").data_aspect(1.0).show(ui, |plot_ui| {
+                    plot_ui.set_plot_bounds(PlotBounds::from_min_max([-5.0, -5.0], [5.0, 5.0]));
+                    for piece in &pieces {
+                        plot_ui.line(Line::new("", piece.as_slice()).width(4.5).allow_band(false));
+                    }
+                });
+            });
+            output.textures_delta.clear();
+            let mut bounds = egui::Rect::NOTHING;
+            for clipped in ctx.tessellate(output.shapes, 1.0) {
+                if let egui::epaint::Primitive::Mesh(mesh) = clipped.primitive {
+                    bounds = bounds.union(mesh.calc_bounds());
+                }
+            }
+            bounds
+        };
+        let clean = bounds_of(&without_reversals(&cycle));
+        assert!(clean.width() < 1000.0 && clean.height() < 1000.0, "{clean:?}");
     }
 
     #[test]
