@@ -24,6 +24,8 @@ pub struct SessionInfo {
     pub dirty: bool,
     /// Index of the selected entry.
     pub selected: usize,
+    /// Recently opened or saved files, newest first (File > Open recent).
+    pub recent: Vec<PathBuf>,
 }
 
 /// The notebook being edited.
@@ -143,7 +145,7 @@ impl Document {
 
     /// Writes the autosave when the notebook changed and has been still for
     /// [`AUTOSAVE_DELAY`], or at once when `now_please` (on exit). Returns whether it wrote.
-    pub fn autosave_tick(&mut self, selected: usize, now_please: bool) -> bool {
+    pub fn autosave_tick(&mut self, selected: usize, recent: &[PathBuf], now_please: bool) -> bool {
         let Some(dir) = self.autosave_dir.clone() else { return false };
         if self.autosaved.as_ref() == Some(&self.notebook) && !now_please {
             self.changed_at = None;
@@ -153,7 +155,12 @@ impl Document {
         if !now_please && since.elapsed() < AUTOSAVE_DELAY {
             return false;
         }
-        let info = SessionInfo { path: self.path.clone(), dirty: self.dirty(), selected };
+        let info = SessionInfo {
+            path: self.path.clone(),
+            dirty: self.dirty(),
+            selected,
+            recent: recent.to_vec(),
+        };
         match write_autosave(&dir, &self.notebook, &info) {
             Ok(()) => {
                 self.autosaved = Some(self.notebook.clone());
@@ -167,6 +174,12 @@ impl Document {
                 false
             }
         }
+    }
+
+    /// Makes the next [`Document::autosave_tick`] write even without a notebook change (the
+    /// session info, such as the recent-files list, changed).
+    pub fn request_autosave(&mut self) {
+        self.autosaved = None;
     }
 
     /// Restores the last session from `dir`, if there is one.
@@ -215,4 +228,41 @@ pub fn read_notebook(path: &Path) -> Result<Notebook, String> {
 
 fn mtime(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_autosaved_session_comes_back_with_its_file_and_unsaved_marker() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("mine.ron");
+        let mut document = Document::new(Notebook::default_notebook(), Some(dir.path().into()));
+        document.save_as(&file).expect("saved");
+        document.notebook.title = "edited after saving".into();
+        assert!(document.dirty());
+        let recent = vec![file.clone()];
+        assert!(document.autosave_tick(1, &recent, true));
+        let (restored, info) = Document::restore(dir.path()).expect("a session to restore");
+        assert_eq!(restored.notebook, document.notebook);
+        assert_eq!(restored.path.as_deref(), Some(file.as_path()));
+        assert!(restored.dirty(), "the edit is still unsaved after the restart");
+        assert_eq!((info.selected, info.recent), (1, recent));
+    }
+
+    #[test]
+    fn a_failed_save_keeps_the_document_and_says_why() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let good = dir.path().join("good.ron");
+        let mut document = Document::new(Notebook::default_notebook(), None);
+        document.save_as(&good).expect("saved");
+        let before = std::fs::read_to_string(&good).expect("written");
+        document.notebook.title = "changed".into();
+        let error = document.save_as(&dir.path().join("missing-dir/x.ron")).unwrap_err();
+        assert!(error.contains("could not save"), "{error}");
+        assert_eq!(document.path.as_deref(), Some(good.as_path()));
+        assert!(document.dirty());
+        assert_eq!(std::fs::read_to_string(&good).expect("still there"), before);
+    }
 }

@@ -256,6 +256,7 @@ fn remember(app: &mut OptlabApp, path: PathBuf) {
     app.recent.retain(|p| p != &path);
     app.recent.insert(0, path);
     app.recent.truncate(10);
+    app.document.request_autosave();
 }
 
 fn save_or_ask(app: &mut OptlabApp) {

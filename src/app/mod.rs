@@ -203,9 +203,8 @@ impl OptlabApp {
         }
         self.throughput.add(received);
         self.playback.advance(self.results.computed_steps(), now_seconds);
-        if self.document.autosave_tick(self.selected, false) {
-            // quietly done; errors show in the status bar
-        }
+        // Errors show in the status bar; success is silent.
+        self.document.autosave_tick(self.selected, &self.recent, false);
         self.poll_disk();
     }
 
@@ -307,7 +306,7 @@ impl eframe::App for OptlabApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        self.document.autosave_tick(self.selected, true);
+        self.document.autosave_tick(self.selected, &self.recent, true);
     }
 }
 
@@ -349,6 +348,7 @@ pub fn run(file: Option<PathBuf>) -> eframe::Result {
             let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
             let threads = cores.saturating_sub(1).max(1);
             let mut app = OptlabApp::new(document, info.selected, &cc.egui_ctx, threads);
+            app.recent = info.recent;
             for message in messages {
                 app.say(message);
             }
