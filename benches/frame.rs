@@ -51,7 +51,7 @@ fn frame(ctx: &egui::Context, app: &mut OptlabApp, time: f64) -> usize {
 fn ready_app(ctx: &egui::Context) -> OptlabApp {
     optlab::app::install_fonts(ctx);
     let mut app = OptlabApp::new(Document::new(eight_runs(), None), 0, ctx, 2);
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_mins(2);
     let mut time = 0.0;
     loop {
         frame(ctx, &mut app, time);

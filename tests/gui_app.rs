@@ -1,4 +1,4 @@
-//! The desktop app driven headless through egui_kittest, on its real state: it starts on the
+//! The desktop app driven headless through `egui_kittest`, on its real state: it starts on the
 //! default race, runs are computed in the background, edits recompute only what changed, a
 //! diverging run is marked, and the window keeps answering while a long run computes.
 
@@ -13,7 +13,7 @@ use optlab::optim::OptimizerConfig;
 fn harness(notebook: Notebook) -> Harness<'static, OptlabApp> {
     Harness::builder()
         .with_size(egui::vec2(1600.0, 1000.0))
-        .with_context_setup(|ctx| optlab::app::install_fonts(ctx))
+        .with_context_setup(optlab::app::install_fonts)
         .build_eframe(move |cc| OptlabApp::new(Document::new(notebook, None), 0, &cc.egui_ctx, 2))
 }
 
@@ -24,7 +24,7 @@ fn race(app: &mut OptlabApp) -> &mut Race {
 
 /// Steps the harness until `done` holds (the race animates, so `run()` would never settle).
 fn step_until(h: &mut Harness<'_, OptlabApp>, what: &str, done: impl Fn(&OptlabApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while !done(h.state()) {
         assert!(Instant::now() < deadline, "timed out waiting for: {what}");
         h.step();

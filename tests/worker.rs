@@ -31,7 +31,7 @@ fn config(steps: u64, lr: f64) -> RunConfig {
 
 /// Collects the batches of one key/generation until its final batch arrives.
 fn collect(worker: &Worker, key: u64, generation: u64) -> Vec<RunBatch> {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     let mut batches = Vec::new();
     while Instant::now() < deadline {
         match worker.next_timeout(Duration::from_millis(100)) {

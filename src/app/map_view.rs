@@ -96,25 +96,90 @@ pub fn clip_segment(a: Point, b: Point, limits: &ViewBox) -> Option<(Point, Poin
 }
 
 /// Largest sine of the angle between a segment and the reversed previous one that still
-/// counts as turning straight back.
-const COLLINEAR: f64 = 1e-5;
+/// counts as turning straight back. On screen, rounding to f32 turns the direction of a
+/// segment one point long by up to ~2·10⁻⁴, so anything closer to a reversal than this may
+/// be an exact one by the time egui sees it.
+const COLLINEAR: f64 = 2e-3;
+
+/// `points` without the non-finite ones and without those closer than `min_distance` to the
+/// last one kept (the last point is always kept). With `min_distance` one screen point, this
+/// drops only what cannot be seen, and removes the sub-point and repeated segments whose
+/// joins egui cannot stroke (a converged run repeats its position thousands of times).
+#[must_use]
+pub fn thinned(points: impl IntoIterator<Item = Point>, min_distance: f64) -> Vec<Point> {
+    let mut kept: Vec<Point> = Vec::new();
+    let mut skipped: Option<Point> = None;
+    for p in points.into_iter().filter(|p| p[0].is_finite() && p[1].is_finite()) {
+        match kept.last() {
+            Some(q) if (p[0] - q[0]).hypot(p[1] - q[1]) < min_distance => skipped = Some(p),
+            _ => {
+                kept.push(p);
+                skipped = None;
+            }
+        }
+    }
+    if let Some(last) = skipped {
+        // The real end of the path, even if it is close to the previous point.
+        if kept.len() >= 2 {
+            kept.pop();
+        }
+        kept.push(last);
+    }
+    kept
+}
 
 /// A polyline redrawn without turning straight back on itself, split into pieces.
 ///
-/// egui's stroke tessellator turns a join that reverses exactly along the same line into a
-/// spike hundreds of thousands of points long (the corner's normal is the rounding error of
-/// two opposite unit vectors). Optimizers produce exactly that: a period-2 oscillation
-/// (RMSprop's ±lr limit cycle, gradient descent bouncing along one eigenvector). Such a point is
-/// dropped when the segment already drawn covers it, and otherwise starts a new piece, so the
-/// same set of segments is drawn without any straight-back join. Lines are lines under any
-/// affine or perspective map, so this works on plot and on screen coordinates alike.
+/// egui's stroke tessellator turns a join that reverses along the same line into a spike
+/// hundreds of thousands of points long (the corner's normal is the rounding error of two
+/// opposite unit vectors). Optimizers produce exactly that: a period-2 oscillation through a
+/// minimum (RMSprop's limit cycle, gradient descent bouncing along one eigenvector). When the
+/// path turns straight back, the back-and-forth run along that line is drawn as one segment
+/// covering its extent, and the path goes on as a new piece from the run's last point. The
+/// same set of segments is drawn, with at most two extra pieces per run however long it is.
+/// Lines stay lines under affine and perspective maps, so this works on plot and on screen
+/// coordinates alike.
 #[must_use]
 pub fn without_reversals(points: &[Point]) -> Vec<Vec<Point>> {
+    /// A back-and-forth run along the line `origin + t·direction`.
+    struct Run {
+        origin: Point,
+        direction: Point,
+        extent: (f64, f64),
+        scale: f64,
+        last: Point,
+    }
+    impl Run {
+        fn along(&self, p: Point) -> Option<f64> {
+            let w = [p[0] - self.origin[0], p[1] - self.origin[1]];
+            let off = (self.direction[0] * w[1] - self.direction[1] * w[0]).abs();
+            let length = w[0].hypot(w[1]);
+            (off <= COLLINEAR * length.max(self.scale))
+                .then(|| self.direction[0] * w[0] + self.direction[1] * w[1])
+        }
+        fn segment(&self) -> Vec<Point> {
+            let at = |t: f64| {
+                [self.origin[0] + t * self.direction[0], self.origin[1] + t * self.direction[1]]
+            };
+            vec![at(self.extent.0), at(self.extent.1)]
+        }
+    }
     let mut pieces = Vec::new();
     let mut piece: Vec<Point> = Vec::new();
-    // The last point dropped because the previous segment covers it.
-    let mut covered: Option<Point> = None;
+    let mut run: Option<Run> = None;
     for &p in points {
+        if let Some(r) = &mut run {
+            if let Some(t) = r.along(p) {
+                r.extent = (r.extent.0.min(t), r.extent.1.max(t));
+                r.last = p;
+                continue;
+            }
+            // Leaving the line: its extent as one segment, then on from where the path was.
+            pieces.push(std::mem::take(&mut piece));
+            pieces.push(r.segment());
+            piece.push(r.last);
+            run = None;
+        }
         if piece.last() == Some(&p) {
             continue;
         }
@@ -125,24 +190,25 @@ pub fn without_reversals(points: &[Point]) -> Vec<Vec<Point>> {
             let dot = u[0] * v[0] + u[1] * v[1];
             let cross = u[0] * v[1] - u[1] * v[0];
             if dot < 0.0 && cross.abs() <= COLLINEAR * lu * lv {
-                if lv <= lu {
-                    covered = Some(p);
-                } else {
-                    // Back past the segment's start: the overshoot is a piece of its own.
-                    pieces.push(std::mem::replace(&mut piece, vec![b, p]));
-                    covered = None;
-                }
+                let direction = [u[0] / lu, u[1] / lu];
+                let t = direction[0] * (p[0] - a[0]) + direction[1] * (p[1] - a[1]);
+                run = Some(Run {
+                    origin: a,
+                    direction,
+                    extent: (t.min(0.0), lu),
+                    scale: lu,
+                    last: p,
+                });
                 continue;
             }
-        }
-        if let Some(c) = covered.take() {
-            // Leaving the line: go on from where the path really was.
-            pieces.push(std::mem::replace(&mut piece, vec![c]));
         }
         piece.push(p);
     }
     if !piece.is_empty() {
         pieces.push(piece);
+    }
+    if let Some(r) = run {
+        pieces.push(r.segment());
     }
     pieces
 }
@@ -205,9 +271,10 @@ impl RunPath {
         step: u64,
         start: Point,
         limits: &ViewBox,
+        pixel: f64,
     ) -> Self {
         let shown = result.map_or(&[][..], |r| r.records_until(step));
-        let positions = decimated(shown, MAX_DRAWN_POINTS).map(|r| r.position);
+        let positions = thinned(decimated(shown, MAX_DRAWN_POINTS).map(|r| r.position), pixel);
         let mut pieces: Vec<Vec<PlotPoint>> = clip_polyline(positions, limits)
             .iter()
             .flat_map(|piece| without_reversals(piece))
@@ -317,12 +384,20 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
     let view = heatmap.view_box;
     let limits = clamp_box(&view);
     let start = race.start_point();
+    // Plot units per screen point, from the last frame (or the whole box across the plot).
+    let plot_id = ui.make_persistent_id("optlab-map");
+    let plot_width =
+        (ui.available_width() - COLOUR_BAR_WIDTH - ui.spacing().item_spacing.x).max(120.0);
+    let pixel = egui_plot::PlotMemory::load(ui.ctx(), plot_id)
+        .map(|memory| memory.transform().dvalue_dpos()[0].abs())
+        .filter(|p| p.is_finite() && *p > 0.0)
+        .unwrap_or(view.width().max(view.height()) / f64::from(plot_width));
     let paths: Vec<RunPath> = race
         .runs
         .iter()
         .enumerate()
         .filter(|(_, run)| run.enabled)
-        .map(|(i, run)| RunPath::new(run, app.results.runs.get(i), i, step, start, &limits))
+        .map(|(i, run)| RunPath::new(run, app.results.runs.get(i), i, step, start, &limits, pixel))
         .collect();
     let minima = race.surface.minima();
     let marker = |kind: MinimumKind| -> Vec<PlotPoint> {
@@ -372,11 +447,10 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
     };
 
     let height = ui.available_height().max(120.0);
-    let plot_width =
-        (ui.available_width() - COLOUR_BAR_WIDTH - ui.spacing().item_spacing.x).max(120.0);
     let new_start = ui
         .horizontal_top(|ui| {
             let plot = Plot::new("map")
+                .id(plot_id)
                 .width(plot_width)
                 .height(height)
                 .data_aspect(1.0)
@@ -660,34 +734,39 @@ mod tests {
 
     #[test]
     fn straight_back_joins_are_removed_without_losing_segments() {
+        let close = |p: Point, q: Point| (p[0] - q[0]).abs() < 1e-12 && (p[1] - q[1]).abs() < 1e-12;
         // RMSprop's limit cycle: exactly back and forth.
         let (a, b) = ([0.025, -0.025], [-0.025, 0.025]);
         let cycle: Vec<Point> = (0..1000).map(|i| if i % 2 == 0 { a } else { b }).collect();
-        assert_eq!(without_reversals(&cycle), vec![vec![a, b]]);
+        let pieces = without_reversals(&cycle);
+        assert_eq!(pieces.len(), 2, "{pieces:?}");
+        assert_eq!(pieces[0], vec![a, b]);
+        assert!(close(pieces[1][0], a) && close(pieces[1][1], b), "{pieces:?}");
         // A zig-zag that turns but never straight back is left alone.
         let zigzag: Vec<Point> =
             (0..50).map(|i| [f64::from(i), if i % 2 == 0 { 1.0 } else { -1.0 }]).collect();
         assert_eq!(without_reversals(&zigzag), vec![zigzag.clone()]);
-        // Converging along one line: everything after the first swing is covered by it.
-        let converging: Vec<Point> =
-            (0..40).map(|i| [(-0.9f64).powi(i), 2.0 * (-0.9f64).powi(i)]).collect();
-        assert_eq!(without_reversals(&converging), vec![vec![converging[0], converging[1]]]);
-        // Growing along one line: each overshoot is its own straight piece.
-        let growing: Vec<Point> = (0..6).map(|i| [(-1.5f64).powi(i), 0.0]).collect();
+        // Growing along one line: one segment over the whole extent.
+        let growing: Vec<Point> = (0..9).map(|i| [(-1.5f64).powi(i), 0.0]).collect();
         let pieces = without_reversals(&growing);
-        assert_eq!(pieces.len(), 5);
-        assert!(pieces.iter().all(|piece| piece.len() == 2));
+        assert_eq!(pieces.len(), 2, "{pieces:?}");
+        let (lo, hi) = (growing[7][0], growing[8][0]);
+        let ends = [pieces[1][0][0].min(pieces[1][1][0]), pieces[1][0][0].max(pieces[1][1][0])];
+        assert!((ends[0] - lo.min(hi)).abs() < 1e-12 && (ends[1] - lo.max(hi)).abs() < 1e-12);
         // Converge on a line, then leave it: the path goes on from its real position.
-        let mut leaving = converging[..5].to_vec();
+        let mut leaving: Vec<Point> =
+            (0..6).map(|i| [(-0.9f64).powi(i), 2.0 * (-0.9f64).powi(i)]).collect();
         leaving.push([5.0, 5.0]);
+        leaving.push([6.0, 4.0]);
         let pieces = without_reversals(&leaving);
-        assert_eq!(
-            pieces,
-            vec![vec![converging[0], converging[1]], vec![converging[4], [5.0, 5.0]]]
-        );
-        // No piece anywhere turns straight back.
-        for path in [&cycle, &zigzag, &converging, &growing, &leaving] {
-            for piece in without_reversals(path) {
+        assert_eq!(pieces.len(), 3, "{pieces:?}");
+        assert_eq!(pieces[0], leaving[..2].to_vec());
+        assert!(close(pieces[1][0], leaving[0]) && close(pieces[1][1], leaving[1]));
+        assert_eq!(pieces[2], vec![leaving[5], [5.0, 5.0], [6.0, 4.0]]);
+        // No piece anywhere turns straight back, and every point is covered.
+        for path in [&cycle, &zigzag, &growing, &leaving] {
+            let pieces = without_reversals(path);
+            for piece in &pieces {
                 for w in piece.windows(3) {
                     let u = [w[1][0] - w[0][0], w[1][1] - w[0][1]];
                     let v = [w[2][0] - w[1][0], w[2][1] - w[1][1]];
@@ -697,14 +776,35 @@ mod tests {
                     assert!(!straight_back, "{w:?}");
                 }
             }
+            for &p in path {
+                let on = |s: &[Point]| {
+                    s.windows(2).any(|w| {
+                        let (d, e) = (
+                            [w[1][0] - w[0][0], w[1][1] - w[0][1]],
+                            [p[0] - w[0][0], p[1] - w[0][1]],
+                        );
+                        let len2 = d[0] * d[0] + d[1] * d[1];
+                        let t = if len2 > 0.0 { (d[0] * e[0] + d[1] * e[1]) / len2 } else { 0.0 };
+                        let off = [e[0] - t * d[0], e[1] - t * d[1]];
+                        (-1e-9..=1.0 + 1e-9).contains(&t) && off[0].hypot(off[1]) < 1e-9
+                    }) || s.iter().any(|&q| close(p, q))
+                };
+                assert!(pieces.iter().any(|s| on(s)), "{p:?} not drawn");
+            }
         }
     }
 
     #[test]
     fn an_oscillating_run_tessellates_without_spikes() {
         // Screen-space regression for the egui join spike, through the real plot and tessellator.
-        let cycle: Vec<Point> = std::iter::once([-3.9, -1.1])
-            .chain((0..2000).map(|i| if i % 2 == 0 { [0.025, -0.025] } else { [-0.025, 0.025] }))
+        // RMSprop (lr 0.05) on the taco shell around step 1200: a slowly modulated period-2
+        // oscillation through the minimum, which egui draws with a ~10⁶-point spike.
+        let cycle: Vec<Point> = (0..400)
+            .map(|i| {
+                let r = 0.025 + 0.002 * (f64::from(i) * 0.13).sin();
+                let s = if i % 2 == 0 { 1.0 } else { -1.0 };
+                [s * r, -s * r * 1.000_033_5]
+            })
             .collect();
         let bounds_of = |pieces: &[Vec<Point>]| {
             let ctx = egui::Context::default();
@@ -734,8 +834,27 @@ mod tests {
             }
             bounds
         };
+        // (Drawn as one line, this cycle's bounds were ±900 000 points with egui 0.37.)
         let clean = bounds_of(&without_reversals(&cycle));
         assert!(clean.width() < 1000.0 && clean.height() < 1000.0, "{clean:?}");
+    }
+
+    #[test]
+    fn thinning_drops_only_what_cannot_be_seen() {
+        let converged: Vec<Point> = (0..100)
+            .map(|i| if i < 10 { [f64::from(i), 0.0] } else { [9.0 + 1e-9 * f64::from(i), 0.0] })
+            .collect();
+        let kept = thinned(converged.iter().copied(), 0.5);
+        assert_eq!(kept.len(), 10, "{kept:?}");
+        assert_eq!(kept.last(), converged.last());
+        assert_eq!(kept[0], [0.0, 0.0]);
+        assert_eq!(
+            thinned([[0.0, 0.0], [f64::NAN, 1.0], [2.0, 0.0]], 0.5),
+            vec![[0.0, 0.0], [2.0, 0.0]]
+        );
+        // A path shorter than the distance keeps its start and its end.
+        assert_eq!(thinned([[0.0, 0.0], [0.1, 0.0]], 0.5), vec![[0.0, 0.0], [0.1, 0.0]]);
+        assert!(thinned([], 1.0).is_empty());
     }
 
     #[test]

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use egui::{Align2, Color32, CursorIcon, Mesh, Pos2, Rect, Sense, Shape, Stroke, vec2};
 
 use super::heatmap::LogScale;
-use super::map_view::decimated;
+use super::map_view::{decimated, thinned, without_reversals};
 use super::results::RaceResults;
 use super::{OptlabApp, palette};
 use crate::notebook::Race;
-use crate::surface::{MinimumKind, Surface, ViewBox};
+use crate::surface::{MinimumKind, Point, Surface, ViewBox};
 
 /// Cells along each side of the mesh (vertices: one more).
 const CELLS: usize = 60;
@@ -82,7 +82,7 @@ struct View {
 
 impl Default for View {
     fn default() -> Self {
-        Self { yaw: -0.55, pitch: 0.7, zoom: 1.0 }
+        Self { yaw: -0.5, pitch: 0.95, zoom: 1.0 }
     }
 }
 
@@ -165,8 +165,109 @@ pub struct MeshCache {
     order: Vec<(f32, u32)>,
     /// The last mesh and what it was projected for.
     drawn: Option<(View, Rect, Arc<Mesh>)>,
+    /// The nearest surface depth on a coarse screen grid, for hiding paths behind hills.
+    depth_buffer: DepthBuffer,
     /// How many times the grid was computed.
     rebuilds: u64,
+}
+
+/// The nearest depth of the mesh per cell of a coarse screen grid, so the paths drawn over the
+/// mesh can tell where a hill hides them.
+#[derive(Clone, Default)]
+struct DepthBuffer {
+    origin: Pos2,
+    cols: usize,
+    rows: usize,
+    /// Row-major; `NEG_INFINITY` where no triangle covers the cell's centre.
+    nearest: Vec<f32>,
+}
+
+impl DepthBuffer {
+    /// Cell size in points.
+    const CELL: f32 = 3.0;
+    /// How far in front of a point the surface must be to hide it (world units).
+    const TOLERANCE: f32 = 0.04;
+
+    /// Rasterises `triangles` (screen positions and depths of their corners) into the grid.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "cell indices of a rect a few thousand points wide, clamped to the grid"
+    )]
+    fn rasterise(
+        &mut self,
+        rect: Rect,
+        positions: &[Pos2],
+        depths: &[f32],
+        triangles: &[[u32; 3]],
+    ) {
+        self.origin = rect.min;
+        self.cols = ((rect.width() / Self::CELL).ceil() as usize).clamp(1, 1024);
+        self.rows = ((rect.height() / Self::CELL).ceil() as usize).clamp(1, 1024);
+        self.nearest.clear();
+        self.nearest.resize(self.cols * self.rows, f32::NEG_INFINITY);
+        let edge =
+            |a: Pos2, b: Pos2, p: Pos2| (b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x);
+        let cell_of = |v: f32, n: usize| ((v / Self::CELL - 0.5).max(0.0) as usize).min(n - 1);
+        for &[a, b, c] in triangles {
+            let (a, b, c) = (a as usize, b as usize, c as usize);
+            let (pa, pb, pc) = (positions[a], positions[b], positions[c]);
+            let area = edge(pa, pb, pc);
+            if area.abs() < 1e-6 {
+                continue;
+            }
+            let min = pa.min(pb).min(pc) - self.origin;
+            let max = pa.max(pb).max(pc) - self.origin;
+            if max.x < 0.0 || max.y < 0.0 {
+                continue;
+            }
+            let (i0, i1) = (cell_of(min.x, self.cols), cell_of(max.x + Self::CELL, self.cols));
+            let (j0, j1) = (cell_of(min.y, self.rows), cell_of(max.y + Self::CELL, self.rows));
+            for j in j0..=j1 {
+                for i in i0..=i1 {
+                    let centre = self.origin
+                        + vec2((i as f32 + 0.5) * Self::CELL, (j as f32 + 0.5) * Self::CELL);
+                    let wa = edge(pb, pc, centre) / area;
+                    let wb = edge(pc, pa, centre) / area;
+                    let wc = 1.0 - wa - wb;
+                    if wa >= -1e-4 && wb >= -1e-4 && wc >= -1e-4 {
+                        let depth = wa * depths[a] + wb * depths[b] + wc * depths[c];
+                        let slot = &mut self.nearest[j * self.cols + i];
+                        *slot = slot.max(depth);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether the surface hides a point at `pos` with `depth`: nearer by the tolerance over
+    /// the whole 3×3 neighbourhood of its cell (lenient at silhouettes and on steep slopes).
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "cell indices, checked against the grid"
+    )]
+    fn hides(&self, pos: Pos2, depth: f32) -> bool {
+        if self.nearest.is_empty() {
+            return false;
+        }
+        let at = (pos - self.origin) / Self::CELL;
+        if at.x < 0.0 || at.y < 0.0 {
+            return false;
+        }
+        let (i, j) = (at.x as isize, at.y as isize);
+        let mut front = f32::INFINITY;
+        for dj in -1..=1 {
+            for di in -1..=1 {
+                let (ci, cj) = (i + di, j + dj);
+                if ci < 0 || cj < 0 || ci as usize >= self.cols || cj as usize >= self.rows {
+                    return false;
+                }
+                front = front.min(self.nearest[cj as usize * self.cols + ci as usize]);
+            }
+        }
+        front > depth + Self::TOLERANCE
+    }
 }
 
 impl fmt::Debug for MeshCache {
@@ -265,6 +366,32 @@ impl MeshCache {
         ]
     }
 
+    /// Height of the drawn mesh (world units) above plot point `p`, interpolated on the
+    /// triangle that covers it: in a valley narrower than a grid cell the mesh runs above the
+    /// true surface, and a path must not vanish under it.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a grid index in 0..CELLS, clamped"
+    )]
+    fn mesh_z(&self, p: [f64; 2]) -> Option<f32> {
+        let (_, view_box, _) = self.key.as_ref()?;
+        let cells = CELLS as f64;
+        let gx = ((p[0] - view_box.x_min) / view_box.width() * cells).clamp(0.0, cells);
+        let gy = ((p[1] - view_box.y_min) / view_box.height() * cells).clamp(0.0, cells);
+        let (i, j) = ((gx as usize).min(CELLS - 1), (gy as usize).min(CELLS - 1));
+        let (fx, fy) = ((gx - i as f64) as f32, (gy - j as f64) as f32);
+        let n = CELLS + 1;
+        let z = |i: usize, j: usize| self.world[j * n + i][2];
+        let (za, zb, zc, zd) = (z(i, j), z(i + 1, j), z(i + 1, j + 1), z(i, j + 1));
+        // The cell is split along a–c, as in `update`.
+        Some(if fx >= fy {
+            za + fx * (zb - za) + fy * (zc - zb)
+        } else {
+            za + fy * (zd - za) + fx * (zc - zd)
+        })
+    }
+
     /// The projection for `view` in `rect`.
     fn projection(&self, view: View, rect: Rect) -> Projection {
         Projection::new(view, rect, self.extent)
@@ -306,6 +433,10 @@ impl MeshCache {
             let [a, b, c] = self.triangles[index as usize].0;
             mesh.add_triangle(a, b, c);
         }
+        let positions: Vec<Pos2> = mesh.vertices.iter().map(|v| v.pos).collect();
+        let drawn: Vec<[u32; 3]> =
+            self.order.iter().map(|&(_, index)| self.triangles[index as usize].0).collect();
+        self.depth_buffer.rasterise(rect, &positions, &self.depth, &drawn);
         let mesh = Arc::new(mesh);
         self.drawn = Some((view, rect, Arc::clone(&mesh)));
         mesh
@@ -394,15 +525,16 @@ struct Scene<'a> {
 }
 
 impl Scene<'_> {
-    /// Screen position of plot point `p` with loss `loss`, just above the surface; `None`
-    /// outside the view box (the surface is not drawn there).
-    fn on_surface(&self, p: [f64; 2], loss: f64) -> Option<Pos2> {
+    /// Screen position of plot point `p` with loss `loss`, just above the surface, and whether
+    /// the surface in front hides it; `None` outside the view box (no surface there).
+    fn on_surface(&self, p: [f64; 2], loss: f64) -> Option<(Pos2, bool)> {
         if !(p[0].is_finite() && p[1].is_finite() && self.view_box.contains(p)) {
             return None;
         }
         let mut w = self.cache.world_point(p, self.scale.t(loss));
-        w[2] += LIFT;
-        Some(self.projection.project(w).0)
+        w[2] = w[2].max(self.cache.mesh_z(p).unwrap_or(w[2])) + LIFT;
+        let (pos, depth) = self.projection.project(w);
+        Some((pos, !self.cache.depth_buffer.hides(pos, depth)))
     }
 
     /// "x" and "y" beside the middle of the box's near edges, at floor level.
@@ -424,58 +556,97 @@ impl Scene<'_> {
         }
     }
 
-    /// Global minima (white dots) and the start point (a white ring).
+    /// Global minima (white dots) and the start point (a white ring); faint where hidden.
     fn markers(&self, race: &Race) {
         for minimum in race.surface.minima() {
             if minimum.kind == MinimumKind::Global
-                && let Some(pos) = self.on_surface(minimum.position, minimum.value)
+                && let Some((pos, visible)) = self.on_surface(minimum.position, minimum.value)
             {
-                self.painter.circle(pos, 4.0, Color32::WHITE, Stroke::new(1.5, HALO));
+                let (fill, halo) = faded(Color32::WHITE, visible);
+                self.painter.circle(pos, 4.0, fill, Stroke::new(1.5, halo));
             }
         }
         let start = race.start_point();
-        if let Some(pos) = self.on_surface(start, race.surface.value(start)) {
-            self.painter.circle_stroke(pos, 7.5, Stroke::new(3.5, HALO));
-            self.painter.circle_stroke(pos, 7.5, Stroke::new(1.5, Color32::WHITE));
+        if let Some((pos, visible)) = self.on_surface(start, race.surface.value(start)) {
+            let (ring, halo) = faded(Color32::WHITE, visible);
+            self.painter.circle_stroke(pos, 7.5, Stroke::new(3.5, halo));
+            self.painter.circle_stroke(pos, 7.5, Stroke::new(1.5, ring));
         }
     }
 
-    /// Each enabled run's path up to `step` with a dot at its current position; a red ✖ where
-    /// a run diverged (inside the box).
+    /// Each enabled run's path up to `step` with a dot at its current position, or a red ✖
+    /// where it diverged (inside the box). Stretches behind a hill are drawn thin and faint.
     fn paths(&self, race: &Race, results: &RaceResults, step: u64) {
         for (index, run) in race.runs.iter().enumerate() {
             let Some(result) = results.runs.get(index).filter(|_| run.enabled) else { continue };
             let colour = palette::run_colour(run.color, index);
             let shown = result.records_until(step);
-            let mut pieces: Vec<Vec<Pos2>> = Vec::new();
+            // Runs of points inside the box with the same visibility; a run ends where the
+            // path leaves the box, and at a change of visibility (sharing the point there).
+            let mut pieces: Vec<(Vec<Pos2>, bool)> = Vec::new();
             let mut piece: Vec<Pos2> = Vec::new();
+            let mut piece_visible = true;
             for record in decimated(shown, MAX_PATH_POINTS) {
-                if let Some(pos) = self.on_surface(record.position, record.loss) {
-                    piece.push(pos);
-                } else if !piece.is_empty() {
-                    pieces.push(std::mem::take(&mut piece));
+                match self.on_surface(record.position, record.loss) {
+                    Some((pos, visible)) => {
+                        if visible != piece_visible && !piece.is_empty() {
+                            let last = piece[piece.len() - 1];
+                            pieces.push((std::mem::replace(&mut piece, vec![last]), piece_visible));
+                        }
+                        piece_visible = visible;
+                        piece.push(pos);
+                    }
+                    None if !piece.is_empty() => {
+                        pieces.push((std::mem::take(&mut piece), piece_visible));
+                    }
+                    None => {}
                 }
             }
-            pieces.push(piece);
-            for piece in pieces.into_iter().filter(|p| p.len() >= 2) {
-                self.painter.add(Shape::line(piece.clone(), Stroke::new(4.5, HALO)));
-                self.painter.add(Shape::line(piece, Stroke::new(2.0, colour)));
+            pieces.push((piece, piece_visible));
+            for (piece, visible) in pieces.iter().filter(|(p, _)| p.len() >= 2) {
+                self.line(piece, colour, *visible);
             }
             let Some(last) = shown.last() else { continue };
-            let Some(pos) = self.on_surface(last.position, last.loss) else { continue };
+            let Some((pos, visible)) = self.on_surface(last.position, last.loss) else { continue };
             let diverged =
                 result.diverged_at().is_some_and(|at| at <= step.saturating_add(result.stride));
             if diverged {
+                let (red, halo) = faded(DIVERGED, visible);
                 let r = 6.0;
                 for (a, b) in [(vec2(-r, -r), vec2(r, r)), (vec2(-r, r), vec2(r, -r))] {
-                    self.painter.line_segment([pos + a, pos + b], Stroke::new(4.5, HALO));
-                    self.painter.line_segment([pos + a, pos + b], Stroke::new(2.5, DIVERGED));
+                    self.painter.line_segment([pos + a, pos + b], Stroke::new(4.5, halo));
+                    self.painter.line_segment([pos + a, pos + b], Stroke::new(2.5, red));
                 }
             } else {
-                self.painter.circle(pos, 4.5, colour, Stroke::new(1.5, HALO));
+                let (fill, halo) = faded(colour, visible);
+                self.painter.circle(pos, 4.5, fill, Stroke::new(1.5, halo));
             }
         }
     }
+
+    /// One stretch of a path in screen points: haloed if visible, thin and faint if hidden.
+    fn line(&self, piece: &[Pos2], colour: Color32, visible: bool) {
+        // Straight-back joins make egui's stroke spike across the screen (see
+        // `without_reversals`); the projection keeps lines straight, so screen points work.
+        let to_point = |p: &Pos2| [f64::from(p.x), f64::from(p.y)];
+        #[expect(clippy::cast_possible_truncation, reason = "screen coordinates")]
+        let to_pos = |p: Point| Pos2::new(p[0] as f32, p[1] as f32);
+        let points = thinned(piece.iter().map(to_point), 1.0);
+        for part in without_reversals(&points).into_iter().filter(|p| p.len() >= 2) {
+            let part: Vec<Pos2> = part.into_iter().map(to_pos).collect();
+            if visible {
+                self.painter.add(Shape::line(part.clone(), Stroke::new(4.5, HALO)));
+                self.painter.add(Shape::line(part, Stroke::new(2.0, colour)));
+            } else {
+                self.painter.add(Shape::line(part, Stroke::new(1.2, colour.gamma_multiply(0.45))));
+            }
+        }
+    }
+}
+
+/// A marker's colour and halo: as they are if visible, faint if a hill hides the marker.
+fn faded(colour: Color32, visible: bool) -> (Color32, Color32) {
+    if visible { (colour, HALO) } else { (colour.gamma_multiply(0.45), Color32::TRANSPARENT) }
 }
 
 #[cfg(test)]
@@ -550,6 +721,25 @@ mod tests {
         assert!(!Arc::ptr_eq(&first, &cache.mesh(turned, rect())));
         // Triangle depths never decrease along the index buffer.
         assert!(cache.order.windows(2).all(|w| w[0].0 <= w[1].0));
+        // Paths are placed on the drawn mesh: at grid points exactly its height, in between
+        // on the triangle's plane.
+        let n = CELLS + 1;
+        for (i, j) in [(0, 0), (7, 3), (CELLS, CELLS), (30, 59)] {
+            let x = view_box.x_min + view_box.width() * i as f64 / CELLS as f64;
+            let y = view_box.y_min + view_box.height() * j as f64 / CELLS as f64;
+            let z = cache.mesh_z([x, y]).unwrap();
+            assert!((z - cache.world[j * n + i][2]).abs() < 1e-5, "{i} {j}");
+        }
+        let mid = [
+            view_box.x_min + view_box.width() * 7.5 / CELLS as f64,
+            view_box.y_min + view_box.height() * 3.25 / CELLS as f64,
+        ];
+        let z = cache.mesh_z(mid).unwrap();
+        let corners = [(7, 3), (8, 3), (8, 4), (7, 4)].map(|(i, j)| cache.world[j * n + i][2]);
+        let (lo, hi) = corners
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &c| (l.min(c), h.max(c)));
+        assert!((lo..=hi).contains(&z));
         // A different surface rebuilds the grid.
         cache.update(&Surface::Beale, Surface::Beale.view_box(), scale);
         assert_eq!(cache.rebuilds, 2);
