@@ -20,7 +20,7 @@ fn int(v: &Value, key: &str) -> u64 {
 }
 
 /// Our schedule for a recorded library scheduler, or `None` for schedulers we do not offer
-/// (ReduceLROnPlateau, warm restarts, …).
+/// (`ReduceLROnPlateau`, warm restarts, …).
 fn our_schedule(params: &Value) -> Option<Schedule> {
     let kind = params["type"].as_str().expect("schedule type");
     Some(match kind {

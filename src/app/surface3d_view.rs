@@ -82,7 +82,7 @@ struct View {
 
 impl Default for View {
     fn default() -> Self {
-        Self { yaw: -0.5, pitch: 0.95, zoom: 1.0 }
+        Self { yaw: -0.5, pitch: 1.1, zoom: 1.0 }
     }
 }
 
@@ -617,9 +617,11 @@ impl Scene<'_> {
                     self.painter.line_segment([pos + a, pos + b], Stroke::new(4.5, halo));
                     self.painter.line_segment([pos + a, pos + b], Stroke::new(2.5, red));
                 }
+            } else if visible {
+                self.painter.circle(pos, 4.5, colour, Stroke::new(1.5, HALO));
             } else {
-                let (fill, halo) = faded(colour, visible);
-                self.painter.circle(pos, 4.5, fill, Stroke::new(1.5, halo));
+                // Behind a hill: a ring, so the run's position is still found at a glance.
+                self.painter.circle_stroke(pos, 4.5, Stroke::new(1.5, colour));
             }
         }
     }
@@ -744,6 +746,25 @@ mod tests {
         cache.update(&Surface::Beale, Surface::Beale.view_box(), scale);
         assert_eq!(cache.rebuilds, 2);
         assert!(cache.drawn.is_none());
+    }
+
+    #[test]
+    fn the_depth_buffer_hides_what_is_behind_a_hill() {
+        let rect = Rect::from_min_size(pos2(0.0, 0.0), vec2(100.0, 100.0));
+        // One big triangle at depth 0.5 over the left part of the rect.
+        let positions = [pos2(0.0, 0.0), pos2(60.0, 0.0), pos2(0.0, 100.0)];
+        let mut buffer = DepthBuffer::default();
+        buffer.rasterise(rect, &positions, &[0.5, 0.5, 0.5], &[[0, 1, 2]]);
+        assert!(buffer.hides(pos2(10.0, 10.0), 0.0)); // far behind it
+        assert!(!buffer.hides(pos2(10.0, 10.0), 0.5)); // on it
+        assert!(!buffer.hides(pos2(10.0, 10.0), 0.9)); // in front of it
+        assert!(!buffer.hides(pos2(90.0, 90.0), 0.0)); // nothing there
+        assert!(!buffer.hides(pos2(-5.0, 10.0), 0.0)); // outside the rect
+        // Depth is interpolated across the triangle.
+        let mut buffer = DepthBuffer::default();
+        buffer.rasterise(rect, &positions, &[1.0, 0.0, 0.0], &[[0, 1, 2]]);
+        assert!(buffer.hides(pos2(8.0, 8.0), 0.5));
+        assert!(!buffer.hides(pos2(45.0, 5.0), 0.5));
     }
 
     #[test]
