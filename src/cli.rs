@@ -224,6 +224,11 @@ impl<W: Write> TraceSink for CsvRows<W> {
             }
         }
     }
+
+    #[inline]
+    fn wants_grad_norm(&self) -> bool {
+        false
+    }
 }
 
 fn trace(args: &TraceArgs) -> Result<(), Failure> {

@@ -106,6 +106,14 @@ pub trait TraceSink {
     /// Receives the record of one step; `ControlFlow::Break` stops the run (cancellation).
     fn record(&mut self, record: &StepRecord) -> ControlFlow<()>;
 
+    /// Whether the records need their gradient norm. Sinks that ignore it (the CLI's CSV,
+    /// [`Discard`]) return `false`, which saves a square root per step; their records then
+    /// carry NaN there. [`RunSummary`]'s records always carry it.
+    #[inline]
+    fn wants_grad_norm(&self) -> bool {
+        true
+    }
+
     /// Whether [`TraceSink::record_internals`] should be called after each record. It costs a
     /// little per step, so sinks that do not draw internals keep the default `false`, which
     /// the compiler folds away.
@@ -153,10 +161,13 @@ impl<S: TraceSink> RuleVisitor for Loop<'_, S> {
         let mut noise = GradientNoise::new(config.noise_sigma, config.seed);
         let mut summary = RunSummary { outcome: Outcome::Finished, last: None, best: None };
         let mut position = config.start;
+        // Hoisted so the common constant-lr run keeps the schedule's match out of its loop.
+        let constant_lr = matches!(config.schedule, Schedule::Constant);
         for step in 0..=config.steps {
+            let lr = if constant_lr { base_lr } else { config.schedule.lr(base_lr, step) };
             let (record, gradient) =
-                measure(&config.surface, position, step, config.schedule.lr(base_lr, step));
-            if !is_sane(&record) {
+                measure(&config.surface, position, step, lr, sink.wants_grad_norm());
+            if !is_sane(&record, gradient) {
                 summary.outcome = Outcome::Diverged { step };
                 break;
             }
@@ -180,14 +191,24 @@ impl<S: TraceSink> RuleVisitor for Loop<'_, S> {
             } else {
                 gradient
             };
-            noise.perturb(&mut update_gradient);
-            rule.step(&mut position, &update_gradient, record.lr);
+            if noise.is_active() {
+                noise.perturb(&mut update_gradient);
+            }
+            rule.step_2d(&mut position, update_gradient, record.lr);
         }
+        summary.fill_grad_norms(&config.surface);
         summary
     }
 }
 
 impl RunSummary {
+    /// Sets the gradient norm of the kept records (the loop may have skipped it).
+    fn fill_grad_norms(&mut self, surface: &Surface) {
+        for record in [&mut self.last, &mut self.best].into_iter().flatten() {
+            record.grad_norm = norm(surface.gradient(record.position));
+        }
+    }
+
     #[inline]
     fn note(&mut self, record: StepRecord) {
         self.last = Some(record);
@@ -197,19 +218,36 @@ impl RunSummary {
     }
 }
 
-/// Loss, learning rate and gradient at `position`, packed as a record plus the gradient.
-#[inline]
-fn measure(surface: &Surface, position: Point, step: u64, lr: f64) -> (StepRecord, Point) {
+/// Loss, learning rate and gradient at `position`, packed as a record plus the gradient; the
+/// record's gradient norm is NaN unless `with_norm`.
+#[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
+#[inline(always)]
+fn measure(
+    surface: &Surface,
+    position: Point,
+    step: u64,
+    lr: f64,
+    with_norm: bool,
+) -> (StepRecord, Point) {
     let (loss, gradient) = surface.value_and_gradient(position);
-    let grad_norm = gradient[0].hypot(gradient[1]);
+    let grad_norm = if with_norm { norm(gradient) } else { f64::NAN };
     (StepRecord { step, position, loss, lr, grad_norm }, gradient)
+}
+
+/// The Euclidean norm. `hypot` guards against overflow but costs about as much as a whole
+/// optimizer step, so it is kept for the rare case where the plain sum of squares overflows or
+/// underflows.
+#[inline]
+fn norm(v: Point) -> f64 {
+    let squares = v[0] * v[0] + v[1] * v[1];
+    if squares.is_normal() { squares.sqrt() } else { v[0].hypot(v[1]) }
 }
 
 /// Finite values inside the divergence box.
 #[inline]
-fn is_sane(record: &StepRecord) -> bool {
+fn is_sane(record: &StepRecord, gradient: Point) -> bool {
     record.loss.is_finite()
-        && record.grad_norm.is_finite()
+        && gradient.iter().all(|g| g.is_finite())
         && record.position.iter().all(|c| c.abs() <= DIVERGENCE_BOUND)
 }
 
@@ -225,12 +263,16 @@ impl GradientNoise {
     }
 
     #[inline]
+    fn is_active(&self) -> bool {
+        self.sigma > 0.0
+    }
+
+    /// Adds N(0, σ²) to each coordinate; call only when [`Self::is_active`], so noiseless runs
+    /// draw nothing and keep the same stream position rules.
     fn perturb(&mut self, gradient: &mut Point) {
-        if self.sigma > 0.0 {
-            for g in gradient.iter_mut() {
-                let z: f64 = StandardNormal.sample(&mut self.rng);
-                *g += self.sigma * z;
-            }
+        for g in gradient.iter_mut() {
+            let z: f64 = StandardNormal.sample(&mut self.rng);
+            *g += self.sigma * z;
         }
     }
 }
@@ -320,6 +362,11 @@ impl TraceSink for Discard {
     #[inline]
     fn record(&mut self, _record: &StepRecord) -> ControlFlow<()> {
         ControlFlow::Continue(())
+    }
+
+    #[inline]
+    fn wants_grad_norm(&self) -> bool {
+        false
     }
 }
 

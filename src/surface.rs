@@ -252,7 +252,8 @@ impl Surface {
 
     /// The loss and its gradient at `p`, sharing subexpressions: the optimizers' hot path.
     #[must_use]
-    #[inline]
+    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
+    #[inline(always)]
     pub fn value_and_gradient(&self, p: Point) -> (f64, Point) {
         match *self {
             Self::Quadratic { h, c } => quadratic_vg(h, c, p),

@@ -258,6 +258,23 @@ proptest! {
         prop_assert_eq!(with_w.state_buffer("exp_avg_sq"), without.state_buffer("exp_avg_sq"));
     }
 
+    /// The fixed-length fast path is the slice path, bit for bit, for every rule and option.
+    #[test]
+    fn step_2d_equals_step_bit_for_bit(
+        config in config(),
+        start in [coordinate(), coordinate()],
+        grads in prop::collection::vec((large_gradient(), coordinate()), 1..20),
+    ) {
+        let (mut slice_rule, mut fixed_rule) = (config.build(2), config.build(2));
+        let (mut slice_point, mut fixed_point) = (start.to_vec(), start);
+        for &(gx, gy) in &grads {
+            slice_rule.visit(StepOnce { params: &mut slice_point, grad: [gx, gy] });
+            fixed_rule.visit(StepOnce { params: &mut fixed_point, grad: [gx, gy] });
+            prop_assert_eq!(slice_point[0].to_bits(), fixed_point[0].to_bits());
+            prop_assert_eq!(slice_point[1].to_bits(), fixed_point[1].to_bits());
+        }
+    }
+
     #[test]
     fn any_valid_config_round_trips_through_ron(config in config()) {
         prop_assert!(config.validate().is_ok());
@@ -391,6 +408,29 @@ fn update_rules_follow_the_options() {
     assert!(!rule.contains("m̂") && rule.contains("λθ"), "{rule}");
     let adamw = OptimizerConfig::catalogue()[7].update_rule();
     assert!(adamw.starts_with("θ ← θ(1 − ηλ)"), "{adamw}");
+}
+
+/// One update with lr 0.01: through `step_2d` for a fixed-size point, through `step` for a
+/// vector.
+struct StepOnce<'a, P> {
+    params: &'a mut P,
+    grad: [f64; 2],
+}
+
+impl RuleVisitor for StepOnce<'_, [f64; 2]> {
+    type Output = ();
+
+    fn visit<R: UpdateRule>(self, rule: &mut R) {
+        rule.step_2d(self.params, self.grad, 0.01);
+    }
+}
+
+impl RuleVisitor for StepOnce<'_, Vec<f64>> {
+    type Output = ();
+
+    fn visit<R: UpdateRule>(self, rule: &mut R) {
+        rule.step(self.params, &self.grad, 0.01);
+    }
 }
 
 /// Runs 100 gradient steps on f(x) = ½|x|² with the concrete rule, as a hot loop would.
