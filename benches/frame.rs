@@ -88,3 +88,18 @@ fn surface_3d_view_8_runs_10k_steps(bencher: Bencher) {
         frame(&ctx, &mut app, time)
     });
 }
+
+/// Playback: the step moves every frame, so every run's cached geometry is rebuilt each time.
+#[divan::bench]
+fn map_view_8_runs_playing(bencher: Bencher) {
+    let ctx = egui::Context::default();
+    let mut app = ready_app(&ctx);
+    let mut time = 100.0;
+    let mut step = 5_000;
+    bencher.bench_local(|| {
+        time += 1.0 / 60.0;
+        step = if step >= 10_000 { 5_000 } else { step + 7 };
+        app.playback.seek(step);
+        frame(&ctx, &mut app, time)
+    });
+}

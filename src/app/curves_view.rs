@@ -1,22 +1,52 @@
 //! Loss against step on a log axis and the learning rate against step, linked to the
 //! playback step (a vertical line) and to each other (shared x axis and cursor).
 
-use egui_plot::{HoverPosition, Legend, Line, Plot, PlotPoints, VLine};
+use egui_plot::{HoverPosition, Legend, Line, Plot, PlotPoint, VLine};
 
-use super::results::thin;
-use super::{OptlabApp, palette};
+use super::draw_cache::{DrawCache, RecordsKey, column_envelope};
+use super::{OptlabApp, RunResult, palette};
 use crate::notebook::Race;
 use crate::surface::MinimumKind;
-
-/// Most points drawn per curve; longer series are thinned for drawing only.
-const MAX_DRAWN: usize = 2000;
 
 /// Smallest loss gap drawn; below it the log axis would run to −∞.
 const LOG_FLOOR: f64 = 1e-16;
 
+/// Screen points per column of a curve's envelope (two points per column at most).
+const POINTS_PER_COLUMN: f32 = 2.0;
+
+/// The drawn loss and lr curves of every run, rebuilt only when a run's shown records or the
+/// plot width change.
+#[derive(Debug, Default)]
+pub struct CurveCache {
+    loss: DrawCache<(RecordsKey, usize, u64), Vec<PlotPoint>>,
+    lr: DrawCache<(RecordsKey, usize), Vec<PlotPoint>>,
+}
+
+impl CurveCache {
+    /// Brings every run's curves up to `step` for a plot `columns` wide.
+    fn update(&mut self, results: &[RunResult], step: u64, columns: usize, floor: f64) {
+        for (index, result) in results.iter().enumerate() {
+            let shown = result.records_until(step);
+            let key = RecordsKey::new(result, shown.len());
+            self.loss.ensure(index, (key, columns, floor.to_bits()), || {
+                column_envelope(shown, columns, |r| (r.loss - floor).max(LOG_FLOOR).log10())
+            });
+            self.lr.ensure(index, (key, columns), || column_envelope(shown, columns, |r| r.lr));
+        }
+    }
+}
+
 /// Draws both plots in `height` points.
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, height: f32) {
     let floor = global_minimum(race);
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a positive screen width of at most a few thousand points"
+    )]
+    let columns = (ui.available_width() / POINTS_PER_COLUMN).max(16.0) as usize;
+    app.curves.update(&app.results.runs, step, columns, floor);
+    let (curves, results) = (&app.curves, &app.results.runs);
     let loss_label = if floor == 0.0 {
         "loss (log)".to_owned()
     } else {
@@ -40,11 +70,9 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, heig
             HoverPosition::Elsewhere { .. } => None,
         })
         .show(ui, |plot| {
-            for (index, (run, result)) in race.runs.iter().zip(&app.results.runs).enumerate() {
+            for (index, (run, result)) in race.runs.iter().zip(results).enumerate() {
                 let colour = palette::run_colour(run.color, index);
-                let points: PlotPoints = thin(result.records_until(step), MAX_DRAWN)
-                    .map(|r| [r.step as f64, (r.loss - floor).max(LOG_FLOOR).log10()])
-                    .collect();
+                let points = curves.loss.get(index).map_or(&[][..], Vec::as_slice);
                 plot.line(Line::new(run.name.clone(), points).color(colour).width(2.0));
                 if let Some(diverged) = result.diverged_at() {
                     plot.vline(
@@ -63,11 +91,9 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, heig
         .x_axis_label("step")
         .y_axis_label("learning rate")
         .show(ui, |plot| {
-            for (index, (run, result)) in race.runs.iter().zip(&app.results.runs).enumerate() {
+            for (index, run) in race.runs.iter().enumerate().take(results.len()) {
                 let colour = palette::run_colour(run.color, index);
-                let points: PlotPoints = thin(result.records_until(step), MAX_DRAWN)
-                    .map(|r| [r.step as f64, r.lr])
-                    .collect();
+                let points = curves.lr.get(index).map_or(&[][..], Vec::as_slice);
                 plot.line(Line::new(run.name.clone(), points).color(colour).width(1.5));
             }
             plot.vline(VLine::new("", step as f64).color(ui_weak()).width(1.0));

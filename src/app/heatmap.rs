@@ -274,6 +274,69 @@ impl HeatmapCache {
     }
 }
 
+/// Contour lines simplified for drawing at one zoom level, kept until the heatmap or the zoom
+/// changes: the raw lines have a point per grid cell (thousands), most of them closer than a
+/// pixel to the straight line through their neighbours, and every drawn point costs
+/// tessellation each frame.
+#[derive(Default)]
+pub struct DrawnContours {
+    key: Option<(u64, u64)>,
+    lines: Vec<Vec<PlotPoint>>,
+}
+
+impl DrawnContours {
+    /// `heatmap`'s contours simplified to within `tolerance` plot units.
+    pub fn get(&mut self, heatmap: &Heatmap, tolerance: f64) -> &[Vec<PlotPoint>] {
+        let key = Some((heatmap.generation, tolerance.to_bits()));
+        if self.key != key {
+            self.key = key;
+            self.lines = heatmap.contours.iter().map(|l| simplified(l, tolerance)).collect();
+        }
+        &self.lines
+    }
+}
+
+/// Ramer–Douglas–Peucker: the fewest of `points` (always both ends) such that no dropped point
+/// lies farther than `tolerance` from the kept polyline. Iterative, so long lines cannot
+/// overflow the stack. A closed ring keeps its shape because its first and last points are
+/// kept.
+#[must_use]
+pub fn simplified(points: &[PlotPoint], tolerance: f64) -> Vec<PlotPoint> {
+    if points.len() <= 2 || tolerance.is_nan() || tolerance <= 0.0 {
+        return points.to_vec();
+    }
+    let mut keep = vec![false; points.len()];
+    keep[0] = true;
+    keep[points.len() - 1] = true;
+    let mut spans = vec![(0, points.len() - 1)];
+    while let Some((first, last)) = spans.pop() {
+        let (a, b) = (points[first], points[last]);
+        let farthest = (first + 1..last)
+            .map(|i| (i, distance_to_segment(points[i], a, b)))
+            .max_by(|x, y| x.1.total_cmp(&y.1));
+        if let Some((i, d)) = farthest
+            && d > tolerance
+        {
+            keep[i] = true;
+            spans.push((first, i));
+            spans.push((i, last));
+        }
+    }
+    points.iter().zip(keep).filter_map(|(p, k)| k.then_some(*p)).collect()
+}
+
+/// Distance from `p` to the segment from `a` to `b`.
+fn distance_to_segment(p: PlotPoint, a: PlotPoint, b: PlotPoint) -> f64 {
+    let (dx, dy) = (b.x - a.x, b.y - a.y);
+    let length_squared = dx * dx + dy * dy;
+    let t = if length_squared > 0.0 {
+        (((p.x - a.x) * dx + (p.y - a.y) * dy) / length_squared).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (p.x - (a.x + t * dx)).hypot(p.y - (a.y + t * dy))
+}
+
 /// A loss value in at most about five characters: `0`, `0.042`, `3.75`, `128`, `1.2e5`.
 #[must_use]
 pub fn format_loss(v: f64) -> String {
@@ -432,6 +495,29 @@ mod tests {
         let image = grid.image();
         assert_eq!(image.size, [64, 48]);
         assert_eq!(image.pixels[argmin], palette::surface_colour(0.0));
+    }
+
+    #[test]
+    fn simplified_lines_stay_within_the_tolerance_and_keep_their_ends() {
+        let circle: Vec<PlotPoint> = (0..=1000)
+            .map(|i| {
+                let a = std::f64::consts::TAU * f64::from(i) / 1000.0;
+                PlotPoint::new(a.cos(), a.sin())
+            })
+            .collect();
+        let kept = simplified(&circle, 1e-3);
+        assert!(kept.len() < 200, "1001 points on the circle, {} kept", kept.len());
+        assert_eq!((kept[0], kept[kept.len() - 1]), (circle[0], circle[1000]));
+        for p in &circle {
+            let nearest = kept
+                .windows(2)
+                .map(|w| distance_to_segment(*p, w[0], w[1]))
+                .fold(f64::INFINITY, f64::min);
+            assert!(nearest <= 1e-3 + 1e-12, "{nearest}");
+        }
+        let straight: Vec<PlotPoint> = (0..50).map(|i| PlotPoint::new(f64::from(i), 2.0)).collect();
+        assert_eq!(simplified(&straight, 1e-9).len(), 2);
+        assert_eq!(simplified(&circle, 0.0).len(), circle.len(), "no tolerance, no change");
     }
 
     #[test]

@@ -10,10 +10,11 @@ use egui_plot::{
     PlotPoint, Points, Text,
 };
 
+use super::draw_cache::{DrawCache, RecordsKey};
 use super::heatmap::{COLOUR_BAR_WIDTH, colour_bar};
 use super::results::RunResult;
 use super::{OptlabApp, palette};
-use crate::notebook::{Experiment, Race, RaceRun};
+use crate::notebook::{Experiment, Race};
 use crate::run::StepRecord;
 use crate::surface::{MinimumKind, Point, ViewBox};
 
@@ -252,10 +253,16 @@ pub fn clip_polyline(points: impl IntoIterator<Item = Point>, limits: &ViewBox) 
 }
 
 /// What is drawn for one run this frame.
-struct RunPath {
+struct RunPath<'a> {
     index: usize,
-    name: String,
+    name: &'a str,
     colour: Color32,
+    geometry: &'a PathGeometry,
+}
+
+/// A run's path as drawn, cached between frames (see [`PathCache`]).
+#[derive(Debug)]
+pub struct PathGeometry {
     /// The path cut to the drawing box (usually one piece).
     pieces: Vec<Vec<PlotPoint>>,
     current: Option<PlotPoint>,
@@ -263,17 +270,21 @@ struct RunPath {
     diverged: Option<(u64, PlotPoint)>,
 }
 
-impl RunPath {
+/// What a run's drawn path is built from: its shown records, the start, the drawing box and
+/// the size of a screen point in plot units (as bits, so the key compares exactly).
+type PathKey = (RecordsKey, [u64; 2], [u64; 4], u64);
+
+/// Every run's drawn path, rebuilt only when its key changes.
+pub type PathCache = DrawCache<PathKey, PathGeometry>;
+
+impl PathGeometry {
     fn new(
-        run: &RaceRun,
-        result: Option<&RunResult>,
-        index: usize,
-        step: u64,
+        result: &RunResult,
+        shown: &[StepRecord],
         start: Point,
         limits: &ViewBox,
         pixel: f64,
     ) -> Self {
-        let shown = result.map_or(&[][..], |r| r.records_until(step));
         let positions = thinned(decimated(shown, MAX_DRAWN_POINTS).map(|r| r.position), pixel);
         let mut pieces: Vec<Vec<PlotPoint>> = clip_polyline(positions, limits)
             .iter()
@@ -286,18 +297,34 @@ impl RunPath {
             // Nothing (visible) yet: the start alone keeps the run in the legend.
             pieces.push(clamp_point(start, limits).map(PlotPoint::from).into_iter().collect());
         }
-        let diverged = result.and_then(|r| {
-            let at = r.diverged_at()?;
-            (at <= step.saturating_add(r.stride)).then_some((at, current?))
-        });
-        Self {
-            index,
-            name: run.name.clone(),
-            colour: palette::run_colour(run.color, index),
-            pieces,
-            current,
-            diverged,
-        }
+        let step = shown.last().map_or(0, |r| r.step);
+        let diverged = result
+            .diverged_at()
+            .and_then(|at| (at <= step.saturating_add(result.stride)).then_some((at, current?)));
+        Self { pieces, current, diverged }
+    }
+}
+
+/// Brings the cached path of every enabled run up to `step`.
+fn update_paths(
+    paths: &mut PathCache,
+    results: &[RunResult],
+    race: &Race,
+    step: u64,
+    (limits, pixel): (&ViewBox, f64),
+) {
+    let start = race.start_point();
+    let limit_bits = [limits.x_min, limits.x_max, limits.y_min, limits.y_max].map(f64::to_bits);
+    for (index, _) in race.runs.iter().enumerate().filter(|(_, run)| run.enabled) {
+        let Some(result) = results.get(index) else { continue };
+        let shown = result.records_until(step);
+        let key = (
+            RecordsKey::new(result, shown.len()),
+            start.map(f64::to_bits),
+            limit_bits,
+            pixel.to_bits(),
+        );
+        paths.ensure(index, key, || PathGeometry::new(result, shown, start, limits, pixel));
     }
 }
 
@@ -381,6 +408,7 @@ fn tidy(v: f64, extent: f64) -> f64 {
 )]
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
     let heatmap = app.heatmap.get(ui.ctx(), &race.surface);
+    let contours = &mut app.contours;
     let view = heatmap.view_box;
     let limits = clamp_box(&view);
     let start = race.start_point();
@@ -392,12 +420,20 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
         .map(|memory| memory.transform().dvalue_dpos()[0].abs())
         .filter(|p| p.is_finite() && *p > 0.0)
         .unwrap_or(view.width().max(view.height()) / f64::from(plot_width));
+    update_paths(&mut app.paths, &app.results.runs, race, step, (&limits, pixel));
     let paths: Vec<RunPath> = race
         .runs
         .iter()
         .enumerate()
         .filter(|(_, run)| run.enabled)
-        .map(|(i, run)| RunPath::new(run, app.results.runs.get(i), i, step, start, &limits, pixel))
+        .filter_map(|(index, run)| {
+            Some(RunPath {
+                index,
+                name: &run.name,
+                colour: palette::run_colour(run.color, index),
+                geometry: app.paths.get(index)?,
+            })
+        })
         .collect();
     let minima = race.surface.minima();
     let marker = |kind: MinimumKind| -> Vec<PlotPoint> {
@@ -495,7 +531,8 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
                 plot_ui.image(
                     PlotImage::new("", heatmap.texture.id(), centre, size).allow_hover(false),
                 );
-                for line in &heatmap.contours {
+                // Half a screen point: simplification is invisible at this zoom.
+                for line in contours.get(heatmap, 0.5 * pixel) {
                     plot_ui.line(
                         Line::new("", line.as_slice())
                             .id("contours")
@@ -554,7 +591,7 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
 
                 for path in &paths {
                     let id = ("optlab-run", path.index);
-                    for piece in &path.pieces {
+                    for piece in &path.geometry.pieces {
                         plot_ui.line(
                             Line::new("", piece.as_slice())
                                 .id(id)
@@ -564,14 +601,14 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
                                 .allow_band(false),
                         );
                         plot_ui.line(
-                            Line::new(path.name.as_str(), piece.as_slice())
+                            Line::new(path.name, piece.as_slice())
                                 .id(id)
                                 .color(path.colour)
                                 .width(2.0)
                                 .allow_band(false),
                         );
                     }
-                    if let Some(p) = path.current {
+                    if let Some(p) = path.geometry.current {
                         plot_ui.points(
                             Points::new("", [p.x, p.y])
                                 .id(id)
@@ -596,7 +633,7 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
                 let frame = *plot_ui.transform().frame();
                 let mut taken = vec![legend_guess(frame, &paths)];
                 for path in &paths {
-                    let Some((at, p)) = path.diverged else { continue };
+                    let Some((at, p)) = path.geometry.diverged else { continue };
                     let id = ("optlab-run", path.index);
                     plot_ui.points(
                         Points::new("", [p.x, p.y])

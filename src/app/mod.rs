@@ -8,6 +8,7 @@
 
 mod curves_view;
 mod document;
+mod draw_cache;
 mod entries_panel;
 mod fonts;
 mod heatmap;
@@ -78,6 +79,14 @@ pub struct OptlabApp {
     pub focused_run: usize,
     /// Cached surface textures and contours.
     heatmap: heatmap::HeatmapCache,
+    /// Contour lines simplified for the map's zoom.
+    contours: heatmap::DrawnContours,
+    /// Cached loss and lr curves.
+    curves: curves_view::CurveCache,
+    /// Cached trajectories on the map.
+    paths: map_view::PathCache,
+    /// Cached figures of the run table.
+    stats: stats_table::StatsCache,
     /// Camera of the 3D view.
     camera: surface3d_view::Camera,
     /// Messages for the status bar (newest last).
@@ -114,6 +123,10 @@ impl OptlabApp {
             curve_view: CurveView::default(),
             focused_run: 0,
             heatmap: heatmap::HeatmapCache::default(),
+            contours: heatmap::DrawnContours::default(),
+            curves: curves_view::CurveCache::default(),
+            paths: map_view::PathCache::default(),
+            stats: stats_table::StatsCache::default(),
             camera: surface3d_view::Camera::default(),
             messages: Vec::new(),
             throughput: status_bar::Throughput::default(),

@@ -1,8 +1,10 @@
 //! The per-run table: final loss, best loss, steps to reach the tolerance, distance to the
 //! nearest known minimum, and the step of divergence.
 
+use super::draw_cache::{DrawCache, RecordsKey};
 use super::{OptlabApp, RunStats, palette};
 use crate::notebook::Race;
+use crate::surface::Surface;
 
 /// Draws the table for the shown step.
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
@@ -28,13 +30,24 @@ fn grid(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
             if ui.selectable_label(app.focused_run == index, name).clicked() {
                 app.focused_run = index;
             }
-            match app.results.stats(index, race, step) {
+            match cached_stats(app, race, index, step) {
                 Some(stats) => stats_row(ui, &stats),
                 None => pending_row(ui, run.enabled),
             }
             ui.end_row();
         }
     });
+}
+
+/// Run `index`'s figures, recomputed only when its shown records, the tolerance or the surface
+/// change (each computation walks every shown record).
+fn cached_stats(app: &mut OptlabApp, race: &Race, index: usize, step: u64) -> Option<RunStats> {
+    let result = app.results.runs.get(index)?;
+    let records = RecordsKey::new(result, result.records_until(step).len());
+    let key = (records, race.tolerance.to_bits(), race.surface.clone());
+    let results = &app.results;
+    app.stats.ensure(index, key, || results.stats(index, race, step));
+    app.stats.get(index).copied().flatten()
 }
 
 fn stats_row(ui: &mut egui::Ui, stats: &RunStats) {
@@ -55,3 +68,6 @@ fn pending_row(ui: &mut egui::Ui, enabled: bool) {
         ui.label("");
     }
 }
+
+/// Table figures per run with what they were computed from.
+pub type StatsCache = DrawCache<(RecordsKey, u64, Surface), Option<RunStats>>;
