@@ -203,6 +203,42 @@ impl ViewBox {
         [0.5 * (self.x_min + self.x_max), 0.5 * (self.y_min + self.y_max)]
     }
 
+    /// The smallest box with the same centre that contains this one and whose width over
+    /// height is `aspect` (a plot with a locked aspect ratio shows that much).
+    #[must_use]
+    pub fn with_aspect(&self, aspect: f64) -> Self {
+        let (w, h) = (self.width(), self.height());
+        if !(aspect.is_finite() && aspect > 0.0 && w > 0.0 && h > 0.0) {
+            return *self;
+        }
+        let (w, h) = if w / h < aspect { (h * aspect, h) } else { (w, w / aspect) };
+        Self::around(self.center(), 0.5 * w, 0.5 * h)
+    }
+
+    /// The box grown by `fraction` of its size on every side.
+    #[must_use]
+    pub fn grown(&self, fraction: f64) -> Self {
+        let (w, h) = (self.width(), self.height());
+        Self::around(self.center(), (0.5 + fraction) * w, (0.5 + fraction) * h)
+    }
+
+    /// Whether `other` lies entirely inside this box.
+    #[must_use]
+    pub fn covers(&self, other: &Self) -> bool {
+        self.x_min <= other.x_min
+            && other.x_max <= self.x_max
+            && self.y_min <= other.y_min
+            && other.y_max <= self.y_max
+    }
+
+    /// Whether the box has finite edges and a positive width and height.
+    #[must_use]
+    pub fn is_proper(&self) -> bool {
+        [self.x_min, self.x_max, self.y_min, self.y_max].iter().all(|v| v.is_finite())
+            && self.width() > 0.0
+            && self.height() > 0.0
+    }
+
     /// The box `center ± (half_width, half_height)`.
     fn around(center: Point, half_width: f64, half_height: f64) -> Self {
         Self {

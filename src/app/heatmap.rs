@@ -216,10 +216,17 @@ pub struct Heatmap {
     pub levels: Vec<ColourLevel>,
     /// Counts rebuilds of the cache: changes exactly when the surface or view box changed.
     pub generation: u64,
+    /// Counts surface changes: the map fits its view to a new surface when this changes.
+    pub surface_generation: u64,
 }
 
 impl Heatmap {
-    fn build(ctx: &egui::Context, surface: &Surface, view_box: ViewBox, generation: u64) -> Self {
+    fn build(
+        ctx: &egui::Context,
+        surface: &Surface,
+        view_box: ViewBox,
+        (generation, surface_generation): (u64, u64),
+    ) -> Self {
         let grid = SurfaceGrid::sample(surface, view_box, GRID, GRID);
         let texture = ctx.load_texture("optlab-loss-heatmap", grid.image(), TextureOptions::LINEAR);
         let contours = grid
@@ -241,29 +248,77 @@ impl Heatmap {
             contours,
             levels,
             generation,
+            surface_generation,
         }
     }
 }
 
-/// The heatmap of the surface on screen, rebuilt only when the surface or its view box change.
+/// Which part of the plane a heatmap must cover.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Coverage {
+    /// Exactly the surface's own view box (the 3D view's mesh).
+    Home,
+    /// What the map shows: `visible` is last frame's plot bounds (unknown on the first frame),
+    /// `aspect` the plot's width over height, used to fit the home box when the surface changes.
+    Map {
+        /// Last frame's plot bounds.
+        visible: Option<ViewBox>,
+        /// Width over height of the plot on screen.
+        aspect: f64,
+    },
+}
+
+/// Zooming in further than this many times past the sampled region resamples it, so the
+/// texture never looks coarser than about a quarter of its resolution.
+const MAX_ZOOM_IN: f64 = 4.0;
+/// A map region is sampled this much larger than the visible box on every side, so panning
+/// and zooming out a little reuse it.
+const MAP_MARGIN: f64 = 0.25;
+
+/// The heatmap of the surface on screen, rebuilt only when the surface changes or the map
+/// shows a region it does not cover (or has zoomed far into it).
 #[derive(Default)]
 pub struct HeatmapCache {
     current: Option<Heatmap>,
     rebuilds: u64,
+    surface_changes: u64,
 }
 
 impl HeatmapCache {
-    /// The heatmap of `surface` over its view box, computing it only if it is not cached.
-    pub fn get(&mut self, ctx: &egui::Context, surface: &Surface) -> &Heatmap {
-        let view_box = surface.view_box();
-        let stale =
-            !self.current.as_ref().is_some_and(|h| h.view_box == view_box && h.surface == *surface);
-        if stale {
+    /// The heatmap of `surface` covering `coverage`, computing it only if the cached one does
+    /// not.
+    pub fn get(&mut self, ctx: &egui::Context, surface: &Surface, coverage: Coverage) -> &Heatmap {
+        let home = surface.view_box();
+        let same_surface = self.current.as_ref().is_some_and(|h| h.surface == *surface);
+        let wanted = match coverage {
+            Coverage::Home => home,
+            Coverage::Map { visible: Some(visible), .. } if same_surface && visible.is_proper() => {
+                visible
+            }
+            Coverage::Map { aspect, .. } => home.with_aspect(aspect),
+        };
+        let fits = self.current.as_ref().is_some_and(|h| {
+            same_surface
+                && match coverage {
+                    Coverage::Home => h.view_box == home,
+                    Coverage::Map { .. } => {
+                        h.view_box.covers(&wanted)
+                            && h.view_box.width() <= MAX_ZOOM_IN * wanted.width()
+                            && h.view_box.height() <= MAX_ZOOM_IN * wanted.height()
+                    }
+                }
+        });
+        if !fits {
             self.rebuilds += 1;
+            if !same_surface {
+                self.surface_changes += 1;
+            }
             // Drop the old texture first so it is freed rather than kept alongside.
             self.current = None;
         }
-        self.current.get_or_insert_with(|| Heatmap::build(ctx, surface, view_box, self.rebuilds))
+        let region = if coverage == Coverage::Home { home } else { wanted.grown(MAP_MARGIN) };
+        let ids = (self.rebuilds, self.surface_changes);
+        self.current.get_or_insert_with(|| Heatmap::build(ctx, surface, region, ids))
     }
 
     /// How many times a heatmap was computed.
@@ -580,7 +635,7 @@ mod tests {
     fn levels_of_the_colour_bar_match_the_scale() {
         let ctx = egui::Context::default();
         let mut cache = HeatmapCache::default();
-        let heatmap = cache.get(&ctx, &taco());
+        let heatmap = cache.get(&ctx, &taco(), Coverage::Home);
         assert_eq!(heatmap.levels.len(), COLOUR_BAR_LABELS);
         assert_eq!(heatmap.levels[0].t, 0.0);
         assert!((heatmap.levels[0].loss - heatmap.scale.f_min).abs() < 1e-12);
@@ -596,21 +651,50 @@ mod tests {
         let ctx = egui::Context::default();
         let mut cache = HeatmapCache::default();
         assert_eq!(cache.rebuilds(), 0);
-        let first = cache.get(&ctx, &taco()).texture.id();
+        let first = cache.get(&ctx, &taco(), Coverage::Home).texture.id();
         for _ in 0..5 {
-            assert_eq!(cache.get(&ctx, &taco()).texture.id(), first);
+            assert_eq!(cache.get(&ctx, &taco(), Coverage::Home).texture.id(), first);
         }
         assert_eq!(cache.rebuilds(), 1);
-        assert_eq!(cache.get(&ctx, &taco()).generation, 1);
-        cache.get(&ctx, &Surface::Beale);
-        cache.get(&ctx, &Surface::Beale);
+        assert_eq!(cache.get(&ctx, &taco(), Coverage::Home).generation, 1);
+        cache.get(&ctx, &Surface::Beale, Coverage::Home);
+        cache.get(&ctx, &Surface::Beale, Coverage::Home);
         assert_eq!(cache.rebuilds(), 2);
         // A parameter change is a different surface (and here a different view box too).
-        cache.get(&ctx, &Surface::Rosenbrock { a: 1.0, b: 100.0 });
-        cache.get(&ctx, &Surface::Rosenbrock { a: 2.0, b: 100.0 });
-        cache.get(&ctx, &Surface::Rosenbrock { a: 2.0, b: 100.0 });
+        cache.get(&ctx, &Surface::Rosenbrock { a: 1.0, b: 100.0 }, Coverage::Home);
+        cache.get(&ctx, &Surface::Rosenbrock { a: 2.0, b: 100.0 }, Coverage::Home);
+        cache.get(&ctx, &Surface::Rosenbrock { a: 2.0, b: 100.0 }, Coverage::Home);
         assert_eq!(cache.rebuilds(), 4);
-        assert_eq!(cache.get(&ctx, &taco()).generation, 5);
+        assert_eq!(cache.get(&ctx, &taco(), Coverage::Home).generation, 5);
+    }
+
+    #[test]
+    fn the_map_region_follows_zoom_only_when_it_must() {
+        let ctx = egui::Context::default();
+        let mut cache = HeatmapCache::default();
+        let surface = taco();
+        let home = surface.view_box();
+        // First frame: the home box widened to the plot's aspect, with a margin.
+        let tall = Coverage::Map { visible: None, aspect: 0.5 };
+        let first = cache.get(&ctx, &surface, tall).view_box;
+        assert!(first.covers(&home.with_aspect(0.5)), "{first:?}");
+        let surface_generation = cache.get(&ctx, &surface, tall).surface_generation;
+        // Panning a little and zooming in twofold reuse it.
+        let near = ViewBox { x_min: -2.0, x_max: 2.5, y_min: -4.0, y_max: 4.5 };
+        let reused = cache.get(&ctx, &surface, Coverage::Map { visible: Some(near), aspect: 0.5 });
+        assert_eq!(reused.view_box, first);
+        assert_eq!(cache.rebuilds(), 1);
+        // Zooming far in or out resamples around what is visible; the surface is the same.
+        let small = ViewBox { x_min: 0.0, x_max: 0.1, y_min: 0.0, y_max: 0.2 };
+        let zoomed = cache.get(&ctx, &surface, Coverage::Map { visible: Some(small), aspect: 0.5 });
+        assert!(zoomed.view_box.covers(&small) && zoomed.view_box.width() < 1.0);
+        assert_eq!(zoomed.surface_generation, surface_generation, "no refit on zoom");
+        let wide = home.grown(3.0);
+        let out = cache.get(&ctx, &surface, Coverage::Map { visible: Some(wide), aspect: 1.0 });
+        assert!(out.view_box.covers(&wide));
+        assert_eq!(cache.rebuilds(), 3);
+        // The 3D view wants exactly the home box.
+        assert_eq!(cache.get(&ctx, &surface, Coverage::Home).view_box, home);
     }
 
     #[test]

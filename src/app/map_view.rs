@@ -11,7 +11,7 @@ use egui_plot::{
 };
 
 use super::draw_cache::{DrawCache, RecordsKey};
-use super::heatmap::{COLOUR_BAR_WIDTH, colour_bar};
+use super::heatmap::{COLOUR_BAR_WIDTH, Coverage, colour_bar};
 use super::results::RunResult;
 use super::{OptlabApp, palette};
 use crate::notebook::{Experiment, Race};
@@ -401,22 +401,35 @@ fn tidy(v: f64, extent: f64) -> f64 {
     if quantum.is_finite() && quantum > 0.0 { (v / quantum).round() * quantum } else { v }
 }
 
+/// The plot's bounds as a view box.
+fn bounds_box(bounds: &PlotBounds) -> ViewBox {
+    let ([x_min, y_min], [x_max, y_max]) = (bounds.min(), bounds.max());
+    ViewBox { x_min, x_max, y_min, y_max }
+}
+
 /// Draws the map and the colour bar beside it; a click or drag moves the start point.
 #[expect(
     clippy::too_many_lines,
     reason = "one plot: items, interaction and labels read best in order"
 )]
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
-    let heatmap = app.heatmap.get(ui.ctx(), &race.surface);
-    let contours = &mut app.contours;
-    let view = heatmap.view_box;
+    // The surface's own box: what "show all" returns to, and what paths are clamped around.
+    let view = race.surface.view_box();
     let limits = clamp_box(&view);
     let start = race.start_point();
-    // Plot units per screen point, from the last frame (or the whole box across the plot).
     let plot_id = ui.make_persistent_id("optlab-map");
     let plot_width =
         (ui.available_width() - COLOUR_BAR_WIDTH - ui.spacing().item_spacing.x).max(120.0);
-    let pixel = egui_plot::PlotMemory::load(ui.ctx(), plot_id)
+    let height = ui.available_height().max(120.0);
+    let memory = egui_plot::PlotMemory::load(ui.ctx(), plot_id);
+    let coverage = Coverage::Map {
+        visible: memory.as_ref().map(|m| bounds_box(m.transform().bounds())),
+        aspect: f64::from(plot_width / height),
+    };
+    let heatmap = app.heatmap.get(ui.ctx(), &race.surface, coverage);
+    let contours = &mut app.contours;
+    // Plot units per screen point, from the last frame (or the whole box across the plot).
+    let pixel = memory
         .map(|memory| memory.transform().dvalue_dpos()[0].abs())
         .filter(|p| p.is_finite() && *p > 0.0)
         .unwrap_or(view.width().max(view.height()) / f64::from(plot_width));
@@ -446,9 +459,9 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
 
     // Show the whole surface when it changed (and on the first frame).
     let seen_id = ui.make_persistent_id("map-heatmap-generation");
-    let fit_view = ui.data(|d| d.get_temp::<u64>(seen_id)) != Some(heatmap.generation);
+    let fit_view = ui.data(|d| d.get_temp::<u64>(seen_id)) != Some(heatmap.surface_generation);
     if fit_view {
-        ui.data_mut(|d| d.insert_temp(seen_id, heatmap.generation));
+        ui.data_mut(|d| d.insert_temp(seen_id, heatmap.surface_generation));
     }
 
     let surface = &race.surface;
@@ -482,7 +495,6 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
         })
     };
 
-    let height = ui.available_height().max(120.0);
     let new_start = ui
         .horizontal_top(|ui| {
             let plot = Plot::new("map")
@@ -522,12 +534,13 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
                     plot_ui.ctx().set_cursor_icon(CursorIcon::Crosshair);
                 }
 
-                let centre = PlotPoint::from(view.center());
+                let sampled = heatmap.view_box;
+                let centre = PlotPoint::from(sampled.center());
                 #[expect(
                     clippy::cast_possible_truncation,
                     reason = "a size in plot units; f32 is plenty for drawing"
                 )]
-                let size = [view.width() as f32, view.height() as f32];
+                let size = [sampled.width() as f32, sampled.height() as f32];
                 plot_ui.image(
                     PlotImage::new("", heatmap.texture.id(), centre, size).allow_hover(false),
                 );

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use egui::{Align2, Color32, CursorIcon, Mesh, Pos2, Rect, Sense, Shape, Stroke, vec2};
 
-use super::heatmap::LogScale;
+use super::heatmap::{Coverage, LogScale};
 use super::map_view::{decimated, thinned, without_reversals};
 use super::results::RaceResults;
 use super::{OptlabApp, palette};
@@ -465,7 +465,7 @@ fn shaded(colour: Color32, shade: f32) -> Color32 {
 
 /// Draws the rotatable surface with the runs' paths up to `step`.
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
-    let heatmap = app.heatmap.get(ui.ctx(), &race.surface);
+    let heatmap = app.heatmap.get(ui.ctx(), &race.surface, Coverage::Home);
     let (view_box, scale) = (heatmap.view_box, heatmap.scale);
     let camera = &mut app.camera;
     camera.mesh.update(&race.surface, view_box, scale);
