@@ -98,7 +98,7 @@ pub fn keyboard_shortcuts(app: &mut OptlabApp, ui: &egui::Ui) {
         )
     });
     if space {
-        app.playback.playing = !app.playback.playing;
+        app.playback.toggle(app.results.computed_steps());
     }
     if right {
         app.playback.single_step(app.results.computed_steps());

@@ -215,7 +215,7 @@ impl OptlabApp {
             self.results.apply(event);
         }
         self.throughput.add(received);
-        self.playback.advance(self.results.computed_steps(), now_seconds);
+        self.playback.advance(self.results.computed_steps(), self.results.pending(), now_seconds);
         // Errors show in the status bar; success is silent.
         self.document.autosave_tick(self.selected, &self.recent, false);
         self.poll_disk();

@@ -57,16 +57,29 @@ impl Playback {
         self.last_time = None;
     }
 
-    /// Moves the step forward by the frame's wall time while playing; stops at the end of
-    /// what is computed.
-    pub fn advance(&mut self, computed: u64, now_seconds: f64) {
+    /// Moves the step forward by the frame's wall time while playing. At the end of what is
+    /// computed it waits for more while the worker is `still_computing`, and otherwise pauses:
+    /// the race is over.
+    pub fn advance(&mut self, computed: u64, still_computing: bool, now_seconds: f64) {
         let dt = self.last_time.map_or(0.0, |t| (now_seconds - t).clamp(0.0, 0.25));
         self.last_time = Some(now_seconds);
+        let end = computed as f64;
         if self.playing {
-            self.position = (self.position + dt * self.steps_per_second).min(computed as f64);
+            self.position = (self.position + dt * self.steps_per_second).min(end);
+            if self.position >= end && !still_computing && computed > 0 {
+                self.playing = false;
+            }
         } else {
-            self.position = self.position.min(computed as f64);
+            self.position = self.position.min(end);
         }
+    }
+
+    /// Play from where it stands, or from the start when the race is over; or pause.
+    pub fn toggle(&mut self, computed: u64) {
+        if !self.playing && self.step() >= computed {
+            self.reset();
+        }
+        self.playing = !self.playing;
     }
 }
 
@@ -77,7 +90,7 @@ pub fn toolbar(app: &mut OptlabApp, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
         let label = if app.playback.playing { "⏸ Pause" } else { "▶ Play" };
         if ui.button(label).on_hover_text("Play or pause the race (Space)").clicked() {
-            app.playback.playing = !app.playback.playing;
+            app.playback.toggle(computed);
         }
         if ui.button("Step ⏵").on_hover_text("Show one more step (Right arrow)").clicked() {
             app.playback.single_step(computed);
@@ -116,9 +129,17 @@ mod tests {
     #[test]
     fn playback_never_runs_past_what_is_computed() {
         let mut playback = Playback { steps_per_second: 1000.0, ..Playback::default() };
-        playback.advance(50, 0.0);
-        playback.advance(50, 0.2);
+        playback.advance(50, true, 0.0);
+        playback.advance(50, true, 0.2);
         assert_eq!(playback.step(), 50);
+        assert!(playback.playing, "waits at the end while the worker computes");
+        playback.advance(50, false, 0.3);
+        assert!(!playback.playing, "the race is over");
+        playback.toggle(50);
+        assert!(playback.playing);
+        assert_eq!(playback.step(), 0, "play at the end replays from the start");
+        playback.toggle(50);
+        assert!(!playback.playing);
         playback.single_step(50);
         assert_eq!(playback.step(), 50);
         assert!(!playback.playing);
