@@ -141,7 +141,10 @@ mod tests {
         playback.toggle(50);
         assert!(!playback.playing);
         playback.single_step(50);
-        assert_eq!(playback.step(), 50);
+        assert_eq!(playback.step(), 1);
+        playback.seek(50);
+        playback.single_step(50);
+        assert_eq!(playback.step(), 50, "never past the computed end");
         assert!(!playback.playing);
         playback.reset();
         assert_eq!(playback.step(), 0);
