@@ -637,14 +637,22 @@ pub struct SgdRule {
 }
 
 impl UpdateRule for SgdRule {
-    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
-    #[inline(always)]
+    #[inline]
     fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
         debug_assert_eq!(params.len(), grad.len());
         self.steps += 1;
         let weight_decay = self.weight_decay;
         for (p, &g) in params.iter_mut().zip(grad) {
             *p -= lr * decayed(g, *p, weight_decay);
+        }
+    }
+
+    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
+    #[inline(always)]
+    fn step_2d(&mut self, params: &mut [f64; 2], grad: [f64; 2], lr: f64) {
+        self.steps += 1;
+        for (p, g) in params.iter_mut().zip(grad) {
+            *p -= lr * decayed(g, *p, self.weight_decay);
         }
     }
 
@@ -703,29 +711,74 @@ impl MomentumRule {
     }
 }
 
-impl UpdateRule for MomentumRule {
+/// One momentum update's scalars, applied per coordinate.
+#[derive(Clone, Copy)]
+struct MomentumCoordinate {
+    mu: f64,
+    undamped: f64,
+    wd: f64,
+    nesterov: bool,
+    first: bool,
+    lr: f64,
+}
+
+impl MomentumCoordinate {
     #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
     #[inline(always)]
+    fn update(self, p: &mut f64, g: f64, b: &mut f64) {
+        let g = decayed(g, *p, self.wd);
+        if self.mu == 0.0 {
+            // torch skips the buffer entirely when momentum == 0 (dampening is then unused).
+            *p -= self.lr * g;
+            return;
+        }
+        // First step: buffer = gradient, ignoring dampening (torch `buf = clone(grad)`).
+        *b = if self.first { g } else { self.mu * *b + self.undamped * g };
+        *p -= self.lr * if self.nesterov { g + self.mu * *b } else { *b };
+    }
+}
+
+impl MomentumRule {
+    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
+    #[inline(always)]
+    fn begin_step(&mut self, lr: f64) -> MomentumCoordinate {
+        self.steps += 1;
+        let first = !self.has_buffer;
+        if self.momentum != 0.0 {
+            self.has_buffer = true;
+        }
+        MomentumCoordinate {
+            mu: self.momentum,
+            undamped: 1.0 - self.dampening,
+            wd: self.weight_decay,
+            nesterov: self.nesterov,
+            first,
+            lr,
+        }
+    }
+}
+
+impl UpdateRule for MomentumRule {
+    #[inline]
     fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
         debug_assert_eq!(params.len(), grad.len());
         debug_assert_eq!(params.len(), self.buffer.len());
-        self.steps += 1;
-        let (mu, wd, nesterov) = (self.momentum, self.weight_decay, self.nesterov);
-        if mu == 0.0 {
-            // torch skips the buffer entirely when momentum == 0 (dampening is then unused).
-            for (p, &g) in params.iter_mut().zip(grad) {
-                *p -= lr * decayed(g, *p, wd);
-            }
-            return;
-        }
-        let first = !self.has_buffer;
-        self.has_buffer = true;
-        let undamped = 1.0 - self.dampening;
+        let coordinate = self.begin_step(lr);
         for ((p, &g), b) in params.iter_mut().zip(grad).zip(&mut self.buffer) {
-            let g = decayed(g, *p, wd);
-            // First step: buffer = gradient, ignoring dampening (torch `buf = clone(grad)`).
-            *b = if first { g } else { mu * *b + undamped * g };
-            *p -= lr * if nesterov { g + mu * *b } else { *b };
+            coordinate.update(p, g, b);
+        }
+    }
+
+    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
+    #[inline(always)]
+    fn step_2d(&mut self, params: &mut [f64; 2], grad: [f64; 2], lr: f64) {
+        let coordinate = self.begin_step(lr);
+        let Some(buffer) = self.buffer.first_chunk_mut::<2>() else {
+            debug_assert!(false, "step_2d on a rule built for fewer than 2 parameters");
+            return;
+        };
+        for i in 0..2 {
+            coordinate.update(&mut params[i], grad[i], &mut buffer[i]);
         }
     }
 
@@ -758,8 +811,7 @@ impl LookaheadRule {
 }
 
 impl UpdateRule for LookaheadRule {
-    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
-    #[inline(always)]
+    #[inline]
     fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
         debug_assert_eq!(params.len(), grad.len());
         debug_assert_eq!(params.len(), self.velocity.len());
@@ -768,6 +820,21 @@ impl UpdateRule for LookaheadRule {
         for ((x, &g), v) in params.iter_mut().zip(grad).zip(&mut self.velocity) {
             *v = mu * *v - lr * g;
             *x += *v;
+        }
+    }
+
+    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
+    #[inline(always)]
+    fn step_2d(&mut self, params: &mut [f64; 2], grad: [f64; 2], lr: f64) {
+        self.steps += 1;
+        let mu = self.momentum;
+        let Some(velocity) = self.velocity.first_chunk_mut::<2>() else {
+            debug_assert!(false, "step_2d on a rule built for fewer than 2 parameters");
+            return;
+        };
+        for i in 0..2 {
+            velocity[i] = mu * velocity[i] - lr * grad[i];
+            params[i] += velocity[i];
         }
     }
 
@@ -815,9 +882,18 @@ impl AdagradRule {
     }
 }
 
+/// One Adagrad coordinate with this update's (decayed lr, ε, weight decay).
+#[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
+#[inline(always)]
+fn adagrad_update(p: &mut f64, g: f64, sum: &mut f64, (clr, eps, wd): (f64, f64, f64)) {
+    let g = decayed(g, *p, wd);
+    *sum += g * g;
+    // torch: param.addcdiv_(grad, sqrt(sum) + eps, value=-clr); ε outside the root.
+    *p -= clr * (g / (sum.sqrt() + eps));
+}
+
 impl UpdateRule for AdagradRule {
-    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
-    #[inline(always)]
+    #[inline]
     fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
         debug_assert_eq!(params.len(), grad.len());
         debug_assert_eq!(params.len(), self.sum.len());
@@ -825,10 +901,22 @@ impl UpdateRule for AdagradRule {
         let clr = self.decayed_lr(lr, self.steps);
         let (eps, wd) = (self.eps, self.weight_decay);
         for ((p, &g), s) in params.iter_mut().zip(grad).zip(&mut self.sum) {
-            let g = decayed(g, *p, wd);
-            *s += g * g;
-            // torch: param.addcdiv_(grad, sqrt(sum) + eps, value=-clr); ε outside the root.
-            *p -= clr * (g / (s.sqrt() + eps));
+            adagrad_update(p, g, s, (clr, eps, wd));
+        }
+    }
+
+    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
+    #[inline(always)]
+    fn step_2d(&mut self, params: &mut [f64; 2], grad: [f64; 2], lr: f64) {
+        self.steps += 1;
+        let clr = self.decayed_lr(lr, self.steps);
+        let (eps, wd) = (self.eps, self.weight_decay);
+        let Some(sum) = self.sum.first_chunk_mut::<2>() else {
+            debug_assert!(false, "step_2d on a rule built for fewer than 2 parameters");
+            return;
+        };
+        for i in 0..2 {
+            adagrad_update(&mut params[i], grad[i], &mut sum[i], (clr, eps, wd));
         }
     }
 
@@ -950,8 +1038,7 @@ impl RmsPropRule {
 }
 
 impl UpdateRule for RmsPropRule {
-    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
-    #[inline(always)]
+    #[inline]
     fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
         debug_assert_eq!(params.len(), grad.len());
         debug_assert_eq!(params.len(), self.square_avg.len());
@@ -1167,8 +1254,7 @@ impl AdamRule {
 }
 
 impl UpdateRule for AdamRule {
-    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
-    #[inline(always)]
+    #[inline]
     fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
         debug_assert_eq!(params.len(), grad.len());
         debug_assert_eq!(params.len(), self.m.len());
