@@ -122,3 +122,46 @@ fn every_builtin_preset_opens_and_computes_without_error() {
         }
     }
 }
+
+#[test]
+fn a_file_changed_on_disk_is_offered_for_reload() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("race.ron");
+    let notebook = Notebook::default_notebook();
+    std::fs::write(&path, notebook.to_ron()).expect("writes the notebook");
+    let opened = path.clone();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .with_context_setup(optlab::app::install_fonts)
+        .build_eframe(move |cc| {
+            let mut document = Document::new(Notebook::default_notebook(), None);
+            document.open(&opened).expect("opens the file");
+            OptlabApp::new(document, 0, &cc.egui_ctx, 2)
+        });
+    h.step();
+    assert!(h.query_by_label("The file changed on disk").is_none());
+
+    // Another program rewrites the file with a new title (and a later modification time, in
+    // case the file system's clock is coarse).
+    let edited = Notebook { title: "Edited elsewhere".to_owned(), ..notebook };
+    std::fs::write(&path, edited.to_ron()).expect("rewrites the notebook");
+    let later = std::time::SystemTime::now() + Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_modified(later))
+        .expect("sets the modification time");
+    // The window looks at its file about once a second.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while h.query_by_label("The file changed on disk").is_none() {
+        assert!(Instant::now() < deadline, "no reload offer appeared");
+        h.step();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    h.get_by_label("Reload").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    assert_eq!(h.state().document.notebook.title, "Edited elsewhere");
+    assert!(h.query_by_label("The file changed on disk").is_none());
+}
