@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use divan::Bencher;
 use optlab::app::{Document, OptlabApp};
-use optlab::notebook::{Experiment, Notebook, RaceRun};
+use optlab::notebook::{Notebook, RaceRun};
 use optlab::optim::OptimizerConfig;
 use optlab::schedule::Schedule;
 
@@ -17,7 +17,7 @@ fn main() {
 /// The default notebook widened to 8 runs of 10 000 steps.
 fn eight_runs() -> Notebook {
     let mut notebook = Notebook::default_notebook();
-    let Experiment::Race(race) = &mut notebook.entries[0].experiment;
+    let race = notebook.entries[0].experiment.race_mut().expect("a race entry");
     race.steps = 10_000;
     let catalogue = OptimizerConfig::catalogue();
     race.runs = (0..8)

@@ -4,7 +4,8 @@
 //!   `FILE:LINE:COL: message` per refused file (on stderr, the form editors and compilers use).
 //! * `run FILE [--out DIR]` computes every enabled run of every entry and prints one summary line
 //!   per run; with `--out` it also writes each run's series as CSV, the same columns the views
-//!   plot (`step,x,y,loss,lr,grad_norm`, every step).
+//!   plot (`step,x,y,loss,lr,grad_norm`, every step). A regularization lab prints a line per part
+//!   (`run="neuron"`, `run="scaling inverted"`, …) and writes the tables its views draw.
 //! * `presets [NAME]` lists the built-in notebooks or prints one of them.
 //!
 //! Exit codes follow [`crate::cli`]: 0 for results (a diverged run is a result), 2 for a notebook
@@ -24,7 +25,8 @@ use std::thread;
 use clap::Args;
 
 use crate::cli::{Failure, finish};
-use crate::notebook::{Experiment, LoadError, Notebook, Race};
+use crate::labs::{Lab, LabReport, Table};
+use crate::notebook::{LoadError, Notebook, Race};
 use crate::presets;
 use crate::run::{self, Outcome, RunConfig, RunSummary, StepRecord, TraceSink};
 
@@ -152,11 +154,82 @@ pub fn run(args: &RunArgs) -> ExitCode {
             return ExitCode::from(if matches!(error, FileError::Io(_)) { 1 } else { 2 });
         }
     };
-    let jobs = match plan(&notebook, args.out.as_deref()) {
-        Ok(jobs) => jobs,
-        Err(e) => return finish(Err(Failure::Io(e))),
-    };
-    finish(execute_all(&jobs, &mut io::stdout().lock()))
+    finish(run_notebook(&notebook, args.out.as_deref(), &mut io::stdout().lock()))
+}
+
+/// Runs every entry in notebook order: a race's runs in parallel, a lab's report at once. With
+/// `out`, each entry writes its CSV files under its own directory.
+///
+/// # Errors
+/// The first I/O error (creating a directory, writing a CSV file or `out`).
+pub fn run_notebook(
+    notebook: &Notebook,
+    out_dir: Option<&Path>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let mut entry_slugs = HashSet::new();
+    for entry in &notebook.entries {
+        let dir = entry_dir(out_dir, &mut entry_slugs, &entry.name)?;
+        if let Some(lab) = entry.experiment.lab() {
+            write_lab(&entry.name, lab, dir.as_deref(), out)?;
+        } else if let Some(race) = entry.experiment.race() {
+            execute_all(&race_jobs(&entry.name, race, dir.as_deref()), out)?;
+        }
+    }
+    Ok(())
+}
+
+/// The entry's own output directory under `out_dir`, created, or `None` without one.
+fn entry_dir(
+    out_dir: Option<&Path>,
+    taken: &mut HashSet<String>,
+    name: &str,
+) -> io::Result<Option<PathBuf>> {
+    let Some(out_dir) = out_dir else { return Ok(None) };
+    let dir = out_dir.join(unique(taken, &slug(name, "entry")));
+    fs::create_dir_all(&dir).map_err(|e| naming(&dir, &e))?;
+    Ok(Some(dir))
+}
+
+/// Computes a lab, writes its tables as `DIR/<table>.csv` and prints one summary line per
+/// part: `entry="Dropout" run="neuron" keep=0.5 expected=1.5 …`.
+///
+/// # Errors
+/// A CSV file or `out` could not be written.
+pub fn write_lab(
+    entry: &str,
+    lab: Lab<'_>,
+    dir: Option<&Path>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let report = LabReport::compute(lab);
+    if let Some(dir) = dir {
+        for table in report.tables() {
+            let path = dir.join(format!("{}.csv", table.name));
+            write_table(&path, &table).map_err(|e| naming(&path, &e))?;
+        }
+    }
+    for (part, pairs) in report.summaries() {
+        let mut line = format!("entry={entry:?} run={part:?}");
+        for (key, value) in pairs {
+            let _ = write!(line, " {key}={value}");
+        }
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn write_table(path: &Path, table: &Table) -> io::Result<()> {
+    let mut writer = csv::Writer::from_path(path)?;
+    writer.write_record(&table.header)?;
+    let mut fields: Vec<String> = Vec::new();
+    for row in &table.rows {
+        fields.clear();
+        fields.extend(row.iter().map(f64::to_string));
+        writer.write_record(&fields)?;
+    }
+    writer.flush()
 }
 
 /// One run to compute: where it comes from and where its CSV goes.
@@ -175,8 +248,8 @@ pub struct Job {
     pub csv: Option<PathBuf>,
 }
 
-/// Lists the enabled runs of every entry in notebook order; with `out`, creates one directory
-/// per entry and assigns each run a distinct CSV path.
+/// Lists the enabled runs of every race entry in notebook order; with `out`, creates one
+/// directory per race entry and assigns each run a distinct CSV path.
 ///
 /// # Errors
 /// A directory could not be created.
@@ -184,15 +257,8 @@ pub fn plan(notebook: &Notebook, out: Option<&Path>) -> io::Result<Vec<Job>> {
     let mut jobs = Vec::new();
     let mut entry_slugs = HashSet::new();
     for entry in &notebook.entries {
-        let Experiment::Race(race) = &entry.experiment;
-        let dir = match out {
-            Some(out) => {
-                let dir = out.join(unique(&mut entry_slugs, &slug(&entry.name, "entry")));
-                fs::create_dir_all(&dir).map_err(|e| naming(&dir, &e))?;
-                Some(dir)
-            }
-            None => None,
-        };
+        let Some(race) = entry.experiment.race() else { continue };
+        let dir = entry_dir(out, &mut entry_slugs, &entry.name)?;
         jobs.extend(race_jobs(&entry.name, race, dir.as_deref()));
     }
     Ok(jobs)
@@ -443,7 +509,7 @@ mod tests {
         let mut notebook = Notebook::default_notebook();
         // The default notebook may grow entries; these tests want exactly two alike.
         notebook.entries.truncate(1);
-        let Experiment::Race(race) = &mut notebook.entries[0].experiment;
+        let race = notebook.entries[0].experiment.race_mut().expect("a race entry");
         race.surface = Surface::Rosenbrock { a: 1.0, b: 100.0 };
         race.start = Some([-1.2, 1.0]);
         race.steps = 50;

@@ -11,10 +11,12 @@
 pub mod app;
 pub mod cli;
 pub mod headless;
+pub mod labs;
 pub mod limits;
 pub mod notebook;
 pub mod optim;
 pub mod presets;
+pub mod regularize;
 pub mod run;
 pub mod schedule;
 pub mod surface;

@@ -13,8 +13,10 @@ use std::path::Path;
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 
+use crate::labs::Lab;
 use crate::limits::{Limit, LimitError};
 use crate::optim::OptimizerConfig;
+use crate::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
 use crate::run::{NOISE_SIGMA, RunConfig};
 use crate::schedule::Schedule;
 use crate::surface::{Point, Surface};
@@ -117,6 +119,71 @@ pub struct Entry {
 pub enum Experiment {
     /// Several optimizers racing on one loss surface.
     Race(Race),
+    /// Dropout: the mask table of a small neuron, E[a], and train/test activation scaling.
+    Dropout(DropoutLab),
+    /// DropConnect: masks on weights, mean against moment-matched Gaussian inference.
+    DropConnect(DropConnectLab),
+    /// Fractional max pooling (Graham 2014): pooling regions over an image.
+    FractionalMaxPool(FracPoolLab),
+    /// Stochastic depth (Huang et al. 2016): which residual blocks survive, and test scaling.
+    StochasticDepth(StochDepthLab),
+}
+
+impl Experiment {
+    /// The race, if this entry is one.
+    #[must_use]
+    pub fn race(&self) -> Option<&Race> {
+        match self {
+            Self::Race(race) => Some(race),
+            _ => None,
+        }
+    }
+
+    /// The race, if this entry is one, for editing.
+    pub fn race_mut(&mut self) -> Option<&mut Race> {
+        match self {
+            Self::Race(race) => Some(race),
+            _ => None,
+        }
+    }
+
+    /// The regularization lab, if this entry is one.
+    #[must_use]
+    pub fn lab(&self) -> Option<Lab<'_>> {
+        match self {
+            Self::Race(_) => None,
+            Self::Dropout(lab) => Some(Lab::Dropout(lab)),
+            Self::DropConnect(lab) => Some(Lab::DropConnect(lab)),
+            Self::FractionalMaxPool(lab) => Some(Lab::FracPool(lab)),
+            Self::StochasticDepth(lab) => Some(Lab::StochDepth(lab)),
+        }
+    }
+
+    /// A short name of the kind, as the entry list shows it.
+    #[must_use]
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Self::Race(_) => "race",
+            Self::Dropout(_) => "dropout",
+            Self::DropConnect(_) => "DropConnect",
+            Self::FractionalMaxPool(_) => "fractional pooling",
+            Self::StochasticDepth(_) => "stochastic depth",
+        }
+    }
+
+    /// Checks every number against its allowed range.
+    ///
+    /// # Errors
+    /// The first value out of range.
+    pub fn validate(&self) -> Result<(), LimitError> {
+        match self {
+            Self::Race(race) => race.validate(),
+            Self::Dropout(lab) => lab.validate(),
+            Self::DropConnect(lab) => lab.validate(),
+            Self::FractionalMaxPool(lab) => lab.validate(),
+            Self::StochasticDepth(lab) => lab.validate(),
+        }
+    }
 }
 
 /// Optimizers racing from one start point on one surface.
@@ -328,9 +395,7 @@ impl Notebook {
     /// # Errors
     /// The first value out of range.
     pub fn validate(&self) -> Result<(), LimitError> {
-        self.entries.iter().try_for_each(|entry| match &entry.experiment {
-            Experiment::Race(race) => race.validate(),
-        })
+        self.entries.iter().try_for_each(|entry| entry.experiment.validate())
     }
 
     /// The canonical RON text: pretty, fixed field order, floats that round-trip.

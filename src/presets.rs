@@ -29,6 +29,10 @@ const BUILTIN: &[Preset] = &[
     preset!("adagrad-vs-rmsprop"),
     preset!("adam-bias-correction"),
     preset!("lr-decay"),
+    preset!("dropout"),
+    preset!("dropconnect"),
+    preset!("fractional-max-pooling"),
+    preset!("stochastic-depth"),
 ];
 
 impl Preset {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use optlab::app::{Document, OptlabApp};
-use optlab::notebook::{Experiment, Notebook, Race};
+use optlab::notebook::{Notebook, Race};
 use optlab::optim::OptimizerConfig;
 
 fn harness(notebook: Notebook) -> Harness<'static, OptlabApp> {
@@ -18,8 +18,7 @@ fn harness(notebook: Notebook) -> Harness<'static, OptlabApp> {
 }
 
 fn race(app: &mut OptlabApp) -> &mut Race {
-    let Experiment::Race(race) = &mut app.document.notebook.entries[app.selected].experiment;
-    race
+    app.document.notebook.entries[app.selected].experiment.race_mut().expect("a race entry")
 }
 
 /// Steps the harness until `done` holds (the race animates, so `run()` would never settle).
@@ -76,7 +75,7 @@ fn changing_one_learning_rate_recomputes_only_that_run() {
 #[test]
 fn a_diverging_run_is_marked_with_its_step() {
     let mut notebook = Notebook::default_notebook();
-    let Experiment::Race(race) = &mut notebook.entries[0].experiment;
+    let race = notebook.entries[0].experiment.race_mut().expect("a race entry");
     race.runs[0].optimizer = OptimizerConfig::Sgd { lr: 5.0, weight_decay: 0.0 };
     let mut h = harness(notebook);
     step_until(&mut h, "all runs computed", all_computed);
@@ -90,7 +89,7 @@ fn a_diverging_run_is_marked_with_its_step() {
 #[test]
 fn the_window_keeps_answering_while_a_long_run_computes() {
     let mut notebook = Notebook::default_notebook();
-    let Experiment::Race(race) = &mut notebook.entries[0].experiment;
+    let race = notebook.entries[0].experiment.race_mut().expect("a race entry");
     race.steps = 10_000_000;
     let mut h = harness(notebook);
     h.step();
@@ -111,8 +110,18 @@ fn every_builtin_preset_opens_and_computes_without_error() {
         for entry in 0..entries {
             h.state_mut().select(entry);
             h.step();
-            step_until(&mut h, preset.name, |app| !app.results.pending());
+            step_until(&mut h, preset.name, |app| {
+                let lab_ready = app.labs.report().is_some() && !app.labs.updating();
+                let is_lab = app.document.notebook.entries[app.selected].experiment.lab().is_some();
+                !app.results.pending() && (!is_lab || lab_ready || app.labs.failure.is_some())
+            });
             let app = h.state();
+            assert!(
+                app.labs.failure.is_none(),
+                "{} entry {entry}: {:?}",
+                preset.name,
+                app.labs.failure
+            );
             assert!(
                 app.results.runs.iter().all(|r| r.failure.is_none()),
                 "{} entry {entry}: a run failed",

@@ -5,7 +5,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use optlab::app::{Document, OptlabApp};
-use optlab::notebook::{Experiment, Notebook, Race};
+use optlab::notebook::{Notebook, Race};
 use optlab::optim::OptimizerConfig;
 use optlab::schedule::Schedule;
 use optlab::surface::Surface;
@@ -29,13 +29,11 @@ fn settle(h: &mut Harness<'_, OptlabApp>) {
 }
 
 fn race(app: &OptlabApp) -> &Race {
-    let Experiment::Race(race) = &app.document.notebook.entries[app.selected].experiment;
-    race
+    app.document.notebook.entries[app.selected].experiment.race().expect("a race")
 }
 
 fn race_mut(app: &mut OptlabApp) -> &mut Race {
-    let Experiment::Race(race) = &mut app.document.notebook.entries[app.selected].experiment;
-    race
+    app.document.notebook.entries[app.selected].experiment.race_mut().expect("a race entry")
 }
 
 #[test]

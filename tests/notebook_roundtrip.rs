@@ -240,8 +240,7 @@ fn refuse(text: &str) -> LoadError {
 
 fn only_race(notebook: &Notebook) -> &Race {
     let [entry] = &notebook.entries[..] else { panic!("one entry expected: {notebook:?}") };
-    let Experiment::Race(race) = &entry.experiment;
-    race
+    entry.experiment.race().expect("a race entry")
 }
 
 #[test]

@@ -164,7 +164,7 @@ fn check_csv(path: &Path, summary: &Summary, notebook: &Notebook) {
     assert!(!summary.values.contains_key("diverged_at"), "{summary:?} diverged");
     let steps = summary.count("steps");
     let entry = notebook.entries.iter().find(|e| e.name == summary.entry).expect("entry");
-    let optlab::notebook::Experiment::Race(race) = &entry.experiment;
+    let Some(race) = entry.experiment.race() else { return };
     assert_eq!(steps, race.steps, "{summary:?} ran every step");
     assert_eq!(rows.len() as u64, steps + 1, "{}: N + 1 rows", path.display());
     for (i, row) in rows.iter().enumerate() {
@@ -277,4 +277,98 @@ fn lr_decay_every_schedule_ends_below_the_constant_lr() {
         let decayed = final_loss(&s, "Constant vs", run);
         assert!(decayed < constant, "{run}: {decayed} vs constant {constant}");
     }
+}
+
+/// Runs a regularization-lab preset with `--out`: every line parses, every entry wrote its
+/// tables with rows as long as their headers, and the summaries come back.
+fn run_lab_preset(name: &str) -> Vec<Summary> {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("presets/{name}.ron"));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out =
+        optlab(&["run", &file.display().to_string(), "--out", &dir.path().display().to_string()]);
+    assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+    let summaries: Vec<Summary> = text(&out.stdout).lines().map(parse_summary).collect();
+    let notebook = presets::find(name).and_then(|p| p.notebook().ok()).expect("loads");
+    let entries: Vec<&str> = summaries.iter().map(|s| s.entry.as_str()).collect();
+    for entry in &notebook.entries {
+        assert!(entries.contains(&entry.name.as_str()), "{name}: no line for {}", entry.name);
+    }
+    let dirs: Vec<PathBuf> =
+        fs::read_dir(dir.path()).expect("out dir").map(|e| e.expect("entry").path()).collect();
+    assert_eq!(dirs.len(), notebook.entries.len(), "{name}: one directory per entry");
+    for entry_dir in dirs {
+        let tables: Vec<PathBuf> =
+            fs::read_dir(&entry_dir).expect("entry dir").map(|e| e.expect("file").path()).collect();
+        assert!(!tables.is_empty(), "{}", entry_dir.display());
+        for table in tables {
+            let csv = fs::read_to_string(&table).expect("a CSV file");
+            let mut lines = csv.lines();
+            let columns = lines.next().expect("a header").split(',').count();
+            let rows: Vec<&str> = lines.collect();
+            assert!(!rows.is_empty(), "{}", table.display());
+            for row in rows {
+                assert_eq!(row.split(',').count(), columns, "{}: {row}", table.display());
+                assert!(
+                    row.split(',').all(|v| v.parse::<f64>().is_ok()),
+                    "{}: {row}",
+                    table.display()
+                );
+            }
+        }
+    }
+    summaries
+}
+
+#[test]
+fn dropout_expectation_holds_and_only_unscaled_dropout_mismatches() {
+    let summaries = run_lab_preset("dropout");
+    for neuron in summaries.iter().filter(|s| s.run == "neuron") {
+        let (keep, full, expected) =
+            (neuron.get("keep"), neuron.get("full"), neuron.get("expected"));
+        assert!((expected - keep * full).abs() <= 1e-12 * full.abs().max(1.0), "{neuron:?}");
+        assert!((neuron.get("enumerated") - expected).abs() <= 1e-12 * full.abs().max(1.0));
+        let error = (neuron.get("monte_carlo") - expected).abs();
+        assert!(error <= 5.0 * neuron.get("std_error"), "{neuron:?}");
+    }
+    for s in summaries.iter().filter(|s| s.run.starts_with("scaling")) {
+        let ratio = s.get("train_mean") / s.get("test_mean");
+        if s.run.ends_with("None") {
+            assert!(
+                (ratio - s.get("keep")).abs() < 0.05,
+                "train ≈ p × test without scaling: {s:?}"
+            );
+        } else {
+            assert!((ratio - 1.0).abs() < 0.05, "the rule matches train and test: {s:?}");
+        }
+    }
+}
+
+#[test]
+fn dropconnect_mean_inference_is_low_and_moment_matching_is_close() {
+    let summaries = run_lab_preset("dropconnect");
+    let layer = find(&summaries, "Eight inputs", "layer");
+    let truth = layer.get("train_mean");
+    let mean = layer.get("mean_inference");
+    let gaussian = layer.get("gaussian_sampled");
+    assert!(mean < 0.9 * truth, "relu(pWv) underestimates: {layer:?}");
+    assert!((gaussian - truth).abs() < 0.25 * (mean - truth).abs(), "{layer:?}");
+    assert!((layer.get("closed_form") - gaussian).abs() < 0.02 * gaussian, "{layer:?}");
+}
+
+#[test]
+fn fractional_pooling_shrinks_by_alpha_and_less_than_two_by_two() {
+    for s in run_lab_preset("fractional-max-pooling") {
+        let (input, output, alpha) = (s.get("input"), s.get("output"), s.get("alpha"));
+        assert_eq!(output.to_bits(), (input / alpha).floor().to_bits(), "{s:?}");
+        assert!(output > s.get("max_pool_2x2"), "{s:?}");
+        assert!((1.0..2.0).contains(&s.get("ratio")), "{s:?}");
+    }
+}
+
+#[test]
+fn stochastic_depth_trains_about_forty_of_fifty_four_blocks() {
+    let summaries = run_lab_preset("stochastic-depth");
+    let network = find(&summaries, "ResNet-110", "network");
+    assert!((network.get("expected_depth") - 40.25).abs() < 1e-9, "{network:?}");
+    assert!((network.get("sampled_depth") - 40.25).abs() < 1.0, "{network:?}");
 }

@@ -2,6 +2,7 @@
 
 use super::OptlabApp;
 use crate::notebook::{Entry, Experiment, Notebook};
+use crate::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
 
 /// Draws the entry list.
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui) {
@@ -19,9 +20,7 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui) {
         .max_height(ui.available_height() - 110.0)
         .show(ui, |ui| {
             for (index, entry) in app.document.notebook.entries.iter().enumerate() {
-                let kind = match entry.experiment {
-                    Experiment::Race(_) => "race",
-                };
+                let kind = entry.experiment.kind_name();
                 let label = format!("{}. {}", index + 1, entry.name);
                 let response = ui
                     .selectable_label(index == app.selected, label)
@@ -50,6 +49,22 @@ fn edit_selected(app: &mut OptlabApp, ui: &mut egui::Ui) {
             let last = app.document.notebook.entries.len() - 1;
             app.select(last);
         }
+        ui.menu_button("➕ Lab", |ui| {
+            for (name, experiment) in lab_templates() {
+                if ui.button(name).clicked() {
+                    let number = app.document.notebook.entries.len() + 1;
+                    app.document.notebook.entries.push(Entry {
+                        name: format!("{name} {number}"),
+                        notes: String::new(),
+                        experiment,
+                    });
+                    app.select(number - 1);
+                    ui.close();
+                }
+            }
+        })
+        .response
+        .on_hover_text("Add a regularization lab: dropout, DropConnect, pooling, depth");
         let has = count > 0;
         if ui
             .add_enabled(has, egui::Button::new("Duplicate"))
@@ -96,4 +111,14 @@ pub fn add_entry(notebook: &mut Notebook) {
     template.name = format!("Race {}", notebook.entries.len() + 1);
     template.notes = String::new();
     notebook.entries.push(template);
+}
+
+/// The regularization labs with their default settings, as the ➕ Lab menu offers them.
+fn lab_templates() -> [(&'static str, Experiment); 4] {
+    [
+        ("Dropout", Experiment::Dropout(DropoutLab::default())),
+        ("DropConnect", Experiment::DropConnect(DropConnectLab::default())),
+        ("Fractional max pooling", Experiment::FractionalMaxPool(FracPoolLab::default())),
+        ("Stochastic depth", Experiment::StochasticDepth(StochDepthLab::default())),
+    ]
 }

@@ -14,7 +14,7 @@ use super::draw_cache::{DrawCache, RecordsKey};
 use super::heatmap::{COLOUR_BAR_WIDTH, Coverage, colour_bar};
 use super::results::RunResult;
 use super::{OptlabApp, palette};
-use crate::notebook::{Experiment, Race};
+use crate::notebook::Race;
 use crate::run::StepRecord;
 use crate::surface::{MinimumKind, Point, ViewBox};
 
@@ -704,11 +704,10 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
         && p[0].is_finite()
         && p[1].is_finite()
         && let Some(entry) = app.document.notebook.entries.get_mut(app.selected)
+        && let Some(race) = entry.experiment.race_mut()
+        && race.start != Some(p)
     {
-        let Experiment::Race(race) = &mut entry.experiment;
-        if race.start != Some(p) {
-            race.start = Some(p);
-        }
+        race.start = Some(p);
     }
 }
 

@@ -9,10 +9,19 @@
 mod curves_view;
 mod document;
 mod draw_cache;
+mod dropconnect_panel;
+mod dropconnect_view;
+mod dropout_panel;
+mod dropout_view;
 mod entries_panel;
 mod fonts;
+mod frac_pool_panel;
+mod frac_pool_view;
 mod heatmap;
 mod internals_view;
+mod lab_image;
+mod lab_results;
+mod lab_widgets;
 mod map_view;
 mod menu_bar;
 mod optimizer_controls;
@@ -22,6 +31,8 @@ mod race_panel;
 mod results;
 mod stats_table;
 mod status_bar;
+mod stoch_depth_panel;
+mod stoch_depth_view;
 mod surface3d_view;
 
 use std::path::PathBuf;
@@ -34,6 +45,7 @@ pub use fonts::install as install_fonts;
 pub use playback::Playback;
 pub use results::{RaceResults, RunResult, RunStats};
 
+use crate::labs::LabReport;
 use crate::notebook::{Experiment, Notebook};
 use crate::worker::Worker;
 
@@ -87,6 +99,10 @@ pub struct OptlabApp {
     paths: map_view::PathCache,
     /// Cached figures of the run table.
     stats: stats_table::StatsCache,
+    /// The selected regularization lab's report, computed in the background.
+    pub labs: lab_results::LabResults,
+    /// The window's context, to wake it when a background computation ends.
+    ctx: egui::Context,
     /// Camera of the 3D view.
     camera: surface3d_view::Camera,
     /// Messages for the status bar (newest last).
@@ -127,6 +143,8 @@ impl OptlabApp {
             curves: curves_view::CurveCache::default(),
             paths: map_view::PathCache::default(),
             stats: stats_table::StatsCache::default(),
+            labs: lab_results::LabResults::default(),
+            ctx: ctx.clone(),
             camera: surface3d_view::Camera::default(),
             messages: Vec::new(),
             throughput: status_bar::Throughput::default(),
@@ -149,6 +167,7 @@ impl OptlabApp {
         if index != self.selected {
             self.selected = index;
             self.results.clear(&mut self.worker);
+            self.labs.clear();
             self.playback.reset();
             self.focused_run = 0;
         }
@@ -157,6 +176,7 @@ impl OptlabApp {
     /// Replaces the whole notebook (open, new, preset, revert): results and history restart.
     pub fn notebook_replaced(&mut self) {
         self.results.clear(&mut self.worker);
+        self.labs.clear();
         self.selected = 0;
         self.focused_run = 0;
         self.playback.reset();
@@ -194,15 +214,19 @@ impl OptlabApp {
     pub fn tick(&mut self, now_seconds: f64) {
         self.undoer.feed_state(now_seconds, &self.document.notebook);
         self.selected = self.selected.min(self.document.notebook.entries.len().saturating_sub(1));
-        if let Some(Experiment::Race(race)) =
-            self.document.notebook.entries.get(self.selected).map(|e| &e.experiment)
-        {
-            if self.results.sync(race, &mut self.worker) > 0 {
-                self.playback.computing_started();
+        match self.document.notebook.entries.get(self.selected).map(|e| &e.experiment) {
+            Some(Experiment::Race(race)) => {
+                if self.results.sync(race, &mut self.worker) > 0 {
+                    self.playback.computing_started();
+                }
             }
-        } else {
-            self.results.clear(&mut self.worker);
+            Some(lab) => {
+                self.results.clear(&mut self.worker);
+                self.labs.sync(lab, &self.ctx);
+            }
+            None => self.results.clear(&mut self.worker),
         }
+        self.labs.poll(&self.ctx);
         let mut received = 0;
         while let Some(event) = self.worker.try_next() {
             if let crate::worker::WorkerEvent::Failed { message, .. } = &event {
@@ -219,6 +243,33 @@ impl OptlabApp {
         // Errors show in the status bar; success is silent.
         self.document.autosave_tick(self.selected, &self.recent, false);
         self.poll_disk();
+    }
+
+    /// The views of the selected regularization lab, from its latest report.
+    fn lab_views(&mut self, ui: &mut egui::Ui) {
+        if let Some(failure) = &self.labs.failure {
+            ui.colored_label(ui.visuals().error_fg_color, format!("computation failed: {failure}"));
+        }
+        let generation = self.labs.generation;
+        let Some(report) = self.labs.report() else {
+            ui.centered_and_justified(|ui| {
+                ui.add(egui::Spinner::new());
+                ui.label("computing…");
+            });
+            return;
+        };
+        if self.labs.updating() {
+            ui.horizontal(|ui| {
+                ui.add(egui::Spinner::new());
+                ui.weak("updating…");
+            });
+        }
+        match report {
+            LabReport::Dropout(r) => dropout_view::show(ui, r),
+            LabReport::DropConnect(r) => dropconnect_view::show(ui, r),
+            LabReport::FracPool(r) => frac_pool_view::show(ui, r, generation),
+            LabReport::StochDepth(r) => stoch_depth_view::show(ui, r, generation),
+        }
     }
 
     fn poll_disk(&mut self) {
@@ -251,14 +302,18 @@ impl OptlabApp {
     }
 
     fn centre(&mut self, ui: &mut egui::Ui) {
-        playback::toolbar(self, ui);
-        ui.separator();
-        let Some(Experiment::Race(race)) =
+        let Some(experiment) =
             self.document.notebook.entries.get(self.selected).map(|e| e.experiment.clone())
         else {
             ui.centered_and_justified(|ui| ui.label("Add an entry to start (Edit > Add entry)."));
             return;
         };
+        let Experiment::Race(race) = experiment else {
+            self.lab_views(ui);
+            return;
+        };
+        playback::toolbar(self, ui);
+        ui.separator();
         let step = self.playback.step();
         let width = ui.available_width();
         let height = ui.available_height();

@@ -9,6 +9,7 @@ use egui::{Button, CollapsingHeader, DragValue, RichText, TextStyle, Ui};
 
 use super::optimizer_controls::{self, Param};
 use super::{OptlabApp, palette};
+use super::{dropconnect_panel, dropout_panel, frac_pool_panel, stoch_depth_panel};
 use crate::notebook::{self, Experiment, Race, RaceRun};
 use crate::optim::OptimizerConfig;
 use crate::run::NOISE_SIGMA;
@@ -39,6 +40,10 @@ pub fn show(app: &mut OptlabApp, ui: &mut Ui) {
                     race_controls(ui, race);
                     app.focused_run = app.focused_run.min(race.runs.len().saturating_sub(1));
                 }
+                Experiment::Dropout(lab) => dropout_panel::show(ui, lab),
+                Experiment::DropConnect(lab) => dropconnect_panel::show(ui, lab),
+                Experiment::FractionalMaxPool(lab) => frac_pool_panel::show(ui, lab),
+                Experiment::StochasticDepth(lab) => stoch_depth_panel::show(ui, lab),
             }
         },
     );
@@ -453,7 +458,13 @@ mod tests {
 
     #[test]
     fn new_runs_get_unused_names_and_validate() {
-        let Experiment::Race(mut race) = Notebook::default_notebook().entries.remove(0).experiment;
+        let mut race = Notebook::default_notebook()
+            .entries
+            .remove(0)
+            .experiment
+            .race()
+            .cloned()
+            .expect("a race");
         race.runs[0].name = "Run 6".to_owned();
         let run = new_run(&race);
         assert_eq!(run.name, "Run 7");
@@ -466,7 +477,13 @@ mod tests {
 
     #[test]
     fn run_buttons_edit_the_list() {
-        let Experiment::Race(mut race) = Notebook::default_notebook().entries.remove(0).experiment;
+        let mut race = Notebook::default_notebook()
+            .entries
+            .remove(0)
+            .experiment
+            .race()
+            .cloned()
+            .expect("a race");
         let first = race.runs[0].name.clone();
         assert_eq!(apply(&mut race, 0, RunAction::Duplicate), Some(1));
         assert_eq!(race.runs[1].name, format!("{first} (copy)"));

@@ -1,0 +1,50 @@
+//! Small controls shared by the regularization labs' panels: a labelled slider with a tooltip,
+//! a count slider, a seed field with a "resample" button.
+
+use egui::{DragValue, Slider, Ui};
+
+/// A float slider with a tooltip; returns whether it changed.
+pub fn number(ui: &mut Ui, value: &mut f64, range: (f64, f64), label: &str, tip: &str) -> bool {
+    ui.add(Slider::new(value, range.0..=range.1).text(label)).on_hover_text(tip).changed()
+}
+
+/// A keep-probability slider over (0, 1] with the course's convention in its tooltip.
+pub fn keep(ui: &mut Ui, keep: &mut f64, what: &str) -> bool {
+    let tip = format!(
+        "Keep probability p of each {what}, in (0, 1]. This is the course's p; PyTorch's \
+         dropout p is the drop probability 1 − p."
+    );
+    ui.add(Slider::new(keep, 0.01..=1.0).text("keep p")).on_hover_text(tip).changed()
+}
+
+/// An integer slider (log scale when the range spans decades) with a tooltip.
+pub fn count<T: egui::emath::Numeric>(
+    ui: &mut Ui,
+    value: &mut T,
+    range: (T, T),
+    label: &str,
+    tip: &str,
+) -> bool {
+    let spans_decades = range.1.to_f64() >= 100.0 * range.0.to_f64().max(1.0);
+    ui.add(Slider::new(value, range.0..=range.1).logarithmic(spans_decades).text(label))
+        .on_hover_text(tip)
+        .changed()
+}
+
+/// The seed of a lab's random draws with a button that draws again (seed + 1).
+pub fn seed(ui: &mut Ui, seed: &mut u64) {
+    ui.horizontal(|ui| {
+        ui.add(DragValue::new(seed).prefix("seed: "))
+            .on_hover_text("Every random draw of this lab comes from this seed (ChaCha8)");
+        if ui.button("🎲 Resample").on_hover_text("Draw again with the next seed").clicked() {
+            *seed = seed.wrapping_add(1);
+        }
+    });
+}
+
+/// A heading with the lab's one-line idea under it.
+pub fn heading(ui: &mut Ui, title: &str, idea: &str) {
+    ui.heading(title);
+    ui.label(egui::RichText::new(idea).italics());
+    ui.separator();
+}

@@ -1,0 +1,118 @@
+//! The regularization labs in the real app, driven headless through `egui_kittest`: each lab's
+//! preset opens on its views, and an edited control recomputes the report in the background.
+
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{Queryable as _, by};
+use optlab::app::{Document, OptlabApp};
+use optlab::labs::LabReport;
+use optlab::notebook::Experiment;
+
+fn harness(preset: &str) -> Harness<'static, OptlabApp> {
+    let notebook = optlab::presets::find(preset)
+        .and_then(|p| p.notebook().ok())
+        .unwrap_or_else(|| panic!("the {preset} preset loads"));
+    Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .with_context_setup(optlab::app::install_fonts)
+        .build_eframe(move |cc| OptlabApp::new(Document::new(notebook, None), 0, &cc.egui_ctx, 2))
+}
+
+/// Steps until the selected lab's report for the current config has arrived.
+fn settle(h: &mut Harness<'_, OptlabApp>) {
+    let deadline = Instant::now() + Duration::from_mins(1);
+    loop {
+        h.step();
+        let app = h.state();
+        assert!(app.labs.failure.is_none(), "{:?}", app.labs.failure);
+        if app.labs.report().is_some() && !app.labs.updating() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the lab report never arrived");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run_steps(2);
+}
+
+fn experiment<'a>(h: &'a mut Harness<'_, OptlabApp>) -> &'a mut Experiment {
+    let app = h.state_mut();
+    &mut app.document.notebook.entries[app.selected].experiment
+}
+
+#[test]
+fn dropout_shows_every_mask_and_the_scaling_rules_and_follows_p() {
+    let mut h = harness("dropout");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Every mask of a").is_some());
+    assert!(h.query_by_label_contains("E[a] = Σ P(mask)·a = 1.500000").is_some());
+    assert!(h.query_by_label_contains("MEANS DIFFER").is_some(), "no scaling: the mismatch shows");
+    assert_eq!(h.query_all_by_label_contains("means match").count(), 2);
+    let Experiment::Dropout(lab) = experiment(&mut h) else { panic!("a dropout entry") };
+    lab.keep = 0.25;
+    settle(&mut h);
+    assert!(h.query_by_label_contains("E[a] = Σ P(mask)·a = 0.750000").is_some());
+    let Some(LabReport::Dropout(report)) = h.state().labs.report() else { panic!("a report") };
+    assert_eq!(report.keep.to_bits(), 0.25f64.to_bits());
+}
+
+#[test]
+fn dropconnect_compares_inference_per_unit() {
+    let mut h = harness("dropconnect");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("E[relu(u)] per unit, four ways").is_some());
+    assert!(h.query_by_label_contains("Layer means: training").is_some());
+    let Experiment::DropConnect(lab) = experiment(&mut h) else { panic!("a DropConnect entry") };
+    lab.units = 6;
+    settle(&mut h);
+    let Some(LabReport::DropConnect(report)) = h.state().labs.report() else { panic!("a report") };
+    assert_eq!(report.units.len(), 6);
+}
+
+#[test]
+fn fractional_pooling_draws_regions_and_resamples() {
+    let mut h = harness("fractional-max-pooling");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("input with pooling regions").is_some());
+    assert!(h.query_by_label_contains("25 → 17 pixels per side").is_some());
+    let seed = |h: &mut Harness<'_, OptlabApp>| match experiment(h) {
+        Experiment::FractionalMaxPool(lab) => lab.seed,
+        _ => panic!("a pooling entry"),
+    };
+    let before = seed(&mut h);
+    h.get_by_label("🎲 Resample").click();
+    settle(&mut h);
+    assert_eq!(seed(&mut h), before + 1, "Resample draws with the next seed");
+}
+
+#[test]
+fn stochastic_depth_shows_survival_raster_and_test_rules() {
+    let mut h = harness("stochastic-depth");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Survival probability of each block").is_some());
+    assert!(h.query_by_label_contains("expected depth Σ pₗ = 40.25").is_some());
+    assert!(h.query_by_label_contains("Kept blocks per mini-batch").is_some());
+    let Experiment::StochasticDepth(lab) = experiment(&mut h) else { panic!("a depth entry") };
+    lab.blocks = 10;
+    lab.final_survival = 1.0;
+    settle(&mut h);
+    assert!(h.query_by_label_contains("expected depth Σ pₗ = 10.00").is_some());
+}
+
+#[test]
+fn the_lab_menu_adds_every_kind_of_lab() {
+    let mut h = harness("dropout");
+    settle(&mut h);
+    let before = h.state().document.notebook.entries.len();
+    for item in ["Dropout", "DropConnect", "Fractional max pooling", "Stochastic depth"] {
+        h.get_by_label("➕ Lab").click();
+        h.run_steps(2);
+        h.get(by().role(Role::Button).label(item)).click();
+        settle(&mut h);
+    }
+    let entries = &h.state().document.notebook.entries;
+    assert_eq!(entries.len(), before + 4);
+    let kinds: Vec<&str> = entries[before..].iter().map(|e| e.experiment.kind_name()).collect();
+    assert_eq!(kinds, ["dropout", "DropConnect", "fractional pooling", "stochastic depth"]);
+}
