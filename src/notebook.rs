@@ -356,7 +356,7 @@ impl Notebook {
             // `v1` module, parses them here and converts them to the current ones.
             FORMAT_VERSION => {
                 let notebook: Self = options.from_str(text)?;
-                notebook.check_semantics()?;
+                notebook.check_semantics(text)?;
                 Ok(notebook)
             }
             // `known_version` has refused every other version already.
@@ -385,9 +385,19 @@ impl Notebook {
         }
     }
 
-    /// Semantic checks that the field-level parsers cannot make.
-    fn check_semantics(&self) -> Result<(), LoadError> {
-        self.validate().map_err(|e| LoadError { line: 1, col: 1, message: e.to_string() })
+    /// Semantic checks that the field-level parsers cannot make (a matrix's symmetry, two lists
+    /// of equal length). The error points at the entry's name in `text`, the nearest place the
+    /// parser no longer knows, and names the entry.
+    fn check_semantics(&self, text: &str) -> Result<(), LoadError> {
+        for (index, entry) in self.entries.iter().enumerate() {
+            if let Err(e) = entry.experiment.validate() {
+                let quoted = format!("{:?}", entry.name);
+                let (line, col) = text.find(&quoted).map_or((1, 1), |at| line_col(text, at));
+                let message = format!("entry {} ({quoted}): {e}", index + 1);
+                return Err(LoadError { line, col, message });
+            }
+        }
+        Ok(())
     }
 
     /// Checks every number in every entry against its allowed range.
@@ -437,4 +447,12 @@ pub fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// 1-based line and column (in characters) of byte offset `at` in `text`.
+fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let before = text.get(..at).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
 }

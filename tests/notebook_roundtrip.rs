@@ -3,6 +3,7 @@
 
 use optlab::notebook::{Entry, Experiment, FORMAT_VERSION, LoadError, Notebook, Race, RaceRun};
 use optlab::optim::OptimizerConfig;
+use optlab::regularize::{DropConnectLab, DropoutLab, FracPoolLab, Pattern, StochDepthLab};
 use optlab::schedule::Schedule;
 use optlab::surface::Surface;
 use proptest::collection::vec;
@@ -197,11 +198,66 @@ fn race() -> impl Strategy<Value = Race> {
     )
 }
 
+fn keep() -> BoxedStrategy<f64> {
+    prop_oneof![Just(1.0), 1e-3..=1.0f64].boxed()
+}
+
+/// Any valid regularization lab, every field varied within its range.
+fn lab() -> BoxedStrategy<Experiment> {
+    let dropout = (
+        vec((-10.0..10.0f64, -10.0..10.0f64), 1..6),
+        keep(),
+        1..100_000u64,
+        1..4096usize,
+        any::<u64>(),
+    )
+        .prop_map(|(pairs, keep, samples, layer_units, seed)| {
+            let (weights, inputs) = pairs.into_iter().unzip();
+            Experiment::Dropout(DropoutLab { weights, inputs, keep, samples, layer_units, seed })
+        });
+    let dropconnect = (1..64usize, 1..64usize, keep(), 1..100_000u64, 1..100_000u64, any::<u64>())
+        .prop_map(|(inputs, units, keep, samples, gaussian_samples, seed)| {
+            Experiment::DropConnect(DropConnectLab {
+                inputs,
+                units,
+                keep,
+                samples,
+                gaussian_samples,
+                seed,
+            })
+        });
+    let pooling = (
+        4..256usize,
+        1.001..1.999f64,
+        any::<bool>(),
+        any::<bool>(),
+        0..Pattern::ALL.len(),
+        any::<u64>(),
+    )
+        .prop_map(|(input_size, alpha, pseudo_random, overlapping, pattern, seed)| {
+            Experiment::FractionalMaxPool(FracPoolLab {
+                input_size,
+                alpha,
+                pseudo_random,
+                overlapping,
+                pattern: Pattern::ALL[pattern],
+                seed,
+            })
+        });
+    let depth = (1..1000usize, keep(), 1..10_000usize, any::<u64>()).prop_map(
+        |(blocks, final_survival, batches, seed)| {
+            Experiment::StochasticDepth(StochDepthLab { blocks, final_survival, batches, seed })
+        },
+    );
+    prop_oneof![dropout, dropconnect, pooling, depth].boxed()
+}
+
 fn notebook() -> impl Strategy<Value = Notebook> {
-    let entry = (name(), name(), race()).prop_map(|(name, notes, race)| Entry {
+    let experiment = prop_oneof![3 => race().prop_map(Experiment::Race), 2 => lab()];
+    let entry = (name(), name(), experiment).prop_map(|(name, notes, experiment)| Entry {
         name,
         notes,
-        experiment: Experiment::Race(race),
+        experiment,
     });
     (name(), vec(entry, 0..3)).prop_map(|(title, entries)| Notebook {
         version: FORMAT_VERSION,

@@ -106,7 +106,8 @@ impl DropoutLab {
     pub fn validate(&self) -> Result<(), LimitError> {
         let count = self.weights.len() as f64;
         NEURON_INPUTS.check(count)?;
-        Limit::closed("number of inputs", count, count).check(self.inputs.len() as f64)?;
+        Limit::closed("number of inputs (one per weight)", count, count)
+            .check(self.inputs.len() as f64)?;
         self.weights.iter().try_for_each(|&w| WEIGHT.check(w).map(drop))?;
         self.inputs.iter().try_for_each(|&x| INPUT.check(x).map(drop))?;
         KEEP.check(self.keep)?;
