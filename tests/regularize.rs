@@ -285,7 +285,7 @@ mod regularize {
                 DropoutLab { keep: 0.0, ..DropoutLab::default() }.validate().unwrap_err();
             assert_eq!(bad_keep.to_string(), "`keep` = 0 is out of range; allowed (0, 1]");
             let mismatch = DropoutLab { inputs: vec![1.0], ..DropoutLab::default() }.validate();
-            assert_eq!(mismatch.unwrap_err().limit.name, "number of inputs");
+            assert_eq!(mismatch.unwrap_err().limit.name, "number of inputs (one per weight)");
             let empty = DropoutLab { weights: vec![], inputs: vec![], ..DropoutLab::default() };
             assert!(empty.validate().is_err());
             assert!(DropoutLab { samples: 0, ..DropoutLab::default() }.validate().is_err());
