@@ -12,7 +12,7 @@ use super::results::RunResult;
 use crate::run::StepRecord;
 
 /// Geometry of type `V` for each run index, with the key it was built for.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct DrawCache<K, V> {
     slots: Vec<Option<(K, V)>>,
 }

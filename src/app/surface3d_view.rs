@@ -11,11 +11,13 @@ use std::sync::Arc;
 
 use egui::{Align2, Color32, CursorIcon, Mesh, Pos2, Rect, Sense, Shape, Stroke, vec2};
 
+use super::draw_cache::{DrawCache, RecordsKey};
 use super::heatmap::{Coverage, LogScale};
 use super::map_view::{decimated, thinned, without_reversals};
-use super::results::RaceResults;
+use super::results::RunResult;
 use super::{OptlabApp, palette};
 use crate::notebook::Race;
+use crate::run::StepRecord;
 use crate::surface::{MinimumKind, Point, Surface, ViewBox};
 
 /// Cells along each side of the mesh (vertices: one more).
@@ -51,12 +53,14 @@ pub struct Camera {
     pub zoom: f32,
     /// The surface mesh of the current surface (not part of the camera's state).
     mesh: MeshCache,
+    /// The runs' paths as last drawn.
+    paths: Path3dCache,
 }
 
 impl Default for Camera {
     fn default() -> Self {
         let View { yaw, pitch, zoom } = View::default();
-        Self { yaw, pitch, zoom, mesh: MeshCache::default() }
+        Self { yaw, pitch, zoom, mesh: MeshCache::default(), paths: Path3dCache::default() }
     }
 }
 
@@ -505,7 +509,18 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {
     };
     scene.axis_names(ui.visuals().weak_text_color());
     scene.markers(race);
-    scene.paths(race, &app.results, step);
+    let generation = heatmap.generation;
+    let view_bits = [view.yaw, view.pitch, view.zoom].map(f32::to_bits);
+    let rect_bits = [rect.min.x, rect.min.y, rect.max.x, rect.max.y].map(f32::to_bits);
+    for (index, run) in race.runs.iter().enumerate() {
+        let Some(result) = app.results.runs.get(index).filter(|_| run.enabled) else { continue };
+        let shown = result.records_until(step);
+        let key = (RecordsKey::new(result, shown.len()), view_bits, rect_bits, generation);
+        camera.paths.ensure(index, key, || scene.path_geometry(result, shown, step));
+        if let Some(path) = camera.paths.get(index) {
+            scene.draw_path(path, palette::run_colour(run.color, index));
+        }
+    }
     painter.text(
         rect.left_bottom() + vec2(6.0, -6.0),
         Align2::LEFT_BOTTOM,
@@ -574,77 +589,98 @@ impl Scene<'_> {
         }
     }
 
-    /// Each enabled run's path up to `step` with a dot at its current position, or a red ✖
-    /// where it diverged (inside the box). Stretches behind a hill are drawn thin and faint.
-    fn paths(&self, race: &Race, results: &RaceResults, step: u64) {
-        for (index, run) in race.runs.iter().enumerate() {
-            let Some(result) = results.runs.get(index).filter(|_| run.enabled) else { continue };
-            let colour = palette::run_colour(run.color, index);
-            let shown = result.records_until(step);
-            // Runs of points inside the box with the same visibility; a run ends where the
-            // path leaves the box, and at a change of visibility (sharing the point there).
-            let mut pieces: Vec<(Vec<Pos2>, bool)> = Vec::new();
-            let mut piece: Vec<Pos2> = Vec::new();
-            let mut piece_visible = true;
-            for record in decimated(shown, MAX_PATH_POINTS) {
-                match self.on_surface(record.position, record.loss) {
-                    Some((pos, visible)) => {
-                        if visible != piece_visible && !piece.is_empty() {
-                            let last = piece[piece.len() - 1];
-                            pieces.push((std::mem::replace(&mut piece, vec![last]), piece_visible));
-                        }
-                        piece_visible = visible;
-                        piece.push(pos);
+    /// Run `result`'s path up to its shown records in screen points: stretches of equal
+    /// visibility (a stretch ends where the path leaves the box or goes behind a hill, sharing
+    /// the point there), thinned to a screen point, and where the current position is.
+    fn path_geometry(&self, result: &RunResult, shown: &[StepRecord], step: u64) -> Path3d {
+        let mut pieces: Vec<(Vec<Pos2>, bool)> = Vec::new();
+        let mut piece: Vec<Pos2> = Vec::new();
+        let mut piece_visible = true;
+        for record in decimated(shown, MAX_PATH_POINTS) {
+            match self.on_surface(record.position, record.loss) {
+                Some((pos, visible)) => {
+                    if visible != piece_visible && !piece.is_empty() {
+                        let last = piece[piece.len() - 1];
+                        pieces.push((std::mem::replace(&mut piece, vec![last]), piece_visible));
                     }
-                    None if !piece.is_empty() => {
-                        pieces.push((std::mem::take(&mut piece), piece_visible));
-                    }
-                    None => {}
+                    piece_visible = visible;
+                    piece.push(pos);
                 }
-            }
-            pieces.push((piece, piece_visible));
-            for (piece, visible) in pieces.iter().filter(|(p, _)| p.len() >= 2) {
-                self.line(piece, colour, *visible);
-            }
-            let Some(last) = shown.last() else { continue };
-            let Some((pos, visible)) = self.on_surface(last.position, last.loss) else { continue };
-            let diverged =
-                result.diverged_at().is_some_and(|at| at <= step.saturating_add(result.stride));
-            if diverged {
-                let (red, halo) = faded(DIVERGED, visible);
-                let r = 6.0;
-                for (a, b) in [(vec2(-r, -r), vec2(r, r)), (vec2(-r, r), vec2(r, -r))] {
-                    self.painter.line_segment([pos + a, pos + b], Stroke::new(4.5, halo));
-                    self.painter.line_segment([pos + a, pos + b], Stroke::new(2.5, red));
+                None if !piece.is_empty() => {
+                    pieces.push((std::mem::take(&mut piece), piece_visible));
                 }
-            } else if visible {
-                self.painter.circle(pos, 4.5, colour, Stroke::new(1.5, HALO));
-            } else {
-                // Behind a hill: a ring, so the run's position is still found at a glance.
-                self.painter.circle_stroke(pos, 4.5, Stroke::new(1.5, colour));
+                None => {}
             }
         }
+        pieces.push((piece, piece_visible));
+        let stretches = pieces
+            .iter()
+            .filter(|(p, _)| p.len() >= 2)
+            .flat_map(|(piece, visible)| screen_parts(piece).into_iter().map(|p| (p, *visible)))
+            .collect();
+        let current = shown.last().and_then(|last| self.on_surface(last.position, last.loss));
+        let diverged =
+            result.diverged_at().is_some_and(|at| at <= step.saturating_add(result.stride));
+        Path3d { stretches, current, diverged }
     }
 
-    /// One stretch of a path in screen points: haloed if visible, thin and faint if hidden.
-    fn line(&self, piece: &[Pos2], colour: Color32, visible: bool) {
-        // Straight-back joins make egui's stroke spike across the screen (see
-        // `without_reversals`); the projection keeps lines straight, so screen points work.
-        let to_point = |p: &Pos2| [f64::from(p.x), f64::from(p.y)];
-        #[expect(clippy::cast_possible_truncation, reason = "screen coordinates")]
-        let to_pos = |p: Point| Pos2::new(p[0] as f32, p[1] as f32);
-        let points = thinned(piece.iter().map(to_point), 1.0);
-        for part in without_reversals(&points).into_iter().filter(|p| p.len() >= 2) {
-            let part: Vec<Pos2> = part.into_iter().map(to_pos).collect();
-            if visible {
+    /// Draws a run's cached path with a dot at its current position, or a red ✖ where it
+    /// diverged. Stretches behind a hill are drawn thin and faint.
+    fn draw_path(&self, path: &Path3d, colour: Color32) {
+        for (part, visible) in &path.stretches {
+            if *visible {
                 self.painter.add(Shape::line(part.clone(), Stroke::new(4.5, HALO)));
-                self.painter.add(Shape::line(part, Stroke::new(2.0, colour)));
+                self.painter.add(Shape::line(part.clone(), Stroke::new(2.0, colour)));
             } else {
-                self.painter.add(Shape::line(part, Stroke::new(1.2, colour.gamma_multiply(0.45))));
+                let faint = Stroke::new(1.2, colour.gamma_multiply(0.45));
+                self.painter.add(Shape::line(part.clone(), faint));
             }
+        }
+        let Some((pos, visible)) = path.current else { return };
+        if path.diverged {
+            let (red, halo) = faded(DIVERGED, visible);
+            let r = 6.0;
+            for (a, b) in [(vec2(-r, -r), vec2(r, r)), (vec2(-r, r), vec2(r, -r))] {
+                self.painter.line_segment([pos + a, pos + b], Stroke::new(4.5, halo));
+                self.painter.line_segment([pos + a, pos + b], Stroke::new(2.5, red));
+            }
+        } else if visible {
+            self.painter.circle(pos, 4.5, colour, Stroke::new(1.5, HALO));
+        } else {
+            // Behind a hill: a ring, so the run's position is still found at a glance.
+            self.painter.circle_stroke(pos, 4.5, Stroke::new(1.5, colour));
         }
     }
 }
+
+/// A stretch of screen points thinned to a point apart and cut where it turns straight back
+/// (straight-back joins make egui's stroke spike across the screen; see `without_reversals`).
+fn screen_parts(piece: &[Pos2]) -> Vec<Vec<Pos2>> {
+    let to_point = |p: &Pos2| [f64::from(p.x), f64::from(p.y)];
+    #[expect(clippy::cast_possible_truncation, reason = "screen coordinates")]
+    let to_pos = |p: Point| Pos2::new(p[0] as f32, p[1] as f32);
+    let points = thinned(piece.iter().map(to_point), 1.0);
+    without_reversals(&points)
+        .into_iter()
+        .filter(|p| p.len() >= 2)
+        .map(|part| part.into_iter().map(to_pos).collect())
+        .collect()
+}
+
+/// One run's path as drawn, kept until its records, the camera, the rect or the surface change.
+#[derive(Clone, Debug)]
+pub struct Path3d {
+    stretches: Vec<(Vec<Pos2>, bool)>,
+    current: Option<(Pos2, bool)>,
+    diverged: bool,
+}
+
+/// What a drawn 3D path is built from: the shown records, the camera (yaw, pitch, zoom as
+/// bits), the rect and the heatmap generation (surface and colour scale).
+type Path3dKey = (RecordsKey, [u32; 3], [u32; 4], u64);
+
+/// Every run's drawn 3D path.
+pub type Path3dCache = DrawCache<Path3dKey, Path3d>;
 
 /// A marker's colour and halo: as they are if visible, faint if a hill hides the marker.
 fn faded(colour: Color32, visible: bool) -> (Color32, Color32) {
