@@ -29,7 +29,13 @@ impl CurveCache {
             let shown = result.records_until(step);
             let key = RecordsKey::new(result, shown.len());
             self.loss.ensure(index, (key, columns, floor.to_bits()), || {
-                column_envelope(shown, columns, |r| (r.loss - floor).max(LOG_FLOOR).log10())
+                // log10(max(loss − f*, floor)) is monotone in the loss, so the envelope of the
+                // raw losses picks the same points; only the picked ones pay for a logarithm.
+                let mut points = column_envelope(shown, columns, |r| r.loss);
+                for p in &mut points {
+                    p.y = (p.y - floor).max(LOG_FLOOR).log10();
+                }
+                points
             });
             self.lr.ensure(index, (key, columns), || column_envelope(shown, columns, |r| r.lr));
         }

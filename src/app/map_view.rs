@@ -110,9 +110,13 @@ const COLLINEAR: f64 = 2e-3;
 pub fn thinned(points: impl IntoIterator<Item = Point>, min_distance: f64) -> Vec<Point> {
     let mut kept: Vec<Point> = Vec::new();
     let mut skipped: Option<Point> = None;
+    let min_squared = min_distance * min_distance;
     for p in points.into_iter().filter(|p| p[0].is_finite() && p[1].is_finite()) {
         match kept.last() {
-            Some(q) if (p[0] - q[0]).hypot(p[1] - q[1]) < min_distance => skipped = Some(p),
+            // Squared distances: no square root (or `hypot`) per point of a long path.
+            Some(q) if (p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) < min_squared => {
+                skipped = Some(p);
+            }
             _ => {
                 kept.push(p);
                 skipped = None;
