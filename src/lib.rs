@@ -20,4 +20,5 @@ pub mod regularize;
 pub mod run;
 pub mod schedule;
 pub mod surface;
+pub mod train;
 pub mod worker;

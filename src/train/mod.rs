@@ -1,0 +1,22 @@
+//! The training lab: small neural networks trained on toy 2-D classification data with optlab's
+//! own optimizers ([`crate::optim`]) and schedules ([`crate::schedule`]), the same code as the
+//! loss-surface races.
+//!
+//! * [`data`]: the course's spiral, moons, circles, XOR and Gaussian blobs, seeded, with a
+//!   train/validation split.
+//! * [`model`]: an MLP (relu, inverted dropout, DropConnect) and a residual MLP with stochastic
+//!   depth, softmax cross-entropy and an L2 penalty, all parameters in one flat vector.
+//! * [`fit`]: [`TrainingConfig`], the epoch-by-epoch [`Trainer`] and the decision-region grid.
+//!
+//! Nothing here draws; conventions follow [`crate::regularize`] (p is the keep probability,
+//! all randomness from a `ChaCha8Rng`, `validate()` refuses and compute functions clamp).
+
+pub mod data;
+pub mod fit;
+pub mod model;
+
+pub use data::{Dataset, DatasetConfig};
+pub use fit::{DecisionGrid, EpochStats, GridSpec, Trainer, TrainingConfig, decision_grid};
+pub use model::{
+    Draw, Evaluation, Linear, Loss, Mode, ModelConfig, Network, WeightInit, Workspace,
+};
