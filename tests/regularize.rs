@@ -844,39 +844,19 @@ mod regularize {
             );
             assert!(all.expect("fits").iter().all(|&v| v == 0.0));
             // torchvision raises for p outside [0, 1]; shapes must fit.
-            assert!(
-                stoch_depth::torchvision_stochastic_depth(
+            let refused: [(usize, f64, &[bool]); 3] =
+                [(3, 1.5, &[true; 3]), (4, 0.2, &[true; 4]), (3, 0.2, &[true; 2])];
+            for (batch, p_drop, survived) in refused {
+                let out = stoch_depth::torchvision_stochastic_depth(
                     &x,
-                    3,
-                    1.5,
+                    batch,
+                    p_drop,
                     SdMode::Row,
                     true,
-                    &[true; 3]
-                )
-                .is_none()
-            );
-            assert!(
-                stoch_depth::torchvision_stochastic_depth(
-                    &x,
-                    4,
-                    0.2,
-                    SdMode::Row,
-                    true,
-                    &[true; 4]
-                )
-                .is_none()
-            );
-            assert!(
-                stoch_depth::torchvision_stochastic_depth(
-                    &x,
-                    3,
-                    0.2,
-                    SdMode::Row,
-                    true,
-                    &[true; 2]
-                )
-                .is_none()
-            );
+                    survived,
+                );
+                assert!(out.is_none(), "batch {batch}, p {p_drop}, {} draws", survived.len());
+            }
             let draws = stoch_depth::sample_survivors(SdMode::Row, 3, 0.2, &mut rng(1));
             assert_eq!(draws.len(), 3);
         }

@@ -456,15 +456,15 @@ mod tests {
         assert!(notebook::STEPS.contains(STEPS_RANGE.1 as f64));
     }
 
+    /// The default notebook's first race.
+    fn default_race() -> Race {
+        let entry = Notebook::default_notebook().entries.remove(0);
+        entry.experiment.race().cloned().expect("a race")
+    }
+
     #[test]
     fn new_runs_get_unused_names_and_validate() {
-        let mut race = Notebook::default_notebook()
-            .entries
-            .remove(0)
-            .experiment
-            .race()
-            .cloned()
-            .expect("a race");
+        let mut race = default_race();
         race.runs[0].name = "Run 6".to_owned();
         let run = new_run(&race);
         assert_eq!(run.name, "Run 7");
@@ -477,13 +477,7 @@ mod tests {
 
     #[test]
     fn run_buttons_edit_the_list() {
-        let mut race = Notebook::default_notebook()
-            .entries
-            .remove(0)
-            .experiment
-            .race()
-            .cloned()
-            .expect("a race");
+        let mut race = default_race();
         let first = race.runs[0].name.clone();
         assert_eq!(apply(&mut race, 0, RunAction::Duplicate), Some(1));
         assert_eq!(race.runs[1].name, format!("{first} (copy)"));
