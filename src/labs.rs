@@ -10,6 +10,9 @@ use crate::regularize::dropout::{MaskRow, ScalingComparison, SweepPoint};
 use crate::regularize::frac_pool::{FracPoolRun, Image};
 use crate::regularize::stoch_depth::{Raster, TestRuleComparison};
 use crate::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
+use crate::train::{
+    Dataset, DecisionGrid, EpochStats, GridSpec, Trainer, TrainingLab, decision_grid,
+};
 
 /// Keep probabilities of the dropout scaling sweep: 1/20, 2/20, …, 1.
 pub const SWEEP_POINTS: usize = 20;
@@ -25,6 +28,8 @@ pub enum Lab<'a> {
     FracPool(&'a FracPoolLab),
     /// Stochastic depth.
     StochDepth(&'a StochDepthLab),
+    /// Networks trained side by side.
+    Training(&'a TrainingLab),
 }
 
 /// Everything one lab's views draw.
@@ -42,6 +47,8 @@ pub enum LabReport {
     FracPool(FracPoolReport),
     /// See [`StochDepthReport`].
     StochDepth(StochDepthReport),
+    /// See [`TrainingReport`].
+    Training(TrainingReport),
 }
 
 /// The dropout lab's numbers.
@@ -100,11 +107,38 @@ pub struct StochDepthReport {
     pub test_rules: Option<TestRuleComparison>,
 }
 
+/// The training lab's numbers: per run, its curves and its decision regions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainingReport {
+    /// The training points (for drawing over the decision regions).
+    pub train: Dataset,
+    /// The held-out points.
+    pub validation: Dataset,
+    /// One per run, in the entry's order.
+    pub runs: Vec<TrainedRun>,
+}
+
+/// One trained run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainedRun {
+    /// The run's name.
+    pub name: String,
+    /// Statistics after every epoch.
+    pub epochs: Vec<EpochStats>,
+    /// Class probabilities of the trained network over the data's box.
+    pub grid: Option<DecisionGrid>,
+    /// Why the run could not train (a config out of range), if it could not.
+    pub error: Option<String>,
+}
+
+/// Points per side of the decision-region grid.
+pub const GRID_SIDE: usize = 96;
+
 /// A CSV table: a file name (without extension), a header and rows of numbers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
     /// File name without `.csv`.
-    pub name: &'static str,
+    pub name: String,
     /// Column names.
     pub header: Vec<&'static str>,
     /// Rows, each as long as the header.
@@ -132,6 +166,7 @@ impl LabReport {
                 raster: lab.raster(),
                 test_rules: lab.compare_test_rules(),
             }),
+            Lab::Training(lab) => Self::Training(training(lab)),
         }
     }
 
@@ -143,6 +178,7 @@ impl LabReport {
             Self::DropConnect(r) => vec![dropconnect_table(r)],
             Self::FracPool(r) => frac_pool_tables(r),
             Self::StochDepth(r) => stoch_depth_tables(r),
+            Self::Training(r) => training_tables(r),
         }
     }
 
@@ -163,6 +199,7 @@ impl LabReport {
             )],
             Self::FracPool(r) => frac_pool_summaries(r),
             Self::StochDepth(r) => stoch_depth_summaries(r),
+            Self::Training(r) => training_summaries(r),
         }
     }
 }
@@ -187,7 +224,7 @@ fn dropout_tables(r: &DropoutReport) -> Vec<Table> {
     let mut tables = Vec::new();
     if let Some(masks) = &r.masks {
         tables.push(Table {
-            name: "masks",
+            name: "masks".to_owned(),
             header: vec!["mask", "kept", "probability", "activation"],
             rows: masks
                 .iter()
@@ -197,12 +234,12 @@ fn dropout_tables(r: &DropoutReport) -> Vec<Table> {
         });
     }
     tables.push(Table {
-        name: "monte_carlo",
+        name: "monte_carlo".to_owned(),
         header: vec!["samples", "mean", "exact"],
         rows: r.monte_carlo.iter().map(|&(n, mean)| vec![n as f64, mean, r.closed_form]).collect(),
     });
     tables.push(Table {
-        name: "scaling_sweep",
+        name: "scaling_sweep".to_owned(),
         header: vec![
             "keep",
             "none_train",
@@ -249,7 +286,7 @@ fn dropout_summaries(r: &DropoutReport) -> Vec<(String, Vec<(&'static str, f64)>
 
 fn dropconnect_table(r: &DropConnectReport) -> Table {
     Table {
-        name: "units",
+        name: "units".to_owned(),
         header: vec![
             "unit",
             "moment_mean",
@@ -282,9 +319,9 @@ fn dropconnect_table(r: &DropConnectReport) -> Table {
     }
 }
 
-fn image_table(name: &'static str, image: &Image) -> Table {
+fn image_table(name: &str, image: &Image) -> Table {
     Table {
-        name,
+        name: name.to_owned(),
         header: vec!["row", "col", "value"],
         rows: image
             .rows()
@@ -298,8 +335,8 @@ fn image_table(name: &'static str, image: &Image) -> Table {
 
 fn frac_pool_tables(r: &FracPoolReport) -> Vec<Table> {
     let Some(run) = &r.run else { return Vec::new() };
-    let regions = |name, list: &[crate::regularize::PoolRegion]| Table {
-        name,
+    let regions = |name: &str, list: &[crate::regularize::PoolRegion]| Table {
+        name: name.to_owned(),
         header: vec!["index", "start", "end"],
         rows: list
             .iter()
@@ -334,7 +371,7 @@ fn frac_pool_summaries(r: &FracPoolReport) -> Vec<(String, Vec<(&'static str, f6
 fn stoch_depth_tables(r: &StochDepthReport) -> Vec<Table> {
     let kept = r.raster.kept_fraction_per_block();
     let mut tables = vec![Table {
-        name: "blocks",
+        name: "blocks".to_owned(),
         header: vec!["block", "survival", "kept_fraction"],
         rows: r
             .survival
@@ -345,7 +382,7 @@ fn stoch_depth_tables(r: &StochDepthReport) -> Vec<Table> {
     }];
     if let Some(t) = &r.test_rules {
         tables.push(Table {
-            name: "test_rules",
+            name: "test_rules".to_owned(),
             header: vec![
                 "coordinate",
                 "paper_train_mean",
@@ -386,6 +423,97 @@ fn stoch_depth_summaries(r: &StochDepthReport) -> Vec<(String, Vec<(&'static str
             ("sampled_depth", sampled_depth),
         ],
     )]
+}
+
+/// Trains every run of `lab` to the end.
+fn training(lab: &TrainingLab) -> TrainingReport {
+    let mut report = TrainingReport {
+        train: Dataset::default(),
+        validation: Dataset::default(),
+        runs: Vec::with_capacity(lab.runs.len()),
+    };
+    for (index, run) in lab.runs.iter().enumerate() {
+        let trained = lab.config(index).map(|config| Trainer::new(&config));
+        let mut trained_run =
+            TrainedRun { name: run.name.clone(), epochs: Vec::new(), grid: None, error: None };
+        match trained {
+            Some(Ok(mut trainer)) => {
+                while !trainer.is_finished() {
+                    trained_run.epochs.push(trainer.epoch());
+                }
+                let spec = GridSpec::around(trainer.train_data(), 0.25, GRID_SIDE);
+                trained_run.grid = Some(decision_grid(trainer.network(), spec));
+                if index == 0 {
+                    report.train = trainer.train_data().clone();
+                    report.validation = trainer.validation_data().clone();
+                }
+            }
+            Some(Err(e)) => trained_run.error = Some(e.to_string()),
+            None => {}
+        }
+        report.runs.push(trained_run);
+    }
+    report
+}
+
+fn training_tables(r: &TrainingReport) -> Vec<Table> {
+    let mut taken = std::collections::HashSet::new();
+    r.runs
+        .iter()
+        .map(|run| {
+            let mut name = format!("curves-{}", crate::headless::slug(&run.name, "run"));
+            while !taken.insert(name.clone()) {
+                name.push('_');
+            }
+            Table {
+                name,
+                header: vec![
+                    "epoch",
+                    "updates",
+                    "lr",
+                    "train_loss",
+                    "val_loss",
+                    "train_acc",
+                    "val_acc",
+                ],
+                rows: run
+                    .epochs
+                    .iter()
+                    .map(|e| {
+                        vec![
+                            e.epoch as f64,
+                            e.updates as f64,
+                            e.lr,
+                            e.train_loss,
+                            e.validation_loss.unwrap_or(f64::NAN),
+                            e.train_accuracy,
+                            e.validation_accuracy.unwrap_or(f64::NAN),
+                        ]
+                    })
+                    .collect(),
+            }
+        })
+        .filter(|table| !table.rows.is_empty())
+        .collect()
+}
+
+fn training_summaries(r: &TrainingReport) -> Vec<(String, Vec<(&'static str, f64)>)> {
+    r.runs
+        .iter()
+        .filter_map(|run| {
+            let last = run.epochs.last()?;
+            Some((
+                run.name.clone(),
+                vec![
+                    ("train_loss", last.train_loss),
+                    ("val_loss", last.validation_loss.unwrap_or(f64::NAN)),
+                    ("train_acc", last.train_accuracy),
+                    ("val_acc", last.validation_accuracy.unwrap_or(f64::NAN)),
+                    ("epochs", last.epoch as f64),
+                ],
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use crate::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
 use crate::run::{NOISE_SIGMA, RunConfig};
 use crate::schedule::Schedule;
 use crate::surface::{Point, Surface};
+use crate::train::TrainingLab;
 
 /// The layout version this build writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -127,6 +128,8 @@ pub enum Experiment {
     FractionalMaxPool(FracPoolLab),
     /// Stochastic depth (Huang et al. 2016): which residual blocks survive, and test scaling.
     StochasticDepth(StochDepthLab),
+    /// Small networks trained side by side on toy 2-D data.
+    Training(TrainingLab),
 }
 
 impl Experiment {
@@ -156,6 +159,7 @@ impl Experiment {
             Self::DropConnect(lab) => Some(Lab::DropConnect(lab)),
             Self::FractionalMaxPool(lab) => Some(Lab::FracPool(lab)),
             Self::StochasticDepth(lab) => Some(Lab::StochDepth(lab)),
+            Self::Training(lab) => Some(Lab::Training(lab)),
         }
     }
 
@@ -168,6 +172,7 @@ impl Experiment {
             Self::DropConnect(_) => "DropConnect",
             Self::FractionalMaxPool(_) => "fractional pooling",
             Self::StochasticDepth(_) => "stochastic depth",
+            Self::Training(_) => "training",
         }
     }
 
@@ -182,6 +187,7 @@ impl Experiment {
             Self::DropConnect(lab) => lab.validate(),
             Self::FractionalMaxPool(lab) => lab.validate(),
             Self::StochasticDepth(lab) => lab.validate(),
+            Self::Training(lab) => lab.validate(),
         }
     }
 }

@@ -33,6 +33,7 @@ const BUILTIN: &[Preset] = &[
     preset!("dropconnect"),
     preset!("fractional-max-pooling"),
     preset!("stochastic-depth"),
+    preset!("spiral"),
 ];
 
 impl Preset {

@@ -105,14 +105,34 @@ fn the_lab_menu_adds_every_kind_of_lab() {
     let mut h = harness("dropout");
     settle(&mut h);
     let before = h.state().document.notebook.entries.len();
-    for item in ["Dropout", "DropConnect", "Fractional max pooling", "Stochastic depth"] {
+    for item in ["Dropout", "DropConnect", "Fractional max pooling", "Stochastic depth", "Training"]
+    {
         h.get_by_label("➕ Lab").click();
         h.run_steps(2);
         h.get(by().role(Role::Button).label(item)).click();
         settle(&mut h);
     }
     let entries = &h.state().document.notebook.entries;
-    assert_eq!(entries.len(), before + 4);
+    assert_eq!(entries.len(), before + 5);
     let kinds: Vec<&str> = entries[before..].iter().map(|e| e.experiment.kind_name()).collect();
-    assert_eq!(kinds, ["dropout", "DropConnect", "fractional pooling", "stochastic depth"]);
+    assert_eq!(
+        kinds,
+        ["dropout", "DropConnect", "fractional pooling", "stochastic depth", "training"]
+    );
+}
+
+#[test]
+fn training_shows_curves_and_decision_regions_of_the_chosen_run() {
+    let mut h = harness("spiral");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Final accuracy — 2-layer, Adam: train 98.7 %").is_some());
+    assert!(h.query_by_label_contains("decision regions of").is_some());
+    let Some(LabReport::Training(report)) = h.state().labs.report() else { panic!("a report") };
+    assert_eq!(report.runs.len(), 2);
+    assert!(report.runs.iter().all(|run| run.grid.is_some() && run.error.is_none()));
+    let Experiment::Training(lab) = experiment(&mut h) else { panic!("a training entry") };
+    lab.runs[0].epochs = 5;
+    settle(&mut h);
+    let Some(LabReport::Training(report)) = h.state().labs.report() else { panic!("a report") };
+    assert_eq!(report.runs[0].epochs.len(), 5, "an edited run is trained again");
 }

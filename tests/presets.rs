@@ -372,3 +372,16 @@ fn stochastic_depth_trains_about_forty_of_fifty_four_blocks() {
     assert!((network.get("expected_depth") - 40.25).abs() < 1e-9, "{network:?}");
     assert!((network.get("sampled_depth") - 40.25).abs() < 1.0, "{network:?}");
 }
+
+#[test]
+fn spiral_nets_reach_98_percent_and_dropout_keeps_validation_loss_down() {
+    let summaries = run_lab_preset("spiral");
+    for run in ["2-layer, Adam", "2-layer, SGD"] {
+        let s = find(&summaries, "The course's spiral net", run);
+        assert!(s.get("train_acc") >= 0.98, "{s:?}");
+    }
+    let plain = find(&summaries, "Overfitting vs dropout", "no dropout");
+    let dropout = find(&summaries, "Overfitting vs dropout", "dropout p = 0.5");
+    assert!(plain.get("train_loss") < dropout.get("train_loss"), "{plain:?} vs {dropout:?}");
+    assert!(dropout.get("val_loss") < 0.7 * plain.get("val_loss"), "{plain:?} vs {dropout:?}");
+}

@@ -34,6 +34,8 @@ mod status_bar;
 mod stoch_depth_panel;
 mod stoch_depth_view;
 mod surface3d_view;
+mod training_panel;
+mod training_view;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -269,6 +271,7 @@ impl OptlabApp {
             LabReport::DropConnect(r) => dropconnect_view::show(ui, r),
             LabReport::FracPool(r) => frac_pool_view::show(ui, r, generation),
             LabReport::StochDepth(r) => stoch_depth_view::show(ui, r, generation),
+            LabReport::Training(r) => training_view::show(ui, r, generation),
         }
     }
 

@@ -9,7 +9,7 @@ use egui::{Button, CollapsingHeader, DragValue, RichText, TextStyle, Ui};
 
 use super::optimizer_controls::{self, Param};
 use super::{OptlabApp, palette};
-use super::{dropconnect_panel, dropout_panel, frac_pool_panel, stoch_depth_panel};
+use super::{dropconnect_panel, dropout_panel, frac_pool_panel, stoch_depth_panel, training_panel};
 use crate::notebook::{self, Experiment, Race, RaceRun};
 use crate::optim::OptimizerConfig;
 use crate::run::NOISE_SIGMA;
@@ -44,6 +44,7 @@ pub fn show(app: &mut OptlabApp, ui: &mut Ui) {
                 Experiment::DropConnect(lab) => dropconnect_panel::show(ui, lab),
                 Experiment::FractionalMaxPool(lab) => frac_pool_panel::show(ui, lab),
                 Experiment::StochasticDepth(lab) => stoch_depth_panel::show(ui, lab),
+                Experiment::Training(lab) => training_panel::show(ui, lab),
             }
         },
     );

@@ -13,10 +13,12 @@
 
 pub mod data;
 pub mod fit;
+pub mod lab;
 pub mod model;
 
 pub use data::{Dataset, DatasetConfig};
 pub use fit::{DecisionGrid, EpochStats, GridSpec, Trainer, TrainingConfig, decision_grid};
+pub use lab::{TrainingLab, TrainingRun};
 pub use model::{
     Draw, Evaluation, Linear, Loss, Mode, ModelConfig, Network, WeightInit, Workspace,
 };

@@ -1,0 +1,182 @@
+//! The training lab's views: loss (log axis) and accuracy against epoch for every run, train
+//! solid and validation dashed, and the decision regions of one run with the data on top.
+
+use egui::{Color32, ColorImage, RichText, TextureHandle, TextureOptions, Ui};
+use egui_plot::{
+    Legend, Line, LineStyle, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points,
+};
+
+use super::palette;
+use crate::labs::TrainingReport;
+use crate::train::{Dataset, DecisionGrid};
+
+/// Draws the lab.
+pub fn show(ui: &mut Ui, r: &TrainingReport, generation: u64) {
+    for run in r.runs.iter().filter(|run| run.error.is_some()) {
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            format!("{}: {}", run.name, run.error.as_deref().unwrap_or_default()),
+        );
+    }
+    ui.label(summary_line(r));
+    let height = ui.available_height();
+    ui.columns(2, |columns| {
+        columns[0].vertical(|ui| {
+            curves(ui, r, "training-loss", "loss (log10)", (height * 0.5 - 30.0).max(120.0), |e| {
+                (e.train_loss.max(1e-16).log10(), e.validation_loss.map(|v| v.max(1e-16).log10()))
+            });
+            curves(ui, r, "training-accuracy", "accuracy", (height * 0.5 - 30.0).max(120.0), |e| {
+                (e.train_accuracy, e.validation_accuracy)
+            });
+        });
+        columns[1].vertical(|ui| decision_regions(ui, r, generation, height - 40.0));
+    });
+}
+
+/// "name: train 99.0 %, validation 95.0 %" for every run.
+fn summary_line(r: &TrainingReport) -> RichText {
+    let parts: Vec<String> = r
+        .runs
+        .iter()
+        .filter_map(|run| {
+            let last = run.epochs.last()?;
+            let validation = last
+                .validation_accuracy
+                .map_or_else(String::new, |v| format!(", validation {:.1} %", 100.0 * v));
+            Some(format!("{}: train {:.1} %{validation}", run.name, 100.0 * last.train_accuracy))
+        })
+        .collect();
+    RichText::new(format!("Final accuracy — {}", parts.join(" · "))).strong()
+}
+
+/// One value per epoch for every run: training solid, validation dashed.
+fn curves(
+    ui: &mut Ui,
+    r: &TrainingReport,
+    id: &str,
+    label: &str,
+    height: f32,
+    value: impl Fn(&crate::train::EpochStats) -> (f64, Option<f64>),
+) {
+    Plot::new(id)
+        .height(height)
+        .legend(Legend::default())
+        .x_axis_label("epoch")
+        .y_axis_label(label)
+        .show(ui, |plot| {
+            for (index, run) in r.runs.iter().enumerate() {
+                let colour = palette::run_colour(None, index);
+                let train: PlotPoints<'_> =
+                    run.epochs.iter().map(|e| [e.epoch as f64, value(e).0]).collect();
+                let validation: PlotPoints<'_> =
+                    run.epochs.iter().filter_map(|e| Some([e.epoch as f64, value(e).1?])).collect();
+                plot.line(Line::new(format!("{} train", run.name), train).color(colour).width(2.0));
+                plot.line(
+                    Line::new(format!("{} validation", run.name), validation)
+                        .color(colour)
+                        .width(1.5)
+                        .style(LineStyle::dashed_loose()),
+                );
+            }
+        });
+}
+
+/// The predicted class over the plane for the chosen run, with the points on top.
+fn decision_regions(ui: &mut Ui, r: &TrainingReport, generation: u64, height: f32) {
+    let chosen_id = ui.scope_id().with("training-chosen-run");
+    let mut chosen = ui.data(|d| d.get_temp::<usize>(chosen_id)).unwrap_or(0);
+    chosen = chosen.min(r.runs.len().saturating_sub(1));
+    egui::ComboBox::from_label("decision regions of")
+        .selected_text(r.runs.get(chosen).map_or("", |run| run.name.as_str()))
+        .show_ui(ui, |ui| {
+            for (index, run) in r.runs.iter().enumerate() {
+                ui.selectable_value(&mut chosen, index, &run.name);
+            }
+        });
+    ui.data_mut(|d| d.insert_temp(chosen_id, chosen));
+    let Some(run) = r.runs.get(chosen) else { return };
+    let texture = run.grid.as_ref().map(|grid| texture(ui, grid, generation, chosen));
+    Plot::new("training-regions").height(height).data_aspect(1.0).legend(Legend::default()).show(
+        ui,
+        |plot| {
+            if let (Some(grid), Some(texture)) = (&run.grid, &texture) {
+                place(plot, grid, texture);
+            }
+            points(plot, &r.train, "train", true);
+            points(plot, &r.validation, "validation", false);
+        },
+    );
+    ui.weak("Filled points: training data; rings: validation data. Colour: the predicted class, brighter where the network is surer.");
+}
+
+/// Class colours, brighter with the class probability.
+fn texture(ui: &Ui, grid: &DecisionGrid, generation: u64, run: usize) -> TextureHandle {
+    let key = ui.scope_id().with(("training-texture", generation, run));
+    if let Some(texture) = ui.data(|d| d.get_temp::<TextureHandle>(key)) {
+        return texture;
+    }
+    let [nx, ny] = grid.spec.side;
+    let classes = grid.classes.max(1);
+    let mut pixels = vec![Color32::BLACK; nx * ny];
+    for (index, (&class, probabilities)) in
+        grid.predicted.iter().zip(grid.probabilities.chunks_exact(classes)).enumerate()
+    {
+        let (i, j) = (index % nx.max(1), index / nx.max(1));
+        let confidence = probabilities.get(class).copied().unwrap_or(0.0);
+        let colour = dimmed(palette::run_colour(None, class), 0.2 + 0.4 * confidence);
+        // Grid row 0 is the bottom (y min); image row 0 is the top.
+        if let Some(pixel) = pixels.get_mut((ny - 1 - j.min(ny - 1)) * nx + i) {
+            *pixel = colour;
+        }
+    }
+    let image = ColorImage::new([nx, ny], pixels);
+    let texture = ui.ctx().load_texture("training-regions", image, TextureOptions::LINEAR);
+    ui.data_mut(|d| d.insert_temp(key, texture.clone()));
+    texture
+}
+
+/// `colour` with its red, green and blue scaled by `factor` in [0, 1] (opaque).
+fn dimmed(colour: Color32, factor: f64) -> Color32 {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a channel times a factor in [0, 1] stays in [0, 255]"
+    )]
+    let scale = |c: u8| (f64::from(c) * factor.clamp(0.0, 1.0)).round() as u8;
+    Color32::from_rgb(scale(colour.r()), scale(colour.g()), scale(colour.b()))
+}
+
+fn place(plot: &mut egui_plot::PlotUi<'_>, grid: &DecisionGrid, texture: &TextureHandle) {
+    let [nx, ny] = grid.spec.side.map(|n| n.max(2) as f64);
+    let (min, max) = (grid.spec.min, grid.spec.max);
+    // Grid points are cell centres from min to max: the image reaches half a cell beyond.
+    let size = [(max[0] - min[0]) * nx / (nx - 1.0), (max[1] - min[1]) * ny / (ny - 1.0)];
+    let centre = PlotPoint::new(0.5 * (min[0] + max[0]), 0.5 * (min[1] + max[1]));
+    #[expect(clippy::cast_possible_truncation, reason = "plot units; f32 is plenty for drawing")]
+    let size = [size[0] as f32, size[1] as f32];
+    plot.image(PlotImage::new("", texture.id(), centre, size).allow_hover(false));
+}
+
+fn points(plot: &mut egui_plot::PlotUi<'_>, data: &Dataset, name: &str, filled: bool) {
+    for class in 0..data.classes {
+        let xs: PlotPoints<'_> =
+            data.x.iter().zip(&data.y).filter(|&(_, &y)| y == class).map(|(p, _)| *p).collect();
+        let points: Vec<PlotPoint> = xs.points().to_vec();
+        // A dark disc under each point keeps it readable on its own class's region.
+        plot.points(
+            Points::new("", PlotPoints::Owned(points.clone()))
+                .shape(MarkerShape::Circle)
+                .filled(true)
+                .radius(4.5)
+                .color(Color32::from_black_alpha(200))
+                .allow_hover(false),
+        );
+        plot.points(
+            Points::new(format!("{name} class {class}"), PlotPoints::Owned(points))
+                .shape(MarkerShape::Circle)
+                .filled(filled)
+                .radius(3.0)
+                .color(palette::run_colour(None, class)),
+        );
+    }
+}

@@ -1,0 +1,129 @@
+//! A training entry of a notebook: one dataset, several runs trained on it side by side (for
+//! example without and with dropout), each with its own model, optimizer and schedule.
+
+use serde::{Deserialize, Serialize};
+
+use super::data::DatasetConfig;
+use super::fit::TrainingConfig;
+use super::model::{ModelConfig, WeightInit};
+use crate::limits::{Limit, LimitError};
+use crate::optim::OptimizerConfig;
+use crate::schedule::Schedule;
+
+/// Most runs one training entry holds.
+pub const MAX_RUNS: usize = 8;
+
+/// A training entry: the data every run shares and the runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainingLab {
+    /// The data, shared by every run.
+    pub dataset: DatasetConfig,
+    /// Fraction held out for validation, in [0, 0.9].
+    pub validation_fraction: f64,
+    /// Seed of the data, the split, the initial weights and the masks (shared by every run).
+    pub seed: u64,
+    /// The runs, trained side by side.
+    pub runs: Vec<TrainingRun>,
+}
+
+/// One network trained on the entry's data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingRun {
+    /// Shown in the legend and the summary line.
+    pub name: String,
+    /// Architecture and its regularizers.
+    #[serde(default)]
+    pub model: ModelConfig,
+    /// Weight initialisation.
+    #[serde(default)]
+    pub init: WeightInit,
+    /// λ of the penalty ½λΣW².
+    #[serde(default = "default_l2")]
+    pub l2: f64,
+    /// The optimizer and its learning rate.
+    pub optimizer: OptimizerConfig,
+    /// Learning-rate schedule, one step per update.
+    #[serde(default)]
+    pub schedule: Schedule,
+    /// Mini-batch size (at or above the training set's size: full batch).
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// Passes over the training set.
+    #[serde(default = "default_epochs")]
+    pub epochs: usize,
+}
+
+fn default_l2() -> f64 {
+    TrainingConfig::default().l2
+}
+
+fn default_batch_size() -> usize {
+    TrainingConfig::default().batch_size
+}
+
+fn default_epochs() -> usize {
+    TrainingConfig::default().epochs
+}
+
+impl Default for TrainingLab {
+    /// The course's spiral with the default run.
+    fn default() -> Self {
+        let config = TrainingConfig::default();
+        Self {
+            dataset: config.dataset.clone(),
+            validation_fraction: config.validation_fraction,
+            seed: 0,
+            runs: vec![TrainingRun::from_config("Adam", &config)],
+        }
+    }
+}
+
+impl TrainingRun {
+    /// The run part of `config`, named `name`.
+    #[must_use]
+    pub fn from_config(name: &str, config: &TrainingConfig) -> Self {
+        Self {
+            name: name.to_owned(),
+            model: config.model.clone(),
+            init: config.init,
+            l2: config.l2,
+            optimizer: config.optimizer.clone(),
+            schedule: config.schedule.clone(),
+            batch_size: config.batch_size,
+            epochs: config.epochs,
+        }
+    }
+}
+
+impl TrainingLab {
+    /// The full config of run `index` (`None` past the end).
+    #[must_use]
+    pub fn config(&self, index: usize) -> Option<TrainingConfig> {
+        let run = self.runs.get(index)?;
+        Some(TrainingConfig {
+            dataset: self.dataset.clone(),
+            validation_fraction: self.validation_fraction,
+            model: run.model.clone(),
+            init: run.init,
+            l2: run.l2,
+            optimizer: run.optimizer.clone(),
+            schedule: run.schedule.clone(),
+            batch_size: run.batch_size,
+            epochs: run.epochs,
+            // Every run uses the entry's seed: the same data and split, and runs with the same
+            // architecture start from the same weights, so they differ only by what was varied.
+            seed: self.seed,
+        })
+    }
+
+    /// Checks the number of runs and every run's config.
+    ///
+    /// # Errors
+    /// The first value out of range.
+    pub fn validate(&self) -> Result<(), LimitError> {
+        Limit::closed("number of runs", 1.0, MAX_RUNS as f64).check(self.runs.len() as f64)?;
+        (0..self.runs.len()).filter_map(|i| self.config(i)).try_for_each(|c| c.validate())
+    }
+}
