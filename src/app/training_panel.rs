@@ -101,7 +101,7 @@ fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
             if let Some(width) = hidden.first_mut() {
                 lab_widgets::count(ui, width, (1, 512), "hidden units", "Units per hidden layer");
                 let width = *width;
-                hidden.iter_mut().for_each(|w| *w = width);
+                hidden.fill(width);
             }
             let mut layers = hidden.len();
             if lab_widgets::count(ui, &mut layers, (0, 8), "hidden layers", "ReLU layers") {

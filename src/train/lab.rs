@@ -39,7 +39,7 @@ pub struct TrainingRun {
     /// Weight initialisation.
     #[serde(default)]
     pub init: WeightInit,
-    /// λ of the penalty ½λΣW².
+    /// λ of the penalty `½λΣW²`.
     #[serde(default = "default_l2")]
     pub l2: f64,
     /// The optimizer and its learning rate.
