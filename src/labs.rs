@@ -10,9 +10,9 @@ use crate::regularize::dropout::{MaskRow, ScalingComparison, SweepPoint};
 use crate::regularize::frac_pool::{FracPoolRun, Image};
 use crate::regularize::stoch_depth::{Raster, TestRuleComparison};
 use crate::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
-use crate::train::{
-    Dataset, DecisionGrid, EpochStats, GridSpec, Trainer, TrainingLab, decision_grid,
-};
+use crate::train::TrainingLab;
+use crate::train::session::TrainingSession;
+pub use crate::train::session::{GRID_SIDE, TrainedRun, TrainingReport};
 
 /// Keep probabilities of the dropout scaling sweep: 1/20, 2/20, …, 1.
 pub const SWEEP_POINTS: usize = 20;
@@ -106,33 +106,6 @@ pub struct StochDepthReport {
     /// The residual stack's mean training output against each test-time rule.
     pub test_rules: Option<TestRuleComparison>,
 }
-
-/// The training lab's numbers: per run, its curves and its decision regions.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TrainingReport {
-    /// The training points (for drawing over the decision regions).
-    pub train: Dataset,
-    /// The held-out points.
-    pub validation: Dataset,
-    /// One per run, in the entry's order.
-    pub runs: Vec<TrainedRun>,
-}
-
-/// One trained run.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TrainedRun {
-    /// The run's name.
-    pub name: String,
-    /// Statistics after every epoch.
-    pub epochs: Vec<EpochStats>,
-    /// Class probabilities of the trained network over the data's box.
-    pub grid: Option<DecisionGrid>,
-    /// Why the run could not train (a config out of range), if it could not.
-    pub error: Option<String>,
-}
-
-/// Points per side of the decision-region grid.
-pub const GRID_SIDE: usize = 96;
 
 /// A CSV table: a file name (without extension), a header and rows of numbers.
 #[derive(Clone, Debug, PartialEq)]
@@ -427,33 +400,7 @@ fn stoch_depth_summaries(r: &StochDepthReport) -> Vec<(String, Vec<(&'static str
 
 /// Trains every run of `lab` to the end.
 fn training(lab: &TrainingLab) -> TrainingReport {
-    let mut report = TrainingReport {
-        train: Dataset::default(),
-        validation: Dataset::default(),
-        runs: Vec::with_capacity(lab.runs.len()),
-    };
-    for (index, run) in lab.runs.iter().enumerate() {
-        let trained = lab.config(index).map(|config| Trainer::new(&config));
-        let mut trained_run =
-            TrainedRun { name: run.name.clone(), epochs: Vec::new(), grid: None, error: None };
-        match trained {
-            Some(Ok(mut trainer)) => {
-                while !trainer.is_finished() {
-                    trained_run.epochs.push(trainer.epoch());
-                }
-                let spec = GridSpec::around(trainer.train_data(), 0.25, GRID_SIDE);
-                trained_run.grid = Some(decision_grid(trainer.network(), spec));
-                if index == 0 {
-                    report.train = trainer.train_data().clone();
-                    report.validation = trainer.validation_data().clone();
-                }
-            }
-            Some(Err(e)) => trained_run.error = Some(e.to_string()),
-            None => {}
-        }
-        report.runs.push(trained_run);
-    }
-    report
+    TrainingSession::new(lab).finish()
 }
 
 fn training_tables(r: &TrainingReport) -> Vec<Table> {

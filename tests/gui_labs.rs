@@ -27,7 +27,7 @@ fn settle(h: &mut Harness<'_, OptlabApp>) {
         h.step();
         let app = h.state();
         assert!(app.labs.failure.is_none(), "{:?}", app.labs.failure);
-        if app.labs.report().is_some() && !app.labs.updating() {
+        if app.labs.report().is_some() && !app.labs.updating() && !app.labs.busy() {
             break;
         }
         assert!(Instant::now() < deadline, "the lab report never arrived");
@@ -135,4 +135,53 @@ fn training_shows_curves_and_decision_regions_of_the_chosen_run() {
     settle(&mut h);
     let Some(LabReport::Training(report)) = h.state().labs.report() else { panic!("a report") };
     assert_eq!(report.runs[0].epochs.len(), 5, "an edited run is trained again");
+}
+
+fn epochs_done(h: &Harness<'_, OptlabApp>) -> usize {
+    match h.state().labs.report() {
+        Some(LabReport::Training(report)) => report.progress_epochs().0,
+        _ => 0,
+    }
+}
+
+/// Steps until `done` holds, for at most a minute.
+fn step_until(h: &mut Harness<'_, OptlabApp>, what: &str, done: impl Fn(&OptlabApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_mins(1);
+    while !done(h.state()) {
+        assert!(Instant::now() < deadline, "waited a minute for: {what}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn training_streams_live_and_pauses_and_resumes() {
+    let mut h = harness("spiral");
+    let Experiment::Training(lab) = experiment(&mut h) else { panic!("a training entry") };
+    lab.runs[1].epochs = 20_000;
+    step_until(
+        &mut h,
+        "a partial report",
+        |app| matches!(app.labs.report(), Some(LabReport::Training(r)) if r.progress_epochs().0 > 0),
+    );
+    assert!(h.state().labs.busy(), "still training: the report is a snapshot");
+    assert!(h.query_by_label_contains("Accuracy so far").is_some());
+    h.get_by_label("⏸ Pause").click();
+    h.run_steps(2);
+    assert!(h.state().labs.paused());
+    // The thread stops at its next epoch; after that, no more epochs arrive.
+    std::thread::sleep(Duration::from_millis(400));
+    h.run_steps(2);
+    let paused_at = epochs_done(&h);
+    std::thread::sleep(Duration::from_millis(400));
+    h.run_steps(2);
+    assert_eq!(epochs_done(&h), paused_at, "no epochs while paused");
+    assert!(h.query_by_label_contains("paused at").is_some());
+    h.key_press(egui::Key::Space);
+    h.run_steps(2);
+    assert!(!h.state().labs.paused(), "Space resumes");
+    step_until(&mut h, "more epochs after resuming", |app| match app.labs.report() {
+        Some(LabReport::Training(r)) => r.progress_epochs().0 > paused_at,
+        _ => false,
+    });
 }

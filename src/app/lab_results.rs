@@ -1,19 +1,61 @@
-//! The report of the regularization lab on screen, computed off the UI thread.
+//! The report of a lab entry on screen, computed off the UI thread.
 //!
 //! Each frame the app hands [`LabResults::sync`] the selected entry's experiment. When it differs
 //! from the last one asked for, a named thread computes its [`LabReport`]; the window keeps
 //! showing the previous report (marked as updating) until the new one arrives, so dragging a
-//! slider never freezes a frame. Reports of superseded requests are dropped. A panic inside
-//! the computation is caught and reported instead of taking the window down.
+//! slider never freezes a frame. A panic inside the computation is caught and reported instead
+//! of taking the window down.
+//!
+//! A training entry streams: its thread sends a snapshot of the report a few times a second
+//! while the networks train, so curves and decision regions grow live. It can be paused and
+//! resumed, and a newer request cancels it at the next epoch instead of waiting for the end.
 
-use std::sync::mpsc::{self, Receiver, TryRecvError};
-use std::thread;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::thread::{self, Thread};
+use std::time::{Duration, Instant};
 
 use crate::labs::LabReport;
 use crate::notebook::Experiment;
+use crate::train::TrainingLab;
+use crate::train::session::TrainingSession;
 
-/// A finished computation: the experiment it was for and its report or failure.
-type Outcome = (Experiment, Result<LabReport, String>);
+/// How often a training thread sends a snapshot: often enough to look live, rarely enough that
+/// copying the report and recomputing the decision regions stays a small share of the work.
+const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(150);
+
+/// How long a paused training thread sleeps between looks at its flags (it is also woken).
+const PAUSE_POLL: Duration = Duration::from_millis(200);
+
+/// A report (partial while a training streams) or the computation's failure.
+struct Message {
+    experiment: Experiment,
+    outcome: Result<LabReport, String>,
+    /// The computation ended with this message.
+    last: bool,
+}
+
+/// Flags the window sets and the computing thread reads.
+#[derive(Default)]
+struct Control {
+    cancelled: AtomicBool,
+    paused: AtomicBool,
+}
+
+/// The computation in flight.
+struct Job {
+    receiver: Receiver<Message>,
+    control: Arc<Control>,
+    thread: Thread,
+}
+
+impl Job {
+    fn cancel(&self) {
+        self.control.cancelled.store(true, Ordering::Relaxed);
+        self.thread.unpark();
+    }
+}
 
 /// The latest report and the computation in flight.
 #[derive(Default)]
@@ -22,71 +64,106 @@ pub struct LabResults {
     requested: Option<Experiment>,
     /// The newest report received, with the experiment it belongs to.
     shown: Option<(Experiment, LabReport)>,
+    /// Whether `shown` is complete (a streaming training sends partial reports first).
+    shown_complete: bool,
     /// Counts reports received, so views can rebuild textures when it changes.
     pub generation: u64,
     /// Why the last computation failed, if it did.
     pub failure: Option<String>,
-    receiver: Option<Receiver<Outcome>>,
+    /// The experiment whose computation failed (not retried until it changes).
+    failed: Option<Experiment>,
+    /// Whether training is paused (kept across requests until resumed).
+    paused: bool,
+    job: Option<Job>,
 }
 
 impl LabResults {
     /// Asks for `experiment`'s report unless it was the last one asked for. One computation
-    /// runs at a time: a request made meanwhile starts when it ends (only the newest one, so a
-    /// dragged slider does not queue up every value it passed). Does nothing for a race.
+    /// runs at a time: a request made meanwhile cancels a streaming one and starts when the
+    /// running one ends (only the newest, so a dragged slider does not queue up every value it
+    /// passed). Does nothing for a race.
     pub fn sync(&mut self, experiment: &Experiment, ctx: &egui::Context) {
         if experiment.lab().is_none() || self.requested.as_ref() == Some(experiment) {
             return;
         }
         self.requested = Some(experiment.clone());
-        if self.receiver.is_none() {
-            self.start(experiment.clone(), ctx.clone());
+        // An edit restarts training: show its effect rather than a paused, untrained network.
+        self.paused = false;
+        match &self.job {
+            Some(job) => job.cancel(),
+            None => self.start(experiment.clone(), ctx.clone()),
         }
     }
 
     fn start(&mut self, experiment: Experiment, ctx: egui::Context) {
         let (sender, receiver) = mpsc::channel();
+        let control = Arc::new(Control::default());
+        control.paused.store(self.paused, Ordering::Relaxed);
+        let thread_control = Arc::clone(&control);
         let spawned = thread::Builder::new().name("optlab-lab".to_owned()).spawn(move || {
-            let report = std::panic::catch_unwind(|| experiment.lab().map(LabReport::compute))
-                .map_err(|panic| panic_message(panic.as_ref()))
-                .and_then(|report| report.ok_or_else(|| "not a lab".to_owned()));
-            // The window may have moved on and dropped the receiver: nothing to do then.
-            let _ = sender.send((experiment, report));
-            ctx.request_repaint();
+            compute(&experiment, &sender, &thread_control, &ctx);
         });
         match spawned {
-            Ok(_) => self.receiver = Some(receiver),
+            Ok(handle) => {
+                self.job = Some(Job { receiver, control, thread: handle.thread().clone() });
+            }
             Err(e) => self.failure = Some(format!("could not start a thread: {e}")),
         }
     }
 
-    /// Takes a finished report, if one arrived, and starts the newest request if it differs;
-    /// returns whether a report arrived.
+    /// Takes the reports that arrived and starts the newest request when the running
+    /// computation ends; returns whether a report arrived.
     pub fn poll(&mut self, ctx: &egui::Context) -> bool {
-        let Some(receiver) = &self.receiver else { return false };
-        let received = match receiver.try_recv() {
-            Ok(received) => received,
-            Err(TryRecvError::Empty) => return false,
-            Err(TryRecvError::Disconnected) => {
-                self.receiver = None;
-                return false;
+        let Some(job) = &self.job else { return false };
+        let mut messages = Vec::new();
+        let mut ended = false;
+        loop {
+            match job.receiver.try_recv() {
+                Ok(message) => messages.push(message),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    ended = true;
+                    break;
+                }
             }
-        };
-        self.receiver = None;
-        let (experiment, outcome) = received;
-        match outcome {
+        }
+        let mut arrived = false;
+        for message in messages {
+            ended |= message.last;
+            arrived |= self.receive(message);
+        }
+        if ended {
+            self.job = None;
+            let shown = self.shown.as_ref().map(|(e, _)| e);
+            if let Some(wanted) = self.requested.clone()
+                && (shown != Some(&wanted) || !self.shown_complete)
+                && self.failed.as_ref() != Some(&wanted)
+            {
+                self.start(wanted, ctx.clone());
+            }
+        }
+        arrived
+    }
+
+    /// Shows a message unless it belongs to a request that was superseded meanwhile.
+    fn receive(&mut self, message: Message) -> bool {
+        if self.requested.as_ref() != Some(&message.experiment) {
+            return false;
+        }
+        match message.outcome {
             Ok(report) => {
                 self.failure = None;
                 self.generation += 1;
-                self.shown = Some((experiment.clone(), report));
+                self.shown = Some((message.experiment, report));
+                self.shown_complete = message.last;
+                true
             }
-            Err(message) => self.failure = Some(message),
+            Err(failure) => {
+                self.failure = Some(failure);
+                self.failed = Some(message.experiment);
+                false
+            }
         }
-        if let Some(wanted) = self.requested.clone()
-            && wanted != experiment
-        {
-            self.start(wanted, ctx.clone());
-        }
-        true
     }
 
     /// The newest report, if any.
@@ -101,9 +178,98 @@ impl LabResults {
         self.requested.is_some() && self.shown.as_ref().map(|(e, _)| e) != self.requested.as_ref()
     }
 
-    /// Forgets everything (another entry was selected).
+    /// Whether a computation is running (or paused) right now.
+    #[must_use]
+    pub fn busy(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Whether training is paused.
+    #[must_use]
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Pauses or resumes training (other labs finish regardless; they take moments).
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
+        if let Some(job) = &self.job {
+            job.control.paused.store(paused, Ordering::Relaxed);
+            job.thread.unpark();
+        }
+    }
+
+    /// Forgets everything (another entry was selected) and stops the running computation.
     pub fn clear(&mut self) {
-        *self = Self { generation: self.generation, ..Self::default() };
+        *self = Self { generation: self.generation, paused: self.paused, ..Self::default() };
+    }
+}
+
+impl Drop for Job {
+    /// A computation nobody will read stops at its next check.
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+/// The body of the computing thread.
+fn compute(
+    experiment: &Experiment,
+    sender: &Sender<Message>,
+    control: &Control,
+    ctx: &egui::Context,
+) {
+    let send = |outcome, last| {
+        let message = Message { experiment: experiment.clone(), outcome, last };
+        let sent = sender.send(message).is_ok();
+        ctx.request_repaint();
+        sent
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match experiment {
+        Experiment::Training(lab) => {
+            stream_training(lab, control, |report| send(Ok(report), false))
+        }
+        other => other.lab().map(LabReport::compute),
+    }));
+    match outcome {
+        Ok(Some(report)) => drop(send(Ok(report), true)),
+        Ok(None) => {} // cancelled, or not a lab: nothing to show
+        Err(panic) => drop(send(Err(panic_message(panic.as_ref())), true)),
+    }
+}
+
+/// Trains `lab`'s runs side by side, handing a snapshot to `publish` every
+/// [`SNAPSHOT_INTERVAL`] and waiting while paused. Returns the final report, or `None` when
+/// cancelled or when nobody listens any more.
+fn stream_training(
+    lab: &TrainingLab,
+    control: &Control,
+    mut publish: impl FnMut(LabReport) -> bool,
+) -> Option<LabReport> {
+    let mut session = TrainingSession::new(lab);
+    let mut last_sent: Option<Instant> = None;
+    // Whether the session trained since the last snapshot (the first one shows the start).
+    let mut unsent = true;
+    loop {
+        if control.cancelled.load(Ordering::Relaxed) {
+            return None;
+        }
+        let paused = control.paused.load(Ordering::Relaxed);
+        let due = last_sent.is_none_or(|sent| sent.elapsed() >= SNAPSHOT_INTERVAL);
+        if unsent && (due || paused) {
+            if !publish(LabReport::Training(session.snapshot())) {
+                return None;
+            }
+            last_sent = Some(Instant::now());
+            unsent = false;
+        }
+        if paused {
+            thread::park_timeout(PAUSE_POLL);
+        } else if session.advance() {
+            unsent = true;
+        } else {
+            return Some(LabReport::Training(session.finish()));
+        }
     }
 }
 

@@ -98,7 +98,11 @@ pub fn keyboard_shortcuts(app: &mut OptlabApp, ui: &egui::Ui) {
         )
     });
     if space {
-        app.playback.toggle(app.results.computed_steps());
+        if app.selected_is_race() {
+            app.playback.toggle(app.results.computed_steps());
+        } else {
+            app.labs.set_paused(!app.labs.paused());
+        }
     }
     if right {
         app.playback.single_step(app.results.computed_steps());
@@ -437,7 +441,7 @@ fn reload_offer(app: &mut OptlabApp, ui: &egui::Ui) {
 }
 
 const SHORTCUTS: [(&str, &str); 9] = [
-    ("Space", "play / pause"),
+    ("Space", "play / pause (a race), pause / resume (training)"),
     ("Right arrow", "one step"),
     ("R", "reset playback to step 0"),
     ("Ctrl+Z", "undo"),

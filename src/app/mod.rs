@@ -185,6 +185,15 @@ impl OptlabApp {
         self.playback.playing = true;
     }
 
+    /// Whether the selected entry is a race (rather than a lab).
+    #[must_use]
+    pub fn selected_is_race(&self) -> bool {
+        matches!(
+            self.document.notebook.entries.get(self.selected).map(|e| &e.experiment),
+            Some(Experiment::Race(_))
+        )
+    }
+
     /// Undoes the last notebook edit.
     pub fn undo(&mut self) {
         if let Some(previous) = self.undoer.undo(&self.document.notebook) {
@@ -271,7 +280,13 @@ impl OptlabApp {
             LabReport::DropConnect(r) => dropconnect_view::show(ui, r),
             LabReport::FracPool(r) => frac_pool_view::show(ui, r, generation),
             LabReport::StochDepth(r) => stoch_depth_view::show(ui, r, generation),
-            LabReport::Training(r) => training_view::show(ui, r, generation),
+            LabReport::Training(r) => {
+                let progress =
+                    training_view::Progress { busy: self.labs.busy(), paused: self.labs.paused() };
+                if training_view::show(ui, r, generation, progress) {
+                    self.labs.set_paused(!progress.paused);
+                }
+            }
         }
     }
 

@@ -10,14 +10,24 @@ use super::palette;
 use crate::labs::TrainingReport;
 use crate::train::{Dataset, DecisionGrid};
 
-/// Draws the lab.
-pub fn show(ui: &mut Ui, r: &TrainingReport, generation: u64) {
+/// What the window knows about the training thread.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// A computation is running or paused.
+    pub busy: bool,
+    /// Training is paused.
+    pub paused: bool,
+}
+
+/// Draws the lab; returns whether the pause/resume button was clicked.
+pub fn show(ui: &mut Ui, r: &TrainingReport, generation: u64, progress: Progress) -> bool {
     for run in r.runs.iter().filter(|run| run.error.is_some()) {
         ui.colored_label(
             ui.visuals().error_fg_color,
             format!("{}: {}", run.name, run.error.as_deref().unwrap_or_default()),
         );
     }
+    let toggled = toolbar(ui, r, progress);
     ui.label(summary_line(r));
     let height = ui.available_height();
     ui.columns(2, |columns| {
@@ -31,6 +41,36 @@ pub fn show(ui: &mut Ui, r: &TrainingReport, generation: u64) {
         });
         columns[1].vertical(|ui| decision_regions(ui, r, generation, height - 40.0));
     });
+    toggled
+}
+
+/// Pause/resume and the epochs trained so far.
+fn toolbar(ui: &mut Ui, r: &TrainingReport, progress: Progress) -> bool {
+    let (done, planned) = r.progress_epochs();
+    let finished = r.is_finished() && !progress.busy;
+    ui.horizontal(|ui| {
+        let label = if progress.paused { "▶ Resume" } else { "⏸ Pause" };
+        let hint = if progress.paused {
+            "Go on training (Space)"
+        } else {
+            "Stop training here; resume later (Space)"
+        };
+        let clicked = ui
+            .add_enabled(!finished, egui::Button::new(label))
+            .on_hover_text(hint)
+            .on_disabled_hover_text("Training has finished; change a setting to train again")
+            .clicked();
+        let fraction = if planned == 0 { 1.0 } else { done as f32 / planned as f32 };
+        let text = match (finished, progress.paused) {
+            (true, _) => format!("finished: {done} epochs"),
+            (false, true) => format!("paused at {done} / {planned} epochs"),
+            (false, false) => format!("training: {done} / {planned} epochs"),
+        };
+        ui.add(egui::ProgressBar::new(fraction).text(text).desired_width(320.0))
+            .on_hover_text("Epochs trained, summed over the runs; runs take turns epoch by epoch");
+        clicked
+    })
+    .inner
 }
 
 /// "name: train 99.0 %, validation 95.0 %" for every run.
@@ -46,7 +86,8 @@ fn summary_line(r: &TrainingReport) -> RichText {
             Some(format!("{}: train {:.1} %{validation}", run.name, 100.0 * last.train_accuracy))
         })
         .collect();
-    RichText::new(format!("Final accuracy — {}", parts.join(" · "))).strong()
+    let when = if r.is_finished() { "Final accuracy" } else { "Accuracy so far" };
+    RichText::new(format!("{when} — {}", parts.join(" · "))).strong()
 }
 
 /// One value per epoch for every run: training solid, validation dashed.
@@ -109,12 +150,29 @@ fn decision_regions(ui: &mut Ui, r: &TrainingReport, generation: u64, height: f3
     ui.weak("Filled points: training data; rings: validation data. Colour: the predicted class, brighter where the network is surer.");
 }
 
-/// Class colours, brighter with the class probability.
+/// Class colours, brighter with the class probability. One texture per run, updated in place
+/// when a newer report arrives (a streaming training sends several a second).
 fn texture(ui: &Ui, grid: &DecisionGrid, generation: u64, run: usize) -> TextureHandle {
-    let key = ui.scope_id().with(("training-texture", generation, run));
-    if let Some(texture) = ui.data(|d| d.get_temp::<TextureHandle>(key)) {
-        return texture;
+    let key = ui.scope_id().with(("training-texture", run));
+    let cached = ui.data(|d| d.get_temp::<(u64, TextureHandle)>(key));
+    if let Some((made_for, texture)) = &cached
+        && *made_for == generation
+    {
+        return texture.clone();
     }
+    let image = region_image(grid);
+    let texture = match cached {
+        Some((_, mut texture)) => {
+            texture.set(image, TextureOptions::LINEAR);
+            texture
+        }
+        None => ui.ctx().load_texture("training-regions", image, TextureOptions::LINEAR),
+    };
+    ui.data_mut(|d| d.insert_temp(key, (generation, texture.clone())));
+    texture
+}
+
+fn region_image(grid: &DecisionGrid) -> ColorImage {
     let [nx, ny] = grid.spec.side;
     let classes = grid.classes.max(1);
     let mut pixels = vec![Color32::BLACK; nx * ny];
@@ -129,10 +187,7 @@ fn texture(ui: &Ui, grid: &DecisionGrid, generation: u64, run: usize) -> Texture
             *pixel = colour;
         }
     }
-    let image = ColorImage::new([nx, ny], pixels);
-    let texture = ui.ctx().load_texture("training-regions", image, TextureOptions::LINEAR);
-    ui.data_mut(|d| d.insert_temp(key, texture.clone()));
-    texture
+    ColorImage::new([nx, ny], pixels)
 }
 
 /// `colour` with its red, green and blue scaled by `factor` in [0, 1] (opaque).

@@ -1,0 +1,216 @@
+//! A training entry in progress: every run's [`Trainer`], advanced one epoch per run in turn,
+//! and the [`TrainingReport`] that grows with it.
+//!
+//! Headless, `optlab run` drives a session to the end ([`TrainingSession::finish`]); the GUI
+//! drives it on a background thread and takes a [`TrainingSession::snapshot`] a few times a
+//! second, so curves and decision regions grow while the networks train, and a pause simply
+//! stops calling [`TrainingSession::advance`]. Runs take turns epoch by epoch, so side-by-side
+//! runs stay side by side at every moment rather than one finishing before the next starts.
+
+use super::data::Dataset;
+use super::fit::{DecisionGrid, EpochStats, GridSpec, Trainer, decision_grid};
+use super::lab::TrainingLab;
+
+/// Points per side of the decision-region grid.
+pub const GRID_SIDE: usize = 96;
+
+/// Margin around the training data of the decision-region grid, as a fraction of its extent.
+const GRID_MARGIN: f64 = 0.25;
+
+/// The training lab's numbers: per run, its curves and its decision regions.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrainingReport {
+    /// The training points (for drawing over the decision regions).
+    pub train: Dataset,
+    /// The held-out points.
+    pub validation: Dataset,
+    /// One per run, in the entry's order.
+    pub runs: Vec<TrainedRun>,
+}
+
+impl TrainingReport {
+    /// Epochs done and planned, summed over the runs that can train.
+    #[must_use]
+    pub fn progress_epochs(&self) -> (usize, usize) {
+        self.runs.iter().filter(|run| run.error.is_none()).fold((0, 0), |(done, planned), run| {
+            (done + run.epochs.len(), planned + run.planned_epochs)
+        })
+    }
+
+    /// Whether every run that can train has run all its epochs.
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        let (done, planned) = self.progress_epochs();
+        done >= planned
+    }
+}
+
+/// One run, trained so far.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainedRun {
+    /// The run's name.
+    pub name: String,
+    /// Statistics after every epoch done.
+    pub epochs: Vec<EpochStats>,
+    /// Epochs the run is configured for.
+    pub planned_epochs: usize,
+    /// Class probabilities of the network over the data's box, as of `grid_epoch`.
+    pub grid: Option<DecisionGrid>,
+    /// Epochs done when `grid` was computed.
+    pub grid_epoch: usize,
+    /// Why the run could not train (a config out of range), if it could not.
+    pub error: Option<String>,
+}
+
+/// Every run of a training entry, trained step by step.
+pub struct TrainingSession {
+    trainers: Vec<Option<Trainer>>,
+    report: TrainingReport,
+}
+
+impl TrainingSession {
+    /// Builds every run's trainer (runs with a config out of range carry the error instead)
+    /// and the decision regions of the untrained networks.
+    #[must_use]
+    pub fn new(lab: &TrainingLab) -> Self {
+        let mut report = TrainingReport::default();
+        let mut trainers = Vec::with_capacity(lab.runs.len());
+        for (index, run) in lab.runs.iter().enumerate() {
+            let built = lab.config(index).map(|config| Trainer::new(&config));
+            let mut trained = TrainedRun {
+                name: run.name.clone(),
+                epochs: Vec::with_capacity(run.epochs),
+                planned_epochs: run.epochs,
+                grid: None,
+                grid_epoch: 0,
+                error: None,
+            };
+            match built {
+                Some(Ok(trainer)) => {
+                    if report.train.is_empty() {
+                        report.train = trainer.train_data().clone();
+                        report.validation = trainer.validation_data().clone();
+                    }
+                    trained.grid = Some(grid_of(&trainer));
+                    trainers.push(Some(trainer));
+                }
+                Some(Err(e)) => {
+                    trained.error = Some(e.to_string());
+                    trainers.push(None);
+                }
+                None => trainers.push(None),
+            }
+            report.runs.push(trained);
+        }
+        Self { trainers, report }
+    }
+
+    /// Trains one epoch of every unfinished run; returns whether any run trained.
+    pub fn advance(&mut self) -> bool {
+        let mut trained = false;
+        for (trainer, run) in self.trainers.iter_mut().zip(&mut self.report.runs) {
+            if let Some(trainer) = trainer.as_mut().filter(|t| !t.is_finished()) {
+                run.epochs.push(trainer.epoch());
+                trained = true;
+            }
+        }
+        trained
+    }
+
+    /// Whether every run has run all its epochs.
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.trainers.iter().flatten().all(Trainer::is_finished)
+    }
+
+    /// The report as of now, with decision regions brought up to date for every run that
+    /// trained since its last grid.
+    pub fn snapshot(&mut self) -> TrainingReport {
+        self.refresh_grids();
+        self.report.clone()
+    }
+
+    /// Trains every run to the end and returns the final report.
+    #[must_use]
+    pub fn finish(mut self) -> TrainingReport {
+        while self.advance() {}
+        self.refresh_grids();
+        self.report
+    }
+
+    fn refresh_grids(&mut self) {
+        for (trainer, run) in self.trainers.iter().zip(&mut self.report.runs) {
+            if let Some(trainer) = trainer
+                && (run.grid.is_none() || run.grid_epoch != trainer.epochs_done())
+            {
+                run.grid = Some(grid_of(trainer));
+                run.grid_epoch = trainer.epochs_done();
+            }
+        }
+    }
+}
+
+fn grid_of(trainer: &Trainer) -> DecisionGrid {
+    decision_grid(trainer.network(), GridSpec::around(trainer.train_data(), GRID_MARGIN, GRID_SIDE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::{ModelConfig, TrainingRun};
+
+    fn two_runs(epochs: [usize; 2]) -> TrainingLab {
+        let mut lab = TrainingLab::default();
+        let run = lab.runs[0].clone();
+        lab.runs = epochs
+            .iter()
+            .enumerate()
+            .map(|(i, &epochs)| TrainingRun {
+                name: format!("run {i}"),
+                model: ModelConfig::Mlp {
+                    hidden: vec![8],
+                    dropout_keep: 1.0,
+                    dropconnect_keep: 1.0,
+                },
+                epochs,
+                ..run.clone()
+            })
+            .collect();
+        lab
+    }
+
+    #[test]
+    fn runs_take_turns_and_stop_at_their_own_epochs() {
+        let mut session = TrainingSession::new(&two_runs([2, 4]));
+        assert!(session.advance());
+        let report = session.snapshot();
+        assert_eq!(report.runs.iter().map(|r| r.epochs.len()).collect::<Vec<_>>(), [1, 1]);
+        assert_eq!(report.progress_epochs(), (2, 6));
+        while session.advance() {}
+        let report = session.snapshot();
+        assert_eq!(report.runs.iter().map(|r| r.epochs.len()).collect::<Vec<_>>(), [2, 4]);
+        assert!(report.is_finished() && session.is_finished());
+        assert!(report.runs.iter().all(|r| r.grid_epoch == r.epochs.len()));
+    }
+
+    #[test]
+    fn stepping_and_snapshots_do_not_change_the_result() {
+        let lab = two_runs([3, 3]);
+        let mut stepped = TrainingSession::new(&lab);
+        while stepped.advance() {
+            let _ = stepped.snapshot();
+        }
+        assert_eq!(stepped.snapshot(), TrainingSession::new(&lab).finish());
+    }
+
+    #[test]
+    fn a_run_out_of_range_reports_its_error_and_the_others_train() {
+        let mut lab = two_runs([2, 2]);
+        lab.runs[0].batch_size = 0;
+        let report = TrainingSession::new(&lab).finish();
+        assert!(report.runs[0].error.is_some(), "{:?}", report.runs[0].error);
+        assert!(report.runs[0].epochs.is_empty());
+        assert_eq!(report.runs[1].epochs.len(), 2);
+        assert_eq!(report.progress_epochs(), (2, 2));
+    }
+}
