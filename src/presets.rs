@@ -34,6 +34,7 @@ const BUILTIN: &[Preset] = &[
     preset!("fractional-max-pooling"),
     preset!("stochastic-depth"),
     preset!("spiral"),
+    preset!("deep-residual"),
 ];
 
 impl Preset {

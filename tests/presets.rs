@@ -380,8 +380,26 @@ fn spiral_nets_reach_98_percent_and_dropout_keeps_validation_loss_down() {
         let s = find(&summaries, "The course's spiral net", run);
         assert!(s.get("train_acc") >= 0.98, "{s:?}");
     }
+    let sgd = find(&summaries, "Optimizers racing", "SGD").get("train_loss");
+    for run in ["Momentum", "Nesterov", "Adagrad", "RMSprop", "Adam"] {
+        let s = find(&summaries, "Optimizers racing", run);
+        assert!(s.get("train_loss") < 0.85 * sgd, "{run} ahead of SGD: {s:?} vs {sgd}");
+        assert!(s.get("train_acc") >= 0.95, "{s:?}");
+    }
     let plain = find(&summaries, "Overfitting vs dropout", "no dropout");
     let dropout = find(&summaries, "Overfitting vs dropout", "dropout p = 0.5");
     assert!(plain.get("train_loss") < dropout.get("train_loss"), "{plain:?} vs {dropout:?}");
     assert!(dropout.get("val_loss") < 0.7 * plain.get("val_loss"), "{plain:?} vs {dropout:?}");
+}
+
+#[test]
+fn stochastic_depth_keeps_a_deep_residual_mlp_from_memorising() {
+    let summaries = run_lab_preset("deep-residual");
+    let entry = "Deep residual MLP";
+    let all = find(&summaries, entry, "all blocks");
+    for run in ["stochastic depth p_L = 0.5", "stochastic depth p_L = 0.2"] {
+        let dropped = find(&summaries, entry, run);
+        assert!(all.get("train_loss") < dropped.get("train_loss"), "{all:?} vs {dropped:?}");
+        assert!(dropped.get("val_loss") < 0.75 * all.get("val_loss"), "{all:?} vs {dropped:?}");
+    }
 }
