@@ -22,6 +22,7 @@ mod internals_view;
 mod lab_image;
 mod lab_results;
 mod lab_widgets;
+mod log_axis;
 mod map_view;
 mod menu_bar;
 mod optimizer_controls;

@@ -3,7 +3,8 @@
 
 use egui::{Color32, ColorImage, RichText, TextureHandle, TextureOptions, Ui};
 use egui_plot::{
-    Legend, Line, LineStyle, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points,
+    Corner, HoverPosition, Legend, Line, LineStyle, MarkerShape, Plot, PlotImage, PlotPoint,
+    PlotPoints, Points,
 };
 
 use super::palette;
@@ -32,14 +33,19 @@ pub fn show(ui: &mut Ui, r: &TrainingReport, generation: u64, progress: Progress
     let height = ui.available_height();
     ui.columns(2, |columns| {
         columns[0].vertical(|ui| {
-            curves(ui, r, "training-loss", "loss (log10)", (height * 0.5 - 30.0).max(120.0), |e| {
+            let plot_height = (height * 0.5 - 30.0).max(120.0);
+            // Losses fall from the top left: the legend goes bottom left. Accuracies rise
+            // from the bottom left: bottom right.
+            let loss = Axis { id: "training-loss", label: "loss (log)", log: true };
+            curves(ui, r, &loss, plot_height, Corner::LeftBottom, |e| {
                 (e.train_loss.max(1e-16).log10(), e.validation_loss.map(|v| v.max(1e-16).log10()))
             });
-            curves(ui, r, "training-accuracy", "accuracy", (height * 0.5 - 30.0).max(120.0), |e| {
+            let accuracy = Axis { id: "training-accuracy", label: "accuracy", log: false };
+            curves(ui, r, &accuracy, plot_height, Corner::RightBottom, |e| {
                 (e.train_accuracy, e.validation_accuracy)
             });
         });
-        columns[1].vertical(|ui| decision_regions(ui, r, generation, height - 40.0));
+        columns[1].vertical(|ui| decision_regions(ui, r, generation, height - 70.0));
     });
     toggled
 }
@@ -90,36 +96,56 @@ fn summary_line(r: &TrainingReport) -> RichText {
     RichText::new(format!("{when} — {}", parts.join(" · "))).strong()
 }
 
+/// A plot's id, its y label and whether its values are log10 of the quantity.
+struct Axis {
+    id: &'static str,
+    label: &'static str,
+    log: bool,
+}
+
 /// One value per epoch for every run: training solid, validation dashed.
 fn curves(
     ui: &mut Ui,
     r: &TrainingReport,
-    id: &str,
-    label: &str,
+    axis: &Axis,
     height: f32,
+    legend: Corner,
     value: impl Fn(&crate::train::EpochStats) -> (f64, Option<f64>),
 ) {
-    Plot::new(id)
+    let mut plot = Plot::new(axis.id)
         .height(height)
-        .legend(Legend::default())
+        .legend(Legend::default().position(legend))
         .x_axis_label("epoch")
-        .y_axis_label(label)
-        .show(ui, |plot| {
-            for (index, run) in r.runs.iter().enumerate() {
-                let colour = palette::run_colour(None, index);
-                let train: PlotPoints<'_> =
-                    run.epochs.iter().map(|e| [e.epoch as f64, value(e).0]).collect();
-                let validation: PlotPoints<'_> =
-                    run.epochs.iter().filter_map(|e| Some([e.epoch as f64, value(e).1?])).collect();
-                plot.line(Line::new(format!("{} train", run.name), train).color(colour).width(2.0));
-                plot.line(
-                    Line::new(format!("{} validation", run.name), validation)
-                        .color(colour)
-                        .width(1.5)
-                        .style(LineStyle::dashed_loose()),
-                );
-            }
-        });
+        .y_axis_label(axis.label);
+    let log = axis.log;
+    plot = plot.label_formatter(move |hover| match hover {
+        HoverPosition::NearDataPoint { plot_name, position, .. } => {
+            let value = if log { 10f64.powf(position.y) } else { position.y };
+            Some(format!("{plot_name}\nepoch {:.0}\n{value:.4}", position.x))
+        }
+        HoverPosition::Elsewhere { .. } => None,
+    });
+    if axis.log {
+        plot = plot
+            .y_grid_spacer(|input| super::log_axis::marks(&input))
+            .y_axis_formatter(|mark, _| super::log_axis::label(mark.value));
+    }
+    plot.show(ui, |plot| {
+        for (index, run) in r.runs.iter().enumerate() {
+            let colour = palette::run_colour(None, index);
+            let train: PlotPoints<'_> =
+                run.epochs.iter().map(|e| [e.epoch as f64, value(e).0]).collect();
+            let validation: PlotPoints<'_> =
+                run.epochs.iter().filter_map(|e| Some([e.epoch as f64, value(e).1?])).collect();
+            plot.line(Line::new(format!("{} train", run.name), train).color(colour).width(2.0));
+            plot.line(
+                Line::new(format!("{} validation", run.name), validation)
+                    .color(colour)
+                    .width(1.5)
+                    .style(LineStyle::dashed_loose()),
+            );
+        }
+    });
 }
 
 /// The predicted class over the plane for the chosen run, with the points on top.

@@ -1,0 +1,106 @@
+//! A log10 axis for `egui_plot`, which only has linear axes: values are plotted as log10 of the
+//! quantity, grid lines fall on 1, 2 and 5 times each decade (all of 1…9 when the plot spans
+//! little more than a decade, whole decades only when it spans many) and labels show the
+//! quantity itself (0.2, 0.5, 1, 2 … or 1e-6), so a loss between 0.24 and 1.1 still gets
+//! readable ticks.
+
+use egui_plot::{GridInput, GridMark};
+
+/// Most decades labelled with 1, 2 and 5; beyond this only whole decades get lines.
+const DETAILED_DECADES: f64 = 4.0;
+
+/// Grid marks for an axis holding log10 of its quantity.
+#[must_use]
+pub fn marks(input: &GridInput) -> Vec<GridMark> {
+    let (low, high) = input.bounds;
+    if !(low.is_finite() && high.is_finite()) || high <= low {
+        return Vec::new();
+    }
+    let span = high - low;
+    let multiples: &[f64] = if span > DETAILED_DECADES {
+        &[1.0]
+    } else if span > 1.5 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    };
+    // Every n-th decade when there are many, so lines stay apart.
+    let decade_step = (span / 12.0).ceil().max(1.0);
+    let first = (low / decade_step).floor() * decade_step;
+    let mut marks = Vec::new();
+    let mut decade = first;
+    while decade <= high {
+        for &multiple in multiples {
+            let value = decade + multiple.log10();
+            if (low..=high).contains(&value) {
+                let step_size = match multiple {
+                    1.0 => decade_step,
+                    2.0 | 5.0 => 0.3 * decade_step,
+                    _ => 0.1 * decade_step,
+                };
+                marks.push(GridMark { value, step_size });
+            }
+        }
+        decade += decade_step;
+    }
+    marks
+}
+
+/// The quantity at a mark from [`marks`]: "0.2", "5", "1e-6"; empty for the unlabelled
+/// multiples (3, 4, 6 … 9) and for values that are not marks.
+#[must_use]
+pub fn label(log10_value: f64) -> String {
+    let exponent = log10_value.floor();
+    let multiple = 10f64.powf(log10_value - exponent).round();
+    if (log10_value - (exponent + multiple.log10())).abs() > 1e-6 {
+        return String::new();
+    }
+    if !matches!(multiple, 1.0 | 2.0 | 5.0 | 10.0) {
+        return String::new();
+    }
+    let (multiple, exponent) =
+        if multiple >= 10.0 { (1.0, exponent + 1.0) } else { (multiple, exponent) };
+    if (-3.0..=4.0).contains(&exponent) {
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "exponent in [-3, 0): 1 to 3 decimals"
+        )]
+        let decimals = (-exponent).max(0.0) as usize;
+        format!("{:.*}", decimals, multiple * 10f64.powf(exponent))
+    } else {
+        format!("{multiple}e{exponent}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labelled(bounds: (f64, f64)) -> Vec<String> {
+        marks(&GridInput { bounds, base_step_size: 0.01 })
+            .iter()
+            .map(|m| label(m.value))
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn a_loss_within_one_decade_gets_one_two_five_labels() {
+        // 0.24 to 1.1
+        assert_eq!(labelled((0.24f64.log10(), 1.1f64.log10())), ["0.5", "1"]);
+        assert_eq!(labelled((0.15f64.log10(), 1.1f64.log10())), ["0.2", "0.5", "1"]);
+    }
+
+    #[test]
+    fn many_decades_get_whole_decades_in_exponent_form_when_small() {
+        assert_eq!(labelled((-6.5, -0.5)), ["1e-6", "1e-5", "1e-4", "0.001", "0.01", "0.1"]);
+        assert_eq!(labelled((-0.1, 1.9)), ["1", "2", "5", "10", "20", "50"]);
+    }
+
+    #[test]
+    fn no_marks_for_an_empty_or_broken_range() {
+        assert!(marks(&GridInput { bounds: (1.0, 1.0), base_step_size: 0.1 }).is_empty());
+        assert!(marks(&GridInput { bounds: (f64::NAN, 1.0), base_step_size: 0.1 }).is_empty());
+    }
+}
