@@ -451,3 +451,18 @@ fn the_readme_example_loads() {
     let notebook = load(&readme[start..end]);
     assert_eq!(only_race(&notebook).runs.len(), 2);
 }
+
+#[test]
+fn the_readme_training_entry_loads_with_its_stated_values() {
+    let readme = include_str!("../README.md");
+    let start = readme.find("```ron\nTraining(").expect("the README shows a training entry")
+        + "```ron\n".len();
+    let end = start + readme[start..].find("```").expect("the block ends");
+    let text = format!("(entries: [(name: \"t\", experiment: {})])", &readme[start..end]);
+    let notebook = load(&text);
+    let Experiment::Training(lab) = &notebook.entries[0].experiment else {
+        panic!("a training entry")
+    };
+    assert_eq!((lab.validation_fraction, lab.runs.len()), (0.2, 1));
+    assert_eq!((lab.runs[0].batch_size, lab.runs[0].epochs), (32, 50));
+}
