@@ -20,5 +20,6 @@ pub mod regularize;
 pub mod run;
 pub mod schedule;
 pub mod surface;
+pub mod sweep;
 pub mod train;
 pub mod worker;

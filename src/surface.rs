@@ -259,6 +259,15 @@ pub enum MinimumKind {
     Local,
 }
 
+/// A computation generic over a surface's loss-and-gradient function, run by
+/// [`Surface::visit`].
+pub trait SurfaceVisitor {
+    /// What the visit returns.
+    type Output;
+    /// Runs with `value_and_gradient`, equal to [`Surface::value_and_gradient`] bit for bit.
+    fn visit<F: Fn(Point) -> (f64, Point) + Copy>(self, value_and_gradient: F) -> Self::Output;
+}
+
 /// A known minimum of a surface.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Minimum {
@@ -301,6 +310,24 @@ impl Surface {
             Self::SixHumpCamel => camel_vg(p),
             Self::Saddle => saddle_vg(p),
             Self::DoubleWell => double_well_vg(p),
+        }
+    }
+
+    /// Runs `visitor` with this surface's loss-and-gradient function: one match, then the
+    /// visitor's loop monomorphized with the formula inlined (the sweep kernels).
+    pub fn visit<V: SurfaceVisitor>(&self, visitor: V) -> V::Output {
+        match *self {
+            Self::Quadratic { h, c } => visitor.visit(move |p| quadratic_vg(h, c, p)),
+            Self::TacoShell { condition, angle } => {
+                visitor.visit(move |p| taco_vg(condition, angle, p))
+            }
+            Self::Rosenbrock { a, b } => visitor.visit(move |p| rosenbrock_vg(a, b, p)),
+            Self::Beale => visitor.visit(beale_vg),
+            Self::Himmelblau => visitor.visit(himmelblau_vg),
+            Self::Rastrigin { a } => visitor.visit(move |p| rastrigin_vg(a, p)),
+            Self::SixHumpCamel => visitor.visit(camel_vg),
+            Self::Saddle => visitor.visit(saddle_vg),
+            Self::DoubleWell => visitor.visit(double_well_vg),
         }
     }
 

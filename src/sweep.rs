@@ -1,0 +1,393 @@
+//! Grids of runs: hyperparameter sweeps and basins of attraction.
+//!
+//! A [`SweepLab`] varies two numeric fields of one base run (learning rate on a log axis,
+//! momentum, β₂, noise, …) over a grid and measures every cell; a [`BasinLab`] varies the start
+//! point and records which known minimum each run ends in and how soon it settled there.
+//!
+//! Every cell is exactly the run [`crate::run::execute`] would compute for its config (the tests
+//! compare them bit for bit), so a cell clicked in the app and added to a race replays the same
+//! numbers. Two engines compute cells:
+//!
+//! * the lane kernel [`lanes`]: runs of the SGD family (SGD, Momentum, torch-form Nesterov)
+//!   with a constant learning rate and exact gradients, [`LANES`] runs at a time, their state as
+//!   structure-of-arrays so the compiler steps them with SIMD instructions. Each lane carries its
+//!   own lr, momentum, dampening, weight decay and start, so one kernel serves sweeps and
+//!   basins;
+//! * every other config goes through [`crate::run::execute`] cell by cell.
+//!
+//! Both spread cells over rayon's pool; callers choose the pool (the app keeps a core free for
+//! the window). Rows are computed in blocks so a caller can publish progress and cancel between
+//! blocks.
+
+pub mod lab;
+pub mod lanes;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::limits::{Limit, LimitError};
+use crate::optim::OptimizerConfig;
+use crate::run::{self, RunConfig, StepRecord, TraceSink};
+use crate::schedule::Schedule;
+use crate::surface::{Point, Surface};
+
+pub use lab::{BasinLab, SweepLab};
+pub use lanes::LANES;
+
+/// Most cells along one axis of a grid.
+pub const MAX_RESOLUTION: usize = 512;
+/// Cells along one axis.
+pub const RESOLUTION: Limit = Limit::closed("count", 2.0, MAX_RESOLUTION as f64);
+/// Most updates per cell.
+pub const MAX_STEPS: u64 = 100_000;
+/// Updates per cell.
+pub const STEPS: Limit = Limit::closed("steps", 1.0, MAX_STEPS as f64);
+
+/// A numeric field of a run that a sweep can vary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SweepField {
+    /// The optimizer's learning rate.
+    Lr,
+    /// Momentum μ (Momentum, Nesterov, look-ahead, RMSprop).
+    Momentum,
+    /// Dampening τ (Momentum).
+    Dampening,
+    /// β₁ (Adam, AdamW).
+    Beta1,
+    /// β₂ (Adam, AdamW).
+    Beta2,
+    /// RMSprop's decay rate α.
+    DecayRate,
+    /// ε (Adagrad, RMSprop, Adam, AdamW).
+    Eps,
+    /// Weight decay λ.
+    WeightDecay,
+    /// The schedule's rate: k of Exponential and InverseTime, factor of Step.
+    ScheduleRate,
+    /// Gradient-noise standard deviation.
+    Noise,
+}
+
+impl SweepField {
+    /// Every field, in menu order.
+    pub const ALL: [Self; 10] = [
+        Self::Lr,
+        Self::Momentum,
+        Self::Dampening,
+        Self::Beta1,
+        Self::Beta2,
+        Self::DecayRate,
+        Self::Eps,
+        Self::WeightDecay,
+        Self::ScheduleRate,
+        Self::Noise,
+    ];
+
+    /// The name in the course's notation.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Lr => "learning rate η",
+            Self::Momentum => "momentum μ",
+            Self::Dampening => "dampening τ",
+            Self::Beta1 => "β₁",
+            Self::Beta2 => "β₂",
+            Self::DecayRate => "decay rate α",
+            Self::Eps => "ε",
+            Self::WeightDecay => "weight decay λ",
+            Self::ScheduleRate => "schedule rate",
+            Self::Noise => "gradient noise σ",
+        }
+    }
+
+    /// Sets this field of `run` to `value`.
+    ///
+    /// # Errors
+    /// The run's optimizer or schedule has no such field.
+    pub fn apply(self, run: &mut RunConfig, value: f64) -> Result<(), String> {
+        let slot = match self {
+            Self::Lr => {
+                run.optimizer.set_lr(value);
+                return Ok(());
+            }
+            Self::Noise => Some(&mut run.noise_sigma),
+            Self::ScheduleRate => schedule_rate(&mut run.schedule),
+            _ => optimizer_field(&mut run.optimizer, self),
+        };
+        let Some(slot) = slot else {
+            return Err(format!(
+                "{} has no {} to vary",
+                if self == Self::ScheduleRate { "this schedule" } else { run.optimizer.name() },
+                self.label()
+            ));
+        };
+        *slot = value;
+        Ok(())
+    }
+}
+
+fn schedule_rate(schedule: &mut Schedule) -> Option<&mut f64> {
+    match schedule {
+        Schedule::Exponential { k, .. } | Schedule::InverseTime { k, .. } => Some(k),
+        Schedule::Step { factor, .. } => Some(factor),
+        _ => None,
+    }
+}
+
+fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option<&mut f64> {
+    use OptimizerConfig as O;
+    use SweepField as F;
+    match (optimizer, field) {
+        (
+            O::Momentum { momentum, .. }
+            | O::Nesterov { momentum, .. }
+            | O::NesterovLookahead { momentum, .. }
+            | O::RmsProp { momentum, .. },
+            F::Momentum,
+        ) => Some(momentum),
+        (O::Momentum { dampening, .. }, F::Dampening) => Some(dampening),
+        (O::Adam { beta1, .. } | O::AdamW { beta1, .. }, F::Beta1) => Some(beta1),
+        (O::Adam { beta2, .. } | O::AdamW { beta2, .. }, F::Beta2) => Some(beta2),
+        (O::RmsProp { decay_rate, .. }, F::DecayRate) => Some(decay_rate),
+        (
+            O::Adagrad { eps, .. }
+            | O::RmsProp { eps, .. }
+            | O::Adam { eps, .. }
+            | O::AdamW { eps, .. },
+            F::Eps,
+        ) => Some(eps),
+        (
+            O::Sgd { weight_decay, .. }
+            | O::Momentum { weight_decay, .. }
+            | O::Nesterov { weight_decay, .. }
+            | O::Adagrad { weight_decay, .. }
+            | O::RmsProp { weight_decay, .. }
+            | O::Adam { weight_decay, .. }
+            | O::AdamW { weight_decay, .. },
+            F::WeightDecay,
+        ) => Some(weight_decay),
+        _ => None,
+    }
+}
+
+/// One axis of a sweep: a field and the values it takes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepAxis {
+    /// The field varied along this axis.
+    pub field: SweepField,
+    /// First value.
+    pub from: f64,
+    /// Last value.
+    pub to: f64,
+    /// Number of values, 2 to 512.
+    pub count: usize,
+    /// Evenly spaced in log10 (as `numpy.logspace`) rather than linearly; needs positive ends.
+    #[serde(default)]
+    pub log: bool,
+}
+
+impl SweepAxis {
+    /// The values, `from` first and `to` last, computed as `numpy.linspace` / `numpy.logspace`
+    /// do (start + i·step, the last set to the end exactly).
+    #[must_use]
+    pub fn values(&self) -> Vec<f64> {
+        let count = self.count.clamp(2, MAX_RESOLUTION);
+        let (from, to) =
+            if self.log { (self.from.log10(), self.to.log10()) } else { (self.from, self.to) };
+        let step = (to - from) / (count - 1) as f64;
+        let mut values: Vec<f64> = (0..count).map(|i| i as f64 * step + from).collect();
+        if let Some(last) = values.last_mut() {
+            *last = to;
+        }
+        if self.log {
+            for v in &mut values {
+                *v = 10f64.powf(*v);
+            }
+        }
+        values
+    }
+
+    /// Checks the count, finiteness and, on a log axis, positive ends.
+    ///
+    /// # Errors
+    /// The first value out of range.
+    pub fn validate(&self) -> Result<(), LimitError> {
+        RESOLUTION.check(self.count as f64)?;
+        let end = if self.log { Limit::above("axis end", 0.0) } else { Limit::finite("axis end") };
+        end.check(self.from)?;
+        end.check(self.to).map(drop)
+    }
+}
+
+/// What a sweep's heat map shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Metric {
+    /// The loss after the last step (diverged cells have none).
+    #[default]
+    FinalLoss,
+    /// The lowest loss seen.
+    BestLoss,
+    /// The first step within the tolerance of the surface's global minimum.
+    StepsToTolerance,
+    /// The step at which the run diverged.
+    Diverged,
+}
+
+impl Metric {
+    /// Every metric, in menu order.
+    pub const ALL: [Self; 4] =
+        [Self::FinalLoss, Self::BestLoss, Self::StepsToTolerance, Self::Diverged];
+
+    /// How the metric is named on screen.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::FinalLoss => "final loss",
+            Self::BestLoss => "best loss",
+            Self::StepsToTolerance => "steps to tolerance",
+            Self::Diverged => "step of divergence",
+        }
+    }
+
+    /// This metric of a cell, `None` where it has no value (a diverged cell's final loss, a
+    /// cell that never reached the tolerance, a cell that did not diverge).
+    #[must_use]
+    pub fn of(self, cell: &Cell) -> Option<f64> {
+        match self {
+            Self::FinalLoss => cell.diverged_at.is_none().then_some(cell.final_loss),
+            Self::BestLoss => Some(cell.best_loss).filter(|l| l.is_finite()),
+            Self::StepsToTolerance => cell.reached_at.map(|s| s as f64),
+            Self::Diverged => cell.diverged_at.map(|s| s as f64),
+        }
+    }
+}
+
+/// What one run of a grid did (the fields of [`crate::run::RunSummary`] a map needs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cell {
+    /// Loss at the last finite step.
+    pub final_loss: f64,
+    /// Position at the last finite step.
+    pub end: Point,
+    /// Lowest loss of any step.
+    pub best_loss: f64,
+    /// First step whose loss was within the tolerance of the level (see [`Levels`]).
+    pub reached_at: Option<u64>,
+    /// The step at which the run was no longer finite (or left the divergence box).
+    pub diverged_at: Option<u64>,
+    /// Per level, the first step from which the loss stayed at or below it to the end.
+    pub settled_at: [Option<u64>; MAX_LEVELS],
+}
+
+/// Most loss levels a kernel tracks (the known minima of a basin map).
+pub const MAX_LEVELS: usize = 4;
+
+/// Loss levels a run is measured against: `reached` for "steps to tolerance" (the global
+/// minimum plus the tolerance), `settle` for basins (each known minimum plus the tolerance).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Levels {
+    /// The first step at or below this is `reached_at`.
+    pub reached: f64,
+    /// Levels whose last crossing is `settled_at` (unused entries: −∞).
+    pub settle: [f64; MAX_LEVELS],
+}
+
+impl Default for Levels {
+    fn default() -> Self {
+        Self { reached: f64::NEG_INFINITY, settle: [f64::NEG_INFINITY; MAX_LEVELS] }
+    }
+}
+
+/// Computes `configs` (all on the same surface, each with `steps` updates) in parallel on the
+/// current rayon pool, the lane kernel where it applies.
+#[must_use]
+pub fn compute_cells(configs: &[RunConfig], levels: &Levels) -> Vec<Cell> {
+    if lanes::applies_to_all(configs) {
+        configs.par_chunks(LANES).flat_map_iter(|chunk| lanes::run_chunk(chunk, levels)).collect()
+    } else {
+        configs.par_iter().map(|config| run_one(config, levels)).collect()
+    }
+}
+
+/// One cell through [`crate::run::execute`].
+#[must_use]
+pub fn run_one(config: &RunConfig, levels: &Levels) -> Cell {
+    let mut sink = LevelSink { levels: *levels, reached_at: None, settled_at: [None; MAX_LEVELS] };
+    let summary = run::execute(config, &mut sink);
+    let last = summary.last;
+    Cell {
+        final_loss: last.map_or(f64::NAN, |r| r.loss),
+        end: last.map_or([f64::NAN; 2], |r| r.position),
+        best_loss: summary.best.map_or(f64::NAN, |r| r.loss),
+        reached_at: sink.reached_at,
+        diverged_at: match summary.outcome {
+            run::Outcome::Diverged { step } => Some(step),
+            _ => None,
+        },
+        settled_at: sink.settled_at,
+    }
+}
+
+/// Tracks the levels over a run's records.
+struct LevelSink {
+    levels: Levels,
+    reached_at: Option<u64>,
+    settled_at: [Option<u64>; MAX_LEVELS],
+}
+
+impl TraceSink for LevelSink {
+    fn record(&mut self, record: &StepRecord) -> std::ops::ControlFlow<()> {
+        if self.reached_at.is_none() && record.loss <= self.levels.reached {
+            self.reached_at = Some(record.step);
+        }
+        for (settled, &level) in self.settled_at.iter_mut().zip(&self.levels.settle) {
+            if record.loss > level {
+                *settled = None;
+            } else if settled.is_none() {
+                *settled = Some(record.step);
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+
+    fn wants_grad_norm(&self) -> bool {
+        false
+    }
+}
+
+/// Computes a grid of `configs` (row-major) block by block: after each block `publish` gets the
+/// cells so far (`None` for cells not yet computed); stops early, returning `None`, when
+/// `cancel` is set.
+pub fn compute_progressively(
+    configs: &[RunConfig],
+    row_len: usize,
+    levels: &Levels,
+    cancel: &AtomicBool,
+    mut publish: impl FnMut(&[Option<Cell>]),
+) -> Option<Vec<Cell>> {
+    let row_len = row_len.max(1);
+    let mut cells: Vec<Option<Cell>> = vec![None; configs.len()];
+    // About LANES × threads × 4 runs per block: small enough to show progress, large enough to
+    // keep every thread busy.
+    let block = (rayon::current_num_threads() * LANES * 4).div_ceil(row_len).max(1) * row_len;
+    for (index, chunk) in configs.chunks(block).enumerate() {
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        let computed = compute_cells(chunk, levels);
+        for (slot, cell) in cells[index * block..].iter_mut().zip(computed) {
+            *slot = Some(cell);
+        }
+        publish(&cells);
+    }
+    Some(cells.into_iter().flatten().collect())
+}
+
+/// The surface's lowest known minimum value.
+#[must_use]
+pub fn global_minimum(surface: &Surface) -> Option<f64> {
+    surface.minima().iter().map(|m| m.value).reduce(f64::min)
+}

@@ -1,0 +1,266 @@
+//! The notebook's sweep and basin entries: their configs, the runs they expand to, and the
+//! grids they compute.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Cell, Levels, MAX_LEVELS, MAX_STEPS, Metric, SweepAxis, SweepField, global_minimum};
+use crate::limits::{Limit, LimitError};
+use crate::optim::OptimizerConfig;
+use crate::run::{NOISE_SIGMA, RunConfig};
+use crate::schedule::Schedule;
+use crate::surface::{Point, Surface, ViewBox};
+
+/// Updates per cell.
+pub const CELL_STEPS: Limit = Limit::closed("steps", 1.0, MAX_STEPS as f64);
+/// Most cells of one grid (512 × 512).
+pub const MAX_CELLS: usize = 512 * 512;
+
+/// A hyperparameter sweep: one base run, two of its fields varied over a grid.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SweepLab {
+    /// The loss surface.
+    pub surface: Surface,
+    /// Start point; `None` is the surface's default start.
+    pub start: Option<Point>,
+    /// Updates per run.
+    pub steps: u64,
+    /// The base optimizer (the swept fields are overwritten per cell).
+    pub optimizer: OptimizerConfig,
+    /// The base schedule.
+    pub schedule: Schedule,
+    /// Gradient-noise standard deviation.
+    pub noise: f64,
+    /// Seed of the noise (every cell uses the same seed).
+    pub seed: u64,
+    /// The field varied across columns.
+    pub x: SweepAxis,
+    /// The field varied across rows.
+    pub y: SweepAxis,
+    /// What the heat map shows.
+    pub metric: Metric,
+    /// "Reached" means within this of the surface's global minimum.
+    pub tolerance: f64,
+}
+
+impl Default for SweepLab {
+    /// The benchmark sweep: Momentum on Rosenbrock(1, 100) from (−1.2, 1), lr from 1e-5 to
+    /// 1e-2 (log) against momentum from 0 to 0.99, 1000 steps, 100 × 100 cells.
+    fn default() -> Self {
+        Self {
+            surface: Surface::Rosenbrock { a: 1.0, b: 100.0 },
+            start: Some([-1.2, 1.0]),
+            steps: 1000,
+            optimizer: OptimizerConfig::Momentum {
+                lr: 1e-3,
+                momentum: 0.9,
+                dampening: 0.0,
+                weight_decay: 0.0,
+            },
+            schedule: Schedule::Constant,
+            noise: 0.0,
+            seed: 0,
+            x: SweepAxis {
+                field: SweepField::Momentum,
+                from: 0.0,
+                to: 0.99,
+                count: 100,
+                log: false,
+            },
+            y: SweepAxis { field: SweepField::Lr, from: 1e-5, to: 1e-2, count: 100, log: true },
+            metric: Metric::FinalLoss,
+            tolerance: 1e-6,
+        }
+    }
+}
+
+impl SweepLab {
+    /// The base run (before the swept fields are set).
+    #[must_use]
+    pub fn base(&self) -> RunConfig {
+        RunConfig {
+            surface: self.surface.clone(),
+            start: self.start.unwrap_or_else(|| self.surface.default_start()),
+            optimizer: self.optimizer.clone(),
+            schedule: self.schedule.clone(),
+            steps: self.steps,
+            noise_sigma: self.noise,
+            seed: self.seed,
+        }
+    }
+
+    /// The run of the cell with x value `x` and y value `y`.
+    ///
+    /// # Errors
+    /// A swept field does not exist on the base run.
+    pub fn cell_config(&self, x: f64, y: f64) -> Result<RunConfig, String> {
+        let mut config = self.base();
+        self.x.field.apply(&mut config, x)?;
+        self.y.field.apply(&mut config, y)?;
+        Ok(config)
+    }
+
+    /// Every cell's run, row by row (y outer, x inner).
+    ///
+    /// # Errors
+    /// A swept field does not exist on the base run.
+    pub fn configs(&self) -> Result<Vec<RunConfig>, String> {
+        let xs = self.x.values();
+        self.y
+            .values()
+            .iter()
+            .flat_map(|&y| xs.iter().map(move |&x| (x, y)))
+            .map(|(x, y)| self.cell_config(x, y))
+            .collect()
+    }
+
+    /// The levels "steps to tolerance" is measured against.
+    #[must_use]
+    pub fn levels(&self) -> Levels {
+        let reached =
+            global_minimum(&self.surface).map_or(f64::NEG_INFINITY, |m| m + self.tolerance);
+        Levels { reached, ..Levels::default() }
+    }
+
+    /// Checks every number. (A swept field the base run lacks is reported when the grid is
+    /// computed, by [`Self::configs`], so the entry stays editable.)
+    ///
+    /// # Errors
+    /// The first value out of range.
+    pub fn validate(&self) -> Result<(), LimitError> {
+        self.base().validate()?;
+        CELL_STEPS.check(self.steps as f64)?;
+        NOISE_SIGMA.check(self.noise)?;
+        Limit::above("tolerance", 0.0).check(self.tolerance)?;
+        self.x.validate()?;
+        self.y.validate()
+    }
+}
+
+/// A basin map: one optimizer from every start point of a grid, coloured by the known minimum
+/// it ends in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BasinLab {
+    /// The loss surface (its known minima are the basins).
+    pub surface: Surface,
+    /// The optimizer every run uses.
+    pub optimizer: OptimizerConfig,
+    /// Its schedule.
+    pub schedule: Schedule,
+    /// Updates per run.
+    pub steps: u64,
+    /// Start points per side, 2 to 512.
+    pub resolution: usize,
+    /// The region of start points; `None` is the surface's view box.
+    pub region: Option<ViewBox>,
+    /// A run has settled in a minimum once its loss stays within this of the minimum's value
+    /// and it ends nearer to that minimum than to any other.
+    pub tolerance: f64,
+}
+
+impl Default for BasinLab {
+    /// Momentum on Himmelblau's four equal minima, 256 × 256 starts of 500 steps.
+    fn default() -> Self {
+        Self {
+            surface: Surface::Himmelblau,
+            optimizer: OptimizerConfig::Momentum {
+                lr: 0.002,
+                momentum: 0.9,
+                dampening: 0.0,
+                weight_decay: 0.0,
+            },
+            schedule: Schedule::Constant,
+            steps: 500,
+            resolution: 256,
+            region: None,
+            tolerance: 1e-3,
+        }
+    }
+}
+
+impl BasinLab {
+    /// The start region.
+    #[must_use]
+    pub fn region(&self) -> ViewBox {
+        self.region.unwrap_or_else(|| self.surface.view_box())
+    }
+
+    /// The start points, row by row from the bottom (y outer, x inner), at cell centres.
+    #[must_use]
+    pub fn starts(&self) -> Vec<Point> {
+        let n = self.resolution.clamp(2, super::MAX_RESOLUTION);
+        let r = self.region();
+        let at = |lo: f64, hi: f64, i: usize| lo + (hi - lo) * (i as f64 + 0.5) / n as f64;
+        (0..n)
+            .flat_map(|j| (0..n).map(move |i| [at(r.x_min, r.x_max, i), at(r.y_min, r.y_max, j)]))
+            .collect()
+    }
+
+    /// Every start's run.
+    #[must_use]
+    pub fn configs(&self) -> Vec<RunConfig> {
+        self.starts()
+            .into_iter()
+            .map(|start| RunConfig {
+                surface: self.surface.clone(),
+                start,
+                optimizer: self.optimizer.clone(),
+                schedule: self.schedule.clone(),
+                steps: self.steps,
+                noise_sigma: 0.0,
+                seed: 0,
+            })
+            .collect()
+    }
+
+    /// One settle level per known minimum (its value plus the tolerance), at most
+    /// [`MAX_LEVELS`].
+    #[must_use]
+    pub fn levels(&self) -> Levels {
+        let mut levels = Levels::default();
+        for (level, minimum) in levels.settle.iter_mut().zip(self.surface.minima()) {
+            *level = minimum.value + self.tolerance;
+        }
+        levels
+    }
+
+    /// Which minimum a cell ended in (index into the surface's minima) and from which step it
+    /// stayed there; `None` for a run that diverged or ended elsewhere.
+    #[must_use]
+    pub fn basin_of(&self, cell: &Cell) -> Option<(usize, u64)> {
+        if cell.diverged_at.is_some() {
+            return None;
+        }
+        let minima = self.surface.minima();
+        let distance = |p: Point| (p[0] - cell.end[0]).hypot(p[1] - cell.end[1]);
+        let (index, _) = minima
+            .iter()
+            .take(MAX_LEVELS)
+            .enumerate()
+            .min_by(|a, b| distance(a.1.position).total_cmp(&distance(b.1.position)))?;
+        let settled = cell.settled_at.get(index).copied().flatten()?;
+        Some((index, settled))
+    }
+
+    /// Checks every number.
+    ///
+    /// # Errors
+    /// The first value out of range.
+    pub fn validate(&self) -> Result<(), LimitError> {
+        self.surface.validate()?;
+        self.optimizer.validate()?;
+        self.schedule.validate()?;
+        CELL_STEPS.check(self.steps as f64)?;
+        super::RESOLUTION.check(self.resolution as f64)?;
+        Limit::above("tolerance", 0.0).check(self.tolerance)?;
+        if let Some(r) = self.region {
+            for v in [r.x_min, r.x_max, r.y_min, r.y_max] {
+                Limit::finite("region").check(v)?;
+            }
+            Limit::above("region width", 0.0).check(r.x_max - r.x_min)?;
+            Limit::above("region height", 0.0).check(r.y_max - r.y_min)?;
+        }
+        Ok(())
+    }
+}

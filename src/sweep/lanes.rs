@@ -1,0 +1,313 @@
+//! The lane kernel: [`LANES`] runs of the SGD family stepped together.
+//!
+//! Each lane's state (position, momentum buffer, best loss, …) is an element of a fixed-size
+//! array, and each step is a loop over the lanes without branches (every `if` is a select), so
+//! the compiler turns it into SIMD instructions. The arithmetic is exactly that of
+//! [`crate::optim::UpdateRule::step_2d`] for `Sgd`, `Momentum` and `Nesterov` and of the run
+//! loop's divergence checks, so a lane ends bit for bit where [`crate::run::execute`] ends.
+
+#![expect(
+    clippy::needless_bitwise_bool,
+    reason = "branch-free lane code: `&` on bools keeps every lane's select free of jumps"
+)]
+
+use super::{Cell, Levels, MAX_LEVELS};
+use crate::optim::OptimizerConfig;
+use crate::run::{DIVERGENCE_BOUND, RunConfig};
+use crate::schedule::Schedule;
+use crate::surface::{Point, SurfaceVisitor};
+
+/// Runs stepped together.
+pub const LANES: usize = 8;
+
+/// "Never" in the step arrays (a select-friendly `None`). Steps are kept as f64 (exact below
+/// 2⁵³) so every lane array has the same 64-bit float type, which the vectorizer needs.
+const NEVER: f64 = f64::INFINITY;
+
+/// Whether the lane kernel computes every one of `configs` exactly: the SGD family with a
+/// constant learning rate and exact gradients, all torch-form Nesterov or none.
+#[must_use]
+pub fn applies_to_all(configs: &[RunConfig]) -> bool {
+    let is_nesterov = |c: &RunConfig| matches!(c.optimizer, OptimizerConfig::Nesterov { .. });
+    let nesterov = configs.first().is_some_and(is_nesterov);
+    configs.iter().all(|c| applies(c) && is_nesterov(c) == nesterov)
+}
+
+/// Whether the lane kernel computes `config` exactly: the SGD family with a constant learning
+/// rate and exact gradients.
+#[must_use]
+pub fn applies(config: &RunConfig) -> bool {
+    matches!(config.schedule, Schedule::Constant)
+        && config.noise_sigma == 0.0
+        && matches!(
+            config.optimizer,
+            OptimizerConfig::Sgd { .. }
+                | OptimizerConfig::Momentum { .. }
+                | OptimizerConfig::Nesterov { .. }
+        )
+}
+
+/// Per-lane hyperparameters of the SGD family (plain SGD is μ = 0).
+#[derive(Clone, Copy)]
+struct Hyper {
+    lr: [f64; LANES],
+    mu: [f64; LANES],
+    undamped: [f64; LANES],
+    wd: [f64; LANES],
+    /// Torch-form Nesterov (the same for every lane: a sweep varies numbers, not the kind).
+    nesterov: bool,
+}
+
+impl Hyper {
+    fn of(chunk: &[RunConfig]) -> Self {
+        let mut hyper = Self {
+            lr: [0.0; LANES],
+            mu: [0.0; LANES],
+            undamped: [1.0; LANES],
+            wd: [0.0; LANES],
+            nesterov: matches!(
+                chunk.first().map(|c| &c.optimizer),
+                Some(OptimizerConfig::Nesterov { .. })
+            ),
+        };
+        for (lane, config) in chunk.iter().enumerate().take(LANES) {
+            let (lr, mu, dampening, wd, nesterov) = match config.optimizer {
+                OptimizerConfig::Sgd { lr, weight_decay } => (lr, 0.0, 0.0, weight_decay, false),
+                OptimizerConfig::Momentum { lr, momentum, dampening, weight_decay } => {
+                    (lr, momentum, dampening, weight_decay, false)
+                }
+                OptimizerConfig::Nesterov { lr, momentum, weight_decay } => {
+                    (lr, momentum, 0.0, weight_decay, true)
+                }
+                _ => (0.0, 0.0, 0.0, 0.0, false),
+            };
+            hyper.lr[lane] = lr;
+            hyper.mu[lane] = mu;
+            hyper.undamped[lane] = 1.0 - dampening;
+            hyper.wd[lane] = wd;
+            debug_assert_eq!(nesterov, hyper.nesterov, "one optimizer kind per chunk");
+        }
+        hyper
+    }
+}
+
+/// Computes up to [`LANES`] configs (same surface and steps; [`applies_to_all`] must hold).
+#[must_use]
+pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
+    let Some(first) = chunk.first() else { return Vec::new() };
+    let mut start = [[0.0; LANES]; 2];
+    for (lane, config) in chunk.iter().enumerate().take(LANES) {
+        start[0][lane] = config.start[0];
+        start[1][lane] = config.start[1];
+    }
+    let job = Job { hyper: Hyper::of(chunk), start, steps: first.steps, levels: *levels };
+    let lanes = if levels.settle.iter().all(|l| *l == f64::NEG_INFINITY) {
+        first.surface.visit(Kernel::<0>(job))
+    } else {
+        first.surface.visit(Kernel::<MAX_LEVELS>(job))
+    };
+    lanes.into_iter().take(chunk.len()).collect()
+}
+
+#[derive(Clone, Copy)]
+struct Job {
+    hyper: Hyper,
+    start: [[f64; LANES]; 2],
+    steps: u64,
+    levels: Levels,
+}
+
+/// The kernel, tracking the first `K` settle levels (0 for sweeps).
+struct Kernel<const K: usize>(Job);
+
+impl<const K: usize> SurfaceVisitor for Kernel<K> {
+    type Output = [Cell; LANES];
+
+    fn visit<F: Fn(Point) -> (f64, Point) + Copy>(self, value_and_gradient: F) -> [Cell; LANES] {
+        run_lanes::<F, K>(value_and_gradient, &self.0)
+    }
+}
+
+/// The state of every lane.
+struct State<const K: usize> {
+    x: [f64; LANES],
+    y: [f64; LANES],
+    bx: [f64; LANES],
+    by: [f64; LANES],
+    /// 1 while the lane is finite, 0 from its divergence on.
+    alive: [f64; LANES],
+    last_loss: [f64; LANES],
+    end: [[f64; LANES]; 2],
+    best: [f64; LANES],
+    reached: [f64; LANES],
+    diverged: [f64; LANES],
+    settled: [[f64; LANES]; K],
+}
+
+fn run_lanes<F: Fn(Point) -> (f64, Point) + Copy, const K: usize>(
+    value_and_gradient: F,
+    job: &Job,
+) -> [Cell; LANES] {
+    let mut s = State::<K> {
+        x: job.start[0],
+        y: job.start[1],
+        bx: [0.0; LANES],
+        by: [0.0; LANES],
+        alive: [1.0; LANES],
+        last_loss: [f64::NAN; LANES],
+        end: [[f64::NAN; LANES]; 2],
+        best: [f64::INFINITY; LANES],
+        reached: [NEVER; LANES],
+        diverged: [NEVER; LANES],
+        settled: [[NEVER; LANES]; K],
+    };
+    for step in 0..=job.steps {
+        if job.hyper.nesterov {
+            step_lanes::<F, K, true>(value_and_gradient, job, &mut s, step);
+        } else {
+            step_lanes::<F, K, false>(value_and_gradient, job, &mut s, step);
+        }
+        if s.alive.iter().all(|&a| a == 0.0) {
+            break;
+        }
+    }
+    std::array::from_fn(|lane| cell(&s, lane))
+}
+
+fn cell<const K: usize>(s: &State<K>, lane: usize) -> Cell {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "whole step counts below 2^53, stored as f64"
+    )]
+    let some = |step: f64| (step != NEVER).then_some(step as u64);
+    let mut settled_at = [None; MAX_LEVELS];
+    for (out, level) in settled_at.iter_mut().zip(&s.settled) {
+        *out = some(level[lane]);
+    }
+    Cell {
+        final_loss: s.last_loss[lane],
+        end: [s.end[0][lane], s.end[1][lane]],
+        best_loss: if s.best[lane].is_finite() { s.best[lane] } else { f64::NAN },
+        reached_at: some(s.reached[lane]),
+        diverged_at: some(s.diverged[lane]),
+        settled_at,
+    }
+}
+
+/// Applies `f` to every lane: a loop of known length the compiler unrolls and packs into SIMD
+/// instructions (each pass below is one such loop, so none mixes types or branches).
+#[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+#[inline(always)]
+fn each(mut f: impl FnMut(usize)) {
+    for lane in 0..LANES {
+        f(lane);
+    }
+}
+
+/// Record `step` of every lane (measure, check, note), then update it unless it was the last.
+/// Every `if` is a select on a lane's own values; `alive` is 1.0 or 0.0.
+#[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+#[inline(always)]
+fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, const K: usize, const NESTEROV: bool>(
+    value_and_gradient: F,
+    job: &Job,
+    s: &mut State<K>,
+    step: u64,
+) {
+    let (mut loss, mut gx, mut gy) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+    each(|l| {
+        let (value, [a, b]) = value_and_gradient([s.x[l], s.y[l]]);
+        (loss[l], gx[l], gy[l]) = (value, a, b);
+    });
+    let step_f = step as f64;
+    let mut alive = [0.0; LANES];
+    each(|l| {
+        let sane = loss[l].is_finite()
+            & gx[l].is_finite()
+            & gy[l].is_finite()
+            & (s.x[l].abs() <= DIVERGENCE_BOUND)
+            & (s.y[l].abs() <= DIVERGENCE_BOUND);
+        let was_alive = s.alive[l] != 0.0;
+        s.diverged[l] = if was_alive & !sane { step_f } else { s.diverged[l] };
+        alive[l] = if was_alive & sane { 1.0 } else { 0.0 };
+    });
+    s.alive = alive;
+    note(job, s, &loss, step_f);
+    if step < job.steps {
+        let h = &job.hyper;
+        let first = step == 0;
+        each(|l| {
+            let coordinate = Coordinate {
+                lr: h.lr[l],
+                mu: h.mu[l],
+                undamped: h.undamped[l],
+                wd: h.wd[l],
+                nesterov: NESTEROV,
+                first,
+            };
+            let live = alive[l] != 0.0;
+            let (nx, nbx) = coordinate.update(s.x[l], gx[l], s.bx[l]);
+            let (ny, nby) = coordinate.update(s.y[l], gy[l], s.by[l]);
+            s.x[l] = if live { nx } else { s.x[l] };
+            s.y[l] = if live { ny } else { s.y[l] };
+            s.bx[l] = if live { nbx } else { s.bx[l] };
+            s.by[l] = if live { nby } else { s.by[l] };
+        });
+    }
+}
+
+/// Notes the record of `step` in every live lane: last loss and position, best loss, the first
+/// step at the `reached` level and the settle levels.
+#[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+#[inline(always)]
+fn note<const K: usize>(job: &Job, s: &mut State<K>, loss: &[f64; LANES], step: f64) {
+    each(|l| {
+        let live = s.alive[l] != 0.0;
+        s.last_loss[l] = if live { loss[l] } else { s.last_loss[l] };
+        s.end[0][l] = if live { s.x[l] } else { s.end[0][l] };
+        s.end[1][l] = if live { s.y[l] } else { s.end[1][l] };
+        s.best[l] = if live & (loss[l] < s.best[l]) { loss[l] } else { s.best[l] };
+        let reached_now = live & (s.reached[l] == NEVER) & (loss[l] <= job.levels.reached);
+        s.reached[l] = if reached_now { step } else { s.reached[l] };
+    });
+    for (settled, &level) in s.settled.iter_mut().zip(&job.levels.settle) {
+        each(|l| {
+            let current = settled[l];
+            let next = if loss[l] > level {
+                NEVER
+            } else if current == NEVER {
+                step
+            } else {
+                current
+            };
+            settled[l] = if s.alive[l] == 0.0 { current } else { next };
+        });
+    }
+}
+
+/// One lane's scalars for one update.
+#[derive(Clone, Copy)]
+struct Coordinate {
+    lr: f64,
+    mu: f64,
+    undamped: f64,
+    wd: f64,
+    nesterov: bool,
+    first: bool,
+}
+
+impl Coordinate {
+    /// The momentum update of torch's SGD (and plain SGD when μ = 0) as selects: every branch
+    /// computes the same expression as the rule's own `update`, so results are bit-identical.
+    #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+    #[inline(always)]
+    fn update(self, p: f64, g: f64, b: f64) -> (f64, f64) {
+        let g = if self.wd == 0.0 { g } else { g + self.wd * p };
+        let b_new = if self.first { g } else { self.mu * b + self.undamped * g };
+        let direction = if self.nesterov { g + self.mu * b_new } else { b_new };
+        let with_momentum = p - self.lr * direction;
+        let plain = p - self.lr * g;
+        if self.mu == 0.0 { (plain, b) } else { (with_momentum, b_new) }
+    }
+}

@@ -1,0 +1,123 @@
+//! Sweeps and basin maps: the lane kernel computes every cell exactly as the run engine does.
+
+use optlab::optim::OptimizerConfig;
+use optlab::run::RunConfig;
+use optlab::schedule::Schedule;
+use optlab::surface::Surface;
+use optlab::sweep::{self, Cell, LANES, Levels, lanes};
+use proptest::prelude::*;
+
+fn same(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+fn assert_same_cell(lane: &Cell, engine: &Cell, config: &RunConfig) {
+    let ok = same(lane.final_loss, engine.final_loss)
+        && same(lane.best_loss, engine.best_loss)
+        && same(lane.end[0], engine.end[0])
+        && same(lane.end[1], engine.end[1])
+        && lane.reached_at == engine.reached_at
+        && lane.diverged_at == engine.diverged_at
+        && lane.settled_at == engine.settled_at;
+    assert!(ok, "lane {lane:?}\nengine {engine:?}\nconfig {config:?}");
+}
+
+fn surfaces() -> impl Strategy<Value = Surface> {
+    prop_oneof![
+        Just(Surface::Rosenbrock { a: 1.0, b: 100.0 }),
+        Just(Surface::Himmelblau),
+        Just(Surface::DoubleWell),
+        Just(Surface::Beale),
+        Just(Surface::Saddle),
+        Just(Surface::TacoShell { condition: 50.0, angle: 30.0 }),
+    ]
+}
+
+/// Up to `LANES` optimizers of one kind (a sweep varies numbers, not the kind): SGD and
+/// Momentum mixed, or Nesterov.
+fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
+    let lr = || (-5.0f64..-0.5).prop_map(|e| 10f64.powf(e));
+    let wd = || prop_oneof![Just(0.0), 0.0f64..0.1];
+    let plain = prop_oneof![
+        (lr(), wd()).prop_map(|(lr, weight_decay)| OptimizerConfig::Sgd { lr, weight_decay }),
+        (lr(), prop_oneof![Just(0.0), 0.0f64..0.999], 0.0f64..0.5, wd()).prop_map(
+            |(lr, momentum, dampening, weight_decay)| OptimizerConfig::Momentum {
+                lr,
+                momentum,
+                dampening,
+                weight_decay
+            }
+        ),
+    ];
+    let nesterov = (lr(), 0.01f64..0.999, wd()).prop_map(|(lr, momentum, weight_decay)| {
+        OptimizerConfig::Nesterov { lr, momentum, weight_decay }
+    });
+    prop_oneof![prop::collection::vec(plain, 1..=LANES), prop::collection::vec(nesterov, 1..=LANES)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn the_lane_kernel_equals_the_engine_bit_for_bit(
+        surface in surfaces(),
+        optimizers in optimizers(),
+        starts in prop::collection::vec((-4.0f64..4.0, -4.0f64..4.0), LANES),
+        steps in 0u64..400,
+        tolerance in 1e-6f64..1.0,
+    ) {
+        let configs: Vec<RunConfig> = optimizers
+            .into_iter()
+            .zip(starts)
+            .map(|(optimizer, (x, y))| RunConfig {
+                surface: surface.clone(),
+                start: [x, y],
+                optimizer,
+                schedule: Schedule::Constant,
+                steps,
+                noise_sigma: 0.0,
+                seed: 0,
+            })
+            .collect();
+        let minima = surface.minima();
+        let mut levels = Levels {
+            reached: sweep::global_minimum(&surface).unwrap_or(f64::NEG_INFINITY) + tolerance,
+            ..Levels::default()
+        };
+        for (level, minimum) in levels.settle.iter_mut().zip(&minima) {
+            *level = minimum.value + tolerance;
+        }
+        for levels in [levels, Levels { settle: Levels::default().settle, ..levels }] {
+            let lanes = lanes::run_chunk(&configs, &levels);
+            prop_assert_eq!(lanes.len(), configs.len());
+            for (lane, config) in lanes.iter().zip(&configs) {
+                assert_same_cell(lane, &sweep::run_one(config, &levels), config);
+            }
+        }
+    }
+}
+
+#[test]
+fn diverging_lanes_stop_where_the_engine_stops() {
+    let config = |lr| RunConfig {
+        surface: Surface::Rosenbrock { a: 1.0, b: 100.0 },
+        start: [-1.2, 1.0],
+        optimizer: OptimizerConfig::Momentum {
+            lr,
+            momentum: 0.9,
+            dampening: 0.0,
+            weight_decay: 0.0,
+        },
+        schedule: Schedule::Constant,
+        steps: 1000,
+        noise_sigma: 0.0,
+        seed: 0,
+    };
+    let configs = [config(1e-2), config(1e-4)];
+    let cells = lanes::run_chunk(&configs, &Levels::default());
+    assert!(cells[0].diverged_at.is_some(), "{:?}", cells[0]);
+    assert!(cells[1].diverged_at.is_none() && cells[1].final_loss < 4.0, "{:?}", cells[1]);
+    for (cell, config) in cells.iter().zip(&configs) {
+        assert_same_cell(cell, &sweep::run_one(config, &Levels::default()), config);
+    }
+}
