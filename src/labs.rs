@@ -10,6 +10,10 @@ use crate::regularize::dropout::{MaskRow, ScalingComparison, SweepPoint};
 use crate::regularize::frac_pool::{FracPoolRun, Image};
 use crate::regularize::stoch_depth::{Raster, TestRuleComparison};
 use crate::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
+use std::sync::atomic::AtomicBool;
+
+use crate::sweep::report::{self, BasinReport, SweepReport, export};
+use crate::sweep::{BasinLab, SweepLab};
 use crate::train::TrainingLab;
 use crate::train::session::TrainingSession;
 pub use crate::train::session::{GRID_SIDE, TrainedRun, TrainingReport};
@@ -30,6 +34,10 @@ pub enum Lab<'a> {
     StochDepth(&'a StochDepthLab),
     /// Networks trained side by side.
     Training(&'a TrainingLab),
+    /// A hyperparameter sweep.
+    Sweep(&'a SweepLab),
+    /// A basin map.
+    Basin(&'a BasinLab),
 }
 
 /// Everything one lab's views draw.
@@ -49,6 +57,10 @@ pub enum LabReport {
     StochDepth(StochDepthReport),
     /// See [`TrainingReport`].
     Training(TrainingReport),
+    /// See [`SweepReport`].
+    Sweep(SweepReport),
+    /// See [`BasinReport`].
+    Basin(BasinReport),
 }
 
 /// The dropout lab's numbers.
@@ -140,6 +152,14 @@ impl LabReport {
                 test_rules: lab.compare_test_rules(),
             }),
             Lab::Training(lab) => Self::Training(training(lab)),
+            Lab::Sweep(lab) => Self::Sweep(
+                report::sweep(lab, &AtomicBool::new(false), |_| {})
+                    .unwrap_or_else(|| SweepReport::empty(lab)),
+            ),
+            Lab::Basin(lab) => Self::Basin(
+                report::basin(lab, &AtomicBool::new(false), |_| {})
+                    .unwrap_or_else(|| BasinReport::empty(lab)),
+            ),
         }
     }
 
@@ -152,6 +172,8 @@ impl LabReport {
             Self::FracPool(r) => frac_pool_tables(r),
             Self::StochDepth(r) => stoch_depth_tables(r),
             Self::Training(r) => training_tables(r),
+            Self::Sweep(r) => vec![export::sweep_table(r)],
+            Self::Basin(r) => vec![export::basin_table(r)],
         }
     }
 
@@ -173,6 +195,8 @@ impl LabReport {
             Self::FracPool(r) => frac_pool_summaries(r),
             Self::StochDepth(r) => stoch_depth_summaries(r),
             Self::Training(r) => training_summaries(r),
+            Self::Sweep(r) => export::sweep_summaries(r),
+            Self::Basin(r) => export::basin_summaries(r),
         }
     }
 }

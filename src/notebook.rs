@@ -20,6 +20,7 @@ use crate::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
 use crate::run::{NOISE_SIGMA, RunConfig};
 use crate::schedule::Schedule;
 use crate::surface::{Point, Surface};
+use crate::sweep::{BasinLab, SweepLab};
 use crate::train::TrainingLab;
 
 /// The layout version this build writes.
@@ -130,6 +131,10 @@ pub enum Experiment {
     StochasticDepth(StochDepthLab),
     /// Small networks trained side by side on toy 2-D data.
     Training(TrainingLab),
+    /// A hyperparameter sweep: a metric over a grid of two fields of one run.
+    Sweep(SweepLab),
+    /// A basin map: which known minimum an optimizer ends in from each start point.
+    Basin(BasinLab),
 }
 
 impl Experiment {
@@ -160,6 +165,8 @@ impl Experiment {
             Self::FractionalMaxPool(lab) => Some(Lab::FracPool(lab)),
             Self::StochasticDepth(lab) => Some(Lab::StochDepth(lab)),
             Self::Training(lab) => Some(Lab::Training(lab)),
+            Self::Sweep(lab) => Some(Lab::Sweep(lab)),
+            Self::Basin(lab) => Some(Lab::Basin(lab)),
         }
     }
 
@@ -173,6 +180,8 @@ impl Experiment {
             Self::FractionalMaxPool(_) => "fractional pooling",
             Self::StochasticDepth(_) => "stochastic depth",
             Self::Training(_) => "training",
+            Self::Sweep(_) => "sweep",
+            Self::Basin(_) => "basin map",
         }
     }
 
@@ -188,6 +197,8 @@ impl Experiment {
             Self::FractionalMaxPool(lab) => lab.validate(),
             Self::StochasticDepth(lab) => lab.validate(),
             Self::Training(lab) => lab.validate(),
+            Self::Sweep(lab) => lab.validate(),
+            Self::Basin(lab) => lab.validate(),
         }
     }
 }

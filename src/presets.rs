@@ -35,6 +35,8 @@ const BUILTIN: &[Preset] = &[
     preset!("stochastic-depth"),
     preset!("spiral"),
     preset!("deep-residual"),
+    preset!("sweep"),
+    preset!("basins"),
 ];
 
 impl Preset {

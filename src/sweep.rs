@@ -21,6 +21,7 @@
 
 pub mod lab;
 pub mod lanes;
+pub mod report;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -105,19 +105,35 @@ fn the_lab_menu_adds_every_kind_of_lab() {
     let mut h = harness("dropout");
     settle(&mut h);
     let before = h.state().document.notebook.entries.len();
-    for item in ["Dropout", "DropConnect", "Fractional max pooling", "Stochastic depth", "Training"]
-    {
+    let items = [
+        "Dropout",
+        "DropConnect",
+        "Fractional max pooling",
+        "Stochastic depth",
+        "Training",
+        "Sweep",
+        "Basin map",
+    ];
+    for item in items {
         h.get_by_label("➕ Lab").click();
         h.run_steps(2);
         h.get(by().role(Role::Button).label(item)).click();
         settle(&mut h);
     }
     let entries = &h.state().document.notebook.entries;
-    assert_eq!(entries.len(), before + 5);
+    assert_eq!(entries.len(), before + items.len());
     let kinds: Vec<&str> = entries[before..].iter().map(|e| e.experiment.kind_name()).collect();
     assert_eq!(
         kinds,
-        ["dropout", "DropConnect", "fractional pooling", "stochastic depth", "training"]
+        [
+            "dropout",
+            "DropConnect",
+            "fractional pooling",
+            "stochastic depth",
+            "training",
+            "sweep",
+            "basin map"
+        ]
     );
 }
 
@@ -184,4 +200,37 @@ fn training_streams_live_and_pauses_and_resumes() {
         Some(LabReport::Training(r)) => r.progress_epochs().0 > paused_at,
         _ => false,
     });
+}
+
+#[test]
+fn a_sweep_fills_its_map_and_a_picked_cell_replays_in_a_race() {
+    let mut h = harness("sweep");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Lowest final loss").is_some());
+    assert!(h.query_by_label_contains("10000 runs in").is_some());
+    let Some(LabReport::Sweep(report)) = h.state().labs.report() else { panic!("a sweep") };
+    let (i, j, best) = report.best().expect("a best cell");
+    let config = report.lab.cell_config(report.x_values[i], report.y_values[j]).expect("a run");
+    let entries_before = h.state().document.notebook.entries.len();
+    h.state_mut().add_run_to_race(&config, "picked".to_owned());
+    let notebook = &h.state().document.notebook;
+    assert_eq!(notebook.entries.len(), entries_before + 1, "a new race for the picked run");
+    let race = notebook.entries[1].experiment.race().expect("inserted after the sweep");
+    let replay = race.run_config(0).expect("the picked run");
+    let summary = optlab::run::execute(&replay, &mut optlab::run::Discard);
+    assert_eq!(summary.last.expect("finite").loss.to_bits(), best.to_bits(), "same numbers");
+    // A second pick on the same surface and start joins that race.
+    h.state_mut().add_run_to_race(&config, "again".to_owned());
+    assert_eq!(h.state().document.notebook.entries.len(), entries_before + 1);
+}
+
+#[test]
+fn a_basin_map_colours_every_start_and_reports_the_shares() {
+    let mut h = harness("basins");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("minimum 1:").is_some());
+    assert!(h.query_by_label_contains("65536 starts in").is_some());
+    let Some(LabReport::Basin(report)) = h.state().labs.report() else { panic!("a basin map") };
+    assert_eq!(report.progress(), (65_536, 65_536));
+    assert_eq!(report.minima.len(), 4);
 }

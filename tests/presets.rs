@@ -403,3 +403,37 @@ fn stochastic_depth_keeps_a_deep_residual_mlp_from_memorising() {
         assert!(dropped.get("val_loss") < 0.75 * all.get("val_loss"), "{all:?} vs {dropped:?}");
     }
 }
+
+#[test]
+fn the_momentum_sweep_matches_numpy_divergences_and_finds_a_diagonal_band() {
+    let summaries = run_lab_preset("sweep");
+    let grid = find(&summaries, "Momentum on Rosenbrock", "grid");
+    assert_eq!(grid.get("cells"), 10_000.0);
+    // ../shared/bench/sweep_numpy.py 100 100 1000 (vectorized numpy, written independently)
+    // reports diverged=1065 for the same grid.
+    assert_eq!(grid.get("diverged"), 1065.0, "{grid:?}");
+    let best = find(&summaries, "Momentum on Rosenbrock", "best final loss");
+    assert!((0.9..0.99).contains(&best.get("x")), "high momentum: {best:?}");
+    assert!((1e-3..1e-2).contains(&best.get("y")), "moderate lr: {best:?}");
+    assert!(best.get("value") < 1e-12, "{best:?}");
+    let adam = find(&summaries, "Adam on the taco shell", "grid");
+    assert_eq!(adam.get("diverged"), 0.0, "{adam:?}");
+}
+
+#[test]
+fn basins_split_himmelblau_four_ways_and_momentum_grows_the_deep_well() {
+    let summaries = run_lab_preset("basins");
+    let shares: Vec<f64> = (1..=4)
+        .map(|k| find(&summaries, "Himmelblau", &format!("minimum {k}")).get("share"))
+        .collect();
+    assert!(shares.iter().all(|s| (0.15..0.35).contains(s)), "{shares:?}");
+    assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-9, "every run settles: {shares:?}");
+    let sgd = find(&summaries, "Double well: SGD", "minimum 1");
+    let momentum = find(&summaries, "Double well: momentum", "minimum 1");
+    assert!(sgd.get("x") < 0.0, "minimum 1 is the deep left well: {sgd:?}");
+    assert!(momentum.get("share") > sgd.get("share") + 0.02, "{sgd:?} vs {momentum:?}");
+    assert!(
+        momentum.get("median_settle_step") < 0.6 * sgd.get("median_settle_step"),
+        "{sgd:?} vs {momentum:?}"
+    );
+}

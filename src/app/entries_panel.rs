@@ -3,6 +3,7 @@
 use super::OptlabApp;
 use crate::notebook::{Entry, Experiment, Notebook};
 use crate::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
+use crate::sweep::{BasinLab, SweepLab};
 use crate::train::TrainingLab;
 
 /// Draws the entry list.
@@ -115,12 +116,14 @@ pub fn add_entry(notebook: &mut Notebook) {
 }
 
 /// The regularization labs with their default settings, as the ➕ Lab menu offers them.
-fn lab_templates() -> [(&'static str, Experiment); 5] {
+fn lab_templates() -> [(&'static str, Experiment); 7] {
     [
         ("Dropout", Experiment::Dropout(DropoutLab::default())),
         ("DropConnect", Experiment::DropConnect(DropConnectLab::default())),
         ("Fractional max pooling", Experiment::FractionalMaxPool(FracPoolLab::default())),
         ("Stochastic depth", Experiment::StochasticDepth(StochDepthLab::default())),
         ("Training", Experiment::Training(TrainingLab::default())),
+        ("Sweep", Experiment::Sweep(SweepLab::default())),
+        ("Basin map", Experiment::Basin(BasinLab::default())),
     ]
 }

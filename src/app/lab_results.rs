@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::labs::LabReport;
 use crate::notebook::Experiment;
+use crate::sweep::report;
 use crate::train::TrainingLab;
 use crate::train::session::TrainingSession;
 
@@ -57,6 +58,19 @@ impl Job {
     }
 }
 
+/// What a view shows about the computation: whether it runs, and how long it took or will take.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    /// A computation is running (or paused).
+    pub busy: bool,
+    /// Training is paused.
+    pub paused: bool,
+    /// Seconds since the computation started (its duration once it ended).
+    pub elapsed_s: f64,
+    /// Seconds left at the current pace, once some work is done.
+    pub eta_s: Option<f64>,
+}
+
 /// The latest report and the computation in flight.
 #[derive(Default)]
 pub struct LabResults {
@@ -74,6 +88,9 @@ pub struct LabResults {
     failed: Option<Experiment>,
     /// Whether training is paused (kept across requests until resumed).
     paused: bool,
+    /// When the running computation started, and how long the last one took.
+    started: Option<Instant>,
+    took_s: f64,
     job: Option<Job>,
 }
 
@@ -106,6 +123,7 @@ impl LabResults {
         match spawned {
             Ok(handle) => {
                 self.job = Some(Job { receiver, control, thread: handle.thread().clone() });
+                self.started = Some(Instant::now());
             }
             Err(e) => self.failure = Some(format!("could not start a thread: {e}")),
         }
@@ -134,6 +152,7 @@ impl LabResults {
         }
         if ended {
             self.job = None;
+            self.took_s = self.started.take().map_or(self.took_s, |t| t.elapsed().as_secs_f64());
             let shown = self.shown.as_ref().map(|(e, _)| e);
             if let Some(wanted) = self.requested.clone()
                 && (shown != Some(&wanted) || !self.shown_complete)
@@ -184,6 +203,15 @@ impl LabResults {
         self.job.is_some()
     }
 
+    /// The computation's state for a view that has done `done` of `total` units of work.
+    #[must_use]
+    pub fn progress(&self, done: usize, total: usize) -> Progress {
+        let elapsed_s = self.started.map_or(self.took_s, |t| t.elapsed().as_secs_f64());
+        let eta_s = (self.busy() && done > 0 && done < total)
+            .then(|| elapsed_s * (total - done) as f64 / done as f64);
+        Progress { busy: self.busy(), paused: self.paused, elapsed_s, eta_s }
+    }
+
     /// Whether training is paused.
     #[must_use]
     pub fn paused(&self) -> bool {
@@ -229,6 +257,22 @@ fn compute(
         Experiment::Training(lab) => {
             stream_training(lab, control, |report| send(Ok(report), false))
         }
+        Experiment::Sweep(lab) => stream_grid(
+            control,
+            |cancel, publish| {
+                report::sweep(lab, cancel, |r| publish(LabReport::Sweep(r.clone())))
+                    .map(LabReport::Sweep)
+            },
+            |report| send(Ok(report), false),
+        ),
+        Experiment::Basin(lab) => stream_grid(
+            control,
+            |cancel, publish| {
+                report::basin(lab, cancel, |r| publish(LabReport::Basin(r.clone())))
+                    .map(LabReport::Basin)
+            },
+            |report| send(Ok(report), false),
+        ),
         other => other.lab().map(LabReport::compute),
     }));
     match outcome {
@@ -271,6 +315,32 @@ fn stream_training(
             return Some(LabReport::Training(session.finish()));
         }
     }
+}
+
+/// Runs a grid computation on a pool of all cores but one (the window keeps one), sending a
+/// snapshot at most every [`SNAPSHOT_INTERVAL`]. `None` when cancelled.
+fn stream_grid(
+    control: &Control,
+    compute: impl FnOnce(&AtomicBool, &mut dyn FnMut(LabReport)) -> Option<LabReport> + Send,
+    mut publish: impl FnMut(LabReport) -> bool + Send,
+) -> Option<LabReport> {
+    let cores = thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let threads = cores.saturating_sub(1).max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("optlab-grid-{i}"))
+        .build()
+        .ok()?;
+    let mut last_sent: Option<Instant> = None;
+    let mut throttled = |report: LabReport| {
+        if last_sent.is_none_or(|sent| sent.elapsed() >= SNAPSHOT_INTERVAL) {
+            last_sent = Some(Instant::now());
+            if !publish(report) {
+                control.cancelled.store(true, Ordering::Relaxed);
+            }
+        }
+    };
+    pool.install(|| compute(&control.cancelled, &mut throttled))
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

@@ -6,6 +6,8 @@
 //! window is minimised); views draw the latest results up to the playback step. Surface
 //! textures, contours and meshes are cached and rebuilt only when the surface changes.
 
+mod basin_panel;
+mod basin_view;
 mod curves_view;
 mod document;
 mod draw_cache;
@@ -35,6 +37,8 @@ mod status_bar;
 mod stoch_depth_panel;
 mod stoch_depth_view;
 mod surface3d_view;
+mod sweep_panel;
+mod sweep_view;
 mod training_panel;
 mod training_view;
 
@@ -49,7 +53,8 @@ pub use playback::Playback;
 pub use results::{RaceResults, RunResult, RunStats};
 
 use crate::labs::LabReport;
-use crate::notebook::{Experiment, Notebook};
+use crate::notebook::{Entry, Experiment, Notebook, Race, RaceRun};
+use crate::run::RunConfig;
 use crate::worker::Worker;
 
 /// Which view fills the left half of the centre.
@@ -257,12 +262,13 @@ impl OptlabApp {
         self.poll_disk();
     }
 
-    /// The views of the selected regularization lab, from its latest report.
+    /// The views of the selected lab, from its latest report.
     fn lab_views(&mut self, ui: &mut egui::Ui) {
         if let Some(failure) = &self.labs.failure {
             ui.colored_label(ui.visuals().error_fg_color, format!("computation failed: {failure}"));
         }
         let generation = self.labs.generation;
+        let mut action: Option<(RunConfig, String)> = None;
         let Some(report) = self.labs.report() else {
             ui.centered_and_justified(|ui| {
                 ui.add(egui::Spinner::new());
@@ -288,6 +294,84 @@ impl OptlabApp {
                     self.labs.set_paused(!progress.paused);
                 }
             }
+            LabReport::Sweep(r) => {
+                let (done, total) = r.progress();
+                let progress = self.labs.progress(done, total);
+                if let Some((i, j)) = sweep_view::show(ui, r, generation, progress) {
+                    let (x, y) = (r.x_values[i], r.y_values[j]);
+                    let name = format!(
+                        "{} {}, {} {}",
+                        r.lab.x.field.label(),
+                        compact(x),
+                        r.lab.y.field.label(),
+                        compact(y)
+                    );
+                    action = r.lab.cell_config(x, y).ok().map(|config| (config, name));
+                }
+            }
+            LabReport::Basin(r) => {
+                let (done, total) = r.progress();
+                let progress = self.labs.progress(done, total);
+                if let Some(start) = basin_view::show(ui, r, generation, progress) {
+                    let mut config = r.lab.configs().swap_remove(0);
+                    config.start = start;
+                    let name = format!("from ({}, {})", compact(start[0]), compact(start[1]));
+                    action = Some((config, name));
+                }
+            }
+        }
+        if let Some((config, name)) = action {
+            self.add_run_to_race(&config, name);
+        }
+    }
+
+    /// Adds `config` as a run named `name` to a race entry with the same surface, start, steps,
+    /// noise and seed (so it replays exactly), or to a new race entry after the selected one.
+    pub fn add_run_to_race(&mut self, config: &RunConfig, name: String) {
+        let run = RaceRun {
+            name,
+            enabled: true,
+            color: None,
+            optimizer: config.optimizer.clone(),
+            schedule: config.schedule.clone(),
+        };
+        let entries = &mut self.document.notebook.entries;
+        // Exact equality on purpose: only a race with the very same numbers replays the cell.
+        #[expect(clippy::float_cmp, reason = "the run must replay bit for bit")]
+        let matching = entries.iter().position(|e| {
+            e.experiment.race().is_some_and(|race| {
+                race.surface == config.surface
+                    && race.start_point() == config.start
+                    && race.steps == config.steps
+                    && race.noise == config.noise_sigma
+                    && race.seed == config.seed
+            })
+        });
+        let index = matching.unwrap_or_else(|| {
+            let race = Race {
+                surface: config.surface.clone(),
+                start: Some(config.start),
+                steps: config.steps,
+                noise: config.noise_sigma,
+                seed: config.seed,
+                tolerance: 1e-6,
+                runs: Vec::new(),
+            };
+            let at = (self.selected + 1).min(entries.len());
+            entries.insert(
+                at,
+                Entry {
+                    name: format!("Runs picked on the map ({})", config.surface.name()),
+                    notes: "Runs added by clicking a sweep or basin map.".to_owned(),
+                    experiment: Experiment::Race(race),
+                },
+            );
+            at
+        });
+        if let Some(race) = entries.get_mut(index).and_then(|e| e.experiment.race_mut()) {
+            race.runs.push(run);
+            let message = format!("added a run to entry {} ({} runs)", index + 1, race.runs.len());
+            self.say(message);
         }
     }
 
@@ -443,4 +527,9 @@ pub fn run(file: Option<PathBuf>) -> eframe::Result {
             Ok(Box::new(app))
         }),
     )
+}
+
+/// A number in a run's name: 4 significant digits, exponent form when very small or large.
+fn compact(v: f64) -> String {
+    if v != 0.0 && !(1e-3..1e4).contains(&v.abs()) { format!("{v:.3e}") } else { format!("{v:.4}") }
 }

@@ -9,7 +9,10 @@ use egui::{Button, CollapsingHeader, DragValue, RichText, TextStyle, Ui};
 
 use super::optimizer_controls::{self, Param};
 use super::{OptlabApp, palette};
-use super::{dropconnect_panel, dropout_panel, frac_pool_panel, stoch_depth_panel, training_panel};
+use super::{
+    basin_panel, dropconnect_panel, dropout_panel, frac_pool_panel, stoch_depth_panel, sweep_panel,
+    training_panel,
+};
 use crate::notebook::{self, Experiment, Race, RaceRun};
 use crate::optim::OptimizerConfig;
 use crate::run::NOISE_SIGMA;
@@ -45,6 +48,8 @@ pub fn show(app: &mut OptlabApp, ui: &mut Ui) {
                 Experiment::FractionalMaxPool(lab) => frac_pool_panel::show(ui, lab),
                 Experiment::StochasticDepth(lab) => stoch_depth_panel::show(ui, lab),
                 Experiment::Training(lab) => training_panel::show(ui, lab),
+                Experiment::Sweep(lab) => sweep_panel::show(ui, lab),
+                Experiment::Basin(lab) => basin_panel::show(ui, lab),
             }
         },
     );
@@ -152,13 +157,21 @@ const QUADRATIC_C2: Param =
     Param { label: "c2", tip: "Linear term c2: moves the minimum H⁻¹c", ..QUADRATIC_C1 };
 
 fn surface_controls(ui: &mut Ui, race: &mut Race) {
+    if surface(ui, &mut race.surface) {
+        race.start = None;
+    }
+}
+
+/// The surface picker, its parameters and its formula; returns whether another surface was
+/// picked (it then has its default parameters).
+pub fn surface(ui: &mut Ui, surface: &mut Surface) -> bool {
     let mut picked = None;
     egui::ComboBox::from_label("surface")
-        .selected_text(race.surface.name())
+        .selected_text(surface.name())
         .show_ui(ui, |ui| {
             for candidate in Surface::catalogue() {
                 let current =
-                    std::mem::discriminant(&candidate) == std::mem::discriminant(&race.surface);
+                    std::mem::discriminant(&candidate) == std::mem::discriminant(&*surface);
                 if ui.selectable_label(current, candidate.name()).clicked() && !current {
                     picked = Some(candidate);
                 }
@@ -169,11 +182,11 @@ fn surface_controls(ui: &mut Ui, race: &mut Race) {
             "The loss surface the optimizers race on. Switching takes that surface's default \
              parameters and start point",
         );
+    let switched = picked.is_some();
     if let Some(new_surface) = picked {
-        race.surface = new_surface;
-        race.start = None;
+        *surface = new_surface;
     }
-    match &mut race.surface {
+    match surface {
         Surface::TacoShell { condition, angle } => {
             TACO_CONDITION.slider(ui, condition);
             TACO_ANGLE.slider(ui, angle);
@@ -194,8 +207,9 @@ fn surface_controls(ui: &mut Ui, race: &mut Race) {
             ui.weak("No parameters.");
         }
     }
-    ui.label(RichText::new(format!("f(x, y) = {}", race.surface.formula())).monospace())
+    ui.label(RichText::new(format!("f(x, y) = {}", surface.formula())).monospace())
         .on_hover_text("The loss the optimizers minimize");
+    switched
 }
 
 /// ½pᵀHp − cᵀp: three Hessian entries (h12 sets both off-diagonals) and c.

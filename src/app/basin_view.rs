@@ -1,0 +1,160 @@
+//! A basin map: every start point coloured by the known minimum its run ended in (brighter
+//! where it settled sooner), black where it diverged, grey where it ended elsewhere; the minima
+//! marked on top; the share of each basin below.
+
+use egui::{Color32, ColorImage, PointerButton, RichText, TextureHandle, TextureOptions, Ui};
+use egui_plot::{Legend, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
+
+use super::palette;
+use crate::surface::Point;
+use crate::sweep::report::{BasinReport, Ending};
+
+/// Runs that diverged.
+const DIVERGED: Color32 = Color32::from_rgb(10, 10, 10);
+/// Runs that ended in none of the known minima.
+const ELSEWHERE: Color32 = Color32::from_gray(110);
+/// Starts not computed yet.
+const PENDING: Color32 = Color32::from_gray(40);
+
+/// Draws the map; returns the start point clicked, if any.
+pub fn show(
+    ui: &mut Ui,
+    r: &BasinReport,
+    generation: u64,
+    progress: super::lab_results::Progress,
+) -> Option<Point> {
+    toolbar(ui, r, progress);
+    let height = (ui.available_height() - 60.0).max(200.0);
+    let clicked = map(ui, r, generation, height);
+    shares(ui, r);
+    clicked
+}
+
+fn toolbar(ui: &mut Ui, r: &BasinReport, progress: super::lab_results::Progress) {
+    let (done, total) = r.progress();
+    let fraction = if total == 0 { 1.0 } else { done as f32 / total as f32 };
+    let text = match progress.eta_s {
+        Some(eta) if done < total => format!("{done} / {total} starts · about {eta:.1} s left"),
+        _ if done < total => format!("{done} / {total} starts"),
+        _ => format!("{total} starts in {:.2} s", progress.elapsed_s),
+    };
+    ui.add(egui::ProgressBar::new(fraction).text(text).desired_width(360.0))
+        .on_hover_text("Runs computed on every core but one (the window keeps one)");
+}
+
+/// The colour of a start: its minimum's colour, from dim (settled at the last step) to full
+/// (settled at once).
+fn colour(r: &BasinReport, ending: Ending) -> Color32 {
+    match ending {
+        Ending::Minimum { index, step } => {
+            let speed = 1.0 - step as f64 / r.lab.steps.max(1) as f64;
+            scaled(palette::run_colour(None, index), 0.35 + 0.65 * speed)
+        }
+        Ending::Elsewhere => ELSEWHERE,
+        Ending::Diverged => DIVERGED,
+    }
+}
+
+fn scaled(c: Color32, factor: f64) -> Color32 {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a channel times a factor in [0, 1] stays in [0, 255]"
+    )]
+    let f = |v: u8| (f64::from(v) * factor.clamp(0.0, 1.0)).round() as u8;
+    Color32::from_rgb(f(c.r()), f(c.g()), f(c.b()))
+}
+
+fn map(ui: &mut Ui, r: &BasinReport, generation: u64, height: f32) -> Option<Point> {
+    let texture = texture(ui, r, generation);
+    let region = r.lab.region();
+    let response = Plot::new("basin-map")
+        .height(height)
+        .data_aspect(1.0)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .show_grid(false)
+        .x_axis_label("start x")
+        .y_axis_label("start y")
+        .legend(Legend::default())
+        .show(ui, |plot_ui| {
+            let centre = PlotPoint::new(
+                0.5 * (region.x_min + region.x_max),
+                0.5 * (region.y_min + region.y_max),
+            );
+            #[expect(clippy::cast_possible_truncation, reason = "plot units; f32 is plenty")]
+            let size = [region.width() as f32, region.height() as f32];
+            plot_ui.image(PlotImage::new("", texture.id(), centre, size).allow_hover(false));
+            for (index, minimum) in r.minima.iter().enumerate() {
+                plot_ui.points(
+                    Points::new(
+                        format!(
+                            "minimum {} ({:.2}, {:.2})",
+                            index + 1,
+                            minimum.position[0],
+                            minimum.position[1]
+                        ),
+                        PlotPoints::new(vec![minimum.position]),
+                    )
+                    .shape(MarkerShape::Diamond)
+                    .radius(7.0)
+                    .filled(true)
+                    .color(palette::run_colour(None, index)),
+                );
+            }
+            let clicked = plot_ui.response().clicked_by(PointerButton::Primary);
+            plot_ui.pointer_coordinate().filter(|_| clicked).map(|p| [p.x, p.y])
+        });
+    response.response.on_hover_text("Click a start point to add its run to a race");
+    response.inner
+}
+
+fn texture(ui: &Ui, r: &BasinReport, generation: u64) -> TextureHandle {
+    let key = ui.scope_id().with("basin-texture");
+    let cached = ui.data(|d| d.get_temp::<(u64, TextureHandle)>(key));
+    if let Some((made_for, texture)) = &cached
+        && *made_for == generation
+    {
+        return texture.clone();
+    }
+    let n = r.side();
+    // Cells are stored from the bottom row; images start at the top.
+    let pixels = (0..n)
+        .rev()
+        .flat_map(|j| (0..n).map(move |i| j * n + i))
+        .map(|k| {
+            r.cells.get(k).copied().flatten().map_or(PENDING, |cell| colour(r, r.ending(&cell)))
+        })
+        .collect();
+    let image = ColorImage::new([n, n], pixels);
+    let texture = match cached {
+        Some((_, mut texture)) => {
+            texture.set(image, TextureOptions::NEAREST);
+            texture
+        }
+        None => ui.ctx().load_texture("basin-map", image, TextureOptions::NEAREST),
+    };
+    ui.data_mut(|d| d.insert_temp(key, (generation, texture.clone())));
+    texture
+}
+
+/// "minimum 1: 31 % · minimum 2: 24 % · … · diverged 3 %".
+fn shares(ui: &mut Ui, r: &BasinReport) {
+    let endings: Vec<Ending> = r.cells.iter().flatten().map(|c| r.ending(c)).collect();
+    if endings.is_empty() {
+        return;
+    }
+    let share = |f: &dyn Fn(&Ending) -> bool| {
+        100.0 * endings.iter().filter(|e| f(e)).count() as f64 / endings.len() as f64
+    };
+    let mut parts: Vec<String> = (0..r.minima.len())
+        .map(|index| {
+            let s = share(&|e| matches!(e, Ending::Minimum { index: i, .. } if *i == index));
+            format!("minimum {}: {s:.1} %", index + 1)
+        })
+        .collect();
+    parts.push(format!("elsewhere: {:.1} %", share(&|e| *e == Ending::Elsewhere)));
+    parts.push(format!("diverged: {:.1} %", share(&|e| *e == Ending::Diverged)));
+    ui.label(RichText::new(parts.join(" · ")).strong());
+    ui.weak("Colour: the minimum a start ends in, brighter the sooner it settled there (loss within the tolerance for good).");
+}

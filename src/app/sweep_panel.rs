@@ -1,0 +1,88 @@
+//! Controls of a sweep: the surface and base run, the two axes and the metric.
+
+use egui::{ComboBox, DragValue, Ui};
+
+use super::{lab_widgets, optimizer_controls, race_panel};
+use crate::sweep::{MAX_RESOLUTION, Metric, SweepAxis, SweepField, SweepLab};
+
+/// Draws the controls.
+pub fn show(ui: &mut Ui, lab: &mut SweepLab) {
+    lab_widgets::heading(
+        ui,
+        "Hyperparameter sweep",
+        "One run, two of its numbers varied over a grid: where does it work? Hover a cell for \
+         its values; click it to add that run to a race.",
+    );
+    if race_panel::surface(ui, &mut lab.surface) {
+        lab.start = None;
+    }
+    let [x, y] = lab.start.unwrap_or_else(|| lab.surface.default_start());
+    ui.label(format!("start ({x:.3}, {y:.3})"))
+        .on_hover_text("Every run starts here: the surface's default start, or the file's `start`");
+    lab_widgets::count(ui, &mut lab.steps, (1, 100_000), "steps", "Updates per run (cell)");
+    ui.separator();
+    ui.strong("Base run");
+    optimizer_controls::optimizer(ui, &mut lab.optimizer, 900);
+    optimizer_controls::schedule(ui, &mut lab.schedule, 900);
+    ui.separator();
+    axis(ui, &mut lab.x, "x (columns)");
+    axis(ui, &mut lab.y, "y (rows)");
+    ui.separator();
+    ComboBox::from_label("metric")
+        .selected_text(lab.metric.label())
+        .show_ui(ui, |ui| {
+            for metric in Metric::ALL {
+                ui.selectable_value(&mut lab.metric, metric, metric.label());
+            }
+        })
+        .response
+        .on_hover_text("What the colour of a cell shows");
+    if lab.metric == Metric::StepsToTolerance {
+        ui.add(
+            DragValue::new(&mut lab.tolerance).speed(1e-6).range(1e-12..=1e3).prefix("tolerance: "),
+        )
+        .on_hover_text("A run has reached the minimum once its loss is within this of it");
+    }
+}
+
+fn axis(ui: &mut Ui, axis: &mut SweepAxis, title: &str) {
+    ui.strong(title);
+    ComboBox::from_id_salt(("sweep-axis", title))
+        .selected_text(axis.field.label())
+        .show_ui(ui, |ui| {
+            for field in SweepField::ALL {
+                if ui.selectable_value(&mut axis.field, field, field.label()).changed() {
+                    *axis = default_axis(field, axis.count);
+                }
+            }
+        })
+        .response
+        .on_hover_text("The number of the base run varied along this axis");
+    ui.horizontal(|ui| {
+        let speed = if axis.log { 0.0 } else { 0.01 };
+        let mut changed =
+            ui.add(DragValue::new(&mut axis.from).speed(speed).prefix("from ")).changed();
+        changed |= ui.add(DragValue::new(&mut axis.to).speed(speed).prefix("to ")).changed();
+        ui.checkbox(&mut axis.log, "log")
+            .on_hover_text("Values evenly spaced in log10 (positive ends)");
+        if changed && axis.log {
+            axis.from = axis.from.max(1e-12);
+            axis.to = axis.to.max(1e-12);
+        }
+    });
+    lab_widgets::count(ui, &mut axis.count, (2, MAX_RESOLUTION), "cells", "Values along this axis");
+}
+
+/// A sensible range for a newly picked field.
+fn default_axis(field: SweepField, count: usize) -> SweepAxis {
+    let (from, to, log) = match field {
+        SweepField::Lr => (1e-5, 1e-1, true),
+        SweepField::Momentum | SweepField::Dampening | SweepField::Beta1 => (0.0, 0.99, false),
+        SweepField::Beta2 | SweepField::DecayRate => (0.5, 0.9999, false),
+        SweepField::Eps => (1e-10, 1e-1, true),
+        SweepField::WeightDecay => (1e-6, 1e-1, true),
+        SweepField::ScheduleRate => (1e-4, 1e-1, true),
+        SweepField::Noise => (0.0, 2.0, false),
+    };
+    SweepAxis { field, from, to, count, log }
+}

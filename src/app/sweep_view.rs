@@ -1,0 +1,307 @@
+//! A sweep's heat map: the metric of every cell (viridis, log scale for losses; dark red where
+//! a run diverged; grey until computed) with a colour bar, the values under the pointer, and a
+//! click that hands the cell's run to the app.
+
+use egui::{Color32, ColorImage, PointerButton, RichText, TextureHandle, TextureOptions, Ui};
+use egui_plot::{Plot, PlotImage, PlotPoint};
+
+use super::heatmap::{LogScale, format_loss};
+use super::{log_axis, palette};
+use crate::sweep::report::SweepReport;
+use crate::sweep::{Cell, Metric, SweepAxis};
+
+/// Cells whose run diverged (the metric has no value there).
+const DIVERGED: Color32 = Color32::from_rgb(110, 20, 30);
+/// Cells not computed yet.
+const PENDING: Color32 = Color32::from_gray(45);
+/// Cells computed but without a value of the metric (never reached, never diverged).
+const NO_VALUE: Color32 = Color32::from_gray(90);
+
+/// A click on a cell: its column and row.
+pub type Clicked = Option<(usize, usize)>;
+
+/// Draws the map; returns the cell clicked, if any.
+pub fn show(
+    ui: &mut Ui,
+    r: &SweepReport,
+    generation: u64,
+    progress: super::lab_results::Progress,
+) -> Clicked {
+    if let Some(error) = &r.error {
+        ui.colored_label(ui.visuals().error_fg_color, error);
+        return None;
+    }
+    toolbar(ui, r, progress);
+    let scale = scale_of(r);
+    let height = ui.available_height() - 30.0;
+    let mut clicked = None;
+    ui.horizontal_top(|ui| {
+        let width = (ui.available_width() - 80.0).max(200.0);
+        clicked = map(ui, r, &scale, generation, [width, height.max(200.0)]);
+        colour_bar(ui, r.lab.metric, &scale, height.max(200.0));
+    });
+    best_line(ui, r);
+    clicked
+}
+
+fn toolbar(ui: &mut Ui, r: &SweepReport, progress: super::lab_results::Progress) {
+    let (done, total) = r.progress();
+    ui.horizontal(|ui| {
+        let fraction = if total == 0 { 1.0 } else { done as f32 / total as f32 };
+        let text = match progress.eta_s {
+            Some(eta) if done < total => format!("{done} / {total} runs · about {eta:.1} s left"),
+            _ if done < total => format!("{done} / {total} runs"),
+            _ => format!("{total} runs in {:.2} s", progress.elapsed_s),
+        };
+        ui.add(egui::ProgressBar::new(fraction).text(text).desired_width(360.0))
+            .on_hover_text("Runs computed on every core but one (the window keeps one)");
+    });
+}
+
+/// The metric's colour scale over the computed cells: log for losses, linear for steps.
+fn scale_of(r: &SweepReport) -> Scale {
+    let values = r.cells.iter().flatten().filter_map(|c| r.lab.metric.of(c));
+    match r.lab.metric {
+        Metric::FinalLoss | Metric::BestLoss => Scale::Log(LogScale::fit(values)),
+        Metric::StepsToTolerance | Metric::Diverged => {
+            let (lo, hi) = values
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+            Scale::Linear(lo, hi)
+        }
+    }
+}
+
+/// How metric values map to [0, 1].
+enum Scale {
+    Log(LogScale),
+    Linear(f64, f64),
+}
+
+impl Scale {
+    fn t(&self, v: f64) -> f64 {
+        match self {
+            Self::Log(scale) => scale.t(v),
+            Self::Linear(lo, hi) if hi > lo => ((v - lo) / (hi - lo)).clamp(0.0, 1.0),
+            Self::Linear(..) => 0.5,
+        }
+    }
+
+    fn value(&self, t: f64) -> f64 {
+        match self {
+            Self::Log(scale) => scale.loss(t),
+            Self::Linear(lo, hi) => lo + t * (hi - lo),
+        }
+    }
+}
+
+fn colour(r: &SweepReport, cell: Option<&Cell>, scale: &Scale) -> Color32 {
+    let Some(cell) = cell else { return PENDING };
+    match r.lab.metric.of(cell) {
+        Some(v) => palette::surface_colour(scale.t(v)),
+        None if cell.diverged_at.is_some() => DIVERGED,
+        None => NO_VALUE,
+    }
+}
+
+/// Plot coordinate of an axis value (log10 on a log axis).
+fn coordinate(axis: &SweepAxis, value: f64) -> f64 {
+    if axis.log { value.log10() } else { value }
+}
+
+/// The cell index under plot coordinate `c` along `axis` with `values`.
+fn index_at(axis: &SweepAxis, values: &[f64], c: f64) -> Option<usize> {
+    let (first, last) = (coordinate(axis, *values.first()?), coordinate(axis, *values.last()?));
+    let n = values.len();
+    let t = (c - first) / (last - first) * (n - 1) as f64;
+    let i = t.round();
+    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "checked range")]
+    (i >= 0.0 && i < n as f64).then_some(i as usize)
+}
+
+fn map(ui: &mut Ui, r: &SweepReport, scale: &Scale, generation: u64, size: [f32; 2]) -> Clicked {
+    let texture = texture(ui, r, scale, generation);
+    let (x_axis, y_axis) = (r.lab.x.clone(), r.lab.y.clone());
+    let mut plot = Plot::new("sweep-map")
+        .width(size[0])
+        .height(size[1])
+        .allow_drag(false)
+        .allow_scroll(false)
+        .show_grid(false)
+        .x_axis_label(x_axis.field.label())
+        .y_axis_label(y_axis.field.label());
+    if x_axis.log {
+        plot = plot
+            .x_grid_spacer(|i| log_axis::marks(&i))
+            .x_axis_formatter(|m, _| log_axis::label(m.value));
+    }
+    if y_axis.log {
+        plot = plot
+            .y_grid_spacer(|i| log_axis::marks(&i))
+            .y_axis_formatter(|m, _| log_axis::label(m.value));
+    }
+    let response = plot.show(ui, |plot_ui| {
+        place(plot_ui, r, &texture);
+        let pointer = plot_ui.pointer_coordinate();
+        let clicked = plot_ui.response().clicked_by(PointerButton::Primary);
+        pointer.map(|p| (p, clicked))
+    });
+    let (pointer, clicked) = response.inner.unzip();
+    let cell_at = |p: PlotPoint| {
+        Some((index_at(&r.lab.x, &r.x_values, p.x)?, index_at(&r.lab.y, &r.y_values, p.y)?))
+    };
+    let hovered = pointer.and_then(cell_at);
+    if let Some((i, j)) = hovered {
+        response.response.on_hover_text_at_pointer(cell_text(r, i, j));
+    }
+    if clicked == Some(true) { hovered } else { None }
+}
+
+/// "η = 0.0012, μ = 0.91\nfinal loss 3.2e-5 …" for cell (i, j).
+fn cell_text(r: &SweepReport, i: usize, j: usize) -> String {
+    let head = format!(
+        "{} = {}\n{} = {}",
+        r.lab.x.field.label(),
+        number(r.x_values[i]),
+        r.lab.y.field.label(),
+        number(r.y_values[j])
+    );
+    let Some(cell) = r.cell(i, j) else { return format!("{head}\n(not computed yet)") };
+    let mut lines = vec![head];
+    lines.push(match cell.diverged_at {
+        Some(step) => format!("diverged at step {step}"),
+        None => format!("final loss {}", format_loss(cell.final_loss)),
+    });
+    lines.push(format!("best loss {}", format_loss(cell.best_loss)));
+    if let Some(step) = cell.reached_at {
+        lines.push(format!("within tolerance at step {step}"));
+    }
+    lines.push("click: add this run to a race".to_owned());
+    lines.join("\n")
+}
+
+fn number(v: f64) -> String {
+    if v != 0.0 && !(1e-3..1e4).contains(&v.abs()) { format!("{v:.3e}") } else { format!("{v:.4}") }
+}
+
+fn place(plot_ui: &mut egui_plot::PlotUi<'_>, r: &SweepReport, texture: &TextureHandle) {
+    let span = |axis: &SweepAxis, values: &[f64]| {
+        let (a, b) = (coordinate(axis, values[0]), coordinate(axis, values[values.len() - 1]));
+        let half = (b - a) / (values.len() - 1).max(1) as f64 / 2.0;
+        (a - half, b + half)
+    };
+    let ((x0, x1), (y0, y1)) = (span(&r.lab.x, &r.x_values), span(&r.lab.y, &r.y_values));
+    let centre = PlotPoint::new(0.5 * (x0 + x1), 0.5 * (y0 + y1));
+    #[expect(clippy::cast_possible_truncation, reason = "plot units; f32 is plenty for drawing")]
+    let size = [(x1 - x0) as f32, (y1 - y0) as f32];
+    plot_ui.image(PlotImage::new("", texture.id(), centre, size).allow_hover(false));
+}
+
+/// The cells as an image (row 0 at the top = the last y value), rebuilt when a newer report
+/// arrives, updated in place.
+fn texture(ui: &Ui, r: &SweepReport, scale: &Scale, generation: u64) -> TextureHandle {
+    let key = ui.scope_id().with("sweep-texture");
+    let cached = ui.data(|d| d.get_temp::<(u64, TextureHandle)>(key));
+    if let Some((made_for, texture)) = &cached
+        && *made_for == generation
+    {
+        return texture.clone();
+    }
+    let (nx, ny) = (r.x_values.len(), r.y_values.len());
+    let pixels = (0..ny)
+        .rev()
+        .flat_map(|j| (0..nx).map(move |i| (i, j)))
+        .map(|(i, j)| colour(r, r.cell(i, j), scale))
+        .collect();
+    let image = ColorImage::new([nx, ny], pixels);
+    let texture = match cached {
+        Some((_, mut texture)) => {
+            texture.set(image, TextureOptions::NEAREST);
+            texture
+        }
+        None => ui.ctx().load_texture("sweep-map", image, TextureOptions::NEAREST),
+    };
+    ui.data_mut(|d| d.insert_temp(key, (generation, texture.clone())));
+    texture
+}
+
+/// A vertical gradient with the metric's values at five heights.
+#[expect(clippy::cast_possible_truncation, reason = "screen coordinates are f32")]
+fn colour_bar(ui: &mut Ui, metric: Metric, scale: &Scale, height: f32) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(76.0, height), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    let small = egui::TextStyle::Small.resolve(ui.style());
+    let text = ui.visuals().text_color();
+    painter.text(
+        rect.left_top() + egui::vec2(2.0, 2.0),
+        egui::Align2::LEFT_TOP,
+        metric.label(),
+        small.clone(),
+        text,
+    );
+    let strip = egui::Rect::from_min_max(
+        egui::pos2(rect.left() + 4.0, rect.top() + 24.0),
+        egui::pos2(rect.left() + 16.0, rect.bottom() - 28.0),
+    );
+    if strip.height() < 20.0 {
+        return;
+    }
+    let y_of = |t: f64| strip.bottom() - strip.height() * t as f32;
+    let mut mesh = egui::Mesh::default();
+    for k in 0..=32_u32 {
+        let t = f64::from(k) / 32.0;
+        mesh.colored_vertex(egui::pos2(strip.left(), y_of(t)), palette::surface_colour(t));
+        mesh.colored_vertex(egui::pos2(strip.right(), y_of(t)), palette::surface_colour(t));
+        if k > 0 {
+            let v = 2 * k;
+            mesh.add_triangle(v - 2, v - 1, v);
+            mesh.add_triangle(v - 1, v, v + 1);
+        }
+    }
+    painter.add(mesh);
+    for k in 0..=4 {
+        let t = f64::from(k) / 4.0;
+        let label = format_loss(scale.value(t));
+        painter.text(
+            egui::pos2(strip.right() + 4.0, y_of(t)),
+            egui::Align2::LEFT_CENTER,
+            label,
+            small.clone(),
+            text,
+        );
+    }
+    let swatch = |y: f32, colour: Color32, label: &str| {
+        let r = egui::Rect::from_min_size(egui::pos2(strip.left(), y), egui::vec2(12.0, 10.0));
+        painter.rect_filled(r, 0.0, colour);
+        painter.text(
+            egui::pos2(strip.right() + 4.0, y + 5.0),
+            egui::Align2::LEFT_CENTER,
+            label,
+            small.clone(),
+            text,
+        );
+    };
+    swatch(rect.bottom() - 24.0, DIVERGED, "diverged");
+    swatch(rect.bottom() - 12.0, NO_VALUE, "no value");
+}
+
+/// The best cell in words.
+fn best_line(ui: &mut Ui, r: &SweepReport) {
+    if let Some((i, j, value)) = r.best() {
+        let metric = r.lab.metric;
+        let shown = match metric {
+            Metric::FinalLoss | Metric::BestLoss => format_loss(value),
+            Metric::StepsToTolerance | Metric::Diverged => format!("{value:.0}"),
+        };
+        ui.label(
+            RichText::new(format!(
+                "Lowest {}: {shown} at {} = {}, {} = {}",
+                metric.label(),
+                r.lab.x.field.label(),
+                number(r.x_values[i]),
+                r.lab.y.field.label(),
+                number(r.y_values[j]),
+            ))
+            .strong(),
+        );
+    }
+}

@@ -1,0 +1,280 @@
+//! What the sweep and basin views draw and `optlab run` exports: the grid so far (cells not yet
+//! computed are `None`), and its tables and summary lines.
+
+use std::sync::atomic::AtomicBool;
+
+use super::{BasinLab, Cell, Metric, SweepLab, compute_progressively};
+use crate::surface::Minimum;
+
+/// A sweep's grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepReport {
+    /// The sweep (axes, metric, base run) the grid belongs to.
+    pub lab: SweepLab,
+    /// Column values.
+    pub x_values: Vec<f64>,
+    /// Row values.
+    pub y_values: Vec<f64>,
+    /// Row by row (y outer); `None` until computed.
+    pub cells: Vec<Option<Cell>>,
+    /// Why the grid cannot be computed (a swept field the base run lacks).
+    pub error: Option<String>,
+}
+
+impl SweepReport {
+    /// An empty grid for `lab`.
+    #[must_use]
+    pub fn empty(lab: &SweepLab) -> Self {
+        let (x_values, y_values) = (lab.x.values(), lab.y.values());
+        let cells = vec![None; x_values.len() * y_values.len()];
+        Self { lab: lab.clone(), x_values, y_values, cells, error: None }
+    }
+
+    /// Cells computed so far and in all.
+    #[must_use]
+    pub fn progress(&self) -> (usize, usize) {
+        (self.cells.iter().flatten().count(), self.cells.len())
+    }
+
+    /// The cell at column `i`, row `j`.
+    #[must_use]
+    pub fn cell(&self, i: usize, j: usize) -> Option<&Cell> {
+        self.cells.get(j * self.x_values.len() + i)?.as_ref()
+    }
+
+    /// The cell with the lowest value of the metric (ties: the first), with its column and row.
+    #[must_use]
+    pub fn best(&self) -> Option<(usize, usize, f64)> {
+        let nx = self.x_values.len().max(1);
+        self.cells
+            .iter()
+            .enumerate()
+            .filter_map(|(k, c)| Some((k % nx, k / nx, self.lab.metric.of(c.as_ref()?)?)))
+            .min_by(|a, b| a.2.total_cmp(&b.2))
+    }
+}
+
+/// Computes `lab`'s grid, calling `publish` after each block; `None` when cancelled.
+pub fn sweep(
+    lab: &SweepLab,
+    cancel: &AtomicBool,
+    mut publish: impl FnMut(&SweepReport),
+) -> Option<SweepReport> {
+    let mut report = SweepReport::empty(lab);
+    let configs = match lab.configs() {
+        Ok(configs) => configs,
+        Err(e) => {
+            report.error = Some(e);
+            return Some(report);
+        }
+    };
+    let levels = lab.levels();
+    let cells = compute_progressively(&configs, report.x_values.len(), &levels, cancel, |cells| {
+        report.cells.clone_from_slice(cells);
+        publish(&report);
+    })?;
+    report.cells = cells.into_iter().map(Some).collect();
+    Some(report)
+}
+
+/// A basin map's grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BasinReport {
+    /// The map (surface, optimizer, region).
+    pub lab: BasinLab,
+    /// The surface's known minima (the basins), at most four.
+    pub minima: Vec<Minimum>,
+    /// Row by row from the bottom; `None` until computed.
+    pub cells: Vec<Option<Cell>>,
+}
+
+/// Where a basin-map run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// Settled in minimum `index` from step `step` on.
+    Minimum {
+        /// Index into [`BasinReport::minima`].
+        index: usize,
+        /// First step from which the loss stayed within the tolerance of that minimum.
+        step: u64,
+    },
+    /// Finite but in none of the known minima when the steps ran out.
+    Elsewhere,
+    /// Diverged.
+    Diverged,
+}
+
+impl BasinReport {
+    /// An empty grid for `lab`.
+    #[must_use]
+    pub fn empty(lab: &BasinLab) -> Self {
+        let n = lab.resolution.clamp(2, super::MAX_RESOLUTION);
+        let minima = lab.surface.minima().into_iter().take(super::MAX_LEVELS).collect();
+        Self { lab: lab.clone(), minima, cells: vec![None; n * n] }
+    }
+
+    /// Start points per side.
+    #[must_use]
+    pub fn side(&self) -> usize {
+        self.lab.resolution.clamp(2, super::MAX_RESOLUTION)
+    }
+
+    /// Where cell `cell` ended.
+    #[must_use]
+    pub fn ending(&self, cell: &Cell) -> Ending {
+        if cell.diverged_at.is_some() {
+            return Ending::Diverged;
+        }
+        self.lab
+            .basin_of(cell)
+            .map_or(Ending::Elsewhere, |(index, step)| Ending::Minimum { index, step })
+    }
+
+    /// Cells computed so far and in all.
+    #[must_use]
+    pub fn progress(&self) -> (usize, usize) {
+        (self.cells.iter().flatten().count(), self.cells.len())
+    }
+}
+
+/// Computes `lab`'s map, calling `publish` after each block; `None` when cancelled.
+pub fn basin(
+    lab: &BasinLab,
+    cancel: &AtomicBool,
+    mut publish: impl FnMut(&BasinReport),
+) -> Option<BasinReport> {
+    let mut report = BasinReport::empty(lab);
+    let configs = lab.configs();
+    let levels = lab.levels();
+    let cells = compute_progressively(&configs, report.side(), &levels, cancel, |cells| {
+        report.cells.clone_from_slice(cells);
+        publish(&report);
+    })?;
+    report.cells = cells.into_iter().map(Some).collect();
+    Some(report)
+}
+
+/// Tables and summary lines for `optlab run`.
+pub mod export {
+    use super::{BasinReport, Ending, Metric, SweepReport};
+    use crate::labs::Table;
+
+    fn optional(step: Option<u64>) -> f64 {
+        step.map_or(f64::NAN, |s| s as f64)
+    }
+
+    /// `grid.csv`: one row per cell.
+    #[must_use]
+    pub fn sweep_table(r: &SweepReport) -> Table {
+        let nx = r.x_values.len().max(1);
+        let rows = r
+            .cells
+            .iter()
+            .enumerate()
+            .filter_map(|(k, cell)| {
+                let cell = cell.as_ref()?;
+                let (x, y) = (r.x_values.get(k % nx)?, r.y_values.get(k / nx)?);
+                Some(vec![
+                    *x,
+                    *y,
+                    Metric::FinalLoss.of(cell).unwrap_or(f64::NAN),
+                    cell.best_loss,
+                    optional(cell.reached_at),
+                    optional(cell.diverged_at),
+                ])
+            })
+            .collect();
+        Table {
+            name: "grid".to_owned(),
+            header: vec!["x", "y", "final_loss", "best_loss", "reached_at", "diverged_at"],
+            rows,
+        }
+    }
+
+    /// The best cell, and counts.
+    #[must_use]
+    pub fn sweep_summaries(r: &SweepReport) -> Vec<(String, Vec<(&'static str, f64)>)> {
+        let cells: Vec<_> = r.cells.iter().flatten().collect();
+        let count =
+            |f: &dyn Fn(&&crate::sweep::Cell) -> bool| cells.iter().filter(|c| f(c)).count() as f64;
+        let mut lines = vec![(
+            "grid".to_owned(),
+            vec![
+                ("cells", cells.len() as f64),
+                ("diverged", count(&|c| c.diverged_at.is_some())),
+                ("reached", count(&|c| c.reached_at.is_some())),
+            ],
+        )];
+        if let Some((i, j, value)) = r.best() {
+            lines.push((
+                format!("best {}", r.lab.metric.label()),
+                vec![("x", r.x_values[i]), ("y", r.y_values[j]), ("value", value)],
+            ));
+        }
+        lines
+    }
+
+    /// `basins.csv`: start, ending (minimum index, −1 elsewhere, −2 diverged), settle step and
+    /// final loss.
+    #[must_use]
+    pub fn basin_table(r: &BasinReport) -> Table {
+        let starts = r.lab.starts();
+        let rows = r
+            .cells
+            .iter()
+            .zip(starts)
+            .filter_map(|(cell, start)| {
+                let cell = cell.as_ref()?;
+                let (basin, step) = match r.ending(cell) {
+                    Ending::Minimum { index, step } => (index as f64, step as f64),
+                    Ending::Elsewhere => (-1.0, f64::NAN),
+                    Ending::Diverged => (-2.0, f64::NAN),
+                };
+                Some(vec![start[0], start[1], basin, step, cell.final_loss])
+            })
+            .collect();
+        Table {
+            name: "basins".to_owned(),
+            header: vec!["x", "y", "basin", "settled_at", "final_loss"],
+            rows,
+        }
+    }
+
+    /// Per minimum: its share of the starts and the median settle step; then the rest.
+    #[must_use]
+    pub fn basin_summaries(r: &BasinReport) -> Vec<(String, Vec<(&'static str, f64)>)> {
+        let endings: Vec<Ending> = r.cells.iter().flatten().map(|c| r.ending(c)).collect();
+        let total = endings.len().max(1) as f64;
+        let mut lines: Vec<(String, Vec<(&'static str, f64)>)> = r
+            .minima
+            .iter()
+            .enumerate()
+            .map(|(index, minimum)| {
+                let mut steps: Vec<u64> = endings
+                    .iter()
+                    .filter_map(|e| match *e {
+                        Ending::Minimum { index: i, step } if i == index => Some(step),
+                        _ => None,
+                    })
+                    .collect();
+                steps.sort_unstable();
+                let median = steps.get(steps.len() / 2).map_or(f64::NAN, |&s| s as f64);
+                (
+                    format!("minimum {}", index + 1),
+                    vec![
+                        ("x", minimum.position[0]),
+                        ("y", minimum.position[1]),
+                        ("share", steps.len() as f64 / total),
+                        ("median_settle_step", median),
+                    ],
+                )
+            })
+            .collect();
+        let share = |e: Ending| endings.iter().filter(|&&x| x == e).count() as f64 / total;
+        lines.push((
+            "elsewhere".to_owned(),
+            vec![("share", share(Ending::Elsewhere)), ("diverged", share(Ending::Diverged))],
+        ));
+        lines
+    }
+}
