@@ -88,7 +88,8 @@ impl Scale {
 
     fn value(&self, t: f64) -> f64 {
         match self {
-            Self::Log(scale) => scale.loss(t),
+            // The inverse can round a hair below the lowest value; never label below it.
+            Self::Log(scale) => scale.loss(t).max(scale.f_min),
             Self::Linear(lo, hi) => lo + t * (hi - lo),
         }
     }
