@@ -42,6 +42,17 @@ pub enum Command {
     Run(RunArgs),
     /// List the built-in notebooks, or print one as RON.
     Presets(PresetsArgs),
+    /// Print a performance report: steps/s per optimizer, sweep runs/s, frame time while a
+    /// sweep runs (build with --release).
+    Bench(BenchArgs),
+}
+
+/// Arguments of `optlab bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Ten times smaller sizes: a quick check that the report works.
+    #[arg(long)]
+    pub quick: bool,
 }
 
 /// Arguments of `optlab trace`.
@@ -97,6 +108,9 @@ pub fn dispatch(command: Command) -> ExitCode {
         Command::Check(args) => headless::check(&args),
         Command::Run(args) => headless::run(&args),
         Command::Presets(args) => headless::presets(&args),
+        Command::Bench(args) => {
+            finish(crate::bench::report(&mut io::stdout().lock(), args.quick).map_err(Failure::Io))
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use crate::regularize::frac_pool::{FracPoolRun, Image};
 use crate::regularize::stoch_depth::{Raster, TestRuleComparison};
 use crate::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use crate::sweep::report::{self, BasinReport, SweepReport, export};
 use crate::sweep::{BasinLab, SweepLab};
@@ -153,11 +154,11 @@ impl LabReport {
             }),
             Lab::Training(lab) => Self::Training(training(lab)),
             Lab::Sweep(lab) => Self::Sweep(
-                report::sweep(lab, &AtomicBool::new(false), |_| {})
+                report::sweep(lab, &AtomicBool::new(false), Duration::MAX, |_| {})
                     .unwrap_or_else(|| SweepReport::empty(lab)),
             ),
             Lab::Basin(lab) => Self::Basin(
-                report::basin(lab, &AtomicBool::new(false), |_| {})
+                report::basin(lab, &AtomicBool::new(false), Duration::MAX, |_| {})
                     .unwrap_or_else(|| BasinReport::empty(lab)),
             ),
         }

@@ -209,7 +209,7 @@ fn a_sweep_fills_its_map_and_a_picked_cell_replays_in_a_race() {
     assert!(h.query_by_label_contains("Lowest final loss").is_some());
     assert!(h.query_by_label_contains("10000 runs in").is_some());
     let Some(LabReport::Sweep(report)) = h.state().labs.report() else { panic!("a sweep") };
-    let (i, j, best) = report.best().expect("a best cell");
+    let (i, j, best) = report.best.expect("a best cell");
     let config = report.lab.cell_config(report.x_values[i], report.y_values[j]).expect("a run");
     let entries_before = h.state().document.notebook.entries.len();
     h.state_mut().add_run_to_race(&config, "picked".to_owned());

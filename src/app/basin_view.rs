@@ -140,21 +140,19 @@ fn texture(ui: &Ui, r: &BasinReport, generation: u64) -> TextureHandle {
 
 /// "minimum 1: 31 % · minimum 2: 24 % · … · diverged 3 %".
 fn shares(ui: &mut Ui, r: &BasinReport) {
-    let endings: Vec<Ending> = r.cells.iter().flatten().map(|c| r.ending(c)).collect();
-    if endings.is_empty() {
+    let total: usize = r.counts.iter().sum();
+    if total == 0 {
         return;
     }
-    let share = |f: &dyn Fn(&Ending) -> bool| {
-        100.0 * endings.iter().filter(|e| f(e)).count() as f64 / endings.len() as f64
-    };
-    let mut parts: Vec<String> = (0..r.minima.len())
-        .map(|index| {
-            let s = share(&|e| matches!(e, Ending::Minimum { index: i, .. } if *i == index));
-            format!("minimum {}: {s:.1} %", index + 1)
-        })
+    let percent = |count: usize| 100.0 * count as f64 / total as f64;
+    let k = r.minima.len();
+    let mut parts: Vec<String> = r.counts[..k.min(r.counts.len())]
+        .iter()
+        .enumerate()
+        .map(|(index, &count)| format!("minimum {}: {:.1} %", index + 1, percent(count)))
         .collect();
-    parts.push(format!("elsewhere: {:.1} %", share(&|e| *e == Ending::Elsewhere)));
-    parts.push(format!("diverged: {:.1} %", share(&|e| *e == Ending::Diverged)));
+    parts.push(format!("elsewhere: {:.1} %", percent(r.counts.get(k).copied().unwrap_or(0))));
+    parts.push(format!("diverged: {:.1} %", percent(r.counts.get(k + 1).copied().unwrap_or(0))));
     ui.label(RichText::new(parts.join(" · ")).strong());
     ui.weak("Colour: the minimum a start ends in, brighter the sooner it settled there (loss within the tolerance for good).");
 }

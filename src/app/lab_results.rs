@@ -260,16 +260,20 @@ fn compute(
         Experiment::Sweep(lab) => stream_grid(
             control,
             |cancel, publish| {
-                report::sweep(lab, cancel, |r| publish(LabReport::Sweep(r.clone())))
-                    .map(LabReport::Sweep)
+                report::sweep(lab, cancel, SNAPSHOT_INTERVAL, |r| {
+                    publish(LabReport::Sweep(r.clone()));
+                })
+                .map(LabReport::Sweep)
             },
             |report| send(Ok(report), false),
         ),
         Experiment::Basin(lab) => stream_grid(
             control,
             |cancel, publish| {
-                report::basin(lab, cancel, |r| publish(LabReport::Basin(r.clone())))
-                    .map(LabReport::Basin)
+                report::basin(lab, cancel, SNAPSHOT_INTERVAL, |r| {
+                    publish(LabReport::Basin(r.clone()));
+                })
+                .map(LabReport::Basin)
             },
             |report| send(Ok(report), false),
         ),
@@ -317,8 +321,8 @@ fn stream_training(
     }
 }
 
-/// Runs a grid computation on a pool of all cores but one (the window keeps one), sending a
-/// snapshot at most every [`SNAPSHOT_INTERVAL`]. `None` when cancelled.
+/// Runs a grid computation on a pool of all cores but one (the window keeps one); its snapshots
+/// go to `publish`. `None` when cancelled.
 fn stream_grid(
     control: &Control,
     compute: impl FnOnce(&AtomicBool, &mut dyn FnMut(LabReport)) -> Option<LabReport> + Send,
@@ -331,13 +335,10 @@ fn stream_grid(
         .thread_name(|i| format!("optlab-grid-{i}"))
         .build()
         .ok()?;
-    let mut last_sent: Option<Instant> = None;
+    // The computation throttles its snapshots itself (it only copies the grid when due).
     let mut throttled = |report: LabReport| {
-        if last_sent.is_none_or(|sent| sent.elapsed() >= SNAPSHOT_INTERVAL) {
-            last_sent = Some(Instant::now());
-            if !publish(report) {
-                control.cancelled.store(true, Ordering::Relaxed);
-            }
+        if !publish(report) {
+            control.cancelled.store(true, Ordering::Relaxed);
         }
     };
     pool.install(|| compute(&control.cancelled, &mut throttled))

@@ -98,7 +98,7 @@ impl Scale {
 fn colour(r: &SweepReport, cell: Option<&Cell>, scale: &Scale) -> Color32 {
     let Some(cell) = cell else { return PENDING };
     match r.lab.metric.of(cell) {
-        Some(v) => palette::surface_colour(scale.t(v)),
+        Some(v) => palette::surface_colour_fast(scale.t(v)),
         None if cell.diverged_at.is_some() => DIVERGED,
         None => NO_VALUE,
     }
@@ -287,7 +287,7 @@ fn colour_bar(ui: &mut Ui, metric: Metric, scale: &Scale, height: f32) {
 
 /// The best cell in words.
 fn best_line(ui: &mut Ui, r: &SweepReport) {
-    if let Some((i, j, value)) = r.best() {
+    if let Some((i, j, value)) = r.best {
         let metric = r.lab.metric;
         let shown = match metric {
             Metric::FinalLoss | Metric::BestLoss => format_loss(value),

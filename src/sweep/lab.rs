@@ -229,20 +229,8 @@ impl BasinLab {
     /// stayed there; `None` for a run that diverged or ended elsewhere.
     #[must_use]
     pub fn basin_of(&self, cell: &Cell) -> Option<(usize, u64)> {
-        if cell.diverged_at.is_some() {
-            return None;
-        }
-        let minima = self.surface.minima();
-        let distance = |p: Point| (p[0] - cell.end[0]).hypot(p[1] - cell.end[1]);
-        let (index, _) = minima
-            .iter()
-            .take(MAX_LEVELS)
-            .enumerate()
-            .min_by(|a, b| distance(a.1.position).total_cmp(&distance(b.1.position)))?;
-        let settled = cell.settled_at.get(index).copied().flatten()?;
-        Some((index, settled))
+        basin_among(&self.surface.minima(), cell)
     }
-
     /// Checks every number.
     ///
     /// # Errors
@@ -263,4 +251,20 @@ impl BasinLab {
         }
         Ok(())
     }
+}
+
+/// [`BasinLab::basin_of`] with the minima given (computing them once per grid, not per cell).
+#[must_use]
+pub fn basin_among(minima: &[crate::surface::Minimum], cell: &Cell) -> Option<(usize, u64)> {
+    if cell.diverged_at.is_some() {
+        return None;
+    }
+    let distance = |p: Point| (p[0] - cell.end[0]).hypot(p[1] - cell.end[1]);
+    let (index, _) = minima
+        .iter()
+        .take(MAX_LEVELS)
+        .enumerate()
+        .min_by(|a, b| distance(a.1.position).total_cmp(&distance(b.1.position)))?;
+    let settled = cell.settled_at.get(index).copied().flatten()?;
+    Some((index, settled))
 }

@@ -2,6 +2,7 @@
 //! computed are `None`), and its tables and summary lines.
 
 use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
 
 use super::{BasinLab, Cell, Metric, SweepLab, compute_progressively};
 use crate::surface::Minimum;
@@ -19,6 +20,12 @@ pub struct SweepReport {
     pub cells: Vec<Option<Cell>>,
     /// Why the grid cannot be computed (a swept field the base run lacks).
     pub error: Option<String>,
+    /// Cells computed so far.
+    pub done: usize,
+    /// The cell with the lowest metric: column, row, value.
+    pub best: Option<(usize, usize, f64)>,
+    /// Lowest and highest metric value over the computed cells.
+    pub metric_range: Option<(f64, f64)>,
 }
 
 impl SweepReport {
@@ -27,13 +34,34 @@ impl SweepReport {
     pub fn empty(lab: &SweepLab) -> Self {
         let (x_values, y_values) = (lab.x.values(), lab.y.values());
         let cells = vec![None; x_values.len() * y_values.len()];
-        Self { lab: lab.clone(), x_values, y_values, cells, error: None }
+        Self {
+            lab: lab.clone(),
+            x_values,
+            y_values,
+            cells,
+            error: None,
+            done: 0,
+            best: None,
+            metric_range: None,
+        }
     }
 
     /// Cells computed so far and in all.
     #[must_use]
     pub fn progress(&self) -> (usize, usize) {
-        (self.cells.iter().flatten().count(), self.cells.len())
+        (self.done, self.cells.len())
+    }
+
+    /// Brings `done`, `best` and `metric_range` up to date with `cells` (once per snapshot, so
+    /// a view never scans the grid per frame).
+    pub fn summarize(&mut self) {
+        self.done = self.cells.iter().flatten().count();
+        self.best = self.scan_best();
+        let values = self.cells.iter().flatten().filter_map(|c| self.lab.metric.of(c));
+        self.metric_range = values.fold(None, |range, v| match range {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((f64::min(lo, v), f64::max(hi, v))),
+        });
     }
 
     /// The cell at column `i`, row `j`.
@@ -43,8 +71,7 @@ impl SweepReport {
     }
 
     /// The cell with the lowest value of the metric (ties: the first), with its column and row.
-    #[must_use]
-    pub fn best(&self) -> Option<(usize, usize, f64)> {
+    fn scan_best(&self) -> Option<(usize, usize, f64)> {
         let nx = self.x_values.len().max(1);
         self.cells
             .iter()
@@ -54,10 +81,28 @@ impl SweepReport {
     }
 }
 
-/// Computes `lab`'s grid, calling `publish` after each block; `None` when cancelled.
+/// Calls `publish` when `interval` has passed since the last call.
+struct Throttle {
+    interval: Duration,
+    last: Option<Instant>,
+}
+
+impl Throttle {
+    fn due(&mut self) -> bool {
+        let due = self.last.is_none_or(|t| t.elapsed() >= self.interval);
+        if due {
+            self.last = Some(Instant::now());
+        }
+        due
+    }
+}
+
+/// Computes `lab`'s grid, handing `publish` a snapshot at most every `interval`; `None` when
+/// cancelled.
 pub fn sweep(
     lab: &SweepLab,
     cancel: &AtomicBool,
+    interval: Duration,
     mut publish: impl FnMut(&SweepReport),
 ) -> Option<SweepReport> {
     let mut report = SweepReport::empty(lab);
@@ -69,11 +114,16 @@ pub fn sweep(
         }
     };
     let levels = lab.levels();
+    let mut throttle = Throttle { interval, last: None };
     let cells = compute_progressively(&configs, report.x_values.len(), &levels, cancel, |cells| {
-        report.cells.clone_from_slice(cells);
-        publish(&report);
+        if throttle.due() {
+            report.cells.clone_from_slice(cells);
+            report.summarize();
+            publish(&report);
+        }
     })?;
     report.cells = cells.into_iter().map(Some).collect();
+    report.summarize();
     Some(report)
 }
 
@@ -86,6 +136,10 @@ pub struct BasinReport {
     pub minima: Vec<Minimum>,
     /// Row by row from the bottom; `None` until computed.
     pub cells: Vec<Option<Cell>>,
+    /// Where each computed cell ended (kept with the cells by [`BasinReport::summarize`]).
+    pub endings: Vec<Option<Ending>>,
+    /// Starts per minimum, then elsewhere, then diverged.
+    pub counts: Vec<usize>,
 }
 
 /// Where a basin-map run ended.
@@ -110,7 +164,31 @@ impl BasinReport {
     pub fn empty(lab: &BasinLab) -> Self {
         let n = lab.resolution.clamp(2, super::MAX_RESOLUTION);
         let minima = lab.surface.minima().into_iter().take(super::MAX_LEVELS).collect();
-        Self { lab: lab.clone(), minima, cells: vec![None; n * n] }
+        Self {
+            lab: lab.clone(),
+            minima,
+            cells: vec![None; n * n],
+            endings: vec![None; n * n],
+            counts: Vec::new(),
+        }
+    }
+
+    /// Brings `endings` and `counts` up to date with `cells`.
+    pub fn summarize(&mut self) {
+        let k = self.minima.len();
+        self.counts = vec![0; k + 2];
+        for (ending, cell) in self.endings.iter_mut().zip(&self.cells) {
+            *ending = cell.as_ref().map(|c| ending_among(&self.minima, c));
+            let slot = match *ending {
+                Some(Ending::Minimum { index, .. }) => index,
+                Some(Ending::Elsewhere) => k,
+                Some(Ending::Diverged) => k + 1,
+                None => continue,
+            };
+            if let Some(count) = self.counts.get_mut(slot) {
+                *count += 1;
+            }
+        }
     }
 
     /// Start points per side.
@@ -122,35 +200,45 @@ impl BasinReport {
     /// Where cell `cell` ended.
     #[must_use]
     pub fn ending(&self, cell: &Cell) -> Ending {
-        if cell.diverged_at.is_some() {
-            return Ending::Diverged;
-        }
-        self.lab
-            .basin_of(cell)
-            .map_or(Ending::Elsewhere, |(index, step)| Ending::Minimum { index, step })
+        ending_among(&self.minima, cell)
     }
 
     /// Cells computed so far and in all.
     #[must_use]
     pub fn progress(&self) -> (usize, usize) {
-        (self.cells.iter().flatten().count(), self.cells.len())
+        (self.counts.iter().sum(), self.cells.len())
     }
 }
 
-/// Computes `lab`'s map, calling `publish` after each block; `None` when cancelled.
+fn ending_among(minima: &[Minimum], cell: &Cell) -> Ending {
+    if cell.diverged_at.is_some() {
+        return Ending::Diverged;
+    }
+    super::lab::basin_among(minima, cell)
+        .map_or(Ending::Elsewhere, |(index, step)| Ending::Minimum { index, step })
+}
+
+/// Computes `lab`'s map, handing `publish` a snapshot at most every `interval`; `None` when
+/// cancelled.
 pub fn basin(
     lab: &BasinLab,
     cancel: &AtomicBool,
+    interval: Duration,
     mut publish: impl FnMut(&BasinReport),
 ) -> Option<BasinReport> {
     let mut report = BasinReport::empty(lab);
     let configs = lab.configs();
     let levels = lab.levels();
+    let mut throttle = Throttle { interval, last: None };
     let cells = compute_progressively(&configs, report.side(), &levels, cancel, |cells| {
-        report.cells.clone_from_slice(cells);
-        publish(&report);
+        if throttle.due() {
+            report.cells.clone_from_slice(cells);
+            report.summarize();
+            publish(&report);
+        }
     })?;
     report.cells = cells.into_iter().map(Some).collect();
+    report.summarize();
     Some(report)
 }
 
@@ -205,7 +293,7 @@ pub mod export {
                 ("reached", count(&|c| c.reached_at.is_some())),
             ],
         )];
-        if let Some((i, j, value)) = r.best() {
+        if let Some((i, j, value)) = r.best {
             lines.push((
                 format!("best {}", r.lab.metric.label()),
                 vec![("x", r.x_values[i]), ("y", r.y_values[j]), ("value", value)],
@@ -222,10 +310,11 @@ pub mod export {
         let rows = r
             .cells
             .iter()
+            .zip(&r.endings)
             .zip(starts)
-            .filter_map(|(cell, start)| {
-                let cell = cell.as_ref()?;
-                let (basin, step) = match r.ending(cell) {
+            .filter_map(|((cell, ending), start)| {
+                let (cell, ending) = (cell.as_ref()?, (*ending)?);
+                let (basin, step) = match ending {
                     Ending::Minimum { index, step } => (index as f64, step as f64),
                     Ending::Elsewhere => (-1.0, f64::NAN),
                     Ending::Diverged => (-2.0, f64::NAN),
@@ -243,7 +332,7 @@ pub mod export {
     /// Per minimum: its share of the starts and the median settle step; then the rest.
     #[must_use]
     pub fn basin_summaries(r: &BasinReport) -> Vec<(String, Vec<(&'static str, f64)>)> {
-        let endings: Vec<Ending> = r.cells.iter().flatten().map(|c| r.ending(c)).collect();
+        let endings: Vec<Ending> = r.endings.iter().flatten().copied().collect();
         let total = endings.len().max(1) as f64;
         let mut lines: Vec<(String, Vec<(&'static str, f64)>)> = r
             .minima

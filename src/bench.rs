@@ -1,0 +1,172 @@
+//! `optlab bench`: a one-command performance report, each figure on its own labelled line:
+//! optimizer steps per second on 2-D Rosenbrock, sweep and basin-map runs per second on every
+//! core, and the app's CPU time per frame while a sweep fills in.
+//!
+//! Wall-clock medians of a few repetitions; the `cargo bench` targets (`engine`, `sweep`,
+//! `frame`) measure the same things with more statistics. Build with `--release`.
+
+use std::io::{self, Write};
+use std::time::{Duration, Instant};
+
+use crate::app::{Document, OptlabApp};
+use crate::notebook::{Entry, Experiment, Notebook};
+use crate::optim::OptimizerConfig;
+use crate::run::{self, Discard, RunConfig};
+use crate::schedule::Schedule;
+use crate::surface::Surface;
+use crate::sweep::{self, BasinLab, SweepLab};
+
+/// Steps per optimizer run; `quick` divides every size by ten.
+const OPTIMIZER_STEPS: u64 = 2_000_000;
+
+/// Prints the report to `out`.
+///
+/// # Errors
+/// Writing to `out` failed.
+pub fn report(out: &mut impl Write, quick: bool) -> io::Result<()> {
+    let scale = if quick { 10 } else { 1 };
+    writeln!(out, "# optlab bench ({} cores, release build expected)", cores())?;
+    optimizers(out, OPTIMIZER_STEPS / scale)?;
+    sweeps(out, quick)?;
+    frames(out, quick)?;
+    out.flush()
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// The median of `repeats` timings of `work`, in seconds.
+fn median_seconds(repeats: usize, mut work: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..repeats.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            work();
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+fn optimizers(out: &mut impl Write, steps: u64) -> io::Result<()> {
+    for optimizer in OptimizerConfig::catalogue() {
+        let config = RunConfig {
+            surface: Surface::Rosenbrock { a: 1.0, b: 100.0 },
+            start: [-1.2, 1.0],
+            optimizer: optimizer.clone(),
+            schedule: Schedule::Constant,
+            steps,
+            noise_sigma: 0.0,
+            seed: 0,
+        };
+        let seconds = median_seconds(3, || {
+            std::hint::black_box(run::execute(&config, &mut Discard));
+        });
+        let name = optimizer.name();
+        writeln!(
+            out,
+            "steps_per_s optimizer={name:?} surface=\"Rosenbrock\" value={:.1}M",
+            steps as f64 / seconds / 1e6
+        )?;
+    }
+    Ok(())
+}
+
+fn sweeps(out: &mut impl Write, quick: bool) -> io::Result<()> {
+    let mut lab = SweepLab::default();
+    if quick {
+        lab.x.count = 32;
+        lab.y.count = 32;
+    }
+    let configs = lab.configs().unwrap_or_default();
+    let levels = lab.levels();
+    let seconds = median_seconds(5, || {
+        std::hint::black_box(sweep::compute_cells(&configs, &levels));
+    });
+    let steps = configs.len() as f64 * lab.steps as f64;
+    writeln!(
+        out,
+        "sweep runs={} steps_each={} seconds={seconds:.4} runs_per_s={:.0} steps_per_s={:.1}M (compare: python3 ../shared/bench/sweep_numpy.py {} {} {})",
+        configs.len(),
+        lab.steps,
+        configs.len() as f64 / seconds,
+        steps / seconds / 1e6,
+        lab.y.count,
+        lab.x.count,
+        lab.steps,
+    )?;
+    let mut basin = BasinLab::default();
+    if quick {
+        basin.resolution = 64;
+    }
+    let configs = basin.configs();
+    let levels = basin.levels();
+    let seconds = median_seconds(3, || {
+        std::hint::black_box(sweep::compute_cells(&configs, &levels));
+    });
+    writeln!(
+        out,
+        "basin runs={} steps_each={} seconds={seconds:.4} runs_per_s={:.0}",
+        configs.len(),
+        basin.steps,
+        configs.len() as f64 / seconds,
+    )
+}
+
+/// Frames of the app (egui pass plus tessellation, 1600 × 1000) while a 300 × 300 sweep
+/// computes on the other cores.
+fn frames(out: &mut impl Write, quick: bool) -> io::Result<()> {
+    let mut lab = SweepLab::default();
+    let side = if quick { 120 } else { 300 };
+    (lab.x.count, lab.y.count) = (side, side);
+    let notebook = Notebook {
+        entries: vec![Entry {
+            name: "bench sweep".to_owned(),
+            notes: String::new(),
+            experiment: Experiment::Sweep(lab),
+        }],
+        ..Notebook::default_notebook()
+    };
+    let ctx = egui::Context::default();
+    crate::app::install_fonts(&ctx);
+    let mut app = OptlabApp::new(Document::new(notebook, None), 0, &ctx, 2);
+    let mut frame_ms = Vec::new();
+    let started = Instant::now();
+    let mut time = 0.0;
+    while started.elapsed() < Duration::from_mins(1) {
+        let begin = Instant::now();
+        app.tick(time);
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(1600.0, 1000.0),
+            )),
+            time: Some(time),
+            ..egui::RawInput::default()
+        };
+        let output = ctx.run_ui(input, |ui| app.draw(ui));
+        std::hint::black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
+        frame_ms.push(begin.elapsed().as_secs_f64() * 1e3);
+        time += 1.0 / 60.0;
+        let done = matches!(app.labs.report(), Some(crate::labs::LabReport::Sweep(r)) if r.progress().0 == r.progress().1);
+        if done && !app.labs.busy() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(16));
+    }
+    frame_ms.sort_by(f64::total_cmp);
+    // Index of quantile q (percent) among the sorted frames.
+    let at = |percent: usize| {
+        frame_ms.get(frame_ms.len().saturating_sub(1) * percent / 100).copied().unwrap_or(f64::NAN)
+    };
+    writeln!(
+        out,
+        "frame_while_sweeping frames={} sweep_runs={} median_ms={:.2} p95_ms={:.2} max_ms={:.2}",
+        frame_ms.len(),
+        side * side,
+        at(50),
+        at(95),
+        at(100),
+    )
+}
