@@ -221,3 +221,17 @@ fn bare_names_take_all_defaults() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(rows(&stdout(&out))[0][4].to_bits(), 1e-3_f64.to_bits(), "torch's default Adam lr");
 }
+
+#[test]
+fn bench_reports_every_figure_on_a_labelled_line() {
+    let out = optlab(&["bench", "--quick"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let count = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(count("steps_per_s optimizer="), 8, "{text}");
+    for prefix in ["sweep runs=", "basin runs=", "frame_while_sweeping frames="] {
+        assert_eq!(count(prefix), 1, "{prefix} in {text}");
+    }
+    // Every optimizer takes all its steps (none diverges at the bench's learning rate).
+    assert_eq!(text.matches("steps=200000").count(), 8, "{text}");
+}
