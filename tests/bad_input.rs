@@ -48,6 +48,7 @@ fn refused(label: &str, bytes: &[u8]) -> LoadError {
 /// What each corpus file must say: its 1-based line and words its message must contain.
 const EXPECTED: &[(&str, usize, &[&str])] = &[
     ("asymmetric-hessian.ron", 1, &["h21", "h12"]),
+    ("basin-resolution-one.ron", 2, &["entry 1", "\"map\"", "`resolution` = 1", "[2, 512]"]),
     ("colour-out-of-range.ron", 1, &["`color` = (256, 0, 0)", "[0, 255]"]),
     ("decay-rate-one.ron", 7, &["`decay_rate` = 1 is out of range", "[0, 1)"]),
     ("depth-blocks-zero.ron", 1, &["`blocks` = 0 is out of range", "[1, 1000]"]),
@@ -71,6 +72,7 @@ const EXPECTED: &[(&str, usize, &[&str])] = &[
     ("steps-overflow.ron", 1, &["out of bounds"]),
     ("steps-too-many.ron", 1, &["steps", "[1, 10000000]"]),
     ("steps-zero.ron", 6, &["`steps` = 0 is out of range", "[1, 10000000]"]),
+    ("sweep-count-huge.ron", 2, &["entry 1", "\"grid\"", "`count` = 100000", "[2, 512]"]),
     ("taco-condition-zero.ron", 1, &["condition", "[1, 1000000]"]),
     ("trailing-garbage.ron", 1, &["trailing"]),
     ("truncated.ron", 13, &["comma"]),

@@ -121,3 +121,43 @@ fn diverging_lanes_stop_where_the_engine_stops() {
         assert_same_cell(cell, &sweep::run_one(config, &Levels::default()), config);
     }
 }
+
+#[test]
+fn sweep_and_basin_entries_survive_a_save_and_load() {
+    use optlab::notebook::{Entry, Experiment, Notebook};
+    use optlab::sweep::{BasinLab, SweepLab};
+    let mut sweep = SweepLab::default();
+    sweep.metric = optlab::sweep::Metric::StepsToTolerance;
+    sweep.y.count = 7;
+    let basin = BasinLab { region: Some(Surface::Himmelblau.view_box()), ..BasinLab::default() };
+    let notebook = Notebook {
+        entries: vec![
+            Entry {
+                name: "s".to_owned(),
+                notes: String::new(),
+                experiment: Experiment::Sweep(sweep),
+            },
+            Entry {
+                name: "b".to_owned(),
+                notes: String::new(),
+                experiment: Experiment::Basin(basin),
+            },
+        ],
+        ..Notebook::default_notebook()
+    };
+    let text = notebook.to_ron();
+    assert_eq!(Notebook::from_ron(&text).expect("loads"), notebook, "{text}");
+}
+
+#[test]
+fn a_field_the_base_run_lacks_is_reported_not_computed() {
+    let lab = optlab::sweep::SweepLab {
+        optimizer: OptimizerConfig::Sgd { lr: 0.01, weight_decay: 0.0 },
+        ..optlab::sweep::SweepLab::default()
+    };
+    let report = optlab::labs::LabReport::compute(optlab::labs::Lab::Sweep(&lab));
+    let optlab::labs::LabReport::Sweep(report) = report else { panic!("a sweep report") };
+    let error = report.error.clone().expect("SGD has no momentum");
+    assert!(error.contains("Sgd") && error.contains("momentum"), "{error}");
+    assert_eq!(report.progress().0, 0);
+}

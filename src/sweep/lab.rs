@@ -240,7 +240,7 @@ impl BasinLab {
         self.optimizer.validate()?;
         self.schedule.validate()?;
         CELL_STEPS.check(self.steps as f64)?;
-        super::RESOLUTION.check(self.resolution as f64)?;
+        Limit { name: "resolution", ..super::RESOLUTION }.check(self.resolution as f64)?;
         Limit::above("tolerance", 0.0).check(self.tolerance)?;
         if let Some(r) = self.region {
             for v in [r.x_min, r.x_max, r.y_min, r.y_max] {
