@@ -234,3 +234,29 @@ fn a_basin_map_colours_every_start_and_reports_the_shares() {
     assert_eq!(report.progress(), (65_536, 65_536));
     assert_eq!(report.minima.len(), 4);
 }
+
+#[test]
+fn a_stopped_sweep_keeps_its_partial_map_until_an_edit() {
+    let mut h = harness("sweep");
+    let Experiment::Sweep(lab) = experiment(&mut h) else { panic!("a sweep entry") };
+    (lab.x.count, lab.y.count, lab.steps) = (512, 512, 20_000);
+    step_until(&mut h, "a partial map of the edited sweep", |app| {
+        matches!(app.labs.report(), Some(LabReport::Sweep(r))
+            if r.progress().0 > 0 && r.progress().1 == 512 * 512)
+    });
+    assert!(h.query_by_label("⏹ Stop").is_some(), "the Stop button is offered");
+    // What the button does (the click itself is wired in `OptlabApp::lab_views`).
+    h.state_mut().labs.stop();
+    step_until(&mut h, "the computation to stop", |app| !app.labs.busy());
+    h.run_steps(3);
+    let Some(LabReport::Sweep(report)) = h.state().labs.report() else { panic!("a sweep") };
+    let (done, total) = report.progress();
+    assert!(0 < done && done < total, "{done} / {total}");
+    assert!(h.state().labs.stopped());
+    assert!(h.query_by_label_contains("stopped at").is_some());
+    let Experiment::Sweep(lab) = experiment(&mut h) else { panic!("a sweep entry") };
+    (lab.x.count, lab.y.count, lab.steps) = (8, 8, 50);
+    settle(&mut h);
+    let Some(LabReport::Sweep(report)) = h.state().labs.report() else { panic!("a sweep") };
+    assert_eq!(report.progress(), (64, 64), "an edit computes again");
+}

@@ -16,30 +16,18 @@ const ELSEWHERE: Color32 = Color32::from_gray(110);
 /// Starts not computed yet.
 const PENDING: Color32 = Color32::from_gray(40);
 
-/// Draws the map; returns the start point clicked, if any.
+/// Draws the map; returns the start point clicked, if any, and whether ⏹ Stop was clicked.
 pub fn show(
     ui: &mut Ui,
     r: &BasinReport,
     generation: u64,
     progress: super::lab_results::Progress,
-) -> Option<Point> {
-    toolbar(ui, r, progress);
+) -> (Option<Point>, bool) {
+    let stop = super::lab_widgets::grid_toolbar(ui, r.progress(), "starts", progress);
     let height = (ui.available_height() - 60.0).max(200.0);
     let clicked = map(ui, r, generation, height);
     shares(ui, r);
-    clicked
-}
-
-fn toolbar(ui: &mut Ui, r: &BasinReport, progress: super::lab_results::Progress) {
-    let (done, total) = r.progress();
-    let fraction = if total == 0 { 1.0 } else { done as f32 / total as f32 };
-    let text = match progress.eta_s {
-        Some(eta) if done < total => format!("{done} / {total} starts · about {eta:.1} s left"),
-        _ if done < total => format!("{done} / {total} starts"),
-        _ => format!("{total} starts in {:.2} s", progress.elapsed_s),
-    };
-    ui.add(egui::ProgressBar::new(fraction).text(text).desired_width(360.0))
-        .on_hover_text("Runs computed on every core but one (the window keeps one)");
+    (clicked, stop)
 }
 
 /// The colour of a start: its minimum's colour, from dim (settled at the last step) to full

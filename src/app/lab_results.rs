@@ -86,6 +86,9 @@ pub struct LabResults {
     pub failure: Option<String>,
     /// The experiment whose computation failed (not retried until it changes).
     failed: Option<Experiment>,
+    /// The experiment the user stopped (its partial report stays; not restarted until it
+    /// changes).
+    stopped: Option<Experiment>,
     /// Whether training is paused (kept across requests until resumed).
     paused: bool,
     /// When the running computation started, and how long the last one took.
@@ -157,6 +160,7 @@ impl LabResults {
             if let Some(wanted) = self.requested.clone()
                 && (shown != Some(&wanted) || !self.shown_complete)
                 && self.failed.as_ref() != Some(&wanted)
+                && self.stopped.as_ref() != Some(&wanted)
             {
                 self.start(wanted, ctx.clone());
             }
@@ -225,6 +229,21 @@ impl LabResults {
             job.control.paused.store(paused, Ordering::Relaxed);
             job.thread.unpark();
         }
+    }
+
+    /// Stops the running computation where it is; its partial report stays on screen until
+    /// the experiment changes.
+    pub fn stop(&mut self) {
+        if let Some(job) = &self.job {
+            job.cancel();
+            self.stopped.clone_from(&self.requested);
+        }
+    }
+
+    /// Whether the user stopped the shown computation before it finished.
+    #[must_use]
+    pub fn stopped(&self) -> bool {
+        self.stopped.is_some() && self.stopped == self.requested
     }
 
     /// Forgets everything (another entry was selected) and stops the running computation.

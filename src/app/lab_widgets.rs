@@ -48,3 +48,31 @@ pub fn heading(ui: &mut Ui, title: &str, idea: &str) {
     ui.label(egui::RichText::new(idea).italics());
     ui.separator();
 }
+
+/// A grid computation's progress bar ("4000 / 10000 runs · about 1.2 s left") with a ⏹ Stop
+/// button; returns whether Stop was clicked.
+pub fn grid_toolbar(
+    ui: &mut Ui,
+    (done, total): (usize, usize),
+    unit: &str,
+    progress: super::lab_results::Progress,
+) -> bool {
+    ui.horizontal(|ui| {
+        let running = progress.busy && done < total;
+        let stop = ui
+            .add_enabled(running, egui::Button::new("⏹ Stop"))
+            .on_hover_text("Stop here and keep what is computed; any edit computes again")
+            .clicked();
+        let fraction = if total == 0 { 1.0 } else { done as f32 / total as f32 };
+        let text = match progress.eta_s {
+            Some(eta) if running => format!("{done} / {total} {unit} · about {eta:.1} s left"),
+            _ if done < total && progress.busy => format!("{done} / {total} {unit}"),
+            _ if done < total => format!("stopped at {done} / {total} {unit}"),
+            _ => format!("{total} {unit} in {:.2} s", progress.elapsed_s),
+        };
+        ui.add(egui::ProgressBar::new(fraction).text(text).desired_width(360.0))
+            .on_hover_text("Computed on every core but one (the window keeps one)");
+        stop
+    })
+    .inner
+}

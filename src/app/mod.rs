@@ -269,6 +269,7 @@ impl OptlabApp {
         }
         let generation = self.labs.generation;
         let mut action: Option<(RunConfig, String)> = None;
+        let mut stop_requested = false;
         let Some(report) = self.labs.report() else {
             ui.centered_and_justified(|ui| {
                 ui.add(egui::Spinner::new());
@@ -297,7 +298,9 @@ impl OptlabApp {
             LabReport::Sweep(r) => {
                 let (done, total) = r.progress();
                 let progress = self.labs.progress(done, total);
-                if let Some((i, j)) = sweep_view::show(ui, r, generation, progress) {
+                let (clicked, stop) = sweep_view::show(ui, r, generation, progress);
+                stop_requested = stop;
+                if let Some((i, j)) = clicked {
                     let (x, y) = (r.x_values[i], r.y_values[j]);
                     let name = format!(
                         "{} {}, {} {}",
@@ -312,7 +315,9 @@ impl OptlabApp {
             LabReport::Basin(r) => {
                 let (done, total) = r.progress();
                 let progress = self.labs.progress(done, total);
-                if let Some(start) = basin_view::show(ui, r, generation, progress) {
+                let (clicked, stop) = basin_view::show(ui, r, generation, progress);
+                stop_requested = stop;
+                if let Some(start) = clicked {
                     let mut config = r.lab.configs().swap_remove(0);
                     config.start = start;
                     let name = format!("from ({}, {})", compact(start[0]), compact(start[1]));
@@ -322,6 +327,9 @@ impl OptlabApp {
         }
         if let Some((config, name)) = action {
             self.add_run_to_race(&config, name);
+        }
+        if stop_requested {
+            self.labs.stop();
         }
     }
 

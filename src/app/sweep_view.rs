@@ -20,18 +20,19 @@ const NO_VALUE: Color32 = Color32::from_gray(90);
 /// A click on a cell: its column and row.
 pub type Clicked = Option<(usize, usize)>;
 
-/// Draws the map; returns the cell clicked, if any.
+/// Draws the map; returns the cell clicked, if any, and whether ⏹ Stop was clicked.
 pub fn show(
     ui: &mut Ui,
     r: &SweepReport,
     generation: u64,
     progress: super::lab_results::Progress,
-) -> Clicked {
+) -> (Clicked, bool) {
     if let Some(error) = &r.error {
         ui.colored_label(ui.visuals().error_fg_color, error);
-        return None;
+        return (None, false);
     }
-    toolbar(ui, r, progress);
+    let (done, total) = r.progress();
+    let stop = super::lab_widgets::grid_toolbar(ui, (done, total), "runs", progress);
     let scale = scale_of(r);
     let height = ui.available_height() - 30.0;
     let mut clicked = None;
@@ -41,33 +42,16 @@ pub fn show(
         colour_bar(ui, r.lab.metric, &scale, height.max(200.0));
     });
     best_line(ui, r);
-    clicked
-}
-
-fn toolbar(ui: &mut Ui, r: &SweepReport, progress: super::lab_results::Progress) {
-    let (done, total) = r.progress();
-    ui.horizontal(|ui| {
-        let fraction = if total == 0 { 1.0 } else { done as f32 / total as f32 };
-        let text = match progress.eta_s {
-            Some(eta) if done < total => format!("{done} / {total} runs · about {eta:.1} s left"),
-            _ if done < total => format!("{done} / {total} runs"),
-            _ => format!("{total} runs in {:.2} s", progress.elapsed_s),
-        };
-        ui.add(egui::ProgressBar::new(fraction).text(text).desired_width(360.0))
-            .on_hover_text("Runs computed on every core but one (the window keeps one)");
-    });
+    (clicked, stop)
 }
 
 /// The metric's colour scale over the computed cells: log for losses, linear for steps.
 fn scale_of(r: &SweepReport) -> Scale {
-    let values = r.cells.iter().flatten().filter_map(|c| r.lab.metric.of(c));
+    // The range is summarized once per snapshot (`SweepReport::summarize`), not per frame.
+    let (lo, hi) = r.metric_range.unwrap_or((0.0, 0.0));
     match r.lab.metric {
-        Metric::FinalLoss | Metric::BestLoss => Scale::Log(LogScale::fit(values)),
-        Metric::StepsToTolerance | Metric::Diverged => {
-            let (lo, hi) = values
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-            Scale::Linear(lo, hi)
-        }
+        Metric::FinalLoss | Metric::BestLoss => Scale::Log(LogScale::fit([lo, hi])),
+        Metric::StepsToTolerance | Metric::Diverged => Scale::Linear(lo, hi),
     }
 }
 
