@@ -229,8 +229,8 @@ fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, const K: usize, const NESTERO
             & (s.x[l].abs() <= DIVERGENCE_BOUND)
             & (s.y[l].abs() <= DIVERGENCE_BOUND);
         let was_alive = s.alive[l] != 0.0;
-        s.diverged[l] = if was_alive & !sane { step_f } else { s.diverged[l] };
-        alive[l] = if was_alive & sane { 1.0 } else { 0.0 };
+        s.diverged[l] = pick(was_alive & !sane, step_f, s.diverged[l]);
+        alive[l] = pick(was_alive & sane, 1.0, 0.0);
     });
     s.alive = alive;
     note(job, s, &loss, step_f);
@@ -249,10 +249,10 @@ fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, const K: usize, const NESTERO
             let live = alive[l] != 0.0;
             let (nx, nbx) = coordinate.update(s.x[l], gx[l], s.bx[l]);
             let (ny, nby) = coordinate.update(s.y[l], gy[l], s.by[l]);
-            s.x[l] = if live { nx } else { s.x[l] };
-            s.y[l] = if live { ny } else { s.y[l] };
-            s.bx[l] = if live { nbx } else { s.bx[l] };
-            s.by[l] = if live { nby } else { s.by[l] };
+            s.x[l] = pick(live, nx, s.x[l]);
+            s.y[l] = pick(live, ny, s.y[l]);
+            s.bx[l] = pick(live, nbx, s.bx[l]);
+            s.by[l] = pick(live, nby, s.by[l]);
         });
     }
 }
@@ -264,24 +264,18 @@ fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, const K: usize, const NESTERO
 fn note<const K: usize>(job: &Job, s: &mut State<K>, loss: &[f64; LANES], step: f64) {
     each(|l| {
         let live = s.alive[l] != 0.0;
-        s.last_loss[l] = if live { loss[l] } else { s.last_loss[l] };
-        s.end[0][l] = if live { s.x[l] } else { s.end[0][l] };
-        s.end[1][l] = if live { s.y[l] } else { s.end[1][l] };
-        s.best[l] = if live & (loss[l] < s.best[l]) { loss[l] } else { s.best[l] };
+        s.last_loss[l] = pick(live, loss[l], s.last_loss[l]);
+        s.end[0][l] = pick(live, s.x[l], s.end[0][l]);
+        s.end[1][l] = pick(live, s.y[l], s.end[1][l]);
+        s.best[l] = pick(live & (loss[l] < s.best[l]), loss[l], s.best[l]);
         let reached_now = live & (s.reached[l] == NEVER) & (loss[l] <= job.levels.reached);
-        s.reached[l] = if reached_now { step } else { s.reached[l] };
+        s.reached[l] = pick(reached_now, step, s.reached[l]);
     });
     for (settled, &level) in s.settled.iter_mut().zip(&job.levels.settle) {
         each(|l| {
             let current = settled[l];
-            let next = if loss[l] > level {
-                NEVER
-            } else if current == NEVER {
-                step
-            } else {
-                current
-            };
-            settled[l] = if s.alive[l] == 0.0 { current } else { next };
+            let next = pick(loss[l] > level, NEVER, pick(current == NEVER, step, current));
+            settled[l] = pick(s.alive[l] == 0.0, current, next);
         });
     }
 }
@@ -303,11 +297,21 @@ impl Coordinate {
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
     #[inline(always)]
     fn update(self, p: f64, g: f64, b: f64) -> (f64, f64) {
-        let g = if self.wd == 0.0 { g } else { g + self.wd * p };
-        let b_new = if self.first { g } else { self.mu * b + self.undamped * g };
+        let g = pick(self.wd == 0.0, g, g + self.wd * p);
+        let b_new = pick(self.first, g, self.mu * b + self.undamped * g);
         let direction = if self.nesterov { g + self.mu * b_new } else { b_new };
         let with_momentum = p - self.lr * direction;
         let plain = p - self.lr * g;
-        if self.mu == 0.0 { (plain, b) } else { (with_momentum, b_new) }
+        let plain_sgd = self.mu == 0.0;
+        (pick(plain_sgd, plain, with_momentum), pick(plain_sgd, b, b_new))
     }
+}
+
+/// `if condition { a } else { b }` through bit masks: exact (the chosen value's bits are kept),
+/// and without a branch, so the lane loops stay SIMD.
+#[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+#[inline(always)]
+fn pick(condition: bool, a: f64, b: f64) -> f64 {
+    let mask = u64::from(condition).wrapping_neg();
+    f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }
