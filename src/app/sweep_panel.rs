@@ -59,10 +59,9 @@ fn axis(ui: &mut Ui, axis: &mut SweepAxis, title: &str) {
         .response
         .on_hover_text("The number of the base run varied along this axis");
     ui.horizontal(|ui| {
-        let speed = if axis.log { 0.0 } else { 0.01 };
-        let mut changed =
-            ui.add(DragValue::new(&mut axis.from).speed(speed).prefix("from ")).changed();
-        changed |= ui.add(DragValue::new(&mut axis.to).speed(speed).prefix("to ")).changed();
+        let log = axis.log;
+        let mut changed = ui.add(axis_end(&mut axis.from, "from ", log)).changed();
+        changed |= ui.add(axis_end(&mut axis.to, "to ", log)).changed();
         ui.checkbox(&mut axis.log, "log")
             .on_hover_text("Values evenly spaced in log10 (positive ends)");
         if changed && axis.log {
@@ -71,6 +70,13 @@ fn axis(ui: &mut Ui, axis: &mut SweepAxis, title: &str) {
         }
     });
     lab_widgets::count(ui, &mut axis.count, (2, MAX_RESOLUTION), "cells", "Values along this axis");
+}
+
+/// An axis end: on a log axis shown as 1.00e-5 and edited by typing (dragging across decades
+/// is useless); on a linear one dragged in steps of 0.01.
+fn axis_end<'a>(value: &'a mut f64, prefix: &str, log: bool) -> DragValue<'a> {
+    let drag = DragValue::new(value).prefix(prefix);
+    if log { drag.speed(0.0).custom_formatter(|v, _| format!("{v:.2e}")) } else { drag.speed(0.01) }
 }
 
 /// A sensible range for a newly picked field.
