@@ -11,6 +11,7 @@
 pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod expr;
 pub mod headless;
 pub mod labs;
 pub mod limits;
