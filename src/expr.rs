@@ -717,3 +717,58 @@ fn check_depth(depth: usize, pos: usize) -> Result<(), ExprError> {
     }
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------------
+// A formula as a surface
+
+/// A parsed formula with its text, as a notebook stores it: written and read as the text,
+/// parsed when read (so a bad formula is refused with its column when the file loads).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Formula {
+    text: String,
+    expr: Expr,
+}
+
+impl Formula {
+    /// Parses `text`.
+    ///
+    /// # Errors
+    /// The formula does not parse; the error names its column.
+    pub fn new(text: &str) -> Result<Self, ExprError> {
+        Ok(Self { text: text.to_owned(), expr: parse(text)? })
+    }
+
+    /// The formula as written.
+    #[must_use]
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The parsed tree.
+    #[must_use]
+    pub fn expr(&self) -> &Expr {
+        &self.expr
+    }
+}
+
+impl PartialEq for Formula {
+    /// Two formulas are equal when written the same way.
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl TryFrom<String> for Formula {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        Self::new(&text).map_err(|e| format!("formula `{text}`: {e}"))
+    }
+}
+
+impl From<Formula> for String {
+    fn from(formula: Formula) -> Self {
+        formula.text
+    }
+}

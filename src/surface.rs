@@ -12,6 +12,7 @@
 //! is range-checked while parsing (see [`crate::limited_f64!`]), so a bad value is reported
 //! with its line and column.
 
+use crate::expr::Formula;
 use std::f64::consts::TAU;
 
 use serde::{Deserialize, Serialize};
@@ -156,6 +157,10 @@ pub enum Surface {
     /// (x² − 1)² + 0.3x + y²: a deep minimum near x = −1.04 (≈ −0.31) and a shallow one near
     /// x = 0.96 (≈ 0.29), separated by a saddle near x = 0.075.
     DoubleWell,
+    /// A formula f(x, y) typed by the user, e.g. `Expression("(1 - x)^2 + 100*(y - x^2)^2")`:
+    /// `+ - * / ^`, parentheses, `sin cos tan exp log sqrt abs tanh`, `pi`, `e`. Gradient and
+    /// Hessian by automatic differentiation; no known minima.
+    Expression(Formula),
 }
 
 impl Default for Surface {
@@ -310,6 +315,7 @@ impl Surface {
             Self::SixHumpCamel => camel_vg(p),
             Self::Saddle => saddle_vg(p),
             Self::DoubleWell => double_well_vg(p),
+            Self::Expression(ref formula) => formula.expr().value_and_gradient(p),
         }
     }
 
@@ -328,6 +334,9 @@ impl Surface {
             Self::SixHumpCamel => visitor.visit(camel_vg),
             Self::Saddle => visitor.visit(saddle_vg),
             Self::DoubleWell => visitor.visit(double_well_vg),
+            Self::Expression(ref formula) => {
+                visitor.visit(|p| formula.expr().value_and_gradient(p))
+            }
         }
     }
 
@@ -344,6 +353,7 @@ impl Surface {
             Self::SixHumpCamel => camel_hessian(p),
             Self::Saddle => [[2.0, 0.0], [0.0, 6.0 * p[1] * p[1] - 2.0]],
             Self::DoubleWell => [[12.0 * p[0] * p[0] - 4.0, 0.0], [0.0, 2.0]],
+            Self::Expression(ref formula) => formula.expr().hessian(p),
         }
     }
 
@@ -366,6 +376,7 @@ impl Surface {
             Self::SixHumpCamel => ViewBox::around([0.0, 0.0], 2.0, 1.2),
             Self::Saddle => ViewBox::around([0.0, 0.0], 2.0, 2.0),
             Self::DoubleWell => ViewBox::around([0.0, 0.0], 2.0, 1.5),
+            Self::Expression(_) => ViewBox::around([0.0, 0.0], 3.0, 3.0),
         }
     }
 
@@ -405,6 +416,7 @@ impl Surface {
             Self::SixHumpCamel => [-1.5, -1.0],
             Self::Saddle => [-1.5, 1e-3],
             Self::DoubleWell => [1.8, 1.0],
+            Self::Expression(_) => [-2.0, 2.0],
         }
     }
 
@@ -420,7 +432,8 @@ impl Surface {
             Self::Quadratic { h, c } => quadratic_minimum(h, c).into_iter().collect(),
             Self::TacoShell { .. } => vec![[0.0, 0.0]],
             Self::Rosenbrock { a, b } if b > 0.0 => vec![[a, a * a]],
-            Self::Rosenbrock { .. } => Vec::new(),
+            // A typed formula's minima are not known.
+            Self::Rosenbrock { .. } | Self::Expression(_) => Vec::new(),
             Self::Beale => vec![[3.0, 0.5]],
             Self::Himmelblau => self.refined(&HIMMELBLAU_MINIMA),
             Self::Rastrigin { a } => rastrigin_minima(a, self.view_box().x_max),
@@ -439,7 +452,10 @@ impl Surface {
     pub fn saddle_points(&self) -> Vec<Point> {
         match *self {
             Self::Quadratic { h, c } => quadratic_saddle(h, c).into_iter().collect(),
-            Self::TacoShell { .. } | Self::Rosenbrock { .. } | Self::Rastrigin { .. } => Vec::new(),
+            Self::TacoShell { .. }
+            | Self::Rosenbrock { .. }
+            | Self::Rastrigin { .. }
+            | Self::Expression(_) => Vec::new(),
             Self::Beale => {
                 let mut saddles = vec![[0.0, 1.0]];
                 saddles.extend(self.refined(&BEALE_SADDLES));
@@ -469,6 +485,7 @@ impl Surface {
             Self::SixHumpCamel => "Six-hump camel",
             Self::Saddle => "Saddle",
             Self::DoubleWell => "Double well",
+            Self::Expression(_) => "Expression",
         }
     }
 
@@ -490,6 +507,7 @@ impl Surface {
             Self::SixHumpCamel => "(4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y²".to_owned(),
             Self::Saddle => "x² − y² + ½y⁴".to_owned(),
             Self::DoubleWell => "(x² − 1)² + 0.3x + y²".to_owned(),
+            Self::Expression(ref formula) => formula.text().to_owned(),
         }
     }
 
@@ -513,7 +531,8 @@ impl Surface {
             | Self::Himmelblau
             | Self::SixHumpCamel
             | Self::Saddle
-            | Self::DoubleWell => Ok(()),
+            | Self::DoubleWell
+            | Self::Expression(_) => Ok(()),
         }
     }
 
@@ -521,7 +540,8 @@ impl Surface {
     /// bowl through ill-conditioning, saddles and curved valleys to many minima.
     #[must_use]
     pub fn catalogue() -> Vec<Surface> {
-        vec![
+        let example = Formula::new("(1 - x)^2 + 100*(y - x^2)^2").ok().map(Self::Expression);
+        let mut surfaces = vec![
             Self::Quadratic { h: defaults::identity(), c: defaults::origin() },
             Self::default(),
             Self::Saddle,
@@ -531,7 +551,10 @@ impl Surface {
             Self::Himmelblau,
             Self::SixHumpCamel,
             Self::Rastrigin { a: defaults::rastrigin_a() },
-        ]
+        ];
+        // Last: the surface you write yourself (the example always parses).
+        surfaces.extend(example);
+        surfaces
     }
 
     /// Polishes approximate critical points with Newton's method.

@@ -235,3 +235,52 @@ fn bench_reports_every_figure_on_a_labelled_line() {
     // Every optimizer takes all its steps (none diverges at the bench's learning rate).
     assert_eq!(text.matches("steps=200000").count(), 8, "{text}");
 }
+
+fn trace_rows(surface: &str) -> Vec<Vec<f64>> {
+    let args = [
+        "trace",
+        "--surface",
+        surface,
+        "--optimizer",
+        "Adam(lr: 0.01)",
+        "--start=-1.2,1",
+        "--steps",
+        "200",
+    ];
+    let out = optlab(&args, "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    rows(&stdout(&out))
+}
+
+#[test]
+fn trace_on_a_typed_rosenbrock_follows_the_builtin_one() {
+    let typed = trace_rows(r#"Expression("(1 - x)^2 + 100*(y - x^2)^2")"#);
+    let builtin = trace_rows("Rosenbrock(a: 1.0, b: 100.0)");
+    assert_eq!(typed.len(), 201);
+    for (a, b) in typed.iter().zip(&builtin) {
+        for (u, v) in a.iter().zip(b) {
+            let scale = u.abs().max(v.abs()).max(1e-300);
+            assert!((u - v).abs() <= 1e-9 * scale, "{a:?} vs {b:?}");
+        }
+    }
+}
+
+#[test]
+fn a_broken_formula_is_refused_with_its_column() {
+    let out = optlab(
+        &[
+            "trace",
+            "--surface",
+            r#"Expression("x + * y")"#,
+            "--optimizer",
+            "Sgd(lr: 0.1)",
+            "--start=0,0",
+            "--steps",
+            "1",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("column 5"), "{err}");
+}

@@ -466,3 +466,17 @@ fn the_readme_training_entry_loads_with_its_stated_values() {
     assert_eq!((lab.validation_fraction, lab.runs.len()), (0.2, 1));
     assert_eq!((lab.runs[0].batch_size, lab.runs[0].epochs), (32, 50));
 }
+
+#[test]
+fn a_race_on_a_typed_formula_round_trips_and_a_bad_formula_names_its_place() {
+    let text = r#"(entries: [(name: "mine", experiment: Race(
+        surface: Expression("sin(x) * cos(y) + 0.1*(x^2 + y^2)"),
+        runs: [(name: "Adam", optimizer: Adam(lr: 0.05))],
+    ))])"#;
+    let notebook = load(text);
+    assert_eq!(Notebook::from_ron(&notebook.to_ron()).expect("reloads"), notebook);
+    let broken = text.replace("cos(y)", "cos(y");
+    let e = refuse(&broken);
+    assert_eq!(e.line, 2, "{e}");
+    assert!(e.message.contains("missing") || e.message.contains(')'), "{e}");
+}

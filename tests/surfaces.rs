@@ -113,7 +113,9 @@ fn minima_are_stationary_positive_definite_and_in_view() {
         let minima = surface.minima();
         // Only an indefinite quadratic (tested separately) has no minimum.
         let indefinite = matches!(surface, Surface::Quadratic { .. }) && minima.is_empty();
-        assert!(!minima.is_empty() || indefinite, "{surface:?} lists no minimum");
+        // A typed formula's minima are unknown by design.
+        let typed = matches!(surface, Surface::Expression(_));
+        assert!(!minima.is_empty() || indefinite || typed, "{surface:?} lists no minimum");
         assert!(view.contains(surface.default_start()), "{surface:?}: start outside the view");
         let lowest = minima.iter().map(|m| m.value).fold(f64::INFINITY, f64::min);
         for m in &minima {

@@ -13,6 +13,7 @@ use super::{
     basin_panel, dropconnect_panel, dropout_panel, frac_pool_panel, stoch_depth_panel, sweep_panel,
     training_panel,
 };
+use crate::expr::Formula;
 use crate::notebook::{self, Experiment, Race, RaceRun};
 use crate::optim::OptimizerConfig;
 use crate::run::NOISE_SIGMA;
@@ -206,10 +207,32 @@ pub fn surface(ui: &mut Ui, surface: &mut Surface) -> bool {
         | Surface::DoubleWell => {
             ui.weak("No parameters.");
         }
+        Surface::Expression(formula) => formula_controls(ui, formula),
     }
     ui.label(RichText::new(format!("f(x, y) = {}", surface.formula())).monospace())
         .on_hover_text("The loss the optimizers minimize");
     switched
+}
+
+/// A text field for a typed formula. The text being typed is kept aside; the surface changes
+/// only when it parses, and otherwise the error shows with its column.
+fn formula_controls(ui: &mut Ui, formula: &mut Formula) {
+    let id = ui.make_persistent_id("formula-draft");
+    let mut draft =
+        ui.data(|d| d.get_temp::<String>(id)).unwrap_or_else(|| formula.text().to_owned());
+    ui.add(egui::TextEdit::singleline(&mut draft).code_editor().desired_width(f32::INFINITY))
+        .on_hover_text(
+            "f(x, y) with + − * / ^, parentheses, sin cos tan exp log sqrt abs tanh, pi, e. \
+             Gradient and Hessian by automatic differentiation",
+        );
+    match Formula::new(&draft) {
+        Ok(parsed) if parsed != *formula => *formula = parsed,
+        Ok(_) => {}
+        Err(e) => {
+            ui.colored_label(ui.visuals().error_fg_color, e.to_string());
+        }
+    }
+    ui.data_mut(|d| d.insert_temp(id, draft));
 }
 
 /// ½pᵀHp − cᵀp: three Hessian entries (h12 sets both off-diagonals) and c.
