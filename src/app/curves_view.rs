@@ -44,7 +44,9 @@ impl CurveCache {
 
 /// Draws both plots in `height` points.
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, height: f32) {
-    let floor = global_minimum(race);
+    let known = race.surface.minima().iter().any(|m| m.kind == MinimumKind::Global);
+    // A typed formula has no known minimum: measure against the lowest loss any run reached.
+    let floor = if known { global_minimum(race) } else { lowest_loss(&app.results.runs) };
     #[expect(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
@@ -53,7 +55,9 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, heig
     let columns = (ui.available_width() / POINTS_PER_COLUMN).max(16.0) as usize;
     app.curves.update(&app.results.runs, step, columns, floor);
     let (curves, results) = (&app.curves, &app.results.runs);
-    let loss_label = if floor == 0.0 {
+    let loss_label = if !known {
+        format!("loss − lowest reached (log), {floor:.4}")
+    } else if floor == 0.0 {
         "loss (log)".to_owned()
     } else {
         format!("loss − f* (log), f* = {floor:.4})")
@@ -96,6 +100,8 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, heig
         .link_cursor(link, [true, false])
         .x_axis_label("step")
         .y_axis_label("learning rate")
+        // From 0, so runs with one constant lr (a flat line) still get a readable range.
+        .include_y(0.0)
         .show(ui, |plot| {
             for (index, run) in race.runs.iter().enumerate().take(results.len()) {
                 let colour = palette::run_colour(run.color, index);
@@ -121,6 +127,16 @@ pub fn global_minimum(race: &Race) -> f64 {
         .map(|m| m.value)
         .fold(f64::INFINITY, f64::min);
     if value.is_finite() { value } else { 0.0 }
+}
+
+/// The lowest finite loss of any record of any run (0 when there is none).
+fn lowest_loss(runs: &[RunResult]) -> f64 {
+    let lowest = runs
+        .iter()
+        .flat_map(|run| run.records.iter().map(|r| r.loss))
+        .filter(|l| l.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    if lowest.is_finite() { lowest } else { 0.0 }
 }
 
 /// Labels whole decades as 1e-3, 1e0, …; nothing between them.

@@ -178,7 +178,8 @@ impl RaceResults {
             .filter(|m| m.kind == MinimumKind::Global)
             .map(|m| m.value)
             .fold(f64::INFINITY, f64::min);
-        let floor = if floor.is_finite() { floor } else { 0.0 };
+        // Without a known minimum (a typed formula) "reached the minimum" has no meaning.
+        let floor = if floor.is_finite() { floor } else { f64::NEG_INFINITY };
         Some(RunStats {
             final_loss: last.loss,
             best_loss: shown.iter().map(|r| r.loss).fold(f64::INFINITY, f64::min),
