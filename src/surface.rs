@@ -264,6 +264,32 @@ pub enum MinimumKind {
     Local,
 }
 
+/// The analytic gradient at a point against central differences, as the course's gradient
+/// check does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GradientCheck {
+    /// ∇f from the surface's formula (or automatic differentiation for a typed one).
+    pub analytic: Point,
+    /// (f(p + h·eᵢ) − f(p − h·eᵢ)) / 2h per coordinate.
+    pub numeric: Point,
+    /// The step h used: 1e-5 · max(1, |pᵢ|).
+    pub step: Point,
+    /// ‖a − n‖ / max(1e-8, ‖a‖ + ‖n‖), Euclidean norms of the two gradient vectors.
+    pub relative_error: f64,
+    /// ‖a − n‖.
+    pub absolute_error: f64,
+}
+
+impl GradientCheck {
+    /// Whether the gradients agree: relative error below 1e-6, or, near a stationary point
+    /// where a relative error means nothing, an absolute error below 1e-7 (central
+    /// differences with h = 1e-5 carry rounding noise of about 1e-10 there).
+    #[must_use]
+    pub fn agrees(&self) -> bool {
+        self.relative_error < 1e-6 || self.absolute_error < 1e-7
+    }
+}
+
 /// A computation generic over a surface's loss-and-gradient function, run by
 /// [`Surface::visit`].
 pub trait SurfaceVisitor {
@@ -338,6 +364,26 @@ impl Surface {
                 visitor.visit(|p| formula.expr().value_and_gradient(p))
             }
         }
+    }
+
+    /// Checks the analytic gradient at `p` against central differences.
+    #[must_use]
+    pub fn gradient_check(&self, p: Point) -> GradientCheck {
+        let analytic = self.gradient(p);
+        let step = p.map(|c| 1e-5 * c.abs().max(1.0));
+        let mut numeric = [0.0; 2];
+        for i in 0..2 {
+            let (mut ahead, mut behind) = (p, p);
+            ahead[i] += step[i];
+            behind[i] -= step[i];
+            numeric[i] = (self.value(ahead) - self.value(behind)) / (ahead[i] - behind[i]);
+        }
+        // On whole vectors, not per coordinate: a coordinate whose gradient is 0 would
+        // otherwise turn rounding noise of 1e-10 into a "relative error" of 1e-2.
+        let norm = |v: Point| v[0].hypot(v[1]);
+        let difference = norm([analytic[0] - numeric[0], analytic[1] - numeric[1]]);
+        let relative_error = difference / (norm(analytic) + norm(numeric)).max(1e-8);
+        GradientCheck { analytic, numeric, step, relative_error, absolute_error: difference }
     }
 
     /// The analytic Hessian ∇²f at `p` (always exactly symmetric).

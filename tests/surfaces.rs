@@ -283,3 +283,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_gradient_check_agrees_on_every_surface_and_catches_a_wrong_gradient() {
+    for surface in Surface::catalogue() {
+        let view = surface.view_box();
+        for (i, j) in [(1, 2), (3, 1), (2, 3)] {
+            let p = [
+                view.x_min + view.width() * f64::from(i) / 4.0,
+                view.y_min + view.height() * f64::from(j) / 4.0,
+            ];
+            let check = surface.gradient_check(p);
+            assert!(check.agrees(), "{surface:?} at {p:?}: {check:?}");
+        }
+    }
+    // A check that cannot fail is no check: compare a surface's numeric gradient with another
+    // surface's analytic one.
+    let p = [0.3, -0.7];
+    let himmelblau = Surface::Himmelblau.gradient_check(p);
+    let beale = Surface::Beale.gradient(p);
+    let error = (0..2)
+        .map(|i| {
+            (beale[i] - himmelblau.numeric[i]).abs()
+                / (beale[i].abs() + himmelblau.numeric[i].abs())
+        })
+        .fold(0.0, f64::max);
+    assert!(error > 0.1, "{error}");
+}

@@ -279,6 +279,27 @@ fn start_controls(ui: &mut Ui, race: &mut Race) {
         }
     });
     ui.weak("or click/drag on the map");
+    gradient_check(ui, &race.surface, start);
+}
+
+/// The analytic gradient at the start against central differences, with the relative error.
+fn gradient_check(ui: &mut Ui, surface: &Surface, at: surface::Point) {
+    let check = surface.gradient_check(at);
+    let [a, n] = [check.analytic, check.numeric];
+    let verdict = if check.agrees() { "agree" } else { "DIFFER" };
+    ui.label(
+        RichText::new(format!(
+            "∇f = ({:.4e}, {:.4e})\nnumeric ({:.4e}, {:.4e})\nrelative error {:.1e} (absolute {:.1e}): {verdict}",
+            a[0], a[1], n[0], n[1], check.relative_error, check.absolute_error
+        ))
+        .monospace()
+        .small(),
+    )
+    .on_hover_text(
+        "Gradient check at the start point: the analytic gradient against central differences \
+         (f(p + h) − f(p − h)) / 2h with h = 1e-5·max(1, |p|). Relative error \
+         ‖a − n‖ / max(1e-8, ‖a‖ + ‖n‖) of the two gradient vectors",
+    );
 }
 
 const NOISE: Param = Param {
