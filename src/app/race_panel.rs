@@ -292,8 +292,7 @@ fn gradient_check(ui: &mut Ui, surface: &Surface, at: surface::Point) {
             "∇f = ({:.4e}, {:.4e})\nnumeric ({:.4e}, {:.4e})\nrelative error {:.1e} (absolute {:.1e}): {verdict}",
             a[0], a[1], n[0], n[1], check.relative_error, check.absolute_error
         ))
-        .monospace()
-        .small(),
+        .monospace(),
     )
     .on_hover_text(
         "Gradient check at the start point: the analytic gradient against central differences \
