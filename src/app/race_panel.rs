@@ -284,6 +284,12 @@ fn start_controls(ui: &mut Ui, race: &mut Race) {
 
 /// The analytic gradient at the start against central differences, with the relative error.
 fn gradient_check(ui: &mut Ui, surface: &Surface, at: surface::Point) {
+    CollapsingHeader::new("Gradient check")
+        .id_salt("gradient-check")
+        .show(ui, |ui| gradient_check_text(ui, surface, at));
+}
+
+fn gradient_check_text(ui: &mut Ui, surface: &Surface, at: surface::Point) {
     let check = surface.gradient_check(at);
     let [a, n] = [check.analytic, check.numeric];
     let verdict = if check.agrees() { "agree" } else { "DIFFER" };
