@@ -5,7 +5,7 @@
 use egui::{Color32, ColorImage, PointerButton, RichText, TextureHandle, TextureOptions, Ui};
 use egui_plot::{Legend, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
-use super::palette;
+use super::{lab_image, palette};
 use crate::surface::Point;
 use crate::sweep::report::{BasinReport, Ending};
 
@@ -36,21 +36,11 @@ fn colour(r: &BasinReport, ending: Ending) -> Color32 {
     match ending {
         Ending::Minimum { index, step } => {
             let speed = 1.0 - step as f64 / r.lab.steps.max(1) as f64;
-            scaled(palette::run_colour(None, index), 0.35 + 0.65 * speed)
+            palette::dimmed(palette::run_colour(None, index), 0.35 + 0.65 * speed)
         }
         Ending::Elsewhere => ELSEWHERE,
         Ending::Diverged => DIVERGED,
     }
-}
-
-fn scaled(c: Color32, factor: f64) -> Color32 {
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "a channel times a factor in [0, 1] stays in [0, 255]"
-    )]
-    let f = |v: u8| (f64::from(v) * factor.clamp(0.0, 1.0)).round() as u8;
-    Color32::from_rgb(f(c.r()), f(c.g()), f(c.b()))
 }
 
 fn map(ui: &mut Ui, r: &BasinReport, generation: u64, height: f32) -> Option<Point> {
@@ -99,31 +89,16 @@ fn map(ui: &mut Ui, r: &BasinReport, generation: u64, height: f32) -> Option<Poi
 
 fn texture(ui: &Ui, r: &BasinReport, generation: u64) -> TextureHandle {
     let key = ui.scope_id().with("basin-texture");
-    let cached = ui.data(|d| d.get_temp::<(u64, TextureHandle)>(key));
-    if let Some((made_for, texture)) = &cached
-        && *made_for == generation
-    {
-        return texture.clone();
-    }
-    let n = r.side();
-    // Cells are stored from the bottom row; images start at the top.
-    let pixels = (0..n)
-        .rev()
-        .flat_map(|j| (0..n).map(move |i| j * n + i))
-        .map(|k| {
-            r.cells.get(k).copied().flatten().map_or(PENDING, |cell| colour(r, r.ending(&cell)))
-        })
-        .collect();
-    let image = ColorImage::new([n, n], pixels);
-    let texture = match cached {
-        Some((_, mut texture)) => {
-            texture.set(image, TextureOptions::NEAREST);
-            texture
-        }
-        None => ui.ctx().load_texture("basin-map", image, TextureOptions::NEAREST),
-    };
-    ui.data_mut(|d| d.insert_temp(key, (generation, texture.clone())));
-    texture
+    lab_image::streamed_texture(ui, key, generation, TextureOptions::NEAREST, || {
+        let n = r.side();
+        // Cells are stored from the bottom row; images start at the top.
+        let pixels = (0..n)
+            .rev()
+            .flat_map(|j| (0..n).map(move |i| j * n + i))
+            .map(|k| r.endings.get(k).copied().flatten().map_or(PENDING, |e| colour(r, e)))
+            .collect();
+        ColorImage::new([n, n], pixels)
+    })
 }
 
 /// "minimum 1: 31 % · minimum 2: 24 % · … · diverged 3 %".

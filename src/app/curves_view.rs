@@ -44,9 +44,9 @@ impl CurveCache {
 
 /// Draws both plots in `height` points.
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, height: f32) {
-    let known = race.surface.minima().iter().any(|m| m.kind == MinimumKind::Global);
     // A typed formula has no known minimum: measure against the lowest loss any run reached.
-    let floor = if known { global_minimum(race) } else { lowest_loss(&app.results.runs) };
+    let known = global_minimum(race);
+    let floor = known.unwrap_or_else(|| lowest_loss(&app.results.runs));
     #[expect(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
@@ -55,7 +55,7 @@ pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64, heig
     let columns = (ui.available_width() / POINTS_PER_COLUMN).max(16.0) as usize;
     app.curves.update(&app.results.runs, step, columns, floor);
     let (curves, results) = (&app.curves, &app.results.runs);
-    let loss_label = if !known {
+    let loss_label = if known.is_none() {
         format!("loss − lowest reached (log), {floor:.4}")
     } else if floor == 0.0 {
         "loss (log)".to_owned()
@@ -116,9 +116,9 @@ fn ui_weak() -> egui::Color32 {
     egui::Color32::from_gray(140)
 }
 
-/// The global minimum's value, or 0 when the surface has none known.
+/// The global minimum's value, `None` when the surface has none known (a typed formula).
 #[must_use]
-pub fn global_minimum(race: &Race) -> f64 {
+pub fn global_minimum(race: &Race) -> Option<f64> {
     let value = race
         .surface
         .minima()
@@ -126,7 +126,7 @@ pub fn global_minimum(race: &Race) -> f64 {
         .filter(|m| m.kind == MinimumKind::Global)
         .map(|m| m.value)
         .fold(f64::INFINITY, f64::min);
-    if value.is_finite() { value } else { 0.0 }
+    value.is_finite().then_some(value)
 }
 
 /// The lowest finite loss of any record of any run (0 when there is none).

@@ -63,3 +63,31 @@ pub fn range(values: &[f64]) -> (f64, f64) {
         finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if lo <= hi { (lo, hi) } else { (0.0, 1.0) }
 }
+
+/// A texture that follows a streaming report: one per `key`, rebuilt with `build` only when
+/// `generation` changes, and updated in place (a training or a sweep sends several reports a
+/// second; a new texture for each would pile up).
+pub fn streamed_texture(
+    ui: &Ui,
+    key: egui::Id,
+    generation: u64,
+    options: TextureOptions,
+    build: impl FnOnce() -> ColorImage,
+) -> TextureHandle {
+    let cached = ui.data(|d| d.get_temp::<(u64, TextureHandle)>(key));
+    if let Some((made_for, texture)) = &cached
+        && *made_for == generation
+    {
+        return texture.clone();
+    }
+    let image = build();
+    let texture = match cached {
+        Some((_, mut texture)) => {
+            texture.set(image, options);
+            texture
+        }
+        None => ui.ctx().load_texture(format!("lab-{key:?}"), image, options),
+    };
+    ui.data_mut(|d| d.insert_temp(key, (generation, texture.clone())));
+    texture
+}

@@ -537,7 +537,7 @@ pub fn run(file: Option<PathBuf>) -> eframe::Result {
     )
 }
 
-/// A number in a run's name: 4 significant digits, exponent form when very small or large.
+/// A number in a run's name or a hover text: 4 significant digits, exponent form when very small or large.
 fn compact(v: f64) -> String {
     if v != 0.0 && !(1e-3..1e4).contains(&v.abs()) { format!("{v:.3e}") } else { format!("{v:.4}") }
 }

@@ -52,3 +52,15 @@ pub fn surface_colour_fast(t: f64) -> Color32 {
     let index = (t.clamp(0.0, 1.0) * 1023.0).round() as usize;
     table.get(index).copied().unwrap_or(Color32::BLACK)
 }
+
+/// `colour` with its red, green and blue scaled by `factor` in [0, 1] (opaque).
+#[must_use]
+pub fn dimmed(colour: Color32, factor: f64) -> Color32 {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a channel times a factor in [0, 1] stays in [0, 255]"
+    )]
+    let scale = |c: u8| (f64::from(c) * factor.clamp(0.0, 1.0)).round() as u8;
+    Color32::from_rgb(scale(colour.r()), scale(colour.g()), scale(colour.b()))
+}

@@ -6,7 +6,7 @@
 
 use crate::notebook::Race;
 use crate::run::{Outcome, RunConfig, RunSummary, StepRecord};
-use crate::surface::{MinimumKind, Point};
+use crate::surface::Point;
 use crate::worker::{InternalsSample, Job, JobKey, RunBatch, Worker, WorkerEvent};
 
 /// The computed results of one run.
@@ -173,13 +173,8 @@ impl RaceResults {
         let shown = run.records_until(step);
         let last = shown.last()?;
         let minima = race.surface.minima();
-        let floor = minima
-            .iter()
-            .filter(|m| m.kind == MinimumKind::Global)
-            .map(|m| m.value)
-            .fold(f64::INFINITY, f64::min);
         // Without a known minimum (a typed formula) "reached the minimum" has no meaning.
-        let floor = if floor.is_finite() { floor } else { f64::NEG_INFINITY };
+        let floor = super::curves_view::global_minimum(race).unwrap_or(f64::NEG_INFINITY);
         Some(RunStats {
             final_loss: last.loss,
             best_loss: shown.iter().map(|r| r.loss).fold(f64::INFINITY, f64::min),

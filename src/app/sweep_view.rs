@@ -6,7 +6,7 @@ use egui::{Color32, ColorImage, PointerButton, RichText, TextureHandle, TextureO
 use egui_plot::{Plot, PlotImage, PlotPoint};
 
 use super::heatmap::{LogScale, format_loss};
-use super::{log_axis, palette};
+use super::{lab_image, log_axis, palette};
 use crate::sweep::report::SweepReport;
 use crate::sweep::{Cell, Metric, SweepAxis};
 
@@ -146,9 +146,9 @@ fn cell_text(r: &SweepReport, i: usize, j: usize) -> String {
     let head = format!(
         "{} = {}\n{} = {}",
         r.lab.x.field.label(),
-        number(r.x_values[i]),
+        super::compact(r.x_values[i]),
         r.lab.y.field.label(),
-        number(r.y_values[j])
+        super::compact(r.y_values[j])
     );
     let Some(cell) = r.cell(i, j) else { return format!("{head}\n(not computed yet)") };
     let mut lines = vec![head];
@@ -162,10 +162,6 @@ fn cell_text(r: &SweepReport, i: usize, j: usize) -> String {
     }
     lines.push("click: add this run to a race".to_owned());
     lines.join("\n")
-}
-
-fn number(v: f64) -> String {
-    if v != 0.0 && !(1e-3..1e4).contains(&v.abs()) { format!("{v:.3e}") } else { format!("{v:.4}") }
 }
 
 fn place(plot_ui: &mut egui_plot::PlotUi<'_>, r: &SweepReport, texture: &TextureHandle) {
@@ -185,28 +181,15 @@ fn place(plot_ui: &mut egui_plot::PlotUi<'_>, r: &SweepReport, texture: &Texture
 /// arrives, updated in place.
 fn texture(ui: &Ui, r: &SweepReport, scale: &Scale, generation: u64) -> TextureHandle {
     let key = ui.scope_id().with("sweep-texture");
-    let cached = ui.data(|d| d.get_temp::<(u64, TextureHandle)>(key));
-    if let Some((made_for, texture)) = &cached
-        && *made_for == generation
-    {
-        return texture.clone();
-    }
-    let (nx, ny) = (r.x_values.len(), r.y_values.len());
-    let pixels = (0..ny)
-        .rev()
-        .flat_map(|j| (0..nx).map(move |i| (i, j)))
-        .map(|(i, j)| colour(r, r.cell(i, j), scale))
-        .collect();
-    let image = ColorImage::new([nx, ny], pixels);
-    let texture = match cached {
-        Some((_, mut texture)) => {
-            texture.set(image, TextureOptions::NEAREST);
-            texture
-        }
-        None => ui.ctx().load_texture("sweep-map", image, TextureOptions::NEAREST),
-    };
-    ui.data_mut(|d| d.insert_temp(key, (generation, texture.clone())));
-    texture
+    lab_image::streamed_texture(ui, key, generation, TextureOptions::NEAREST, || {
+        let (nx, ny) = (r.x_values.len(), r.y_values.len());
+        let pixels = (0..ny)
+            .rev()
+            .flat_map(|j| (0..nx).map(move |i| (i, j)))
+            .map(|(i, j)| colour(r, r.cell(i, j), scale))
+            .collect();
+        ColorImage::new([nx, ny], pixels)
+    })
 }
 
 /// A vertical gradient with the metric's values at five heights.
@@ -282,9 +265,9 @@ fn best_line(ui: &mut Ui, r: &SweepReport) {
                 "Lowest {}: {shown} at {} = {}, {} = {}",
                 metric.label(),
                 r.lab.x.field.label(),
-                number(r.x_values[i]),
+                super::compact(r.x_values[i]),
                 r.lab.y.field.label(),
-                number(r.y_values[j]),
+                super::compact(r.y_values[j]),
             ))
             .strong(),
         );

@@ -7,7 +7,7 @@ use egui_plot::{
     PlotPoints, Points,
 };
 
-use super::palette;
+use super::{lab_image, palette};
 use crate::labs::TrainingReport;
 use crate::train::{Dataset, DecisionGrid};
 
@@ -180,22 +180,7 @@ fn decision_regions(ui: &mut Ui, r: &TrainingReport, generation: u64, height: f3
 /// when a newer report arrives (a streaming training sends several a second).
 fn texture(ui: &Ui, grid: &DecisionGrid, generation: u64, run: usize) -> TextureHandle {
     let key = ui.scope_id().with(("training-texture", run));
-    let cached = ui.data(|d| d.get_temp::<(u64, TextureHandle)>(key));
-    if let Some((made_for, texture)) = &cached
-        && *made_for == generation
-    {
-        return texture.clone();
-    }
-    let image = region_image(grid);
-    let texture = match cached {
-        Some((_, mut texture)) => {
-            texture.set(image, TextureOptions::LINEAR);
-            texture
-        }
-        None => ui.ctx().load_texture("training-regions", image, TextureOptions::LINEAR),
-    };
-    ui.data_mut(|d| d.insert_temp(key, (generation, texture.clone())));
-    texture
+    lab_image::streamed_texture(ui, key, generation, TextureOptions::LINEAR, || region_image(grid))
 }
 
 fn region_image(grid: &DecisionGrid) -> ColorImage {
@@ -207,24 +192,13 @@ fn region_image(grid: &DecisionGrid) -> ColorImage {
     {
         let (i, j) = (index % nx.max(1), index / nx.max(1));
         let confidence = probabilities.get(class).copied().unwrap_or(0.0);
-        let colour = dimmed(palette::run_colour(None, class), 0.2 + 0.4 * confidence);
+        let colour = palette::dimmed(palette::run_colour(None, class), 0.2 + 0.4 * confidence);
         // Grid row 0 is the bottom (y min); image row 0 is the top.
         if let Some(pixel) = pixels.get_mut((ny - 1 - j.min(ny - 1)) * nx + i) {
             *pixel = colour;
         }
     }
     ColorImage::new([nx, ny], pixels)
-}
-
-/// `colour` with its red, green and blue scaled by `factor` in [0, 1] (opaque).
-fn dimmed(colour: Color32, factor: f64) -> Color32 {
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "a channel times a factor in [0, 1] stays in [0, 255]"
-    )]
-    let scale = |c: u8| (f64::from(c) * factor.clamp(0.0, 1.0)).round() as u8;
-    Color32::from_rgb(scale(colour.r()), scale(colour.g()), scale(colour.b()))
 }
 
 fn place(plot: &mut egui_plot::PlotUi<'_>, grid: &DecisionGrid, texture: &TextureHandle) {

@@ -113,18 +113,34 @@ pub fn sweep(
             return Some(report);
         }
     };
-    let levels = lab.levels();
-    let mut throttle = Throttle { interval, last: None };
-    let cells = compute_progressively(&configs, report.x_values.len(), &levels, cancel, |cells| {
-        if throttle.due() {
-            report.cells.clone_from_slice(cells);
-            report.summarize();
-            publish(&report);
-        }
+    let row_len = report.x_values.len();
+    let filled = fill(&configs, row_len, &lab.levels(), cancel, interval, |cells| {
+        report.cells.clone_from_slice(cells);
+        report.summarize();
+        publish(&report);
     })?;
-    report.cells = cells.into_iter().map(Some).collect();
+    report.cells = filled;
     report.summarize();
     Some(report)
+}
+
+/// Computes `configs` block by block, calling `snapshot` with the cells so far at most every
+/// `interval` (it copies them, so only when due); the finished cells, `None` when cancelled.
+fn fill(
+    configs: &[crate::run::RunConfig],
+    row_len: usize,
+    levels: &super::Levels,
+    cancel: &AtomicBool,
+    interval: Duration,
+    mut snapshot: impl FnMut(&[Option<Cell>]),
+) -> Option<Vec<Option<Cell>>> {
+    let mut throttle = Throttle { interval, last: None };
+    let cells = compute_progressively(configs, row_len, levels, cancel, |cells| {
+        if throttle.due() {
+            snapshot(cells);
+        }
+    })?;
+    Some(cells.into_iter().map(Some).collect())
 }
 
 /// A basin map's grid.
@@ -228,16 +244,13 @@ pub fn basin(
 ) -> Option<BasinReport> {
     let mut report = BasinReport::empty(lab);
     let configs = lab.configs();
-    let levels = lab.levels();
-    let mut throttle = Throttle { interval, last: None };
-    let cells = compute_progressively(&configs, report.side(), &levels, cancel, |cells| {
-        if throttle.due() {
-            report.cells.clone_from_slice(cells);
-            report.summarize();
-            publish(&report);
-        }
+    let row_len = report.side();
+    let filled = fill(&configs, row_len, &lab.levels(), cancel, interval, |cells| {
+        report.cells.clone_from_slice(cells);
+        report.summarize();
+        publish(&report);
     })?;
-    report.cells = cells.into_iter().map(Some).collect();
+    report.cells = filled;
     report.summarize();
     Some(report)
 }
