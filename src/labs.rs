@@ -5,6 +5,7 @@
 //! [`LabReport::tables`] as CSV and prints its [`LabReport::summaries`], so what the window
 //! shows can be exported and diffed.
 
+use crate::assignment::{AssignmentLab, AssignmentReport};
 use crate::regularize::dropconnect::{LayerMeans, UnitInference, layer_means};
 use crate::regularize::dropout::{MaskRow, ScalingComparison, SweepPoint};
 use crate::regularize::frac_pool::{FracPoolRun, Image};
@@ -39,6 +40,8 @@ pub enum Lab<'a> {
     Sweep(&'a SweepLab),
     /// A basin map.
     Basin(&'a BasinLab),
+    /// The assignment helper.
+    Assignment(&'a AssignmentLab),
 }
 
 /// Everything one lab's views draw.
@@ -62,6 +65,8 @@ pub enum LabReport {
     Sweep(SweepReport),
     /// See [`BasinReport`].
     Basin(BasinReport),
+    /// See [`AssignmentReport`].
+    Assignment(AssignmentReport),
 }
 
 /// The dropout lab's numbers.
@@ -161,6 +166,7 @@ impl LabReport {
                 report::basin(lab, &AtomicBool::new(false), Duration::MAX, |_| {})
                     .unwrap_or_else(|| BasinReport::empty(lab)),
             ),
+            Lab::Assignment(lab) => Self::Assignment(lab.compute()),
         }
     }
 
@@ -175,6 +181,7 @@ impl LabReport {
             Self::Training(r) => training_tables(r),
             Self::Sweep(r) => vec![export::sweep_table(r)],
             Self::Basin(r) => vec![export::basin_table(r)],
+            Self::Assignment(r) => assignment_tables(r),
         }
     }
 
@@ -198,6 +205,7 @@ impl LabReport {
             Self::Training(r) => training_summaries(r),
             Self::Sweep(r) => export::sweep_summaries(r),
             Self::Basin(r) => export::basin_summaries(r),
+            Self::Assignment(r) => assignment_summaries(r),
         }
     }
 }
@@ -486,6 +494,72 @@ fn training_summaries(r: &TrainingReport) -> Vec<(String, Vec<(&'static str, f64
             ))
         })
         .collect()
+}
+
+/// `steps.csv`: one row per step and element, with every output of the rule (dropout: one
+/// step with `out`, `out_test` and `mask`).
+fn assignment_tables(r: &AssignmentReport) -> Vec<Table> {
+    let Some(first) = r.steps.first() else { return Vec::new() };
+    let names: Vec<&'static str> = r.rule.outputs().to_vec();
+    let elements = first.values.first().map_or(0, |v| v.value.len());
+    let mut header = vec!["step", "element"];
+    header.extend(&names);
+    let rows = r
+        .steps
+        .iter()
+        .flat_map(|record| {
+            (0..elements).map(move |i| {
+                let mut row = vec![f64::from(record.step), i as f64];
+                row.extend(record.values.iter().map(|v| match v.value.data() {
+                    [single] => *single,
+                    data => data.get(i).copied().unwrap_or(f64::NAN),
+                }));
+                row
+            })
+        })
+        .collect();
+    vec![Table { name: "steps".to_owned(), header, rows }]
+}
+
+/// One line per problem, per output (its size and extremes) and per pasted result (its
+/// relative error and whether it agrees).
+fn assignment_summaries(r: &AssignmentReport) -> Vec<(String, Vec<(&'static str, f64)>)> {
+    let mut lines: Vec<_> =
+        r.problems.iter().map(|p| (format!("problem: {p}"), Vec::new())).collect();
+    lines.extend(r.outputs.iter().map(|o| {
+        let data = o.value.data();
+        let first = data.first().copied().unwrap_or(f64::NAN);
+        let min = data.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = data.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (
+            o.name.clone(),
+            vec![("elements", data.len() as f64), ("first", first), ("min", min), ("max", max)],
+        )
+    }));
+    if let Some(d) = &r.dropout {
+        lines.push((
+            "dropout".to_owned(),
+            vec![
+                ("p", d.keep),
+                ("mean_input", d.mean_input),
+                ("mean_train", d.mean_train),
+                ("mean_test", d.mean_test),
+                ("zeros_train", d.zeros_train),
+                ("zeros_test", d.zeros_test),
+            ],
+        ));
+    }
+    lines.extend(r.checks.iter().map(|c| {
+        let agrees = f64::from(u8::from(c.verdict == crate::assignment::check::Verdict::Agrees));
+        let name = match c.mistake {
+            Some((mistake, _)) => {
+                format!("check {}: matches the mistake: {}", c.name, mistake.describe())
+            }
+            None => format!("check {}", c.name),
+        };
+        (name, vec![("rel_error", c.rel_error.unwrap_or(f64::NAN)), ("agrees", agrees)])
+    }));
+    lines
 }
 
 #[cfg(test)]

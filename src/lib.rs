@@ -9,6 +9,7 @@
 //! sit on top of it.
 
 pub mod app;
+pub mod assignment;
 pub mod bench;
 pub mod cli;
 pub mod expr;

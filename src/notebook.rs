@@ -13,6 +13,7 @@ use std::path::Path;
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 
+use crate::assignment::AssignmentLab;
 use crate::labs::Lab;
 use crate::limits::{Limit, LimitError};
 use crate::optim::OptimizerConfig;
@@ -135,6 +136,8 @@ pub enum Experiment {
     Sweep(SweepLab),
     /// A basin map: which known minimum an optimizer ends in from each start point.
     Basin(BasinLab),
+    /// The assignment helper: a hand-written update rule checked against the reference.
+    Assignment(AssignmentLab),
 }
 
 impl Experiment {
@@ -167,6 +170,7 @@ impl Experiment {
             Self::Training(lab) => Some(Lab::Training(lab)),
             Self::Sweep(lab) => Some(Lab::Sweep(lab)),
             Self::Basin(lab) => Some(Lab::Basin(lab)),
+            Self::Assignment(lab) => Some(Lab::Assignment(lab)),
         }
     }
 
@@ -182,6 +186,7 @@ impl Experiment {
             Self::Training(_) => "training",
             Self::Sweep(_) => "sweep",
             Self::Basin(_) => "basin map",
+            Self::Assignment(_) => "assignment",
         }
     }
 
@@ -199,6 +204,7 @@ impl Experiment {
             Self::Training(lab) => lab.validate(),
             Self::Sweep(lab) => lab.validate(),
             Self::Basin(lab) => lab.validate(),
+            Self::Assignment(lab) => lab.validate(),
         }
     }
 }

@@ -37,6 +37,7 @@ const BUILTIN: &[Preset] = &[
     preset!("deep-residual"),
     preset!("sweep"),
     preset!("basins"),
+    preset!("assignment"),
 ];
 
 impl Preset {

@@ -113,6 +113,7 @@ fn the_lab_menu_adds_every_kind_of_lab() {
         "Training",
         "Sweep",
         "Basin map",
+        "Assignment helper",
     ];
     for item in items {
         h.get_by_label("➕ Lab").click();
@@ -132,7 +133,8 @@ fn the_lab_menu_adds_every_kind_of_lab() {
             "stochastic depth",
             "training",
             "sweep",
-            "basin map"
+            "basin map",
+            "assignment"
         ]
     );
 }
@@ -259,4 +261,43 @@ fn a_stopped_sweep_keeps_its_partial_map_until_an_edit() {
     settle(&mut h);
     let Some(LabReport::Sweep(report)) = h.state().labs.report() else { panic!("a sweep") };
     assert_eq!(report.progress(), (64, 64), "an edit computes again");
+}
+
+#[test]
+fn the_assignment_helper_checks_pasted_results_and_names_a_mistake() {
+    let mut h = harness("assignment");
+    settle(&mut h);
+    assert_eq!(h.query_all_by_label_contains("✔ agrees").count(), 3, "next_w, m and v agree");
+    assert!(h.query_by_label_contains("Intermediate values (last step)").is_some());
+    assert!(h.query_all_by_label_contains("mt = m / (1 - beta1**t)").count() >= 2, "rule, value");
+    h.state_mut().select(1);
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Your result matches this mistake").is_some());
+    assert!(h.query_by_label_contains("t is used before it is incremented").is_some());
+}
+
+#[test]
+fn a_numpy_field_applies_only_text_that_parses() {
+    let mut h = harness("assignment");
+    settle(&mut h);
+    let field = || Role::MultilineTextInput;
+    h.get_by_role_and_label(field(), "learning_rate").focus();
+    h.run_steps(2);
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_by_role_and_label(field(), "learning_rate").type_text("np.linspace(0, 1, num=)");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("learning_rate: column 23").is_some(), "the error shows");
+    let Experiment::Assignment(lab) = experiment(&mut h) else { panic!("an assignment entry") };
+    assert_eq!(lab.config["learning_rate"].text(), "1e-2", "the config keeps its value");
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_by_role_and_label(field(), "learning_rate").type_text("0.5");
+    settle(&mut h);
+    let Experiment::Assignment(lab) = experiment(&mut h) else { panic!("an assignment entry") };
+    assert_eq!(lab.config["learning_rate"].text(), "0.5");
+    let Some(LabReport::Assignment(report)) = h.state().labs.report() else { panic!("a report") };
+    assert_eq!(
+        report.resolved.iter().find(|n| n.name == "learning_rate").unwrap().value.as_scalar(),
+        Some(0.5)
+    );
+    assert!(h.query_all_by_label_contains("✘ differs").count() >= 1, "next_w no longer agrees");
 }

@@ -1,6 +1,7 @@
 //! The notebook's entries: select, add, duplicate, delete, rename, move.
 
 use super::OptlabApp;
+use crate::assignment::AssignmentLab;
 use crate::notebook::{Entry, Experiment, Notebook};
 use crate::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
 use crate::sweep::{BasinLab, SweepLab};
@@ -116,7 +117,7 @@ pub fn add_entry(notebook: &mut Notebook) {
 }
 
 /// The regularization labs with their default settings, as the ➕ Lab menu offers them.
-fn lab_templates() -> [(&'static str, Experiment); 7] {
+fn lab_templates() -> [(&'static str, Experiment); 8] {
     [
         ("Dropout", Experiment::Dropout(DropoutLab::default())),
         ("DropConnect", Experiment::DropConnect(DropConnectLab::default())),
@@ -125,5 +126,6 @@ fn lab_templates() -> [(&'static str, Experiment); 7] {
         ("Training", Experiment::Training(TrainingLab::default())),
         ("Sweep", Experiment::Sweep(SweepLab::default())),
         ("Basin map", Experiment::Basin(BasinLab::default())),
+        ("Assignment helper", Experiment::Assignment(AssignmentLab::default())),
     ]
 }

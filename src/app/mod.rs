@@ -6,6 +6,8 @@
 //! window is minimised); views draw the latest results up to the playback step. Surface
 //! textures, contours and meshes are cached and rebuilt only when the surface changes.
 
+mod assignment_panel;
+mod assignment_view;
 mod basin_panel;
 mod basin_view;
 mod curves_view;
@@ -324,6 +326,7 @@ impl OptlabApp {
                     action = Some((config, name));
                 }
             }
+            LabReport::Assignment(r) => assignment_view::show(ui, r),
         }
         if let Some((config, name)) = action {
             self.add_run_to_race(&config, name);

@@ -10,8 +10,8 @@ use egui::{Button, CollapsingHeader, DragValue, RichText, TextStyle, Ui};
 use super::optimizer_controls::{self, Param};
 use super::{OptlabApp, palette};
 use super::{
-    basin_panel, dropconnect_panel, dropout_panel, frac_pool_panel, stoch_depth_panel, sweep_panel,
-    training_panel,
+    assignment_panel, basin_panel, dropconnect_panel, dropout_panel, frac_pool_panel,
+    stoch_depth_panel, sweep_panel, training_panel,
 };
 use crate::expr::Formula;
 use crate::notebook::{self, Experiment, Race, RaceRun};
@@ -51,6 +51,7 @@ pub fn show(app: &mut OptlabApp, ui: &mut Ui) {
                 Experiment::Training(lab) => training_panel::show(ui, lab),
                 Experiment::Sweep(lab) => sweep_panel::show(ui, lab),
                 Experiment::Basin(lab) => basin_panel::show(ui, lab),
+                Experiment::Assignment(lab) => assignment_panel::show(ui, lab),
             }
         },
     );
