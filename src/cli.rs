@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use serde::de::DeserializeOwned;
 
+use crate::assignment;
 use crate::headless::{self, CheckArgs, PresetsArgs, RunArgs};
 use crate::optim::OptimizerConfig;
 use crate::run::{self, NOISE_SIGMA, Outcome, RunConfig, StepRecord, TraceSink};
@@ -84,12 +85,20 @@ pub struct TraceArgs {
 /// Arguments of `optlab replay`.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// Optimizer as RON, e.g. 'Momentum(lr: 0.05, momentum: 0.9)'.
-    #[arg(long)]
-    pub optimizer: String,
-    /// Learning-rate schedule as RON.
+    /// Optimizer as RON, e.g. 'Momentum(lr: 0.05, momentum: 0.9)' (PyTorch's rules).
+    #[arg(long, required_unless_present = "rule", conflicts_with = "rule")]
+    pub optimizer: Option<String>,
+    /// Learning-rate schedule as RON (with --optimizer).
     #[arg(long, default_value = "Constant")]
     pub schedule: String,
+    /// An update rule of the course assignment instead, in its conventions: `sgd`,
+    /// `sgd_momentum`, `rmsprop` or `adam` (the assignment helper's multi-step engine).
+    #[arg(long, value_parser = ["sgd", "sgd_momentum", "rmsprop", "adam"])]
+    pub rule: Option<String>,
+    /// A config entry of --rule as KEY=numpy text, e.g. --config learning_rate=1e-3 or
+    /// --config 'velocity=np.zeros(2)'; repeat for more. Keys left out take the defaults.
+    #[arg(long, requires = "rule", allow_hyphen_values = true)]
+    pub config: Vec<String>,
     /// Initial parameters P1,P2,... (write negative values as --params=-1,2).
     #[arg(long, allow_hyphen_values = true)]
     pub params: String,
@@ -262,34 +271,78 @@ fn trace(args: &TraceArgs) -> Result<(), Failure> {
 }
 
 fn replay(args: &ReplayArgs) -> Result<(), Failure> {
-    let config: OptimizerConfig = parse_ron("--optimizer", &args.optimizer)?;
+    let params = parse_numbers("--params", &args.params)?;
+    if let Some(rule) = &args.rule {
+        if args.schedule != "Constant" {
+            return Err(
+                InputError("--schedule applies to --optimizer, not to --rule".into()).into()
+            );
+        }
+        let mut stepper = assignment_stepper(rule, &args.config, params)?;
+        return replay_rows(stepper.w().len(), |gradient| {
+            stepper.step(gradient);
+            stepper.w().to_vec()
+        });
+    }
+    let text = args.optimizer.as_deref().unwrap_or_default();
+    let config: OptimizerConfig = parse_ron("--optimizer", text)?;
     config.validate().map_err(|e| InputError(format!("--optimizer: {e}")))?;
     let schedule: Schedule = parse_ron("--schedule", &args.schedule)?;
     schedule.validate().map_err(|e| InputError(format!("--schedule: {e}")))?;
-    let mut params = parse_numbers("--params", &args.params)?;
     let mut optimizer = config.build(params.len());
-    let mut out = BufWriter::new(io::stdout().lock());
-    let mut gradient = Vec::with_capacity(params.len());
+    let mut params = params;
     let mut t = 0_u64;
+    replay_rows(params.len(), |gradient| {
+        optimizer.step(&mut params, gradient, schedule.lr(config.lr(), t));
+        t += 1;
+        params.clone()
+    })
+}
+
+/// The assignment rule `name` with `--config KEY=TEXT` entries, starting from `params`.
+fn assignment_stepper(
+    name: &str,
+    entries: &[String],
+    params: Vec<f64>,
+) -> Result<assignment::check::Stepper, InputError> {
+    let rule = assignment::Rule::ALL
+        .into_iter()
+        .find(|r| r.name() == name)
+        .ok_or_else(|| InputError(format!("--rule: `{name}` is not a rule")))?;
+    let mut lab = assignment::AssignmentLab::preloaded(rule);
+    lab.config.clear();
+    lab.expected.clear();
+    for entry in entries {
+        let (key, text) = entry.split_once('=').ok_or_else(|| {
+            InputError(format!("--config `{entry}`: write KEY=VALUE, e.g. learning_rate=1e-3"))
+        })?;
+        let value = assignment::NumpyText::new(text.trim())
+            .map_err(|e| InputError(format!("--config {}: {e}", key.trim())))?;
+        lab.config.insert(key.trim().to_owned(), value);
+    }
+    let w = assignment::numpy::Array::vector(params);
+    assignment::check::Stepper::new(&lab, &w)
+        .map_err(|problems| InputError(format!("--config: {}", problems.join("; "))))
+}
+
+/// Reads one gradient row per stdin line, applies `step` and prints the parameters after it.
+fn replay_rows(len: usize, mut step: impl FnMut(&[f64]) -> Vec<f64>) -> Result<(), Failure> {
+    let mut out = BufWriter::new(io::stdout().lock());
     for (index, line) in io::stdin().lock().lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
             continue;
         }
         let row = format!("stdin line {}", index + 1);
-        gradient.clear();
-        gradient.extend(parse_numbers(&row, &line)?);
-        if gradient.len() != params.len() {
+        let gradient = parse_numbers(&row, &line)?;
+        if gradient.len() != len {
             return Err(InputError(format!(
-                "{row}: expected {} gradient values (one per parameter), got {}",
-                params.len(),
+                "{row}: expected {len} gradient values (one per parameter), got {}",
                 gradient.len()
             ))
             .into());
         }
-        optimizer.step(&mut params, &gradient, schedule.lr(config.lr(), t));
-        t += 1;
-        write_row(&mut out, &params)?;
+        write_row(&mut out, &step(&gradient))?;
     }
     out.flush()?;
     Ok(())

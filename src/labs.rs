@@ -496,6 +496,19 @@ fn training_summaries(r: &TrainingReport) -> Vec<(String, Vec<(&'static str, f64
         .collect()
 }
 
+/// The assignment helper's `steps.csv` as text (for the clipboard).
+#[must_use]
+pub fn assignment_steps_csv(r: &AssignmentReport) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for table in assignment_tables(r) {
+        let _ = writer.write_record(&table.header);
+        for row in &table.rows {
+            let _ = writer.write_record(row.iter().map(f64::to_string));
+        }
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
 /// `steps.csv`: one row per step and element, with every output of the rule (dropout: one
 /// step with `out`, `out_test` and `mask`).
 fn assignment_tables(r: &AssignmentReport) -> Vec<Table> {

@@ -47,6 +47,8 @@ fn refused(label: &str, bytes: &[u8]) -> LoadError {
 
 /// What each corpus file must say: its 1-based line and words its message must contain.
 const EXPECTED: &[(&str, usize, &[&str])] = &[
+    ("assignment-bad-numpy.ron", 4, &["numpy text", "column 10", "different lengths"]),
+    ("assignment-unknown-key.ron", 6, &["`mu` is not used by sgd_momentum", "momentum"]),
     ("asymmetric-hessian.ron", 1, &["h21", "h12"]),
     ("basin-resolution-one.ron", 2, &["entry 1", "\"map\"", "`resolution` = 1", "[2, 512]"]),
     ("colour-out-of-range.ron", 1, &["`color` = (256, 0, 0)", "[0, 255]"]),

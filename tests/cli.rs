@@ -166,6 +166,52 @@ fn replay_applies_each_gradient_row() {
     }
 }
 
+fn numbers(out: &Output) -> Vec<Vec<f64>> {
+    stdout(out)
+        .lines()
+        .map(|l| l.split(',').map(|v| v.parse().expect("number")).collect())
+        .collect()
+}
+
+/// `replay --rule` is the assignment helper's multi-step engine: the assignment's momentum
+/// (lr folded into the velocity) from a given velocity, and its Adam from zero state, which
+/// follows PyTorch's Adam (`--optimizer Adam`) to rounding.
+#[test]
+fn replay_with_an_assignment_rule_uses_its_conventions() {
+    let momentum = optlab(
+        &[
+            "replay",
+            "--rule=sgd_momentum",
+            "--config=learning_rate=0.1",
+            "--config",
+            "momentum=0.5",
+            "--config=velocity=np.array([1.0, -1.0])",
+            "--params=-1,2",
+        ],
+        "1,0\n1,-2\n",
+    );
+    assert!(momentum.status.success(), "{}", stderr(&momentum));
+    // v = 0.5·v − 0.1·dw; w += v.
+    let expected = [[-0.6, 1.5], [-0.5, 1.45]];
+    for (got, want) in numbers(&momentum).iter().zip(expected) {
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{got:?} vs {want:?}");
+        }
+    }
+    let gradients = "0.5,-3\n0.25,1\n-2,0.5\n1,1\n";
+    let ours = optlab(
+        &["replay", "--rule=adam", "--config=learning_rate=0.01", "--params=1,-1"],
+        gradients,
+    );
+    let torch = optlab(&["replay", "--optimizer=Adam(lr: 0.01)", "--params=1,-1"], gradients);
+    assert!(ours.status.success(), "{}", stderr(&ours));
+    let (ours, torch) = (numbers(&ours), numbers(&torch));
+    assert_eq!(ours.len(), 4);
+    for (a, b) in ours.iter().flatten().zip(torch.iter().flatten()) {
+        assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{a} vs {b}");
+    }
+}
+
 fn assert_refused(args: &[&str], stdin: &str, needles: &[&str]) {
     let out = optlab(args, stdin);
     assert_eq!(out.status.code(), Some(2), "{args:?} should be refused; stderr: {}", stderr(&out));
@@ -209,6 +255,26 @@ fn bad_input_exits_2_naming_field_position_and_range() {
         &["replay", "--optimizer=Sgd(lr: 0.1)", "--params=1,2"],
         "1,abc\n",
         &["line 1", "abc"],
+    );
+    assert_refused(
+        &["replay", "--rule=adam", "--config=beta2=1.5", "--params=1,2"],
+        "",
+        &["beta2", "[0, 1)"],
+    );
+    assert_refused(
+        &["replay", "--rule=adam", "--config=m=np.zeros(3)", "--params=1,2"],
+        "",
+        &["`m` has shape (3,)"],
+    );
+    assert_refused(
+        &["replay", "--rule=rmsprop", "--config=lr=0.1", "--params=1,2"],
+        "",
+        &["`lr` is not used by rmsprop", "learning_rate"],
+    );
+    assert_refused(
+        &["replay", "--rule=sgd", "--config=learning_rate=np.linspace(0, 1, num=)", "--params=1"],
+        "",
+        &["learning_rate", "column 23"],
     );
 }
 

@@ -468,6 +468,23 @@ fn the_readme_training_entry_loads_with_its_stated_values() {
 }
 
 #[test]
+fn the_readme_assignment_entry_loads_and_its_pasted_result_agrees() {
+    let readme = include_str!("../README.md");
+    let start = readme.find("```ron\nAssignment(").expect("the README shows an assignment entry")
+        + "```ron\n".len();
+    let end = start + readme[start..].find("```").expect("the block ends");
+    let text = format!("(entries: [(name: \"a\", experiment: {})])", &readme[start..end]);
+    let notebook = load(&text);
+    let Experiment::Assignment(lab) = &notebook.entries[0].experiment else {
+        panic!("an assignment entry")
+    };
+    let report = lab.compute();
+    assert_eq!(report.output("t").and_then(optlab::assignment::numpy::Array::as_scalar), Some(6.0));
+    assert_eq!(report.checks.len(), 1);
+    assert_eq!(report.checks[0].verdict, optlab::assignment::check::Verdict::Agrees);
+}
+
+#[test]
 fn a_race_on_a_typed_formula_round_trips_and_a_bad_formula_names_its_place() {
     let text = r#"(entries: [(name: "mine", experiment: Race(
         surface: Expression("sin(x) * cos(y) + 0.1*(x^2 + y^2)"),

@@ -17,7 +17,7 @@ pub fn show(ui: &mut Ui, lab: &mut AssignmentLab) {
          them, and your results; every intermediate value is shown.",
     );
     rule_picker(ui, lab);
-    ui.label(RichText::new(lab.rule.formula()).monospace().small());
+    ui.label(RichText::new(lab.rule.formula()).monospace());
     ui.label(RichText::new(lab.rule.convention()).weak());
     ui.separator();
     let rule = lab.rule;
@@ -28,7 +28,7 @@ pub fn show(ui: &mut Ui, lab: &mut AssignmentLab) {
     ui.strong("config").on_hover_text("Keys left empty take the assignment's default");
     for key in rule.config_keys() {
         let hint = match key.default {
-            Fallback::Number(value) => format!("default {value:e}"),
+            Fallback::Number(value) => format!("default {}", short_number(value)),
             Fallback::ZerosLikeW => "default np.zeros_like(w)".to_owned(),
         };
         numpy_field(ui, &mut lab.config, ("config", key.name), &hint, 1).on_hover_text(key.help);
@@ -126,4 +126,9 @@ fn numpy_field(
     }
     ui.data_mut(|d| d.insert_temp(id, (draft, from)));
     response
+}
+
+/// 0.9, 0.999, 1e-8: plain unless the value is tiny.
+fn short_number(value: f64) -> String {
+    if value != 0.0 && value.abs() < 1e-3 { format!("{value:e}") } else { format!("{value}") }
 }

@@ -183,7 +183,19 @@ fn array_grid(ui: &mut Ui, id: &str, array: &Array) {
 /// w's first elements against the step, from the initial w at step 0.
 fn step_plot(ui: &mut Ui, r: &AssignmentReport) {
     let Some(initial) = r.resolved.iter().find(|n| n.name == "w") else { return };
-    ui.strong(format!("w over {} steps (first {PLOTTED_ELEMENTS} elements)", r.steps.len()));
+    ui.horizontal(|ui| {
+        ui.strong(format!("w over {} steps (first {PLOTTED_ELEMENTS} elements)", r.steps.len()));
+        if ui
+            .small_button("📋 Copy steps as CSV")
+            .on_hover_text(
+                "step, element and every output after each step (what `optlab run --out` writes \
+                 as steps.csv); np.loadtxt(..., delimiter=',', skiprows=1) reads it",
+            )
+            .clicked()
+        {
+            ui.ctx().copy_text(crate::labs::assignment_steps_csv(r));
+        }
+    });
     Plot::new("assignment-steps")
         .height(220.0)
         .legend(Legend::default())

@@ -119,9 +119,7 @@ pub(super) fn optimizer(lab: &AssignmentLab, report: &mut AssignmentReport) {
     report.resolved = resolved(lab, w, dw, &hyper, &state);
     report.outputs = steps.last().map(|s| s.values.clone()).unwrap_or_default();
     report.intermediates = intermediates;
-    report.checks = lab
-        .expected
-        .iter()
+    report.checks = pasted_in_output_order(lab)
         .map(|(name, pasted)| {
             let ours = report.output(name);
             let mut check = compare(name, ours, pasted.value());
@@ -132,6 +130,13 @@ pub(super) fn optimizer(lab: &AssignmentLab, report: &mut AssignmentReport) {
         })
         .collect();
     report.steps = steps;
+}
+
+/// The pasted results in the order the rule returns them (`next_w` first).
+fn pasted_in_output_order(
+    lab: &AssignmentLab,
+) -> impl Iterator<Item = (&'static str, &super::NumpyText)> {
+    lab.rule.outputs().iter().filter_map(|&name| Some((name, lab.expected.get(name)?)))
 }
 
 /// Whether `dw` is one gradient for every step (0) or a stack with one per step (its stride).
@@ -158,19 +163,70 @@ fn run_steps(
     w: &Array,
     dw: &Array,
     per_step: usize,
-    mut state: State,
+    state: State,
     mistake: Option<Mistake>,
 ) -> (Vec<StepRecord>, Vec<Intermediate>) {
-    let mut current = w.data().to_vec();
+    let mut stepper =
+        Stepper { rule: lab.rule, hyper: *hyper, state, w: w.data().to_vec(), mistake };
     let mut records = Vec::with_capacity(lab.steps as usize);
     let mut intermediates = Vec::new();
     for step in 0..lab.steps {
         let start = step as usize * per_step;
-        let gradient = &dw.data()[start..start + w.len()];
-        intermediates = rules::step(lab.rule, hyper, &mut current, gradient, &mut state, mistake);
-        records.push(StepRecord { step: step + 1, values: outputs(lab.rule, w, &current, &state) });
+        intermediates = stepper.step(&dw.data()[start..start + w.len()]);
+        records.push(StepRecord {
+            step: step + 1,
+            values: outputs(lab.rule, w, &stepper.w, &stepper.state),
+        });
     }
     (records, intermediates)
+}
+
+/// The multi-step engine, shared by the helper's multi-step mode and `optlab replay --rule`:
+/// one rule applied to a vector step after step, its config's state carried along.
+#[derive(Clone, Debug)]
+pub struct Stepper {
+    rule: Rule,
+    hyper: rules::Hyper,
+    state: State,
+    w: Vec<f64>,
+    mistake: Option<Mistake>,
+}
+
+impl Stepper {
+    /// The rule and config of `lab` (defaults filled in) starting from `w`.
+    ///
+    /// # Errors
+    /// Every problem of the config (values out of range, state shapes that do not fit `w`),
+    /// or a rule that is not an update rule (dropout).
+    pub fn new(lab: &AssignmentLab, w: &Array) -> Result<Self, Vec<String>> {
+        if lab.rule == Rule::DropoutForward {
+            return Err(vec!["dropout_forward is not an update rule".to_owned()]);
+        }
+        let mut problems = lab.unknown_key().into_iter().collect();
+        let hyper = lab.hyper(&mut problems);
+        let state = lab.state(w, &mut problems);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Self { rule: lab.rule, hyper, state, w: w.data().to_vec(), mistake: None })
+    }
+
+    /// Applies one step with gradient `dw` (as long as w); returns its intermediate values.
+    pub fn step(&mut self, dw: &[f64]) -> Vec<Intermediate> {
+        rules::step(self.rule, &self.hyper, &mut self.w, dw, &mut self.state, self.mistake)
+    }
+
+    /// w after the steps so far.
+    #[must_use]
+    pub fn w(&self) -> &[f64] {
+        &self.w
+    }
+
+    /// The state after the steps so far.
+    #[must_use]
+    pub fn state(&self) -> &State {
+        &self.state
+    }
 }
 
 fn outputs(rule: Rule, w: &Array, current: &[f64], state: &State) -> Vec<Named> {
@@ -328,9 +384,7 @@ pub(super) fn dropout(lab: &AssignmentLab, report: &mut AssignmentReport) {
         shaped("out_test", pass.out_test),
         shaped("mask", pass.mask),
     ];
-    report.checks = lab
-        .expected
-        .iter()
+    report.checks = pasted_in_output_order(lab)
         .map(|(name, pasted)| dropout_check(name, x, keep, pasted.value(), report.output(name)))
         .collect();
     report.dropout = Some(stats);

@@ -14,6 +14,7 @@ pub mod numpy;
 pub mod rules;
 
 use crate::limits::{Limit, LimitError};
+pub use check::Stepper;
 use numpy::Array;
 pub use rules::Rule;
 use rules::{Fallback, Hyper, Intermediate, State};
