@@ -22,6 +22,7 @@
 pub mod lab;
 pub mod lanes;
 pub mod report;
+pub mod training;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -33,6 +34,7 @@ use crate::optim::OptimizerConfig;
 use crate::run::{self, RunConfig, StepRecord, TraceSink};
 use crate::schedule::Schedule;
 use crate::surface::{Point, Surface};
+use crate::train::{ModelConfig, TrainingConfig};
 
 pub use lab::{BasinLab, SweepLab};
 pub use lanes::LANES;
@@ -69,11 +71,15 @@ pub enum SweepField {
     ScheduleRate,
     /// Gradient-noise standard deviation.
     Noise,
+    /// λ of a training task's L2 penalty.
+    L2,
+    /// A training task's dropout keep probability p.
+    DropoutKeep,
 }
 
 impl SweepField {
     /// Every field, in menu order.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::Lr,
         Self::Momentum,
         Self::Dampening,
@@ -84,6 +90,8 @@ impl SweepField {
         Self::WeightDecay,
         Self::ScheduleRate,
         Self::Noise,
+        Self::L2,
+        Self::DropoutKeep,
     ];
 
     /// The name in the course's notation.
@@ -100,6 +108,8 @@ impl SweepField {
             Self::WeightDecay => "weight decay λ",
             Self::ScheduleRate => "schedule rate",
             Self::Noise => "gradient noise σ",
+            Self::L2 => "L2 λ",
+            Self::DropoutKeep => "dropout keep p",
         }
     }
 
@@ -114,6 +124,9 @@ impl SweepField {
                 return Ok(());
             }
             Self::Noise => Some(&mut run.noise_sigma),
+            Self::L2 | Self::DropoutKeep => {
+                return Err(format!("{} belongs to a training task, not a surface", self.label()));
+            }
             Self::ScheduleRate => schedule_rate(&mut run.schedule),
             _ => optimizer_field(&mut run.optimizer, self),
         };
@@ -123,6 +136,35 @@ impl SweepField {
                 if self == Self::ScheduleRate { "this schedule" } else { run.optimizer.name() },
                 self.label()
             ));
+        };
+        *slot = value;
+        Ok(())
+    }
+}
+
+impl SweepField {
+    /// Sets this field of a training run to `value`.
+    ///
+    /// # Errors
+    /// The run's optimizer, schedule or model has no such field (gradient noise, dropout on a
+    /// residual network).
+    pub fn apply_training(self, config: &mut TrainingConfig, value: f64) -> Result<(), String> {
+        let slot = match self {
+            Self::Lr => {
+                config.optimizer.set_lr(value);
+                return Ok(());
+            }
+            Self::L2 => Some(&mut config.l2),
+            Self::DropoutKeep => match &mut config.model {
+                ModelConfig::Mlp { dropout_keep, .. } => Some(dropout_keep),
+                ModelConfig::ResidualMlp { .. } => None,
+            },
+            Self::Noise => None,
+            Self::ScheduleRate => schedule_rate(&mut config.schedule),
+            _ => optimizer_field(&mut config.optimizer, self),
+        };
+        let Some(slot) = slot else {
+            return Err(format!("this training run has no {} to vary", self.label()));
         };
         *slot = value;
         Ok(())
@@ -235,12 +277,14 @@ pub enum Metric {
     StepsToTolerance,
     /// The step at which the run diverged.
     Diverged,
+    /// A training task's final validation accuracy (training accuracy without a split).
+    Accuracy,
 }
 
 impl Metric {
     /// Every metric, in menu order.
-    pub const ALL: [Self; 4] =
-        [Self::FinalLoss, Self::BestLoss, Self::StepsToTolerance, Self::Diverged];
+    pub const ALL: [Self; 5] =
+        [Self::FinalLoss, Self::BestLoss, Self::StepsToTolerance, Self::Diverged, Self::Accuracy];
 
     /// How the metric is named on screen.
     #[must_use]
@@ -250,7 +294,14 @@ impl Metric {
             Self::BestLoss => "best loss",
             Self::StepsToTolerance => "steps to tolerance",
             Self::Diverged => "step of divergence",
+            Self::Accuracy => "accuracy",
         }
+    }
+
+    /// Whether the best cell is the one with the lowest value (all but accuracy).
+    #[must_use]
+    pub fn lower_is_better(self) -> bool {
+        self != Self::Accuracy
     }
 
     /// This metric of a cell, `None` where it has no value (a diverged cell's final loss, a
@@ -262,6 +313,7 @@ impl Metric {
             Self::BestLoss => Some(cell.best_loss).filter(|l| l.is_finite()),
             Self::StepsToTolerance => cell.reached_at.map(|s| s as f64),
             Self::Diverged => cell.diverged_at.map(|s| s as f64),
+            Self::Accuracy => cell.accuracy,
         }
     }
 }
@@ -281,6 +333,8 @@ pub struct Cell {
     pub diverged_at: Option<u64>,
     /// Per level, the first step from which the loss stayed at or below it to the end.
     pub settled_at: [Option<u64>; MAX_LEVELS],
+    /// A training cell's final accuracy (validation, or training without a split).
+    pub accuracy: Option<f64>,
 }
 
 /// Most loss levels a kernel tracks (the known minima of a basin map).
@@ -329,6 +383,7 @@ pub fn run_one(config: &RunConfig, levels: &Levels) -> Cell {
             _ => None,
         },
         settled_at: sink.settled_at,
+        accuracy: None,
     }
 }
 

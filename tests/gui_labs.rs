@@ -301,3 +301,26 @@ fn a_numpy_field_applies_only_text_that_parses() {
     );
     assert!(h.query_all_by_label_contains("✘ differs").count() >= 1, "next_w no longer agrees");
 }
+
+#[test]
+fn a_training_sweep_shows_validation_losses_and_a_picked_cell_trains_the_same() {
+    let mut h = harness("sweep");
+    h.state_mut().select(2);
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Lowest validation final loss").is_some());
+    let Some(LabReport::Sweep(report)) = h.state().labs.report() else { panic!("a sweep") };
+    let task = report.lab.training.clone().expect("a training task");
+    let (i, j, best) = report.best.expect("a best cell");
+    let (x, y) = (report.x_values[i], report.y_values[j]);
+    let config = optlab::sweep::training::cell_config(&report.lab, &task, x, y).expect("a run");
+    let entries_before = h.state().document.notebook.entries.len();
+    h.state_mut().add_run_to_training(&config, "picked");
+    let notebook = &h.state().document.notebook;
+    assert_eq!(notebook.entries.len(), entries_before + 1, "a new training entry");
+    let Experiment::Training(lab) = &notebook.entries[3].experiment else {
+        panic!("inserted after the sweep")
+    };
+    let replay = lab.config(0).expect("the picked run");
+    let last = optlab::train::Trainer::new(&replay).expect("valid").run().pop().expect("epochs");
+    assert_eq!(last.validation_loss.expect("a split").to_bits(), best.to_bits(), "same numbers");
+}

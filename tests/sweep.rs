@@ -4,7 +4,7 @@ use optlab::optim::OptimizerConfig;
 use optlab::run::RunConfig;
 use optlab::schedule::Schedule;
 use optlab::surface::Surface;
-use optlab::sweep::{self, Cell, LANES, Levels, lanes};
+use optlab::sweep::{self, Cell, LANES, Levels, SweepAxis, SweepField, SweepLab, lanes};
 use proptest::prelude::*;
 
 fn same(a: f64, b: f64) -> bool {
@@ -160,4 +160,70 @@ fn a_field_the_base_run_lacks_is_reported_not_computed() {
     let error = report.error.clone().expect("SGD has no momentum");
     assert!(error.contains("Sgd") && error.contains("momentum"), "{error}");
     assert_eq!(report.progress().0, 0);
+}
+
+/// A training sweep's cell is exactly the training run it names: the same validation loss and
+/// accuracy as training that config on its own.
+#[test]
+fn a_training_sweep_cell_is_the_run_it_names() {
+    use optlab::sweep::training;
+    use optlab::train::{Trainer, TrainingLab};
+    let task = TrainingLab::default();
+    let mut lab = SweepLab { training: Some(task.clone()), ..SweepLab::default() };
+    lab.x = SweepAxis { field: SweepField::L2, from: 1e-4, to: 1e-2, count: 2, log: true };
+    lab.y = SweepAxis { field: SweepField::DropoutKeep, from: 0.5, to: 1.0, count: 2, log: false };
+    for config in &mut lab.training.as_mut().unwrap().runs {
+        config.epochs = 5;
+    }
+    let configs = training::configs(&lab, lab.training.as_ref().unwrap()).unwrap();
+    assert_eq!(configs.len(), 4);
+    let config = &configs[1];
+    assert_eq!(config.l2.to_bits(), 1e-2f64.to_bits());
+    let cell = training::train_cell(config, 1e-3);
+    let last = Trainer::new(config).unwrap().run().pop().unwrap();
+    assert_eq!(cell.final_loss.to_bits(), last.validation_loss.unwrap().to_bits());
+    assert_eq!(cell.accuracy, last.validation_accuracy);
+    let report = optlab::sweep::report::sweep(
+        &lab,
+        &std::sync::atomic::AtomicBool::new(false),
+        std::time::Duration::MAX,
+        |_| {},
+    )
+    .unwrap();
+    let computed = report.cells[1].expect("computed");
+    assert_eq!(computed.final_loss.to_bits(), cell.final_loss.to_bits());
+    assert_eq!((computed.accuracy, computed.best_loss), (cell.accuracy, cell.best_loss));
+    // Gradient noise belongs to surfaces; L2 belongs to training tasks.
+    let mut noisy = lab.clone();
+    noisy.x.field = SweepField::Noise;
+    assert!(training::configs(&noisy, noisy.training.as_ref().unwrap()).is_err());
+    let surface = SweepLab { x: lab.x.clone(), ..SweepLab::default() };
+    assert!(surface.configs().unwrap_err().contains("training task"));
+}
+
+/// The training entry of the `sweep` preset: too small and too large learning rates fail,
+/// heavy L2 underfits at every learning rate, the best cells have little L2.
+#[test]
+fn the_spiral_training_sweep_preset_teaches_its_lesson() {
+    let notebook = optlab::presets::find("sweep").unwrap().notebook().unwrap();
+    let entry =
+        notebook.entries.iter().find(|e| e.name.starts_with("Training the spiral")).unwrap();
+    let optlab::notebook::Experiment::Sweep(lab) = &entry.experiment else { panic!("a sweep") };
+    let report = optlab::sweep::report::sweep(
+        lab,
+        &std::sync::atomic::AtomicBool::new(false),
+        std::time::Duration::MAX,
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.done, 81);
+    let loss = |i: usize, j: usize| report.cell(i, j).unwrap().final_loss;
+    let row_min = |j: usize| (0..9).map(|i| loss(i, j)).fold(f64::INFINITY, f64::min);
+    let column_min = |i: usize| (0..9).map(|j| loss(i, j)).fold(f64::INFINITY, f64::min);
+    assert!(row_min(0) > 0.8, "lr 1e-4 is too slow");
+    assert!(row_min(8) > 0.5, "lr 1 is too large");
+    assert!(column_min(8) > 0.7, "λ = 0.1 underfits");
+    let (i, j, best) = report.best.unwrap();
+    assert!(best < 0.1, "{best}");
+    assert!(report.x_values[i] <= 1e-4 && (0.03..=0.32).contains(&report.y_values[j]));
 }

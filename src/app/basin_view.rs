@@ -4,6 +4,7 @@
 
 use egui::{Color32, ColorImage, PointerButton, RichText, TextureHandle, TextureOptions, Ui};
 use egui_plot::{Legend, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
+use std::sync::Arc;
 
 use super::{lab_image, palette};
 use crate::surface::Point;
@@ -20,12 +21,12 @@ const PENDING: Color32 = Color32::from_gray(40);
 pub fn show(
     ui: &mut Ui,
     r: &BasinReport,
-    generation: u64,
+    streamed: (u64, Option<Arc<ColorImage>>),
     progress: super::lab_results::Progress,
 ) -> (Option<Point>, bool) {
     let stop = super::lab_widgets::grid_toolbar(ui, r.progress(), "starts", progress);
     let height = (ui.available_height() - 60.0).max(200.0);
-    let clicked = map(ui, r, generation, height);
+    let clicked = map(ui, r, streamed, height);
     shares(ui, r);
     (clicked, stop)
 }
@@ -43,8 +44,13 @@ fn colour(r: &BasinReport, ending: Ending) -> Color32 {
     }
 }
 
-fn map(ui: &mut Ui, r: &BasinReport, generation: u64, height: f32) -> Option<Point> {
-    let texture = texture(ui, r, generation);
+fn map(
+    ui: &mut Ui,
+    r: &BasinReport,
+    streamed: (u64, Option<Arc<ColorImage>>),
+    height: f32,
+) -> Option<Point> {
+    let texture = texture(ui, r, streamed);
     let region = r.lab.region();
     let response = Plot::new("basin-map")
         .height(height)
@@ -87,18 +93,28 @@ fn map(ui: &mut Ui, r: &BasinReport, generation: u64, height: f32) -> Option<Poi
     response.inner
 }
 
-fn texture(ui: &Ui, r: &BasinReport, generation: u64) -> TextureHandle {
+fn texture(
+    ui: &Ui,
+    r: &BasinReport,
+    (generation, prepared): (u64, Option<Arc<ColorImage>>),
+) -> TextureHandle {
     let key = ui.scope_id().with("basin-texture");
     lab_image::streamed_texture(ui, key, generation, TextureOptions::NEAREST, || {
-        let n = r.side();
-        // Cells are stored from the bottom row; images start at the top.
-        let pixels = (0..n)
-            .rev()
-            .flat_map(|j| (0..n).map(move |i| j * n + i))
-            .map(|k| r.endings.get(k).copied().flatten().map_or(PENDING, |e| colour(r, e)))
-            .collect();
-        ColorImage::new([n, n], pixels)
+        prepared.unwrap_or_else(|| Arc::new(image(r)))
     })
+}
+
+/// The starts as an image, coloured by their endings; the computing thread calls this for each
+/// snapshot, so the window does not have to.
+pub(super) fn image(r: &BasinReport) -> ColorImage {
+    let n = r.side();
+    // Cells are stored from the bottom row; images start at the top.
+    let pixels = (0..n)
+        .rev()
+        .flat_map(|j| (0..n).map(move |i| j * n + i))
+        .map(|k| r.endings.get(k).copied().flatten().map_or(PENDING, |e| colour(r, e)))
+        .collect();
+    ColorImage::new([n, n], pixels)
 }
 
 /// "minimum 1: 31 % · minimum 2: 24 % · … · diverged 3 %".

@@ -5,6 +5,7 @@
 
 use egui::{ColorImage, TextureHandle, TextureOptions, Ui};
 use egui_plot::{PlotImage, PlotPoint, PlotUi};
+use std::sync::Arc;
 
 use super::palette;
 
@@ -72,7 +73,7 @@ pub fn streamed_texture(
     key: egui::Id,
     generation: u64,
     options: TextureOptions,
-    build: impl FnOnce() -> ColorImage,
+    build: impl FnOnce() -> Arc<ColorImage>,
 ) -> TextureHandle {
     let cached = ui.data(|d| d.get_temp::<(u64, TextureHandle)>(key));
     if let Some((made_for, texture)) = &cached

@@ -16,6 +16,8 @@ use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
+use egui::ColorImage;
+
 use crate::labs::LabReport;
 use crate::notebook::Experiment;
 use crate::sweep::report;
@@ -33,6 +35,8 @@ const PAUSE_POLL: Duration = Duration::from_millis(200);
 struct Message {
     experiment: Experiment,
     outcome: Result<LabReport, String>,
+    /// The report's image, prepared on the computing thread (sweeps and basin maps).
+    image: Option<Arc<ColorImage>>,
     /// The computation ended with this message.
     last: bool,
 }
@@ -80,6 +84,8 @@ pub struct LabResults {
     shown: Option<(Experiment, LabReport)>,
     /// Whether `shown` is complete (a streaming training sends partial reports first).
     shown_complete: bool,
+    /// The image prepared with `shown` (grids only).
+    shown_image: Option<Arc<ColorImage>>,
     /// Counts reports received, so views can rebuild textures when it changes.
     pub generation: u64,
     /// Why the last computation failed, if it did.
@@ -178,6 +184,7 @@ impl LabResults {
                 self.failure = None;
                 self.generation += 1;
                 self.shown = Some((message.experiment, report));
+                self.shown_image = message.image;
                 self.shown_complete = message.last;
                 true
             }
@@ -187,6 +194,13 @@ impl LabResults {
                 false
             }
         }
+    }
+
+    /// The image the computing thread prepared for the newest report (sweeps and basin maps:
+    /// a few hundred thousand cells coloured off the window's thread).
+    #[must_use]
+    pub fn prepared_image(&self) -> Option<Arc<ColorImage>> {
+        self.shown_image.clone()
     }
 
     /// The newest report, if any.
@@ -266,8 +280,9 @@ fn compute(
     control: &Control,
     ctx: &egui::Context,
 ) {
-    let send = |outcome, last| {
-        let message = Message { experiment: experiment.clone(), outcome, last };
+    let send = |outcome: Result<LabReport, String>, last| {
+        let image = outcome.as_ref().ok().and_then(prepared_image).map(Arc::new);
+        let message = Message { experiment: experiment.clone(), outcome, last, image };
         let sent = sender.send(message).is_ok();
         ctx.request_repaint();
         sent
@@ -361,6 +376,15 @@ fn stream_grid(
         }
     };
     pool.install(|| compute(&control.cancelled, &mut throttled))
+}
+
+/// The image a grid report's view draws, built where the report is computed.
+fn prepared_image(report: &LabReport) -> Option<ColorImage> {
+    match report {
+        LabReport::Sweep(r) => Some(super::sweep_view::image(r)),
+        LabReport::Basin(r) => Some(super::basin_view::image(r)),
+        _ => None,
+    }
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

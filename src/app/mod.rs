@@ -57,6 +57,7 @@ pub use results::{RaceResults, RunResult, RunStats};
 use crate::labs::LabReport;
 use crate::notebook::{Entry, Experiment, Notebook, Race, RaceRun};
 use crate::run::RunConfig;
+use crate::train::{TrainingConfig, TrainingLab, TrainingRun};
 use crate::worker::Worker;
 
 /// Which view fills the left half of the centre.
@@ -271,6 +272,7 @@ impl OptlabApp {
         }
         let generation = self.labs.generation;
         let mut action: Option<(RunConfig, String)> = None;
+        let mut training_action: Option<(TrainingConfig, String)> = None;
         let mut stop_requested = false;
         let Some(report) = self.labs.report() else {
             ui.centered_and_justified(|ui| {
@@ -300,7 +302,8 @@ impl OptlabApp {
             LabReport::Sweep(r) => {
                 let (done, total) = r.progress();
                 let progress = self.labs.progress(done, total);
-                let (clicked, stop) = sweep_view::show(ui, r, generation, progress);
+                let (clicked, stop) =
+                    sweep_view::show(ui, r, (generation, self.labs.prepared_image()), progress);
                 stop_requested = stop;
                 if let Some((i, j)) = clicked {
                     let (x, y) = (r.x_values[i], r.y_values[j]);
@@ -311,13 +314,20 @@ impl OptlabApp {
                         r.lab.y.field.label(),
                         compact(y)
                     );
-                    action = r.lab.cell_config(x, y).ok().map(|config| (config, name));
+                    if let Some(task) = &r.lab.training {
+                        training_action = crate::sweep::training::cell_config(&r.lab, task, x, y)
+                            .ok()
+                            .map(|config| (config, name));
+                    } else {
+                        action = r.lab.cell_config(x, y).ok().map(|config| (config, name));
+                    }
                 }
             }
             LabReport::Basin(r) => {
                 let (done, total) = r.progress();
                 let progress = self.labs.progress(done, total);
-                let (clicked, stop) = basin_view::show(ui, r, generation, progress);
+                let (clicked, stop) =
+                    basin_view::show(ui, r, (generation, self.labs.prepared_image()), progress);
                 stop_requested = stop;
                 if let Some(start) = clicked {
                     let mut config = r.lab.configs().swap_remove(0);
@@ -331,8 +341,51 @@ impl OptlabApp {
         if let Some((config, name)) = action {
             self.add_run_to_race(&config, name);
         }
+        if let Some((config, name)) = training_action {
+            self.add_run_to_training(&config, &name);
+        }
         if stop_requested {
             self.labs.stop();
+        }
+    }
+
+    /// Adds a sweep cell's training run to a training entry with the same data (or a new one
+    /// after the selected entry), so it can be trained and watched on its own.
+    pub fn add_run_to_training(&mut self, config: &TrainingConfig, name: &str) {
+        let run = TrainingRun::from_config(name, config);
+        let entries = &mut self.document.notebook.entries;
+        #[expect(clippy::float_cmp, reason = "only the very same split replays the cell")]
+        let matching = entries.iter().position(|e| match &e.experiment {
+            Experiment::Training(lab) => {
+                lab.dataset == config.dataset
+                    && lab.validation_fraction == config.validation_fraction
+                    && lab.seed == config.seed
+                    && lab.runs.len() < crate::train::lab::MAX_RUNS
+            }
+            _ => false,
+        });
+        let index = matching.unwrap_or_else(|| {
+            let at = (self.selected + 1).min(entries.len());
+            let lab = TrainingLab {
+                dataset: config.dataset.clone(),
+                validation_fraction: config.validation_fraction,
+                seed: config.seed,
+                runs: Vec::new(),
+            };
+            entries.insert(
+                at,
+                Entry {
+                    name: "Runs picked on the sweep".to_owned(),
+                    notes: "Runs added by clicking a training sweep.".to_owned(),
+                    experiment: Experiment::Training(lab),
+                },
+            );
+            at
+        });
+        if let Some(Experiment::Training(lab)) = entries.get_mut(index).map(|e| &mut e.experiment) {
+            lab.runs.push(run);
+            let message = format!("added a run to entry {} ({} runs)", index + 1, lab.runs.len());
+            self.say(message);
         }
     }
 

@@ -2,8 +2,9 @@
 
 use egui::{ComboBox, DragValue, Ui};
 
-use super::{lab_widgets, optimizer_controls, race_panel};
+use super::{lab_widgets, optimizer_controls, race_panel, training_panel};
 use crate::sweep::{MAX_RESOLUTION, Metric, SweepAxis, SweepField, SweepLab};
+use crate::train::TrainingLab;
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut SweepLab) {
@@ -11,8 +12,63 @@ pub fn show(ui: &mut Ui, lab: &mut SweepLab) {
         ui,
         "Hyperparameter sweep",
         "One run, two of its numbers varied over a grid: where does it work? Hover a cell for \
-         its values; click it to add that run to a race.",
+         its values; click it to add that run to a race (or to a training entry).",
     );
+    task_toggle(ui, lab);
+    if let Some(task) = &mut lab.training {
+        training_task(ui, task);
+    } else {
+        surface_task(ui, lab);
+    }
+    ui.separator();
+    axis(ui, &mut lab.x, "x (columns)");
+    axis(ui, &mut lab.y, "y (rows)");
+    ui.separator();
+    ComboBox::from_label("metric")
+        .selected_text(lab.metric.label())
+        .show_ui(ui, |ui| {
+            for metric in Metric::ALL {
+                if metric != Metric::Accuracy || lab.training.is_some() {
+                    ui.selectable_value(&mut lab.metric, metric, metric.label());
+                }
+            }
+        })
+        .response
+        .on_hover_text("What the colour of a cell shows");
+    if lab.metric == Metric::StepsToTolerance {
+        ui.add(
+            DragValue::new(&mut lab.tolerance).speed(1e-6).range(1e-12..=1e3).prefix("tolerance: "),
+        )
+        .on_hover_text("A run has reached the minimum once its loss is within this of it");
+    }
+}
+
+/// Surface or training task: what every cell runs.
+fn task_toggle(ui: &mut Ui, lab: &mut SweepLab) {
+    let mut training = lab.training.is_some();
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut training, false, "Surface")
+            .on_hover_text("Each cell runs the optimizer on a loss surface");
+        ui.selectable_value(&mut training, true, "Training task").on_hover_text(
+            "Each cell trains a small network; the map shows its validation loss or accuracy",
+        );
+    });
+    if training != lab.training.is_some() {
+        lab.training = training.then(TrainingLab::default);
+        if training {
+            lab.x = default_axis(SweepField::L2, 8);
+            lab.y = default_axis(SweepField::Lr, 8);
+        } else {
+            lab.x = default_axis(SweepField::Momentum, 100);
+            lab.y = default_axis(SweepField::Lr, 100);
+            if lab.metric == Metric::Accuracy {
+                lab.metric = Metric::FinalLoss;
+            }
+        }
+    }
+}
+
+fn surface_task(ui: &mut Ui, lab: &mut SweepLab) {
     if race_panel::surface(ui, &mut lab.surface) {
         lab.start = None;
     }
@@ -24,24 +80,23 @@ pub fn show(ui: &mut Ui, lab: &mut SweepLab) {
     ui.strong("Base run");
     optimizer_controls::optimizer(ui, &mut lab.optimizer, 900);
     optimizer_controls::schedule(ui, &mut lab.schedule, 900);
+}
+
+/// The data and the base run of a training task (its first run).
+fn training_task(ui: &mut Ui, task: &mut TrainingLab) {
+    training_panel::dataset(ui, &mut task.dataset);
+    lab_widgets::number(
+        ui,
+        &mut task.validation_fraction,
+        (0.0, 0.9),
+        "validation",
+        "Fraction of the points held out: the losses and accuracies of the map are measured on it",
+    );
+    lab_widgets::seed(ui, &mut task.seed);
     ui.separator();
-    axis(ui, &mut lab.x, "x (columns)");
-    axis(ui, &mut lab.y, "y (rows)");
-    ui.separator();
-    ComboBox::from_label("metric")
-        .selected_text(lab.metric.label())
-        .show_ui(ui, |ui| {
-            for metric in Metric::ALL {
-                ui.selectable_value(&mut lab.metric, metric, metric.label());
-            }
-        })
-        .response
-        .on_hover_text("What the colour of a cell shows");
-    if lab.metric == Metric::StepsToTolerance {
-        ui.add(
-            DragValue::new(&mut lab.tolerance).speed(1e-6).range(1e-12..=1e3).prefix("tolerance: "),
-        )
-        .on_hover_text("A run has reached the minimum once its loss is within this of it");
+    ui.strong("Base run").on_hover_text("Each cell trains this run with the two numbers set");
+    if let Some(run) = task.runs.first_mut() {
+        training_panel::run_controls(ui, run, 900);
     }
 }
 
@@ -86,9 +141,10 @@ fn default_axis(field: SweepField, count: usize) -> SweepAxis {
         SweepField::Momentum | SweepField::Dampening | SweepField::Beta1 => (0.0, 0.99, false),
         SweepField::Beta2 | SweepField::DecayRate => (0.5, 0.9999, false),
         SweepField::Eps => (1e-10, 1e-1, true),
-        SweepField::WeightDecay => (1e-6, 1e-1, true),
+        SweepField::WeightDecay | SweepField::L2 => (1e-6, 1e-1, true),
         SweepField::ScheduleRate => (1e-4, 1e-1, true),
         SweepField::Noise => (0.0, 2.0, false),
+        SweepField::DropoutKeep => (0.1, 1.0, false),
     };
     SweepAxis { field, from, to, count, log }
 }

@@ -4,6 +4,7 @@
 
 use egui::{Color32, ColorImage, PointerButton, RichText, TextureHandle, TextureOptions, Ui};
 use egui_plot::{Plot, PlotImage, PlotPoint};
+use std::sync::Arc;
 
 use super::heatmap::{LogScale, format_loss};
 use super::{lab_image, log_axis, palette};
@@ -24,7 +25,7 @@ pub type Clicked = Option<(usize, usize)>;
 pub fn show(
     ui: &mut Ui,
     r: &SweepReport,
-    generation: u64,
+    (generation, prepared): (u64, Option<Arc<ColorImage>>),
     progress: super::lab_results::Progress,
 ) -> (Clicked, bool) {
     if let Some(error) = &r.error {
@@ -38,7 +39,7 @@ pub fn show(
     let mut clicked = None;
     ui.horizontal_top(|ui| {
         let width = (ui.available_width() - 80.0).max(200.0);
-        clicked = map(ui, r, &scale, generation, [width, height.max(200.0)]);
+        clicked = map(ui, r, (generation, prepared), [width, height.max(200.0)]);
         colour_bar(ui, r.lab.metric, &scale, height.max(200.0));
     });
     best_line(ui, r);
@@ -51,7 +52,7 @@ fn scale_of(r: &SweepReport) -> Scale {
     let (lo, hi) = r.metric_range.unwrap_or((0.0, 0.0));
     match r.lab.metric {
         Metric::FinalLoss | Metric::BestLoss => Scale::Log(LogScale::fit([lo, hi])),
-        Metric::StepsToTolerance | Metric::Diverged => Scale::Linear(lo, hi),
+        Metric::StepsToTolerance | Metric::Diverged | Metric::Accuracy => Scale::Linear(lo, hi),
     }
 }
 
@@ -103,8 +104,13 @@ fn index_at(axis: &SweepAxis, values: &[f64], c: f64) -> Option<usize> {
     (i >= 0.0 && i < n as f64).then_some(i as usize)
 }
 
-fn map(ui: &mut Ui, r: &SweepReport, scale: &Scale, generation: u64, size: [f32; 2]) -> Clicked {
-    let texture = texture(ui, r, scale, generation);
+fn map(
+    ui: &mut Ui,
+    r: &SweepReport,
+    streamed: (u64, Option<Arc<ColorImage>>),
+    size: [f32; 2],
+) -> Clicked {
+    let texture = texture(ui, r, streamed);
     let (x_axis, y_axis) = (r.lab.x.clone(), r.lab.y.clone());
     let mut plot = Plot::new("sweep-map")
         .width(size[0])
@@ -151,16 +157,24 @@ fn cell_text(r: &SweepReport, i: usize, j: usize) -> String {
         super::compact(r.y_values[j])
     );
     let Some(cell) = r.cell(i, j) else { return format!("{head}\n(not computed yet)") };
+    let (loss, step, target) = if r.lab.training.is_some() {
+        ("validation loss", "epoch", "a training entry")
+    } else {
+        ("loss", "step", "a race")
+    };
     let mut lines = vec![head];
     lines.push(match cell.diverged_at {
-        Some(step) => format!("diverged at step {step}"),
-        None => format!("final loss {}", format_loss(cell.final_loss)),
+        Some(at) => format!("diverged at {step} {at}"),
+        None => format!("final {loss} {}", format_loss(cell.final_loss)),
     });
-    lines.push(format!("best loss {}", format_loss(cell.best_loss)));
-    if let Some(step) = cell.reached_at {
-        lines.push(format!("within tolerance at step {step}"));
+    lines.push(format!("best {loss} {}", format_loss(cell.best_loss)));
+    if let Some(accuracy) = cell.accuracy {
+        lines.push(format!("accuracy {:.1} %", 100.0 * accuracy));
     }
-    lines.push("click: add this run to a race".to_owned());
+    if let Some(at) = cell.reached_at {
+        lines.push(format!("within tolerance at {step} {at}"));
+    }
+    lines.push(format!("click: add this run to {target}"));
     lines.join("\n")
 }
 
@@ -177,19 +191,30 @@ fn place(plot_ui: &mut egui_plot::PlotUi<'_>, r: &SweepReport, texture: &Texture
     plot_ui.image(PlotImage::new("", texture.id(), centre, size).allow_hover(false));
 }
 
-/// The cells as an image (row 0 at the top = the last y value), rebuilt when a newer report
-/// arrives, updated in place.
-fn texture(ui: &Ui, r: &SweepReport, scale: &Scale, generation: u64) -> TextureHandle {
+/// The cells as a texture, rebuilt when a newer report arrives (from the image its computing
+/// thread prepared, if any), updated in place.
+fn texture(
+    ui: &Ui,
+    r: &SweepReport,
+    (generation, prepared): (u64, Option<Arc<ColorImage>>),
+) -> TextureHandle {
     let key = ui.scope_id().with("sweep-texture");
     lab_image::streamed_texture(ui, key, generation, TextureOptions::NEAREST, || {
-        let (nx, ny) = (r.x_values.len(), r.y_values.len());
-        let pixels = (0..ny)
-            .rev()
-            .flat_map(|j| (0..nx).map(move |i| (i, j)))
-            .map(|(i, j)| colour(r, r.cell(i, j), scale))
-            .collect();
-        ColorImage::new([nx, ny], pixels)
+        prepared.unwrap_or_else(|| Arc::new(image(r)))
     })
+}
+
+/// The cells as an image (row 0 at the top = the last y value). Up to 262 144 cells: the
+/// computing thread calls this for each snapshot, so the window does not have to.
+pub(super) fn image(r: &SweepReport) -> ColorImage {
+    let scale = scale_of(r);
+    let (nx, ny) = (r.x_values.len(), r.y_values.len());
+    let pixels = (0..ny)
+        .rev()
+        .flat_map(|j| (0..nx).map(move |i| (i, j)))
+        .map(|(i, j)| colour(r, r.cell(i, j), &scale))
+        .collect();
+    ColorImage::new([nx, ny], pixels)
 }
 
 /// A vertical gradient with the metric's values at five heights.
@@ -259,11 +284,16 @@ fn best_line(ui: &mut Ui, r: &SweepReport) {
         let shown = match metric {
             Metric::FinalLoss | Metric::BestLoss => format_loss(value),
             Metric::StepsToTolerance | Metric::Diverged => format!("{value:.0}"),
+            Metric::Accuracy => format!("{:.1} %", 100.0 * value),
+        };
+        let (best, what) = match (metric.lower_is_better(), r.lab.training.is_some()) {
+            (true, true) => ("Lowest", format!("validation {}", metric.label())),
+            (true, false) => ("Lowest", metric.label().to_owned()),
+            (false, _) => ("Highest", format!("validation {}", metric.label())),
         };
         ui.label(
             RichText::new(format!(
-                "Lowest {}: {shown} at {} = {}, {} = {}",
-                metric.label(),
+                "{best} {what}: {shown} at {} = {}, {} = {}",
                 r.lab.x.field.label(),
                 super::compact(r.x_values[i]),
                 r.lab.y.field.label(),

@@ -48,7 +48,7 @@ pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {
 }
 
 /// The dataset picker and its parameters.
-fn dataset(ui: &mut Ui, dataset: &mut DatasetConfig) {
+pub(super) fn dataset(ui: &mut Ui, dataset: &mut DatasetConfig) {
     let choices = [
         DatasetConfig::default(),
         DatasetConfig::Moons { points: 300, noise: 0.2 },
@@ -92,7 +92,7 @@ fn dataset(ui: &mut Ui, dataset: &mut DatasetConfig) {
 }
 
 /// One run's network, regularizers and training settings.
-fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
+pub(super) fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
     ui.add(egui::TextEdit::singleline(&mut run.name).desired_width(f32::INFINITY))
         .on_hover_text("The run's name in the legend");
     match &mut run.model {

@@ -180,7 +180,9 @@ fn decision_regions(ui: &mut Ui, r: &TrainingReport, generation: u64, height: f3
 /// when a newer report arrives (a streaming training sends several a second).
 fn texture(ui: &Ui, grid: &DecisionGrid, generation: u64, run: usize) -> TextureHandle {
     let key = ui.scope_id().with(("training-texture", run));
-    lab_image::streamed_texture(ui, key, generation, TextureOptions::LINEAR, || region_image(grid))
+    lab_image::streamed_texture(ui, key, generation, TextureOptions::LINEAR, || {
+        std::sync::Arc::new(region_image(grid))
+    })
 }
 
 fn region_image(grid: &DecisionGrid) -> ColorImage {

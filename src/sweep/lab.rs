@@ -9,6 +9,7 @@ use crate::optim::OptimizerConfig;
 use crate::run::{NOISE_SIGMA, RunConfig};
 use crate::schedule::Schedule;
 use crate::surface::{Point, Surface, ViewBox};
+use crate::train::TrainingLab;
 
 /// Updates per cell.
 pub const CELL_STEPS: Limit = Limit::closed("steps", 1.0, MAX_STEPS as f64);
@@ -39,8 +40,13 @@ pub struct SweepLab {
     pub y: SweepAxis,
     /// What the heat map shows.
     pub metric: Metric,
-    /// "Reached" means within this of the surface's global minimum.
+    /// "Reached" means within this of the surface's global minimum (of 0 for a training
+    /// task's validation loss).
     pub tolerance: f64,
+    /// When set, every cell trains this task's (first) run instead of running on the surface;
+    /// the metrics are measured on its validation data and its steps are epochs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub training: Option<TrainingLab>,
 }
 
 impl Default for SweepLab {
@@ -70,6 +76,7 @@ impl Default for SweepLab {
             y: SweepAxis { field: SweepField::Lr, from: 1e-5, to: 1e-2, count: 100, log: true },
             metric: Metric::FinalLoss,
             tolerance: 1e-6,
+            training: None,
         }
     }
 }
@@ -133,7 +140,8 @@ impl SweepLab {
         NOISE_SIGMA.check(self.noise)?;
         Limit::above("tolerance", 0.0).check(self.tolerance)?;
         self.x.validate()?;
-        self.y.validate()
+        self.y.validate()?;
+        self.training.as_ref().map_or(Ok(()), TrainingLab::validate)
     }
 }
 

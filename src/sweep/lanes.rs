@@ -192,6 +192,7 @@ fn cell<const K: usize>(s: &State<K>, lane: usize) -> Cell {
         reached_at: some(s.reached[lane]),
         diverged_at: some(s.diverged[lane]),
         settled_at,
+        accuracy: None,
     }
 }
 

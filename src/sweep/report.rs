@@ -70,25 +70,33 @@ impl SweepReport {
         self.cells.get(j * self.x_values.len() + i)?.as_ref()
     }
 
-    /// The cell with the lowest value of the metric (ties: the first), with its column and row.
+    /// The cell with the best value of the metric (the lowest; the highest accuracy; ties: the
+    /// first), with its column and row.
     fn scan_best(&self) -> Option<(usize, usize, f64)> {
         let nx = self.x_values.len().max(1);
+        let sign = if self.lab.metric.lower_is_better() { 1.0 } else { -1.0 };
         self.cells
             .iter()
             .enumerate()
             .filter_map(|(k, c)| Some((k % nx, k / nx, self.lab.metric.of(c.as_ref()?)?)))
-            .min_by(|a, b| a.2.total_cmp(&b.2))
+            .min_by(|a, b| (sign * a.2).total_cmp(&(sign * b.2)))
     }
 }
 
 /// Calls `publish` when `interval` has passed since the last call.
-struct Throttle {
+pub(super) struct Throttle {
     interval: Duration,
     last: Option<Instant>,
 }
 
 impl Throttle {
-    fn due(&mut self) -> bool {
+    /// Due at once, then every `interval`.
+    pub(super) fn new(interval: Duration) -> Self {
+        Self { interval, last: None }
+    }
+
+    /// Whether a snapshot is due (and if so, the clock restarts).
+    pub(super) fn due(&mut self) -> bool {
         let due = self.last.is_none_or(|t| t.elapsed() >= self.interval);
         if due {
             self.last = Some(Instant::now());
@@ -106,6 +114,9 @@ pub fn sweep(
     mut publish: impl FnMut(&SweepReport),
 ) -> Option<SweepReport> {
     let mut report = SweepReport::empty(lab);
+    if let Some(task) = &lab.training {
+        return training_sweep(lab, task, report, cancel, interval, publish);
+    }
     let configs = match lab.configs() {
         Ok(configs) => configs,
         Err(e) => {
@@ -115,6 +126,32 @@ pub fn sweep(
     };
     let row_len = report.x_values.len();
     let filled = fill(&configs, row_len, &lab.levels(), cancel, interval, |cells| {
+        report.cells.clone_from_slice(cells);
+        report.summarize();
+        publish(&report);
+    })?;
+    report.cells = filled;
+    report.summarize();
+    Some(report)
+}
+
+/// [`sweep`] over a training task.
+fn training_sweep(
+    lab: &SweepLab,
+    task: &crate::train::TrainingLab,
+    mut report: SweepReport,
+    cancel: &AtomicBool,
+    interval: Duration,
+    mut publish: impl FnMut(&SweepReport),
+) -> Option<SweepReport> {
+    let configs = match super::training::configs(lab, task) {
+        Ok(configs) => configs,
+        Err(e) => {
+            report.error = Some(e);
+            return Some(report);
+        }
+    };
+    let filled = super::training::fill(&configs, lab.tolerance, cancel, interval, |cells| {
         report.cells.clone_from_slice(cells);
         report.summarize();
         publish(&report);
@@ -134,7 +171,7 @@ fn fill(
     interval: Duration,
     mut snapshot: impl FnMut(&[Option<Cell>]),
 ) -> Option<Vec<Option<Cell>>> {
-    let mut throttle = Throttle { interval, last: None };
+    let mut throttle = Throttle::new(interval);
     let cells = compute_progressively(configs, row_len, levels, cancel, |cells| {
         if throttle.due() {
             snapshot(cells);
