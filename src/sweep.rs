@@ -298,6 +298,19 @@ impl Metric {
         }
     }
 
+    /// The name over a training task's map, where losses are validation losses and steps are
+    /// epochs.
+    #[must_use]
+    pub fn training_label(self) -> &'static str {
+        match self {
+            Self::FinalLoss => "final validation loss",
+            Self::BestLoss => "best validation loss",
+            Self::StepsToTolerance => "epochs to tolerance",
+            Self::Diverged => "epoch of divergence",
+            Self::Accuracy => "validation accuracy",
+        }
+    }
+
     /// Whether the best cell is the one with the lowest value (all but accuracy).
     #[must_use]
     pub fn lower_is_better(self) -> bool {

@@ -307,7 +307,7 @@ fn a_training_sweep_shows_validation_losses_and_a_picked_cell_trains_the_same() 
     let mut h = harness("sweep");
     h.state_mut().select(2);
     settle(&mut h);
-    assert!(h.query_by_label_contains("Lowest validation final loss").is_some());
+    assert!(h.query_by_label_contains("Lowest final validation loss").is_some());
     let Some(LabReport::Sweep(report)) = h.state().labs.report() else { panic!("a sweep") };
     let task = report.lab.training.clone().expect("a training task");
     let (i, j, best) = report.best.expect("a best cell");

@@ -25,11 +25,12 @@ pub fn show(ui: &mut Ui, lab: &mut SweepLab) {
     axis(ui, &mut lab.y, "y (rows)");
     ui.separator();
     ComboBox::from_label("metric")
-        .selected_text(lab.metric.label())
+        .selected_text(metric_label(lab, lab.metric))
         .show_ui(ui, |ui| {
             for metric in Metric::ALL {
                 if metric != Metric::Accuracy || lab.training.is_some() {
-                    ui.selectable_value(&mut lab.metric, metric, metric.label());
+                    let label = metric_label(lab, metric);
+                    ui.selectable_value(&mut lab.metric, metric, label);
                 }
             }
         })
@@ -41,6 +42,10 @@ pub fn show(ui: &mut Ui, lab: &mut SweepLab) {
         )
         .on_hover_text("A run has reached the minimum once its loss is within this of it");
     }
+}
+
+fn metric_label(lab: &SweepLab, metric: Metric) -> &'static str {
+    if lab.training.is_some() { metric.training_label() } else { metric.label() }
 }
 
 /// Surface or training task: what every cell runs.

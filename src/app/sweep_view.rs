@@ -38,9 +38,9 @@ pub fn show(
     let height = ui.available_height() - 30.0;
     let mut clicked = None;
     ui.horizontal_top(|ui| {
-        let width = (ui.available_width() - 80.0).max(200.0);
+        let width = (ui.available_width() - COLOUR_BAR_WIDTH - 4.0).max(200.0);
         clicked = map(ui, r, (generation, prepared), [width, height.max(200.0)]);
-        colour_bar(ui, r.lab.metric, &scale, height.max(200.0));
+        colour_bar(ui, r, &scale, height.max(200.0));
     });
     best_line(ui, r);
     (clicked, stop)
@@ -217,17 +217,26 @@ pub(super) fn image(r: &SweepReport) -> ColorImage {
     ColorImage::new([nx, ny], pixels)
 }
 
+/// Width of the colour bar with its labels (room for "final validation loss" in small text).
+const COLOUR_BAR_WIDTH: f32 = 112.0;
+
+/// The metric as this map measures it (validation losses and epochs for a training task).
+fn metric_name(r: &SweepReport) -> &'static str {
+    if r.lab.training.is_some() { r.lab.metric.training_label() } else { r.lab.metric.label() }
+}
+
 /// A vertical gradient with the metric's values at five heights.
 #[expect(clippy::cast_possible_truncation, reason = "screen coordinates are f32")]
-fn colour_bar(ui: &mut Ui, metric: Metric, scale: &Scale, height: f32) {
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(76.0, height), egui::Sense::hover());
+fn colour_bar(ui: &mut Ui, r: &SweepReport, scale: &Scale, height: f32) {
+    let (rect, _) =
+        ui.allocate_exact_size(egui::vec2(COLOUR_BAR_WIDTH, height), egui::Sense::hover());
     let painter = ui.painter_at(rect);
     let small = egui::TextStyle::Small.resolve(ui.style());
     let text = ui.visuals().text_color();
     painter.text(
         rect.left_top() + egui::vec2(2.0, 2.0),
         egui::Align2::LEFT_TOP,
-        metric.label(),
+        metric_name(r),
         small.clone(),
         text,
     );
@@ -286,11 +295,8 @@ fn best_line(ui: &mut Ui, r: &SweepReport) {
             Metric::StepsToTolerance | Metric::Diverged => format!("{value:.0}"),
             Metric::Accuracy => format!("{:.1} %", 100.0 * value),
         };
-        let (best, what) = match (metric.lower_is_better(), r.lab.training.is_some()) {
-            (true, true) => ("Lowest", format!("validation {}", metric.label())),
-            (true, false) => ("Lowest", metric.label().to_owned()),
-            (false, _) => ("Highest", format!("validation {}", metric.label())),
-        };
+        let best = if metric.lower_is_better() { "Lowest" } else { "Highest" };
+        let what = metric_name(r);
         ui.label(
             RichText::new(format!(
                 "{best} {what}: {shown} at {} = {}, {} = {}",
