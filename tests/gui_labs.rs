@@ -247,8 +247,8 @@ fn a_stopped_sweep_keeps_its_partial_map_until_an_edit() {
             if r.progress().0 > 0 && r.progress().1 == 512 * 512)
     });
     assert!(h.query_by_label("⏹ Stop").is_some(), "the Stop button is offered");
-    // What the button does (the click itself is wired in `OptlabApp::lab_views`).
-    h.state_mut().labs.stop();
+    h.get_by_label("⏹ Stop").click();
+    h.run_steps(2);
     step_until(&mut h, "the computation to stop", |app| !app.labs.busy());
     h.run_steps(3);
     let Some(LabReport::Sweep(report)) = h.state().labs.report() else { panic!("a sweep") };
