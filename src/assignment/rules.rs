@@ -394,11 +394,7 @@ fn rmsprop(
         } else {
             rho * cache[i] + (1.0 - rho) * squared[i]
         };
-        let denominator = if mistake == Some(Mistake::EpsilonInsideRoot) {
-            (cache[i] + eps).sqrt()
-        } else {
-            cache[i].sqrt() + eps
-        };
+        let denominator = root_plus_epsilon(cache[i], eps, mistake);
         let step = lr * dw[i] / denominator;
         *w -= step;
         denominators.push(denominator);
@@ -437,11 +433,7 @@ fn adam(
         let m_hat = state.m[i] / c1;
         state.v[i] = beta2 * state.v[i] + (1.0 - beta2) * (g * g);
         let v_hat = state.v[i] / c2;
-        let root = if mistake == Some(Mistake::EpsilonInsideRoot) {
-            (v_hat + eps).sqrt()
-        } else {
-            v_hat.sqrt() + eps
-        };
+        let root = root_plus_epsilon(v_hat, eps, mistake);
         let step = lr * m_hat / root;
         *w -= step;
         mt.push(m_hat);
@@ -460,6 +452,11 @@ fn adam(
         Intermediate { name: "vt = v / (1 - beta2**t)", values: vt },
         Intermediate { name: "learning_rate * mt / (np.sqrt(vt) + epsilon)", values: steps },
     ]
+}
+
+/// `√x + ε`, or `√(x + ε)` with [`Mistake::EpsilonInsideRoot`] made.
+fn root_plus_epsilon(x: f64, eps: f64, mistake: Option<Mistake>) -> f64 {
+    if mistake == Some(Mistake::EpsilonInsideRoot) { (x + eps).sqrt() } else { x.sqrt() + eps }
 }
 
 /// Dropout's forward pass in both modes.

@@ -111,47 +111,37 @@ pub fn sweep(
     lab: &SweepLab,
     cancel: &AtomicBool,
     interval: Duration,
-    mut publish: impl FnMut(&SweepReport),
+    publish: impl FnMut(&SweepReport),
 ) -> Option<SweepReport> {
-    let mut report = SweepReport::empty(lab);
+    let report = SweepReport::empty(lab);
     if let Some(task) = &lab.training {
-        return training_sweep(lab, task, report, cancel, interval, publish);
+        let configs = super::training::configs(lab, task);
+        return fill_report(report, configs, publish, |configs, snapshot| {
+            super::training::fill(configs, lab.tolerance, cancel, interval, snapshot)
+        });
     }
-    let configs = match lab.configs() {
-        Ok(configs) => configs,
-        Err(e) => {
-            report.error = Some(e);
-            return Some(report);
-        }
-    };
-    let row_len = report.x_values.len();
-    let filled = fill(&configs, row_len, &lab.levels(), cancel, interval, |cells| {
-        report.cells.clone_from_slice(cells);
-        report.summarize();
-        publish(&report);
-    })?;
-    report.cells = filled;
-    report.summarize();
-    Some(report)
+    let (row_len, levels) = (report.x_values.len(), lab.levels());
+    fill_report(report, lab.configs(), publish, |configs, snapshot| {
+        fill(configs, row_len, &levels, cancel, interval, snapshot)
+    })
 }
 
-/// [`sweep`] over a training task.
-fn training_sweep(
-    lab: &SweepLab,
-    task: &crate::train::TrainingLab,
+/// Fills `report` from `configs` with `fill`, publishing each snapshot summarized; a report
+/// with the error when the configs could not be made, `None` when cancelled.
+fn fill_report<C>(
     mut report: SweepReport,
-    cancel: &AtomicBool,
-    interval: Duration,
+    configs: Result<Vec<C>, String>,
     mut publish: impl FnMut(&SweepReport),
+    fill: impl FnOnce(&[C], &mut dyn FnMut(&[Option<Cell>])) -> Option<Vec<Option<Cell>>>,
 ) -> Option<SweepReport> {
-    let configs = match super::training::configs(lab, task) {
+    let configs = match configs {
         Ok(configs) => configs,
         Err(e) => {
             report.error = Some(e);
             return Some(report);
         }
     };
-    let filled = super::training::fill(&configs, lab.tolerance, cancel, interval, |cells| {
+    let filled = fill(&configs, &mut |cells| {
         report.cells.clone_from_slice(cells);
         report.summarize();
         publish(&report);
