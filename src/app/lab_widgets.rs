@@ -10,11 +10,16 @@ pub fn number(ui: &mut Ui, value: &mut f64, range: (f64, f64), label: &str, tip:
 
 /// A keep-probability slider over (0, 1] with the course's convention in its tooltip.
 pub fn keep(ui: &mut Ui, keep: &mut f64, what: &str) -> bool {
+    keep_labelled(ui, keep, what, "keep p")
+}
+
+/// [`keep`] with its own label, where one panel has several (dropout and DropConnect).
+pub fn keep_labelled(ui: &mut Ui, keep: &mut f64, what: &str, label: &str) -> bool {
     let tip = format!(
         "Keep probability p of each {what}, in (0, 1]. This is the course's p; PyTorch's \
          dropout p is the drop probability 1 − p."
     );
-    ui.add(Slider::new(keep, 0.01..=1.0).text("keep p")).on_hover_text(tip).changed()
+    ui.add(Slider::new(keep, 0.01..=1.0).text(label)).on_hover_text(tip).changed()
 }
 
 /// An integer slider (log scale when the range spans decades) with a tooltip.

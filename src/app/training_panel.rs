@@ -108,8 +108,9 @@ pub(super) fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
                 let width = hidden.first().copied().unwrap_or(100);
                 hidden.resize(layers, width);
             }
-            lab_widgets::keep(ui, dropout_keep, "hidden unit (dropout; 1 is off)");
-            lab_widgets::keep(ui, dropconnect_keep, "hidden weight (DropConnect; 1 is off)");
+            let (unit, weight) = ("hidden unit (1 is off)", "hidden weight (1 is off)");
+            lab_widgets::keep_labelled(ui, dropout_keep, unit, "dropout keep p");
+            lab_widgets::keep_labelled(ui, dropconnect_keep, weight, "DropConnect keep p");
         }
         ModelConfig::ResidualMlp { width, blocks, final_survival } => {
             ui.label("Residual MLP: hₗ = relu(hₗ₋₁ + bₗ·fₗ(hₗ₋₁))");
