@@ -995,8 +995,8 @@ fn relu_mask(delta: &mut [f64], output: &[f64]) {
 }
 
 /// Softmax of one row of scores into `probs`; returns the row's cross-entropy
-/// −ln softmax(s)_label, computed as ln Σ e^(s − max) − (s_label − max) so that no log of a
-/// rounded-to-zero probability is taken (an out-of-range label scores +∞).
+/// −ln softmax(s)\_y for the label y, computed as ln Σ e^(s − max) − (s\_y − max) so that no
+/// log of a rounded-to-zero probability is taken (an out-of-range label scores +∞).
 pub(super) fn softmax_row(row: &[f64], probs: &mut [f64], label: usize) -> f64 {
     let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut sum = 0.0;
