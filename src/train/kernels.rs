@@ -366,32 +366,26 @@ fn backward_units<const K: usize, const L: usize>(
     end
 }
 
-/// Σ dₖwₖ grouped as the generic `add_combination` groups nonzero terms: fours as
+/// 0 + Σ dₖwₖ grouped as the generic `add_combination` groups nonzero terms: fours as
 /// (d₀w₀ + d₁w₁) + (d₂w₂ + d₃w₃), then a pair, then a single term.
-///
-/// The generic kernel adds these groups to a zeroed row, 0 + …; here the first group starts
-/// the sum. The two differ only where the sum is −0 (0 + −0 = +0), and that sign is never
-/// seen: the value only goes, through the relu mask, into products and into gradient sums that
-/// start at +0 and so are never −0, where adding +0 or −0 leaves them unchanged.
 #[inline(always)]
 fn combination<const K: usize, const L: usize>(d: &[f64; K], w: &[Lanes<L>; K]) -> Lanes<L> {
     let t = |k: usize| Lanes::splat(d[k]) * w[k];
-    let mut y: Option<Lanes<L>> = None;
-    let mut add = |term: Lanes<L>| y = Some(y.map_or(term, |y| y + term));
+    let mut y = Lanes::splat(0.0);
     let fours = K / 4 * 4;
     for k in (0..fours).step_by(4) {
-        add((t(k) + t(k + 1)) + (t(k + 2) + t(k + 3)));
+        y = y + ((t(k) + t(k + 1)) + (t(k + 2) + t(k + 3)));
     }
     match K - fours {
-        1 => add(t(fours)),
-        2 => add(t(fours) + t(fours + 1)),
+        1 => y = y + t(fours),
+        2 => y = y + (t(fours) + t(fours + 1)),
         3 => {
-            add(t(fours) + t(fours + 1));
-            add(t(fours + 2));
+            y = y + (t(fours) + t(fours + 1));
+            y = y + t(fours + 2);
         }
         _ => {}
     }
-    y.unwrap_or(Lanes::splat(0.0))
+    y
 }
 
 /// Backward pass of one row through the generic kernels, which skip zero coefficients (the
