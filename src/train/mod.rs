@@ -14,6 +14,7 @@
 
 pub mod data;
 pub mod fit;
+mod kernels;
 pub mod lab;
 pub mod model;
 pub mod session;

@@ -38,6 +38,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
+use super::kernels;
 use crate::limits::{Limit, LimitError, check_all};
 use crate::regularize::dropout::KEEP;
 use crate::regularize::{clamp_probability, draw_keep, survival_probabilities};
@@ -525,18 +526,72 @@ impl Network {
         self.fit_workspace(ws);
         let rows = batch_rows(x, y, ws);
         let Some(input) = x.get(..rows) else { return Loss::default() };
-        let input = input.as_flattened();
+        let y = &y[..rows];
+        grad.fill(0.0);
+        let data = self
+            .fused_loss_and_gradient(params, input, y, draw, ws, grad)
+            .unwrap_or_else(|| self.layered_loss_and_gradient(params, input, y, draw, ws, grad));
+        self.add_l2_gradient(params, grad);
+        Loss { data, l2: self.l2_penalty(params) }
+    }
+
+    /// The data loss and its gradient (added to `grad`), layer by layer over the whole batch:
+    /// every network shape.
+    fn layered_loss_and_gradient(
+        &self,
+        params: &[f64],
+        x: &[[f64; 2]],
+        y: &[usize],
+        draw: &Draw,
+        ws: &mut Workspace,
+        grad: &mut [f64],
+    ) -> f64 {
+        let rows = x.len();
+        let input = x.as_flattened();
         self.forward(params, input, rows, Mode::Train(draw), ws);
         let data = self.softmax_cross_entropy(y, rows, ws, true);
-        grad.fill(0.0);
         match &self.kind {
             Kind::Mlp { dropout_keep, .. } => {
                 self.backward_mlp(params, input, rows, (draw, *dropout_keep), ws, grad);
             }
             Kind::Residual { .. } => self.backward_residual(params, input, rows, draw, ws, grad),
         }
-        self.add_l2_gradient(params, grad);
-        Loss { data, l2: self.l2_penalty(params) }
+        data
+    }
+
+    /// The data loss and its gradient by [`kernels::loss_and_gradient`] when the network has
+    /// the shape it handles (one hidden layer of at least 2 units, 2 to 4 classes, fewer
+    /// classes than units, no DropConnect, no dropout draw); `None` leaves `grad` untouched.
+    fn fused_loss_and_gradient(
+        &self,
+        params: &[f64],
+        x: &[[f64; 2]],
+        y: &[usize],
+        draw: &Draw,
+        ws: &mut Workspace,
+        grad: &mut [f64],
+    ) -> Option<f64> {
+        let Kind::Mlp { dropconnect_keep, .. } = self.kind else { return None };
+        let [hidden, output] = &self.layers[..] else { return None };
+        let shape_fits = !hidden.transposed && output.transposed;
+        if dropconnect_keep < 1.0 || !draw.dropout.is_empty() || !shape_fits {
+            return None;
+        }
+        let net = kernels::Shallow { layers: [hidden, output], params };
+        let [hidden_out, scores] = &mut ws.outputs[..] else { return None };
+        let mut buffers = kernels::Buffers {
+            hidden: hidden_out,
+            scores,
+            probabilities: &mut ws.probabilities,
+            delta: &mut ws.delta,
+            hidden_delta: &mut ws.delta_prev,
+        };
+        match self.classes {
+            2 => kernels::loss_and_gradient::<2>(&net, x, y, &mut buffers, grad),
+            3 => kernels::loss_and_gradient::<3>(&net, x, y, &mut buffers, grad),
+            4 => kernels::loss_and_gradient::<4>(&net, x, y, &mut buffers, grad),
+            _ => None,
+        }
     }
 
     /// ∂(`½λΣW²`)/∂W = λW on every weight.
@@ -680,18 +735,7 @@ impl Network {
         let mut total = 0.0;
         let probabilities = ws.probabilities.chunks_exact_mut(classes);
         for ((row, probs), &label) in scores.chunks_exact(classes).zip(probabilities).zip(y) {
-            let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let mut sum = 0.0;
-            for (p, s) in probs.iter_mut().zip(row) {
-                *p = (s - max).exp();
-                sum += *p;
-            }
-            for p in probs.iter_mut() {
-                *p /= sum;
-            }
-            // −ln softmax(s)_y = ln Σ e^(s − max) − (s_y − max): no log of a rounded-to-zero
-            // probability.
-            total += sum.ln() - (row.get(label).copied().unwrap_or(f64::NEG_INFINITY) - max);
+            total += softmax_row(row, probs, label);
         }
         let n = rows.max(1) as f64;
         if gradient {
@@ -950,9 +994,25 @@ fn relu_mask(delta: &mut [f64], output: &[f64]) {
     }
 }
 
+/// Softmax of one row of scores into `probs`; returns the row's cross-entropy
+/// −ln softmax(s)\_y for the label y, computed as ln Σ e^(s − max) − (s\_y − max) so that no
+/// log of a rounded-to-zero probability is taken (an out-of-range label scores +∞).
+pub(super) fn softmax_row(row: &[f64], probs: &mut [f64], label: usize) -> f64 {
+    let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut sum = 0.0;
+    for (p, s) in probs.iter_mut().zip(row) {
+        *p = (s - max).exp();
+        sum += *p;
+    }
+    for p in probs.iter_mut() {
+        *p /= sum;
+    }
+    sum.ln() - (row.get(label).copied().unwrap_or(f64::NEG_INFINITY) - max)
+}
+
 /// y ← y + a·x.
 #[inline]
-fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+pub(super) fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
     for (y, x) in y.iter_mut().zip(x) {
         *y += a * x;
     }
@@ -994,7 +1054,10 @@ fn axpy2(a: [f64; 2], x: [&[f64]; 2], y: &mut [f64]) {
 
 /// y ← y + Σ aᵢxᵢ over `terms`, four at a time; zero coefficients (inactive relus) are skipped.
 #[inline]
-fn add_combination<'a>(y: &mut [f64], terms: impl IntoIterator<Item = (f64, &'a [f64])>) {
+pub(super) fn add_combination<'a>(
+    y: &mut [f64],
+    terms: impl IntoIterator<Item = (f64, &'a [f64])>,
+) {
     let mut a = [0.0; 4];
     let mut x: [&[f64]; 4] = [&[]; 4];
     let mut pending = 0;
@@ -1080,6 +1143,7 @@ mod tests {
     use rand::SeedableRng;
 
     use super::*;
+    use crate::train::data;
 
     #[test]
     fn kernels_match_naive_sums() {
@@ -1093,6 +1157,52 @@ mod tests {
             add_combination(&mut out, coefficients.iter().map(|&c| (c, &x[..])));
             let total: f64 = coefficients.iter().sum();
             assert!(out.iter().zip(&x).all(|(o, v)| (o - (1.0 + total * v)).abs() < 1e-12));
+        }
+    }
+
+    /// Loss, probabilities and gradient bits of one training step, by `step`.
+    fn step_bits(
+        net: &Network,
+        data: &data::Dataset,
+        step: impl Fn(&Network, &mut Workspace, &mut [f64]) -> f64,
+    ) -> (Vec<u64>, Vec<f64>) {
+        let mut ws = net.workspace(data.len());
+        let mut grad = vec![0.0; net.params().len()];
+        let loss = step(net, &mut ws, &mut grad);
+        let values = [loss].into_iter().chain(ws.probabilities().iter().copied());
+        let bits = values.chain(grad.iter().copied()).map(f64::to_bits).collect();
+        (bits, grad)
+    }
+
+    #[test]
+    fn train_fused_step_matches_the_layered_passes_bit_for_bit() {
+        let draw = Draw::default();
+        // Widths with and without a remainder after chunks of 8, 4 and 2 units and a dot tail.
+        for (hidden, classes) in [(2, 1), (5, 2), (13, 3), (100, 3), (37, 4), (6, 4), (9, 5)] {
+            let mut rng = ChaCha8Rng::seed_from_u64(hidden as u64);
+            let mut data = data::spiral(classes, 20, 0.2, &mut rng);
+            // Exact zeros in the inputs take the generic kernels' skips; row 2 has label 7.
+            data.x.extend([[0.0, 0.5], [-0.3, 0.0], [0.0, -0.0]]);
+            data.y.extend([0, classes - 1, 7]);
+            let model =
+                ModelConfig::Mlp { hidden: vec![hidden], dropout_keep: 1.0, dropconnect_keep: 1.0 };
+            let mut net = Network::new(&model, WeightInit::KaimingNormal, classes, 1e-3, &mut rng);
+            // Learning rates up to 1e4 drive the weights to overflow, infinities and NaN.
+            for lr in [1.0, 1.0, 10.0, 100.0, 1e3, 1e4, 1e4, 1e4] {
+                let (fused, grad) = step_bits(&net, &data, |net, ws, grad| {
+                    net.loss_and_gradient(net.params(), &data.x, &data.y, &draw, ws, grad).data
+                });
+                let (layered, _) = step_bits(&net, &data, |net, ws, grad| {
+                    let (x, y) = (&data.x[..], &data.y[..]);
+                    let loss = net.layered_loss_and_gradient(net.params(), x, y, &draw, ws, grad);
+                    net.add_l2_gradient(net.params(), grad);
+                    loss
+                });
+                assert_eq!(fused.len(), layered.len());
+                let first_difference = fused.iter().zip(&layered).position(|(a, b)| a != b);
+                assert_eq!(first_difference, None, "{hidden} units, {classes} classes, lr {lr}");
+                net.params_mut().iter_mut().zip(&grad).for_each(|(p, g)| *p -= lr * g);
+            }
         }
     }
 
