@@ -27,7 +27,8 @@ fn settle(h: &mut Harness<'_, OptlabApp>) {
         h.step();
         let app = h.state();
         assert!(app.labs.failure.is_none(), "{:?}", app.labs.failure);
-        if app.labs.report().is_some() && !app.labs.updating() && !app.labs.busy() {
+        let current = &app.document.notebook.entries[app.selected].experiment;
+        if app.labs.shows(current) && !app.labs.busy() {
             break;
         }
         assert!(Instant::now() < deadline, "the lab report never arrived");

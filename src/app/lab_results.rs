@@ -209,6 +209,13 @@ impl LabResults {
         self.shown.as_ref().map(|(_, report)| report)
     }
 
+    /// Whether the shown report was computed for exactly `experiment` (an edit made while a
+    /// frame is drawn is only asked for on the next frame, so `updating` can still be false).
+    #[must_use]
+    pub fn shows(&self, experiment: &Experiment) -> bool {
+        self.shown.as_ref().is_some_and(|(shown, _)| shown == experiment)
+    }
+
     /// Whether the shown report is older than what was last asked for.
     #[must_use]
     pub fn updating(&self) -> bool {
