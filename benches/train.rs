@@ -1,6 +1,6 @@
 //! Training-lab benchmark: one full-batch iteration of the course's spiral net (N = 300 points,
 //! 2 → 100 → 3, relu, softmax, L2): forward, backward and an SGD update, the loop body of
-//! `/work/shared/bench/spiral_numpy.py`. Run with `cargo bench --bench train`.
+//! `../shared/bench/spiral_numpy.py`. Run with `cargo bench --bench train`.
 
 use divan::{Bencher, black_box};
 use optlab::optim::OptimizerConfig;

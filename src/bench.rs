@@ -139,8 +139,9 @@ fn frames(out: &mut impl Write, quick: bool) -> io::Result<()> {
     let mut frame_ms = Vec::new();
     let started = Instant::now();
     let mut time = 0.0;
-    // The first frame builds the font atlas and lays out every panel once; it is not a frame
-    // "while a sweep runs" and is left out.
+    // The first frame builds the font atlas (every glyph the views print, see
+    // `fonts::prewarm`) and lays out every panel once: it is the window's launch, not a frame
+    // "while a sweep runs", and is left out.
     let mut warm_up = true;
     while started.elapsed() < Duration::from_mins(1) {
         let begin = Instant::now();

@@ -8,6 +8,7 @@
 
 mod assignment_panel;
 mod assignment_view;
+mod background_drop;
 mod basin_panel;
 mod basin_view;
 mod curves_view;
@@ -451,6 +452,7 @@ impl OptlabApp {
 
     /// Draws the whole window.
     pub fn draw(&mut self, ui: &mut egui::Ui) {
+        fonts::prewarm(ui.ctx());
         menu_bar::keyboard_shortcuts(self, ui);
         egui::Panel::top("menu_bar").show(ui, |ui| menu_bar::show(self, ui));
         egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::show(self, ui));

@@ -8,7 +8,7 @@ use super::{BasinLab, Cell, Metric, SweepLab, compute_progressively};
 use crate::surface::Minimum;
 
 /// A sweep's grid.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct SweepReport {
     /// The sweep (axes, metric, base run) the grid belongs to.
     pub lab: SweepLab,
@@ -26,6 +26,33 @@ pub struct SweepReport {
     pub best: Option<(usize, usize, f64)>,
     /// Lowest and highest metric value over the computed cells.
     pub metric_range: Option<(f64, f64)>,
+}
+
+/// `clone_from` reuses the target's buffers: a streaming sweep copies its grid into a recycled
+/// snapshot several times a second, and a fresh allocation of megabytes each time costs page
+/// faults here and an `munmap` wherever the old snapshot is freed.
+impl Clone for SweepReport {
+    fn clone(&self) -> Self {
+        Self {
+            lab: self.lab.clone(),
+            x_values: self.x_values.clone(),
+            y_values: self.y_values.clone(),
+            cells: self.cells.clone(),
+            error: self.error.clone(),
+            done: self.done,
+            best: self.best,
+            metric_range: self.metric_range,
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.lab.clone_from(&source.lab);
+        self.x_values.clone_from(&source.x_values);
+        self.y_values.clone_from(&source.y_values);
+        self.cells.clone_from(&source.cells);
+        self.error.clone_from(&source.error);
+        (self.done, self.best, self.metric_range) = (source.done, source.best, source.metric_range);
+    }
 }
 
 impl SweepReport {
@@ -171,7 +198,7 @@ fn fill(
 }
 
 /// A basin map's grid.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct BasinReport {
     /// The map (surface, optimizer, region).
     pub lab: BasinLab,
@@ -183,6 +210,27 @@ pub struct BasinReport {
     pub endings: Vec<Option<Ending>>,
     /// Starts per minimum, then elsewhere, then diverged.
     pub counts: Vec<usize>,
+}
+
+/// `clone_from` reuses the target's buffers, as for [`SweepReport`].
+impl Clone for BasinReport {
+    fn clone(&self) -> Self {
+        Self {
+            lab: self.lab.clone(),
+            minima: self.minima.clone(),
+            cells: self.cells.clone(),
+            endings: self.endings.clone(),
+            counts: self.counts.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.lab.clone_from(&source.lab);
+        self.minima.clone_from(&source.minima);
+        self.cells.clone_from(&source.cells);
+        self.endings.clone_from(&source.endings);
+        self.counts.clone_from(&source.counts);
+    }
 }
 
 /// Where a basin-map run ended.
