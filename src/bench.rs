@@ -119,12 +119,12 @@ fn sweeps(out: &mut impl Write, quick: bool) -> io::Result<()> {
     )
 }
 
-/// Frames of the app (egui pass plus tessellation, 1600 × 1000) while a 300 × 300 sweep
-/// computes on the other cores.
+/// Frames of the app (egui pass plus tessellation, 1600 × 1000) while a 300 × 300 sweep of
+/// 20 000-step runs (a few seconds of snapshots) computes on the other cores.
 fn frames(out: &mut impl Write, quick: bool) -> io::Result<()> {
     let mut lab = SweepLab::default();
     let side = if quick { 120 } else { 300 };
-    (lab.x.count, lab.y.count) = (side, side);
+    (lab.x.count, lab.y.count, lab.steps) = (side, side, 20_000);
     let notebook = Notebook {
         entries: vec![Entry {
             name: "bench sweep".to_owned(),
