@@ -18,7 +18,8 @@
 //! adds its rows one after another, the output layer's dot products keep their four partial
 //! sums over units `j mod 4` and their tail, and the zero-coefficient skips of the generic
 //! kernels are kept: a row with an exact zero input or score gradient goes through the generic
-//! per-row kernels.
+//! per-row kernels. (One addition is left out, see [`combination`]: it could only change the
+//! sign of a zero that never reaches a gradient.)
 #![expect(
     clippy::inline_always,
     reason = "the helpers must be inlined into each SIMD version of `batch` to be compiled for it"
@@ -351,7 +352,7 @@ fn backward_units<const K: usize, const L: usize>(
             for (g, &d) in dw_out.iter_mut().zip(&row.delta) {
                 *g = *g + Lanes::splat(d) * h;
             }
-            let dh = combination(&row.delta, &w) * h.active();
+            let dh = combination(&row.delta, &w).relu_masked(h);
             dw0 = dw0 + Lanes::splat(row.x[0]) * dh;
             dw1 = dw1 + Lanes::splat(row.x[1]) * dh;
             db = db + Lanes::splat(1.0) * dh;
@@ -366,26 +367,31 @@ fn backward_units<const K: usize, const L: usize>(
     end
 }
 
-/// 0 + Σ dₖwₖ grouped as the generic `add_combination` groups nonzero terms: fours as
-/// (d₀w₀ + d₁w₁) + (d₂w₂ + d₃w₃), then a pair, then a single term.
+/// Σ dₖwₖ grouped as the generic `add_combination` groups nonzero terms: fours as
+/// (d₀w₀ + d₁w₁) + (d₂w₂ + d₃w₃), then a pair, then a single term. The generic code adds these
+/// groups to a zeroed buffer; the leading `0 +` is left out here. It could only turn a −0 into
+/// +0, and the sign of a zero never reaches a gradient: ∂loss/∂hidden only goes into products
+/// summed onto accumulators that start at +0, and +0 + −0 = +0.
 #[inline(always)]
 fn combination<const K: usize, const L: usize>(d: &[f64; K], w: &[Lanes<L>; K]) -> Lanes<L> {
     let t = |k: usize| Lanes::splat(d[k]) * w[k];
-    let mut y = Lanes::splat(0.0);
+    // `None` until the first group, which the sum then starts from.
+    let mut y: Option<Lanes<L>> = None;
+    let add = |y: Option<Lanes<L>>, v: Lanes<L>| Some(y.map_or(v, |y| y + v));
     let fours = K / 4 * 4;
     for k in (0..fours).step_by(4) {
-        y = y + ((t(k) + t(k + 1)) + (t(k + 2) + t(k + 3)));
+        y = add(y, (t(k) + t(k + 1)) + (t(k + 2) + t(k + 3)));
     }
     match K - fours {
-        1 => y = y + t(fours),
-        2 => y = y + (t(fours) + t(fours + 1)),
+        1 => y = add(y, t(fours)),
+        2 => y = add(y, t(fours) + t(fours + 1)),
         3 => {
-            y = y + (t(fours) + t(fours + 1));
-            y = y + t(fours + 2);
+            y = add(y, t(fours) + t(fours + 1));
+            y = add(y, t(fours + 2));
         }
         _ => {}
     }
-    y
+    y.unwrap_or(Lanes::splat(0.0))
 }
 
 /// Backward pass of one row through the generic kernels, which skip zero coefficients (the
@@ -407,7 +413,9 @@ fn backward_row_generic<const K: usize>(
     dh.fill(0.0);
     add_combination(dh, row.delta.iter().copied().zip(weights.output));
     for (d, h) in dh.iter_mut().zip(h) {
-        *d *= if *h > 0.0 { 1.0 } else { 0.0 };
+        if *h <= 0.0 {
+            *d = 0.0;
+        }
     }
     for (g, &x) in grads.hidden.iter_mut().zip(&row.x) {
         if x != 0.0 {
@@ -439,10 +447,11 @@ impl<const L: usize> Lanes<L> {
         out[..L].copy_from_slice(&self.0);
     }
 
-    /// relu′ of activations: 1 where positive, else 0 (what ∂loss/∂hidden is multiplied by).
+    /// These values with 0 where the relu output `h` is not positive: the layered code's
+    /// `relu_mask` (numpy's `dhidden[hidden <= 0] = 0`), one select per lane.
     #[inline(always)]
-    fn active(self) -> Self {
-        Self(self.0.map(|h| if h > 0.0 { 1.0 } else { 0.0 }))
+    fn relu_masked(self, h: Self) -> Self {
+        Self(array::from_fn(|i| if h.0[i] <= 0.0 { 0.0 } else { self.0[i] }))
     }
 }
 
