@@ -30,7 +30,7 @@ use std::array;
 use multiversion::multiversion;
 use multiversion::target::selected_target;
 
-use super::model::{Linear, add_combination, axpy, softmax_row};
+use super::model::{Linear, add_combination, axpy, relu_of, softmax_row};
 
 /// Rows per block: 16 hidden rows of the course's 100 units take 12.5 KiB of the L1 cache.
 const BLOCK: usize = 16;
@@ -273,11 +273,11 @@ fn hidden_row<const K: usize>(x: [f64; 2], weights: &Weights<'_, K>, h: &mut [f6
     let units = h.iter_mut().zip(weights.hidden_bias).zip(w0).zip(w1);
     match [x[0] != 0.0, x[1] != 0.0] {
         [true, true] => {
-            units.for_each(|(((h, b), w0), w1)| *h = (b + (x[0] * w0 + x[1] * w1)).max(0.0));
+            units.for_each(|(((h, b), w0), w1)| *h = relu_of(b + (x[0] * w0 + x[1] * w1)));
         }
-        [true, false] => units.for_each(|(((h, b), w0), _)| *h = (b + x[0] * w0).max(0.0)),
-        [false, true] => units.for_each(|(((h, b), _), w1)| *h = (b + x[1] * w1).max(0.0)),
-        [false, false] => units.for_each(|(((h, b), _), _)| *h = b.max(0.0)),
+        [true, false] => units.for_each(|(((h, b), w0), _)| *h = relu_of(b + x[0] * w0)),
+        [false, true] => units.for_each(|(((h, b), _), w1)| *h = relu_of(b + x[1] * w1)),
+        [false, false] => units.for_each(|(((h, b), _), _)| *h = relu_of(*b)),
     }
 }
 
@@ -355,7 +355,8 @@ fn backward_units<const K: usize, const L: usize>(
             let dh = combination(&row.delta, &w).relu_masked(h);
             dw0 = dw0 + Lanes::splat(row.x[0]) * dh;
             dw1 = dw1 + Lanes::splat(row.x[1]) * dh;
-            db = db + Lanes::splat(1.0) * dh;
+            // The generic `axpy(1.0, dh, db)` multiplies by 1, which changes no value.
+            db = db + dh;
         }
         for (g, value) in grads.output.iter_mut().zip(dw_out) {
             value.store(&mut g[chunk.clone()]);

@@ -712,7 +712,7 @@ impl Network {
                 } else {
                     affine(layer, input, weights, bias, out);
                     for (o, h) in out.iter_mut().zip(input) {
-                        *o = (h + gate * *o).max(0.0);
+                        *o = relu_of(h + gate * *o);
                     }
                 }
             }
@@ -980,8 +980,16 @@ fn layer_grads<'a>(layer: &Linear, grad: &'a mut [f64]) -> (&'a mut [f64], &'a m
 
 fn relu(values: &mut [f64]) {
     for v in values {
-        *v = v.max(0.0);
+        *v = relu_of(*v);
     }
+}
+
+/// max(v, 0) as a select: NaN and every v ≤ 0 give +0. (`f64::max` gives the same value but
+/// needs extra instructions for its NaN rule, and may keep a −0; the sign of a zero activation
+/// never reaches a loss or a gradient: it only meets products summed onto +0.)
+#[inline]
+pub(super) fn relu_of(v: f64) -> f64 {
+    if v > 0.0 { v } else { 0.0 }
 }
 
 /// Zeroes the gradient where the relu output is not positive (`relu'(0) = 0`, as numpy's
