@@ -140,9 +140,7 @@ impl SweepField {
         *slot = value;
         Ok(())
     }
-}
 
-impl SweepField {
     /// Sets this field of a training run to `value`.
     ///
     /// # Errors

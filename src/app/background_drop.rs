@@ -2,8 +2,9 @@
 //!
 //! A superseded snapshot of a 300 × 300 sweep holds megabytes. glibc hands blocks that large
 //! back to the kernel with `munmap`, and dropping one took 1.4–1.7 ms on the window's thread
-//! (measured with `optlab bench`): a third of the 4 ms frame budget, in the very frame that
-//! shows the new snapshot. One long-lived thread drops such values instead.
+//! (measured with `optlab bench`). While a computation runs, its own thread takes such reports
+//! back (`lab_results`): waking a third thread on a 2-core machine would preempt the window.
+//! Once no computing thread is left to take them, this long-lived thread drops them.
 
 use std::sync::OnceLock;
 use std::sync::mpsc::{self, Sender};
