@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use divan::Bencher;
 use optlab::app::{Document, OptlabApp};
-use optlab::notebook::{Notebook, RaceRun};
-use optlab::optim::OptimizerConfig;
-use optlab::schedule::Schedule;
+use optlab_core::notebook::{Notebook, RaceRun};
+use optlab_core::optim::OptimizerConfig;
+use optlab_core::schedule::Schedule;
 
 fn main() {
     divan::main();

@@ -9,12 +9,12 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use crate::app::{Document, OptlabApp};
-use crate::notebook::{Entry, Experiment, Notebook};
-use crate::optim::OptimizerConfig;
-use crate::run::{self, Discard, RunConfig};
-use crate::schedule::Schedule;
-use crate::surface::Surface;
-use crate::sweep::{self, BasinLab, SweepLab};
+use optlab_core::notebook::{Entry, Experiment, Notebook};
+use optlab_core::optim::OptimizerConfig;
+use optlab_core::run::{self, Discard, RunConfig};
+use optlab_core::schedule::Schedule;
+use optlab_core::surface::Surface;
+use optlab_core::sweep::{self, BasinLab, SweepLab};
 
 /// Steps per optimizer run; `quick` divides every size by ten.
 const OPTIMIZER_STEPS: u64 = 2_000_000;
@@ -166,7 +166,7 @@ fn frames(out: &mut impl Write, quick: bool) -> io::Result<()> {
             }
         }
         time += 1.0 / 60.0;
-        let done = matches!(app.labs.report(), Some(crate::labs::LabReport::Sweep(r)) if r.progress().0 == r.progress().1);
+        let done = matches!(app.labs.report(), Some(optlab_core::labs::LabReport::Sweep(r)) if r.progress().0 == r.progress().1);
         if done && !app.labs.busy() {
             break;
         }

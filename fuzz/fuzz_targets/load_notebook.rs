@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use optlab::notebook::Notebook;
+use optlab_core::notebook::Notebook;
 
 fuzz_target!(|data: &[u8]| {
     match Notebook::from_bytes(data) {

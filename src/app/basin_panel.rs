@@ -3,7 +3,7 @@
 use egui::{DragValue, Ui};
 
 use super::{lab_widgets, optimizer_controls, race_panel};
-use crate::sweep::{BasinLab, MAX_RESOLUTION};
+use optlab_core::sweep::{BasinLab, MAX_RESOLUTION};
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut BasinLab) {

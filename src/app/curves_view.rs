@@ -5,8 +5,8 @@ use egui_plot::{HoverPosition, Legend, Line, Plot, PlotPoint, VLine};
 
 use super::draw_cache::{DrawCache, RecordsKey, column_envelope};
 use super::{OptlabApp, RunResult, palette};
-use crate::notebook::Race;
-use crate::surface::MinimumKind;
+use optlab_core::notebook::Race;
+use optlab_core::surface::MinimumKind;
 
 /// Smallest loss gap drawn; below it the log axis would run to −∞.
 const LOG_FLOOR: f64 = 1e-16;

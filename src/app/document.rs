@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::notebook::{LoadError, Notebook, write_atomically};
+use optlab_core::notebook::{LoadError, Notebook, write_atomically};
 
 /// How long after the last edit the autosave is written.
 pub const AUTOSAVE_DELAY: Duration = Duration::from_millis(300);

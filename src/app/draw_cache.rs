@@ -9,7 +9,7 @@
 use egui_plot::PlotPoint;
 
 use super::results::RunResult;
-use crate::run::StepRecord;
+use optlab_core::run::StepRecord;
 
 /// Geometry of type `V` for each run index, with the key it was built for.
 #[derive(Clone, Debug)]

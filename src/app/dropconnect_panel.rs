@@ -3,7 +3,7 @@
 use egui::Ui;
 
 use super::lab_widgets;
-use crate::regularize::DropConnectLab;
+use optlab_core::regularize::DropConnectLab;
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut DropConnectLab) {

@@ -5,8 +5,8 @@
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, Plot, PlotPoints};
 
-use crate::labs::DropoutReport;
-use crate::regularize::dropout::ScalingComparison;
+use optlab_core::labs::DropoutReport;
+use optlab_core::regularize::dropout::ScalingComparison;
 
 /// Colours of the three scaling rules (none, test-time, inverted).
 const RULE_COLOURS: [Color32; 3] = [
@@ -167,7 +167,7 @@ fn sweep_plot(ui: &mut Ui, r: &DropoutReport, k: usize, height: f32) {
 }
 
 fn histogram(ui: &mut Ui, c: &ScalingComparison, colour: Color32, height: f32) {
-    let bars = |h: &crate::regularize::Histogram, fill: Color32| -> Vec<Bar> {
+    let bars = |h: &optlab_core::regularize::Histogram, fill: Color32| -> Vec<Bar> {
         let width = h.bin_width();
         h.counts
             .iter()

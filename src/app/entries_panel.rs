@@ -1,11 +1,11 @@
 //! The notebook's entries: select, add, duplicate, delete, rename, move.
 
 use super::OptlabApp;
-use crate::assignment::AssignmentLab;
-use crate::notebook::{Entry, Experiment, Notebook};
-use crate::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
-use crate::sweep::{BasinLab, SweepLab};
-use crate::train::TrainingLab;
+use optlab_core::assignment::AssignmentLab;
+use optlab_core::notebook::{Entry, Experiment, Notebook};
+use optlab_core::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
+use optlab_core::sweep::{BasinLab, SweepLab};
+use optlab_core::train::TrainingLab;
 
 /// Draws the entry list.
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui) {

@@ -3,7 +3,7 @@
 use egui::Ui;
 
 use super::lab_widgets;
-use crate::regularize::{FracPoolLab, Pattern};
+use optlab_core::regularize::{FracPoolLab, Pattern};
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut FracPoolLab) {

@@ -5,9 +5,9 @@ use egui::{Color32, RichText, Ui};
 use egui_plot::{Line, Plot, PlotPoints};
 
 use super::lab_image::{self, Pixels};
-use crate::labs::FracPoolReport;
-use crate::regularize::PoolRegion;
-use crate::regularize::frac_pool::{FracPoolRun, Image};
+use optlab_core::labs::FracPoolReport;
+use optlab_core::regularize::PoolRegion;
+use optlab_core::regularize::frac_pool::{FracPoolRun, Image};
 
 /// Region boundaries: bright, thin lines.
 const GRID_COLOUR: Color32 = Color32::from_rgba_premultiplied(255, 255, 255, 170);

@@ -9,7 +9,7 @@ use egui::{ColorImage, TextureHandle, TextureOptions};
 use egui_plot::PlotPoint;
 
 use super::palette;
-use crate::surface::{Surface, ViewBox};
+use optlab_core::surface::{Surface, ViewBox};
 
 /// Columns and rows of the sampled grid (the texture's size in pixels).
 pub const GRID: usize = 256;

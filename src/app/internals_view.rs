@@ -5,9 +5,9 @@ use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 
 use super::results::thin;
 use super::{OptlabApp, palette};
-use crate::notebook::Race;
-use crate::optim::OptimizerConfig;
-use crate::worker::InternalsSample;
+use optlab_core::notebook::Race;
+use optlab_core::optim::OptimizerConfig;
+use optlab_core::worker::InternalsSample;
 
 /// Most points drawn per curve.
 const MAX_DRAWN: usize = 2000;

@@ -18,11 +18,11 @@ use std::time::{Duration, Instant};
 
 use egui::ColorImage;
 
-use crate::labs::LabReport;
-use crate::notebook::Experiment;
-use crate::sweep::report;
-use crate::train::TrainingLab;
-use crate::train::session::TrainingSession;
+use optlab_core::labs::LabReport;
+use optlab_core::notebook::Experiment;
+use optlab_core::sweep::report;
+use optlab_core::train::TrainingLab;
+use optlab_core::train::session::TrainingSession;
 
 /// How often a training thread sends a snapshot: often enough to look live, rarely enough that
 /// copying the report and recomputing the decision regions stays a small share of the work.

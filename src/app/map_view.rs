@@ -14,9 +14,9 @@ use super::draw_cache::{DrawCache, RecordsKey};
 use super::heatmap::{COLOUR_BAR_WIDTH, Coverage, colour_bar};
 use super::results::RunResult;
 use super::{OptlabApp, palette};
-use crate::notebook::Race;
-use crate::run::StepRecord;
-use crate::surface::{MinimumKind, Point, ViewBox};
+use optlab_core::notebook::Race;
+use optlab_core::run::StepRecord;
+use optlab_core::surface::{MinimumKind, Point, ViewBox};
 
 /// Most points a trajectory is drawn with (the data itself is never thinned).
 pub const MAX_DRAWN_POINTS: usize = 4000;

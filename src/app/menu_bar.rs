@@ -8,8 +8,8 @@ use std::sync::mpsc::{Receiver, channel};
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::{OptlabApp, entries_panel};
-use crate::notebook::Notebook;
-use crate::presets;
+use optlab_core::notebook::Notebook;
+use optlab_core::presets;
 
 /// What waits for a "discard unsaved changes?" answer.
 #[derive(Clone, Debug, PartialEq)]
@@ -209,7 +209,7 @@ fn help_menu(app: &mut OptlabApp, ui: &mut egui::Ui) {
         .on_hover_text("Runs a job that panics in the worker: the window must stay up")
         .clicked()
     {
-        app.worker.submit(u64::MAX, crate::worker::Job::Panic("test crash".into()));
+        app.worker.submit(u64::MAX, optlab_core::worker::Job::Panic("test crash".into()));
         app.say("submitted a job that panics; the worker reports it and keeps serving");
     }
 }

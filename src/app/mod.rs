@@ -55,11 +55,11 @@ pub use fonts::install as install_fonts;
 pub use playback::Playback;
 pub use results::{RaceResults, RunResult, RunStats};
 
-use crate::labs::LabReport;
-use crate::notebook::{Entry, Experiment, Notebook, Race, RaceRun};
-use crate::run::RunConfig;
-use crate::train::{TrainingConfig, TrainingLab, TrainingRun};
-use crate::worker::Worker;
+use optlab_core::labs::LabReport;
+use optlab_core::notebook::{Entry, Experiment, Notebook, Race, RaceRun};
+use optlab_core::run::RunConfig;
+use optlab_core::train::{TrainingConfig, TrainingLab, TrainingRun};
+use optlab_core::worker::Worker;
 
 /// Which view fills the left half of the centre.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -250,11 +250,11 @@ impl OptlabApp {
         self.labs.poll(&self.ctx);
         let mut received = 0;
         while let Some(event) = self.worker.try_next() {
-            if let crate::worker::WorkerEvent::Failed { message, .. } = &event {
+            if let optlab_core::worker::WorkerEvent::Failed { message, .. } = &event {
                 let message = format!("a computation failed: {message}");
                 self.say(message);
             }
-            if let crate::worker::WorkerEvent::Batch(batch) = &event {
+            if let optlab_core::worker::WorkerEvent::Batch(batch) = &event {
                 received += batch.records.len() as u64 * batch.stride;
             }
             self.results.apply(event);
@@ -316,9 +316,10 @@ impl OptlabApp {
                         compact(y)
                     );
                     if let Some(task) = &r.lab.training {
-                        training_action = crate::sweep::training::cell_config(&r.lab, task, x, y)
-                            .ok()
-                            .map(|config| (config, name));
+                        training_action =
+                            optlab_core::sweep::training::cell_config(&r.lab, task, x, y)
+                                .ok()
+                                .map(|config| (config, name));
                     } else {
                         action = r.lab.cell_config(x, y).ok().map(|config| (config, name));
                     }
@@ -361,7 +362,7 @@ impl OptlabApp {
                 lab.dataset == config.dataset
                     && lab.validation_fraction == config.validation_fraction
                     && lab.seed == config.seed
-                    && lab.runs.len() < crate::train::lab::MAX_RUNS
+                    && lab.runs.len() < optlab_core::train::lab::MAX_RUNS
             }
             _ => false,
         });

@@ -10,9 +10,9 @@ use std::mem::discriminant;
 
 use egui::{RichText, Slider, SliderClamping, Ui};
 
-use crate::limits::Limit;
-use crate::optim::{self, OptimizerConfig};
-use crate::schedule::{self, Schedule};
+use optlab_core::limits::Limit;
+use optlab_core::optim::{self, OptimizerConfig};
+use optlab_core::schedule::{self, Schedule};
 
 /// One numeric field edited by a slider: its file limit, the slider's range and its texts.
 pub(super) struct Param {

@@ -13,12 +13,12 @@ use super::{
     assignment_panel, basin_panel, dropconnect_panel, dropout_panel, frac_pool_panel,
     stoch_depth_panel, sweep_panel, training_panel,
 };
-use crate::expr::Formula;
-use crate::notebook::{self, Experiment, Race, RaceRun};
-use crate::optim::OptimizerConfig;
-use crate::run::NOISE_SIGMA;
-use crate::schedule::Schedule;
-use crate::surface::{self, Surface};
+use optlab_core::expr::Formula;
+use optlab_core::notebook::{self, Experiment, Race, RaceRun};
+use optlab_core::optim::OptimizerConfig;
+use optlab_core::run::NOISE_SIGMA;
+use optlab_core::schedule::Schedule;
+use optlab_core::surface::{self, Surface};
 
 /// Most runs one race holds: more would not be readable on the map or in the legend.
 pub const MAX_RUNS: usize = 12;
@@ -495,7 +495,7 @@ fn run_buttons(ui: &mut Ui, index: usize, count: usize) -> Option<RunAction> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::notebook::Notebook;
+    use optlab_core::notebook::Notebook;
 
     #[test]
     fn every_slider_range_lies_inside_its_limit() {

@@ -3,8 +3,8 @@
 
 use super::draw_cache::{DrawCache, RecordsKey};
 use super::{OptlabApp, RunStats, palette};
-use crate::notebook::Race;
-use crate::surface::Surface;
+use optlab_core::notebook::Race;
+use optlab_core::surface::Surface;
 
 /// Draws the table for the shown step.
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui, race: &Race, step: u64) {

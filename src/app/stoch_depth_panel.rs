@@ -3,7 +3,7 @@
 use egui::Ui;
 
 use super::lab_widgets;
-use crate::regularize::StochDepthLab;
+use optlab_core::regularize::StochDepthLab;
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut StochDepthLab) {

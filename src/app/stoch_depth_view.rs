@@ -6,8 +6,8 @@ use egui::{Color32, RichText, Ui};
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
 use super::lab_image::{self, Pixels};
-use crate::labs::StochDepthReport;
-use crate::regularize::stoch_depth::TestRuleComparison;
+use optlab_core::labs::StochDepthReport;
+use optlab_core::regularize::stoch_depth::TestRuleComparison;
 
 /// Draws the lab.
 pub fn show(ui: &mut Ui, r: &StochDepthReport, generation: u64) {

@@ -16,9 +16,9 @@ use super::heatmap::{Coverage, LogScale};
 use super::map_view::{decimated, thinned, without_reversals};
 use super::results::RunResult;
 use super::{OptlabApp, palette};
-use crate::notebook::Race;
-use crate::run::StepRecord;
-use crate::surface::{MinimumKind, Point, Surface, ViewBox};
+use optlab_core::notebook::Race;
+use optlab_core::run::StepRecord;
+use optlab_core::surface::{MinimumKind, Point, Surface, ViewBox};
 
 /// Cells along each side of the mesh (vertices: one more).
 const CELLS: usize = 60;

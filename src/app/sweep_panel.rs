@@ -3,8 +3,8 @@
 use egui::{ComboBox, DragValue, Ui};
 
 use super::{lab_widgets, optimizer_controls, race_panel, training_panel};
-use crate::sweep::{MAX_RESOLUTION, Metric, SweepAxis, SweepField, SweepLab};
-use crate::train::TrainingLab;
+use optlab_core::sweep::{MAX_RESOLUTION, Metric, SweepAxis, SweepField, SweepLab};
+use optlab_core::train::TrainingLab;
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut SweepLab) {

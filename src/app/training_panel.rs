@@ -4,7 +4,7 @@
 use egui::{CollapsingHeader, Ui};
 
 use super::{lab_widgets, optimizer_controls};
-use crate::train::{DatasetConfig, ModelConfig, TrainingLab, TrainingRun, lab::MAX_RUNS};
+use optlab_core::train::{DatasetConfig, ModelConfig, TrainingLab, TrainingRun, lab::MAX_RUNS};
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {

@@ -8,8 +8,8 @@ use egui_plot::{
 };
 
 use super::{lab_image, palette};
-use crate::labs::TrainingReport;
-use crate::train::{Dataset, DecisionGrid};
+use optlab_core::labs::TrainingReport;
+use optlab_core::train::{Dataset, DecisionGrid};
 
 /// What the window knows about the training thread.
 #[derive(Clone, Copy, Debug)]
@@ -110,7 +110,7 @@ fn curves(
     axis: &Axis,
     height: f32,
     legend: Corner,
-    value: impl Fn(&crate::train::EpochStats) -> (f64, Option<f64>),
+    value: impl Fn(&optlab_core::train::EpochStats) -> (f64, Option<f64>),
 ) {
     let mut plot = Plot::new(axis.id)
         .height(height)

@@ -3,9 +3,9 @@
 //! `../shared/bench/spiral_numpy.py`. Run with `cargo bench --bench train`.
 
 use divan::{Bencher, black_box};
-use optlab::optim::OptimizerConfig;
-use optlab::train::data;
-use optlab::train::model::{Draw, ModelConfig, Network, WeightInit};
+use optlab_core::optim::OptimizerConfig;
+use optlab_core::train::data;
+use optlab_core::train::model::{Draw, ModelConfig, Network, WeightInit};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

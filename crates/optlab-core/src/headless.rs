@@ -1,15 +1,14 @@
-//! Notebooks without a window: `optlab check`, `optlab run` and `optlab presets`.
+//! Notebooks without a window: the engine behind `optlab check`, `optlab run` and
+//! `optlab presets`.
 //!
-//! * `check FILE...` loads each notebook and prints `FILE: ok`, or one line
-//!   `FILE:LINE:COL: message` per refused file (on stderr, the form editors and compilers use).
-//! * `run FILE [--out DIR]` computes every enabled run of every entry and prints one summary line
-//!   per run; with `--out` it also writes each run's series as CSV, the same columns the views
-//!   plot (`step,x,y,loss,lr,grad_norm`, every step). A regularization lab prints a line per part
+//! * [`load`] reads a notebook and [`diagnostic`] words a refusal as `FILE:LINE:COL: message`
+//!   (the form editors and compilers use).
+//! * [`run_notebook`] computes every enabled run of every entry and prints one summary line per
+//!   run; with an output folder it also writes each run's series as CSV, the same columns the
+//!   views plot (`step,x,y,loss,lr,grad_norm`, every step). A lab prints a line per part
 //!   (`run="neuron"`, `run="scaling inverted"`, …) and writes the tables its views draw.
-//! * `presets [NAME]` lists the built-in notebooks or prints one of them.
 //!
-//! Exit codes follow [`crate::cli`]: 0 for results (a diverged run is a result), 2 for a notebook
-//! that does not load or an unknown preset, 1 for I/O failures.
+//! The command line (exit codes, arguments) is the `optlab` binary's; nothing here exits.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
@@ -17,48 +16,16 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 
-use clap::Args;
-
-use crate::cli::{Failure, finish};
 use crate::labs::{Lab, LabReport, Table};
 use crate::notebook::{LoadError, Notebook, Race};
-use crate::presets;
 use crate::run::{self, Outcome, RunConfig, RunSummary, StepRecord, TraceSink};
 
 /// Header of the CSV files `optlab run --out` writes.
 pub const CSV_HEADER: [&str; 6] = ["step", "x", "y", "loss", "lr", "grad_norm"];
-
-/// Arguments of `optlab check`.
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// Notebook files (.ron) to check.
-    #[arg(value_name = "FILE", required = true)]
-    pub files: Vec<PathBuf>,
-}
-
-/// Arguments of `optlab run`.
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    /// The notebook (.ron) to run.
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
-    /// Write every step of every run as CSV to DIR/<entry>/<run>.csv.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-}
-
-/// Arguments of `optlab presets`.
-#[derive(Debug, Args)]
-pub struct PresetsArgs {
-    /// Print this preset's RON text; without it, list the presets (name, tab, title).
-    #[arg(value_name = "NAME")]
-    pub name: Option<String>,
-}
 
 /// Why a notebook file could not be used.
 #[derive(Debug)]
@@ -95,68 +62,6 @@ fn one_line(message: &str) -> String {
     message.lines().map(str::trim).collect::<Vec<_>>().join(" ")
 }
 
-/// `optlab check`: 0 when every file loads; otherwise 2 when any file is refused, or 1 when
-/// every problem was an I/O error.
-#[must_use]
-pub fn check(args: &CheckArgs) -> ExitCode {
-    let (mut refused, mut unreadable) = (false, false);
-    // Write errors (a closed pipe) are ignored: the exit status still tells the result.
-    let (mut out, mut err) = (io::stdout().lock(), io::stderr().lock());
-    for path in &args.files {
-        match load(path) {
-            Ok(_) => {
-                let _ = writeln!(out, "{}: ok", path.display());
-            }
-            Err(error) => {
-                let _ = writeln!(err, "{}", diagnostic(path, &error));
-                match error {
-                    FileError::Io(_) => unreadable = true,
-                    FileError::Load(_) => refused = true,
-                }
-            }
-        }
-    }
-    if refused {
-        ExitCode::from(2)
-    } else if unreadable {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-/// `optlab presets [NAME]`.
-#[must_use]
-pub fn presets(args: &PresetsArgs) -> ExitCode {
-    let mut out = io::stdout().lock();
-    let written = match args.name.as_deref().map(|name| (name, presets::find(name))) {
-        None => {
-            presets::builtin().iter().try_for_each(|p| writeln!(out, "{}\t{}", p.name, p.title()))
-        }
-        Some((_, Some(preset))) => out.write_all(preset.text.as_bytes()),
-        Some((name, None)) => {
-            let names: Vec<&str> = presets::builtin().iter().map(|p| p.name).collect();
-            let message = format!("no built-in notebook `{name}`; presets: {}", names.join(", "));
-            let _ = writeln!(io::stderr(), "error: {message}");
-            return ExitCode::from(2);
-        }
-    };
-    finish(written.map_err(Failure::Io))
-}
-
-/// `optlab run`.
-#[must_use]
-pub fn run(args: &RunArgs) -> ExitCode {
-    let notebook = match load(&args.file) {
-        Ok(notebook) => notebook,
-        Err(error) => {
-            let _ = writeln!(io::stderr(), "{}", diagnostic(&args.file, &error));
-            return ExitCode::from(if matches!(error, FileError::Io(_)) { 1 } else { 2 });
-        }
-    };
-    finish(run_notebook(&notebook, args.out.as_deref(), &mut io::stdout().lock()))
-}
-
 /// Runs every entry in notebook order: a race's runs in parallel, a lab's report at once. With
 /// `out`, each entry writes its CSV files under its own directory.
 ///
@@ -166,7 +71,7 @@ pub fn run_notebook(
     notebook: &Notebook,
     out_dir: Option<&Path>,
     out: &mut impl Write,
-) -> Result<(), Failure> {
+) -> io::Result<()> {
     let mut entry_slugs = HashSet::new();
     for entry in &notebook.entries {
         let dir = entry_dir(out_dir, &mut entry_slugs, &entry.name)?;
@@ -201,7 +106,7 @@ pub fn write_lab(
     lab: Lab<'_>,
     dir: Option<&Path>,
     out: &mut impl Write,
-) -> Result<(), Failure> {
+) -> io::Result<()> {
     let report = LabReport::compute(lab);
     if let Some(dir) = dir {
         for table in report.tables() {
@@ -328,7 +233,7 @@ pub struct RunResult {
 ///
 /// # Errors
 /// The first I/O error (writing a CSV file or `out`); the jobs not yet started are skipped.
-pub fn execute_all(jobs: &[Job], out: &mut impl Write) -> Result<(), Failure> {
+pub fn execute_all(jobs: &[Job], out: &mut impl Write) -> io::Result<()> {
     let next = AtomicUsize::new(0);
     let workers = thread::available_parallelism().map_or(1, usize::from).min(jobs.len());
     let (sender, receiver) = mpsc::channel();
@@ -364,7 +269,7 @@ fn print_in_order(
     jobs: &[Job],
     receiver: &mpsc::Receiver<(usize, io::Result<RunResult>)>,
     out: &mut impl Write,
-) -> Result<(), Failure> {
+) -> io::Result<()> {
     let mut pending = BTreeMap::new();
     let mut printed = 0;
     for (index, result) in receiver {

@@ -1,7 +1,7 @@
 //! Properties of the optimizers that hold for any input, and the RON contract of
 //! `OptimizerConfig`.
 
-use optlab::optim::{Optimizer, OptimizerConfig, RuleVisitor, UpdateRule};
+use optlab_core::optim::{Optimizer, OptimizerConfig, RuleVisitor, UpdateRule};
 use proptest::prelude::*;
 
 /// A finite coordinate of moderate size.

@@ -4,32 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
+
+use super::harness::{race_mut as race, step_until, window as harness, window_on};
 use optlab::app::{Document, OptlabApp};
-use optlab::notebook::{Notebook, Race};
-use optlab::optim::OptimizerConfig;
-
-fn harness(notebook: Notebook) -> Harness<'static, OptlabApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .with_context_setup(optlab::app::install_fonts)
-        .build_eframe(move |cc| OptlabApp::new(Document::new(notebook, None), 0, &cc.egui_ctx, 2))
-}
-
-fn race(app: &mut OptlabApp) -> &mut Race {
-    app.document.notebook.entries[app.selected].experiment.race_mut().expect("a race entry")
-}
-
-/// Steps the harness until `done` holds (the race animates, so `run()` would never settle).
-fn step_until(h: &mut Harness<'_, OptlabApp>, what: &str, done: impl Fn(&OptlabApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while !done(h.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        h.step();
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
+use optlab_core::notebook::Notebook;
+use optlab_core::optim::OptimizerConfig;
 
 fn all_computed(app: &OptlabApp) -> bool {
     !app.results.pending() && !app.results.runs.is_empty()
@@ -103,7 +83,7 @@ fn the_window_keeps_answering_while_a_long_run_computes() {
 
 #[test]
 fn every_builtin_preset_opens_and_computes_without_error() {
-    for preset in optlab::presets::builtin() {
+    for preset in optlab_core::presets::builtin() {
         let notebook = preset.notebook().unwrap_or_else(|e| panic!("{}: {e}", preset.name));
         let entries = notebook.entries.len();
         let mut h = harness(notebook);
@@ -139,14 +119,9 @@ fn a_file_changed_on_disk_is_offered_for_reload() {
     let notebook = Notebook::default_notebook();
     std::fs::write(&path, notebook.to_ron()).expect("writes the notebook");
     let opened = path.clone();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .with_context_setup(optlab::app::install_fonts)
-        .build_eframe(move |cc| {
-            let mut document = Document::new(Notebook::default_notebook(), None);
-            document.open(&opened).expect("opens the file");
-            OptlabApp::new(document, 0, &cc.egui_ctx, 2)
-        });
+    let mut document = Document::new(Notebook::default_notebook(), None);
+    document.open(&opened).expect("opens the file");
+    let mut h = window_on(document);
     h.step();
     assert!(h.query_by_label("The file changed on disk").is_none());
 

@@ -4,7 +4,7 @@
 //! Run with `cargo bench --bench sweep`.
 
 use divan::{Bencher, black_box};
-use optlab::sweep::{self, BasinLab, SweepLab};
+use optlab_core::sweep::{self, BasinLab, SweepLab};
 
 fn main() {
     divan::main();

@@ -1,11 +1,11 @@
 //! The training lab: gradient checks through every layer type, the course's spiral result,
 //! datasets, splits, dropout behaviour and config validation.
 
-use optlab::optim::OptimizerConfig;
-use optlab::schedule::Schedule;
-use optlab::train::data::{self, Dataset, DatasetConfig};
-use optlab::train::model::{Draw, Mode, ModelConfig, Network, WeightInit};
-use optlab::train::{GridSpec, Trainer, TrainingConfig, decision_grid};
+use optlab_core::optim::OptimizerConfig;
+use optlab_core::schedule::Schedule;
+use optlab_core::train::data::{self, Dataset, DatasetConfig};
+use optlab_core::train::model::{Draw, Mode, ModelConfig, Network, WeightInit};
+use optlab_core::train::{GridSpec, Trainer, TrainingConfig, decision_grid};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

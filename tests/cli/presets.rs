@@ -6,9 +6,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use optlab::headless;
-use optlab::notebook::Notebook;
-use optlab::presets;
+use optlab_core::headless;
+use optlab_core::notebook::Notebook;
+use optlab_core::presets;
 
 fn optlab(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_optlab")).args(args).output().expect("optlab starts")

@@ -1,11 +1,13 @@
 //! The notebook file format: saving and loading lose nothing, the canonical text is a fixed
 //! point, omitted fields take their defaults, and refusals point at the right place.
 
-use optlab::notebook::{Entry, Experiment, FORMAT_VERSION, LoadError, Notebook, Race, RaceRun};
-use optlab::optim::OptimizerConfig;
-use optlab::regularize::{DropConnectLab, DropoutLab, FracPoolLab, Pattern, StochDepthLab};
-use optlab::schedule::Schedule;
-use optlab::surface::Surface;
+use optlab_core::notebook::{
+    Entry, Experiment, FORMAT_VERSION, LoadError, Notebook, Race, RaceRun,
+};
+use optlab_core::optim::OptimizerConfig;
+use optlab_core::regularize::{DropConnectLab, DropoutLab, FracPoolLab, Pattern, StochDepthLab};
+use optlab_core::schedule::Schedule;
+use optlab_core::surface::Surface;
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -445,7 +447,7 @@ fn invalid_utf8_is_refused_with_its_position() {
 
 #[test]
 fn the_readme_example_loads() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../../../README.md");
     let start = readme.find("```ron\n").expect("the README shows a notebook") + "```ron\n".len();
     let end = start + readme[start..].find("```").expect("the block ends");
     let notebook = load(&readme[start..end]);
@@ -454,7 +456,7 @@ fn the_readme_example_loads() {
 
 #[test]
 fn the_readme_training_entry_loads_with_its_stated_values() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../../../README.md");
     let start = readme.find("```ron\nTraining(").expect("the README shows a training entry")
         + "```ron\n".len();
     let end = start + readme[start..].find("```").expect("the block ends");
@@ -469,7 +471,7 @@ fn the_readme_training_entry_loads_with_its_stated_values() {
 
 #[test]
 fn the_readme_assignment_entry_loads_and_its_pasted_result_agrees() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../../../README.md");
     let start = readme.find("```ron\nAssignment(").expect("the README shows an assignment entry")
         + "```ron\n".len();
     let end = start + readme[start..].find("```").expect("the block ends");
@@ -479,9 +481,12 @@ fn the_readme_assignment_entry_loads_and_its_pasted_result_agrees() {
         panic!("an assignment entry")
     };
     let report = lab.compute();
-    assert_eq!(report.output("t").and_then(optlab::assignment::numpy::Array::as_scalar), Some(6.0));
+    assert_eq!(
+        report.output("t").and_then(optlab_core::assignment::numpy::Array::as_scalar),
+        Some(6.0)
+    );
     assert_eq!(report.checks.len(), 1);
-    assert_eq!(report.checks[0].verdict, optlab::assignment::check::Verdict::Agrees);
+    assert_eq!(report.checks[0].verdict, optlab_core::assignment::check::Verdict::Agrees);
 }
 
 #[test]

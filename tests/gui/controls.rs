@@ -4,20 +4,17 @@
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use optlab::app::{Document, OptlabApp};
-use optlab::notebook::{Notebook, Race};
-use optlab::optim::OptimizerConfig;
-use optlab::schedule::Schedule;
-use optlab::surface::Surface;
+use optlab::app::OptlabApp;
+use optlab_core::notebook::Notebook;
+use optlab_core::optim::OptimizerConfig;
+use optlab_core::schedule::Schedule;
+use optlab_core::surface::Surface;
+
+use super::harness::{panel, race, race_mut};
 
 /// The app on the default notebook (taco shell, five runs); the first run's block is open.
 fn harness() -> Harness<'static, OptlabApp> {
-    let document = Document::new(Notebook::default_notebook(), None);
-    let app = OptlabApp::new(document, 0, &egui::Context::default(), 1);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .with_context_setup(optlab::app::install_fonts)
-        .build_ui_state(|ui, app: &mut OptlabApp| app.draw(ui), app);
+    let mut h = panel(Notebook::default_notebook());
     settle(&mut h);
     h
 }
@@ -26,14 +23,6 @@ fn harness() -> Harness<'static, OptlabApp> {
 /// might never settle).
 fn settle(h: &mut Harness<'_, OptlabApp>) {
     h.run_steps(3);
-}
-
-fn race(app: &OptlabApp) -> &Race {
-    app.document.notebook.entries[app.selected].experiment.race().expect("a race")
-}
-
-fn race_mut(app: &mut OptlabApp) -> &mut Race {
-    app.document.notebook.entries[app.selected].experiment.race_mut().expect("a race entry")
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! The headless command line: `optlab trace`, `optlab replay`, and the notebook commands
-//! `optlab check`, `optlab run`, `optlab presets` (in [`crate::headless`]).
+//! `optlab check`, `optlab run`, `optlab presets` (in [`optlab_core::headless`]).
 //!
 //! Exit codes: 0 for a result (a diverged run is a result), 2 for bad input (unparsable RON, a
 //! value out of range, a malformed gradient row), 1 for I/O failures. Numbers print in Rust's
@@ -11,12 +11,14 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use serde::de::DeserializeOwned;
 
-use crate::assignment;
-use crate::headless::{self, CheckArgs, PresetsArgs, RunArgs};
-use crate::optim::OptimizerConfig;
-use crate::run::{self, NOISE_SIGMA, Outcome, RunConfig, StepRecord, TraceSink};
-use crate::schedule::Schedule;
-use crate::surface::Surface;
+use optlab_core::assignment;
+mod notebooks;
+
+pub use notebooks::{CheckArgs, PresetsArgs, RunArgs};
+use optlab_core::optim::OptimizerConfig;
+use optlab_core::run::{self, NOISE_SIGMA, Outcome, RunConfig, StepRecord, TraceSink};
+use optlab_core::schedule::Schedule;
+use optlab_core::surface::Surface;
 
 /// optlab: race optimizers on loss surfaces, explore regularizers, save notebooks.
 #[derive(Debug, Parser)]
@@ -114,9 +116,9 @@ pub fn dispatch(command: Command) -> ExitCode {
     match command {
         Command::Trace(args) => finish(trace(&args)),
         Command::Replay(args) => finish(replay(&args)),
-        Command::Check(args) => headless::check(&args),
-        Command::Run(args) => headless::run(&args),
-        Command::Presets(args) => headless::presets(&args),
+        Command::Check(args) => notebooks::check(&args),
+        Command::Run(args) => notebooks::run(&args),
+        Command::Presets(args) => notebooks::presets(&args),
         Command::Bench(args) => {
             finish(crate::bench::report(&mut io::stdout().lock(), args.quick).map_err(Failure::Io))
         }

@@ -6,19 +6,11 @@ use std::time::{Duration, Instant};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{Queryable as _, by};
-use optlab::app::{Document, OptlabApp};
-use optlab::labs::LabReport;
-use optlab::notebook::Experiment;
+use optlab::app::OptlabApp;
+use optlab_core::labs::LabReport;
+use optlab_core::notebook::Experiment;
 
-fn harness(preset: &str) -> Harness<'static, OptlabApp> {
-    let notebook = optlab::presets::find(preset)
-        .and_then(|p| p.notebook().ok())
-        .unwrap_or_else(|| panic!("the {preset} preset loads"));
-    Harness::builder()
-        .with_size(egui::vec2(1600.0, 1000.0))
-        .with_context_setup(optlab::app::install_fonts)
-        .build_eframe(move |cc| OptlabApp::new(Document::new(notebook, None), 0, &cc.egui_ctx, 2))
-}
+use super::harness::{experiment, preset_window as harness, step_until};
 
 /// Steps until the selected lab's report for the current config has arrived.
 fn settle(h: &mut Harness<'_, OptlabApp>) {
@@ -35,11 +27,6 @@ fn settle(h: &mut Harness<'_, OptlabApp>) {
         std::thread::sleep(Duration::from_millis(5));
     }
     h.run_steps(2);
-}
-
-fn experiment<'a>(h: &'a mut Harness<'_, OptlabApp>) -> &'a mut Experiment {
-    let app = h.state_mut();
-    &mut app.document.notebook.entries[app.selected].experiment
 }
 
 #[test]
@@ -163,16 +150,6 @@ fn epochs_done(h: &Harness<'_, OptlabApp>) -> usize {
     }
 }
 
-/// Steps until `done` holds, for at most a minute.
-fn step_until(h: &mut Harness<'_, OptlabApp>, what: &str, done: impl Fn(&OptlabApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_mins(1);
-    while !done(h.state()) {
-        assert!(Instant::now() < deadline, "waited a minute for: {what}");
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 #[test]
 fn training_streams_live_and_pauses_and_resumes() {
     let mut h = harness("spiral");
@@ -220,7 +197,7 @@ fn a_sweep_fills_its_map_and_a_picked_cell_replays_in_a_race() {
     assert_eq!(notebook.entries.len(), entries_before + 1, "a new race for the picked run");
     let race = notebook.entries[1].experiment.race().expect("inserted after the sweep");
     let replay = race.run_config(0).expect("the picked run");
-    let summary = optlab::run::execute(&replay, &mut optlab::run::Discard);
+    let summary = optlab_core::run::execute(&replay, &mut optlab_core::run::Discard);
     assert_eq!(summary.last.expect("finite").loss.to_bits(), best.to_bits(), "same numbers");
     // A second pick on the same surface and start joins that race.
     h.state_mut().add_run_to_race(&config, "again".to_owned());
@@ -313,7 +290,8 @@ fn a_training_sweep_shows_validation_losses_and_a_picked_cell_trains_the_same() 
     let task = report.lab.training.clone().expect("a training task");
     let (i, j, best) = report.best.expect("a best cell");
     let (x, y) = (report.x_values[i], report.y_values[j]);
-    let config = optlab::sweep::training::cell_config(&report.lab, &task, x, y).expect("a run");
+    let config =
+        optlab_core::sweep::training::cell_config(&report.lab, &task, x, y).expect("a run");
     let entries_before = h.state().document.notebook.entries.len();
     h.state_mut().add_run_to_training(&config, "picked");
     let notebook = &h.state().document.notebook;
@@ -322,6 +300,7 @@ fn a_training_sweep_shows_validation_losses_and_a_picked_cell_trains_the_same() 
         panic!("inserted after the sweep")
     };
     let replay = lab.config(0).expect("the picked run");
-    let last = optlab::train::Trainer::new(&replay).expect("valid").run().pop().expect("epochs");
+    let last =
+        optlab_core::train::Trainer::new(&replay).expect("valid").run().pop().expect("epochs");
     assert_eq!(last.validation_loss.expect("a split").to_bits(), best.to_bits(), "same numbers");
 }

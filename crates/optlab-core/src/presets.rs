@@ -15,7 +15,7 @@ pub struct Preset {
 /// One entry of [`BUILTIN`]: the file `presets/NAME.ron`.
 macro_rules! preset {
     ($name:literal) => {
-        Preset { name: $name, text: include_str!(concat!("../presets/", $name, ".ron")) }
+        Preset { name: $name, text: include_str!(concat!("../../../presets/", $name, ".ron")) }
     };
 }
 

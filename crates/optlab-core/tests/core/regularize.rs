@@ -8,11 +8,13 @@
 /// One module named after the file, so that `cargo test --test regularize --lib regularize`
 /// selects these tests together with the library's own `regularize::` unit tests.
 mod regularize {
-    use optlab::regularize::dropconnect::{self, DenseLayer, Draws, Moments};
-    use optlab::regularize::dropout::{self, Scaling};
-    use optlab::regularize::frac_pool::{self, Image, TorchFractionalPool};
-    use optlab::regularize::stoch_depth::{self, DecayRule, ResidualBlock, ResidualStack, SdMode};
-    use optlab::regularize::{
+    use optlab_core::regularize::dropconnect::{self, DenseLayer, Draws, Moments};
+    use optlab_core::regularize::dropout::{self, Scaling};
+    use optlab_core::regularize::frac_pool::{self, Image, TorchFractionalPool};
+    use optlab_core::regularize::stoch_depth::{
+        self, DecayRule, ResidualBlock, ResidualStack, SdMode,
+    };
+    use optlab_core::regularize::{
         DropConnectLab, DropoutLab, FracPoolLab, Pattern, PoolRegion, StochDepthLab,
         log_spaced_counts,
     };
@@ -445,7 +447,7 @@ mod regularize {
 
     /// Fractional max pooling.
     mod frac_pool_lab {
-        use optlab::regularize::frac_pool::fractional_max_pool;
+        use optlab_core::regularize::frac_pool::fractional_max_pool;
 
         use super::*;
 

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use optlab::notebook::{LoadError, Notebook};
+use optlab_core::notebook::{LoadError, Notebook};
 
 fn optlab(args: &[&Path]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_optlab"))

@@ -1,7 +1,7 @@
 //! Loss surfaces: analytic derivatives against finite differences, the listed minima and
 //! saddles, and the RON form users type.
 
-use optlab::surface::{MinimumKind, Point, Surface};
+use optlab_core::surface::{MinimumKind, Point, Surface};
 use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;

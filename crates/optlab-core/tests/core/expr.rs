@@ -1,9 +1,9 @@
 //! Custom expression surfaces: parsing, errors, and automatic differentiation checked against
 //! the built-in surfaces and known derivatives.
 
-use optlab::expr::{Expr, parse};
-use optlab::optim::OptimizerConfig;
-use optlab::surface::Surface;
+use optlab_core::expr::{Expr, parse};
+use optlab_core::optim::OptimizerConfig;
+use optlab_core::surface::Surface;
 use proptest::prelude::*;
 
 /// Whether `a` and `b` agree to `tol` relative (absolute when both are tiny).

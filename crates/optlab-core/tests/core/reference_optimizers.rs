@@ -10,7 +10,7 @@
 
 use std::sync::LazyLock;
 
-use optlab::optim::{Optimizer, OptimizerConfig, UpdateRule};
+use optlab_core::optim::{Optimizer, OptimizerConfig, UpdateRule};
 use serde_json::Value;
 
 /// The suggested tolerance of `meta.conventions.suggested_tolerances`.

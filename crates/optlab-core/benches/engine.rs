@@ -5,10 +5,10 @@
 
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
-use optlab::optim::OptimizerConfig;
-use optlab::run::{self, Discard, RunConfig, Trace};
-use optlab::schedule::Schedule;
-use optlab::surface::Surface;
+use optlab_core::optim::OptimizerConfig;
+use optlab_core::run::{self, Discard, RunConfig, Trace};
+use optlab_core::schedule::Schedule;
+use optlab_core::surface::Surface;
 
 fn main() {
     divan::main();

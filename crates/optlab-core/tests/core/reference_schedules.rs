@@ -1,7 +1,7 @@
 //! Schedules against the learning rates PyTorch and Keras recorded (`schedules` in
 //! tests/data/vectors-public.json), plus invariants of every schedule.
 
-use optlab::schedule::Schedule;
+use optlab_core::schedule::Schedule;
 use proptest::prelude::*;
 use serde_json::Value;
 

@@ -1,0 +1,26 @@
+//! # optlab-core
+//!
+//! The numerical core of optlab, a lab notebook for how neural networks are optimized and
+//! regularized ("Training Neural Networks II"): loss surfaces, optimizers with PyTorch
+//! semantics, learning-rate schedules, runs with divergence detection and gradient noise,
+//! every notebook entry kind (its config, computation and report), notebooks saved as RON, and
+//! the background runners.
+//!
+//! Nothing here draws and nothing depends on a GUI or a command-line parser: the desktop app
+//! and the command line (the `optlab` binary) both sit on top of this crate.
+
+pub mod assignment;
+pub mod expr;
+pub mod headless;
+pub mod labs;
+pub mod limits;
+pub mod notebook;
+pub mod optim;
+pub mod presets;
+pub mod regularize;
+pub mod run;
+pub mod schedule;
+pub mod surface;
+pub mod sweep;
+pub mod train;
+pub mod worker;

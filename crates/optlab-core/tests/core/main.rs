@@ -1,0 +1,14 @@
+//! The core's integration tests, one binary: every module below checks one part of
+//! `optlab_core` through its public API, with no GUI and no command line linked in.
+
+mod assignment;
+mod expr;
+mod notebook_roundtrip;
+mod optim_properties;
+mod reference_optimizers;
+mod reference_schedules;
+mod regularize;
+mod surfaces;
+mod sweep;
+mod train;
+mod worker;

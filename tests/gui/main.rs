@@ -1,0 +1,7 @@
+//! The desktop app's tests, one binary: egui_kittest drives the real app headless (clicks, keys,
+//! frames) through the accessibility tree.
+
+mod app;
+mod controls;
+mod harness;
+mod labs;
