@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use egui::ColorImage;
 
+use crate::app::widgets::grid_images;
+
 use optlab_core::labs::LabReport;
 use optlab_core::notebook::Experiment;
 use optlab_core::sweep::report;
@@ -216,7 +218,7 @@ impl LabResults {
             None => Some(report),
         };
         if let Some(report) = unsent {
-            super::background_drop::drop_later(report);
+            crate::app::widgets::background_drop::drop_later(report);
         }
     }
 
@@ -298,7 +300,7 @@ impl LabResults {
             Self { generation: self.generation, paused: self.paused, ..Self::default() },
         );
         // The old job (dropped here) only cancels; its report may be large.
-        super::background_drop::drop_later(old.shown);
+        crate::app::widgets::background_drop::drop_later(old.shown);
     }
 }
 
@@ -449,8 +451,8 @@ fn stream_grid(
 /// The image a grid report's view draws, built where the report is computed.
 fn prepared_image(report: &LabReport) -> Option<ColorImage> {
     match report {
-        LabReport::Sweep(r) => Some(super::sweep_view::image(r)),
-        LabReport::Basin(r) => Some(super::basin_view::image(r)),
+        LabReport::Sweep(r) => Some(grid_images::sweep_image(r)),
+        LabReport::Basin(r) => Some(grid_images::basin_image(r)),
         _ => None,
     }
 }

@@ -6,80 +6,32 @@
 //! window is minimised); views draw the latest results up to the playback step. Surface
 //! textures, contours and meshes are cached and rebuilt only when the surface changes.
 
-mod assignment_panel;
-mod assignment_view;
-mod background_drop;
-mod basin_panel;
-mod basin_view;
-mod curves_view;
-mod document;
-mod draw_cache;
-mod dropconnect_panel;
-mod dropconnect_view;
-mod dropout_panel;
-mod dropout_view;
-mod entries_panel;
-mod fonts;
-mod frac_pool_panel;
-mod frac_pool_view;
-mod heatmap;
-mod internals_view;
-mod lab_image;
+mod entries;
 mod lab_results;
-mod lab_widgets;
-mod log_axis;
-mod map_view;
-mod menu_bar;
-mod optimizer_controls;
-mod palette;
-mod playback;
-mod race_panel;
-mod results;
-mod stats_table;
-mod status_bar;
-mod stoch_depth_panel;
-mod stoch_depth_view;
-mod surface3d_view;
-mod sweep_panel;
-mod sweep_view;
-mod training_panel;
-mod training_view;
+mod shell;
+mod widgets;
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use egui::util::undoer::{Settings as UndoSettings, Undoer};
 
-pub use document::{Document, SessionInfo};
-pub use fonts::install as install_fonts;
-pub use playback::Playback;
-pub use results::{RaceResults, RunResult, RunStats};
+pub use entries::race::playback::Playback;
+pub use entries::race::results::{RaceResults, RunResult, RunStats};
+pub use shell::document::{Document, SessionInfo};
+pub use shell::fonts::install as install_fonts;
 
-use optlab_core::labs::LabReport;
+pub use entries::race::view::{CurveView, SpaceView};
+
+use entries::action::EntryAction;
+use entries::race::view::{RaceCaches, RaceParts};
+use shell::entries_panel::ListAction;
+use shell::{controls_panel, document, entries_panel, fonts, menu_bar, status_bar};
+
 use optlab_core::notebook::{Entry, Experiment, Notebook, Race, RaceRun};
 use optlab_core::run::RunConfig;
 use optlab_core::train::{TrainingConfig, TrainingLab, TrainingRun};
 use optlab_core::worker::Worker;
-
-/// Which view fills the left half of the centre.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum SpaceView {
-    /// The loss surface from above with contours and trajectories.
-    #[default]
-    Map,
-    /// The loss surface as a rotatable shaded mesh.
-    Surface3d,
-}
-
-/// Which view fills the right half of the centre.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum CurveView {
-    /// Loss and learning rate against step.
-    #[default]
-    Curves,
-    /// Velocity and effective step size of the selected run.
-    Internals,
-}
 
 /// Everything the window shows and edits.
 pub struct OptlabApp {
@@ -101,22 +53,12 @@ pub struct OptlabApp {
     pub curve_view: CurveView,
     /// The run whose internals are shown.
     pub focused_run: usize,
-    /// Cached surface textures and contours.
-    heatmap: heatmap::HeatmapCache,
-    /// Contour lines simplified for the map's zoom.
-    contours: heatmap::DrawnContours,
-    /// Cached loss and lr curves.
-    curves: curves_view::CurveCache,
-    /// Cached trajectories on the map.
-    paths: map_view::PathCache,
-    /// Cached figures of the run table.
-    stats: stats_table::StatsCache,
+    /// What the race views drew last (textures, contours, paths, curves, table, 3D camera).
+    race_caches: RaceCaches,
     /// The selected regularization lab's report, computed in the background.
     pub labs: lab_results::LabResults,
     /// The window's context, to wake it when a background computation ends.
     ctx: egui::Context,
-    /// Camera of the 3D view.
-    camera: surface3d_view::Camera,
     /// Messages for the status bar (newest last).
     pub messages: Vec<String>,
     /// Steps per second the worker achieved recently.
@@ -150,14 +92,9 @@ impl OptlabApp {
             space_view: SpaceView::default(),
             curve_view: CurveView::default(),
             focused_run: 0,
-            heatmap: heatmap::HeatmapCache::default(),
-            contours: heatmap::DrawnContours::default(),
-            curves: curves_view::CurveCache::default(),
-            paths: map_view::PathCache::default(),
-            stats: stats_table::StatsCache::default(),
+            race_caches: RaceCaches::default(),
             labs: lab_results::LabResults::default(),
             ctx: ctx.clone(),
-            camera: surface3d_view::Camera::default(),
             messages: Vec::new(),
             throughput: status_bar::Throughput::default(),
             menu: menu_bar::MenuState::default(),
@@ -266,88 +203,23 @@ impl OptlabApp {
         self.poll_disk();
     }
 
-    /// The views of the selected lab, from its latest report.
-    fn lab_views(&mut self, ui: &mut egui::Ui) {
-        if let Some(failure) = &self.labs.failure {
-            ui.colored_label(ui.visuals().error_fg_color, format!("computation failed: {failure}"));
-        }
-        let generation = self.labs.generation;
-        let mut action: Option<(RunConfig, String)> = None;
-        let mut training_action: Option<(TrainingConfig, String)> = None;
-        let mut stop_requested = false;
-        let Some(report) = self.labs.report() else {
-            ui.centered_and_justified(|ui| {
-                ui.add(egui::Spinner::new());
-                ui.label("computing…");
-            });
-            return;
-        };
-        if self.labs.updating() {
-            ui.horizontal(|ui| {
-                ui.add(egui::Spinner::new());
-                ui.weak("updating…");
-            });
-        }
-        match report {
-            LabReport::Dropout(r) => dropout_view::show(ui, r),
-            LabReport::DropConnect(r) => dropconnect_view::show(ui, r),
-            LabReport::FracPool(r) => frac_pool_view::show(ui, r, generation),
-            LabReport::StochDepth(r) => stoch_depth_view::show(ui, r, generation),
-            LabReport::Training(r) => {
-                let progress =
-                    training_view::Progress { busy: self.labs.busy(), paused: self.labs.paused() };
-                if training_view::show(ui, r, generation, progress) {
-                    self.labs.set_paused(!progress.paused);
+    /// Applies what the selected entry's views asked for.
+    fn apply(&mut self, action: EntryAction) {
+        match action {
+            EntryAction::MoveStart(start) => {
+                let entry = self.document.notebook.entries.get_mut(self.selected);
+                if let Some(race) = entry.and_then(|e| e.experiment.race_mut())
+                    && race.start != Some(start)
+                {
+                    race.start = Some(start);
                 }
             }
-            LabReport::Sweep(r) => {
-                let (done, total) = r.progress();
-                let progress = self.labs.progress(done, total);
-                let (clicked, stop) =
-                    sweep_view::show(ui, r, (generation, self.labs.prepared_image()), progress);
-                stop_requested = stop;
-                if let Some((i, j)) = clicked {
-                    let (x, y) = (r.x_values[i], r.y_values[j]);
-                    let name = format!(
-                        "{} {}, {} {}",
-                        r.lab.x.field.label(),
-                        compact(x),
-                        r.lab.y.field.label(),
-                        compact(y)
-                    );
-                    if let Some(task) = &r.lab.training {
-                        training_action =
-                            optlab_core::sweep::training::cell_config(&r.lab, task, x, y)
-                                .ok()
-                                .map(|config| (config, name));
-                    } else {
-                        action = r.lab.cell_config(x, y).ok().map(|config| (config, name));
-                    }
-                }
+            EntryAction::AddRunToRace { config, name } => self.add_run_to_race(&config, name),
+            EntryAction::AddRunToTraining { config, name } => {
+                self.add_run_to_training(&config, &name);
             }
-            LabReport::Basin(r) => {
-                let (done, total) = r.progress();
-                let progress = self.labs.progress(done, total);
-                let (clicked, stop) =
-                    basin_view::show(ui, r, (generation, self.labs.prepared_image()), progress);
-                stop_requested = stop;
-                if let Some(start) = clicked {
-                    let mut config = r.lab.configs().swap_remove(0);
-                    config.start = start;
-                    let name = format!("from ({}, {})", compact(start[0]), compact(start[1]));
-                    action = Some((config, name));
-                }
-            }
-            LabReport::Assignment(r) => assignment_view::show(ui, r),
-        }
-        if let Some((config, name)) = action {
-            self.add_run_to_race(&config, name);
-        }
-        if let Some((config, name)) = training_action {
-            self.add_run_to_training(&config, &name);
-        }
-        if stop_requested {
-            self.labs.stop();
+            EntryAction::PauseLab(paused) => self.labs.set_paused(paused),
+            EntryAction::StopLab => self.labs.stop(),
         }
     }
 
@@ -456,73 +328,81 @@ impl OptlabApp {
         fonts::prewarm(ui.ctx());
         menu_bar::keyboard_shortcuts(self, ui);
         egui::Panel::top("menu_bar").show(ui, |ui| menu_bar::show(self, ui));
-        egui::Panel::bottom("status_bar").show(ui, |ui| status_bar::show(self, ui));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar(ui));
         egui::Panel::left("entries")
             .resizable(true)
             .default_size(190.0)
             .min_size(140.0)
-            .show(ui, |ui| entries_panel::show(self, ui));
+            .show(ui, |ui| self.entry_list(ui));
         egui::Panel::left("controls")
             .resizable(true)
             .default_size(330.0)
             .min_size(260.0)
-            .show(ui, |ui| race_panel::show(self, ui));
+            .show(ui, |ui| self.controls(ui));
         egui::CentralPanel::default().show(ui, |ui| self.centre(ui));
         menu_bar::dialogs(self, ui);
     }
 
+    fn status_bar(&self, ui: &mut egui::Ui) {
+        let status = status_bar::Status {
+            jobs: self.worker.jobs_in_flight(),
+            throughput: &self.throughput,
+            autosave_error: self.document.autosave_error.as_ref(),
+            results: &self.results,
+            messages: &self.messages,
+        };
+        status_bar::show(ui, &status);
+    }
+
+    /// The entry list; a click selects, its buttons edit the notebook.
+    fn entry_list(&mut self, ui: &mut egui::Ui) {
+        if let Some(index) = entries_panel::list(ui, &mut self.document.notebook, self.selected) {
+            self.select(index);
+        }
+        ui.separator();
+        match entries_panel::edit_selected(ui, &mut self.document.notebook, self.selected) {
+            Some(ListAction::Select(index)) => self.select(index),
+            Some(ListAction::Deleted { next }) => {
+                self.results.clear(&mut self.worker);
+                self.selected = next;
+            }
+            None => {}
+        }
+    }
+
+    /// The selected entry's notes and controls.
+    fn controls(&mut self, ui: &mut egui::Ui) {
+        controls_panel::show(ui, self.document.notebook.entries.get_mut(self.selected));
+        if let Some(race) =
+            self.document.notebook.entries.get(self.selected).and_then(|e| e.experiment.race())
+        {
+            self.focused_run = self.focused_run.min(race.runs.len().saturating_sub(1));
+        }
+    }
+
+    /// The selected entry's views.
     fn centre(&mut self, ui: &mut egui::Ui) {
-        let Some(experiment) =
-            self.document.notebook.entries.get(self.selected).map(|e| e.experiment.clone())
-        else {
+        let Some(entry) = self.document.notebook.entries.get(self.selected) else {
             ui.centered_and_justified(|ui| ui.label("Add an entry to start (Edit > Add entry)."));
             return;
         };
-        let Experiment::Race(race) = experiment else {
-            self.lab_views(ui);
-            return;
+        let actions = match &entry.experiment {
+            Experiment::Race(race) => {
+                let parts = RaceParts {
+                    results: &self.results,
+                    playback: &mut self.playback,
+                    space_view: &mut self.space_view,
+                    curve_view: &mut self.curve_view,
+                    focused_run: &mut self.focused_run,
+                    caches: &mut self.race_caches,
+                };
+                entries::race::view::show(ui, race, parts).into_iter().collect()
+            }
+            _ => entries::lab_views(ui, &self.labs),
         };
-        playback::toolbar(self, ui);
-        ui.separator();
-        let step = self.playback.step();
-        let width = ui.available_width();
-        let height = ui.available_height();
-        let left_width = (width * 0.52).max(200.0);
-        ui.horizontal_top(|ui| {
-            ui.vertical(|ui| {
-                ui.set_width(left_width);
-                ui.set_height(height);
-                ui.horizontal(|ui| {
-                    ui.selectable_value(&mut self.space_view, SpaceView::Map, "Map")
-                        .on_hover_text("The loss surface from above: colours, contours, paths");
-                    ui.selectable_value(&mut self.space_view, SpaceView::Surface3d, "3D")
-                        .on_hover_text("The surface as a mesh: drag to rotate, scroll to zoom");
-                });
-                match self.space_view {
-                    SpaceView::Map => map_view::show(self, ui, &race, step),
-                    SpaceView::Surface3d => surface3d_view::show(self, ui, &race, step),
-                }
-            });
-            ui.separator();
-            ui.vertical(|ui| {
-                ui.horizontal(|ui| {
-                    ui.selectable_value(&mut self.curve_view, CurveView::Curves, "Loss & lr")
-                        .on_hover_text("Loss (log axis) and learning rate against step");
-                    ui.selectable_value(&mut self.curve_view, CurveView::Internals, "Internals")
-                        .on_hover_text("Velocity and effective step size of one run");
-                });
-                let table_height = 26.0 + 22.0 * race.runs.len() as f32;
-                let plots_height = (ui.available_height() - table_height - 12.0).max(160.0);
-                match self.curve_view {
-                    CurveView::Curves => curves_view::show(self, ui, &race, step, plots_height),
-                    CurveView::Internals => {
-                        internals_view::show(self, ui, &race, step, plots_height);
-                    }
-                }
-                ui.separator();
-                stats_table::show(self, ui, &race, step);
-            });
-        });
+        for action in actions {
+            self.apply(action);
+        }
     }
 }
 
@@ -594,9 +474,4 @@ pub fn run(file: Option<PathBuf>) -> eframe::Result {
             Ok(Box::new(app))
         }),
     )
-}
-
-/// A number in a run's name or a hover text: 4 significant digits, exponent form when very small or large.
-fn compact(v: f64) -> String {
-    if v != 0.0 && !(1e-3..1e4).contains(&v.abs()) { format!("{v:.3e}") } else { format!("{v:.4}") }
 }

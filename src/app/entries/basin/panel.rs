@@ -1,0 +1,37 @@
+//! Controls of a basin map: the surface, the optimizer, the steps and the grid of starts.
+
+use egui::{DragValue, Ui};
+
+use crate::app::entries::race::optimizer_controls;
+use crate::app::entries::race::panel as race_panel;
+use crate::app::widgets::lab_widgets;
+use optlab_core::sweep::{BasinLab, MAX_RESOLUTION};
+
+/// Draws the controls.
+pub fn show(ui: &mut Ui, lab: &mut BasinLab) {
+    lab_widgets::heading(
+        ui,
+        "Basins of attraction",
+        "The same optimizer from every start point of a grid, coloured by the minimum it ends \
+         in, brighter where it settled sooner. Black: diverged; grey: nowhere yet.",
+    );
+    if race_panel::surface(ui, &mut lab.surface) {
+        lab.region = None;
+    }
+    optimizer_controls::optimizer(ui, &mut lab.optimizer, 901);
+    optimizer_controls::schedule(ui, &mut lab.schedule, 901);
+    ui.separator();
+    lab_widgets::count(ui, &mut lab.steps, (1, 100_000), "steps", "Updates per run");
+    lab_widgets::count(
+        ui,
+        &mut lab.resolution,
+        (2, MAX_RESOLUTION),
+        "starts per side",
+        "The grid of start points covers the surface's view box",
+    );
+    ui.add(DragValue::new(&mut lab.tolerance).speed(1e-4).range(1e-12..=1e3).prefix("tolerance: "))
+        .on_hover_text(
+            "A run has settled in a minimum once its loss stays within this of the minimum's \
+             value and it ends nearest to that minimum",
+        );
+}

@@ -1,0 +1,72 @@
+//! Controls of a dropout lab: the neuron's weights and inputs, p, Monte Carlo samples and the
+//! scaling experiment's layer.
+
+use egui::{DragValue, Ui};
+
+use crate::app::widgets::lab_widgets;
+use optlab_core::regularize::DropoutLab;
+
+/// Most inputs editable here (the mask table enumerates up to 2¹² masks).
+const MAX_INPUTS: usize = 12;
+
+/// Draws the controls.
+pub fn show(ui: &mut Ui, lab: &mut DropoutLab) {
+    lab_widgets::heading(
+        ui,
+        "Dropout",
+        "Each input survives with probability p: E[a] = p·(w·x), so test time must scale.",
+    );
+    ui.label("Neuron a = Σ wᵢxᵢ");
+    neuron_inputs(ui, lab);
+    lab_widgets::keep(ui, &mut lab.keep, "input (and of each unit in the layer)");
+    lab_widgets::count(
+        ui,
+        &mut lab.samples,
+        (1, 1_000_000),
+        "Monte Carlo masks",
+        "Random masks averaged by the convergence plot",
+    );
+    ui.separator();
+    ui.label("Train vs test scaling");
+    lab_widgets::count(
+        ui,
+        &mut lab.layer_units,
+        (1, 4096),
+        "ReLU units",
+        "Units of the random layer whose activations are dropped out",
+    );
+    lab_widgets::seed(ui, &mut lab.seed);
+}
+
+/// One row per input: wᵢ and xᵢ, with buttons to add or remove an input.
+fn neuron_inputs(ui: &mut Ui, lab: &mut DropoutLab) {
+    egui::Grid::new("dropout-neuron").num_columns(3).show(ui, |ui| {
+        for (i, (w, x)) in lab.weights.iter_mut().zip(lab.inputs.iter_mut()).enumerate() {
+            ui.label(format!("input {}", i + 1));
+            ui.add(DragValue::new(w).speed(0.05).prefix("w = ").range(-100.0..=100.0))
+                .on_hover_text("The weight of this input");
+            ui.add(DragValue::new(x).speed(0.05).prefix("x = ").range(-100.0..=100.0))
+                .on_hover_text("The value of this input");
+            ui.end_row();
+        }
+    });
+    ui.horizontal(|ui| {
+        let n = lab.weights.len();
+        if ui
+            .add_enabled(n < MAX_INPUTS, egui::Button::new("➕ input"))
+            .on_hover_text("Add an input (the table lists all 2ⁿ masks)")
+            .clicked()
+        {
+            lab.weights.push(1.0);
+            lab.inputs.push(1.0);
+        }
+        if ui
+            .add_enabled(n > 1, egui::Button::new("➖ input"))
+            .on_hover_text("Remove the last input")
+            .clicked()
+        {
+            lab.weights.pop();
+            lab.inputs.pop();
+        }
+    });
+}

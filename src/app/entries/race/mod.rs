@@ -1,0 +1,14 @@
+//! The race: optimizers side by side on a 2D loss surface, with its map, 3D view, curves,
+//! internals and table.
+
+pub mod curves_view;
+pub mod internals_view;
+pub mod map_view;
+pub mod optimizer_controls;
+pub mod panel;
+pub mod playback;
+pub mod results;
+pub mod stats_table;
+pub mod surface3d_view;
+
+pub mod view;

@@ -1,0 +1,4 @@
+//! The hyperparameter sweep: a grid of runs over two settings.
+
+pub mod panel;
+pub mod view;

@@ -1,0 +1,158 @@
+//! Controls of a sweep: the surface and base run, the two axes and the metric.
+
+use egui::{ComboBox, DragValue, Ui};
+
+use crate::app::entries::race::optimizer_controls;
+use crate::app::entries::race::panel as race_panel;
+use crate::app::entries::training::panel as training_panel;
+use crate::app::widgets::lab_widgets;
+use optlab_core::sweep::{MAX_RESOLUTION, Metric, SweepAxis, SweepField, SweepLab};
+use optlab_core::train::TrainingLab;
+
+/// Draws the controls.
+pub fn show(ui: &mut Ui, lab: &mut SweepLab) {
+    lab_widgets::heading(
+        ui,
+        "Hyperparameter sweep",
+        "One run, two of its numbers varied over a grid: where does it work? Hover a cell for \
+         its values; click it to add that run to a race (or to a training entry).",
+    );
+    task_toggle(ui, lab);
+    if let Some(task) = &mut lab.training {
+        training_task(ui, task);
+    } else {
+        surface_task(ui, lab);
+    }
+    ui.separator();
+    axis(ui, &mut lab.x, "x (columns)");
+    axis(ui, &mut lab.y, "y (rows)");
+    ui.separator();
+    ComboBox::from_label("metric")
+        .selected_text(metric_label(lab, lab.metric))
+        .show_ui(ui, |ui| {
+            for metric in Metric::ALL {
+                if metric != Metric::Accuracy || lab.training.is_some() {
+                    let label = metric_label(lab, metric);
+                    ui.selectable_value(&mut lab.metric, metric, label);
+                }
+            }
+        })
+        .response
+        .on_hover_text("What the colour of a cell shows");
+    if lab.metric == Metric::StepsToTolerance {
+        ui.add(
+            DragValue::new(&mut lab.tolerance).speed(1e-6).range(1e-12..=1e3).prefix("tolerance: "),
+        )
+        .on_hover_text("A run has reached the minimum once its loss is within this of it");
+    }
+}
+
+fn metric_label(lab: &SweepLab, metric: Metric) -> &'static str {
+    if lab.training.is_some() { metric.training_label() } else { metric.label() }
+}
+
+/// Surface or training task: what every cell runs.
+fn task_toggle(ui: &mut Ui, lab: &mut SweepLab) {
+    let mut training = lab.training.is_some();
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut training, false, "Surface")
+            .on_hover_text("Each cell runs the optimizer on a loss surface");
+        ui.selectable_value(&mut training, true, "Training task").on_hover_text(
+            "Each cell trains a small network; the map shows its validation loss or accuracy",
+        );
+    });
+    if training != lab.training.is_some() {
+        lab.training = training.then(TrainingLab::default);
+        if training {
+            lab.x = default_axis(SweepField::L2, 8);
+            lab.y = default_axis(SweepField::Lr, 8);
+        } else {
+            lab.x = default_axis(SweepField::Momentum, 100);
+            lab.y = default_axis(SweepField::Lr, 100);
+            if lab.metric == Metric::Accuracy {
+                lab.metric = Metric::FinalLoss;
+            }
+        }
+    }
+}
+
+fn surface_task(ui: &mut Ui, lab: &mut SweepLab) {
+    if race_panel::surface(ui, &mut lab.surface) {
+        lab.start = None;
+    }
+    let [x, y] = lab.start.unwrap_or_else(|| lab.surface.default_start());
+    ui.label(format!("start ({x:.3}, {y:.3})"))
+        .on_hover_text("Every run starts here: the surface's default start, or the file's `start`");
+    lab_widgets::count(ui, &mut lab.steps, (1, 100_000), "steps", "Updates per run (cell)");
+    ui.separator();
+    ui.strong("Base run");
+    optimizer_controls::optimizer(ui, &mut lab.optimizer, 900);
+    optimizer_controls::schedule(ui, &mut lab.schedule, 900);
+}
+
+/// The data and the base run of a training task (its first run).
+fn training_task(ui: &mut Ui, task: &mut TrainingLab) {
+    training_panel::dataset(ui, &mut task.dataset);
+    lab_widgets::number(
+        ui,
+        &mut task.validation_fraction,
+        (0.0, 0.9),
+        "validation",
+        "Fraction of the points held out: the losses and accuracies of the map are measured on it",
+    );
+    lab_widgets::seed(ui, &mut task.seed);
+    ui.separator();
+    ui.strong("Base run").on_hover_text("Each cell trains this run with the two numbers set");
+    if let Some(run) = task.runs.first_mut() {
+        training_panel::run_controls(ui, run, 900);
+    }
+}
+
+fn axis(ui: &mut Ui, axis: &mut SweepAxis, title: &str) {
+    ui.strong(title);
+    ComboBox::from_id_salt(("sweep-axis", title))
+        .selected_text(axis.field.label())
+        .show_ui(ui, |ui| {
+            for field in SweepField::ALL {
+                if ui.selectable_value(&mut axis.field, field, field.label()).changed() {
+                    *axis = default_axis(field, axis.count);
+                }
+            }
+        })
+        .response
+        .on_hover_text("The number of the base run varied along this axis");
+    ui.horizontal(|ui| {
+        let log = axis.log;
+        let mut changed = ui.add(axis_end(&mut axis.from, "from ", log)).changed();
+        changed |= ui.add(axis_end(&mut axis.to, "to ", log)).changed();
+        ui.checkbox(&mut axis.log, "log")
+            .on_hover_text("Values evenly spaced in log10 (positive ends)");
+        if changed && axis.log {
+            axis.from = axis.from.max(1e-12);
+            axis.to = axis.to.max(1e-12);
+        }
+    });
+    lab_widgets::count(ui, &mut axis.count, (2, MAX_RESOLUTION), "cells", "Values along this axis");
+}
+
+/// An axis end: on a log axis shown as 1.00e-5 and edited by typing (dragging across decades
+/// is useless); on a linear one dragged in steps of 0.01.
+fn axis_end<'a>(value: &'a mut f64, prefix: &str, log: bool) -> DragValue<'a> {
+    let drag = DragValue::new(value).prefix(prefix);
+    if log { drag.speed(0.0).custom_formatter(|v, _| format!("{v:.2e}")) } else { drag.speed(0.01) }
+}
+
+/// A sensible range for a newly picked field.
+fn default_axis(field: SweepField, count: usize) -> SweepAxis {
+    let (from, to, log) = match field {
+        SweepField::Lr => (1e-5, 1e-1, true),
+        SweepField::Momentum | SweepField::Dampening | SweepField::Beta1 => (0.0, 0.99, false),
+        SweepField::Beta2 | SweepField::DecayRate => (0.5, 0.9999, false),
+        SweepField::Eps => (1e-10, 1e-1, true),
+        SweepField::WeightDecay | SweepField::L2 => (1e-6, 1e-1, true),
+        SweepField::ScheduleRate => (1e-4, 1e-1, true),
+        SweepField::Noise => (0.0, 2.0, false),
+        SweepField::DropoutKeep => (0.1, 1.0, false),
+    };
+    SweepAxis { field, from, to, count, log }
+}

@@ -1,0 +1,288 @@
+//! A sweep's heat map: the metric of every cell (viridis, log scale for losses; dark red where
+//! a run diverged; grey until computed) with a colour bar, the values under the pointer, and a
+//! click that hands the cell's run to the app.
+
+use egui::{Color32, ColorImage, PointerButton, RichText, TextureHandle, TextureOptions, Ui};
+use egui_plot::{Plot, PlotImage, PlotPoint};
+use std::sync::Arc;
+
+use crate::app::entries::action::EntryAction;
+use crate::app::lab_results::{LabResults, Progress};
+use crate::app::widgets::grid_images::{self, SWEEP_DIVERGED, SWEEP_NO_VALUE, SweepScale};
+use crate::app::widgets::heatmap::format_loss;
+use crate::app::widgets::lab_image;
+use crate::app::widgets::log_axis;
+use crate::app::widgets::numbers;
+use crate::app::widgets::palette;
+use optlab_core::sweep::report::SweepReport;
+use optlab_core::sweep::{Metric, SweepAxis};
+
+/// A click on a cell: its column and row.
+pub type Clicked = Option<(usize, usize)>;
+
+/// Draws the map; a click on a cell asks for its run and ⏹ Stop for the end of the sweep,
+/// through `actions`.
+pub fn show(ui: &mut Ui, r: &SweepReport, labs: &LabResults, actions: &mut Vec<EntryAction>) {
+    let (done, total) = r.progress();
+    let progress = labs.progress(done, total);
+    let (clicked, stop) = draw(ui, r, (labs.generation, labs.prepared_image()), progress);
+    if let Some((i, j)) = clicked {
+        actions.extend(cell_run(r, i, j));
+    }
+    if stop {
+        actions.push(EntryAction::StopLab);
+    }
+}
+
+/// The run of cell (i, j), named after its coordinates: a race run, or a training run when
+/// the sweep trains networks.
+fn cell_run(r: &SweepReport, i: usize, j: usize) -> Option<EntryAction> {
+    let (x, y) = (r.x_values[i], r.y_values[j]);
+    let name = format!(
+        "{} {}, {} {}",
+        r.lab.x.field.label(),
+        numbers::compact(x),
+        r.lab.y.field.label(),
+        numbers::compact(y)
+    );
+    if let Some(task) = &r.lab.training {
+        let config = optlab_core::sweep::training::cell_config(&r.lab, task, x, y).ok()?;
+        Some(EntryAction::AddRunToTraining { config, name })
+    } else {
+        let config = r.lab.cell_config(x, y).ok()?;
+        Some(EntryAction::AddRunToRace { config, name })
+    }
+}
+
+/// Draws the map; returns the cell clicked, if any, and whether ⏹ Stop was clicked.
+fn draw(
+    ui: &mut Ui,
+    r: &SweepReport,
+    (generation, prepared): (u64, Option<Arc<ColorImage>>),
+    progress: Progress,
+) -> (Clicked, bool) {
+    if let Some(error) = &r.error {
+        ui.colored_label(ui.visuals().error_fg_color, error);
+        return (None, false);
+    }
+    let (done, total) = r.progress();
+    let stop = crate::app::widgets::lab_widgets::grid_toolbar(ui, (done, total), "runs", progress);
+    let scale = grid_images::sweep_scale(r);
+    let height = ui.available_height() - 30.0;
+    let mut clicked = None;
+    ui.horizontal_top(|ui| {
+        let width = (ui.available_width() - COLOUR_BAR_WIDTH - 4.0).max(200.0);
+        clicked = map(ui, r, (generation, prepared), [width, height.max(200.0)]);
+        colour_bar(ui, r, &scale, height.max(200.0));
+    });
+    best_line(ui, r);
+    (clicked, stop)
+}
+
+/// Plot coordinate of an axis value (log10 on a log axis).
+fn coordinate(axis: &SweepAxis, value: f64) -> f64 {
+    if axis.log { value.log10() } else { value }
+}
+
+/// The cell index under plot coordinate `c` along `axis` with `values`.
+fn index_at(axis: &SweepAxis, values: &[f64], c: f64) -> Option<usize> {
+    let (first, last) = (coordinate(axis, *values.first()?), coordinate(axis, *values.last()?));
+    let n = values.len();
+    let t = (c - first) / (last - first) * (n - 1) as f64;
+    let i = t.round();
+    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "checked range")]
+    (i >= 0.0 && i < n as f64).then_some(i as usize)
+}
+
+fn map(
+    ui: &mut Ui,
+    r: &SweepReport,
+    streamed: (u64, Option<Arc<ColorImage>>),
+    size: [f32; 2],
+) -> Clicked {
+    let texture = texture(ui, r, streamed);
+    let (x_axis, y_axis) = (r.lab.x.clone(), r.lab.y.clone());
+    let mut plot = Plot::new("sweep-map")
+        .width(size[0])
+        .height(size[1])
+        .allow_drag(false)
+        .allow_scroll(false)
+        .show_grid(false)
+        .x_axis_label(x_axis.field.label())
+        .y_axis_label(y_axis.field.label());
+    if x_axis.log {
+        plot = plot
+            .x_grid_spacer(|i| log_axis::marks(&i))
+            .x_axis_formatter(|m, _| log_axis::label(m.value));
+    }
+    if y_axis.log {
+        plot = plot
+            .y_grid_spacer(|i| log_axis::marks(&i))
+            .y_axis_formatter(|m, _| log_axis::label(m.value));
+    }
+    let response = plot.show(ui, |plot_ui| {
+        place(plot_ui, r, &texture);
+        let pointer = plot_ui.pointer_coordinate();
+        let clicked = plot_ui.response().clicked_by(PointerButton::Primary);
+        pointer.map(|p| (p, clicked))
+    });
+    let (pointer, clicked) = response.inner.unzip();
+    let cell_at = |p: PlotPoint| {
+        Some((index_at(&r.lab.x, &r.x_values, p.x)?, index_at(&r.lab.y, &r.y_values, p.y)?))
+    };
+    let hovered = pointer.and_then(cell_at);
+    if let Some((i, j)) = hovered {
+        response.response.on_hover_text_at_pointer(cell_text(r, i, j));
+    }
+    if clicked == Some(true) { hovered } else { None }
+}
+
+/// "η = 0.0012, μ = 0.91\nfinal loss 3.2e-5 …" for cell (i, j).
+fn cell_text(r: &SweepReport, i: usize, j: usize) -> String {
+    let head = format!(
+        "{} = {}\n{} = {}",
+        r.lab.x.field.label(),
+        numbers::compact(r.x_values[i]),
+        r.lab.y.field.label(),
+        numbers::compact(r.y_values[j])
+    );
+    let Some(cell) = r.cell(i, j) else { return format!("{head}\n(not computed yet)") };
+    let (loss, step, target) = if r.lab.training.is_some() {
+        ("validation loss", "epoch", "a training entry")
+    } else {
+        ("loss", "step", "a race")
+    };
+    let mut lines = vec![head];
+    lines.push(match cell.diverged_at {
+        Some(at) => format!("diverged at {step} {at}"),
+        None => format!("final {loss} {}", format_loss(cell.final_loss)),
+    });
+    lines.push(format!("best {loss} {}", format_loss(cell.best_loss)));
+    if let Some(accuracy) = cell.accuracy {
+        lines.push(format!("accuracy {:.1} %", 100.0 * accuracy));
+    }
+    if let Some(at) = cell.reached_at {
+        lines.push(format!("within tolerance at {step} {at}"));
+    }
+    lines.push(format!("click: add this run to {target}"));
+    lines.join("\n")
+}
+
+fn place(plot_ui: &mut egui_plot::PlotUi<'_>, r: &SweepReport, texture: &TextureHandle) {
+    let span = |axis: &SweepAxis, values: &[f64]| {
+        let (a, b) = (coordinate(axis, values[0]), coordinate(axis, values[values.len() - 1]));
+        let half = (b - a) / (values.len() - 1).max(1) as f64 / 2.0;
+        (a - half, b + half)
+    };
+    let ((x0, x1), (y0, y1)) = (span(&r.lab.x, &r.x_values), span(&r.lab.y, &r.y_values));
+    let centre = PlotPoint::new(0.5 * (x0 + x1), 0.5 * (y0 + y1));
+    #[expect(clippy::cast_possible_truncation, reason = "plot units; f32 is plenty for drawing")]
+    let size = [(x1 - x0) as f32, (y1 - y0) as f32];
+    plot_ui.image(PlotImage::new("", texture.id(), centre, size).allow_hover(false));
+}
+
+/// The cells as a texture, rebuilt when a newer report arrives (from the image its computing
+/// thread prepared, if any), updated in place.
+fn texture(
+    ui: &Ui,
+    r: &SweepReport,
+    (generation, prepared): (u64, Option<Arc<ColorImage>>),
+) -> TextureHandle {
+    let key = ui.scope_id().with("sweep-texture");
+    lab_image::streamed_texture(ui, key, generation, TextureOptions::NEAREST, || {
+        prepared.unwrap_or_else(|| Arc::new(grid_images::sweep_image(r)))
+    })
+}
+
+/// Width of the colour bar with its labels (room for "final validation loss" in small text).
+const COLOUR_BAR_WIDTH: f32 = 112.0;
+
+/// The metric as this map measures it (validation losses and epochs for a training task).
+fn metric_name(r: &SweepReport) -> &'static str {
+    if r.lab.training.is_some() { r.lab.metric.training_label() } else { r.lab.metric.label() }
+}
+
+/// A vertical gradient with the metric's values at five heights.
+#[expect(clippy::cast_possible_truncation, reason = "screen coordinates are f32")]
+fn colour_bar(ui: &mut Ui, r: &SweepReport, scale: &SweepScale, height: f32) {
+    let (rect, _) =
+        ui.allocate_exact_size(egui::vec2(COLOUR_BAR_WIDTH, height), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    let small = egui::TextStyle::Small.resolve(ui.style());
+    let text = ui.visuals().text_color();
+    painter.text(
+        rect.left_top() + egui::vec2(2.0, 2.0),
+        egui::Align2::LEFT_TOP,
+        metric_name(r),
+        small.clone(),
+        text,
+    );
+    let strip = egui::Rect::from_min_max(
+        egui::pos2(rect.left() + 4.0, rect.top() + 24.0),
+        egui::pos2(rect.left() + 16.0, rect.bottom() - 28.0),
+    );
+    if strip.height() < 20.0 {
+        return;
+    }
+    let y_of = |t: f64| strip.bottom() - strip.height() * t as f32;
+    let mut mesh = egui::Mesh::default();
+    for k in 0..=32_u32 {
+        let t = f64::from(k) / 32.0;
+        mesh.colored_vertex(egui::pos2(strip.left(), y_of(t)), palette::surface_colour(t));
+        mesh.colored_vertex(egui::pos2(strip.right(), y_of(t)), palette::surface_colour(t));
+        if k > 0 {
+            let v = 2 * k;
+            mesh.add_triangle(v - 2, v - 1, v);
+            mesh.add_triangle(v - 1, v, v + 1);
+        }
+    }
+    painter.add(mesh);
+    for k in 0..=4 {
+        let t = f64::from(k) / 4.0;
+        let label = format_loss(scale.value(t));
+        painter.text(
+            egui::pos2(strip.right() + 4.0, y_of(t)),
+            egui::Align2::LEFT_CENTER,
+            label,
+            small.clone(),
+            text,
+        );
+    }
+    let swatch = |y: f32, colour: Color32, label: &str| {
+        let r = egui::Rect::from_min_size(egui::pos2(strip.left(), y), egui::vec2(12.0, 10.0));
+        painter.rect_filled(r, 0.0, colour);
+        painter.text(
+            egui::pos2(strip.right() + 4.0, y + 5.0),
+            egui::Align2::LEFT_CENTER,
+            label,
+            small.clone(),
+            text,
+        );
+    };
+    swatch(rect.bottom() - 24.0, SWEEP_DIVERGED, "diverged");
+    swatch(rect.bottom() - 12.0, SWEEP_NO_VALUE, "no value");
+}
+
+/// The best cell in words.
+fn best_line(ui: &mut Ui, r: &SweepReport) {
+    if let Some((i, j, value)) = r.best {
+        let metric = r.lab.metric;
+        let shown = match metric {
+            Metric::FinalLoss | Metric::BestLoss => format_loss(value),
+            Metric::StepsToTolerance | Metric::Diverged => format!("{value:.0}"),
+            Metric::Accuracy => format!("{:.1} %", 100.0 * value),
+        };
+        let best = if metric.lower_is_better() { "Lowest" } else { "Highest" };
+        let what = metric_name(r);
+        ui.label(
+            RichText::new(format!(
+                "{best} {what}: {shown} at {} = {}, {} = {}",
+                r.lab.x.field.label(),
+                numbers::compact(r.x_values[i]),
+                r.lab.y.field.label(),
+                numbers::compact(r.y_values[j]),
+            ))
+            .strong(),
+        );
+    }
+}

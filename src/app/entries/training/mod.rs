@@ -1,0 +1,4 @@
+//! The training lab: small networks trained on toy data sets.
+
+pub mod panel;
+pub mod view;

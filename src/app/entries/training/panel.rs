@@ -1,0 +1,139 @@
+//! Controls of a training entry: the shared data, and per run its network, regularizers,
+//! optimizer, schedule, batch size and epochs.
+
+use egui::{CollapsingHeader, Ui};
+
+use crate::app::entries::race::optimizer_controls;
+use crate::app::widgets::lab_widgets;
+use optlab_core::train::{DatasetConfig, ModelConfig, TrainingLab, TrainingRun, lab::MAX_RUNS};
+
+/// Draws the controls.
+pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {
+    lab_widgets::heading(
+        ui,
+        "Training",
+        "Small networks trained side by side on toy 2-D data, with the same optimizers and \
+         schedules as the races.",
+    );
+    dataset(ui, &mut lab.dataset);
+    lab_widgets::number(
+        ui,
+        &mut lab.validation_fraction,
+        (0.0, 0.9),
+        "validation",
+        "Fraction of the points held out to measure generalization",
+    );
+    lab_widgets::seed(ui, &mut lab.seed);
+    ui.separator();
+    let mut remove = None;
+    for (index, run) in lab.runs.iter_mut().enumerate() {
+        CollapsingHeader::new(run.name.clone()).id_salt(("training-run", index)).show(ui, |ui| {
+            run_controls(ui, run, index);
+            if ui.button("Remove").on_hover_text("Remove this run").clicked() {
+                remove = Some(index);
+            }
+        });
+    }
+    if let Some(index) = remove.filter(|_| lab.runs.len() > 1) {
+        lab.runs.remove(index);
+    }
+    let can_add = lab.runs.len() < MAX_RUNS;
+    if ui
+        .add_enabled(can_add, egui::Button::new("➕ Run"))
+        .on_hover_text("Copy the last run")
+        .clicked()
+        && let Some(last) = lab.runs.last().cloned()
+    {
+        lab.runs.push(TrainingRun { name: format!("{} (copy)", last.name), ..last });
+    }
+}
+
+/// The dataset picker and its parameters.
+pub fn dataset(ui: &mut Ui, dataset: &mut DatasetConfig) {
+    let choices = [
+        DatasetConfig::default(),
+        DatasetConfig::Moons { points: 300, noise: 0.2 },
+        DatasetConfig::Circles { points: 300, noise: 0.1, factor: 0.5 },
+        DatasetConfig::Xor { points: 300, noise: 0.1 },
+        DatasetConfig::Blobs { classes: 3, points_per_class: 100, std: 0.6 },
+    ];
+    egui::ComboBox::from_label("data")
+        .selected_text(dataset.name())
+        .show_ui(ui, |ui| {
+            for choice in choices {
+                let name = choice.name();
+                if ui.selectable_label(dataset.name() == name, name).clicked() {
+                    *dataset = choice;
+                }
+            }
+        })
+        .response
+        .on_hover_text("The toy dataset every run trains on");
+    match dataset {
+        DatasetConfig::Spiral { classes, points_per_class, noise } => {
+            lab_widgets::count(ui, classes, (2, 10), "arms", "Classes K");
+            lab_widgets::count(ui, points_per_class, (10, 1000), "points per arm", "N");
+            lab_widgets::number(ui, noise, (0.0, 1.0), "noise", "Angle noise (0.2 in the course)");
+        }
+        DatasetConfig::Moons { points, noise } | DatasetConfig::Xor { points, noise } => {
+            lab_widgets::count(ui, points, (20, 5000), "points", "Total points");
+            lab_widgets::number(ui, noise, (0.0, 1.0), "noise", "Jitter of every point");
+        }
+        DatasetConfig::Circles { points, noise, factor } => {
+            lab_widgets::count(ui, points, (20, 5000), "points", "Total points");
+            lab_widgets::number(ui, noise, (0.0, 1.0), "noise", "Jitter of every point");
+            lab_widgets::number(ui, factor, (0.05, 0.95), "inner radius", "Relative to the outer");
+        }
+        DatasetConfig::Blobs { classes, points_per_class, std } => {
+            lab_widgets::count(ui, classes, (2, 10), "blobs", "Classes");
+            lab_widgets::count(ui, points_per_class, (10, 1000), "points per blob", "N");
+            lab_widgets::number(ui, std, (0.05, 2.0), "spread", "Standard deviation of a blob");
+        }
+    }
+}
+
+/// One run's network, regularizers and training settings.
+pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
+    ui.add(egui::TextEdit::singleline(&mut run.name).desired_width(f32::INFINITY))
+        .on_hover_text("The run's name in the legend");
+    match &mut run.model {
+        ModelConfig::Mlp { hidden, dropout_keep, dropconnect_keep } => {
+            ui.label(format!("MLP 2 → {} → classes", widths(hidden)));
+            if let Some(width) = hidden.first_mut() {
+                lab_widgets::count(ui, width, (1, 512), "hidden units", "Units per hidden layer");
+                let width = *width;
+                hidden.fill(width);
+            }
+            let mut layers = hidden.len();
+            if lab_widgets::count(ui, &mut layers, (0, 8), "hidden layers", "ReLU layers") {
+                let width = hidden.first().copied().unwrap_or(100);
+                hidden.resize(layers, width);
+            }
+            let (unit, weight) = ("hidden unit (1 is off)", "hidden weight (1 is off)");
+            lab_widgets::keep_labelled(ui, dropout_keep, unit, "dropout keep p");
+            lab_widgets::keep_labelled(ui, dropconnect_keep, weight, "DropConnect keep p");
+        }
+        ModelConfig::ResidualMlp { width, blocks, final_survival } => {
+            ui.label("Residual MLP: hₗ = relu(hₗ₋₁ + bₗ·fₗ(hₗ₋₁))");
+            lab_widgets::count(ui, width, (1, 256), "width", "Units of the residual stream");
+            lab_widgets::count(ui, blocks, (0, 64), "blocks", "Residual blocks L");
+            lab_widgets::number(
+                ui,
+                final_survival,
+                (0.05, 1.0),
+                "p_L",
+                "Survival of the last block",
+            );
+        }
+    }
+    optimizer_controls::optimizer(ui, &mut run.optimizer, 1000 + index);
+    optimizer_controls::schedule(ui, &mut run.schedule, 1000 + index);
+    lab_widgets::number(ui, &mut run.l2, (0.0, 0.1), "L2 λ", "Penalty ½λΣW² in the loss");
+    lab_widgets::count(ui, &mut run.batch_size, (1, 4096), "batch size", "Points per update");
+    lab_widgets::count(ui, &mut run.epochs, (1, 2000), "epochs", "Passes over the training set");
+}
+
+fn widths(hidden: &[usize]) -> String {
+    let parts: Vec<String> = hidden.iter().map(ToString::to_string).collect();
+    if parts.is_empty() { "(none)".to_owned() } else { parts.join(" → ") }
+}

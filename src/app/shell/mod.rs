@@ -1,0 +1,9 @@
+//! The window's frame around the entries: menu bar, status bar, entry list, the open document
+//! with its autosave, and fonts.
+
+pub mod controls_panel;
+pub mod document;
+pub mod entries_panel;
+pub mod fonts;
+pub mod menu_bar;
+pub mod status_bar;

@@ -1,0 +1,12 @@
+//! Drawing pieces shared by several entry kinds: colour maps, heatmaps, axes, lab images and
+//! controls, draw caches.
+
+pub mod background_drop;
+pub mod draw_cache;
+pub mod grid_images;
+pub mod heatmap;
+pub mod lab_image;
+pub mod lab_widgets;
+pub mod log_axis;
+pub mod numbers;
+pub mod palette;
