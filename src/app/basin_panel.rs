@@ -3,7 +3,8 @@
 use egui::{DragValue, Ui};
 
 use super::{lab_widgets, optimizer_controls, race_panel};
-use optlab_core::sweep::{BasinLab, MAX_RESOLUTION};
+use optlab_core::entries::basin::BasinLab;
+use optlab_core::grid::MAX_RESOLUTION;
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut BasinLab) {

@@ -7,8 +7,8 @@ use egui_plot::{Legend, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Poi
 use std::sync::Arc;
 
 use super::{lab_image, palette};
+use optlab_core::entries::basin::{BasinReport, Ending};
 use optlab_core::surface::Point;
-use optlab_core::sweep::report::{BasinReport, Ending};
 
 /// Runs that diverged.
 const DIVERGED: Color32 = Color32::from_rgb(10, 10, 10);

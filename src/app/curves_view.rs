@@ -5,7 +5,7 @@ use egui_plot::{HoverPosition, Legend, Line, Plot, PlotPoint, VLine};
 
 use super::draw_cache::{DrawCache, RecordsKey, column_envelope};
 use super::{OptlabApp, RunResult, palette};
-use optlab_core::notebook::Race;
+use optlab_core::entries::race::Race;
 use optlab_core::surface::MinimumKind;
 
 /// Smallest loss gap drawn; below it the log axis would run to −∞.

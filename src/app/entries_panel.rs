@@ -1,11 +1,16 @@
 //! The notebook's entries: select, add, duplicate, delete, rename, move.
 
 use super::OptlabApp;
-use optlab_core::assignment::AssignmentLab;
-use optlab_core::notebook::{Entry, Experiment, Notebook};
-use optlab_core::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
-use optlab_core::sweep::{BasinLab, SweepLab};
-use optlab_core::train::TrainingLab;
+use optlab_core::entries::Experiment;
+use optlab_core::entries::assignment::AssignmentLab;
+use optlab_core::entries::basin::BasinLab;
+use optlab_core::entries::drop_connect::DropConnectLab;
+use optlab_core::entries::dropout::DropoutLab;
+use optlab_core::entries::fractional_max_pool::FractionalMaxPoolLab;
+use optlab_core::entries::stochastic_depth::StochasticDepthLab;
+use optlab_core::entries::sweep::SweepLab;
+use optlab_core::entries::training::TrainingLab;
+use optlab_core::notebook::{Entry, Notebook};
 
 /// Draws the entry list.
 pub fn show(app: &mut OptlabApp, ui: &mut egui::Ui) {
@@ -121,8 +126,8 @@ fn lab_templates() -> [(&'static str, Experiment); 8] {
     [
         ("Dropout", Experiment::Dropout(DropoutLab::default())),
         ("DropConnect", Experiment::DropConnect(DropConnectLab::default())),
-        ("Fractional max pooling", Experiment::FractionalMaxPool(FracPoolLab::default())),
-        ("Stochastic depth", Experiment::StochasticDepth(StochDepthLab::default())),
+        ("Fractional max pooling", Experiment::FractionalMaxPool(FractionalMaxPoolLab::default())),
+        ("Stochastic depth", Experiment::StochasticDepth(StochasticDepthLab::default())),
         ("Training", Experiment::Training(TrainingLab::default())),
         ("Sweep", Experiment::Sweep(SweepLab::default())),
         ("Basin map", Experiment::Basin(BasinLab::default())),

@@ -5,9 +5,9 @@ use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 
 use super::results::thin;
 use super::{OptlabApp, palette};
-use optlab_core::notebook::Race;
+use optlab_core::entries::race::Race;
 use optlab_core::optim::OptimizerConfig;
-use optlab_core::worker::InternalsSample;
+use optlab_core::runner::races::InternalsSample;
 
 /// Most points drawn per curve.
 const MAX_DRAWN: usize = 2000;

@@ -14,7 +14,7 @@ use super::draw_cache::{DrawCache, RecordsKey};
 use super::heatmap::{COLOUR_BAR_WIDTH, Coverage, colour_bar};
 use super::results::RunResult;
 use super::{OptlabApp, palette};
-use optlab_core::notebook::Race;
+use optlab_core::entries::race::Race;
 use optlab_core::run::StepRecord;
 use optlab_core::surface::{MinimumKind, Point, ViewBox};
 

@@ -8,7 +8,6 @@
 
 mod assignment_panel;
 mod assignment_view;
-mod background_drop;
 mod basin_panel;
 mod basin_view;
 mod curves_view;
@@ -55,11 +54,14 @@ pub use fonts::install as install_fonts;
 pub use playback::Playback;
 pub use results::{RaceResults, RunResult, RunStats};
 
-use optlab_core::labs::LabReport;
-use optlab_core::notebook::{Entry, Experiment, Notebook, Race, RaceRun};
+use optlab_core::entries::Experiment;
+use optlab_core::entries::LabReport;
+use optlab_core::entries::race::{Race, RaceRun};
+use optlab_core::entries::training::{TrainingLab, TrainingRun};
+use optlab_core::notebook::{Entry, Notebook};
 use optlab_core::run::RunConfig;
-use optlab_core::train::{TrainingConfig, TrainingLab, TrainingRun};
-use optlab_core::worker::Worker;
+use optlab_core::runner::races::Worker;
+use optlab_core::train::TrainingConfig;
 
 /// Which view fills the left half of the centre.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -113,8 +115,6 @@ pub struct OptlabApp {
     stats: stats_table::StatsCache,
     /// The selected regularization lab's report, computed in the background.
     pub labs: lab_results::LabResults,
-    /// The window's context, to wake it when a background computation ends.
-    ctx: egui::Context,
     /// Camera of the 3D view.
     camera: surface3d_view::Camera,
     /// Messages for the status bar (newest last).
@@ -155,8 +155,7 @@ impl OptlabApp {
             curves: curves_view::CurveCache::default(),
             paths: map_view::PathCache::default(),
             stats: stats_table::StatsCache::default(),
-            labs: lab_results::LabResults::default(),
-            ctx: ctx.clone(),
+            labs: lab_results::new(ctx),
             camera: surface3d_view::Camera::default(),
             messages: Vec::new(),
             throughput: status_bar::Throughput::default(),
@@ -243,18 +242,18 @@ impl OptlabApp {
             }
             Some(lab) => {
                 self.results.clear(&mut self.worker);
-                self.labs.sync(lab, &self.ctx);
+                self.labs.sync(lab);
             }
             None => self.results.clear(&mut self.worker),
         }
-        self.labs.poll(&self.ctx);
+        self.labs.poll();
         let mut received = 0;
         while let Some(event) = self.worker.try_next() {
-            if let optlab_core::worker::WorkerEvent::Failed { message, .. } = &event {
+            if let optlab_core::runner::races::WorkerEvent::Failed { message, .. } = &event {
                 let message = format!("a computation failed: {message}");
                 self.say(message);
             }
-            if let optlab_core::worker::WorkerEvent::Batch(batch) = &event {
+            if let optlab_core::runner::races::WorkerEvent::Batch(batch) = &event {
                 received += batch.records.len() as u64 * batch.stride;
             }
             self.results.apply(event);
@@ -291,8 +290,8 @@ impl OptlabApp {
         match report {
             LabReport::Dropout(r) => dropout_view::show(ui, r),
             LabReport::DropConnect(r) => dropconnect_view::show(ui, r),
-            LabReport::FracPool(r) => frac_pool_view::show(ui, r, generation),
-            LabReport::StochDepth(r) => stoch_depth_view::show(ui, r, generation),
+            LabReport::FractionalMaxPool(r) => frac_pool_view::show(ui, r, generation),
+            LabReport::StochasticDepth(r) => stoch_depth_view::show(ui, r, generation),
             LabReport::Training(r) => {
                 let progress =
                     training_view::Progress { busy: self.labs.busy(), paused: self.labs.paused() };
@@ -304,7 +303,7 @@ impl OptlabApp {
                 let (done, total) = r.progress();
                 let progress = self.labs.progress(done, total);
                 let (clicked, stop) =
-                    sweep_view::show(ui, r, (generation, self.labs.prepared_image()), progress);
+                    sweep_view::show(ui, r, (generation, self.labs.prepared()), progress);
                 stop_requested = stop;
                 if let Some((i, j)) = clicked {
                     let (x, y) = (r.x_values[i], r.y_values[j]);
@@ -317,7 +316,7 @@ impl OptlabApp {
                     );
                     if let Some(task) = &r.lab.training {
                         training_action =
-                            optlab_core::sweep::training::cell_config(&r.lab, task, x, y)
+                            optlab_core::entries::sweep::training::cell_config(&r.lab, task, x, y)
                                 .ok()
                                 .map(|config| (config, name));
                     } else {
@@ -329,7 +328,7 @@ impl OptlabApp {
                 let (done, total) = r.progress();
                 let progress = self.labs.progress(done, total);
                 let (clicked, stop) =
-                    basin_view::show(ui, r, (generation, self.labs.prepared_image()), progress);
+                    basin_view::show(ui, r, (generation, self.labs.prepared()), progress);
                 stop_requested = stop;
                 if let Some(start) = clicked {
                     let mut config = r.lab.configs().swap_remove(0);
@@ -362,7 +361,7 @@ impl OptlabApp {
                 lab.dataset == config.dataset
                     && lab.validation_fraction == config.validation_fraction
                     && lab.seed == config.seed
-                    && lab.runs.len() < optlab_core::train::lab::MAX_RUNS
+                    && lab.runs.len() < optlab_core::entries::training::MAX_RUNS
             }
             _ => false,
         });

@@ -13,8 +13,10 @@ use super::{
     assignment_panel, basin_panel, dropconnect_panel, dropout_panel, frac_pool_panel,
     stoch_depth_panel, sweep_panel, training_panel,
 };
+use optlab_core::entries::Experiment;
+use optlab_core::entries::race as notebook;
+use optlab_core::entries::race::{Race, RaceRun};
 use optlab_core::expr::Formula;
-use optlab_core::notebook::{self, Experiment, Race, RaceRun};
 use optlab_core::optim::OptimizerConfig;
 use optlab_core::run::NOISE_SIGMA;
 use optlab_core::schedule::Schedule;

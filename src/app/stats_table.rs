@@ -3,7 +3,7 @@
 
 use super::draw_cache::{DrawCache, RecordsKey};
 use super::{OptlabApp, RunStats, palette};
-use optlab_core::notebook::Race;
+use optlab_core::entries::race::Race;
 use optlab_core::surface::Surface;
 
 /// Draws the table for the shown step.

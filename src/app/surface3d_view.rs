@@ -16,7 +16,7 @@ use super::heatmap::{Coverage, LogScale};
 use super::map_view::{decimated, thinned, without_reversals};
 use super::results::RunResult;
 use super::{OptlabApp, palette};
-use optlab_core::notebook::Race;
+use optlab_core::entries::race::Race;
 use optlab_core::run::StepRecord;
 use optlab_core::surface::{MinimumKind, Point, Surface, ViewBox};
 

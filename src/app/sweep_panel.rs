@@ -3,8 +3,9 @@
 use egui::{ComboBox, DragValue, Ui};
 
 use super::{lab_widgets, optimizer_controls, race_panel, training_panel};
-use optlab_core::sweep::{MAX_RESOLUTION, Metric, SweepAxis, SweepField, SweepLab};
-use optlab_core::train::TrainingLab;
+use optlab_core::entries::sweep::SweepLab;
+use optlab_core::entries::training::TrainingLab;
+use optlab_core::grid::{MAX_RESOLUTION, Metric, SweepAxis, SweepField};
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut SweepLab) {

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use super::heatmap::{LogScale, format_loss};
 use super::{lab_image, log_axis, palette};
-use optlab_core::sweep::report::SweepReport;
-use optlab_core::sweep::{Cell, Metric, SweepAxis};
+use optlab_core::entries::sweep::SweepReport;
+use optlab_core::grid::{Cell, Metric, SweepAxis};
 
 /// Cells whose run diverged (the metric has no value there).
 const DIVERGED: Color32 = Color32::from_rgb(110, 20, 30);

@@ -4,7 +4,9 @@
 use egui::{CollapsingHeader, Ui};
 
 use super::{lab_widgets, optimizer_controls};
-use optlab_core::train::{DatasetConfig, ModelConfig, TrainingLab, TrainingRun, lab::MAX_RUNS};
+use optlab_core::entries::training::MAX_RUNS;
+use optlab_core::entries::training::{TrainingLab, TrainingRun};
+use optlab_core::train::{DatasetConfig, ModelConfig};
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {

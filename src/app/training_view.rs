@@ -8,7 +8,7 @@ use egui_plot::{
 };
 
 use super::{lab_image, palette};
-use optlab_core::labs::TrainingReport;
+use optlab_core::entries::training::TrainingReport;
 use optlab_core::train::{Dataset, DecisionGrid};
 
 /// What the window knows about the training thread.

@@ -8,16 +8,19 @@
 /// One module named after the file, so that `cargo test --test regularize --lib regularize`
 /// selects these tests together with the library's own `regularize::` unit tests.
 mod regularize {
-    use optlab_core::regularize::dropconnect::{self, DenseLayer, Draws, Moments};
-    use optlab_core::regularize::dropout::{self, Scaling};
-    use optlab_core::regularize::frac_pool::{self, Image, TorchFractionalPool};
-    use optlab_core::regularize::stoch_depth::{
-        self, DecayRule, ResidualBlock, ResidualStack, SdMode,
+    use optlab_core::entries::drop_connect::DropConnectLab;
+    use optlab_core::entries::drop_connect::{self as dropconnect, DenseLayer, Draws, Moments};
+    use optlab_core::entries::dropout::DropoutLab;
+    use optlab_core::entries::dropout::{self, Scaling};
+    use optlab_core::entries::fractional_max_pool::{
+        self as frac_pool, Image, TorchFractionalPool,
     };
-    use optlab_core::regularize::{
-        DropConnectLab, DropoutLab, FracPoolLab, Pattern, PoolRegion, StochDepthLab,
-        log_spaced_counts,
+    use optlab_core::entries::fractional_max_pool::{FractionalMaxPoolLab, Pattern, PoolRegion};
+    use optlab_core::entries::stochastic_depth::StochasticDepthLab;
+    use optlab_core::entries::stochastic_depth::{
+        self as stoch_depth, DecayRule, ResidualBlock, ResidualStack, SdMode,
     };
+    use optlab_core::regularize::log_spaced_counts;
     use proptest::prelude::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
@@ -447,7 +450,7 @@ mod regularize {
 
     /// Fractional max pooling.
     mod frac_pool_lab {
-        use optlab_core::regularize::frac_pool::fractional_max_pool;
+        use optlab_core::entries::fractional_max_pool::fractional_max_pool;
 
         use super::*;
 
@@ -656,23 +659,25 @@ mod regularize {
 
         #[test]
         fn frac_pool_lab_runs_and_validates() {
-            let lab = FracPoolLab::default();
+            let lab = FractionalMaxPoolLab::default();
             assert_eq!(lab.validate(), Ok(()));
-            assert!(FracPoolLab { alpha: 2.0, ..lab.clone() }.validate().is_err());
-            assert!(FracPoolLab { input_size: 3, ..lab.clone() }.validate().is_err());
+            assert!(FractionalMaxPoolLab { alpha: 2.0, ..lab.clone() }.validate().is_err());
+            assert!(FractionalMaxPoolLab { input_size: 3, ..lab.clone() }.validate().is_err());
             let run = lab.run().expect("25 pixels");
             assert_eq!(run.draw.pooled.width(), 17);
             assert_eq!(run.row_regions.len(), 17);
             assert!(run.draw.rows.u.is_some());
             assert_eq!((run.max_pooled.width(), run.max_pooled.height()), (12, 12));
             assert_eq!(run, lab.run().expect("again"), "a seed reproduces the same draw");
-            let random = FracPoolLab { pseudo_random: false, overlapping: true, ..lab.clone() };
+            let random =
+                FractionalMaxPoolLab { pseudo_random: false, overlapping: true, ..lab.clone() };
             assert!(random.run().expect("random").draw.cols.u.is_none());
             let average = lab.averaged(8).expect("averages");
             let peak = lab.image().pixels().iter().copied().fold(f64::MIN, f64::max);
             assert!(average.pixels().iter().all(|&v| (0.0..=peak).contains(&v)));
-            assert!(ron::from_str::<FracPoolLab>("(alpha: 1.0)").is_err());
-            let parsed: FracPoolLab = ron::from_str("(pattern: Checkerboard)").expect("valid");
+            assert!(ron::from_str::<FractionalMaxPoolLab>("(alpha: 1.0)").is_err());
+            let parsed: FractionalMaxPoolLab =
+                ron::from_str("(pattern: Checkerboard)").expect("valid");
             assert_eq!(parsed.pattern, Pattern::Checkerboard);
         }
     }
@@ -691,7 +696,7 @@ mod regularize {
             assert!((survival[0] - (1.0 - 0.5 / 54.0)).abs() < 1e-15);
             assert!((survival[53] - 0.5).abs() < 1e-15);
             assert!((stoch_depth::expected_depth(54, 0.5) - 40.25).abs() < 1e-12);
-            assert!((StochDepthLab::default().expected_depth() - 40.25).abs() < 1e-12);
+            assert!((StochasticDepthLab::default().expected_depth() - 40.25).abs() < 1e-12);
             for (blocks, p_last) in [(1, 0.5), (10, 0.2), (1000, 0.9), (7, 1.0)] {
                 let closed = stoch_depth::expected_depth_closed_form(blocks, p_last);
                 assert!((stoch_depth::expected_depth(blocks, p_last) - closed).abs() < 1e-9);
@@ -720,7 +725,7 @@ mod regularize {
 
         #[test]
         fn raster_kept_fractions_match_the_survival_probabilities() {
-            let lab = StochDepthLab { batches: 4000, ..StochDepthLab::default() };
+            let lab = StochasticDepthLab { batches: 4000, ..StochasticDepthLab::default() };
             let raster = lab.raster();
             assert_eq!((raster.batches(), raster.blocks()), (4000, 54));
             let batches = raster.batches() as f64;
@@ -780,7 +785,7 @@ mod regularize {
 
         #[test]
         fn seeded_stack_stays_bounded_and_close_to_its_test_rule() {
-            let lab = StochDepthLab::default();
+            let lab = StochasticDepthLab::default();
             let comparison = lab.compare_test_rules().expect("one probability per block");
             assert_eq!(comparison.paper_test.len(), stoch_depth::RESIDUAL_WIDTH);
             for ((m, se), t) in comparison
@@ -793,7 +798,7 @@ mod regularize {
                 // Only approximately equal: the branch ReLUs make the rule an approximation.
                 assert!((m - t).abs() <= SIGMAS * se + 0.05 * t.abs(), "{m} vs {t}");
             }
-            let deep = StochDepthLab { blocks: 1000, ..lab };
+            let deep = StochasticDepthLab { blocks: 1000, ..lab };
             let stack = ResidualStack::seeded(deep.blocks, &mut rng(0));
             let full = stack.forward(&vec![1.0; 1000]);
             assert!(full.iter().all(|v| v.is_finite() && v.abs() < 100.0), "{full:?}");
@@ -865,15 +870,15 @@ mod regularize {
 
         #[test]
         fn stoch_depth_lab_validates_and_parses() {
-            let lab = StochDepthLab::default();
+            let lab = StochasticDepthLab::default();
             assert_eq!(lab.validate(), Ok(()));
-            assert!(StochDepthLab { final_survival: 0.0, ..lab.clone() }.validate().is_err());
-            assert!(StochDepthLab { blocks: 0, ..lab.clone() }.validate().is_err());
-            assert!(StochDepthLab { batches: 20_000, ..lab.clone() }.validate().is_err());
-            let parsed: StochDepthLab =
+            assert!(StochasticDepthLab { final_survival: 0.0, ..lab.clone() }.validate().is_err());
+            assert!(StochasticDepthLab { blocks: 0, ..lab.clone() }.validate().is_err());
+            assert!(StochasticDepthLab { batches: 20_000, ..lab.clone() }.validate().is_err());
+            let parsed: StochasticDepthLab =
                 ron::from_str("(blocks: 18, final_survival: 0.8)").expect("valid");
-            assert_eq!(parsed, StochDepthLab { blocks: 18, final_survival: 0.8, ..lab });
-            assert!(ron::from_str::<StochDepthLab>("(final_survival: 1.2)").is_err());
+            assert_eq!(parsed, StochasticDepthLab { blocks: 18, final_survival: 0.8, ..lab });
+            assert!(ron::from_str::<StochasticDepthLab>("(final_survival: 1.2)").is_err());
         }
     }
 }
