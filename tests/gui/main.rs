@@ -1,4 +1,4 @@
-//! The desktop app's tests, one binary: egui_kittest drives the real app headless (clicks, keys,
+//! The desktop app's tests, one binary: `egui_kittest` drives the real app headless (clicks, keys,
 //! frames) through the accessibility tree.
 
 mod app;

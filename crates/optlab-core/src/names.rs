@@ -22,7 +22,7 @@ pub fn slug(name: &str, fallback: &str) -> String {
 }
 
 /// `slug`, or `slug-2`, `slug-3`, … when already taken.
-pub fn unique(taken: &mut HashSet<String>, slug: &str) -> String {
+pub fn unique<S: std::hash::BuildHasher>(taken: &mut HashSet<String, S>, slug: &str) -> String {
     let mut candidate = slug.to_owned();
     let mut n = 2;
     while !taken.insert(candidate.clone()) {

@@ -129,8 +129,8 @@ fn sweep_and_basin_entries_survive_a_save_and_load() {
     use optlab_core::entries::basin::BasinLab;
     use optlab_core::entries::sweep::SweepLab;
     use optlab_core::notebook::{Entry, Notebook};
-    let mut sweep = SweepLab::default();
-    sweep.metric = optlab_core::grid::Metric::StepsToTolerance;
+    let mut sweep =
+        SweepLab { metric: optlab_core::grid::Metric::StepsToTolerance, ..SweepLab::default() };
     sweep.y.count = 7;
     let basin = BasinLab { region: Some(Surface::Himmelblau.view_box()), ..BasinLab::default() };
     let notebook = Notebook {
