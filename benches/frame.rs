@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use divan::Bencher;
 use optlab::app::{Document, OptlabApp};
-use optlab_core::notebook::{Notebook, RaceRun};
+use optlab_core::entries::race::RaceRun;
+use optlab_core::notebook::Notebook;
 use optlab_core::optim::OptimizerConfig;
 use optlab_core::schedule::Schedule;
 

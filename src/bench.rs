@@ -9,12 +9,15 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use crate::app::{Document, OptlabApp};
-use optlab_core::notebook::{Entry, Experiment, Notebook};
+use optlab_core::entries::Experiment;
+use optlab_core::entries::basin::BasinLab;
+use optlab_core::entries::sweep::SweepLab;
+use optlab_core::grid as sweep;
+use optlab_core::notebook::{Entry, Notebook};
 use optlab_core::optim::OptimizerConfig;
 use optlab_core::run::{self, Discard, RunConfig};
 use optlab_core::schedule::Schedule;
 use optlab_core::surface::Surface;
-use optlab_core::sweep::{self, BasinLab, SweepLab};
 
 /// Steps per optimizer run; `quick` divides every size by ten.
 const OPTIMIZER_STEPS: u64 = 2_000_000;
@@ -166,7 +169,7 @@ fn frames(out: &mut impl Write, quick: bool) -> io::Result<()> {
             }
         }
         time += 1.0 / 60.0;
-        let done = matches!(app.labs.report(), Some(optlab_core::labs::LabReport::Sweep(r)) if r.progress().0 == r.progress().1);
+        let done = matches!(app.labs.report(), Some(optlab_core::entries::LabReport::Sweep(r)) if r.progress().0 == r.progress().1);
         if done && !app.labs.busy() {
             break;
         }

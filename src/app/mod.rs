@@ -28,10 +28,13 @@ use entries::race::view::{RaceCaches, RaceParts};
 use shell::entries_panel::ListAction;
 use shell::{controls_panel, document, entries_panel, fonts, menu_bar, status_bar};
 
-use optlab_core::notebook::{Entry, Experiment, Notebook, Race, RaceRun};
+use optlab_core::entries::Experiment;
+use optlab_core::entries::race::{Race, RaceRun};
+use optlab_core::entries::training::{TrainingLab, TrainingRun};
+use optlab_core::notebook::{Entry, Notebook};
 use optlab_core::run::RunConfig;
-use optlab_core::train::{TrainingConfig, TrainingLab, TrainingRun};
-use optlab_core::worker::Worker;
+use optlab_core::runner::races::Worker;
+use optlab_core::train::TrainingConfig;
 
 /// Everything the window shows and edits.
 pub struct OptlabApp {
@@ -57,8 +60,6 @@ pub struct OptlabApp {
     race_caches: RaceCaches,
     /// The selected regularization lab's report, computed in the background.
     pub labs: lab_results::LabResults,
-    /// The window's context, to wake it when a background computation ends.
-    ctx: egui::Context,
     /// Messages for the status bar (newest last).
     pub messages: Vec<String>,
     /// Steps per second the worker achieved recently.
@@ -93,8 +94,7 @@ impl OptlabApp {
             curve_view: CurveView::default(),
             focused_run: 0,
             race_caches: RaceCaches::default(),
-            labs: lab_results::LabResults::default(),
-            ctx: ctx.clone(),
+            labs: lab_results::new(ctx),
             messages: Vec::new(),
             throughput: status_bar::Throughput::default(),
             menu: menu_bar::MenuState::default(),
@@ -180,18 +180,18 @@ impl OptlabApp {
             }
             Some(lab) => {
                 self.results.clear(&mut self.worker);
-                self.labs.sync(lab, &self.ctx);
+                self.labs.sync(lab);
             }
             None => self.results.clear(&mut self.worker),
         }
-        self.labs.poll(&self.ctx);
+        self.labs.poll();
         let mut received = 0;
         while let Some(event) = self.worker.try_next() {
-            if let optlab_core::worker::WorkerEvent::Failed { message, .. } = &event {
+            if let optlab_core::runner::races::WorkerEvent::Failed { message, .. } = &event {
                 let message = format!("a computation failed: {message}");
                 self.say(message);
             }
-            if let optlab_core::worker::WorkerEvent::Batch(batch) = &event {
+            if let optlab_core::runner::races::WorkerEvent::Batch(batch) = &event {
                 received += batch.records.len() as u64 * batch.stride;
             }
             self.results.apply(event);
@@ -234,7 +234,7 @@ impl OptlabApp {
                 lab.dataset == config.dataset
                     && lab.validation_fraction == config.validation_fraction
                     && lab.seed == config.seed
-                    && lab.runs.len() < optlab_core::train::lab::MAX_RUNS
+                    && lab.runs.len() < optlab_core::entries::training::MAX_RUNS
             }
             _ => false,
         });

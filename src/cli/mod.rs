@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use serde::de::DeserializeOwned;
 
-use optlab_core::assignment;
+use optlab_core::entries::assignment;
 mod notebooks;
 
 pub use notebooks::{CheckArgs, PresetsArgs, RunArgs};
@@ -306,7 +306,7 @@ fn assignment_stepper(
     name: &str,
     entries: &[String],
     params: Vec<f64>,
-) -> Result<assignment::check::Stepper, InputError> {
+) -> Result<assignment::compute::Stepper, InputError> {
     let rule = assignment::Rule::ALL
         .into_iter()
         .find(|r| r.name() == name)
@@ -323,7 +323,7 @@ fn assignment_stepper(
         lab.config.insert(key.trim().to_owned(), value);
     }
     let w = assignment::numpy::Array::vector(params);
-    assignment::check::Stepper::new(&lab, &w)
+    assignment::compute::Stepper::new(&lab, &w)
         .map_err(|problems| InputError(format!("--config: {}", problems.join("; "))))
 }
 

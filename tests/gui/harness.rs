@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use optlab::app::{Document, OptlabApp};
-use optlab_core::notebook::{Experiment, Notebook, Race};
+use optlab_core::entries::Experiment;
+use optlab_core::entries::race::Race;
+use optlab_core::notebook::Notebook;
 
 /// The whole app (eframe integration, 1600 × 1000) on `notebook`, with two worker threads.
 pub fn window(notebook: Notebook) -> Harness<'static, OptlabApp> {

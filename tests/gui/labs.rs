@@ -7,8 +7,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{Queryable as _, by};
 use optlab::app::OptlabApp;
-use optlab_core::labs::LabReport;
-use optlab_core::notebook::Experiment;
+use optlab_core::entries::Experiment;
+use optlab_core::entries::LabReport;
 
 use super::harness::{experiment, preset_window as harness, step_until};
 
@@ -290,8 +290,8 @@ fn a_training_sweep_shows_validation_losses_and_a_picked_cell_trains_the_same() 
     let task = report.lab.training.clone().expect("a training task");
     let (i, j, best) = report.best.expect("a best cell");
     let (x, y) = (report.x_values[i], report.y_values[j]);
-    let config =
-        optlab_core::sweep::training::cell_config(&report.lab, &task, x, y).expect("a run");
+    let config = optlab_core::entries::sweep::training::cell_config(&report.lab, &task, x, y)
+        .expect("a run");
     let entries_before = h.state().document.notebook.entries.len();
     h.state_mut().add_run_to_training(&config, "picked");
     let notebook = &h.state().document.notebook;

@@ -4,7 +4,9 @@
 //! Run with `cargo bench --bench sweep`.
 
 use divan::{Bencher, black_box};
-use optlab_core::sweep::{self, BasinLab, SweepLab};
+use optlab_core::entries::basin::BasinLab;
+use optlab_core::entries::sweep::SweepLab;
+use optlab_core::grid as sweep;
 
 fn main() {
     divan::main();

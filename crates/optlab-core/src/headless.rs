@@ -10,19 +10,19 @@
 //!
 //! The command line (exit codes, arguments) is the `optlab` binary's; nothing here exits.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::thread;
 
-use crate::labs::{Lab, LabReport, Table};
-use crate::notebook::{LoadError, Notebook, Race};
+use crate::entries::race::Race;
+use crate::entries::{Lab, LabReport, Table};
+use crate::names::{slug, unique};
+use crate::notebook::{LoadError, Notebook};
 use crate::run::{self, Outcome, RunConfig, RunSummary, StepRecord, TraceSink};
+use crate::runner;
 
 /// Header of the CSV files `optlab run --out` writes.
 pub const CSV_HEADER: [&str; 6] = ["step", "x", "y", "loss", "lr", "grad_norm"];
@@ -189,35 +189,6 @@ fn global_minimum(race: &Race) -> Option<f64> {
     race.surface.minima().iter().map(|m| m.value).reduce(f64::min)
 }
 
-/// A file-name-safe form of `name`: lower-case ASCII letters and digits, every other run of
-/// characters one `-`; `fallback` when nothing is left.
-#[must_use]
-pub fn slug(name: &str, fallback: &str) -> String {
-    let mut slug = String::with_capacity(name.len());
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    while slug.ends_with('-') {
-        slug.pop();
-    }
-    if slug.is_empty() { fallback.to_owned() } else { slug }
-}
-
-/// `slug`, or `slug-2`, `slug-3`, … when already taken.
-fn unique(taken: &mut HashSet<String>, slug: &str) -> String {
-    let mut candidate = slug.to_owned();
-    let mut n = 2;
-    while !taken.insert(candidate.clone()) {
-        candidate = format!("{slug}-{n}");
-        n += 1;
-    }
-    candidate
-}
-
 /// What one run produced.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RunResult {
@@ -234,53 +205,10 @@ pub struct RunResult {
 /// # Errors
 /// The first I/O error (writing a CSV file or `out`); the jobs not yet started are skipped.
 pub fn execute_all(jobs: &[Job], out: &mut impl Write) -> io::Result<()> {
-    let next = AtomicUsize::new(0);
-    let workers = thread::available_parallelism().map_or(1, usize::from).min(jobs.len());
-    let (sender, receiver) = mpsc::channel();
-    thread::scope(|scope| {
-        for _ in 0..workers {
-            let (sender, next) = (sender.clone(), &next);
-            scope.spawn(move || work(jobs, next, &sender));
-        }
-        drop(sender);
-        let printed = print_in_order(jobs, &receiver, out);
-        // On an error, let the workers finish their current run and take no new one.
-        next.store(jobs.len(), Ordering::Relaxed);
-        printed
+    runner::for_each_in_order(jobs, execute_one, |index, result| {
+        writeln!(out, "{}", summary_line(&jobs[index], &result))?;
+        out.flush()
     })
-}
-
-/// One worker: takes the next job until none is left or a send fails.
-fn work(jobs: &[Job], next: &AtomicUsize, sender: &mpsc::Sender<(usize, io::Result<RunResult>)>) {
-    loop {
-        let index = next.fetch_add(1, Ordering::Relaxed);
-        let Some(job) = jobs.get(index) else { return };
-        let result = execute_one(job);
-        let failed = result.is_err();
-        if sender.send((index, result)).is_err() || failed {
-            next.store(jobs.len(), Ordering::Relaxed);
-            return;
-        }
-    }
-}
-
-/// Receives `(index, result)` pairs in any order and prints them in index order.
-fn print_in_order(
-    jobs: &[Job],
-    receiver: &mpsc::Receiver<(usize, io::Result<RunResult>)>,
-    out: &mut impl Write,
-) -> io::Result<()> {
-    let mut pending = BTreeMap::new();
-    let mut printed = 0;
-    for (index, result) in receiver {
-        pending.insert(index, result?);
-        while let Some(result) = pending.remove(&printed) {
-            writeln!(out, "{}", summary_line(&jobs[printed], &result))?;
-            printed += 1;
-        }
-        out.flush()?;
-    }
-    Ok(())
 }
 
 /// Computes one run, writing its CSV if asked.
@@ -395,7 +323,8 @@ pub fn summary_line(job: &Job, result: &RunResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::notebook::{Entry, RaceRun};
+    use crate::entries::race::RaceRun;
+    use crate::notebook::Entry;
     use crate::optim::OptimizerConfig;
     use crate::schedule::Schedule;
     use crate::surface::Surface;

@@ -9,18 +9,18 @@
 //! Nothing here draws and nothing depends on a GUI or a command-line parser: the desktop app
 //! and the command line (the `optlab` binary) both sit on top of this crate.
 
-pub mod assignment;
+pub mod entries;
 pub mod expr;
+pub mod grid;
 pub mod headless;
-pub mod labs;
 pub mod limits;
+pub mod names;
 pub mod notebook;
 pub mod optim;
 pub mod presets;
 pub mod regularize;
 pub mod run;
+pub mod runner;
 pub mod schedule;
 pub mod surface;
-pub mod sweep;
 pub mod train;
-pub mod worker;

@@ -13,79 +13,14 @@ use std::path::Path;
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 
-use crate::assignment::AssignmentLab;
-use crate::labs::Lab;
-use crate::limits::{Limit, LimitError};
-use crate::optim::OptimizerConfig;
-use crate::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
-use crate::run::{NOISE_SIGMA, RunConfig};
-use crate::schedule::Schedule;
-use crate::surface::{Point, Surface};
-use crate::sweep::{BasinLab, SweepLab};
-use crate::train::TrainingLab;
+use crate::entries::Experiment;
+use crate::limits::LimitError;
 
 /// The layout version this build writes.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Steps of one race run: at least one update, at most ten million (the GUI keeps a bounded,
-/// decimated trace; the CLI streams).
-pub const STEPS: Limit = Limit::closed("steps", 1.0, 1e7);
-/// Loss gap below which a run counts as having reached the minimum.
-pub const TOLERANCE: Limit = Limit::above("tolerance", 0.0);
-
-mod de {
-    use super::{Limit, NOISE_SIGMA, Point, STEPS, TOLERANCE};
-    crate::limited_f64!(noise, NOISE_SIGMA);
-    crate::limited_f64!(tolerance, TOLERANCE);
-
-    /// A start point with finite coordinates (`inf` and `NaN` parse as RON numbers).
-    pub(crate) fn start<'de, D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Point>, D::Error> {
-        let start = <Option<Point> as serde::Deserialize>::deserialize(deserializer)?;
-        if let Some([x, y]) = start {
-            Limit::finite("start x").check(x).map_err(serde::de::Error::custom)?;
-            Limit::finite("start y").check(y).map_err(serde::de::Error::custom)?;
-        }
-        Ok(start)
-    }
-
-    /// An (r, g, b) colour, refusing components outside [0, 255] with the whole colour shown.
-    pub(crate) fn color<'de, D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<(u8, u8, u8)>, D::Error> {
-        let Some((r, g, b)) =
-            <Option<(i64, i64, i64)> as serde::Deserialize>::deserialize(deserializer)?
-        else {
-            return Ok(None);
-        };
-        match (u8::try_from(r), u8::try_from(g), u8::try_from(b)) {
-            (Ok(r), Ok(g), Ok(b)) => Ok(Some((r, g, b))),
-            _ => Err(serde::de::Error::custom(format!(
-                "`color` = ({r}, {g}, {b}) is out of range; each component must be in [0, 255]"
-            ))),
-        }
-    }
-
-    pub(crate) fn steps<'de, D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<u64, D::Error> {
-        let value = <u64 as serde::Deserialize>::deserialize(deserializer)?;
-        STEPS.check(value as f64).map(|_| value).map_err(serde::de::Error::custom)
-    }
-}
-
 fn current_version() -> u32 {
     FORMAT_VERSION
-}
-fn default_steps() -> u64 {
-    500
-}
-fn default_tolerance() -> f64 {
-    1e-6
-}
-fn yes() -> bool {
-    true
 }
 
 /// A whole notebook: what File > Save writes.
@@ -114,188 +49,6 @@ pub struct Entry {
     pub notes: String,
     /// The experiment itself.
     pub experiment: Experiment,
-}
-
-/// The kinds of experiment an entry can hold.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub enum Experiment {
-    /// Several optimizers racing on one loss surface.
-    Race(Race),
-    /// Dropout: the mask table of a small neuron, E[a], and train/test activation scaling.
-    Dropout(DropoutLab),
-    /// DropConnect: masks on weights, mean against moment-matched Gaussian inference.
-    DropConnect(DropConnectLab),
-    /// Fractional max pooling (Graham 2014): pooling regions over an image.
-    FractionalMaxPool(FracPoolLab),
-    /// Stochastic depth (Huang et al. 2016): which residual blocks survive, and test scaling.
-    StochasticDepth(StochDepthLab),
-    /// Small networks trained side by side on toy 2-D data.
-    Training(TrainingLab),
-    /// A hyperparameter sweep: a metric over a grid of two fields of one run.
-    Sweep(SweepLab),
-    /// A basin map: which known minimum an optimizer ends in from each start point.
-    Basin(BasinLab),
-    /// The assignment helper: a hand-written update rule checked against the reference.
-    Assignment(AssignmentLab),
-}
-
-impl Experiment {
-    /// The race, if this entry is one.
-    #[must_use]
-    pub fn race(&self) -> Option<&Race> {
-        match self {
-            Self::Race(race) => Some(race),
-            _ => None,
-        }
-    }
-
-    /// The race, if this entry is one, for editing.
-    pub fn race_mut(&mut self) -> Option<&mut Race> {
-        match self {
-            Self::Race(race) => Some(race),
-            _ => None,
-        }
-    }
-
-    /// The regularization lab, if this entry is one.
-    #[must_use]
-    pub fn lab(&self) -> Option<Lab<'_>> {
-        match self {
-            Self::Race(_) => None,
-            Self::Dropout(lab) => Some(Lab::Dropout(lab)),
-            Self::DropConnect(lab) => Some(Lab::DropConnect(lab)),
-            Self::FractionalMaxPool(lab) => Some(Lab::FracPool(lab)),
-            Self::StochasticDepth(lab) => Some(Lab::StochDepth(lab)),
-            Self::Training(lab) => Some(Lab::Training(lab)),
-            Self::Sweep(lab) => Some(Lab::Sweep(lab)),
-            Self::Basin(lab) => Some(Lab::Basin(lab)),
-            Self::Assignment(lab) => Some(Lab::Assignment(lab)),
-        }
-    }
-
-    /// A short name of the kind, as the entry list shows it.
-    #[must_use]
-    pub fn kind_name(&self) -> &'static str {
-        match self {
-            Self::Race(_) => "race",
-            Self::Dropout(_) => "dropout",
-            Self::DropConnect(_) => "DropConnect",
-            Self::FractionalMaxPool(_) => "fractional pooling",
-            Self::StochasticDepth(_) => "stochastic depth",
-            Self::Training(_) => "training",
-            Self::Sweep(_) => "sweep",
-            Self::Basin(_) => "basin map",
-            Self::Assignment(_) => "assignment",
-        }
-    }
-
-    /// Checks every number against its allowed range.
-    ///
-    /// # Errors
-    /// The first value out of range.
-    pub fn validate(&self) -> Result<(), LimitError> {
-        match self {
-            Self::Race(race) => race.validate(),
-            Self::Dropout(lab) => lab.validate(),
-            Self::DropConnect(lab) => lab.validate(),
-            Self::FractionalMaxPool(lab) => lab.validate(),
-            Self::StochasticDepth(lab) => lab.validate(),
-            Self::Training(lab) => lab.validate(),
-            Self::Sweep(lab) => lab.validate(),
-            Self::Basin(lab) => lab.validate(),
-            Self::Assignment(lab) => lab.validate(),
-        }
-    }
-}
-
-/// Optimizers racing from one start point on one surface.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Race {
-    /// The loss surface.
-    #[serde(default)]
-    pub surface: Surface,
-    /// Start point; omitted means the surface's default start.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::start")]
-    pub start: Option<Point>,
-    /// Updates per run.
-    #[serde(default = "default_steps", deserialize_with = "de::steps")]
-    pub steps: u64,
-    /// Standard deviation of Gaussian gradient noise (0 = exact gradients).
-    #[serde(default, deserialize_with = "de::noise")]
-    pub noise: f64,
-    /// Seed of the noise generator (ChaCha8); run i uses `seed + i`.
-    #[serde(default)]
-    pub seed: u64,
-    /// A run has "reached the minimum" once its loss is within this of the global minimum.
-    #[serde(default = "default_tolerance", deserialize_with = "de::tolerance")]
-    pub tolerance: f64,
-    /// The racing runs.
-    #[serde(default)]
-    pub runs: Vec<RaceRun>,
-}
-
-/// One optimizer in a race.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RaceRun {
-    /// Legend name.
-    pub name: String,
-    /// Disabled runs stay in the file but are neither computed nor drawn.
-    #[serde(default = "yes")]
-    pub enabled: bool,
-    /// Colour as (r, g, b); omitted means the palette colour for its position.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::color")]
-    pub color: Option<(u8, u8, u8)>,
-    /// Optimizer and hyperparameters.
-    pub optimizer: OptimizerConfig,
-    /// Learning-rate schedule.
-    #[serde(default)]
-    pub schedule: Schedule,
-}
-
-impl Race {
-    /// The start point actually used.
-    #[must_use]
-    pub fn start_point(&self) -> Point {
-        self.start.unwrap_or_else(|| self.surface.default_start())
-    }
-
-    /// The engine config of run `index`; each run gets its own noise stream (`seed + index`)
-    /// so adding a run does not change the others.
-    #[must_use]
-    pub fn run_config(&self, index: usize) -> Option<RunConfig> {
-        let run = self.runs.get(index)?;
-        Some(RunConfig {
-            surface: self.surface.clone(),
-            start: self.start_point(),
-            optimizer: run.optimizer.clone(),
-            schedule: run.schedule.clone(),
-            steps: self.steps,
-            noise_sigma: self.noise,
-            seed: self.seed.wrapping_add(index as u64),
-        })
-    }
-
-    /// Checks every number of the race against its allowed range.
-    ///
-    /// # Errors
-    /// The first value out of range.
-    pub fn validate(&self) -> Result<(), LimitError> {
-        self.surface.validate()?;
-        if let Some([x, y]) = self.start {
-            Limit::finite("start x").check(x)?;
-            Limit::finite("start y").check(y)?;
-        }
-        STEPS.check(self.steps as f64)?;
-        NOISE_SIGMA.check(self.noise)?;
-        TOLERANCE.check(self.tolerance)?;
-        self.runs.iter().try_for_each(|run| {
-            run.optimizer.validate()?;
-            run.schedule.validate()
-        })
-    }
 }
 
 /// Why a notebook could not be read: a message with the 1-based line and column it refers to.
@@ -443,15 +196,6 @@ impl Notebook {
             |e| format!("// could not serialize the notebook: {e}\n"),
             |text| text + "\n",
         )
-    }
-
-    /// The notebook `cargo run --release` opens: the taco-shell preset, five optimizers racing.
-    #[must_use]
-    pub fn default_notebook() -> Self {
-        crate::presets::find("taco-shell").and_then(|p| p.notebook().ok()).unwrap_or_else(|| {
-            // Unreachable while the presets test passes; an empty notebook beats a panic.
-            Self { version: FORMAT_VERSION, title: "optlab".to_owned(), entries: Vec::new() }
-        })
     }
 }
 

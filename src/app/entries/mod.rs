@@ -20,12 +20,16 @@ use egui::Ui;
 
 use crate::app::lab_results::LabResults;
 use action::EntryAction;
-use optlab_core::assignment::AssignmentLab;
-use optlab_core::labs::LabReport;
-use optlab_core::notebook::Experiment;
-use optlab_core::regularize::{DropConnectLab, DropoutLab, FracPoolLab, StochDepthLab};
-use optlab_core::sweep::{BasinLab, SweepLab};
-use optlab_core::train::TrainingLab;
+use optlab_core::entries::Experiment;
+use optlab_core::entries::LabReport;
+use optlab_core::entries::assignment::AssignmentLab;
+use optlab_core::entries::basin::BasinLab;
+use optlab_core::entries::drop_connect::DropConnectLab;
+use optlab_core::entries::dropout::DropoutLab;
+use optlab_core::entries::fractional_max_pool::FractionalMaxPoolLab;
+use optlab_core::entries::stochastic_depth::StochasticDepthLab;
+use optlab_core::entries::sweep::SweepLab;
+use optlab_core::entries::training::TrainingLab;
 
 /// Draws the controls of `experiment`: they edit it in place.
 pub fn controls(ui: &mut Ui, experiment: &mut Experiment) {
@@ -51,8 +55,8 @@ pub fn lab_views(ui: &mut Ui, labs: &LabResults) -> Vec<EntryAction> {
     match report {
         LabReport::Dropout(r) => dropout::view::show(ui, r),
         LabReport::DropConnect(r) => drop_connect::view::show(ui, r),
-        LabReport::FracPool(r) => fractional_max_pool::view::show(ui, r, generation),
-        LabReport::StochDepth(r) => stochastic_depth::view::show(ui, r, generation),
+        LabReport::FractionalMaxPool(r) => fractional_max_pool::view::show(ui, r, generation),
+        LabReport::StochasticDepth(r) => stochastic_depth::view::show(ui, r, generation),
         LabReport::Training(r) => training::view::show(ui, r, labs, &mut actions),
         LabReport::Sweep(r) => sweep::view::show(ui, r, labs, &mut actions),
         LabReport::Basin(r) => basin::view::show(ui, r, labs, &mut actions),
@@ -90,8 +94,8 @@ pub fn lab_templates() -> [(&'static str, Experiment); 8] {
     [
         ("Dropout", Experiment::Dropout(DropoutLab::default())),
         ("DropConnect", Experiment::DropConnect(DropConnectLab::default())),
-        ("Fractional max pooling", Experiment::FractionalMaxPool(FracPoolLab::default())),
-        ("Stochastic depth", Experiment::StochasticDepth(StochDepthLab::default())),
+        ("Fractional max pooling", Experiment::FractionalMaxPool(FractionalMaxPoolLab::default())),
+        ("Stochastic depth", Experiment::StochasticDepth(StochasticDepthLab::default())),
         ("Training", Experiment::Training(TrainingLab::default())),
         ("Sweep", Experiment::Sweep(SweepLab::default())),
         ("Basin map", Experiment::Basin(BasinLab::default())),

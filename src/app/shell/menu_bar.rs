@@ -210,7 +210,7 @@ fn help_menu(app: &mut OptlabApp, ui: &mut egui::Ui) {
         .on_hover_text("Runs a job that panics in the worker: the window must stay up")
         .clicked()
     {
-        app.worker.submit(u64::MAX, optlab_core::worker::Job::Panic("test crash".into()));
+        app.worker.submit(u64::MAX, optlab_core::runner::races::Job::Panic("test crash".into()));
         app.say("submitted a job that panics; the worker reports it and keeps serving");
     }
 }

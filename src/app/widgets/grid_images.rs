@@ -6,8 +6,9 @@ use egui::{Color32, ColorImage};
 
 use crate::app::widgets::heatmap::LogScale;
 use crate::app::widgets::palette;
-use optlab_core::sweep::report::{BasinReport, Ending, SweepReport};
-use optlab_core::sweep::{Cell, Metric};
+use optlab_core::entries::basin::{BasinReport, Ending};
+use optlab_core::entries::sweep::SweepReport;
+use optlab_core::grid::{Cell, Metric};
 
 // ---- Sweep ----------------------------------------------------------------------------------
 

@@ -1,7 +1,6 @@
 //! Drawing pieces shared by several entry kinds: colour maps, heatmaps, axes, lab images and
 //! controls, draw caches.
 
-pub mod background_drop;
 pub mod draw_cache;
 pub mod grid_images;
 pub mod heatmap;

@@ -7,7 +7,9 @@
 //! * [`model`]: an MLP (relu, inverted dropout, DropConnect) and a residual MLP with stochastic
 //!   depth, softmax cross-entropy and an L2 penalty, all parameters in one flat vector.
 //! * [`fit`]: [`TrainingConfig`], the epoch-by-epoch [`Trainer`] and the decision-region grid.
-//! * [`lab`]: the notebook's training entry; [`session`]: its runs trained side by side.
+//!
+//! The notebook's training entry (its config, its runs trained side by side, its report) is
+//! [`crate::entries::training`].
 //!
 //! Nothing here draws; conventions follow [`crate::regularize`] (p is the keep probability,
 //! all randomness from a `ChaCha8Rng`, `validate()` refuses and compute functions clamp).
@@ -15,13 +17,10 @@
 pub mod data;
 pub mod fit;
 mod kernels;
-pub mod lab;
 pub mod model;
-pub mod session;
 
 pub use data::{Dataset, DatasetConfig};
 pub use fit::{DecisionGrid, EpochStats, GridSpec, Trainer, TrainingConfig, decision_grid};
-pub use lab::{TrainingLab, TrainingRun};
 pub use model::{
     Draw, Evaluation, Linear, Loss, Mode, ModelConfig, Network, WeightInit, Workspace,
 };

@@ -19,7 +19,7 @@
 //!
 //! * **Dropout** (MLP): inverted dropout with keep probability p on every hidden activation
 //!   after its relu, h ⊙ m / p at train time, the identity at test time (as
-//!   [`crate::regularize::dropout::Scaling::Inverted`]).
+//!   [`crate::entries::dropout::Scaling::Inverted`]).
 //! * **DropConnect** (MLP): every hidden layer's weights are masked per mini-batch,
 //!   (M ⊙ W) at train time, without rescaling, as in Wan et al. (2013). At test time the layer
 //!   uses the plain weights scaled by p, the mean-inference simplification. The paper's own
@@ -39,9 +39,10 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::kernels;
+use crate::entries::dropout::KEEP;
+use crate::entries::stochastic_depth::survival_probabilities;
 use crate::limits::{Limit, LimitError, check_all};
-use crate::regularize::dropout::KEEP;
-use crate::regularize::{clamp_probability, draw_keep, survival_probabilities};
+use crate::regularize::{clamp_probability, draw_keep};
 
 /// Input features: the datasets are 2-D.
 pub const INPUTS: usize = 2;

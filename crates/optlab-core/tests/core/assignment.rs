@@ -2,11 +2,12 @@
 //! helper's own parsing path (numpy text in, verdicts and arrays out), its mistake diagnosis,
 //! multi-step mode, and bad input.
 
-use optlab_core::assignment::check::{AGREES_BELOW, Verdict, rel_error};
-use optlab_core::assignment::numpy::{self, Array};
-use optlab_core::assignment::rules::Mistake;
-use optlab_core::assignment::{AssignmentLab, AssignmentReport, NumpyText, Rule};
-use optlab_core::notebook::{Experiment, Notebook};
+use optlab_core::entries::Experiment;
+use optlab_core::entries::assignment::compute::{AGREES_BELOW, Verdict, rel_error};
+use optlab_core::entries::assignment::numpy::{self, Array};
+use optlab_core::entries::assignment::rules::Mistake;
+use optlab_core::entries::assignment::{AssignmentLab, AssignmentReport, NumpyText, Rule};
+use optlab_core::notebook::Notebook;
 use optlab_core::optim::OptimizerConfig;
 use proptest::prelude::*;
 use serde_json::Value;
@@ -176,7 +177,7 @@ fn every_mistake_is_recognised_from_its_own_result() {
 
 /// The result of `lab` with `mistake` made, computed directly with the rules module.
 fn mistaken_next_w(lab: &AssignmentLab, mistake: Mistake) -> Array {
-    use optlab_core::assignment::rules::{Hyper, State, step};
+    use optlab_core::entries::assignment::rules::{Hyper, State, step};
     let report = lab.compute();
     let get = |name: &str| report.resolved.iter().find(|n| n.name == name).map(|n| n.value.clone());
     let scalar = |name: &str| get(name).and_then(|a| a.as_scalar()).unwrap_or(0.0);
@@ -287,7 +288,7 @@ fn dropout_matches_the_notebooks_statistics() {
 
 #[test]
 fn a_pasted_dropout_output_is_checked_by_its_pattern_not_its_random_numbers() {
-    use optlab_core::assignment::rules::dropout_forward;
+    use optlab_core::entries::assignment::rules::dropout_forward;
     let mut lab = AssignmentLab::preloaded(Rule::DropoutForward);
     lab.inputs = map(&[("x", "np.random.seed(3); np.random.randn(100, 100) + 10".to_owned())]);
     lab.config = map(&[("p", "0.4".to_owned())]);

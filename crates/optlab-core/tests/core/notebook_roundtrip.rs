@@ -1,11 +1,14 @@
 //! The notebook file format: saving and loading lose nothing, the canonical text is a fixed
 //! point, omitted fields take their defaults, and refusals point at the right place.
 
-use optlab_core::notebook::{
-    Entry, Experiment, FORMAT_VERSION, LoadError, Notebook, Race, RaceRun,
-};
+use optlab_core::entries::Experiment;
+use optlab_core::entries::drop_connect::DropConnectLab;
+use optlab_core::entries::dropout::DropoutLab;
+use optlab_core::entries::fractional_max_pool::{FractionalMaxPoolLab, Pattern};
+use optlab_core::entries::race::{Race, RaceRun};
+use optlab_core::entries::stochastic_depth::StochasticDepthLab;
+use optlab_core::notebook::{Entry, FORMAT_VERSION, LoadError, Notebook};
 use optlab_core::optim::OptimizerConfig;
-use optlab_core::regularize::{DropConnectLab, DropoutLab, FracPoolLab, Pattern, StochDepthLab};
 use optlab_core::schedule::Schedule;
 use optlab_core::surface::Surface;
 use proptest::collection::vec;
@@ -237,7 +240,7 @@ fn lab() -> BoxedStrategy<Experiment> {
         any::<u64>(),
     )
         .prop_map(|(input_size, alpha, pseudo_random, overlapping, pattern, seed)| {
-            Experiment::FractionalMaxPool(FracPoolLab {
+            Experiment::FractionalMaxPool(FractionalMaxPoolLab {
                 input_size,
                 alpha,
                 pseudo_random,
@@ -248,7 +251,12 @@ fn lab() -> BoxedStrategy<Experiment> {
         });
     let depth = (1..1000usize, keep(), 1..10_000usize, any::<u64>()).prop_map(
         |(blocks, final_survival, batches, seed)| {
-            Experiment::StochasticDepth(StochDepthLab { blocks, final_survival, batches, seed })
+            Experiment::StochasticDepth(StochasticDepthLab {
+                blocks,
+                final_survival,
+                batches,
+                seed,
+            })
         },
     );
     prop_oneof![dropout, dropconnect, pooling, depth].boxed()
@@ -482,11 +490,14 @@ fn the_readme_assignment_entry_loads_and_its_pasted_result_agrees() {
     };
     let report = lab.compute();
     assert_eq!(
-        report.output("t").and_then(optlab_core::assignment::numpy::Array::as_scalar),
+        report.output("t").and_then(optlab_core::entries::assignment::numpy::Array::as_scalar),
         Some(6.0)
     );
     assert_eq!(report.checks.len(), 1);
-    assert_eq!(report.checks[0].verdict, optlab_core::assignment::check::Verdict::Agrees);
+    assert_eq!(
+        report.checks[0].verdict,
+        optlab_core::entries::assignment::compute::Verdict::Agrees
+    );
 }
 
 #[test]

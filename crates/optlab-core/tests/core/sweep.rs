@@ -1,10 +1,11 @@
 //! Sweeps and basin maps: the lane kernel computes every cell exactly as the run engine does.
 
+use optlab_core::entries::sweep::SweepLab;
+use optlab_core::grid::{self as sweep, Cell, LANES, Levels, SweepAxis, SweepField, lanes};
 use optlab_core::optim::OptimizerConfig;
 use optlab_core::run::RunConfig;
 use optlab_core::schedule::Schedule;
 use optlab_core::surface::Surface;
-use optlab_core::sweep::{self, Cell, LANES, Levels, SweepAxis, SweepField, SweepLab, lanes};
 use proptest::prelude::*;
 
 fn same(a: f64, b: f64) -> bool {
@@ -124,10 +125,12 @@ fn diverging_lanes_stop_where_the_engine_stops() {
 
 #[test]
 fn sweep_and_basin_entries_survive_a_save_and_load() {
-    use optlab_core::notebook::{Entry, Experiment, Notebook};
-    use optlab_core::sweep::{BasinLab, SweepLab};
-    let mut sweep = SweepLab::default();
-    sweep.metric = optlab_core::sweep::Metric::StepsToTolerance;
+    use optlab_core::entries::Experiment;
+    use optlab_core::entries::basin::BasinLab;
+    use optlab_core::entries::sweep::SweepLab;
+    use optlab_core::notebook::{Entry, Notebook};
+    let mut sweep =
+        SweepLab { metric: optlab_core::grid::Metric::StepsToTolerance, ..SweepLab::default() };
     sweep.y.count = 7;
     let basin = BasinLab { region: Some(Surface::Himmelblau.view_box()), ..BasinLab::default() };
     let notebook = Notebook {
@@ -151,12 +154,12 @@ fn sweep_and_basin_entries_survive_a_save_and_load() {
 
 #[test]
 fn a_field_the_base_run_lacks_is_reported_not_computed() {
-    let lab = optlab_core::sweep::SweepLab {
+    let lab = optlab_core::entries::sweep::SweepLab {
         optimizer: OptimizerConfig::Sgd { lr: 0.01, weight_decay: 0.0 },
-        ..optlab_core::sweep::SweepLab::default()
+        ..optlab_core::entries::sweep::SweepLab::default()
     };
-    let report = optlab_core::labs::LabReport::compute(optlab_core::labs::Lab::Sweep(&lab));
-    let optlab_core::labs::LabReport::Sweep(report) = report else { panic!("a sweep report") };
+    let report = optlab_core::entries::LabReport::compute(optlab_core::entries::Lab::Sweep(&lab));
+    let optlab_core::entries::LabReport::Sweep(report) = report else { panic!("a sweep report") };
     let error = report.error.clone().expect("SGD has no momentum");
     assert!(error.contains("Sgd") && error.contains("momentum"), "{error}");
     assert_eq!(report.progress().0, 0);
@@ -166,8 +169,9 @@ fn a_field_the_base_run_lacks_is_reported_not_computed() {
 /// accuracy as training that config on its own.
 #[test]
 fn a_training_sweep_cell_is_the_run_it_names() {
-    use optlab_core::sweep::training;
-    use optlab_core::train::{Trainer, TrainingLab};
+    use optlab_core::entries::sweep::training;
+    use optlab_core::entries::training::TrainingLab;
+    use optlab_core::train::Trainer;
     let task = TrainingLab::default();
     let mut lab = SweepLab { training: Some(task.clone()), ..SweepLab::default() };
     lab.x = SweepAxis { field: SweepField::L2, from: 1e-4, to: 1e-2, count: 2, log: true };
@@ -183,7 +187,7 @@ fn a_training_sweep_cell_is_the_run_it_names() {
     let last = Trainer::new(config).unwrap().run().pop().unwrap();
     assert_eq!(cell.final_loss.to_bits(), last.validation_loss.unwrap().to_bits());
     assert_eq!(cell.accuracy, last.validation_accuracy);
-    let report = optlab_core::sweep::report::sweep(
+    let report = optlab_core::entries::sweep::sweep(
         &lab,
         &std::sync::atomic::AtomicBool::new(false),
         std::time::Duration::MAX,
@@ -208,10 +212,8 @@ fn the_spiral_training_sweep_preset_teaches_its_lesson() {
     let notebook = optlab_core::presets::find("sweep").unwrap().notebook().unwrap();
     let entry =
         notebook.entries.iter().find(|e| e.name.starts_with("Training the spiral")).unwrap();
-    let optlab_core::notebook::Experiment::Sweep(lab) = &entry.experiment else {
-        panic!("a sweep")
-    };
-    let report = optlab_core::sweep::report::sweep(
+    let optlab_core::entries::Experiment::Sweep(lab) = &entry.experiment else { panic!("a sweep") };
+    let report = optlab_core::entries::sweep::sweep(
         lab,
         &std::sync::atomic::AtomicBool::new(false),
         std::time::Duration::MAX,

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use optlab_core::optim::OptimizerConfig;
 use optlab_core::run::{self, Outcome, RunConfig, Trace};
+use optlab_core::runner::races::{Job, MAX_POINTS_PER_RUN, RunBatch, Worker, WorkerEvent};
 use optlab_core::schedule::Schedule;
 use optlab_core::surface::Surface;
-use optlab_core::worker::{Job, MAX_POINTS_PER_RUN, RunBatch, Worker, WorkerEvent};
 
 fn config(steps: u64, lr: f64) -> RunConfig {
     RunConfig {

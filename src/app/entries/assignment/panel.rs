@@ -5,8 +5,8 @@ use egui::{ComboBox, RichText, TextEdit, Ui};
 use std::collections::BTreeMap;
 
 use crate::app::widgets::lab_widgets;
-use optlab_core::assignment::rules::Fallback;
-use optlab_core::assignment::{AssignmentLab, MAX_STEPS, NumpyText, Rule};
+use optlab_core::entries::assignment::rules::Fallback;
+use optlab_core::entries::assignment::{AssignmentLab, MAX_STEPS, NumpyText, Rule};
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut AssignmentLab) {

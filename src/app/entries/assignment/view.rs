@@ -4,9 +4,9 @@
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use optlab_core::assignment::check::{Check, DropoutStats, Verdict};
-use optlab_core::assignment::numpy::Array;
-use optlab_core::assignment::{AssignmentReport, Named};
+use optlab_core::entries::assignment::compute::{Check, DropoutStats, Verdict};
+use optlab_core::entries::assignment::numpy::Array;
+use optlab_core::entries::assignment::{AssignmentReport, Named};
 
 /// Rows and columns of an array shown; the rest is summarized (and in the copied text).
 const SHOWN_ROWS: usize = 8;
@@ -193,7 +193,7 @@ fn step_plot(ui: &mut Ui, r: &AssignmentReport) {
             )
             .clicked()
         {
-            ui.ctx().copy_text(optlab_core::labs::assignment_steps_csv(r));
+            ui.ctx().copy_text(optlab_core::entries::assignment::steps_csv(r));
         }
     });
     Plot::new("assignment-steps")

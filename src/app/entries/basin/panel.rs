@@ -5,7 +5,8 @@ use egui::{DragValue, Ui};
 use crate::app::entries::race::optimizer_controls;
 use crate::app::entries::race::panel as race_panel;
 use crate::app::widgets::lab_widgets;
-use optlab_core::sweep::{BasinLab, MAX_RESOLUTION};
+use optlab_core::entries::basin::BasinLab;
+use optlab_core::grid::MAX_RESOLUTION;
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut BasinLab) {

@@ -10,15 +10,15 @@ use crate::app::entries::action::EntryAction;
 use crate::app::lab_results::{LabResults, Progress};
 use crate::app::widgets::palette;
 use crate::app::widgets::{grid_images, lab_image, numbers};
+use optlab_core::entries::basin::BasinReport;
 use optlab_core::surface::Point;
-use optlab_core::sweep::report::BasinReport;
 
 /// Draws the map; a click on a start asks for its run and ⏹ Stop for the end of the
 /// computation, through `actions`.
 pub fn show(ui: &mut Ui, r: &BasinReport, labs: &LabResults, actions: &mut Vec<EntryAction>) {
     let (done, total) = r.progress();
     let progress = labs.progress(done, total);
-    let (clicked, stop) = draw(ui, r, (labs.generation, labs.prepared_image()), progress);
+    let (clicked, stop) = draw(ui, r, (labs.generation, labs.prepared()), progress);
     if let Some(start) = clicked {
         actions.push(start_run(r, start));
     }

@@ -3,7 +3,7 @@
 use egui::Ui;
 
 use crate::app::widgets::lab_widgets;
-use optlab_core::regularize::DropConnectLab;
+use optlab_core::entries::drop_connect::DropConnectLab;
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut DropConnectLab) {

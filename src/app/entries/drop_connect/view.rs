@@ -5,7 +5,7 @@
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use optlab_core::labs::DropConnectReport;
+use optlab_core::entries::drop_connect::DropConnectReport;
 
 /// The four estimates of E[relu(u)] per unit, with their colours.
 const SERIES: [(&str, Color32); 4] = [
@@ -33,7 +33,7 @@ pub fn show(ui: &mut Ui, r: &DropConnectReport) {
 
 fn inference_chart(ui: &mut Ui, r: &DropConnectReport, height: f32) {
     ui.strong("E[relu(u)] per unit, four ways");
-    let pick: [fn(&optlab_core::regularize::UnitInference) -> f64; 4] = [
+    let pick: [fn(&optlab_core::entries::drop_connect::UnitInference) -> f64; 4] = [
         |u| u.monte_carlo.relu_mean,
         |u| u.mean_inference,
         |u| u.gaussian_sampled,

@@ -4,7 +4,7 @@
 use egui::{DragValue, Ui};
 
 use crate::app::widgets::lab_widgets;
-use optlab_core::regularize::DropoutLab;
+use optlab_core::entries::dropout::DropoutLab;
 
 /// Most inputs editable here (the mask table enumerates up to 2¹² masks).
 const MAX_INPUTS: usize = 12;

@@ -5,8 +5,8 @@
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, Plot, PlotPoints};
 
-use optlab_core::labs::DropoutReport;
-use optlab_core::regularize::dropout::ScalingComparison;
+use optlab_core::entries::dropout::DropoutReport;
+use optlab_core::entries::dropout::ScalingComparison;
 
 /// Colours of the three scaling rules (none, test-time, inverted).
 const RULE_COLOURS: [Color32; 3] = [

@@ -3,10 +3,10 @@
 use egui::Ui;
 
 use crate::app::widgets::lab_widgets;
-use optlab_core::regularize::{FracPoolLab, Pattern};
+use optlab_core::entries::fractional_max_pool::{FractionalMaxPoolLab, Pattern};
 
 /// Draws the controls.
-pub fn show(ui: &mut Ui, lab: &mut FracPoolLab) {
+pub fn show(ui: &mut Ui, lab: &mut FractionalMaxPoolLab) {
     lab_widgets::heading(
         ui,
         "Fractional max pooling",

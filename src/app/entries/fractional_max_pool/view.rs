@@ -5,15 +5,15 @@ use egui::{Color32, RichText, Ui};
 use egui_plot::{Line, Plot, PlotPoints};
 
 use crate::app::widgets::lab_image::{self, Pixels};
-use optlab_core::labs::FracPoolReport;
-use optlab_core::regularize::PoolRegion;
-use optlab_core::regularize::frac_pool::{FracPoolRun, Image};
+use optlab_core::entries::fractional_max_pool::FractionalMaxPoolReport;
+use optlab_core::entries::fractional_max_pool::PoolRegion;
+use optlab_core::entries::fractional_max_pool::{FracPoolRun, Image};
 
 /// Region boundaries: bright, thin lines.
 const GRID_COLOUR: Color32 = Color32::from_rgba_premultiplied(255, 255, 255, 170);
 
 /// Draws the lab.
-pub fn show(ui: &mut Ui, r: &FracPoolReport, generation: u64) {
+pub fn show(ui: &mut Ui, r: &FractionalMaxPoolReport, generation: u64) {
     let Some(run) = &r.run else {
         ui.label("The image is too small to pool.");
         return;

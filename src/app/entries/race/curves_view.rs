@@ -6,7 +6,7 @@ use egui_plot::{HoverPosition, Legend, Line, Plot, PlotPoint, VLine};
 use crate::app::entries::race::results::{RunResult, global_minimum};
 use crate::app::widgets::draw_cache::{DrawCache, RecordsKey, column_envelope};
 use crate::app::widgets::palette;
-use optlab_core::notebook::Race;
+use optlab_core::entries::race::Race;
 
 /// Smallest loss gap drawn; below it the log axis would run to −∞.
 const LOG_FLOOR: f64 = 1e-16;

@@ -6,9 +6,9 @@ use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 use crate::app::entries::race::results::RunResult;
 use crate::app::entries::race::results::thin;
 use crate::app::widgets::palette;
-use optlab_core::notebook::Race;
+use optlab_core::entries::race::Race;
 use optlab_core::optim::OptimizerConfig;
-use optlab_core::worker::InternalsSample;
+use optlab_core::runner::races::InternalsSample;
 
 /// Most points drawn per curve.
 const MAX_DRAWN: usize = 2000;

@@ -16,7 +16,7 @@ use crate::app::widgets::heatmap::{
     COLOUR_BAR_WIDTH, Coverage, DrawnContours, Heatmap, HeatmapCache, colour_bar,
 };
 use crate::app::widgets::palette;
-use optlab_core::notebook::Race;
+use optlab_core::entries::race::Race;
 use optlab_core::run::StepRecord;
 use optlab_core::surface::{MinimumKind, Point, Surface, ViewBox};
 

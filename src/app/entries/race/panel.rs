@@ -9,8 +9,9 @@ use egui::{Button, CollapsingHeader, DragValue, RichText, TextStyle, Ui};
 
 use crate::app::entries::race::optimizer_controls::{self, Param};
 use crate::app::widgets::palette;
+use optlab_core::entries::race as notebook;
+use optlab_core::entries::race::{Race, RaceRun};
 use optlab_core::expr::Formula;
-use optlab_core::notebook::{self, Race, RaceRun};
 use optlab_core::optim::OptimizerConfig;
 use optlab_core::run::NOISE_SIGMA;
 use optlab_core::schedule::Schedule;

@@ -4,10 +4,10 @@
 //! config changed is resubmitted (and only that run), everything else keeps its results. Worker
 //! events are applied with [`RaceResults::apply`], which drops batches of stale generations.
 
-use optlab_core::notebook::Race;
+use optlab_core::entries::race::Race;
 use optlab_core::run::{Outcome, RunConfig, RunSummary, StepRecord};
+use optlab_core::runner::races::{InternalsSample, Job, JobKey, RunBatch, Worker, WorkerEvent};
 use optlab_core::surface::{MinimumKind, Point};
-use optlab_core::worker::{InternalsSample, Job, JobKey, RunBatch, Worker, WorkerEvent};
 
 /// The computed results of one run.
 #[derive(Clone, Debug, Default)]

@@ -4,7 +4,7 @@
 use crate::app::entries::race::results::{RaceResults, RunStats};
 use crate::app::widgets::draw_cache::{DrawCache, RecordsKey};
 use crate::app::widgets::palette;
-use optlab_core::notebook::Race;
+use optlab_core::entries::race::Race;
 use optlab_core::surface::Surface;
 
 /// Draws the table for the shown step.

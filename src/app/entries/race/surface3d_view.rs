@@ -16,7 +16,7 @@ use crate::app::entries::race::results::RunResult;
 use crate::app::widgets::draw_cache::{DrawCache, RecordsKey};
 use crate::app::widgets::heatmap::{Coverage, HeatmapCache, LogScale};
 use crate::app::widgets::palette;
-use optlab_core::notebook::Race;
+use optlab_core::entries::race::Race;
 use optlab_core::run::StepRecord;
 use optlab_core::surface::{MinimumKind, Point, Surface, ViewBox};
 

@@ -12,7 +12,7 @@ use super::stats_table::{self, StatsCache};
 use super::surface3d_view::{self, Camera};
 use crate::app::entries::action::EntryAction;
 use crate::app::widgets::heatmap::{DrawnContours, HeatmapCache};
-use optlab_core::notebook::Race;
+use optlab_core::entries::race::Race;
 
 /// Which view fills the left half of the centre.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -3,10 +3,10 @@
 use egui::Ui;
 
 use crate::app::widgets::lab_widgets;
-use optlab_core::regularize::StochDepthLab;
+use optlab_core::entries::stochastic_depth::StochasticDepthLab;
 
 /// Draws the controls.
-pub fn show(ui: &mut Ui, lab: &mut StochDepthLab) {
+pub fn show(ui: &mut Ui, lab: &mut StochasticDepthLab) {
     lab_widgets::heading(
         ui,
         "Stochastic depth",

@@ -6,11 +6,11 @@ use egui::{Color32, RichText, Ui};
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
 use crate::app::widgets::lab_image::{self, Pixels};
-use optlab_core::labs::StochDepthReport;
-use optlab_core::regularize::stoch_depth::TestRuleComparison;
+use optlab_core::entries::stochastic_depth::StochasticDepthReport;
+use optlab_core::entries::stochastic_depth::TestRuleComparison;
 
 /// Draws the lab.
-pub fn show(ui: &mut Ui, r: &StochDepthReport, generation: u64) {
+pub fn show(ui: &mut Ui, r: &StochasticDepthReport, generation: u64) {
     let blocks = r.survival.len();
     ui.label(
         RichText::new(format!(
@@ -35,7 +35,7 @@ pub fn show(ui: &mut Ui, r: &StochDepthReport, generation: u64) {
 }
 
 /// pₗ against l, with the kept fraction of the sampled raster.
-fn survival_plot(ui: &mut Ui, r: &StochDepthReport, height: f32) {
+fn survival_plot(ui: &mut Ui, r: &StochasticDepthReport, height: f32) {
     ui.strong("Survival probability of each block");
     let kept = r.raster.kept_fraction_per_block();
     let formula: PlotPoints<'_> =
@@ -56,7 +56,7 @@ fn survival_plot(ui: &mut Ui, r: &StochDepthReport, height: f32) {
 }
 
 /// Mini-batches (rows) × blocks (columns): bright where a block ran, dark where it was skipped.
-fn raster(ui: &mut Ui, r: &StochDepthReport, generation: u64, height: f32) {
+fn raster(ui: &mut Ui, r: &StochasticDepthReport, generation: u64, height: f32) {
     let (batches, blocks) = (r.raster.batches(), r.raster.blocks());
     let active = r.raster.active_blocks_per_batch();
     let mean_active = active.iter().sum::<usize>() as f64 / active.len().max(1) as f64;

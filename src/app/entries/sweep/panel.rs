@@ -6,8 +6,9 @@ use crate::app::entries::race::optimizer_controls;
 use crate::app::entries::race::panel as race_panel;
 use crate::app::entries::training::panel as training_panel;
 use crate::app::widgets::lab_widgets;
-use optlab_core::sweep::{MAX_RESOLUTION, Metric, SweepAxis, SweepField, SweepLab};
-use optlab_core::train::TrainingLab;
+use optlab_core::entries::sweep::SweepLab;
+use optlab_core::entries::training::TrainingLab;
+use optlab_core::grid::{MAX_RESOLUTION, Metric, SweepAxis, SweepField};
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut SweepLab) {

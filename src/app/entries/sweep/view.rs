@@ -14,8 +14,8 @@ use crate::app::widgets::lab_image;
 use crate::app::widgets::log_axis;
 use crate::app::widgets::numbers;
 use crate::app::widgets::palette;
-use optlab_core::sweep::report::SweepReport;
-use optlab_core::sweep::{Metric, SweepAxis};
+use optlab_core::entries::sweep::SweepReport;
+use optlab_core::grid::{Metric, SweepAxis};
 
 /// A click on a cell: its column and row.
 pub type Clicked = Option<(usize, usize)>;
@@ -25,7 +25,7 @@ pub type Clicked = Option<(usize, usize)>;
 pub fn show(ui: &mut Ui, r: &SweepReport, labs: &LabResults, actions: &mut Vec<EntryAction>) {
     let (done, total) = r.progress();
     let progress = labs.progress(done, total);
-    let (clicked, stop) = draw(ui, r, (labs.generation, labs.prepared_image()), progress);
+    let (clicked, stop) = draw(ui, r, (labs.generation, labs.prepared()), progress);
     if let Some((i, j)) = clicked {
         actions.extend(cell_run(r, i, j));
     }
@@ -46,7 +46,7 @@ fn cell_run(r: &SweepReport, i: usize, j: usize) -> Option<EntryAction> {
         numbers::compact(y)
     );
     if let Some(task) = &r.lab.training {
-        let config = optlab_core::sweep::training::cell_config(&r.lab, task, x, y).ok()?;
+        let config = optlab_core::entries::sweep::training::cell_config(&r.lab, task, x, y).ok()?;
         Some(EntryAction::AddRunToTraining { config, name })
     } else {
         let config = r.lab.cell_config(x, y).ok()?;

@@ -5,7 +5,9 @@ use egui::{CollapsingHeader, Ui};
 
 use crate::app::entries::race::optimizer_controls;
 use crate::app::widgets::lab_widgets;
-use optlab_core::train::{DatasetConfig, ModelConfig, TrainingLab, TrainingRun, lab::MAX_RUNS};
+use optlab_core::entries::training::MAX_RUNS;
+use optlab_core::entries::training::{TrainingLab, TrainingRun};
+use optlab_core::train::{DatasetConfig, ModelConfig};
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {

@@ -11,7 +11,7 @@ use crate::app::entries::action::EntryAction;
 use crate::app::lab_results::LabResults;
 use crate::app::widgets::lab_image;
 use crate::app::widgets::palette;
-use optlab_core::labs::TrainingReport;
+use optlab_core::entries::training::TrainingReport;
 use optlab_core::train::{Dataset, DecisionGrid};
 
 /// What the window knows about the training thread.

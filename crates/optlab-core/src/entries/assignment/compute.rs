@@ -1,8 +1,8 @@
 //! Running a rule for the helper and checking pasted results against it.
 
+use super::config::{AssignmentLab, AssignmentReport, MAX_RECORDED, Named, NumpyText, StepRecord};
 use super::numpy::Array;
 use super::rules::{self, Intermediate, Mistake, Rule, State};
-use super::{AssignmentLab, AssignmentReport, MAX_RECORDED, Named, StepRecord};
 use crate::limits::Limit;
 
 /// Below this relative error a pasted result agrees: the notebook prints its expected arrays
@@ -133,9 +133,7 @@ pub(super) fn optimizer(lab: &AssignmentLab, report: &mut AssignmentReport) {
 }
 
 /// The pasted results in the order the rule returns them (`next_w` first).
-fn pasted_in_output_order(
-    lab: &AssignmentLab,
-) -> impl Iterator<Item = (&'static str, &super::NumpyText)> {
+fn pasted_in_output_order(lab: &AssignmentLab) -> impl Iterator<Item = (&'static str, &NumpyText)> {
     lab.rule.outputs().iter().filter_map(|&name| Some((name, lab.expected.get(name)?)))
 }
 

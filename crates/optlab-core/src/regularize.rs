@@ -1,31 +1,18 @@
-//! The regularization lab: the numbers behind dropout, DropConnect, fractional max pooling and
-//! stochastic depth ("Training Neural Networks II").
+//! What the regularization entries share: Bernoulli draws with p the keep probability, summary
+//! statistics and histograms, and the serde check of counts.
 //!
-//! Nothing here draws or prints. Each lab has a config type (serde, `validate()` against
-//! [`Limit`](crate::limits::Limit)s, like [`crate::schedule`]) and plain functions that the
-//! notebook, the CLI and the GUI call:
-//!
-//! * [`dropout`]: every mask of a small neuron and its exact expectation p·(w·x), the Monte Carlo
-//!   mean converging to it, and what each train/test scaling rule does to a layer's activations
-//!   (no scaling, the notes' test-time ×p, inverted ÷p at train time), plus PyTorch-compatible
-//!   forward passes for an injected mask.
-//! * [`dropconnect`]: per-weight masks, the paper's moment-matched Gaussian, and inference three
-//!   ways (mean inference relu(p·Wv), Gaussian sampling, closed form μΦ(μ/σ)+σφ(μ/σ)) against the
-//!   Monte Carlo truth.
-//! * [`frac_pool`]: random and pseudo-random pooling sequences (Graham 2014), disjoint and
-//!   overlapping regions, pooling, 2×2 max pooling for comparison, and PyTorch's different
-//!   fixed-window variant.
-//! * [`stoch_depth`]: the linear decay rule, expected depth, a sampled keep/drop raster, a small
-//!   residual stack comparing the paper's test-time rule with inverted scaling, and
-//!   torchvision's `stochastic_depth`.
+//! The entries themselves live in [`crate::entries`]: [`dropout`](crate::entries::dropout),
+//! [`drop_connect`](crate::entries::drop_connect),
+//! [`fractional_max_pool`](crate::entries::fractional_max_pool) and
+//! [`stochastic_depth`](crate::entries::stochastic_depth).
 //!
 //! # Conventions
 //!
 //! * **p is the keep (survival) probability everywhere**, as in the course notes, the CS231n
 //!   assignment and the DropConnect and stochastic-depth papers. PyTorch's `F.dropout(x, p)` and
 //!   torchvision's `stochastic_depth(x, p, mode)` take the *drop* probability: call
-//!   [`dropout::train_forward`] with keep = 1 − `p_drop`;
-//!   [`stoch_depth::torchvision_stochastic_depth`] takes torchvision's `p_drop` itself, as its
+//!   [`train_forward`](crate::entries::dropout::train_forward) with keep = 1 − `p_drop`;
+//!   [`torchvision_stochastic_depth`](crate::entries::stochastic_depth::torchvision_stochastic_depth) takes torchvision's `p_drop` itself, as its
 //!   name says.
 //! * All randomness comes from a caller's `&mut ChaCha8Rng` (or a `seed` in the config), so a
 //!   seed reproduces the same masks on every machine. The draw "keep unit i" is
@@ -50,29 +37,7 @@ macro_rules! limited_count {
         }
     };
 }
-
-pub mod dropconnect;
-pub mod dropout;
-pub mod frac_pool;
-pub mod stoch_depth;
-
-pub use dropconnect::{
-    DenseLayer, DropConnectLab, Moments, UnitInference, erfc, moment_match, normal_cdf,
-    relu_expectation,
-};
-pub use dropout::{
-    DropoutLab, MaskRow, Scaling, ScalingComparison, closed_form_expectation, enumerate_masks,
-    exact_expectation, monte_carlo_means, test_forward, train_forward,
-};
-pub use frac_pool::{
-    FracPoolLab, Image, Pattern, PoolRegion, max_pool_2x2, output_size, pool,
-    pseudo_random_sequence, random_sequence, regions, torch_fractional_max_pool2d,
-    torch_interval_starts,
-};
-pub use stoch_depth::{
-    DecayRule, Raster, SdMode, StochDepthLab, expected_depth, survival_probabilities,
-    torchvision_stochastic_depth,
-};
+pub(crate) use limited_count;
 
 /// Bins of the activation histograms the labs return.
 pub const HISTOGRAM_BINS: usize = 32;

@@ -1,8 +1,6 @@
-//! Grids of runs: hyperparameter sweeps and basins of attraction.
-//!
-//! A [`SweepLab`] varies two numeric fields of one base run (learning rate on a log axis,
-//! momentum, β₂, noise, …) over a grid and measures every cell; a [`BasinLab`] varies the start
-//! point and records which known minimum each run ends in and how soon it settled there.
+//! Grids of runs: the engine under the sweep and basin map entries
+//! ([`crate::entries::sweep`], [`crate::entries::basin`]): the fields a sweep can vary, the
+//! metrics it measures, and cells computed in parallel.
 //!
 //! Every cell is exactly the run [`crate::run::execute`] would compute for its config (the tests
 //! compare them bit for bit), so a cell clicked in the app and added to a race replays the same
@@ -19,10 +17,7 @@
 //! the window). Rows are computed in blocks so a caller can publish progress and cancel between
 //! blocks.
 
-pub mod lab;
 pub mod lanes;
-pub mod report;
-pub mod training;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -36,7 +31,6 @@ use crate::schedule::Schedule;
 use crate::surface::{Point, Surface};
 use crate::train::{ModelConfig, TrainingConfig};
 
-pub use lab::{BasinLab, SweepLab};
 pub use lanes::LANES;
 
 /// Most cells along one axis of a grid.

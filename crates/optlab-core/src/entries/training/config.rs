@@ -3,12 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::data::DatasetConfig;
-use super::fit::TrainingConfig;
-use super::model::{ModelConfig, WeightInit};
 use crate::limits::{Limit, LimitError};
 use crate::optim::OptimizerConfig;
 use crate::schedule::Schedule;
+use crate::train::{DatasetConfig, ModelConfig, TrainingConfig, WeightInit};
 
 /// Most runs one training entry holds.
 pub const MAX_RUNS: usize = 8;

@@ -1,23 +1,10 @@
-//! The assignment helper: check a hand-written update rule against the reference, step by step.
-//!
-//! A student picks a rule of the course assignment ([`Rule`]), pastes `w`, `dw` and the config
-//! in the assignment's own conventions as numpy text ([`numpy`]), and gets `next_w`, the
-//! updated config, every intermediate value and, for each result they paste, the relative error
-//! as the notebook computes it with a verdict ([`check`]). When a result does not match, the
-//! checker tries the usual mistakes ([`rules::Mistake`]) and names the one that does.
-//!
-//! With `steps` > 1 the rule is applied repeatedly (multi-step mode), with one `dw` for every
-//! step or a stack of them, one per step; every step's values are exported.
+//! The assignment helper's configuration (the rule, the pasted inputs, config and expected
+//! results as numpy text) and its report.
 
-pub mod check;
-pub mod numpy;
-pub mod rules;
-
+use super::numpy::Array;
+use super::rules::Rule;
+use super::rules::{Fallback, Hyper, Intermediate, State};
 use crate::limits::{Limit, LimitError};
-pub use check::Stepper;
-use numpy::Array;
-pub use rules::Rule;
-use rules::{Fallback, Hyper, Intermediate, State};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -43,8 +30,8 @@ impl NumpyText {
     ///
     /// # Errors
     /// The text is not numpy text optlab reads; the error names the column.
-    pub fn new(text: &str) -> Result<Self, numpy::NumpyError> {
-        Ok(Self { text: text.to_owned(), value: Arc::new(numpy::parse(text)?) })
+    pub fn new(text: &str) -> Result<Self, super::numpy::NumpyError> {
+        Ok(Self { text: text.to_owned(), value: Arc::new(super::numpy::parse(text)?) })
     }
 
     /// The text as written.
@@ -249,15 +236,15 @@ impl AssignmentLab {
             return report;
         }
         if self.rule == Rule::DropoutForward {
-            check::dropout(self, &mut report);
+            super::compute::dropout(self, &mut report);
         } else {
-            check::optimizer(self, &mut report);
+            super::compute::optimizer(self, &mut report);
         }
         report
     }
 
     /// The value of config `key`, or its default (`None` for a state array left out).
-    fn config_number(&self, key: &str, problems: &mut Vec<String>, limit: Limit) -> f64 {
+    pub(super) fn config_number(&self, key: &str, problems: &mut Vec<String>, limit: Limit) -> f64 {
         let fallback = self.rule.config_keys().iter().find(|k| k.name == key).map(|k| k.default);
         let value = match (self.config.get(key), fallback) {
             (Some(text), _) => {
@@ -279,7 +266,7 @@ impl AssignmentLab {
         value
     }
 
-    fn hyper(&self, problems: &mut Vec<String>) -> Hyper {
+    pub(super) fn hyper(&self, problems: &mut Vec<String>) -> Hyper {
         let mut get = |key: &'static str, limit: Limit| {
             if self.rule.config_keys().iter().any(|k| k.name == key) {
                 self.config_number(key, problems, limit)
@@ -299,7 +286,7 @@ impl AssignmentLab {
 
     /// The state arrays of the config, each as long as `w` (a number fills the array; a
     /// state left out is zeros, as `np.zeros_like(w)`).
-    fn state(&self, w: &Array, problems: &mut Vec<String>) -> State {
+    pub(super) fn state(&self, w: &Array, problems: &mut Vec<String>) -> State {
         let array = |key: &str, problems: &mut Vec<String>| -> Vec<f64> {
             let Some(text) = self.config.get(key) else { return vec![0.0; w.len()] };
             let value = text.value();
@@ -372,9 +359,9 @@ pub struct AssignmentReport {
     /// Every step's values (multi-step mode; one record for a single step).
     pub steps: Vec<StepRecord>,
     /// One check per pasted result.
-    pub checks: Vec<check::Check>,
+    pub checks: Vec<super::compute::Check>,
     /// Dropout's statistics (dropout only).
-    pub dropout: Option<check::DropoutStats>,
+    pub dropout: Option<super::compute::DropoutStats>,
 }
 
 impl AssignmentReport {

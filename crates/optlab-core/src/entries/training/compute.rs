@@ -7,60 +7,18 @@
 //! stops calling [`TrainingSession::advance`]. Runs take turns epoch by epoch, so side-by-side
 //! runs stay side by side at every moment rather than one finishing before the next starts.
 
-use super::data::Dataset;
-use super::fit::{DecisionGrid, EpochStats, GridSpec, Trainer, decision_grid};
-use super::lab::TrainingLab;
+use std::time::Instant;
+
+use super::config::TrainingLab;
+use super::report::{TrainedRun, TrainingReport};
+use crate::entries::kind::Feed;
+use crate::train::{DecisionGrid, GridSpec, Trainer, decision_grid};
 
 /// Points per side of the decision-region grid.
 pub const GRID_SIDE: usize = 96;
 
 /// Margin around the training data of the decision-region grid, as a fraction of its extent.
 const GRID_MARGIN: f64 = 0.25;
-
-/// The training lab's numbers: per run, its curves and its decision regions.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TrainingReport {
-    /// The training points (for drawing over the decision regions).
-    pub train: Dataset,
-    /// The held-out points.
-    pub validation: Dataset,
-    /// One per run, in the entry's order.
-    pub runs: Vec<TrainedRun>,
-}
-
-impl TrainingReport {
-    /// Epochs done and planned, summed over the runs that can train.
-    #[must_use]
-    pub fn progress_epochs(&self) -> (usize, usize) {
-        self.runs.iter().filter(|run| run.error.is_none()).fold((0, 0), |(done, planned), run| {
-            (done + run.epochs.len(), planned + run.planned_epochs)
-        })
-    }
-
-    /// Whether every run that can train has run all its epochs.
-    #[must_use]
-    pub fn is_finished(&self) -> bool {
-        let (done, planned) = self.progress_epochs();
-        done >= planned
-    }
-}
-
-/// One run, trained so far.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TrainedRun {
-    /// The run's name.
-    pub name: String,
-    /// Statistics after every epoch done.
-    pub epochs: Vec<EpochStats>,
-    /// Epochs the run is configured for.
-    pub planned_epochs: usize,
-    /// Class probabilities of the network over the data's box, as of `grid_epoch`.
-    pub grid: Option<DecisionGrid>,
-    /// Epochs done when `grid` was computed.
-    pub grid_epoch: usize,
-    /// Why the run could not train (a config out of range), if it could not.
-    pub error: Option<String>,
-}
 
 /// Every run of a training entry, trained step by step.
 pub struct TrainingSession {
@@ -130,6 +88,13 @@ impl TrainingSession {
         self.report.clone()
     }
 
+    /// The report as of now, with decision regions brought up to date, borrowed (a runner copies
+    /// it into a buffer of its own).
+    pub fn current(&mut self) -> &TrainingReport {
+        self.refresh_grids();
+        &self.report
+    }
+
     /// Trains every run to the end and returns the final report.
     #[must_use]
     pub fn finish(mut self) -> TrainingReport {
@@ -154,10 +119,41 @@ fn grid_of(trainer: &Trainer) -> DecisionGrid {
     decision_grid(trainer.network(), GridSpec::around(trainer.train_data(), GRID_MARGIN, GRID_SIDE))
 }
 
+/// Trains `lab`'s runs side by side, handing `feed` a snapshot every interval and waiting while
+/// paused. Returns the final report, or `None` when cancelled or when nobody listens any more.
+pub fn stream(lab: &TrainingLab, feed: &mut Feed<'_, TrainingReport>) -> Option<TrainingReport> {
+    let mut session = TrainingSession::new(lab);
+    let mut last_sent: Option<Instant> = None;
+    // Whether the session trained since the last snapshot (the first one shows the start).
+    let mut unsent = true;
+    loop {
+        if feed.is_cancelled() {
+            return None;
+        }
+        let paused = feed.is_paused();
+        let due = last_sent.is_none_or(|sent| sent.elapsed() >= feed.interval());
+        if unsent && (due || paused) {
+            if !feed.publish(session.current()) {
+                return None;
+            }
+            last_sent = Some(Instant::now());
+            unsent = false;
+        }
+        if paused {
+            feed.wait();
+        } else if session.advance() {
+            unsent = true;
+        } else {
+            return Some(session.finish());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::{ModelConfig, TrainingRun};
+    use crate::entries::training::TrainingRun;
+    use crate::train::ModelConfig;
 
     fn two_runs(epochs: [usize; 2]) -> TrainingLab {
         let mut lab = TrainingLab::default();

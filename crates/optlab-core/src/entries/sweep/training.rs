@@ -1,14 +1,14 @@
 //! Sweeps over a training task: each cell trains the task's network with two of its numbers
 //! varied (learning rate, L2, dropout, an optimizer's β, …), measured on the validation data.
 
+use super::config::SweepLab;
+use crate::entries::kind::Throttle;
+use crate::entries::training::TrainingLab;
+use crate::grid::{Cell, MAX_LEVELS};
+use crate::train::{Trainer, TrainingConfig};
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-
-use super::lab::SweepLab;
-use super::report::Throttle;
-use super::{Cell, MAX_LEVELS};
-use crate::train::{Trainer, TrainingConfig, TrainingLab};
 
 /// Every cell's training run, row by row (y outer, x inner): the task's first run with the
 /// swept fields set.

@@ -14,74 +14,16 @@
 //! [`ResidualStack`] and [`compare_test_rules`] show both on a tiny network;
 //! [`torchvision_stochastic_depth`] reproduces torchvision given the drawn mask.
 
+use super::config::{
+    MAX_BATCHES, MAX_BLOCKS, MAX_SAMPLES, RESIDUAL_SAMPLES, RESIDUAL_WIDTH, StochasticDepthLab,
+};
+use crate::regularize::{Running, clamp_probability, draw_keep};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::{Running, clamp_probability, draw_keep};
-use crate::limits::{Limit, LimitError};
-
-/// Number of residual blocks L.
-pub const BLOCKS: Limit = Limit::closed("blocks", 1.0, 1000.0);
-/// Survival probability `p_L` of the last block, in (0, 1].
-pub const FINAL_SURVIVAL: Limit =
-    Limit { name: "final_survival", min: 0.0, max: 1.0, min_open: true, max_open: false };
-/// Mini-batches (rows) of the sampled raster.
-pub const BATCHES: Limit = Limit::closed("batches", 1.0, 10_000.0);
-/// Most blocks any function here builds; longer requests are clamped.
-pub const MAX_BLOCKS: usize = 1000;
-/// Most raster rows [`sample_raster`] draws.
-pub const MAX_BATCHES: usize = 10_000;
-/// Most training samples [`compare_test_rules`] draws.
-pub const MAX_SAMPLES: u64 = 1_000_000;
-/// Width of the seeded residual stack's hidden state.
-pub const RESIDUAL_WIDTH: usize = 4;
-/// Training samples of [`StochDepthLab::compare_test_rules`].
-pub const RESIDUAL_SAMPLES: u64 = 2000;
-
-mod de {
-    use super::{BATCHES, BLOCKS, FINAL_SURVIVAL};
-    crate::limited_f64!(final_survival, FINAL_SURVIVAL);
-    limited_count!(blocks, usize, BLOCKS);
-    limited_count!(batches, usize, BATCHES);
-}
-
-/// The stochastic depth lab.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct StochDepthLab {
-    /// Number of residual blocks L, 1 to 1000.
-    #[serde(deserialize_with = "de::blocks")]
-    pub blocks: usize,
-    /// Survival probability `p_L` of the last block, in (0, 1].
-    #[serde(deserialize_with = "de::final_survival")]
-    pub final_survival: f64,
-    /// Mini-batches (rows) of the sampled keep/drop raster, 1 to 10 000.
-    #[serde(deserialize_with = "de::batches")]
-    pub batches: usize,
-    /// Seed of the raster and the residual stack.
-    pub seed: u64,
-}
-
-impl Default for StochDepthLab {
-    /// ResNet-110 in the paper: 54 blocks, `p_L` = 0.5.
-    fn default() -> Self {
-        Self { blocks: 54, final_survival: 0.5, batches: 200, seed: 0 }
-    }
-}
-
-impl StochDepthLab {
-    /// Checks every field against its allowed range.
-    ///
-    /// # Errors
-    /// The first field out of range.
-    pub fn validate(&self) -> Result<(), LimitError> {
-        BLOCKS.check(self.blocks as f64)?;
-        FINAL_SURVIVAL.check(self.final_survival)?;
-        BATCHES.check(self.batches as f64).map(drop)
-    }
-
+impl StochasticDepthLab {
     /// A fresh generator seeded with `seed` (the raster's).
     #[must_use]
     pub fn rng(&self) -> ChaCha8Rng {

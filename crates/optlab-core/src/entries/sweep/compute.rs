@@ -1,0 +1,75 @@
+//! Computing a sweep's grid: surface cells on the lane kernel, training cells on rayon, with
+//! snapshots while it fills.
+
+use super::config::SweepLab;
+use super::report::SweepReport;
+use super::training;
+use crate::entries::kind::Throttle;
+use crate::grid::{Cell, Levels, compute_progressively};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+/// Computes `lab`'s grid, handing `publish` a snapshot at most every `interval`; `None` when
+/// cancelled.
+pub fn sweep(
+    lab: &SweepLab,
+    cancel: &AtomicBool,
+    interval: Duration,
+    publish: impl FnMut(&SweepReport),
+) -> Option<SweepReport> {
+    let report = SweepReport::empty(lab);
+    if let Some(task) = &lab.training {
+        let configs = training::configs(lab, task);
+        return fill_report(report, configs, publish, |configs, snapshot| {
+            training::fill(configs, lab.tolerance, cancel, interval, snapshot)
+        });
+    }
+    let (row_len, levels) = (report.x_values.len(), lab.levels());
+    fill_report(report, lab.configs(), publish, |configs, snapshot| {
+        fill(configs, row_len, &levels, cancel, interval, snapshot)
+    })
+}
+
+/// Fills `report` from `configs` with `fill`, publishing each snapshot summarized; a report
+/// with the error when the configs could not be made, `None` when cancelled.
+fn fill_report<C>(
+    mut report: SweepReport,
+    configs: Result<Vec<C>, String>,
+    mut publish: impl FnMut(&SweepReport),
+    fill: impl FnOnce(&[C], &mut dyn FnMut(&[Option<Cell>])) -> Option<Vec<Option<Cell>>>,
+) -> Option<SweepReport> {
+    let configs = match configs {
+        Ok(configs) => configs,
+        Err(e) => {
+            report.error = Some(e);
+            return Some(report);
+        }
+    };
+    let filled = fill(&configs, &mut |cells| {
+        report.cells.clone_from_slice(cells);
+        report.summarize();
+        publish(&report);
+    })?;
+    report.cells = filled;
+    report.summarize();
+    Some(report)
+}
+
+/// Computes `configs` block by block, calling `snapshot` with the cells so far at most every
+/// `interval` (it copies them, so only when due); the finished cells, `None` when cancelled.
+pub(crate) fn fill(
+    configs: &[crate::run::RunConfig],
+    row_len: usize,
+    levels: &Levels,
+    cancel: &AtomicBool,
+    interval: Duration,
+    mut snapshot: impl FnMut(&[Option<Cell>]),
+) -> Option<Vec<Option<Cell>>> {
+    let mut throttle = Throttle::new(interval);
+    let cells = compute_progressively(configs, row_len, levels, cancel, |cells| {
+        if throttle.due() {
+            snapshot(cells);
+        }
+    })?;
+    Some(cells.into_iter().map(Some).collect())
+}

@@ -1,0 +1,43 @@
+//! The training entry: small networks trained side by side on toy 2-D data (for example without
+//! and with dropout), each run with its own model, optimizer and schedule. The engine is
+//! [`crate::train`]; this folder holds the entry's config, its session (runs trained epoch by
+//! epoch, streamed while they train) and its report.
+
+mod compute;
+mod config;
+mod report;
+
+pub use compute::{GRID_SIDE, TrainingSession};
+pub use config::{MAX_RUNS, TrainingLab, TrainingRun};
+pub use report::{TrainedRun, TrainingReport};
+
+use crate::entries::kind::{EntryKind, Feed, LabKind, SummaryLine, Table};
+use crate::limits::LimitError;
+
+impl EntryKind for TrainingLab {
+    const LABEL: &'static str = "training";
+
+    fn validate(&self) -> Result<(), LimitError> {
+        Self::validate(self)
+    }
+}
+
+impl LabKind for TrainingLab {
+    type Report = TrainingReport;
+
+    fn compute(&self) -> TrainingReport {
+        report::compute(self)
+    }
+
+    fn stream(&self, feed: &mut Feed<'_, TrainingReport>) -> Option<TrainingReport> {
+        compute::stream(self, feed)
+    }
+
+    fn tables(report: &TrainingReport) -> Vec<Table> {
+        report::tables(report)
+    }
+
+    fn summaries(report: &TrainingReport) -> Vec<SummaryLine> {
+        report::summaries(report)
+    }
+}

@@ -1,0 +1,141 @@
+//! The one place background work runs: named threads, cancel and pause flags, progress, caught
+//! panics, and freeing large results off the window's thread.
+//!
+//! * [`races`]: a pool of `optlab-worker-N` threads streaming race runs in batches, keyed per
+//!   run so a newer job cancels an older one.
+//! * [`labs`]: one `optlab-lab` thread computing the selected lab's report, streaming snapshots
+//!   of trainings and grids (on an `optlab-grid-N` pool that leaves one core to the window),
+//!   pausable and cancellable.
+//! * [`for_each_in_order`]: `optlab run`'s scoped `optlab-run-N` threads, results handed back in
+//!   job order.
+//!
+//! Every runner reports through a `wake` callback (the app passes `request_repaint`), so nothing
+//! here knows about a window.
+
+pub mod labs;
+pub mod races;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::thread;
+
+pub use crate::entries::Control;
+
+/// A callback that wakes whoever shows the results (a window's `request_repaint`).
+pub type Wake = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+/// Starts a thread named `name` running `body`.
+///
+/// # Errors
+/// The operating system refused the thread.
+pub fn spawn_named<F>(name: String, body: F) -> std::io::Result<thread::JoinHandle<()>>
+where
+    F: FnOnce() + Send + 'static,
+{
+    thread::Builder::new().name(name).spawn(body)
+}
+
+/// The message of a caught panic.
+#[must_use]
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(ToString::to_string)
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "the computation panicked".to_owned())
+}
+
+/// Runs `work` on every job on scoped threads named `optlab-run-N` (one per core at most) and
+/// hands each result to `take` in job order, as soon as every earlier one has been handed. The
+/// first error of `take` (or of a job) stops the workers after their current job.
+///
+/// # Errors
+/// The first error a job or `take` returned.
+pub fn for_each_in_order<J: Sync, R: Send, E: Send>(
+    jobs: &[J],
+    work: impl Fn(&J) -> Result<R, E> + Sync,
+    mut take: impl FnMut(usize, R) -> Result<(), E>,
+) -> Result<(), E> {
+    let next = AtomicUsize::new(0);
+    let workers = thread::available_parallelism().map_or(1, usize::from).min(jobs.len());
+    let (sender, receiver) = mpsc::channel();
+    thread::scope(|scope| {
+        for index in 0..workers {
+            let (sender, next, work) = (sender.clone(), &next, &work);
+            // A worker that cannot start leaves the others to take its jobs.
+            let _ = thread::Builder::new()
+                .name(format!("optlab-run-{index}"))
+                .spawn_scoped(scope, move || take_jobs(jobs, next, work, &sender));
+        }
+        drop(sender);
+        let mut pending = BTreeMap::new();
+        let mut handed = 0;
+        let handed_all = receiver.iter().try_for_each(|(index, result)| {
+            pending.insert(index, result?);
+            while let Some(result) = pending.remove(&handed) {
+                take(handed, result)?;
+                handed += 1;
+            }
+            Ok(())
+        });
+        // On an error, let the workers finish their current job and take no new one.
+        next.store(jobs.len(), Ordering::Relaxed);
+        handed_all
+    })
+}
+
+/// One worker: takes the next job until none is left or a send fails.
+fn take_jobs<J, R, E>(
+    jobs: &[J],
+    next: &AtomicUsize,
+    work: &impl Fn(&J) -> Result<R, E>,
+    sender: &Sender<(usize, Result<R, E>)>,
+) {
+    loop {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        let Some(job) = jobs.get(index) else { return };
+        let result = work(job);
+        let failed = result.is_err();
+        if sender.send((index, result)).is_err() || failed {
+            next.store(jobs.len(), Ordering::Relaxed);
+            return;
+        }
+    }
+}
+
+/// Anything the dropping thread can own.
+type Garbage = Box<dyn Send>;
+
+/// The dropping thread's inbox; `None` when the thread could not be started.
+fn inbox() -> Option<&'static Sender<Garbage>> {
+    static INBOX: OnceLock<Option<Sender<Garbage>>> = OnceLock::new();
+    INBOX
+        .get_or_init(|| {
+            let (sender, receiver) = mpsc::channel::<Garbage>();
+            // The loop ends when the process does; each value is dropped as it arrives.
+            let spawned = spawn_named("optlab-drop".to_owned(), move || {
+                for garbage in receiver {
+                    drop(garbage);
+                }
+            });
+            spawned.ok().map(|_| sender)
+        })
+        .as_ref()
+}
+
+/// Drops `value` on a long-lived `optlab-drop` thread (or right here if that thread is
+/// unavailable).
+///
+/// A superseded snapshot of a 300 × 300 sweep holds megabytes. glibc hands blocks that large
+/// back to the kernel with `munmap`, and dropping one took 1.4–1.7 ms on the window's thread
+/// (measured with `optlab bench`). While a computation runs, its own thread takes such reports
+/// back ([`labs`]): waking a third thread on a 2-core machine would preempt the window. Once no
+/// computing thread is left to take them, this thread drops them.
+pub fn drop_later<T: Send + 'static>(value: T) {
+    if let Some(inbox) = inbox() {
+        // A failed send hands the value back inside the error, which drops it here.
+        let _ = inbox.send(Box::new(value));
+    }
+}
