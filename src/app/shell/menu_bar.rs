@@ -7,54 +7,12 @@ use std::sync::mpsc::{Receiver, channel};
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
-use crate::app::OptlabApp;
+use crate::app::entries::race::view::{CurveView, SpaceView};
 use crate::app::shell::entries_panel;
+use crate::app::shell::menu_state::{PathDialog, Pending};
+use crate::app::state::OptlabApp;
 use optlab_core::notebook::Notebook;
 use optlab_core::presets;
-
-/// What waits for a "discard unsaved changes?" answer.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Pending {
-    /// File > New.
-    New,
-    /// Open this file.
-    Open(PathBuf),
-    /// Open a built-in preset by name.
-    Preset(&'static str),
-    /// File > Revert.
-    Revert,
-    /// Close the window.
-    Quit,
-}
-
-/// Which path dialog is open.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PathDialog {
-    /// File > Open….
-    Open,
-    /// File > Save As….
-    SaveAs,
-}
-
-/// State of the menus' dialogs.
-#[derive(Default)]
-#[expect(clippy::struct_excessive_bools, reason = "independent yes/no states of separate dialogs")]
-pub struct MenuState {
-    /// The path dialog being shown, with its text.
-    pub path_dialog: Option<(PathDialog, String)>,
-    /// An action waiting for confirmation to discard edits.
-    pub confirm: Option<Pending>,
-    /// The open file changed on disk: offer to reload.
-    pub offer_reload: bool,
-    /// Help > Keyboard shortcuts.
-    pub show_shortcuts: bool,
-    /// Help > About.
-    pub show_about: bool,
-    /// A native file dialog running on its own thread.
-    browsing: Option<Receiver<Option<PathBuf>>>,
-    /// The window may close (the user confirmed).
-    pub quit_confirmed: bool,
-}
 
 const SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
 const OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
@@ -180,11 +138,11 @@ fn view_menu(app: &mut OptlabApp, ui: &mut egui::Ui) {
     ui.label("Theme");
     egui::widgets::global_theme_preference_buttons(ui);
     ui.separator();
-    ui.radio_value(&mut app.space_view, crate::app::SpaceView::Map, "Map (from above)");
-    ui.radio_value(&mut app.space_view, crate::app::SpaceView::Surface3d, "3D surface");
+    ui.radio_value(&mut app.space_view, SpaceView::Map, "Map (from above)");
+    ui.radio_value(&mut app.space_view, SpaceView::Surface3d, "3D surface");
     ui.separator();
-    ui.radio_value(&mut app.curve_view, crate::app::CurveView::Curves, "Loss & learning rate");
-    ui.radio_value(&mut app.curve_view, crate::app::CurveView::Internals, "Optimizer internals");
+    ui.radio_value(&mut app.curve_view, CurveView::Curves, "Loss & learning rate");
+    ui.radio_value(&mut app.curve_view, CurveView::Internals, "Optimizer internals");
 }
 
 fn presets_menu(app: &mut OptlabApp, ui: &mut egui::Ui) {

@@ -6,4 +6,5 @@ pub mod document;
 pub mod entries_panel;
 pub mod fonts;
 pub mod menu_bar;
+pub mod menu_state;
 pub mod status_bar;

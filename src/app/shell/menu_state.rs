@@ -1,0 +1,49 @@
+//! What the menus remember between frames: the open dialog, the action waiting for a "discard
+//! unsaved changes?" answer, the reload offer and the native file dialog's thread.
+
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+
+/// What waits for a "discard unsaved changes?" answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Pending {
+    /// File > New.
+    New,
+    /// Open this file.
+    Open(PathBuf),
+    /// Open a built-in preset by name.
+    Preset(&'static str),
+    /// File > Revert.
+    Revert,
+    /// Close the window.
+    Quit,
+}
+
+/// Which path dialog is open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathDialog {
+    /// File > Open….
+    Open,
+    /// File > Save As….
+    SaveAs,
+}
+
+/// State of the menus' dialogs.
+#[derive(Default)]
+#[expect(clippy::struct_excessive_bools, reason = "independent yes/no states of separate dialogs")]
+pub struct MenuState {
+    /// The path dialog being shown, with its text.
+    pub path_dialog: Option<(PathDialog, String)>,
+    /// An action waiting for confirmation to discard edits.
+    pub confirm: Option<Pending>,
+    /// The open file changed on disk: offer to reload.
+    pub offer_reload: bool,
+    /// Help > Keyboard shortcuts.
+    pub show_shortcuts: bool,
+    /// Help > About.
+    pub show_about: bool,
+    /// A native file dialog running on its own thread.
+    pub(super) browsing: Option<Receiver<Option<PathBuf>>>,
+    /// The window may close (the user confirmed).
+    pub quit_confirmed: bool,
+}
