@@ -30,7 +30,7 @@ use std::array;
 use multiversion::multiversion;
 use multiversion::target::selected_target;
 
-use super::model::{Linear, add_combination, axpy, relu_of, softmax_row};
+use super::layers::{Linear, add_combination, axpy, relu_of, softmax_row};
 
 /// Rows per block: 16 hidden rows of the course's 100 units take 12.5 KiB of the L1 cache.
 const BLOCK: usize = 16;

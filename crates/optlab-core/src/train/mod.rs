@@ -17,10 +17,10 @@
 pub mod data;
 pub mod fit;
 mod kernels;
+pub mod layers;
 pub mod model;
 
 pub use data::{Dataset, DatasetConfig};
 pub use fit::{DecisionGrid, EpochStats, GridSpec, Trainer, TrainingConfig, decision_grid};
-pub use model::{
-    Draw, Evaluation, Linear, Loss, Mode, ModelConfig, Network, WeightInit, Workspace,
-};
+pub use layers::Linear;
+pub use model::{Draw, Evaluation, Loss, Mode, ModelConfig, Network, WeightInit, Workspace};

@@ -3,9 +3,10 @@
 //! multi-step mode, and bad input.
 
 use optlab_core::entries::Experiment;
-use optlab_core::entries::assignment::compute::{AGREES_BELOW, Verdict, rel_error};
+use optlab_core::entries::assignment::compute::rel_error;
 use optlab_core::entries::assignment::numpy::{self, Array};
 use optlab_core::entries::assignment::rules::Mistake;
+use optlab_core::entries::assignment::{AGREES_BELOW, Verdict};
 use optlab_core::entries::assignment::{AssignmentLab, AssignmentReport, NumpyText, Rule};
 use optlab_core::notebook::Notebook;
 use optlab_core::optim::OptimizerConfig;

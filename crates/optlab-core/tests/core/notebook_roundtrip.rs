@@ -494,10 +494,7 @@ fn the_readme_assignment_entry_loads_and_its_pasted_result_agrees() {
         Some(6.0)
     );
     assert_eq!(report.checks.len(), 1);
-    assert_eq!(
-        report.checks[0].verdict,
-        optlab_core::entries::assignment::compute::Verdict::Agrees
-    );
+    assert_eq!(report.checks[0].verdict, optlab_core::entries::assignment::Verdict::Agrees);
 }
 
 #[test]

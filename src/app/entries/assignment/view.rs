@@ -4,9 +4,9 @@
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use optlab_core::entries::assignment::compute::{Check, DropoutStats, Verdict};
 use optlab_core::entries::assignment::numpy::Array;
 use optlab_core::entries::assignment::{AssignmentReport, Named};
+use optlab_core::entries::assignment::{Check, DropoutStats, Verdict};
 
 /// Rows and columns of an array shown; the rest is summarized (and in the copied text).
 const SHOWN_ROWS: usize = 8;

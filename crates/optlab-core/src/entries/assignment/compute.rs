@@ -1,15 +1,12 @@
 //! Running a rule for the helper and checking pasted results against it.
 
-use super::config::{AssignmentLab, AssignmentReport, MAX_RECORDED, Named, NumpyText, StepRecord};
+use super::config::{AssignmentLab, MAX_RECORDED, NumpyText};
 use super::numpy::Array;
+use super::report::{
+    AGREES_BELOW, AssignmentReport, Check, DropoutStats, Named, StepRecord, Verdict,
+};
 use super::rules::{self, Intermediate, Mistake, Rule, State};
 use crate::limits::Limit;
-
-/// Below this relative error a pasted result agrees: the notebook prints its expected arrays
-/// to 8 decimals, which alone gives errors up to about 1e-7 (Adam's `next_w`: 1.1e-7).
-pub const AGREES_BELOW: f64 = 1e-6;
-/// Below this (and above [`AGREES_BELOW`]) a result is close but wrong: more than rounding.
-pub const CLOSE_BELOW: f64 = 1e-3;
 
 /// The notebook's `rel_error`: max over elements of |a − b| / max(1e-8, |a| + |b|). NaN when
 /// either side holds a NaN (as `np.max` gives); `None` when the lengths differ.
@@ -22,73 +19,6 @@ pub fn rel_error(a: &[f64], b: &[f64]) -> Option<f64> {
         let error = (x - y).abs() / (x.abs() + y.abs()).max(1e-8);
         if worst.is_nan() || error.is_nan() { f64::NAN } else { worst.max(error) }
     }))
-}
-
-/// How a pasted result compares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// Within the notebook's tolerance.
-    Agrees,
-    /// Near, but further than rounding explains.
-    Close,
-    /// Wrong, or not comparable (shape, NaN).
-    Differs,
-}
-
-impl Verdict {
-    /// The verdict for a relative error.
-    #[must_use]
-    pub fn of(rel_error: f64) -> Self {
-        if rel_error < AGREES_BELOW {
-            Self::Agrees
-        } else if rel_error < CLOSE_BELOW {
-            Self::Close
-        } else {
-            Self::Differs
-        }
-    }
-
-    /// The verdict in words.
-    #[must_use]
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::Agrees => "agrees (the notebook expects about 1e-7 or less)",
-            Self::Close => "close, but more than 8-decimal rounding explains",
-            Self::Differs => "differs",
-        }
-    }
-}
-
-/// One pasted result against the helper's.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Check {
-    /// The output's name.
-    pub name: String,
-    /// The notebook's relative error, when the shapes agree.
-    pub rel_error: Option<f64>,
-    /// The verdict.
-    pub verdict: Verdict,
-    /// An explanation (a shape mismatch, dropout's statistics), or empty.
-    pub note: String,
-    /// The mistake whose result agrees with the pasted one, with its relative error.
-    pub mistake: Option<(Mistake, f64)>,
-}
-
-/// Dropout's statistics over x, as the assignment's notebook prints them.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct DropoutStats {
-    /// Keep probability p.
-    pub keep: f64,
-    /// Mean of x.
-    pub mean_input: f64,
-    /// Mean of the train-mode output.
-    pub mean_train: f64,
-    /// Mean of the test-mode output.
-    pub mean_test: f64,
-    /// Fraction of zeros in the train-mode output.
-    pub zeros_train: f64,
-    /// Fraction of zeros in the test-mode output.
-    pub zeros_test: f64,
 }
 
 /// Runs an optimizer rule of `lab` into `report`.
@@ -452,4 +382,22 @@ fn pattern_check(name: &str, x: &Array, keep: f64, pasted: &Array) -> Check {
         1.0 - keep
     );
     check
+}
+
+impl AssignmentLab {
+    /// Everything the helper shows for this entry.
+    #[must_use]
+    pub fn compute(&self) -> AssignmentReport {
+        let mut report = AssignmentReport::new(self.rule);
+        if let Some(problem) = self.unknown_key() {
+            report.problems.push(problem);
+            return report;
+        }
+        if self.rule == Rule::DropoutForward {
+            dropout(self, &mut report);
+        } else {
+            optimizer(self, &mut report);
+        }
+        report
+    }
 }

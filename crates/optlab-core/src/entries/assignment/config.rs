@@ -3,7 +3,7 @@
 
 use super::numpy::Array;
 use super::rules::Rule;
-use super::rules::{Fallback, Hyper, Intermediate, State};
+use super::rules::{Fallback, Hyper, State};
 use crate::limits::{Limit, LimitError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -227,22 +227,6 @@ impl AssignmentLab {
         })
     }
 
-    /// Everything the helper shows for this entry.
-    #[must_use]
-    pub fn compute(&self) -> AssignmentReport {
-        let mut report = AssignmentReport::new(self.rule);
-        if let Some(problem) = self.unknown_key() {
-            report.problems.push(problem);
-            return report;
-        }
-        if self.rule == Rule::DropoutForward {
-            super::compute::dropout(self, &mut report);
-        } else {
-            super::compute::optimizer(self, &mut report);
-        }
-        report
-    }
-
     /// The value of config `key`, or its default (`None` for a state array left out).
     pub(super) fn config_number(&self, key: &str, problems: &mut Vec<String>, limit: Limit) -> f64 {
         let fallback = self.rule.config_keys().iter().find(|k| k.name == key).map(|k| k.default);
@@ -322,66 +306,6 @@ impl AssignmentLab {
             #[expect(clippy::cast_sign_loss, reason = "checked whole, in [0, 1e9]")]
             t: if t.is_finite() { t as u64 } else { 0 },
         }
-    }
-}
-
-/// An output of the helper: a name and its array.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Named {
-    /// The name (`next_w`, `velocity`, …).
-    pub name: String,
-    /// The values.
-    pub value: Array,
-}
-
-/// The values after one step of multi-step mode.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StepRecord {
-    /// 1-based step number.
-    pub step: u32,
-    /// `w` after the step, then the state arrays and `t`, as named by [`Rule::outputs`].
-    pub values: Vec<Named>,
-}
-
-/// Everything the helper shows for one entry.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AssignmentReport {
-    /// The rule.
-    pub rule: Rule,
-    /// Why nothing could be computed (shapes that do not fit, values out of range).
-    pub problems: Vec<String>,
-    /// The inputs and the whole config, defaults filled in, as the rule saw them.
-    pub resolved: Vec<Named>,
-    /// The rule's outputs after the last step, in [`Rule::outputs`] order.
-    pub outputs: Vec<Named>,
-    /// The intermediate values of the last step.
-    pub intermediates: Vec<Intermediate>,
-    /// Every step's values (multi-step mode; one record for a single step).
-    pub steps: Vec<StepRecord>,
-    /// One check per pasted result.
-    pub checks: Vec<super::compute::Check>,
-    /// Dropout's statistics (dropout only).
-    pub dropout: Option<super::compute::DropoutStats>,
-}
-
-impl AssignmentReport {
-    fn new(rule: Rule) -> Self {
-        Self {
-            rule,
-            problems: Vec::new(),
-            resolved: Vec::new(),
-            outputs: Vec::new(),
-            intermediates: Vec::new(),
-            steps: Vec::new(),
-            checks: Vec::new(),
-            dropout: None,
-        }
-    }
-
-    /// The output called `name`.
-    #[must_use]
-    pub fn output(&self, name: &str) -> Option<&Array> {
-        self.outputs.iter().find(|o| o.name == name).map(|o| &o.value)
     }
 }
 

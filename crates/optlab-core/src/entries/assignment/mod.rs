@@ -16,10 +16,11 @@ mod report;
 pub mod rules;
 
 pub use compute::Stepper;
-pub use config::{
-    AssignmentLab, AssignmentReport, MAX_RECORDED, MAX_STEPS, Named, NumpyText, STEPS, StepRecord,
+pub use config::{AssignmentLab, MAX_RECORDED, MAX_STEPS, NumpyText, STEPS};
+pub use report::{
+    AGREES_BELOW, AssignmentReport, CLOSE_BELOW, Check, DropoutStats, Named, StepRecord, Verdict,
+    steps_csv,
 };
-pub use report::steps_csv;
 pub use rules::Rule;
 
 use crate::entries::kind::{EntryKind, LabKind, SummaryLine, Table};

@@ -119,6 +119,12 @@ fn grid_of(trainer: &Trainer) -> DecisionGrid {
     decision_grid(trainer.network(), GridSpec::around(trainer.train_data(), GRID_MARGIN, GRID_SIDE))
 }
 
+/// Trains every run of `lab` to the end.
+#[must_use]
+pub fn train_to_end(lab: &TrainingLab) -> TrainingReport {
+    TrainingSession::new(lab).finish()
+}
+
 /// Trains `lab`'s runs side by side, handing `feed` a snapshot every interval and waiting while
 /// paused. Returns the final report, or `None` when cancelled or when nobody listens any more.
 pub fn stream(lab: &TrainingLab, feed: &mut Feed<'_, TrainingReport>) -> Option<TrainingReport> {

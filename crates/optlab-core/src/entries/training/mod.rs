@@ -26,7 +26,7 @@ impl LabKind for TrainingLab {
     type Report = TrainingReport;
 
     fn compute(&self) -> TrainingReport {
-        report::compute(self)
+        compute::train_to_end(self)
     }
 
     fn stream(&self, feed: &mut Feed<'_, TrainingReport>) -> Option<TrainingReport> {

@@ -1,8 +1,6 @@
 //! The training entry's report: per run, its curves and its decision regions, with its tables
 //! (one per run) and summary lines.
 
-use super::compute::TrainingSession;
-use super::config::TrainingLab;
 use crate::entries::kind::{SummaryLine, Table};
 use crate::names::slug;
 use crate::train::{Dataset, DecisionGrid, EpochStats};
@@ -50,12 +48,6 @@ pub struct TrainedRun {
     pub grid_epoch: usize,
     /// Why the run could not train (a config out of range), if it could not.
     pub error: Option<String>,
-}
-
-/// Trains every run of `lab` to the end.
-#[must_use]
-pub fn compute(lab: &TrainingLab) -> TrainingReport {
-    TrainingSession::new(lab).finish()
 }
 
 /// `curves-<run>.csv`: one table per run that trained.
