@@ -2,3 +2,24 @@
 
 pub mod panel;
 pub mod view;
+
+use egui::Ui;
+use optlab_core::entries::training::{TrainingLab, TrainingReport};
+
+use super::kind::{LabContext, LabUi};
+
+/// The Training kind in the app.
+pub struct TrainingUi;
+
+impl LabUi for TrainingUi {
+    type Lab = TrainingLab;
+    const MENU: &'static str = "Training";
+
+    fn controls(ui: &mut Ui, lab: &mut TrainingLab) {
+        panel::show(ui, lab);
+    }
+
+    fn view(ui: &mut Ui, report: &TrainingReport, cx: &mut LabContext<'_>) {
+        view::show(ui, report, cx.labs, cx.actions);
+    }
+}
