@@ -12,7 +12,10 @@ use clap::{Args, Parser, Subcommand};
 use serde::de::DeserializeOwned;
 
 use optlab_core::entries::assignment;
+mod failure;
 mod notebooks;
+
+pub use failure::{Failure, InputError, finish};
 
 pub use notebooks::{CheckArgs, PresetsArgs, RunArgs};
 use optlab_core::optim::OptimizerConfig;
@@ -106,10 +109,6 @@ pub struct ReplayArgs {
     pub params: String,
 }
 
-/// Bad input: exit status 2 with a message naming the argument, position and allowed range.
-#[derive(Debug)]
-pub struct InputError(pub String);
-
 /// Runs the CLI for parsed arguments; `None` means "no subcommand" (the caller opens the GUI).
 #[must_use]
 pub fn dispatch(command: Command) -> ExitCode {
@@ -122,45 +121,6 @@ pub fn dispatch(command: Command) -> ExitCode {
         Command::Bench(args) => {
             finish(crate::bench::report(&mut io::stdout().lock(), args.quick).map_err(Failure::Io))
         }
-    }
-}
-
-/// Turns a command's result into an exit code, printing errors to stderr.
-#[must_use]
-pub fn finish(result: Result<(), Failure>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Input(InputError(message))) => {
-            eprintln!("error: {message}");
-            ExitCode::from(2)
-        }
-        // A closed pipe (`optlab trace … | head`) is the reader's choice, not a failure.
-        Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(Failure::Io(e)) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-/// Why a command failed.
-#[derive(Debug)]
-pub enum Failure {
-    /// The user's input was refused (exit 2).
-    Input(InputError),
-    /// Reading or writing failed (exit 1).
-    Io(io::Error),
-}
-
-impl From<io::Error> for Failure {
-    fn from(e: io::Error) -> Self {
-        Self::Io(e)
-    }
-}
-
-impl From<InputError> for Failure {
-    fn from(e: InputError) -> Self {
-        Self::Input(e)
     }
 }
 

@@ -18,7 +18,7 @@ use clap::Args;
 use optlab_core::headless::{FileError, diagnostic, load, run_notebook};
 use optlab_core::presets;
 
-use super::{Failure, finish};
+use super::failure::{Failure, finish};
 
 /// Arguments of `optlab check`.
 #[derive(Debug, Args)]

@@ -11,7 +11,7 @@
     reason = "branch-free lane code: `&` on bools keeps every lane's select free of jumps"
 )]
 
-use super::{Cell, Levels, MAX_LEVELS};
+use super::cell::{Cell, Levels, MAX_LEVELS};
 use crate::optim::OptimizerConfig;
 use crate::run::{DIVERGENCE_BOUND, RunConfig};
 use crate::schedule::Schedule;

@@ -17,7 +17,10 @@
 //! the window). Rows are computed in blocks so a caller can publish progress and cancel between
 //! blocks.
 
+mod cell;
 pub mod lanes;
+
+pub use cell::{Cell, Levels, MAX_LEVELS};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -28,7 +31,7 @@ use crate::limits::{Limit, LimitError};
 use crate::optim::OptimizerConfig;
 use crate::run::{self, RunConfig, StepRecord, TraceSink};
 use crate::schedule::Schedule;
-use crate::surface::{Point, Surface};
+use crate::surface::Surface;
 use crate::train::{ModelConfig, TrainingConfig};
 
 pub use lanes::LANES;
@@ -320,44 +323,6 @@ impl Metric {
             Self::Diverged => cell.diverged_at.map(|s| s as f64),
             Self::Accuracy => cell.accuracy,
         }
-    }
-}
-
-/// What one run of a grid did (the fields of [`crate::run::RunSummary`] a map needs).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Cell {
-    /// Loss at the last finite step.
-    pub final_loss: f64,
-    /// Position at the last finite step.
-    pub end: Point,
-    /// Lowest loss of any step.
-    pub best_loss: f64,
-    /// First step whose loss was within the tolerance of the level (see [`Levels`]).
-    pub reached_at: Option<u64>,
-    /// The step at which the run was no longer finite (or left the divergence box).
-    pub diverged_at: Option<u64>,
-    /// Per level, the first step from which the loss stayed at or below it to the end.
-    pub settled_at: [Option<u64>; MAX_LEVELS],
-    /// A training cell's final accuracy (validation, or training without a split).
-    pub accuracy: Option<f64>,
-}
-
-/// Most loss levels a kernel tracks (the known minima of a basin map).
-pub const MAX_LEVELS: usize = 4;
-
-/// Loss levels a run is measured against: `reached` for "steps to tolerance" (the global
-/// minimum plus the tolerance), `settle` for basins (each known minimum plus the tolerance).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Levels {
-    /// The first step at or below this is `reached_at`.
-    pub reached: f64,
-    /// Levels whose last crossing is `settled_at` (unused entries: −∞).
-    pub settle: [f64; MAX_LEVELS],
-}
-
-impl Default for Levels {
-    fn default() -> Self {
-        Self { reached: f64::NEG_INFINITY, settle: [f64::NEG_INFINITY; MAX_LEVELS] }
     }
 }
 
