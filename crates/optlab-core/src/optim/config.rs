@@ -1,10 +1,10 @@
 //! What a user writes in RON: [`OptimizerConfig`], its PyTorch defaults and allowed ranges,
 //! the update rule written out in the course's notation, and [`OptimizerConfig::build`].
 
-use super::Optimizer;
 use super::adagrad::AdagradRule;
 use super::adam::{AdamMoments, AdamRule};
 use super::momentum::{LookaheadRule, MomentumRule};
+use super::optimizer::Optimizer;
 use super::rmsprop::RmsPropRule;
 use super::sgd::SgdRule;
 use crate::limits::{Limit, LimitError, check_all};

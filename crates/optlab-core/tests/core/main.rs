@@ -3,6 +3,7 @@
 
 mod assignment;
 mod expr;
+mod layout;
 mod notebook_roundtrip;
 mod optim_properties;
 mod reference_optimizers;

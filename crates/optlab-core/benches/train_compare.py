@@ -2,7 +2,7 @@
 """Times one full-batch iteration of the course's spiral net in optlab and in numpy, alternating.
 
 Usage (from the repository root):
-    python3 benches/train_compare.py [PAIRS]
+    python3 crates/optlab-core/benches/train_compare.py [PAIRS]
 
 Runs `cargo bench --bench train` (divan's median over 100 samples) and then
 ../shared/bench/spiral_numpy.py (the course's own code, mean over 2000 iterations), PAIRS times

@@ -3,7 +3,7 @@
 
 Usage:
     optlab presets sweep > sweep.ron && optlab run sweep.ron --out out
-    python3 benches/sweep_compare.py out/momentum-on-rosenbrock-lr-momentum/grid.csv
+    python3 crates/optlab-core/benches/sweep_compare.py out/momentum-on-rosenbrock-lr-momentum/grid.csv
 
 Recomputes every run of ../shared/bench/sweep_numpy.py's grid (lr = logspace(-5, -2, 100) rows,
 momentum = linspace(0, 0.99, 100) columns, 1000 steps from (-1.2, 1)) and prints, over the runs

@@ -1,0 +1,109 @@
+//! An optimizer with its state: one enum over the rules, matched once per call (or once per
+//! run through [`RuleVisitor`]).
+
+use super::adagrad::AdagradRule;
+use super::adam::AdamRule;
+use super::momentum::{LookaheadRule, MomentumRule};
+use super::rmsprop::RmsPropRule;
+use super::rule::{Internals, UpdateRule};
+use super::sgd::SgdRule;
+
+/// An optimizer with its state, built by [`OptimizerConfig::build`]. Variants match
+/// [`OptimizerConfig`]'s.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Optimizer {
+    /// Plain SGD.
+    Sgd(SgdRule),
+    /// SGD with (classical) momentum.
+    Momentum(MomentumRule),
+    /// SGD with Nesterov momentum, torch form.
+    Nesterov(MomentumRule),
+    /// Nesterov momentum, look-ahead form.
+    NesterovLookahead(LookaheadRule),
+    /// Adagrad.
+    Adagrad(AdagradRule),
+    /// RMSprop.
+    RmsProp(RmsPropRule),
+    /// Adam (coupled weight decay), with or without bias correction.
+    Adam(AdamRule),
+    /// AdamW (decoupled weight decay).
+    AdamW(AdamRule),
+}
+
+/// A computation generic over the rule, run by [`Optimizer::visit`] after one match, so a hot
+/// loop compiles once per rule with the step inlined.
+pub trait RuleVisitor {
+    /// What the visit returns.
+    type Output;
+    /// Runs with the concrete rule.
+    fn visit<R: UpdateRule>(self, rule: &mut R) -> Self::Output;
+}
+
+/// Runs `$body` with `$rule` bound to the concrete rule of `$optimizer`.
+macro_rules! dispatch {
+    ($optimizer:expr, $rule:ident => $body:expr) => {
+        match $optimizer {
+            Optimizer::Sgd($rule) => $body,
+            Optimizer::Momentum($rule) | Optimizer::Nesterov($rule) => $body,
+            Optimizer::NesterovLookahead($rule) => $body,
+            Optimizer::Adagrad($rule) => $body,
+            Optimizer::RmsProp($rule) => $body,
+            Optimizer::Adam($rule) | Optimizer::AdamW($rule) => $body,
+        }
+    };
+}
+
+impl Optimizer {
+    /// One update in place (see [`UpdateRule::step`]).
+    #[inline]
+    pub fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
+        dispatch!(self, rule => rule.step(params, grad, lr));
+    }
+
+    /// Where the next gradient must be evaluated (see [`UpdateRule::gradient_point`]).
+    #[inline]
+    pub fn gradient_point(&self, params: &[f64], out: &mut [f64]) {
+        dispatch!(self, rule => rule.gradient_point(params, out));
+    }
+
+    /// Whether the gradient point differs from the parameters (only the look-ahead form).
+    #[must_use]
+    pub fn needs_lookahead(&self) -> bool {
+        dispatch!(self, rule => rule.needs_lookahead())
+    }
+
+    /// Updates taken so far.
+    #[must_use]
+    pub fn steps_taken(&self) -> u64 {
+        dispatch!(self, rule => rule.steps_taken())
+    }
+
+    /// The state for display (see [`UpdateRule::internals`]).
+    pub fn internals(&self, lr: f64, effective_step: &mut [f64]) -> Internals<'_> {
+        dispatch!(self, rule => rule.internals(lr, effective_step))
+    }
+
+    /// Runs `visitor` with the concrete rule: match once, then loop monomorphized.
+    pub fn visit<V: RuleVisitor>(&mut self, visitor: V) -> V::Output {
+        dispatch!(self, rule => visitor.visit(rule))
+    }
+
+    /// A state buffer by its `torch.optim` state name (`momentum_buffer`, `sum`, `square_avg`,
+    /// `grad_avg`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`), or `None` where torch would have
+    /// none. The look-ahead form's v is `velocity`.
+    #[must_use]
+    pub fn state_buffer(&self, name: &str) -> Option<&[f64]> {
+        match (self, name) {
+            (Self::Momentum(rule) | Self::Nesterov(rule), "momentum_buffer") => rule.buffer(),
+            (Self::NesterovLookahead(rule), "velocity") => Some(rule.velocity()),
+            (Self::Adagrad(rule), "sum") => Some(&rule.sum),
+            (Self::RmsProp(rule), "square_avg") => Some(rule.square_avg()),
+            (Self::RmsProp(rule), "grad_avg") => rule.grad_avg(),
+            (Self::RmsProp(rule), "momentum_buffer") => rule.buffer(),
+            (Self::Adam(rule) | Self::AdamW(rule), "exp_avg") => Some(rule.exp_avg()),
+            (Self::Adam(rule) | Self::AdamW(rule), "exp_avg_sq") => Some(rule.exp_avg_sq()),
+            (Self::Adam(rule) | Self::AdamW(rule), "max_exp_avg_sq") => rule.max_exp_avg_sq(),
+            _ => None,
+        }
+    }
+}
