@@ -177,36 +177,47 @@ fn schedule_rate(schedule: &mut Schedule) -> Option<&mut f64> {
 fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option<&mut f64> {
     use OptimizerConfig as O;
     use SweepField as F;
-    match (optimizer, field) {
-        (
-            O::Momentum { momentum, .. }
-            | O::Nesterov { momentum, .. }
-            | O::NesterovLookahead { momentum, .. }
-            | O::RmsProp { momentum, .. },
-            F::Momentum,
-        ) => Some(momentum),
-        (O::Momentum { dampening, .. }, F::Dampening) => Some(dampening),
-        (O::Adam { beta1, .. } | O::AdamW { beta1, .. }, F::Beta1) => Some(beta1),
-        (O::Adam { beta2, .. } | O::AdamW { beta2, .. }, F::Beta2) => Some(beta2),
-        (O::RmsProp { decay_rate, .. }, F::DecayRate) => Some(decay_rate),
-        (
-            O::Adagrad { eps, .. }
-            | O::RmsProp { eps, .. }
-            | O::Adam { eps, .. }
-            | O::AdamW { eps, .. },
-            F::Eps,
-        ) => Some(eps),
-        (
-            O::Sgd { weight_decay, .. }
-            | O::Momentum { weight_decay, .. }
-            | O::Nesterov { weight_decay, .. }
-            | O::Adagrad { weight_decay, .. }
-            | O::RmsProp { weight_decay, .. }
-            | O::Adam { weight_decay, .. }
-            | O::AdamW { weight_decay, .. },
-            F::WeightDecay,
-        ) => Some(weight_decay),
-        _ => None,
+    // One arm per optimizer and no wildcard: a new optimizer must say which fields it sweeps.
+    match optimizer {
+        O::Sgd { weight_decay, .. } => match field {
+            F::WeightDecay => Some(weight_decay),
+            _ => None,
+        },
+        O::Momentum { momentum, dampening, weight_decay, .. } => match field {
+            F::Momentum => Some(momentum),
+            F::Dampening => Some(dampening),
+            F::WeightDecay => Some(weight_decay),
+            _ => None,
+        },
+        O::Nesterov { momentum, weight_decay, .. } => match field {
+            F::Momentum => Some(momentum),
+            F::WeightDecay => Some(weight_decay),
+            _ => None,
+        },
+        O::NesterovLookahead { momentum, .. } => match field {
+            F::Momentum => Some(momentum),
+            _ => None,
+        },
+        O::Adagrad { eps, weight_decay, .. } => match field {
+            F::Eps => Some(eps),
+            F::WeightDecay => Some(weight_decay),
+            _ => None,
+        },
+        O::RmsProp { decay_rate, eps, momentum, weight_decay, .. } => match field {
+            F::Momentum => Some(momentum),
+            F::DecayRate => Some(decay_rate),
+            F::Eps => Some(eps),
+            F::WeightDecay => Some(weight_decay),
+            _ => None,
+        },
+        O::Adam { beta1, beta2, eps, weight_decay, .. }
+        | O::AdamW { beta1, beta2, eps, weight_decay, .. } => match field {
+            F::Beta1 => Some(beta1),
+            F::Beta2 => Some(beta2),
+            F::Eps => Some(eps),
+            F::WeightDecay => Some(weight_decay),
+            _ => None,
+        },
     }
 }
 
