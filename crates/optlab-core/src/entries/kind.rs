@@ -8,7 +8,7 @@
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::limits::LimitError;
 
@@ -149,29 +149,5 @@ impl<'a, R> Feed<'a, R> {
             self.control.cancelled.store(true, Ordering::Relaxed);
         }
         listened
-    }
-}
-
-/// Says when a snapshot is due: at once, then every `interval`.
-#[derive(Debug)]
-pub struct Throttle {
-    interval: Duration,
-    last: Option<Instant>,
-}
-
-impl Throttle {
-    /// Due at once, then every `interval`.
-    #[must_use]
-    pub fn new(interval: Duration) -> Self {
-        Self { interval, last: None }
-    }
-
-    /// Whether a snapshot is due (and if so, the clock restarts).
-    pub fn due(&mut self) -> bool {
-        let due = self.last.is_none_or(|t| t.elapsed() >= self.interval);
-        if due {
-            self.last = Some(Instant::now());
-        }
-        due
     }
 }

@@ -19,10 +19,13 @@
 
 mod cell;
 pub mod lanes;
+mod throttle;
 
 pub use cell::{Cell, Levels, MAX_LEVELS};
+pub use throttle::Throttle;
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -427,4 +430,23 @@ pub fn compute_progressively(
 #[must_use]
 pub fn global_minimum(surface: &Surface) -> Option<f64> {
     surface.minima().iter().map(|m| m.value).reduce(f64::min)
+}
+
+/// Computes `configs` block by block, calling `snapshot` with the cells so far at most every
+/// `interval` (it copies them, so only when due); the finished cells, `None` when cancelled.
+pub fn fill_throttled(
+    configs: &[RunConfig],
+    row_len: usize,
+    levels: &Levels,
+    cancel: &AtomicBool,
+    interval: Duration,
+    mut snapshot: impl FnMut(&[Option<Cell>]),
+) -> Option<Vec<Option<Cell>>> {
+    let mut throttle = Throttle::new(interval);
+    let cells = compute_progressively(configs, row_len, levels, cancel, |cells| {
+        if throttle.due() {
+            snapshot(cells);
+        }
+    })?;
+    Some(cells.into_iter().map(Some).collect())
 }

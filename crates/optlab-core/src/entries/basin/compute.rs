@@ -2,7 +2,7 @@
 
 use super::config::BasinLab;
 use super::report::BasinReport;
-use crate::entries::sweep::compute_fill as fill;
+use crate::grid::fill_throttled;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ pub fn basin(
     let mut report = BasinReport::empty(lab);
     let configs = lab.configs();
     let row_len = report.side();
-    let filled = fill(&configs, row_len, &lab.levels(), cancel, interval, |cells| {
+    let filled = fill_throttled(&configs, row_len, &lab.levels(), cancel, interval, |cells| {
         report.cells.clone_from_slice(cells);
         report.summarize();
         publish(&report);

@@ -4,8 +4,7 @@
 use super::config::SweepLab;
 use super::report::SweepReport;
 use super::training;
-use crate::entries::kind::Throttle;
-use crate::grid::{Cell, Levels, compute_progressively};
+use crate::grid::{Cell, fill_throttled};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -26,7 +25,7 @@ pub fn sweep(
     }
     let (row_len, levels) = (report.x_values.len(), lab.levels());
     fill_report(report, lab.configs(), publish, |configs, snapshot| {
-        fill(configs, row_len, &levels, cancel, interval, snapshot)
+        fill_throttled(configs, row_len, &levels, cancel, interval, snapshot)
     })
 }
 
@@ -53,23 +52,4 @@ fn fill_report<C>(
     report.cells = filled;
     report.summarize();
     Some(report)
-}
-
-/// Computes `configs` block by block, calling `snapshot` with the cells so far at most every
-/// `interval` (it copies them, so only when due); the finished cells, `None` when cancelled.
-pub(crate) fn fill(
-    configs: &[crate::run::RunConfig],
-    row_len: usize,
-    levels: &Levels,
-    cancel: &AtomicBool,
-    interval: Duration,
-    mut snapshot: impl FnMut(&[Option<Cell>]),
-) -> Option<Vec<Option<Cell>>> {
-    let mut throttle = Throttle::new(interval);
-    let cells = compute_progressively(configs, row_len, levels, cancel, |cells| {
-        if throttle.due() {
-            snapshot(cells);
-        }
-    })?;
-    Some(cells.into_iter().map(Some).collect())
 }

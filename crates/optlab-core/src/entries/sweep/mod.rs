@@ -48,4 +48,3 @@ impl LabKind for SweepLab {
         report::summaries(report)
     }
 }
-pub(crate) use compute::fill as compute_fill;

@@ -2,8 +2,8 @@
 //! varied (learning rate, L2, dropout, an optimizer's β, …), measured on the validation data.
 
 use super::config::SweepLab;
-use crate::entries::kind::Throttle;
 use crate::entries::training::TrainingLab;
+use crate::grid::Throttle;
 use crate::grid::{Cell, MAX_LEVELS};
 use crate::train::{Trainer, TrainingConfig};
 use rayon::prelude::*;
