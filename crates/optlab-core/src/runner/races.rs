@@ -14,9 +14,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::{Duration, Instant};
 
+use super::{Control, Wake, panic_message, spawn_named};
 use crate::optim::Internals;
 use crate::run::{self, RunConfig, RunSummary, StepRecord, TraceSink};
 
@@ -101,16 +101,14 @@ struct Queued {
     key: JobKey,
     generation: u64,
     job: Job,
-    cancelled: Arc<AtomicBool>,
+    control: Arc<Control>,
 }
-
-type Wake = Arc<dyn Fn() + Send + Sync>;
 
 /// A pool of named background threads.
 pub struct Worker {
     jobs: Option<Sender<Queued>>,
     events: Receiver<WorkerEvent>,
-    running: HashMap<JobKey, Arc<AtomicBool>>,
+    running: HashMap<JobKey, Arc<Control>>,
     in_flight: Arc<AtomicUsize>,
     next_generation: u64,
 }
@@ -134,9 +132,7 @@ impl Worker {
             };
             // A thread that cannot start leaves the others serving; with none, submit reports
             // nothing back, which the status bar shows as a stuck job rather than a crash.
-            let _ = thread::Builder::new()
-                .name(format!("optlab-worker-{index}"))
-                .spawn(move || context.serve());
+            let _ = spawn_named(format!("optlab-worker-{index}"), move || context.serve());
         }
         Self { jobs: Some(job_tx), events, running: HashMap::new(), in_flight, next_generation: 1 }
     }
@@ -147,10 +143,10 @@ impl Worker {
         self.cancel(key);
         let generation = self.next_generation;
         self.next_generation += 1;
-        let cancelled = Arc::new(AtomicBool::new(false));
-        self.running.insert(key, Arc::clone(&cancelled));
+        let control = Arc::new(Control::default());
+        self.running.insert(key, Arc::clone(&control));
         self.in_flight.fetch_add(1, Ordering::SeqCst);
-        let queued = Queued { key, generation, job, cancelled };
+        let queued = Queued { key, generation, job, control };
         if let Some(jobs) = &self.jobs
             && jobs.send(queued).is_err()
         {
@@ -161,15 +157,15 @@ impl Worker {
 
     /// Cancels the job under `key`, if any; its remaining events are stale.
     pub fn cancel(&mut self, key: JobKey) {
-        if let Some(flag) = self.running.remove(&key) {
-            flag.store(true, Ordering::SeqCst);
+        if let Some(control) = self.running.remove(&key) {
+            control.cancelled.store(true, Ordering::SeqCst);
         }
     }
 
     /// Cancels everything.
     pub fn cancel_all(&mut self) {
-        for (_, flag) in self.running.drain() {
-            flag.store(true, Ordering::SeqCst);
+        for (_, control) in self.running.drain() {
+            control.cancelled.store(true, Ordering::SeqCst);
         }
     }
 
@@ -218,7 +214,7 @@ impl ThreadContext {
                 Err(poisoned) => poisoned.into_inner().recv(),
             };
             let Ok(queued) = next else { return };
-            if !queued.cancelled.load(Ordering::SeqCst) {
+            if !queued.control.cancelled.load(Ordering::SeqCst) {
                 self.run(&queued);
             }
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
@@ -232,11 +228,7 @@ impl ThreadContext {
             Job::Panic(message) => panic!("{message}"),
         }));
         if let Err(payload) = outcome {
-            let message = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "a job panicked".to_owned());
+            let message = panic_message(payload.as_ref());
             let _ = self.events.send(WorkerEvent::Failed {
                 key: queued.key,
                 generation: queued.generation,
@@ -253,7 +245,7 @@ fn stream_run(config: &RunConfig, queued: &Queued, events: &Sender<WorkerEvent>,
         key: queued.key,
         generation: queued.generation,
         stride,
-        cancelled: &queued.cancelled,
+        cancelled: &queued.control.cancelled,
         events,
         wake,
         records: Vec::new(),
@@ -262,7 +254,7 @@ fn stream_run(config: &RunConfig, queued: &Queued, events: &Sender<WorkerEvent>,
         last_kept: None,
     };
     let summary = run::execute(config, &mut sink);
-    if queued.cancelled.load(Ordering::SeqCst) {
+    if queued.control.cancelled.load(Ordering::SeqCst) {
         return;
     }
     // The final step is always drawn, even when it falls between two strides.
