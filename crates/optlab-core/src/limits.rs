@@ -2,7 +2,7 @@
 //!
 //! A value typed into a RON file, a CLI flag or a GUI field goes through the same [`Limit`], so
 //! the message a user sees ("`lr` = -0.1 is out of range; allowed [0, +inf)") is the same
-//! everywhere. RON files check while parsing (see [`limited_f64!`]), which lets the parser attach
+//! everywhere. RON files check while parsing (see [`limited_f64!`](crate::limited_f64)), which lets the parser attach
 //! the line and column of the offending value.
 
 use std::fmt;

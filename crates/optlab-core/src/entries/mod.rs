@@ -2,7 +2,7 @@
 //! list of kinds below.
 //!
 //! Adding a kind means a new folder here (its config implements [`EntryKind`] and, for a lab,
-//! [`LabKind`]) and one line in [`entry_kinds!`]'s invocation; the RON variant name is the line's
+//! [`LabKind`]) and one line in `entry_kinds!`'s invocation; the RON variant name is the line's
 //! name and is a contract. The list generates [`Experiment`] (what a notebook entry holds),
 //! [`Lab`] (a borrowed lab config) and [`LabReport`] (any lab's report), with their dispatch.
 
@@ -97,7 +97,7 @@ macro_rules! entry_kinds {
                 }
             }
 
-            /// Computes `lab`, publishing snapshots while it grows (see [`Lab::stream`]).
+            /// Computes `lab`, publishing snapshots while it grows (see [`LabReport::stream`]).
             #[must_use]
             pub fn stream(
                 lab: Lab<'_>,
@@ -145,7 +145,7 @@ macro_rules! entry_kinds {
 entry_kinds! {
     /// Several optimizers racing on one loss surface.
     Race(race::Race),
-    /// Dropout: the mask table of a small neuron, E[a], and train/test activation scaling.
+    /// Dropout: the mask table of a small neuron, E\[a\], and train/test activation scaling.
     Dropout(dropout::DropoutLab),
     /// DropConnect: masks on weights, mean against moment-matched Gaussian inference.
     DropConnect(drop_connect::DropConnectLab),

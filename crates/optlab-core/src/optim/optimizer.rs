@@ -8,8 +8,8 @@ use super::rmsprop::RmsPropRule;
 use super::rule::{Internals, UpdateRule};
 use super::sgd::SgdRule;
 
-/// An optimizer with its state, built by [`OptimizerConfig::build`]. Variants match
-/// [`OptimizerConfig`]'s.
+/// An optimizer with its state, built by [`OptimizerConfig::build`](super::OptimizerConfig::build). Variants match
+/// [`OptimizerConfig`](super::OptimizerConfig)'s.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Optimizer {
     /// Plain SGD.

@@ -23,7 +23,7 @@
 //! * **DropConnect** (MLP): every hidden layer's weights are masked per mini-batch,
 //!   (M ⊙ W) at train time, without rescaling, as in Wan et al. (2013). At test time the layer
 //!   uses the plain weights scaled by p, the mean-inference simplification. The paper's own
-//!   inference (moment-matched Gaussian sampling) is shown in [`crate::regularize::dropconnect`]
+//!   inference (moment-matched Gaussian sampling) is shown in [`crate::entries::drop_connect`]
 //!   and is not used here: it would need many forward samples per prediction. The output layer
 //!   is never masked.
 //! * **Stochastic depth** (residual MLP): block l computes hₗ = relu(hₗ₋₁ + gₗ·(hₗ₋₁Aₗ + cₗ)),

@@ -20,7 +20,7 @@ pub struct BasinReport {
     pub counts: Vec<usize>,
 }
 
-/// `clone_from` reuses the target's buffers, as for [`SweepReport`].
+/// `clone_from` reuses the target's buffers, as for [`SweepReport`](crate::entries::sweep::SweepReport).
 impl Clone for BasinReport {
     fn clone(&self) -> Self {
         Self {

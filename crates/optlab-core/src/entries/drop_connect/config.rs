@@ -15,7 +15,7 @@ pub const SAMPLES: Limit = Limit::closed("samples", 1.0, 1_000_000.0);
 pub const GAUSSIAN_SAMPLES: Limit = Limit::closed("gaussian_samples", 1.0, 1_000_000.0);
 /// Most samples any function here draws; larger requests are clamped to it.
 pub const MAX_SAMPLES: u64 = 1_000_000;
-/// Largest layer side [`DenseLayer::seeded`] builds.
+/// Largest layer side [`DenseLayer::seeded`](super::DenseLayer::seeded) builds.
 pub const MAX_SIDE: usize = 64;
 
 mod de {

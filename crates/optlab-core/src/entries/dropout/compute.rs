@@ -301,7 +301,7 @@ pub struct ReluLayer {
 }
 
 impl ReluLayer {
-    /// Draws a layer of `units` units (clamped to [`LAYER_UNITS`]) from `rng`.
+    /// Draws a layer of `units` units (clamped to [`LAYER_UNITS`](super::LAYER_UNITS)) from `rng`.
     #[must_use]
     pub fn seeded(units: usize, rng: &mut ChaCha8Rng) -> Self {
         let units = units.clamp(1, MAX_LAYER_UNITS);

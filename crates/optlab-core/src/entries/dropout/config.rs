@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 pub const KEEP: Limit = Limit { name: "keep", min: 0.0, max: 1.0, min_open: true, max_open: false };
 /// Monte Carlo samples (masks) of the convergence plot.
 pub const SAMPLES: Limit = Limit::closed("samples", 1.0, MAX_SAMPLES as f64);
-/// Most Monte Carlo samples [`monte_carlo_means`] draws (the rest is ignored).
+/// Most Monte Carlo samples [`monte_carlo_means`](super::monte_carlo_means) draws (the rest is ignored).
 pub const MAX_SAMPLES: u64 = 10_000_000;
 /// Units of the random relu layer in the scaling experiment.
 pub const LAYER_UNITS: Limit = Limit::closed("layer_units", 1.0, MAX_LAYER_UNITS as f64);
-/// Most units [`ReluLayer::seeded`] builds.
+/// Most units [`ReluLayer::seeded`](super::ReluLayer::seeded) builds.
 pub const MAX_LAYER_UNITS: usize = 4096;
 /// Number of the neuron's weights; `inputs` must have the same length.
 pub const NEURON_INPUTS: Limit = Limit::closed("number of weights", 1.0, 64.0);
@@ -19,15 +19,15 @@ pub const NEURON_INPUTS: Limit = Limit::closed("number of weights", 1.0, 64.0);
 pub const WEIGHT: Limit = Limit::closed("weights", -1e6, 1e6);
 /// Each input xᵢ.
 pub const INPUT: Limit = Limit::closed("inputs", -1e6, 1e6);
-/// Largest neuron whose 2ⁿ masks [`enumerate_masks`] lists (2¹² = 4096 rows).
+/// Largest neuron whose 2ⁿ masks [`enumerate_masks`](super::enumerate_masks) lists (2¹² = 4096 rows).
 pub const MAX_ENUMERATED_INPUTS: usize = 12;
 /// Fan-in of the random layer of the scaling experiment.
 pub const LAYER_FAN_IN: usize = 16;
 /// Training passes (fresh masks) the scaling experiment of a [`DropoutLab`] averages over.
 pub const SCALING_PASSES: usize = 64;
-/// Most training passes [`compare_scalings`] and [`scaling_sweep`] draw (the rest is ignored).
+/// Most training passes [`compare_scalings`](super::compare_scalings) and [`scaling_sweep`](super::scaling_sweep) draw (the rest is ignored).
 pub const MAX_PASSES: usize = 10_000;
-/// Most points [`keep_grid`] returns.
+/// Most points [`keep_grid`](super::keep_grid) returns.
 pub const MAX_GRID_POINTS: usize = 1000;
 
 mod de {

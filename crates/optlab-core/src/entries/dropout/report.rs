@@ -15,7 +15,7 @@ pub struct DropoutReport {
     pub keep: f64,
     /// Every mask of the neuron (n ≤ 12), with its probability and activation.
     pub masks: Option<Vec<MaskRow>>,
-    /// E[a] summed over the masks (n ≤ 12).
+    /// E\[a\] summed over the masks (n ≤ 12).
     pub exact: Option<f64>,
     /// p·(w·x).
     pub closed_form: f64,

@@ -7,15 +7,15 @@ use serde::{Deserialize, Serialize};
 pub const INPUT_SIZE: Limit = Limit::closed("input_size", 4.0, 256.0);
 /// Reduction ratio α = `n_in`/`n_out`, strictly between 1 and 2.
 pub const ALPHA: Limit = Limit::open("alpha", 1.0, 2.0);
-/// Largest image side [`render_pattern`] draws.
+/// Largest image side [`render_pattern`](super::render_pattern) draws.
 pub const MAX_PATTERN_SIZE: usize = 256;
 /// Longest input a pooling sequence is built for: keeps every integer product of the exact
 /// ceiling below 2⁵³ and every allocation small.
 pub const MAX_SEQUENCE_INPUT: usize = 1 << 20;
-/// Most test-time draws [`average_of_draws`] makes.
+/// Most test-time draws [`average_of_draws`](super::average_of_draws) makes.
 pub const MAX_DRAWS: usize = 1000;
 /// How far above an integer α(i + u) may lie and still count as that integer (see
-/// [`pseudo_random_sequence`]).
+/// [`pseudo_random_sequence`](super::pseudo_random_sequence)).
 pub const CEIL_SNAP: f64 = 1e-9;
 
 mod de {
@@ -74,7 +74,7 @@ pub struct FractionalMaxPoolLab {
     /// Side `n_in` of the square input image, 4 to 256.
     #[serde(deserialize_with = "de::input_size")]
     pub input_size: usize,
-    /// Target ratio α in (1, 2); `n_out` = ⌊`n_in`/α⌋ (see [`output_size`]).
+    /// Target ratio α in (1, 2); `n_out` = ⌊`n_in`/α⌋ (see [`output_size`](super::output_size)).
     #[serde(deserialize_with = "de::alpha")]
     pub alpha: f64,
     /// Pseudo-random sequences ⌈α(i + u)⌉ instead of shuffled increments.

@@ -12,9 +12,9 @@ pub const FINAL_SURVIVAL: Limit =
 pub const BATCHES: Limit = Limit::closed("batches", 1.0, 10_000.0);
 /// Most blocks any function here builds; longer requests are clamped.
 pub const MAX_BLOCKS: usize = 1000;
-/// Most raster rows [`sample_raster`] draws.
+/// Most raster rows [`sample_raster`](super::sample_raster) draws.
 pub const MAX_BATCHES: usize = 10_000;
-/// Most training samples [`compare_test_rules`] draws.
+/// Most training samples [`compare_test_rules`](super::compare_test_rules) draws.
 pub const MAX_SAMPLES: u64 = 1_000_000;
 /// Width of the seeded residual stack's hidden state.
 pub const RESIDUAL_WIDTH: usize = 4;
