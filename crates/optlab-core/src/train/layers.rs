@@ -1,6 +1,6 @@
 //! The arithmetic both training paths share: a dense layer's place in the flat parameter
 //! vector, relu, the softmax cross-entropy of one row, and the fused multiply-adds of the
-//! backward pass. [`super::model`] runs them layer by layer; the fused kernel (`kernels`) fuses them.
+//! backward pass. [`super::model`] runs them layer by layer; the kernel (`kernels`) fuses them.
 
 /// Shape and place of one fully connected layer in the flat parameter vector.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
