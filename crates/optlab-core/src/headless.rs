@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::entries::race::Race;
 use crate::entries::{Lab, LabReport, Table};
+use crate::files;
 use crate::names::{slug, unique};
 use crate::notebook::{LoadError, Notebook};
 use crate::run::{self, Outcome, RunConfig, RunSummary, StepRecord, TraceSink};
@@ -42,7 +43,7 @@ pub enum FileError {
 /// [`FileError::Io`] when the file cannot be read, [`FileError::Load`] when it is not a valid
 /// notebook.
 pub fn load(path: &Path) -> Result<Notebook, FileError> {
-    let bytes = fs::read(path).map_err(FileError::Io)?;
+    let bytes = files::read_capped(path, files::MAX_NOTEBOOK_BYTES).map_err(FileError::Io)?;
     Notebook::from_bytes(&bytes).map_err(FileError::Load)
 }
 

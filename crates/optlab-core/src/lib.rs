@@ -11,6 +11,7 @@
 
 pub mod entries;
 pub mod expr;
+pub mod files;
 pub mod grid;
 pub mod headless;
 pub mod limits;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use optlab_core::files;
 use optlab_core::notebook::{LoadError, Notebook, write_atomically};
 
 /// How long after the last edit the autosave is written.
@@ -222,7 +223,8 @@ fn write_autosave(dir: &Path, notebook: &Notebook, info: &SessionInfo) -> Result
 /// # Errors
 /// `FILE:LINE:COL: message` for parse errors, `FILE: message` for I/O errors.
 pub fn read_notebook(path: &Path) -> Result<Notebook, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = files::read_capped(path, files::MAX_NOTEBOOK_BYTES)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     Notebook::from_bytes(&bytes).map_err(|e: LoadError| format!("{}:{e}", path.display()))
 }
 
