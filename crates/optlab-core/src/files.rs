@@ -2,8 +2,8 @@
 //! device, and saves that never destroy the previous file.
 
 use std::fs::{self, File};
-use std::io::{self, Read};
-use std::path::Path;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
 
 /// The largest notebook file optlab reads (64 MiB): far above any hand-written or saved
 /// notebook, far below what would exhaust memory.
@@ -92,6 +92,89 @@ pub fn human_bytes(bytes: u64) -> String {
     }
 }
 
+/// How a save treats a read-only file at its target.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReadOnly {
+    /// Refuse to replace it (the default: the user did not choose to).
+    #[default]
+    Refuse,
+    /// Replace it, and keep it read-only (the user said so).
+    Replace,
+}
+
+/// Writes `text` to `path` so that the old file survives any failure: the bytes go to a
+/// temporary file beside the target, which is synced and then renamed over it.
+///
+/// What the old file was is kept: a symbolic link is followed and its target replaced (the link
+/// stays a link), the file's permissions carry over to the new file, and a read-only file is
+/// refused unless `read_only` says to replace it.
+///
+/// # Errors
+/// Any I/O error, or [`io::ErrorKind::PermissionDenied`] for a refused read-only file; the
+/// previous file at `path` is then untouched.
+pub fn write_atomically_with(path: &Path, text: &str, read_only: ReadOnly) -> io::Result<()> {
+    let target = resolve_links(path)?;
+    let old_permissions = match fs::metadata(&target) {
+        Ok(metadata) if metadata.is_file() => Some(metadata.permissions()),
+        Ok(metadata) => {
+            let kind = file_kind(&metadata);
+            return Err(invalid(format!("cannot save over {kind}")));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    if read_only == ReadOnly::Refuse
+        && old_permissions.as_ref().is_some_and(fs::Permissions::readonly)
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "the file is read-only; optlab does not replace it unless you choose to",
+        ));
+    }
+    let dir = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new().prefix(".optlab-save-").tempfile_in(dir)?;
+    temp.write_all(text.as_bytes())?;
+    if let Some(permissions) = old_permissions {
+        temp.as_file().set_permissions(permissions)?;
+    }
+    temp.as_file().sync_all()?;
+    temp.persist(&target).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// [`write_atomically_with`] refusing read-only files.
+///
+/// # Errors
+/// As [`write_atomically_with`].
+pub fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
+    write_atomically_with(path, text, ReadOnly::Refuse)
+}
+
+/// The file a chain of symbolic links at `path` ends at (which need not exist yet); `path`
+/// itself when it is not a link.
+///
+/// # Errors
+/// A link that cannot be read, or a chain of more than 40 links (a loop).
+pub fn resolve_links(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_owned();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&current) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                let next = fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(parent) if next.is_relative() => parent.join(next),
+                    _ => next,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(invalid(format!("{}: too many levels of symbolic links", path.display())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +195,39 @@ mod tests {
         assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
         assert_eq!(error.to_string(), "the file is 2.9 KB but optlab reads files of at most 2 KB");
         assert_eq!(read_capped(&path, 3000).expect("fits").len(), 3000);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn saving_through_a_link_replaces_the_target_and_keeps_its_mode() {
+        use std::os::unix::fs::{PermissionsExt, symlink};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let target = dir.path().join("real.ron");
+        fs::write(&target, "old").expect("written");
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o640)).expect("chmod");
+        let link = dir.path().join("link.ron");
+        symlink("real.ron", &link).expect("link");
+        write_atomically(&link, "new").expect("saved");
+        assert!(fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
+        assert_eq!(fs::read_to_string(&target).expect("target"), "new");
+        let mode = fs::metadata(&target).expect("target").permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_file_is_replaced_only_when_chosen_and_stays_read_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("frozen.ron");
+        fs::write(&path, "old").expect("written");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).expect("chmod");
+        let error = write_atomically(&path, "new").unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::PermissionDenied);
+        assert_eq!(fs::read_to_string(&path).expect("kept"), "old");
+        write_atomically_with(&path, "new", ReadOnly::Replace).expect("replaced on request");
+        assert_eq!(fs::read_to_string(&path).expect("new"), "new");
+        assert_eq!(fs::metadata(&path).expect("file").permissions().mode() & 0o777, 0o444);
     }
 
     #[test]

@@ -7,8 +7,6 @@
 //! reads the version first and upgrades older layouts before the current types see them.
 
 use std::fmt;
-use std::io::{self, Write};
-use std::path::Path;
 
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
@@ -197,23 +195,6 @@ impl Notebook {
             |text| text + "\n",
         )
     }
-}
-
-/// Writes `text` to `path` so that the old file survives any failure: the bytes go to a
-/// temporary file in the same directory, which is synced and then renamed over the target.
-///
-/// # Errors
-/// Any I/O error; the previous file at `path` is then untouched.
-pub fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::Builder::new().prefix(".optlab-save-").tempfile_in(dir)?;
-    temp.write_all(text.as_bytes())?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// 1-based line and column (in characters) of byte offset `at` in `text`.

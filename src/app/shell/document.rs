@@ -9,8 +9,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use optlab_core::files;
-use optlab_core::notebook::{LoadError, Notebook, write_atomically};
+use optlab_core::files::{self, write_atomically};
+use optlab_core::notebook::{LoadError, Notebook};
 
 /// How long after the last edit the autosave is written.
 pub const AUTOSAVE_DELAY: Duration = Duration::from_millis(300);
