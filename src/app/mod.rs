@@ -16,7 +16,8 @@ use std::path::PathBuf;
 
 pub use entries::race::playback::Playback;
 pub use entries::race::results::{RaceResults, RunResult, RunStats};
-pub use shell::document::{Document, SessionInfo};
+pub use shell::autosave::{self, Recovery, SessionInfo};
+pub use shell::document::{Document, Restored, SaveQuestion};
 pub use shell::fonts::install as install_fonts;
 pub use state::OptlabApp;
 
@@ -154,15 +155,16 @@ pub fn run(file: Option<PathBuf>) -> eframe::Result {
         options,
         Box::new(move |cc| {
             fonts::install(&cc.egui_ctx);
-            let autosave_dir = eframe::storage_dir("optlab");
-            let (mut document, info) =
-                autosave_dir.as_deref().and_then(Document::restore).unwrap_or_else(|| {
-                    (
-                        Document::new(Notebook::default_notebook(), autosave_dir.clone()),
-                        SessionInfo::default(),
-                    )
-                });
-            let mut messages = Vec::new();
+            let Restored { mut document, info, recoveries } = eframe::storage_dir("optlab")
+                .map_or_else(
+                    || Restored {
+                        document: Document::new(Notebook::default_notebook(), None),
+                        info: SessionInfo::default(),
+                        recoveries: Vec::new(),
+                    },
+                    |dir| Document::restore(&dir),
+                );
+            let mut messages: Vec<String> = recoveries.iter().map(Recovery::message).collect();
             if let Some(path) = file {
                 match document.open(&path) {
                     Ok(()) => messages.push(format!("opened {}", path.display())),
@@ -174,6 +176,7 @@ pub fn run(file: Option<PathBuf>) -> eframe::Result {
             let threads = cores.saturating_sub(1).max(1);
             let mut app = OptlabApp::new(document, info.selected, &cc.egui_ctx, threads);
             app.recent = info.recent;
+            app.recoveries = recoveries;
             for message in messages {
                 app.say(message);
             }

@@ -7,6 +7,7 @@ use super::entries::race::playback::Playback;
 use super::entries::race::results::RaceResults;
 use super::entries::race::view::{CurveView, RaceCaches, SpaceView};
 use super::lab_results;
+use super::shell::autosave::Recovery;
 use super::shell::document::Document;
 use super::shell::{menu_state, status_bar};
 use egui::util::undoer::{Settings as UndoSettings, Undoer};
@@ -52,6 +53,8 @@ pub struct OptlabApp {
     pub(super) menu: menu_state::MenuState,
     /// Recently opened files, newest first.
     pub recent: Vec<PathBuf>,
+    /// Files of the last session that did not load, shown in a window until dismissed.
+    pub recoveries: Vec<Recovery>,
     /// When the window last checked its file on disk.
     pub(super) last_disk_check: Instant,
 }
@@ -83,6 +86,7 @@ impl OptlabApp {
             throughput: status_bar::Throughput::default(),
             menu: menu_state::MenuState::default(),
             recent: Vec::new(),
+            recoveries: Vec::new(),
             last_disk_check: Instant::now(),
         }
     }

@@ -3,5 +3,6 @@
 
 mod app;
 mod controls;
+mod faults;
 mod harness;
 mod labs;

@@ -7,27 +7,14 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use serde::{Deserialize, Serialize};
-
-use optlab_core::files::{self, write_atomically};
+use optlab_core::files::{self, ReadOnly, write_atomically_with};
 use optlab_core::notebook::{LoadError, Notebook};
+use optlab_core::ron_comments::comment_lines;
+
+use super::autosave::{self, LastSession, ROTATE_EVERY, Recovery, SessionInfo};
 
 /// How long after the last edit the autosave is written.
 pub const AUTOSAVE_DELAY: Duration = Duration::from_millis(300);
-
-/// What the autosave file holds besides the notebook itself.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
-pub struct SessionInfo {
-    /// The file the notebook belongs to, if it was opened or saved.
-    pub path: Option<PathBuf>,
-    /// Whether it had changes not yet saved to that file.
-    pub dirty: bool,
-    /// Index of the selected entry.
-    pub selected: usize,
-    /// Recently opened or saved files, newest first (File > Open recent).
-    pub recent: Vec<PathBuf>,
-}
 
 /// The notebook being edited.
 #[derive(Debug)]
@@ -49,6 +36,31 @@ pub struct Document {
     changed_at: Option<Instant>,
     /// The last autosave problem, shown in the status bar.
     pub autosave_error: Option<String>,
+    /// When the autosave last moved into the rotation (`None`: not yet this session).
+    rotated_at: Option<Instant>,
+    /// Lines with comments in `path` as last read, which a save would drop; 0 once the user
+    /// chose to save anyway.
+    pub comments_in_file: usize,
+}
+
+/// What a save to a path would lose or override, asked about before it happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveQuestion {
+    /// The file is hand-written with this many comment lines, which a save drops.
+    DropsComments(usize),
+    /// The file is read-only.
+    ReadOnly,
+}
+
+/// The session an app starts on: the document, its session info and what did not load.
+#[derive(Debug)]
+pub struct Restored {
+    /// The document (the built-in notebook when nothing could be restored).
+    pub document: Document,
+    /// The session info.
+    pub info: SessionInfo,
+    /// Files of the last session that did not load, and where they were kept.
+    pub recoveries: Vec<Recovery>,
 }
 
 impl Document {
@@ -64,6 +76,8 @@ impl Document {
             autosaved: None,
             changed_at: None,
             autosave_error: None,
+            rotated_at: None,
+            comments_in_file: 0,
         }
     }
 
@@ -90,7 +104,8 @@ impl Document {
     /// # Errors
     /// The file could not be read or parsed; the document is then unchanged.
     pub fn open(&mut self, path: &Path) -> Result<(), String> {
-        let notebook = read_notebook(path)?;
+        let (notebook, comments) = read_notebook_counting_comments(path)?;
+        self.comments_in_file = comments;
         self.saved = Some(notebook.clone());
         self.notebook = notebook;
         self.path = Some(path.to_owned());
@@ -100,6 +115,7 @@ impl Document {
 
     /// Replaces the notebook with an unsaved copy of `notebook` (New, presets).
     pub fn replace_unsaved(&mut self, notebook: Notebook) {
+        self.comments_in_file = 0;
         self.saved = Some(notebook.clone());
         self.notebook = notebook;
         self.path = None;
@@ -111,8 +127,30 @@ impl Document {
     /// # Errors
     /// The message of the failed write; the previous file is untouched.
     pub fn save_as(&mut self, path: &Path) -> Result<(), String> {
-        write_atomically(path, &self.notebook.to_ron())
+        self.save_as_with(path, ReadOnly::Refuse)
+    }
+
+    /// What saving to `path` would drop or override, if anything: asked before the first save
+    /// of a hand-written file with comments, and before replacing a read-only file.
+    #[must_use]
+    pub fn save_question(&self, path: &Path) -> Option<SaveQuestion> {
+        let target = files::resolve_links(path).unwrap_or_else(|_| path.to_owned());
+        if std::fs::metadata(&target).is_ok_and(|m| m.is_file() && m.permissions().readonly()) {
+            return Some(SaveQuestion::ReadOnly);
+        }
+        let same_file = self.path.as_deref().is_some_and(|own| same_file(own, path));
+        (same_file && self.comments_in_file > 0)
+            .then_some(SaveQuestion::DropsComments(self.comments_in_file))
+    }
+
+    /// Saves to `path`, replacing a read-only file only if `read_only` says so.
+    ///
+    /// # Errors
+    /// The message of the failed write; the previous file is untouched.
+    pub fn save_as_with(&mut self, path: &Path, read_only: ReadOnly) -> Result<(), String> {
+        write_atomically_with(path, &self.notebook.to_ron(), read_only)
             .map_err(|e| format!("could not save {}: {e}", path.display()))?;
+        self.comments_in_file = 0;
         self.saved = Some(self.notebook.clone());
         self.path = Some(path.to_owned());
         self.disk_mtime = mtime(path);
@@ -161,9 +199,14 @@ impl Document {
             dirty: self.dirty(),
             selected,
             recent: recent.to_vec(),
+            written_by: None,
         };
-        match write_autosave(&dir, &self.notebook, &info) {
+        let rotate = self.rotated_at.is_none_or(|at| at.elapsed() >= ROTATE_EVERY);
+        match autosave::write(&dir, &self.notebook, &info, rotate) {
             Ok(()) => {
+                if rotate {
+                    self.rotated_at = Some(Instant::now());
+                }
                 self.autosaved = Some(self.notebook.clone());
                 self.changed_at = None;
                 self.autosave_error = None;
@@ -183,39 +226,39 @@ impl Document {
         self.autosaved = None;
     }
 
-    /// Restores the last session from `dir`, if there is one.
+    /// Restores the last session from `dir`: the autosaved notebook, or the newest rotated
+    /// autosave that loads, or the built-in notebook. What did not load is kept aside, never
+    /// overwritten, and listed in [`Restored::recoveries`].
     #[must_use]
-    pub fn restore(dir: &Path) -> Option<(Self, SessionInfo)> {
-        let notebook = read_notebook(&dir.join(AUTOSAVE_FILE)).ok()?;
-        let info: SessionInfo = std::fs::read_to_string(dir.join(SESSION_FILE))
-            .ok()
-            .and_then(|text| ron::from_str(&text).ok())
-            .unwrap_or_default();
-        let mut document = Self::new(notebook.clone(), Some(dir.to_owned()));
-        document.autosaved = Some(notebook.clone());
+    pub fn restore(dir: &Path) -> Restored {
+        let LastSession { notebook, info, recoveries, autosave_safe } = autosave::load(dir);
+        let autosave_dir = autosave_safe.then(|| dir.to_owned());
+        let Some((notebook, from)) = notebook else {
+            let document = Self::new(Notebook::default_notebook(), autosave_dir);
+            return Restored { document, info, recoveries };
+        };
+        let mut document = Self::new(notebook.clone(), autosave_dir);
+        let from_current = from.file_name() == Some(std::ffi::OsStr::new(autosave::AUTOSAVE_FILE));
+        if from_current {
+            document.autosaved = Some(notebook);
+        }
         if let Some(path) = &info.path {
             document.path = Some(path.clone());
             document.disk_mtime = mtime(path);
             // The saved state is what is on disk, so the unsaved marker survives a crash.
-            document.saved = read_notebook(path).ok();
-        } else if info.dirty {
+            document.saved = read_notebook_counting_comments(path).ok().map(|(saved, comments)| {
+                document.comments_in_file = comments;
+                saved
+            });
+        } else if info.dirty || !from_current {
             document.saved = None;
         }
-        Some((document, info))
+        if !autosave_safe {
+            document.autosave_error =
+                Some("autosave is off: an unreadable autosave could not be moved aside".into());
+        }
+        Restored { document, info, recoveries }
     }
-}
-
-/// The autosaved notebook inside the autosave directory.
-pub const AUTOSAVE_FILE: &str = "autosave.ron";
-/// The session info beside it.
-pub const SESSION_FILE: &str = "session.ron";
-
-fn write_autosave(dir: &Path, notebook: &Notebook, info: &SessionInfo) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("autosave: {}: {e}", dir.display()))?;
-    write_atomically(&dir.join(AUTOSAVE_FILE), &notebook.to_ron())
-        .map_err(|e| format!("autosave failed: {e}"))?;
-    let session = ron::to_string(info).map_err(|e| format!("autosave: {e}"))?;
-    write_atomically(&dir.join(SESSION_FILE), &session).map_err(|e| format!("autosave: {e}"))
 }
 
 /// Reads and parses a notebook file, with the file name in the message.
@@ -223,9 +266,27 @@ fn write_autosave(dir: &Path, notebook: &Notebook, info: &SessionInfo) -> Result
 /// # Errors
 /// `FILE:LINE:COL: message` for parse errors, `FILE: message` for I/O errors.
 pub fn read_notebook(path: &Path) -> Result<Notebook, String> {
+    read_notebook_counting_comments(path).map(|(notebook, _)| notebook)
+}
+
+/// [`read_notebook`], also counting the lines with comments (which a save would drop).
+///
+/// # Errors
+/// As [`read_notebook`].
+pub fn read_notebook_counting_comments(path: &Path) -> Result<(Notebook, usize), String> {
     let bytes = files::read_capped(path, files::MAX_NOTEBOOK_BYTES)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    Notebook::from_bytes(&bytes).map_err(|e: LoadError| format!("{}:{e}", path.display()))
+    let notebook =
+        Notebook::from_bytes(&bytes).map_err(|e: LoadError| format!("{}:{e}", path.display()))?;
+    Ok((notebook, comment_lines(std::str::from_utf8(&bytes).unwrap_or_default())))
+}
+
+/// Whether two paths name the same file (after following links), or are equal.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 fn mtime(path: &Path) -> Option<SystemTime> {
@@ -246,7 +307,8 @@ mod tests {
         assert!(document.dirty());
         let recent = vec![file.clone()];
         assert!(document.autosave_tick(1, &recent, true));
-        let (restored, info) = Document::restore(dir.path()).expect("a session to restore");
+        let Restored { document: restored, info, recoveries } = Document::restore(dir.path());
+        assert!(recoveries.is_empty());
         assert_eq!(restored.notebook, document.notebook);
         assert_eq!(restored.path.as_deref(), Some(file.as_path()));
         assert!(restored.dirty(), "the edit is still unsaved after the restart");

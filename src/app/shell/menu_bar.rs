@@ -8,9 +8,13 @@ use std::sync::mpsc::{Receiver, channel};
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use crate::app::entries::race::view::{CurveView, SpaceView};
+use crate::app::shell::document::SaveQuestion;
 use crate::app::shell::entries_panel;
 use crate::app::shell::menu_state::{PathDialog, Pending};
+use crate::app::shell::recovery::{self, RecoveryAction};
+use crate::app::shell::save_questions::{self, SaveAnswer};
 use crate::app::state::OptlabApp;
+use optlab_core::files::ReadOnly;
 use optlab_core::notebook::Notebook;
 use optlab_core::presets;
 
@@ -230,7 +234,14 @@ fn save_or_ask(app: &mut OptlabApp) {
 }
 
 fn save_to(app: &mut OptlabApp, path: PathBuf) {
-    match app.document.save_as(&path) {
+    match app.document.save_question(&path) {
+        Some(question) => app.menu.save_question = Some((path, question)),
+        None => write_to(app, path, ReadOnly::Refuse),
+    }
+}
+
+fn write_to(app: &mut OptlabApp, path: PathBuf, read_only: ReadOnly) {
+    match app.document.save_as_with(&path, read_only) {
         Ok(()) => {
             app.say(format!("saved {}", path.display()));
             remember(app, path);
@@ -244,6 +255,8 @@ pub fn dialogs(app: &mut OptlabApp, ui: &mut egui::Ui) {
     close_request(app, ui);
     path_dialog(app, ui);
     confirm_dialog(app, ui);
+    save_question(app, ui);
+    recovery_window(app, ui);
     reload_offer(app, ui);
     info_windows(app, ui);
 }
@@ -365,6 +378,37 @@ fn confirm_dialog(app: &mut OptlabApp, ui: &egui::Ui) {
             perform(app, action);
         }
         Some(_) => app.menu.confirm = None,
+        None => {}
+    }
+}
+
+fn save_question(app: &mut OptlabApp, ui: &egui::Ui) {
+    let Some((path, question)) = app.menu.save_question.clone() else { return };
+    let Some(answer) = save_questions::ask(ui, &path, question) else { return };
+    app.menu.save_question = None;
+    match answer {
+        SaveAnswer::SaveAnyway => {
+            let read_only = if question == SaveQuestion::ReadOnly {
+                ReadOnly::Replace
+            } else {
+                ReadOnly::Refuse
+            };
+            write_to(app, path, read_only);
+        }
+        SaveAnswer::SaveAs => {
+            app.menu.path_dialog = Some((PathDialog::SaveAs, path.display().to_string()));
+        }
+        SaveAnswer::Cancel => app.say("not saved"),
+    }
+}
+
+fn recovery_window(app: &mut OptlabApp, ui: &egui::Ui) {
+    match recovery::show(ui, &app.recoveries) {
+        Some(RecoveryAction::Open(path)) => {
+            app.recoveries.clear();
+            request(app, Pending::Open(path));
+        }
+        Some(RecoveryAction::Dismiss) => app.recoveries.clear(),
         None => {}
     }
 }

@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 
+use super::document::SaveQuestion;
+
 /// What waits for a "discard unsaved changes?" answer.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Pending {
@@ -44,6 +46,8 @@ pub struct MenuState {
     pub show_about: bool,
     /// A native file dialog running on its own thread.
     pub(super) browsing: Option<Receiver<Option<PathBuf>>>,
+    /// A save waiting for an answer: it would drop comments or replace a read-only file.
+    pub save_question: Option<(PathBuf, SaveQuestion)>,
     /// The window may close (the user confirmed).
     pub quit_confirmed: bool,
 }
