@@ -230,6 +230,19 @@ mod tests {
         assert_eq!(fs::metadata(&path).expect("file").permissions().mode() & 0o777, 0o444);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_save_over_a_fifo_is_refused_without_opening_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fifo = dir.path().join("pipe.ron");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+        assert!(made.success());
+        let error = write_atomically(&fifo, "text").unwrap_err();
+        assert_eq!(error.to_string(), "cannot save over a FIFO");
+        let error = read_capped(&fifo, 100).unwrap_err();
+        assert!(error.to_string().contains("it is a FIFO"), "{error}");
+    }
+
     #[test]
     fn a_directory_is_refused_by_kind() {
         let dir = tempfile::tempdir().expect("temp dir");
