@@ -17,7 +17,7 @@ use std::path::PathBuf;
 pub use entries::race::playback::Playback;
 pub use entries::race::results::{RaceResults, RunResult, RunStats};
 pub use shell::autosave::{self, Recovery, SessionInfo};
-pub use shell::document::{Document, Restored, SaveQuestion};
+pub use shell::document::{AUTOSAVE_DELAY, Document, Restored, SaveQuestion};
 pub use shell::fonts::install as install_fonts;
 pub use state::OptlabApp;
 

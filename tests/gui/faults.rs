@@ -206,3 +206,26 @@ fn the_first_save_of_a_commented_file_asks_first() {
     assert!(saved.contains("title: \"changed\"") && !saved.contains("//"), "{saved}");
     assert_eq!(h.state().document.save_question(&path), None, "asked once");
 }
+
+#[test]
+fn autosaves_are_written_off_the_window_thread_and_failures_are_shown() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut document = Document::new(Notebook::default_notebook(), Some(dir.path().to_owned()));
+    document.notebook.title = "written in the background".into();
+    assert!(!document.autosave_tick(0, &[], false), "waits for the edit to settle");
+    std::thread::sleep(optlab::app::AUTOSAVE_DELAY);
+    assert!(document.autosave_tick(0, &[], false), "queued");
+    let path = dir.path().join(AUTOSAVE_FILE);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !fs::read_to_string(&path).is_ok_and(|t| t.contains("written in the background")) {
+        assert!(std::time::Instant::now() < deadline, "the writer thread wrote the autosave");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // A folder that cannot be created (a file is in the way): the error reaches the document.
+    let blocked = dir.path().join("blocked");
+    fs::write(&blocked, "a file, not a folder").expect("written");
+    let mut stuck = Document::new(Notebook::default_notebook(), Some(blocked.join("optlab")));
+    stuck.notebook.title = "cannot be autosaved".into();
+    assert!(!stuck.autosave_tick(0, &[], true));
+    assert!(stuck.autosave_error.as_ref().is_some_and(|e| e.contains("autosave")));
+}

@@ -12,6 +12,7 @@ use optlab_core::notebook::{LoadError, Notebook};
 use optlab_core::ron_comments::comment_lines;
 
 use super::autosave::{self, LastSession, ROTATE_EVERY, Recovery, SessionInfo};
+use super::autosave_writer::Writer;
 
 /// How long after the last edit the autosave is written.
 pub const AUTOSAVE_DELAY: Duration = Duration::from_millis(300);
@@ -38,6 +39,8 @@ pub struct Document {
     pub autosave_error: Option<String>,
     /// When the autosave last moved into the rotation (`None`: not yet this session).
     rotated_at: Option<Instant>,
+    /// The thread that writes autosaves (started at the first one).
+    writer: Option<Writer>,
     /// Lines with comments in `path` as last read, which a save would drop; 0 once the user
     /// chose to save anyway.
     pub comments_in_file: usize,
@@ -77,6 +80,7 @@ impl Document {
             changed_at: None,
             autosave_error: None,
             rotated_at: None,
+            writer: None,
             comments_in_file: 0,
         }
     }
@@ -182,9 +186,11 @@ impl Document {
         }
     }
 
-    /// Writes the autosave when the notebook changed and has been still for
-    /// [`AUTOSAVE_DELAY`], or at once when `now_please` (on exit). Returns whether it wrote.
+    /// Autosaves when the notebook changed and has been still for [`AUTOSAVE_DELAY`], on the
+    /// writer thread; with `now_please` (on exit) at once, waiting for the write. Returns
+    /// whether it wrote (or queued a write).
     pub fn autosave_tick(&mut self, selected: usize, recent: &[PathBuf], now_please: bool) -> bool {
+        self.collect_autosave_results();
         let Some(dir) = self.autosave_dir.clone() else { return false };
         if self.autosaved.as_ref() == Some(&self.notebook) && !now_please {
             self.changed_at = None;
@@ -202,20 +208,37 @@ impl Document {
             written_by: None,
         };
         let rotate = self.rotated_at.is_none_or(|at| at.elapsed() >= ROTATE_EVERY);
-        match autosave::write(&dir, &self.notebook, &info, rotate) {
-            Ok(()) => {
-                if rotate {
-                    self.rotated_at = Some(Instant::now());
-                }
-                self.autosaved = Some(self.notebook.clone());
-                self.changed_at = None;
-                self.autosave_error = None;
-                true
-            }
-            Err(e) => {
+        let writer = self.writer.get_or_insert_with(Writer::spawn);
+        let notebook = self.notebook.clone();
+        if now_please {
+            if let Err(e) = writer.write_now(dir, notebook, info, rotate) {
                 self.autosave_error = Some(e);
-                self.changed_at = Some(Instant::now());
-                false
+                return false;
+            }
+            self.autosave_error = None;
+        } else {
+            writer.submit(dir, notebook, info, rotate);
+        }
+        self.autosaved = Some(self.notebook.clone());
+        self.changed_at = None;
+        if rotate {
+            self.rotated_at = Some(Instant::now());
+        }
+        true
+    }
+
+    /// Takes in the results of finished autosaves: a failure shows in the status bar and the
+    /// write is tried again after the next [`AUTOSAVE_DELAY`].
+    fn collect_autosave_results(&mut self) {
+        let Some(writer) = &self.writer else { return };
+        for result in writer.finished() {
+            match result {
+                Ok(()) => self.autosave_error = None,
+                Err(e) => {
+                    self.autosave_error = Some(e);
+                    self.autosaved = None;
+                    self.changed_at = Some(Instant::now());
+                }
             }
         }
     }

@@ -2,6 +2,7 @@
 //! with its autosave, and fonts.
 
 pub mod autosave;
+pub mod autosave_writer;
 pub mod controls_panel;
 pub mod document;
 pub mod entries_panel;
