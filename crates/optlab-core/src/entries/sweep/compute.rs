@@ -9,18 +9,23 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 /// Computes `lab`'s grid, handing `publish` a snapshot at most every `interval`; `None` when
-/// cancelled.
+/// cancelled, a report with the error (and no cells computed) over the memory budget.
 pub fn sweep(
     lab: &SweepLab,
     cancel: &AtomicBool,
     interval: Duration,
     publish: impl FnMut(&SweepReport),
 ) -> Option<SweepReport> {
-    let report = SweepReport::empty(lab);
+    let mut report = SweepReport::empty(lab);
+    if let Err(e) = lab.check_memory() {
+        report.error = Some(e.to_string());
+        return Some(report);
+    }
     if let Some(task) = &lab.training {
         let configs = training::configs(lab, task);
+        let batch = training::cells_at_once(lab, task, rayon::current_num_threads());
         return fill_report(report, configs, publish, |configs, snapshot| {
-            training::fill(configs, lab.tolerance, cancel, interval, snapshot)
+            training::fill(configs, (lab.tolerance, batch), cancel, interval, snapshot)
         });
     }
     let (row_len, levels) = (report.x_values.len(), lab.levels());
