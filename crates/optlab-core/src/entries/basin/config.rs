@@ -1,6 +1,5 @@
 //! The basin map entry's configuration: the optimizer, the grid of start points and the region.
 
-use crate::budget::{MemoryError, MemoryEstimate, add_grid};
 use crate::entries::sweep::CELL_STEPS;
 use crate::grid::{Cell, Levels, MAX_LEVELS};
 use crate::limits::{Limit, LimitError};
@@ -104,34 +103,6 @@ impl BasinLab {
     pub fn basin_of(&self, cell: &Cell) -> Option<(usize, u64)> {
         basin_among(&self.surface.minima(), cell)
     }
-    /// The peak memory of computing the map: every start's run config and result (its cell
-    /// and where it ended).
-    #[must_use]
-    pub fn memory(&self) -> MemoryEstimate {
-        let side = self.resolution.clamp(2, crate::grid::MAX_RESOLUTION) as u64;
-        let mut estimate = MemoryEstimate::default();
-        let run = RunConfig {
-            surface: self.surface.clone(),
-            start: [0.0, 0.0],
-            optimizer: self.optimizer.clone(),
-            schedule: self.schedule.clone(),
-            steps: self.steps,
-            noise_sigma: 0.0,
-            seed: 0,
-        };
-        let ending = std::mem::size_of::<Option<super::report::Ending>>() as u64;
-        add_grid(&mut estimate, side * side, &run, ending);
-        estimate
-    }
-
-    /// Checks [`Self::memory`] against the budget.
-    ///
-    /// # Errors
-    /// The estimate, when it is above [`crate::budget::MAX_MEMORY_BYTES`].
-    pub fn check_memory(&self) -> Result<(), MemoryError> {
-        self.memory().check("use a lower resolution or a shorter formula")
-    }
-
     /// Checks every number.
     ///
     /// # Errors

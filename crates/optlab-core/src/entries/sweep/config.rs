@@ -1,7 +1,6 @@
 //! The notebook's sweep and basin entries: their configs, the runs they expand to, and the
 //! grids they compute.
 
-use crate::budget::{MemoryError, MemoryEstimate, add_grid};
 use crate::entries::training::TrainingLab;
 use crate::grid::{
     Levels, MAX_RESOLUTION, MAX_STEPS, Metric, SweepAxis, SweepField, global_minimum,
@@ -135,32 +134,6 @@ impl SweepLab {
     #[must_use]
     pub fn cells(&self) -> usize {
         [self.x.count, self.y.count].iter().map(|&c| c.clamp(2, MAX_RESOLUTION)).product()
-    }
-
-    /// The peak memory of computing the grid: every cell's config and result, and for a
-    /// training task one cell training (more train at once only as far as they fit the
-    /// budget: [`super::training::cells_at_once`]).
-    #[must_use]
-    pub fn memory(&self) -> MemoryEstimate {
-        if let Some(task) = &self.training {
-            return super::training::memory(self, task, 1);
-        }
-        let mut estimate = MemoryEstimate::default();
-        add_grid(&mut estimate, self.cells() as u64, &self.base(), 0);
-        estimate
-    }
-
-    /// Checks [`Self::memory`] against the budget.
-    ///
-    /// # Errors
-    /// The estimate, when it is above [`crate::budget::MAX_MEMORY_BYTES`].
-    pub fn check_memory(&self) -> Result<(), MemoryError> {
-        let advice = if self.training.is_some() {
-            crate::entries::training::MEMORY_ADVICE
-        } else {
-            "use fewer cells or a shorter formula"
-        };
-        self.memory().check(advice)
     }
 
     /// Checks every number. (A swept field the base run lacks is reported when the grid is
