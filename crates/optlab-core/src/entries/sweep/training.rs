@@ -71,7 +71,7 @@ fn cell_memory(lab: &SweepLab, task: &TrainingLab) -> RunMemory {
 /// The task has no run, or a swept field does not exist on its run.
 pub fn configs(lab: &SweepLab, task: &TrainingLab) -> Result<Vec<TrainingConfig>, String> {
     let xs = lab.x.values();
-    let mut configs = Vec::with_capacity(xs.len() * lab.y.count);
+    let mut configs = Vec::with_capacity(lab.cells());
     for y in lab.y.values() {
         for &x in &xs {
             configs.push(cell_config(lab, task, x, y)?);
