@@ -77,7 +77,7 @@ pub struct TraceArgs {
     /// Start point X,Y (write negative values as --start=-1.2,1).
     #[arg(long, allow_hyphen_values = true)]
     pub start: String,
-    /// Number of updates, 1 to 10⁹; rows 0..=STEPS are printed.
+    /// Number of updates, 1 to 1000000000; rows 0..=STEPS are printed.
     #[arg(long)]
     pub steps: u64,
     /// Standard deviation of Gaussian noise added to each gradient coordinate.
