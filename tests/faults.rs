@@ -241,3 +241,18 @@ fn check_refuses_a_sweep_whose_training_cell_needs_more_than_2_gb() {
     assert!(line.contains(" GB activations of a training cell"), "{line}");
     assert!(line.contains("more than the 2 GB optlab allows"), "{line}");
 }
+
+#[test]
+fn a_formula_of_megabytes_is_refused_by_its_length_with_a_short_message() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let formula = "x+".repeat(5_000_000) + "x";
+    let text =
+        format!("(entries: [(name: \"f\", experiment: Race(surface: Expression(\"{formula}\")))])");
+    let path = notebook(dir.path(), &text);
+    let finished = optlab(&["check", &path], Stdio::null(), None);
+    assert_eq!(finished.code, Some(2), "{}", finished.stderr);
+    let line = finished.stderr.trim_end();
+    assert!(line.len() < 300 && !line.contains('\n'), "one short line: {line}");
+    assert!(line.starts_with(&format!("{path}:1:")), "{line}");
+    assert!(line.ends_with("more than 4096 characters); write a shorter one"), "{line}");
+}
