@@ -2,7 +2,8 @@
 //! `optlab check`, `optlab run`, `optlab presets` (in [`optlab_core::headless`]).
 //!
 //! Exit codes: 0 for a result (a diverged run is a result), 2 for bad input (unparsable RON, a
-//! value out of range, a malformed gradient row), 1 for I/O failures. Numbers print in Rust's
+//! value out of range, a malformed gradient row, a stdin line over 1 MB or not UTF-8), 1 for I/O
+//! failures. Numbers print in Rust's
 //! shortest round-trip form, so nothing is lost between runs and files.
 
 use std::io::{self, BufRead, BufWriter, Write};
@@ -76,7 +77,7 @@ pub struct TraceArgs {
     /// Start point X,Y (write negative values as --start=-1.2,1).
     #[arg(long, allow_hyphen_values = true)]
     pub start: String,
-    /// Number of updates; rows 0..=STEPS are printed.
+    /// Number of updates, 1 to 1000000000; rows 0..=STEPS are printed.
     #[arg(long)]
     pub steps: u64,
     /// Standard deviation of Gaussian noise added to each gradient coordinate.
@@ -178,6 +179,7 @@ fn trace_config(args: &TraceArgs) -> Result<RunConfig, InputError> {
         )));
     };
     NOISE_SIGMA.check(args.noise).map_err(|e| InputError(format!("--noise: {e}")))?;
+    run::STEPS.check(args.steps as f64).map_err(|e| InputError(format!("--steps: {e}")))?;
     let config = RunConfig {
         surface,
         start: [x, y],
@@ -287,16 +289,22 @@ fn assignment_stepper(
         .map_err(|problems| InputError(format!("--config: {}", problems.join("; "))))
 }
 
+/// The longest stdin line `replay` reads: one gradient row of 1 MB is tens of thousands of
+/// numbers, and a longer line (or `/dev/zero`, which has none) is refused before it fills memory.
+const MAX_LINE_BYTES: u64 = 1 << 20;
+
 /// Reads one gradient row per stdin line, applies `step` and prints the parameters after it.
 fn replay_rows(len: usize, mut step: impl FnMut(&[f64]) -> Vec<f64>) -> Result<(), Failure> {
     let mut out = BufWriter::new(io::stdout().lock());
-    for (index, line) in io::stdin().lock().lines().enumerate() {
-        let line = line?;
+    let mut input = io::stdin().lock();
+    let mut bytes = Vec::new();
+    for number in 1_u64.. {
+        let row = format!("stdin line {number}");
+        let Some(line) = read_line(&mut input, &mut bytes, &row)? else { break };
         if line.trim().is_empty() {
             continue;
         }
-        let row = format!("stdin line {}", index + 1);
-        let gradient = parse_numbers(&row, &line)?;
+        let gradient = parse_numbers(&row, line)?;
         if gradient.len() != len {
             return Err(InputError(format!(
                 "{row}: expected {len} gradient values (one per parameter), got {}",
@@ -308,6 +316,36 @@ fn replay_rows(len: usize, mut step: impl FnMut(&[f64]) -> Vec<f64>) -> Result<(
     }
     out.flush()?;
     Ok(())
+}
+
+/// The next line of `input` without its line ending, read into `bytes`: `None` at the end,
+/// refused (naming `row`) when longer than [`MAX_LINE_BYTES`] or not UTF-8. Never reads more
+/// than one byte past the limit.
+fn read_line<'b>(
+    input: &mut impl BufRead,
+    bytes: &'b mut Vec<u8>,
+    row: &str,
+) -> Result<Option<&'b str>, Failure> {
+    bytes.clear();
+    let mut limited = io::Read::take(&mut *input, MAX_LINE_BYTES + 1);
+    if limited.read_until(b'\n', bytes)? == 0 {
+        return Ok(None);
+    }
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+    }
+    if bytes.len() as u64 > MAX_LINE_BYTES {
+        let limit = optlab_core::files::human_bytes(MAX_LINE_BYTES);
+        let message = format!("{row}: longer than {limit} (the limit for one gradient row)");
+        return Err(InputError(message).into());
+    }
+    if bytes.last() == Some(&b'\r') {
+        bytes.pop();
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(line) => Ok(Some(line)),
+        Err(_) => Err(InputError(format!("{row}: not valid UTF-8 text")).into()),
+    }
 }
 
 fn write_row(out: &mut impl Write, values: &[f64]) -> io::Result<()> {

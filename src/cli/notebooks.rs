@@ -8,7 +8,8 @@
 //! * `presets [NAME]` lists the built-in notebooks or prints one of them.
 //!
 //! Exit codes follow [`crate::cli`]: 0 for results (a diverged run is a result), 2 for a notebook
-//! that does not load or an unknown preset, 1 for I/O failures.
+//! that does not load, a file that is not one optlab reads (a FIFO, a device, a directory, more
+//! than 64 MB) or an unknown preset, 1 for I/O failures (a missing file, no permission).
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -61,9 +62,10 @@ pub fn check(args: &CheckArgs) -> ExitCode {
             }
             Err(error) => {
                 let _ = writeln!(err, "{}", diagnostic(path, &error));
-                match error {
-                    FileError::Io(_) => unreadable = true,
-                    FileError::Load(_) => refused = true,
+                if is_refusal(&error) {
+                    refused = true;
+                } else {
+                    unreadable = true;
                 }
             }
         }
@@ -74,6 +76,17 @@ pub fn check(args: &CheckArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Whether `error` refuses the file as input (exit 2) rather than failing to read it (exit 1):
+/// a notebook that does not load, or a file optlab does not read at all (a FIFO, a device, a
+/// directory, a file over the size limit; [`optlab_core::files::read_capped`] says
+/// `InvalidInput`).
+fn is_refusal(error: &FileError) -> bool {
+    match error {
+        FileError::Load(_) => true,
+        FileError::Io(e) => e.kind() == io::ErrorKind::InvalidInput,
     }
 }
 
@@ -103,7 +116,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         Ok(notebook) => notebook,
         Err(error) => {
             let _ = writeln!(io::stderr(), "{}", diagnostic(&args.file, &error));
-            return ExitCode::from(if matches!(error, FileError::Io(_)) { 1 } else { 2 });
+            return ExitCode::from(if is_refusal(&error) { 2 } else { 1 });
         }
     };
     finish(

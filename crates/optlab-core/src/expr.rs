@@ -26,6 +26,11 @@ pub const MAX_NESTING: usize = 256;
 /// Deepest allowed expression tree (long chains such as `x + x + … + x` count here).
 pub const MAX_TREE_DEPTH: usize = 1024;
 
+/// Longest formula, in characters: far above any formula written by hand, short enough that
+/// parsing it takes little memory, a step on it costs microseconds (so a run of
+/// [`crate::run::MAX_STEPS`] steps ends within a day) and a grid of its copies is small.
+pub const MAX_FORMULA_CHARS: usize = 4096;
+
 /// The functions a formula may call, as written.
 pub const FUNCTION_NAMES: [&str; 8] = ["sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh"];
 
@@ -478,8 +483,14 @@ fn describe(tok: &Tok) -> String {
 /// An [`ExprError`] at the first problem: an unexpected character or token, a missing or
 /// unmatched parenthesis, an unknown function or variable, empty input, input left over after
 /// a complete expression, a number too large, or nesting deeper than [`MAX_NESTING`] levels
-/// (or a tree deeper than [`MAX_TREE_DEPTH`]).
+/// (or a tree deeper than [`MAX_TREE_DEPTH`]), or more than [`MAX_FORMULA_CHARS`] characters.
 pub fn parse(text: &str) -> Result<Expr, ExprError> {
+    if text.chars().nth(MAX_FORMULA_CHARS).is_some() {
+        let message = format!(
+            "the formula is too long (more than {MAX_FORMULA_CHARS} characters); write a shorter one"
+        );
+        return Err(ExprError::new(MAX_FORMULA_CHARS, message));
+    }
     let chars: Vec<char> = text.chars().collect();
     let tokens = lex(&chars);
     if tokens.len() == 1 {
@@ -763,7 +774,16 @@ impl TryFrom<String> for Formula {
     type Error = String;
 
     fn try_from(text: String) -> Result<Self, String> {
-        Self::new(&text).map_err(|e| format!("formula `{text}`: {e}"))
+        Self::new(&text).map_err(|e| format!("formula `{}`: {e}", shortened(&text)))
+    }
+}
+
+/// `text`, or its first 60 characters and `…` when longer: a refusal quotes a formula without
+/// repeating one of megabytes.
+fn shortened(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
     }
 }
 

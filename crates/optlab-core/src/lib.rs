@@ -9,6 +9,7 @@
 //! Nothing here draws and nothing depends on a GUI or a command-line parser: the desktop app
 //! and the command line (the `optlab` binary) both sit on top of this crate.
 
+pub mod budget;
 pub mod entries;
 pub mod expr;
 pub mod files;

@@ -11,8 +11,7 @@ use std::fmt;
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 
-use crate::entries::Experiment;
-use crate::limits::LimitError;
+use crate::entries::{ConfigError, Experiment};
 
 /// The layout version this build writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -160,7 +159,7 @@ impl Notebook {
     }
 
     /// Semantic checks that the field-level parsers cannot make (a matrix's symmetry, two lists
-    /// of equal length). The error points at the entry's name in `text`, the nearest place the
+    /// of equal length, the memory an entry needs as a whole). The error points at the entry's name in `text`, the nearest place the
     /// parser no longer knows, and names the entry.
     fn check_semantics(&self, text: &str) -> Result<(), LoadError> {
         for (index, entry) in self.entries.iter().enumerate() {
@@ -174,11 +173,12 @@ impl Notebook {
         Ok(())
     }
 
-    /// Checks every number in every entry against its allowed range.
+    /// Checks every number in every entry against its allowed range, and every entry's
+    /// estimated peak memory against the budget.
     ///
     /// # Errors
-    /// The first value out of range.
-    pub fn validate(&self) -> Result<(), LimitError> {
+    /// The first value out of range or entry over the memory budget.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         self.entries.iter().try_for_each(|entry| entry.experiment.validate())
     }
 

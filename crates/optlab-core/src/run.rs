@@ -25,6 +25,18 @@ use crate::surface::{Point, Surface};
 /// free of astronomically large rows that carry no information.
 pub const DIVERGENCE_BOUND: f64 = 1e100;
 
+/// Most updates of one run: 10⁹.
+///
+/// Chosen so that a run ends within a day: 10⁹ steps in 86 400 s leave 86 µs per step. The
+/// built-in surfaces step in tens of nanoseconds and `optlab trace` prints a CSV row in well
+/// under a microsecond, so this assumes the slowest supported step is a formula surface
+/// (`Expression`) of up to a few thousand operations, each a few nanoseconds with its
+/// derivatives. Races keep their own, smaller limit (their runs are kept for the plots).
+pub const MAX_STEPS: u64 = 1_000_000_000;
+
+/// Updates of one run.
+pub const STEPS: Limit = Limit::closed("steps", 1.0, MAX_STEPS as f64);
+
 /// Standard deviation of the Gaussian noise added to each gradient coordinate.
 pub const NOISE_SIGMA: Limit = Limit::at_least("noise", 0.0);
 
@@ -64,6 +76,7 @@ impl RunConfig {
         self.schedule.validate()?;
         Limit::finite("start x").check(self.start[0])?;
         Limit::finite("start y").check(self.start[1])?;
+        STEPS.check(self.steps as f64)?;
         NOISE_SIGMA.check(self.noise_sigma).map(drop)
     }
 }

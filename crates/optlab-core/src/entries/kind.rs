@@ -5,11 +5,12 @@
 //! [`LabKind`]: it computes a report, which the views draw and `optlab run` turns into
 //! [`Table`]s and summary lines.
 
-use std::fmt::Debug;
+use std::fmt::{self, Debug};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
+use crate::budget::MemoryError;
 use crate::limits::LimitError;
 
 /// A notebook entry's configuration.
@@ -22,6 +23,49 @@ pub trait EntryKind {
     /// # Errors
     /// The first value out of range.
     fn validate(&self) -> Result<(), LimitError>;
+
+    /// Checks the entry's estimated peak memory against the budget
+    /// ([`crate::budget::MAX_MEMORY_BYTES`]); called after [`Self::validate`] passed. Kinds
+    /// whose ranges alone keep them small have nothing to check.
+    ///
+    /// # Errors
+    /// The estimate, when it is above the budget.
+    fn check_memory(&self) -> Result<(), MemoryError> {
+        Ok(())
+    }
+}
+
+/// Why an entry's config is refused: a number out of its range, or the whole needing more
+/// memory than optlab allows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConfigError {
+    /// A number out of its range.
+    Limit(LimitError),
+    /// The estimated peak memory is above the budget.
+    Memory(MemoryError),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Limit(e) => fmt::Display::fmt(e, f),
+            Self::Memory(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl From<LimitError> for ConfigError {
+    fn from(e: LimitError) -> Self {
+        Self::Limit(e)
+    }
+}
+
+impl From<MemoryError> for ConfigError {
+    fn from(e: MemoryError) -> Self {
+        Self::Memory(e)
+    }
 }
 
 /// An entry that computes a report: everything its views draw.

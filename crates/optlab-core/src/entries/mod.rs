@@ -21,9 +21,14 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use kind::{Control, EntryKind, Feed, LabKind, SummaryLine, Table};
+pub use kind::{ConfigError, Control, EntryKind, Feed, LabKind, SummaryLine, Table};
 
-use crate::limits::LimitError;
+/// [`EntryKind::validate`], then [`EntryKind::check_memory`].
+fn checked(config: &impl EntryKind) -> Result<(), ConfigError> {
+    config.validate()?;
+    config.check_memory()?;
+    Ok(())
+}
 
 /// Generates the kinds' enums and their dispatch from the one list below.
 macro_rules! entry_kinds {
@@ -50,14 +55,15 @@ macro_rules! entry_kinds {
                 }
             }
 
-            /// Checks every number against its allowed range.
+            /// Checks every number against its allowed range, then the estimated peak memory
+            /// against the budget ([`crate::budget`]).
             ///
             /// # Errors
-            /// The first value out of range.
-            pub fn validate(&self) -> Result<(), LimitError> {
+            /// The first value out of range, or the memory estimate above the budget.
+            pub fn validate(&self) -> Result<(), ConfigError> {
                 match self {
-                    Self::Race(race) => EntryKind::validate(race),
-                    $( Self::$kind(lab) => EntryKind::validate(lab), )*
+                    Self::Race(race) => checked(race),
+                    $( Self::$kind(lab) => checked(lab), )*
                 }
             }
 

@@ -237,6 +237,21 @@ impl DatasetConfig {
         }
     }
 
+    /// Number of points [`Self::generate`] draws (sizes clamped as it clamps them).
+    #[must_use]
+    pub fn points(&self) -> usize {
+        match *self {
+            Self::Spiral { classes, points_per_class, .. }
+            | Self::Blobs { classes, points_per_class, .. } => {
+                let (classes, n) = clamp_grid(classes, points_per_class);
+                classes * n
+            }
+            Self::Moons { points, .. }
+            | Self::Circles { points, .. }
+            | Self::Xor { points, .. } => points.min(MAX_POINTS),
+        }
+    }
+
     /// Draws the dataset from `rng`. Sizes are clamped to the limits (at most [`MAX_POINTS`]
     /// points), so this never panics; validate first to refuse bad configs instead.
     #[must_use]

@@ -28,7 +28,7 @@ pub const GRID_SIDE: Limit = Limit::closed("grid side", 1.0, MAX_GRID_SIDE as f6
 /// Most grid cells per side.
 pub const MAX_GRID_SIDE: usize = 1024;
 /// Rows evaluated at once by [`decision_grid`] and the epoch statistics.
-const EVAL_CHUNK: usize = 512;
+pub(super) const EVAL_CHUNK: usize = 512;
 
 mod de {
     use super::{L2, VALIDATION_FRACTION};

@@ -7,6 +7,7 @@
 //! * [`model`]: an MLP (relu, inverted dropout, DropConnect) and a residual MLP with stochastic
 //!   depth, softmax cross-entropy and an L2 penalty, all parameters in one flat vector.
 //! * [`fit`]: [`TrainingConfig`], the epoch-by-epoch [`Trainer`] and the decision-region grid.
+//! * [`memory`]: the peak memory of one run, estimated from its config (see [`crate::budget`]).
 //!
 //! The notebook's training entry (its config, its runs trained side by side, its report) is
 //! [`crate::entries::training`].
@@ -18,6 +19,7 @@ pub mod data;
 pub mod fit;
 mod kernels;
 pub mod layers;
+pub mod memory;
 pub mod model;
 
 pub use data::{Dataset, DatasetConfig};

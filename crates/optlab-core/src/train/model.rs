@@ -141,6 +141,23 @@ impl ModelConfig {
     }
 }
 
+impl ModelConfig {
+    /// The network's layers for `classes` classes, sizes clamped as [`Network::new`] clamps
+    /// them (the memory estimate reads them without building the network).
+    #[must_use]
+    pub fn layer_shapes(&self, classes: usize) -> Vec<Linear> {
+        let widths = match self {
+            Self::Mlp { hidden, .. } => {
+                hidden.iter().take(MAX_HIDDEN_LAYERS).map(|&w| clamp_width(w)).collect()
+            }
+            Self::ResidualMlp { width, blocks, .. } => {
+                vec![clamp_width(*width); (*blocks).min(MAX_BLOCKS) + 1]
+            }
+        };
+        layer_shapes(&widths, classes.clamp(1, MAX_CLASSES))
+    }
+}
+
 /// How weights are initialised (biases start at 0).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]

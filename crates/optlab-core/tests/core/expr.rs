@@ -146,17 +146,47 @@ fn nesting_is_capped_without_overflowing_the_stack() {
     let ok = format!("{}x{}", "(".repeat(200), ")".repeat(200));
     assert_eq!(parse(&ok).unwrap(), Expr::X);
 
+    // Deeper than the caps but within the length limit, so the caps themselves refuse them.
     for text in [
-        format!("{}x{}", "(".repeat(100_000), ")".repeat(100_000)),
-        format!("{}x", "-".repeat(100_000)),
-        format!("{}x", "x^".repeat(100_000)),
-        format!("{}x{}", "sin(".repeat(100_000), ")".repeat(100_000)),
-        "x+".repeat(100_000) + "x",
-        "x*".repeat(100_000) + "x",
+        format!("{}x{}", "(".repeat(1000), ")".repeat(1000)),
+        format!("{}x", "-".repeat(1000)),
+        format!("{}x", "x^".repeat(1000)),
+        format!("{}x{}", "sin(".repeat(500), ")".repeat(500)),
+        "x+".repeat(1500) + "x",
+        "x*".repeat(1500) + "x",
     ] {
         let err = parse(&text).unwrap_err();
         assert!(err.message.contains("too"), "{}", err.message);
+        assert!(!err.message.contains("characters"), "{}", err.message);
     }
+}
+
+#[test]
+fn a_formula_over_the_length_limit_is_refused_before_it_is_read() {
+    let balanced = |n: usize| "(x*x + y*y) + ".repeat(n / 14) + "x";
+    let fits = balanced(optlab_core::expr::MAX_FORMULA_CHARS - 14);
+    assert!(fits.chars().count() <= optlab_core::expr::MAX_FORMULA_CHARS);
+    let err =
+        parse(&("(".to_owned() + &"x+".repeat(10) + "x)*" + &"y".repeat(10_000))).unwrap_err();
+    assert_eq!(err.position, 4096, "{}", err.message);
+    assert_eq!(
+        err.to_string(),
+        "column 4097: the formula is too long (more than 4096 characters); write a shorter one"
+    );
+    for text in ["x+".repeat(2_000_000), format!("{}x", "(".repeat(5000))] {
+        assert!(parse(&text).unwrap_err().message.contains("4096 characters"));
+    }
+    parse(&fits).expect("a long formula within the limit parses");
+    // A notebook quotes the start of a refused formula, not all of it.
+    let error = optlab_core::expr::Formula::try_from("x+".repeat(5000)).unwrap_err();
+    assert_eq!(
+        error,
+        format!(
+            "formula `{}…`: column 4097: the formula is too long (more than 4096 characters); \
+             write a shorter one",
+            "x+".repeat(30)
+        )
+    );
 }
 
 #[test]

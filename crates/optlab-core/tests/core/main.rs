@@ -2,6 +2,7 @@
 //! `optlab_core` through its public API, with no GUI and no command line linked in.
 
 mod assignment;
+mod budget;
 mod expr;
 mod layout;
 mod notebook_roundtrip;

@@ -12,6 +12,7 @@ pub use report::{BasinReport, Ending};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use crate::budget::MemoryError;
 use crate::entries::kind::{EntryKind, Feed, LabKind, SummaryLine, Table};
 use crate::limits::LimitError;
 
@@ -20,6 +21,10 @@ impl EntryKind for BasinLab {
 
     fn validate(&self) -> Result<(), LimitError> {
         Self::validate(self)
+    }
+
+    fn check_memory(&self) -> Result<(), MemoryError> {
+        Self::check_memory(self)
     }
 }
 

@@ -2,7 +2,9 @@
 //! grids they compute.
 
 use crate::entries::training::TrainingLab;
-use crate::grid::{Levels, MAX_STEPS, Metric, SweepAxis, SweepField, global_minimum};
+use crate::grid::{
+    Levels, MAX_RESOLUTION, MAX_STEPS, Metric, SweepAxis, SweepField, global_minimum,
+};
 use crate::limits::{Limit, LimitError};
 use crate::optim::OptimizerConfig;
 use crate::run::{NOISE_SIGMA, RunConfig};
@@ -126,6 +128,12 @@ impl SweepLab {
         let reached =
             global_minimum(&self.surface).map_or(f64::NEG_INFINITY, |m| m + self.tolerance);
         Levels { reached, ..Levels::default() }
+    }
+
+    /// Number of cells of the grid.
+    #[must_use]
+    pub fn cells(&self) -> usize {
+        [self.x.count, self.y.count].iter().map(|&c| c.clamp(2, MAX_RESOLUTION)).product()
     }
 
     /// Checks every number. (A swept field the base run lacks is reported when the grid is

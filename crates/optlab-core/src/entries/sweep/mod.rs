@@ -14,6 +14,7 @@ pub use report::SweepReport;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use crate::budget::MemoryError;
 use crate::entries::kind::{EntryKind, Feed, LabKind, SummaryLine, Table};
 use crate::limits::LimitError;
 
@@ -22,6 +23,10 @@ impl EntryKind for SweepLab {
 
     fn validate(&self) -> Result<(), LimitError> {
         Self::validate(self)
+    }
+
+    fn check_memory(&self) -> Result<(), MemoryError> {
+        Self::check_memory(self)
     }
 }
 

@@ -28,9 +28,13 @@ pub struct TrainingSession {
 
 impl TrainingSession {
     /// Builds every run's trainer (runs with a config out of range carry the error instead)
-    /// and the decision regions of the untrained networks.
+    /// and the decision regions of the untrained networks. An entry over the memory budget
+    /// builds nothing: every run carries the estimate as its error.
     #[must_use]
     pub fn new(lab: &TrainingLab) -> Self {
+        if let Err(e) = lab.check_memory() {
+            return Self::refused(lab, &e.to_string());
+        }
         let mut report = TrainingReport::default();
         let mut trainers = Vec::with_capacity(lab.runs.len());
         for (index, run) in lab.runs.iter().enumerate() {
@@ -61,6 +65,20 @@ impl TrainingSession {
             report.runs.push(trained);
         }
         Self { trainers, report }
+    }
+
+    /// A session that trains nothing: every run carries `error`.
+    fn refused(lab: &TrainingLab, error: &str) -> Self {
+        let runs = lab.runs.iter().map(|run| TrainedRun {
+            name: run.name.clone(),
+            epochs: Vec::new(),
+            planned_epochs: run.epochs,
+            grid: None,
+            grid_epoch: 0,
+            error: Some(error.to_owned()),
+        });
+        let report = TrainingReport { runs: runs.collect(), ..TrainingReport::default() };
+        Self { trainers: lab.runs.iter().map(|_| None).collect(), report }
     }
 
     /// Trains one epoch of every unfinished run; returns whether any run trained.
@@ -203,6 +221,27 @@ mod tests {
             let _ = stepped.snapshot();
         }
         assert_eq!(stepped.snapshot(), TrainingSession::new(&lab).finish());
+    }
+
+    #[test]
+    fn an_entry_over_the_memory_budget_trains_nothing_and_says_why() {
+        let mut lab = two_runs([2, 2]);
+        lab.dataset = crate::train::DatasetConfig::Moons { points: 100_000, noise: 0.1 };
+        for run in &mut lab.runs {
+            run.model = ModelConfig::Mlp {
+                hidden: vec![1024; 8],
+                dropout_keep: 1.0,
+                dropconnect_keep: 1.0,
+            };
+            run.batch_size = 100_000;
+        }
+        let report = TrainingSession::new(&lab).finish();
+        for run in &report.runs {
+            let error = run.error.as_deref().unwrap_or_default();
+            assert!(error.contains("more than the 2 GB optlab allows"), "{error}");
+            assert!(run.epochs.is_empty() && run.grid.is_none());
+        }
+        assert!(report.train.is_empty());
     }
 
     #[test]

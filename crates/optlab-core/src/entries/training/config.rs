@@ -3,13 +3,23 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::budget::{MemoryError, MemoryEstimate};
 use crate::limits::{Limit, LimitError};
 use crate::optim::OptimizerConfig;
 use crate::schedule::Schedule;
+use crate::train::memory::{RunMemory, run_memory};
 use crate::train::{DatasetConfig, ModelConfig, TrainingConfig, WeightInit};
 
 /// Most runs one training entry holds.
 pub const MAX_RUNS: usize = 8;
+
+/// What to make smaller when a training entry needs too much memory.
+pub const MEMORY_ADVICE: &str =
+    "use fewer points, a smaller batch, fewer hidden units or fewer runs";
+
+/// Copies of a run's epoch history that exist at once: the report's, and two on their way to
+/// the window (a snapshot being drawn and the one being filled).
+const HISTORY_COPIES: u64 = 3;
 
 /// A training entry: the data every run shares and the runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -123,5 +133,28 @@ impl TrainingLab {
     pub fn validate(&self) -> Result<(), LimitError> {
         Limit::closed("number of runs", 1.0, MAX_RUNS as f64).check(self.runs.len() as f64)?;
         (0..self.runs.len()).filter_map(|i| self.config(i)).try_for_each(|c| c.validate())
+    }
+
+    /// The peak memory of training every run side by side (they all exist at once: the
+    /// session advances them epoch by epoch in turn).
+    #[must_use]
+    pub fn memory(&self) -> MemoryEstimate {
+        let runs: Vec<RunMemory> =
+            (0..self.runs.len()).filter_map(|i| self.config(i)).map(|c| run_memory(&c)).collect();
+        let parts = |part: fn(&RunMemory) -> u64| runs.iter().map(part).collect::<Vec<_>>();
+        let mut estimate = MemoryEstimate::default();
+        estimate.add_each("runs", "activations", &parts(|r| r.activations));
+        estimate.add_each("runs", "weights and optimizer state", &parts(|r| r.weights));
+        estimate.add_each("runs", "data", &parts(|r| r.data));
+        estimate.add_each("runs", "epoch history", &parts(|r| r.history * HISTORY_COPIES));
+        estimate
+    }
+
+    /// Checks [`Self::memory`] against the budget.
+    ///
+    /// # Errors
+    /// The estimate, when it is above [`crate::budget::MAX_MEMORY_BYTES`].
+    pub fn check_memory(&self) -> Result<(), MemoryError> {
+        self.memory().check(MEMORY_ADVICE)
     }
 }

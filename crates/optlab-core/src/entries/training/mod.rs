@@ -8,9 +8,10 @@ mod config;
 mod report;
 
 pub use compute::{GRID_SIDE, TrainingSession};
-pub use config::{MAX_RUNS, TrainingLab, TrainingRun};
+pub use config::{MAX_RUNS, MEMORY_ADVICE, TrainingLab, TrainingRun};
 pub use report::{TrainedRun, TrainingReport};
 
+use crate::budget::MemoryError;
 use crate::entries::kind::{EntryKind, Feed, LabKind, SummaryLine, Table};
 use crate::limits::LimitError;
 
@@ -19,6 +20,10 @@ impl EntryKind for TrainingLab {
 
     fn validate(&self) -> Result<(), LimitError> {
         Self::validate(self)
+    }
+
+    fn check_memory(&self) -> Result<(), MemoryError> {
+        Self::check_memory(self)
     }
 }
 
