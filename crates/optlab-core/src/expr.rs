@@ -26,10 +26,11 @@ pub const MAX_NESTING: usize = 256;
 /// Deepest allowed expression tree (long chains such as `x + x + … + x` count here).
 pub const MAX_TREE_DEPTH: usize = 1024;
 
-/// Longest formula, in characters: far above any formula written by hand, short enough that
-/// parsing it takes little memory, a step on it costs microseconds (so a run of
-/// [`crate::run::MAX_STEPS`] steps ends within a day) and a grid of its copies is small.
-pub const MAX_FORMULA_CHARS: usize = 4096;
+/// Longest formula, in characters (2 Mi): far above any formula written by hand or generated
+/// for a lab, short enough that parsing it takes a few hundred megabytes at most. A step on a
+/// long formula costs in proportion to its length, so the number of steps it may run is limited
+/// by [`crate::run::steps_within_a_day`], and grids of it by the memory budget.
+pub const MAX_FORMULA_CHARS: usize = 2 * 1024 * 1024;
 
 /// The functions a formula may call, as written.
 pub const FUNCTION_NAMES: [&str; 8] = ["sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh"];

@@ -29,13 +29,43 @@ pub const DIVERGENCE_BOUND: f64 = 1e100;
 ///
 /// Chosen so that a run ends within a day: 10⁹ steps in 86 400 s leave 86 µs per step. The
 /// built-in surfaces step in tens of nanoseconds and `optlab trace` prints a CSV row in well
-/// under a microsecond, so this assumes the slowest supported step is a formula surface
-/// (`Expression`) of up to a few thousand operations, each a few nanoseconds with its
-/// derivatives. Races keep their own, smaller limit (their runs are kept for the plots).
+/// under a microsecond. A formula surface (`Expression`) costs in proportion to its length, so
+/// on a long formula [`steps_within_a_day`] lowers the limit further. Races keep their own,
+/// smaller limit (their runs are kept for the plots).
 pub const MAX_STEPS: u64 = 1_000_000_000;
 
 /// Updates of one run.
 pub const STEPS: Limit = Limit::closed("steps", 1.0, MAX_STEPS as f64);
+
+/// A day of computing, in nanoseconds: no run or grid that loads takes longer.
+pub const DAY_NANOS: f64 = 86_400e9;
+
+/// Assumed cost of one step on a formula surface, per character of the formula, in
+/// nanoseconds (value and gradient by automatic differentiation, and the update). A 73 KB
+/// formula's value alone took about 3.5 ns per character on a busy 2-core machine; the
+/// gradient about doubles it, and the rest is margin so that the limit errs towards refusing.
+pub const FORMULA_NANOS_PER_CHAR: f64 = 20.0;
+
+/// The `steps` limit for `runs` runs on `surface` (one after another, as a grid's cells are on
+/// one core) that end within [`DAY_NANOS`], and at most `cap`. On a built-in surface it is
+/// `cap`; on a long formula it is lower, and its name says why.
+#[must_use]
+pub fn steps_within_a_day(surface: &Surface, runs: u64, cap: u64) -> Limit {
+    let Surface::Expression(formula) = surface else {
+        return Limit::closed("steps", 1.0, cap as f64);
+    };
+    let per_step = FORMULA_NANOS_PER_CHAR * formula.text().len().max(1) as f64;
+    let affordable = (DAY_NANOS / (per_step * runs.max(1) as f64)).floor().max(1.0);
+    if affordable >= cap as f64 {
+        return Limit::closed("steps", 1.0, cap as f64);
+    }
+    let name = if runs > 1 {
+        "steps (every cell within a day's computing on this formula)"
+    } else {
+        "steps (a day's computing on this formula)"
+    };
+    Limit::closed(name, 1.0, affordable)
+}
 
 /// Standard deviation of the Gaussian noise added to each gradient coordinate.
 pub const NOISE_SIGMA: Limit = Limit::at_least("noise", 0.0);
@@ -76,7 +106,7 @@ impl RunConfig {
         self.schedule.validate()?;
         Limit::finite("start x").check(self.start[0])?;
         Limit::finite("start y").check(self.start[1])?;
-        STEPS.check(self.steps as f64)?;
+        steps_within_a_day(&self.surface, 1, MAX_STEPS).check(self.steps as f64)?;
         NOISE_SIGMA.check(self.noise_sigma).map(drop)
     }
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use optlab_core::files::{self, write_atomically};
 use optlab_core::notebook::Notebook;
 
-use super::document::read_notebook;
+use super::notebook_file::read_notebook;
 
 /// The autosaved notebook inside the autosave directory.
 pub const AUTOSAVE_FILE: &str = "autosave.ron";

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use optlab_core::files::{self, ReadOnly, write_atomically_with};
-use optlab_core::notebook::{LoadError, Notebook};
-use optlab_core::ron_comments::comment_lines;
+use optlab_core::notebook::Notebook;
 
 use super::autosave::{self, LastSession, ROTATE_EVERY, Recovery, SessionInfo};
 use super::autosave_writer::Writer;
+use super::notebook_file::read_notebook_counting_comments;
 
 /// How long after the last edit the autosave is written.
 pub const AUTOSAVE_DELAY: Duration = Duration::from_millis(300);
@@ -282,26 +282,6 @@ impl Document {
         }
         Restored { document, info, recoveries }
     }
-}
-
-/// Reads and parses a notebook file, with the file name in the message.
-///
-/// # Errors
-/// `FILE:LINE:COL: message` for parse errors, `FILE: message` for I/O errors.
-pub fn read_notebook(path: &Path) -> Result<Notebook, String> {
-    read_notebook_counting_comments(path).map(|(notebook, _)| notebook)
-}
-
-/// [`read_notebook`], also counting the lines with comments (which a save would drop).
-///
-/// # Errors
-/// As [`read_notebook`].
-pub fn read_notebook_counting_comments(path: &Path) -> Result<(Notebook, usize), String> {
-    let bytes = files::read_capped(path, files::MAX_NOTEBOOK_BYTES)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let notebook =
-        Notebook::from_bytes(&bytes).map_err(|e: LoadError| format!("{}:{e}", path.display()))?;
-    Ok((notebook, comment_lines(std::str::from_utf8(&bytes).unwrap_or_default())))
 }
 
 /// Whether two paths name the same file (after following links), or are equal.

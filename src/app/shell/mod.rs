@@ -9,6 +9,7 @@ pub mod entries_panel;
 pub mod fonts;
 pub mod menu_bar;
 pub mod menu_state;
+pub mod notebook_file;
 pub mod recovery;
 pub mod save_questions;
 pub mod status_bar;

@@ -140,3 +140,45 @@ fn a_memory_refusal_is_a_config_error_of_its_own_kind() {
     }
     assert!(matches!(entry.validate(), Err(ConfigError::Memory(_))));
 }
+
+/// A balanced sum of `2^depth` products: about `6 · 2^depth` characters, a shallow tree.
+fn balanced_formula(depth: u32) -> String {
+    if depth == 0 {
+        "x*y".to_owned()
+    } else {
+        let half = balanced_formula(depth - 1);
+        format!("({half}+{half})")
+    }
+}
+
+#[test]
+fn a_long_formula_may_run_only_a_day_of_steps() {
+    use optlab_core::run::{DAY_NANOS, FORMULA_NANOS_PER_CHAR, steps_within_a_day};
+    let formula = balanced_formula(17); // 786 429 characters
+    let race = |steps: u64| {
+        format!(
+            "(entries: [(name: \"long\", experiment: Race(surface: Expression(\"{formula}\"), steps: {steps}))])"
+        )
+    };
+    let surface = optlab_core::surface::Surface::Expression(
+        optlab_core::expr::Formula::new(&formula).expect("parses"),
+    );
+    let limit = steps_within_a_day(&surface, 1, 10_000_000);
+    let expected = (DAY_NANOS / (FORMULA_NANOS_PER_CHAR * formula.len() as f64)).floor();
+    assert!((limit.max - expected).abs() < 0.5 && expected < 1e7, "{limit:?}");
+    Notebook::from_ron(&race(300)).expect("a short race on it loads");
+    let error = Notebook::from_ron(&race(10_000_000)).unwrap_err();
+    assert!(
+        error.message.contains(&format!(
+            "`steps (a day's computing on this formula)` = 10000000 is out of range; allowed [1, {expected}]"
+        )),
+        "{error}"
+    );
+    // A grid multiplies the work by its cells.
+    let grid = steps_within_a_day(&surface, 64 * 64, 100_000);
+    assert!((grid.max - (expected / 4096.0).floor()).abs() <= 1.0, "{grid:?}");
+    assert!(grid.name.contains("every cell"));
+    // A built-in surface keeps the cap.
+    let plain = steps_within_a_day(&optlab_core::surface::Surface::default(), 4096, 100_000);
+    assert_eq!((plain.name, plain.max), ("steps", 100_000.0));
+}

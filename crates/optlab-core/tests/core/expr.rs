@@ -163,29 +163,30 @@ fn nesting_is_capped_without_overflowing_the_stack() {
 
 #[test]
 fn a_formula_over_the_length_limit_is_refused_before_it_is_read() {
-    let balanced = |n: usize| "(x*x + y*y) + ".repeat(n / 14) + "x";
-    let fits = balanced(optlab_core::expr::MAX_FORMULA_CHARS - 14);
-    assert!(fits.chars().count() <= optlab_core::expr::MAX_FORMULA_CHARS);
-    let err =
-        parse(&("(".to_owned() + &"x+".repeat(10) + "x)*" + &"y".repeat(10_000))).unwrap_err();
-    assert_eq!(err.position, 4096, "{}", err.message);
-    assert_eq!(
-        err.to_string(),
-        "column 4097: the formula is too long (more than 4096 characters); write a shorter one"
-    );
-    for text in ["x+".repeat(2_000_000), format!("{}x", "(".repeat(5000))] {
-        assert!(parse(&text).unwrap_err().message.contains("4096 characters"));
+    use optlab_core::expr::MAX_FORMULA_CHARS;
+    // A balanced sum of 2^18 products: 1.6 million characters, a shallow tree.
+    fn balanced(depth: u32) -> String {
+        if depth == 0 {
+            "x*y".to_owned()
+        } else {
+            format!("({}+{})", balanced(depth - 1), balanced(depth - 1))
+        }
     }
+    let fits = balanced(18);
+    assert!(fits.len() > 1_500_000 && fits.len() <= MAX_FORMULA_CHARS);
     parse(&fits).expect("a long formula within the limit parses");
+    let too_long = "(".to_owned() + &"x+".repeat(10) + "x)*" + &"y".repeat(MAX_FORMULA_CHARS);
+    let err = parse(&too_long).unwrap_err();
+    assert_eq!(err.position, MAX_FORMULA_CHARS, "{}", err.message);
+    let message = format!(
+        "the formula is too long (more than {MAX_FORMULA_CHARS} characters); write a shorter one"
+    );
+    assert_eq!(err.to_string(), format!("column {}: {message}", MAX_FORMULA_CHARS + 1));
     // A notebook quotes the start of a refused formula, not all of it.
-    let error = optlab_core::expr::Formula::try_from("x+".repeat(5000)).unwrap_err();
+    let error = optlab_core::expr::Formula::try_from("x+".repeat(MAX_FORMULA_CHARS)).unwrap_err();
     assert_eq!(
         error,
-        format!(
-            "formula `{}…`: column 4097: the formula is too long (more than 4096 characters); \
-             write a shorter one",
-            "x+".repeat(30)
-        )
+        format!("formula `{}…`: column {}: {message}", "x+".repeat(30), MAX_FORMULA_CHARS + 1)
     );
 }
 

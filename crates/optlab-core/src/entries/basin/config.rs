@@ -113,6 +113,9 @@ impl BasinLab {
         self.schedule.validate()?;
         CELL_STEPS.check(self.steps as f64)?;
         Limit { name: "resolution", ..crate::grid::RESOLUTION }.check(self.resolution as f64)?;
+        let cells = (self.resolution as u64).saturating_mul(self.resolution as u64);
+        crate::run::steps_within_a_day(&self.surface, cells, crate::grid::MAX_STEPS)
+            .check(self.steps as f64)?;
         Limit::above("tolerance", 0.0).check(self.tolerance)?;
         if let Some(r) = self.region {
             for v in [r.x_min, r.x_max, r.y_min, r.y_max] {

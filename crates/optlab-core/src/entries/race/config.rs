@@ -11,7 +11,10 @@ use crate::surface::{Point, Surface};
 
 /// Steps of one race run: at least one update, at most ten million (the GUI keeps a bounded,
 /// decimated trace; the CLI streams).
-pub const STEPS: Limit = Limit::closed("steps", 1.0, 1e7);
+pub const STEPS: Limit = Limit::closed("steps", 1.0, MAX_STEPS as f64);
+
+/// Most steps of a race's runs: 10⁷ (they are kept whole for the plots).
+pub const MAX_STEPS: u64 = 10_000_000;
 
 /// Loss gap below which a run counts as having reached the minimum.
 pub const TOLERANCE: Limit = Limit::above("tolerance", 0.0);
@@ -150,6 +153,7 @@ impl Race {
             Limit::finite("start y").check(y)?;
         }
         STEPS.check(self.steps as f64)?;
+        crate::run::steps_within_a_day(&self.surface, 1, MAX_STEPS).check(self.steps as f64)?;
         NOISE_SIGMA.check(self.noise)?;
         TOLERANCE.check(self.tolerance)?;
         self.runs.iter().try_for_each(|run| {

@@ -144,6 +144,8 @@ impl SweepLab {
     pub fn validate(&self) -> Result<(), LimitError> {
         self.base().validate()?;
         CELL_STEPS.check(self.steps as f64)?;
+        crate::run::steps_within_a_day(&self.surface, self.cells() as u64, crate::grid::MAX_STEPS)
+            .check(self.steps as f64)?;
         NOISE_SIGMA.check(self.noise)?;
         Limit::above("tolerance", 0.0).check(self.tolerance)?;
         self.x.validate()?;
