@@ -254,5 +254,9 @@ fn a_formula_of_megabytes_is_refused_by_its_length_with_a_short_message() {
     let line = finished.stderr.trim_end();
     assert!(line.len() < 300 && !line.contains('\n'), "one short line: {line}");
     assert!(line.starts_with(&format!("{path}:1:")), "{line}");
-    assert!(line.ends_with("more than 4096 characters); write a shorter one"), "{line}");
+    let limit = optlab_core::expr::MAX_FORMULA_CHARS;
+    assert!(
+        line.ends_with(&format!("more than {limit} characters); write a shorter one")),
+        "{line}"
+    );
 }
