@@ -728,6 +728,7 @@ fn whole(value: f64, column: usize, function: &str) -> Result<usize, NumpyError>
         #[expect(clippy::cast_sign_loss, reason = "checked ≥ 0")]
         return Ok(value as usize);
     }
+    let value = crate::limits::short(value);
     error(column, format!("{function}: {value} is not a whole number in [0, {MAX_ELEMENTS}]"))
 }
 
