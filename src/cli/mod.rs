@@ -287,9 +287,11 @@ fn assignment_stepper(
         .map_err(|problems| InputError(format!("--config: {}", problems.join("; "))))
 }
 
-/// Reads one gradient row per stdin line, applies `step` and prints the parameters after it.
+/// Reads one gradient row per stdin line, applies `step` and prints the parameters after it;
+/// stops after the first step that leaves a parameter NaN or infinite, saying so on stderr.
 fn replay_rows(len: usize, mut step: impl FnMut(&[f64]) -> Vec<f64>) -> Result<(), Failure> {
     let mut out = BufWriter::new(io::stdout().lock());
+    let mut steps = 0_u64;
     for (index, line) in io::stdin().lock().lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
@@ -304,7 +306,15 @@ fn replay_rows(len: usize, mut step: impl FnMut(&[f64]) -> Vec<f64>) -> Result<(
             ))
             .into());
         }
-        write_row(&mut out, &step(&gradient))?;
+        let params = step(&gradient);
+        write_row(&mut out, &params)?;
+        steps += 1;
+        if params.iter().any(|p| !p.is_finite()) {
+            // As `trace` does: the row is the result, the divergence is said on stderr.
+            out.flush()?;
+            eprintln!("diverged at step {steps}: a parameter is no longer finite");
+            return Ok(());
+        }
     }
     out.flush()?;
     Ok(())
