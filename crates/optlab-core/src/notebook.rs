@@ -166,7 +166,8 @@ impl Notebook {
     /// parser no longer knows, and names the entry.
     fn check_semantics(&self, text: &str) -> Result<(), LoadError> {
         for (index, entry) in self.entries.iter().enumerate() {
-            if let Err(e) = entry.experiment.validate() {
+            let checked = entry.experiment.validate().map_err(|e| e.to_string());
+            if let Err(e) = checked.and_then(|()| entry.experiment.check_fit()) {
                 let quoted = format!("{:?}", entry.name);
                 let (line, col) = text.find(&quoted).map_or((1, 1), |at| line_col(text, at));
                 let message = format!("entry {} ({quoted}): {e}", index + 1);

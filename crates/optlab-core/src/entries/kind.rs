@@ -22,6 +22,15 @@ pub trait EntryKind {
     /// # Errors
     /// The first value out of range.
     fn validate(&self) -> Result<(), LimitError>;
+
+    /// Checks that the parts of the entry fit together where no single range can say so
+    /// (a sweep's axis field and its task). The default has nothing to check.
+    ///
+    /// # Errors
+    /// What does not fit, in words.
+    fn check_fit(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// An entry that computes a report: everything its views draw.

@@ -140,6 +140,34 @@ impl SweepLab {
         Limit::above("tolerance", 0.0).check(self.tolerance)?;
         self.x.validate()?;
         self.y.validate()?;
+        self.axis_ends_in_range()?;
         self.training.as_ref().map_or(Ok(()), TrainingLab::validate)
+    }
+
+    /// Both axes' ends lie in their field's range, the one the field has in a notebook
+    /// (momentum in [0, 1], β₂ in [0, 1), …), for the optimizer and schedule the cells run.
+    fn axis_ends_in_range(&self) -> Result<(), LimitError> {
+        let base = self.training.as_ref().and_then(|task| task.runs.first());
+        let (optimizer, schedule) =
+            base.map_or((&self.optimizer, &self.schedule), |run| (&run.optimizer, &run.schedule));
+        for axis in [&self.x, &self.y] {
+            let limit = axis.field.limit(optimizer, schedule);
+            limit.check(axis.from)?;
+            limit.check(axis.to)?;
+        }
+        Ok(())
+    }
+
+    /// Both axes vary a field of the task the cells run: no L2 on a surface, no gradient
+    /// noise on a training task.
+    ///
+    /// # Errors
+    /// The first axis whose field the task lacks, named.
+    pub fn check_axes_fit(&self) -> Result<(), String> {
+        let training = self.training.is_some();
+        for (name, axis) in [("x", &self.x), ("y", &self.y)] {
+            axis.field.fits_task(training).map_err(|e| format!("{name} axis: {e}"))?;
+        }
+        Ok(())
     }
 }

@@ -23,6 +23,10 @@ impl EntryKind for SweepLab {
     fn validate(&self) -> Result<(), LimitError> {
         Self::validate(self)
     }
+
+    fn check_fit(&self) -> Result<(), String> {
+        self.check_axes_fit()
+    }
 }
 
 impl LabKind for SweepLab {
