@@ -43,6 +43,7 @@ pub struct Notebook {
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     /// Short name shown in the entry list.
+    #[serde(deserialize_with = "crate::names::limited_name")]
     pub name: String,
     /// What to look at; free text written by the teacher or student.
     #[serde(default)]
