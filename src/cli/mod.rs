@@ -12,8 +12,10 @@ use clap::{Args, Parser, Subcommand};
 use serde::de::DeserializeOwned;
 
 use optlab_core::entries::assignment;
+use optlab_core::ron_errors;
 mod failure;
 mod notebooks;
+mod utf8;
 
 pub use failure::{Failure, InputError, finish};
 
@@ -65,16 +67,16 @@ pub struct BenchArgs {
 #[derive(Debug, Args)]
 pub struct TraceArgs {
     /// Loss surface as RON, e.g. 'Rosenbrock(a: 1.0, b: 100.0)'.
-    #[arg(long)]
+    #[arg(long, value_parser = utf8::Utf8Text)]
     pub surface: String,
     /// Optimizer as RON, e.g. 'Adam(lr: 0.01)'.
-    #[arg(long)]
+    #[arg(long, value_parser = utf8::Utf8Text)]
     pub optimizer: String,
     /// Learning-rate schedule as RON, e.g. 'Step(every: 100, factor: 0.5)'.
-    #[arg(long, default_value = "Constant")]
+    #[arg(long, default_value = "Constant", value_parser = utf8::Utf8Text)]
     pub schedule: String,
     /// Start point X,Y (write negative values as --start=-1.2,1).
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = utf8::Utf8Text)]
     pub start: String,
     /// Number of updates; rows 0..=STEPS are printed.
     #[arg(long)]
@@ -91,10 +93,15 @@ pub struct TraceArgs {
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// Optimizer as RON, e.g. 'Momentum(lr: 0.05, momentum: 0.9)' (PyTorch's rules).
-    #[arg(long, required_unless_present = "rule", conflicts_with = "rule")]
+    #[arg(
+        long,
+        required_unless_present = "rule",
+        conflicts_with = "rule",
+        value_parser = utf8::Utf8Text
+    )]
     pub optimizer: Option<String>,
     /// Learning-rate schedule as RON (with --optimizer).
-    #[arg(long, default_value = "Constant")]
+    #[arg(long, default_value = "Constant", value_parser = utf8::Utf8Text)]
     pub schedule: String,
     /// An update rule of the course assignment instead, in its conventions: `sgd`,
     /// `sgd_momentum`, `rmsprop` or `adam` (the assignment helper's multi-step engine).
@@ -102,10 +109,10 @@ pub struct ReplayArgs {
     pub rule: Option<String>,
     /// A config entry of --rule as KEY=numpy text, e.g. --config learning_rate=1e-3 or
     /// --config 'velocity=np.zeros(2)'; repeat for more. Keys left out take the defaults.
-    #[arg(long, requires = "rule", allow_hyphen_values = true)]
+    #[arg(long, requires = "rule", allow_hyphen_values = true, value_parser = utf8::Utf8Text)]
     pub config: Vec<String>,
     /// Initial parameters P1,P2,... (write negative values as --params=-1,2).
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = utf8::Utf8Text)]
     pub params: String,
 }
 
@@ -140,9 +147,32 @@ pub fn parse_ron<T: DeserializeOwned>(flag: &str, text: &str) -> Result<T, Input
             if bare && let Ok(value) = ron::from_str::<T>(&format!("{trimmed}()")) {
                 return Ok(value);
             }
-            Err(InputError(format!("{flag} {first}")))
+            Err(InputError(format!(
+                "{flag} {}",
+                ron_message(&first, text, |t| ron::from_str::<T>(t))
+            )))
         }
     }
+}
+
+/// `line:col: message` for a RON error in `text`, an integer out of bounds with its range
+/// (found by parsing changed texts with `parse`).
+fn ron_message<T>(
+    e: &ron::error::SpannedError,
+    text: &str,
+    parse: impl Fn(&str) -> ron::error::SpannedResult<T>,
+) -> String {
+    let at = (e.span.start.line, e.span.start.col);
+    let message = if e.code == ron::Error::IntegerOutOfBounds {
+        let reparse = |probe: &str| {
+            let e = parse(probe).err()?;
+            Some((e.span.start.line, e.span.start.col, ron_errors::describe(&e.code)))
+        };
+        ron_errors::explain_integer(text, at, reparse)
+    } else {
+        ron_errors::describe(&e.code)
+    };
+    format!("{}:{}: {message}", at.0, at.1)
 }
 
 /// Parses a comma-separated list of finite numbers.

@@ -20,6 +20,7 @@ pub mod notebook;
 pub mod optim;
 pub mod presets;
 pub mod regularize;
+pub mod ron_errors;
 pub mod run;
 pub mod runner;
 pub mod schedule;

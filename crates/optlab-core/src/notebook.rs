@@ -72,8 +72,10 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 impl From<ron::error::SpannedError> for LoadError {
+    /// ron's position, and its message reworded where it shows the library's internals.
     fn from(e: ron::error::SpannedError) -> Self {
-        Self { line: e.span.start.line, col: e.span.start.col, message: e.code.to_string() }
+        let message = crate::ron_errors::describe(&e.code);
+        Self { line: e.span.start.line, col: e.span.start.col, message }
     }
 }
 
@@ -116,6 +118,19 @@ impl Notebook {
     /// A [`LoadError`] with the position of the first problem: a syntax error, an unknown field
     /// or variant, a number out of range, or a version newer than this build.
     pub fn from_ron(text: &str) -> Result<Self, LoadError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        Self::parse(text).map_err(|mut e| {
+            if e.message == crate::ron_errors::INTEGER_OUT_OF_BOUNDS {
+                let reparse =
+                    |probe: &str| Self::parse(probe).err().map(|p| (p.line, p.col, p.message));
+                e.message = crate::ron_errors::explain_integer(text, (e.line, e.col), reparse);
+            }
+            e
+        })
+    }
+
+    /// [`Self::from_ron`] without naming an integer's range.
+    fn parse(text: &str) -> Result<Self, LoadError> {
         // Some Windows editors start UTF-8 files with a byte-order mark; it is not content.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         if text.trim().is_empty() {
