@@ -132,6 +132,10 @@ fn numbers_in_messages_are_short() {
     let e = refused(&entry("Race(runs: [(name: \"r\", optimizer: Adam(beta1: 1e300))])"));
     assert!(e.message.contains("`beta1` = 1e300 is out of range; allowed [0, 1)"), "{e}");
     assert!(e.message.len() < 80, "{e}");
+    let numpy = NumpyText::new("np.zeros(3 1e300)").expect_err("two numbers without a comma");
+    assert!(numpy.to_string().contains("found the number 1e300"), "{numpy}");
+    let formula = optlab_core::expr::parse("x 1e300").expect_err("a number after x");
+    assert!(formula.to_string().contains("the number 1e300"), "{formula}");
 }
 
 /// The experiments and notebooks of one `ron` code block of the README: top-level `(…)` or `Kind(…)` values,

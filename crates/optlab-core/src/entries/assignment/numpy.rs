@@ -636,7 +636,7 @@ const SUMMARIZED: &str = "numpy summarized this array (`...`): print it whole wi
 
 fn describe(tok: &Tok) -> String {
     match tok {
-        Tok::Num(value) => format!("the number {value}"),
+        Tok::Num(value) => format!("the number {}", crate::limits::short(*value)),
         Tok::Ident(name) => format!("`{name}`"),
         Tok::Open(c) | Tok::Close(c) | Tok::Op(c) => format!("`{c}`"),
         Tok::Comma => "`,`".to_owned(),
