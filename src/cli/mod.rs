@@ -318,7 +318,7 @@ fn assignment_stepper(
 }
 
 /// Reads one gradient row per stdin line, applies `step` and prints the parameters after it;
-/// stops after the first step that leaves a parameter NaN or infinite, saying so on stderr.
+/// stops at the first step that leaves a parameter NaN or infinite, saying so on stderr.
 fn replay_rows(len: usize, mut step: impl FnMut(&[f64]) -> Vec<f64>) -> Result<(), Failure> {
     let mut out = BufWriter::new(io::stdout().lock());
     let mut steps = 0_u64;
@@ -337,14 +337,14 @@ fn replay_rows(len: usize, mut step: impl FnMut(&[f64]) -> Vec<f64>) -> Result<(
             .into());
         }
         let params = step(&gradient);
-        write_row(&mut out, &params)?;
         steps += 1;
         if params.iter().any(|p| !p.is_finite()) {
-            // As `trace` does: the row is the result, the divergence is said on stderr.
+            // As `trace` does: the finite rows are the result, the divergence is said on stderr.
             out.flush()?;
             eprintln!("diverged at step {steps}: a parameter is no longer finite");
             return Ok(());
         }
+        write_row(&mut out, &params)?;
     }
     out.flush()?;
     Ok(())
