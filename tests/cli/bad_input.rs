@@ -376,6 +376,10 @@ fn sweeps_with_an_axis_out_of_range_or_of_the_other_task_are_refused() {
             "Sweep(x: (field: L2, from: 1e-3, to: 0.1, count: 4, log: true))",
             "L2 λ is a training field; this sweep runs on a surface",
         ),
+        (
+            "Sweep(optimizer: Adam(), x: (field: Momentum, from: 0.0, to: 0.9, count: 4))",
+            "x axis: Adam has no momentum μ to vary",
+        ),
     ];
     for (experiment, message) in cases {
         let file = dir.path().join("sweep.ron");

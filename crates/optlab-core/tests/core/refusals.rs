@@ -70,9 +70,15 @@ fn a_sweep_axis_of_the_other_task_is_refused_at_load() {
     );
     let e = refused(&entry(
         "Sweep(training: (runs: [(name: \"n\", optimizer: Adam())]), \
-         y: (field: Noise, from: 0.0, to: 1.0, count: 4))",
+         x: (field: Lr, from: 0.1, to: 1.0, count: 4), y: (field: Noise, from: 0.0, to: 1.0, count: 4))",
     ));
     assert!(e.message.contains("y axis: gradient noise σ is a surface field"), "{e}");
+    let e = refused(&entry(
+        "Sweep(optimizer: Adam(), x: (field: Momentum, from: 0.0, to: 0.9, count: 4))",
+    ));
+    assert!(e.message.contains("x axis: Adam has no momentum μ to vary"), "{e}");
+    let e = refused(&entry("Sweep(y: (field: ScheduleRate, from: 0.1, to: 0.5, count: 4))"));
+    assert!(e.message.contains("y axis: this schedule has no schedule rate to vary"), "{e}");
     let training = entry(
         "Sweep(training: (runs: [(name: \"n\", optimizer: Adam())]), \
          x: (field: L2, from: 1e-3, to: 0.1, count: 4, log: true))",

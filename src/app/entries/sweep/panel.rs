@@ -26,17 +26,7 @@ pub fn show(ui: &mut Ui, lab: &mut SweepLab) {
         surface_task(ui, lab);
     }
     ui.separator();
-    // The fields the task has, each inside the range the notebook allows it (so what the
-    // window saves loads again).
-    let training = lab.training.is_some();
-    let base = lab.training.as_ref().and_then(|task| task.runs.first());
-    let (optimizer, schedule) = base.map_or_else(
-        || (lab.optimizer.clone(), lab.schedule.clone()),
-        |run| (run.optimizer.clone(), run.schedule.clone()),
-    );
-    let limit = |field: SweepField| field.limit(&optimizer, &schedule);
-    axis(ui, &mut lab.x, "x (columns)", training, &limit);
-    axis(ui, &mut lab.y, "y (rows)", training, &limit);
+    axes(ui, lab);
     ui.separator();
     ComboBox::from_label("metric")
         .selected_text(metric_label(lab, lab.metric))
@@ -60,6 +50,30 @@ pub fn show(ui: &mut Ui, lab: &mut SweepLab) {
 
 fn metric_label(lab: &SweepLab, metric: Metric) -> &'static str {
     if lab.training.is_some() { metric.training_label() } else { metric.label() }
+}
+
+/// The two axes: the fields the cells' run has, each inside the range the notebook allows it
+/// (so what the window saves loads again).
+fn axes(ui: &mut Ui, lab: &mut SweepLab) {
+    let base = lab.training.as_ref().and_then(|task| task.runs.first());
+    let (optimizer, schedule) = base.map_or_else(
+        || (lab.optimizer.clone(), lab.schedule.clone()),
+        |run| (run.optimizer.clone(), run.schedule.clone()),
+    );
+    let limit = |field: SweepField| field.limit(&optimizer, &schedule);
+    let fits: Vec<SweepField> =
+        SweepField::ALL.into_iter().filter(|&f| lab.field_fits(f).is_ok()).collect();
+    axis(ui, &mut lab.x, "x (columns)", &fits, &limit);
+    axis(ui, &mut lab.y, "y (rows)", &fits, &limit);
+    // A base run changed to one without an axis's field (Adam has no momentum): that axis
+    // takes the first field the run has that the other axis does not vary.
+    let other_than = |other| fits.iter().copied().find(|&f| f != other).unwrap_or(SweepField::Lr);
+    if !fits.contains(&lab.x.field) {
+        lab.x = default_axis(other_than(lab.y.field), lab.x.count);
+    }
+    if !fits.contains(&lab.y.field) {
+        lab.y = default_axis(other_than(lab.x.field), lab.y.count);
+    }
 }
 
 /// Surface or training task: what every cell runs.
@@ -123,14 +137,14 @@ fn axis(
     ui: &mut Ui,
     axis: &mut SweepAxis,
     title: &str,
-    training: bool,
+    fits: &[SweepField],
     limit: &dyn Fn(SweepField) -> Limit,
 ) {
     ui.strong(title);
     ComboBox::from_id_salt(("sweep-axis", title))
         .selected_text(axis.field.label())
         .show_ui(ui, |ui| {
-            for field in SweepField::ALL.into_iter().filter(|f| f.fits_task(training).is_ok()) {
+            for &field in fits {
                 if ui.selectable_value(&mut axis.field, field, field.label()).changed() {
                     *axis = default_axis(field, axis.count);
                 }

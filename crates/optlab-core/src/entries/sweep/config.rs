@@ -158,16 +158,30 @@ impl SweepLab {
         Ok(())
     }
 
-    /// Both axes vary a field of the task the cells run: no L2 on a surface, no gradient
-    /// noise on a training task.
+    /// Both axes vary a field the cells' run has: no L2 on a surface, no gradient noise on a
+    /// training task, no momentum for Adam, no schedule rate for a constant schedule.
     ///
     /// # Errors
-    /// The first axis whose field the task lacks, named.
+    /// The first axis whose field the run lacks, named.
     pub fn check_axes_fit(&self) -> Result<(), String> {
-        let training = self.training.is_some();
         for (name, axis) in [("x", &self.x), ("y", &self.y)] {
-            axis.field.fits_task(training).map_err(|e| format!("{name} axis: {e}"))?;
+            self.field_fits(axis.field).map_err(|e| format!("{name} axis: {e}"))?;
         }
         Ok(())
+    }
+
+    /// Whether the cells' run has `field` (what [`Self::check_axes_fit`] asks of each axis).
+    ///
+    /// # Errors
+    /// Why not, in words.
+    pub fn field_fits(&self, field: SweepField) -> Result<(), String> {
+        field.fits_task(self.training.is_some())?;
+        match &self.training {
+            Some(task) => {
+                let mut run = task.config(0).ok_or("the training task has no run")?;
+                field.apply_training(&mut run, 0.5)
+            }
+            None => field.apply(&mut self.base(), 0.5),
+        }
     }
 }
