@@ -128,8 +128,9 @@ impl SweepLab {
         Levels { reached, ..Levels::default() }
     }
 
-    /// Checks every number. (A swept field the base run lacks is reported when the grid is
-    /// computed, by [`Self::configs`], so the entry stays editable.)
+    /// Checks every number, the axes' ends against their fields' ranges. (A swept field the
+    /// base run lacks is refused at load by [`Self::check_axes_fit`]; an entry edited into
+    /// that state in code gets the error from [`Self::configs`] when the grid is computed.)
     ///
     /// # Errors
     /// The first value out of range.
