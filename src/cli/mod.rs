@@ -271,8 +271,11 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
             );
         }
         let mut stepper = assignment_stepper(rule, &args.config, params)?;
+        let mut steps = 0_u64;
         return replay_rows(stepper.w().len(), |gradient| {
             stepper.step(gradient);
+            steps += 1;
+            finite_after(stepper.w(), steps);
             stepper.w().to_vec()
         });
     }
@@ -287,6 +290,7 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
     replay_rows(params.len(), |gradient| {
         optimizer.step(&mut params, gradient, schedule.lr(config.lr(), t));
         t += 1;
+        finite_after(&params, t);
         params.clone()
     })
 }
@@ -318,10 +322,9 @@ fn assignment_stepper(
 }
 
 /// Reads one gradient row per stdin line, applies `step` and prints the parameters after it;
-/// stops at the first step that leaves a parameter NaN or infinite, saying so on stderr.
+/// stops at the first step that leaves a parameter NaN or infinite ([`all_finite`]).
 fn replay_rows(len: usize, mut step: impl FnMut(&[f64]) -> Vec<f64>) -> Result<(), Failure> {
     let mut out = BufWriter::new(io::stdout().lock());
-    let mut steps = 0_u64;
     for (index, line) in io::stdin().lock().lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
@@ -337,17 +340,29 @@ fn replay_rows(len: usize, mut step: impl FnMut(&[f64]) -> Vec<f64>) -> Result<(
             .into());
         }
         let params = step(&gradient);
-        steps += 1;
-        if params.iter().any(|p| !p.is_finite()) {
-            // As `trace` does: the finite rows are the result, the divergence is said on stderr.
-            out.flush()?;
-            eprintln!("diverged at step {steps}: a parameter is no longer finite");
-            return Ok(());
+        if !all_finite(&params) {
+            // As `trace` does: the finite rows are the result; the step said so on stderr.
+            break;
         }
         write_row(&mut out, &params)?;
     }
     out.flush()?;
     Ok(())
+}
+
+/// Whether every parameter is finite.
+fn all_finite(params: &[f64]) -> bool {
+    params.iter().all(|p| p.is_finite())
+}
+
+/// [`all_finite`] after update `step`, saying `diverged at step {step}` on stderr when not, as
+/// `trace` does.
+fn finite_after(params: &[f64], step: u64) -> bool {
+    let finite = all_finite(params);
+    if !finite {
+        eprintln!("diverged at step {step}: a parameter is no longer finite");
+    }
+    finite
 }
 
 fn write_row(out: &mut impl Write, values: &[f64]) -> io::Result<()> {

@@ -17,12 +17,6 @@ pub trait EntryKind {
     /// A short name of the kind, as the entry list shows it.
     const LABEL: &'static str;
 
-    /// Checks every number against its allowed range.
-    ///
-    /// # Errors
-    /// The first value out of range.
-    fn validate(&self) -> Result<(), LimitError>;
-
     /// Checks that the parts of the entry fit together where no single range can say so
     /// (a sweep's axis field and its task). The default has nothing to check.
     ///
@@ -31,6 +25,12 @@ pub trait EntryKind {
     fn check_fit(&self) -> Result<(), String> {
         Ok(())
     }
+
+    /// Checks every number against its allowed range.
+    ///
+    /// # Errors
+    /// The first value out of range.
+    fn validate(&self) -> Result<(), LimitError>;
 }
 
 /// An entry that computes a report: everything its views draw.

@@ -128,9 +128,8 @@ impl SweepLab {
         Levels { reached, ..Levels::default() }
     }
 
-    /// Checks every number, the axes' ends against their fields' ranges. (A swept field the
-    /// base run lacks is refused at load by [`Self::check_axes_fit`]; an entry edited into
-    /// that state in code gets the error from [`Self::configs`] when the grid is computed.)
+    /// Checks every number. (A swept field the base run lacks is reported when the grid is
+    /// computed, by [`Self::configs`], once [`Self::check_axes_fit`] let it pass at load.)
     ///
     /// # Errors
     /// The first value out of range.

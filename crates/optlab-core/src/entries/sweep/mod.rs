@@ -20,12 +20,12 @@ use crate::limits::LimitError;
 impl EntryKind for SweepLab {
     const LABEL: &'static str = "sweep";
 
-    fn validate(&self) -> Result<(), LimitError> {
-        Self::validate(self)
-    }
-
     fn check_fit(&self) -> Result<(), String> {
         self.check_axes_fit()
+    }
+
+    fn validate(&self) -> Result<(), LimitError> {
+        Self::validate(self)
     }
 }
 
