@@ -295,6 +295,21 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
     })
 }
 
+/// Whether every parameter is finite.
+fn all_finite(params: &[f64]) -> bool {
+    params.iter().all(|p| p.is_finite())
+}
+
+/// [`all_finite`] after update `step`, saying `diverged at step {step}` on stderr when not, as
+/// `trace` does.
+fn finite_after(params: &[f64], step: u64) -> bool {
+    let finite = all_finite(params);
+    if !finite {
+        eprintln!("diverged at step {step}: a parameter is no longer finite");
+    }
+    finite
+}
+
 /// The assignment rule `name` with `--config KEY=TEXT` entries, starting from `params`.
 fn assignment_stepper(
     name: &str,
@@ -321,8 +336,7 @@ fn assignment_stepper(
         .map_err(|problems| InputError(format!("--config: {}", problems.join("; "))))
 }
 
-/// Reads one gradient row per stdin line, applies `step` and prints the parameters after it;
-/// stops at the first step that leaves a parameter NaN or infinite ([`all_finite`]).
+/// Reads one gradient row per stdin line, applies `step` and prints the parameters after it.
 fn replay_rows(len: usize, mut step: impl FnMut(&[f64]) -> Vec<f64>) -> Result<(), Failure> {
     let mut out = BufWriter::new(io::stdout().lock());
     for (index, line) in io::stdin().lock().lines().enumerate() {
@@ -341,28 +355,14 @@ fn replay_rows(len: usize, mut step: impl FnMut(&[f64]) -> Vec<f64>) -> Result<(
         }
         let params = step(&gradient);
         if !all_finite(&params) {
-            // As `trace` does: the finite rows are the result; the step said so on stderr.
+            // A step that leaves a parameter NaN or infinite ends the rows, as in `trace`: the
+            // finite rows are the result; the step said so on stderr.
             break;
         }
         write_row(&mut out, &params)?;
     }
     out.flush()?;
     Ok(())
-}
-
-/// Whether every parameter is finite.
-fn all_finite(params: &[f64]) -> bool {
-    params.iter().all(|p| p.is_finite())
-}
-
-/// [`all_finite`] after update `step`, saying `diverged at step {step}` on stderr when not, as
-/// `trace` does.
-fn finite_after(params: &[f64], step: u64) -> bool {
-    let finite = all_finite(params);
-    if !finite {
-        eprintln!("diverged at step {step}: a parameter is no longer finite");
-    }
-    finite
 }
 
 fn write_row(out: &mut impl Write, values: &[f64]) -> io::Result<()> {
