@@ -13,8 +13,10 @@ use clap::{Args, Parser, Subcommand};
 use serde::de::DeserializeOwned;
 
 use optlab_core::entries::assignment;
+use optlab_core::ron_errors;
 mod failure;
 mod notebooks;
+mod utf8;
 
 pub use failure::{Failure, InputError, finish};
 
@@ -66,16 +68,16 @@ pub struct BenchArgs {
 #[derive(Debug, Args)]
 pub struct TraceArgs {
     /// Loss surface as RON, e.g. 'Rosenbrock(a: 1.0, b: 100.0)'.
-    #[arg(long)]
+    #[arg(long, value_parser = utf8::Utf8Text)]
     pub surface: String,
     /// Optimizer as RON, e.g. 'Adam(lr: 0.01)'.
-    #[arg(long)]
+    #[arg(long, value_parser = utf8::Utf8Text)]
     pub optimizer: String,
     /// Learning-rate schedule as RON, e.g. 'Step(every: 100, factor: 0.5)'.
-    #[arg(long, default_value = "Constant")]
+    #[arg(long, default_value = "Constant", value_parser = utf8::Utf8Text)]
     pub schedule: String,
     /// Start point X,Y (write negative values as --start=-1.2,1).
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = utf8::Utf8Text)]
     pub start: String,
     /// Number of updates, 1 to 1000000000; rows 0..=STEPS are printed.
     #[arg(long)]
@@ -92,10 +94,15 @@ pub struct TraceArgs {
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// Optimizer as RON, e.g. 'Momentum(lr: 0.05, momentum: 0.9)' (PyTorch's rules).
-    #[arg(long, required_unless_present = "rule", conflicts_with = "rule")]
+    #[arg(
+        long,
+        required_unless_present = "rule",
+        conflicts_with = "rule",
+        value_parser = utf8::Utf8Text
+    )]
     pub optimizer: Option<String>,
     /// Learning-rate schedule as RON (with --optimizer).
-    #[arg(long, default_value = "Constant")]
+    #[arg(long, default_value = "Constant", value_parser = utf8::Utf8Text)]
     pub schedule: String,
     /// An update rule of the course assignment instead, in its conventions: `sgd`,
     /// `sgd_momentum`, `rmsprop` or `adam` (the assignment helper's multi-step engine).
@@ -103,10 +110,10 @@ pub struct ReplayArgs {
     pub rule: Option<String>,
     /// A config entry of --rule as KEY=numpy text, e.g. --config learning_rate=1e-3 or
     /// --config 'velocity=np.zeros(2)'; repeat for more. Keys left out take the defaults.
-    #[arg(long, requires = "rule", allow_hyphen_values = true)]
+    #[arg(long, requires = "rule", allow_hyphen_values = true, value_parser = utf8::Utf8Text)]
     pub config: Vec<String>,
     /// Initial parameters P1,P2,... (write negative values as --params=-1,2).
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = utf8::Utf8Text)]
     pub params: String,
 }
 
@@ -141,9 +148,32 @@ pub fn parse_ron<T: DeserializeOwned>(flag: &str, text: &str) -> Result<T, Input
             if bare && let Ok(value) = ron::from_str::<T>(&format!("{trimmed}()")) {
                 return Ok(value);
             }
-            Err(InputError(format!("{flag} {first}")))
+            Err(InputError(format!(
+                "{flag} {}",
+                ron_message(&first, text, |t| ron::from_str::<T>(t))
+            )))
         }
     }
+}
+
+/// `line:col: message` for a RON error in `text`, an integer out of bounds with its range
+/// (found by parsing changed texts with `parse`).
+fn ron_message<T>(
+    e: &ron::error::SpannedError,
+    text: &str,
+    parse: impl Fn(&str) -> ron::error::SpannedResult<T>,
+) -> String {
+    let at = (e.span.start.line, e.span.start.col);
+    let message = if e.code == ron::Error::IntegerOutOfBounds {
+        let reparse = |probe: &str| {
+            let e = parse(probe).err()?;
+            Some((e.span.start.line, e.span.start.col, ron_errors::describe(&e.code)))
+        };
+        ron_errors::explain_integer(text, at, reparse)
+    } else {
+        ron_errors::describe(&e.code)
+    };
+    format!("{}:{}: {message}", at.0, at.1)
 }
 
 /// Parses a comma-separated list of finite numbers.
@@ -243,8 +273,11 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
             );
         }
         let mut stepper = assignment_stepper(rule, &args.config, params)?;
+        let mut steps = 0_u64;
         return replay_rows(stepper.w().len(), |gradient| {
             stepper.step(gradient);
+            steps += 1;
+            finite_after(stepper.w(), steps);
             stepper.w().to_vec()
         });
     }
@@ -259,8 +292,24 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
     replay_rows(params.len(), |gradient| {
         optimizer.step(&mut params, gradient, schedule.lr(config.lr(), t));
         t += 1;
+        finite_after(&params, t);
         params.clone()
     })
+}
+
+/// Whether every parameter is finite.
+fn all_finite(params: &[f64]) -> bool {
+    params.iter().all(|p| p.is_finite())
+}
+
+/// [`all_finite`] after update `step`, saying `diverged at step {step}` on stderr when not, as
+/// `trace` does.
+fn finite_after(params: &[f64], step: u64) -> bool {
+    let finite = all_finite(params);
+    if !finite {
+        eprintln!("diverged at step {step}: a parameter is no longer finite");
+    }
+    finite
 }
 
 /// The assignment rule `name` with `--config KEY=TEXT` entries, starting from `params`.
@@ -312,7 +361,13 @@ fn replay_rows(len: usize, mut step: impl FnMut(&[f64]) -> Vec<f64>) -> Result<(
             ))
             .into());
         }
-        write_row(&mut out, &step(&gradient))?;
+        let params = step(&gradient);
+        if !all_finite(&params) {
+            // A step that leaves a parameter NaN or infinite ends the rows, as in `trace`: the
+            // finite rows are the result; the step said so on stderr.
+            break;
+        }
+        write_row(&mut out, &params)?;
     }
     out.flush()?;
     Ok(())

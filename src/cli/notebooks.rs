@@ -44,7 +44,7 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct PresetsArgs {
     /// Print this preset's RON text; without it, list the presets (name, tab, title).
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", value_parser = super::utf8::Utf8Text)]
     pub name: Option<String>,
 }
 

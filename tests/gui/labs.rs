@@ -241,6 +241,46 @@ fn a_stopped_sweep_keeps_its_partial_map_until_an_edit() {
     assert_eq!(report.progress(), (64, 64), "an edit computes again");
 }
 
+/// What the window saves loads again: an axis whose field the base run no longer has moves to
+/// one it has, and axis ends stay in their field's range.
+#[test]
+fn sweep_axes_follow_the_base_run_so_the_saved_notebook_loads() {
+    let mut h = harness("sweep");
+    let Experiment::Sweep(lab) = experiment(&mut h) else { panic!("a sweep entry") };
+    lab.training = None;
+    lab.optimizer = optlab_core::optim::OptimizerConfig::Adam {
+        lr: 1e-3,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        bias_correction: true,
+        amsgrad: false,
+        weight_decay: 0.0,
+    };
+    lab.x = optlab_core::grid::SweepAxis {
+        field: optlab_core::grid::SweepField::Momentum,
+        from: 0.0,
+        to: 0.9,
+        count: 4,
+        log: false,
+    };
+    lab.y = optlab_core::grid::SweepAxis {
+        field: optlab_core::grid::SweepField::Beta2,
+        from: 0.5,
+        to: 5.0,
+        count: 4,
+        log: false,
+    };
+    h.run_steps(2);
+    let Experiment::Sweep(lab) = experiment(&mut h) else { panic!("a sweep entry") };
+    assert_ne!(lab.x.field, optlab_core::grid::SweepField::Momentum, "Adam has no momentum");
+    assert!(lab.y.to < 1.0, "β₂ stays below 1: {}", lab.y.to);
+    let text = h.state().document.notebook.to_ron();
+    if let Err(e) = optlab_core::notebook::Notebook::from_ron(&text) {
+        panic!("the window's notebook does not load: {e}");
+    }
+}
+
 #[test]
 fn the_assignment_helper_checks_pasted_results_and_names_a_mistake() {
     let mut h = harness("assignment");

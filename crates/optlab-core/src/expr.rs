@@ -464,7 +464,7 @@ fn number(chars: &[char]) -> Tok {
 /// How a token reads in an error message.
 fn describe(tok: &Tok) -> String {
     match tok {
-        Tok::Num(v) => format!("the number {v}"),
+        Tok::Num(v) => format!("the number {}", crate::limits::short(*v)),
         Tok::Ident(name) => format!("'{name}'"),
         Tok::Op(c) | Tok::Bad(c) => format!("'{c}'"),
         Tok::LParen => "'('".to_owned(),

@@ -22,6 +22,7 @@ pub mod optim;
 pub mod presets;
 pub mod regularize;
 pub mod ron_comments;
+pub mod ron_errors;
 pub mod run;
 pub mod runner;
 pub mod schedule;

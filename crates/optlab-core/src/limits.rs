@@ -93,13 +93,25 @@ impl Limit {
 }
 
 fn show_end(end: f64) -> String {
-    if end == f64::INFINITY {
-        "+inf".to_owned()
-    } else if end == f64::NEG_INFINITY {
-        "-inf".to_owned()
-    } else {
-        format!("{end}")
+    if end == f64::INFINITY { "+inf".to_owned() } else { short(end) }
+}
+
+/// A number as messages show it: Rust's shortest round-trip form (`0.5`, `100`, `10000000`)
+/// unless that is long and the exponent form shorter (`1e300`, `-1e-12`, `1.5e-9`); `inf`,
+/// `-inf` and `NaN` for the values that are not finite.
+#[must_use]
+pub fn short(value: f64) -> String {
+    /// Plain forms up to this length are kept even when the exponent form is shorter.
+    const PLAIN_UP_TO: usize = 9;
+    if value.is_nan() {
+        return "NaN".to_owned();
     }
+    if value.is_infinite() {
+        return if value > 0.0 { "inf" } else { "-inf" }.to_owned();
+    }
+    let plain = format!("{value}");
+    let exponent = format!("{value:e}");
+    if plain.len() <= PLAIN_UP_TO || plain.len() <= exponent.len() { plain } else { exponent }
 }
 
 /// A value outside its [`Limit`].
@@ -117,7 +129,7 @@ impl fmt::Display for LimitError {
             f,
             "`{}` = {} is out of range; allowed {}",
             self.limit.name,
-            self.value,
+            short(self.value),
             self.limit.interval()
         )
     }
@@ -166,6 +178,26 @@ mod tests {
         assert!(lr.check(f64::NAN).is_err());
         assert!(lr.check(f64::INFINITY).is_err());
         assert_eq!(lr.interval(), "[0, +inf)");
+    }
+
+    #[test]
+    fn numbers_print_in_short_form() {
+        for (value, shown) in [
+            (1e300, "1e300"),
+            (-1e-12, "-1e-12"),
+            (0.5, "0.5"),
+            (100.0, "100"),
+            (10_000_000.0, "10000000"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1.5e-9, "1.5e-9"),
+            (f64::NEG_INFINITY, "-inf"),
+            (f64::NAN, "NaN"),
+        ] {
+            assert_eq!(short(value), shown);
+        }
+        let err = Limit::closed("lr", 0.0, 1e10).check(1e300).unwrap_err();
+        assert_eq!(err.to_string(), "`lr` = 1e300 is out of range; allowed [0, 1e10]");
+        assert_eq!(Limit::at_least("eps", -1e-12).interval(), "[-1e-12, +inf)");
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub struct Notebook {
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     /// Short name shown in the entry list.
+    #[serde(deserialize_with = "crate::names::limited_name")]
     pub name: String,
     /// What to look at; free text written by the teacher or student.
     #[serde(default)]
@@ -68,8 +69,10 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 impl From<ron::error::SpannedError> for LoadError {
+    /// ron's position, and its message reworded where it shows the library's internals.
     fn from(e: ron::error::SpannedError) -> Self {
-        Self { line: e.span.start.line, col: e.span.start.col, message: e.code.to_string() }
+        let message = crate::ron_errors::describe(&e.code);
+        Self { line: e.span.start.line, col: e.span.start.col, message }
     }
 }
 
@@ -112,6 +115,19 @@ impl Notebook {
     /// A [`LoadError`] with the position of the first problem: a syntax error, an unknown field
     /// or variant, a number out of range, or a version newer than this build.
     pub fn from_ron(text: &str) -> Result<Self, LoadError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        Self::parse(text).map_err(|mut e| {
+            if e.message == crate::ron_errors::INTEGER_OUT_OF_BOUNDS {
+                let reparse =
+                    |probe: &str| Self::parse(probe).err().map(|p| (p.line, p.col, p.message));
+                e.message = crate::ron_errors::explain_integer(text, (e.line, e.col), reparse);
+            }
+            e
+        })
+    }
+
+    /// [`Self::from_ron`] without naming an integer's range.
+    fn parse(text: &str) -> Result<Self, LoadError> {
         // Some Windows editors start UTF-8 files with a byte-order mark; it is not content.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         if text.trim().is_empty() {
@@ -163,7 +179,8 @@ impl Notebook {
     /// parser no longer knows, and names the entry.
     fn check_semantics(&self, text: &str) -> Result<(), LoadError> {
         for (index, entry) in self.entries.iter().enumerate() {
-            if let Err(e) = entry.experiment.validate() {
+            let checked = entry.experiment.validate().map_err(|e| e.to_string());
+            if let Err(e) = checked.and_then(|()| entry.experiment.check_fit()) {
                 let quoted = format!("{:?}", entry.name);
                 let (line, col) = text.find(&quoted).map_or((1, 1), |at| line_col(text, at));
                 let message = format!("entry {} ({quoted}): {e}", index + 1);

@@ -18,6 +18,15 @@ pub trait EntryKind {
     /// A short name of the kind, as the entry list shows it.
     const LABEL: &'static str;
 
+    /// Checks that the parts of the entry fit together where no single range can say so
+    /// (a sweep's axis field and its task). The default has nothing to check.
+    ///
+    /// # Errors
+    /// What does not fit, in words.
+    fn check_fit(&self) -> Result<(), String> {
+        Ok(())
+    }
+
     /// Checks every number against its allowed range.
     ///
     /// # Errors

@@ -67,6 +67,17 @@ macro_rules! entry_kinds {
                 }
             }
 
+            /// Checks that the entry's parts fit together ([`EntryKind::check_fit`]).
+            ///
+            /// # Errors
+            /// What does not fit, in words.
+            pub fn check_fit(&self) -> Result<(), String> {
+                match self {
+                    Self::Race(race) => EntryKind::check_fit(race),
+                    $( Self::$kind(lab) => EntryKind::check_fit(lab), )*
+                }
+            }
+
             /// The lab, if this entry is one (every kind but the race).
             #[must_use]
             pub fn lab(&self) -> Option<Lab<'_>> {

@@ -113,6 +113,56 @@ impl SweepField {
         }
     }
 
+    /// Whether a sweep on a loss surface (`training` false) or on a training task (true) has
+    /// this field; the message says why not.
+    ///
+    /// # Errors
+    /// L2 and dropout's keep on a surface, gradient noise on a training task.
+    pub fn fits_task(self, training: bool) -> Result<(), String> {
+        match (self, training) {
+            (Self::L2 | Self::DropoutKeep, false) => Err(format!(
+                "{} is a training field; this sweep runs on a surface (add a `training` task, \
+                 or sweep another field)",
+                self.label()
+            )),
+            (Self::Noise, true) => Err(format!(
+                "{} is a surface field; this sweep trains a network (remove the `training` \
+                 task, or sweep another field)",
+                self.label()
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The allowed range of this field for a run with `optimizer` and `schedule`: the same
+    /// [`Limit`] the field has when written in a notebook.
+    #[must_use]
+    pub fn limit(self, optimizer: &OptimizerConfig, schedule: &Schedule) -> Limit {
+        use crate::optim;
+        match self {
+            Self::Lr => optim::LR,
+            Self::Momentum => match optimizer {
+                OptimizerConfig::Nesterov { .. } | OptimizerConfig::NesterovLookahead { .. } => {
+                    optim::NESTEROV_MOMENTUM
+                }
+                _ => optim::MOMENTUM,
+            },
+            Self::Dampening => optim::DAMPENING,
+            Self::Beta1 => optim::BETA1,
+            Self::Beta2 => optim::BETA2,
+            Self::DecayRate => optim::DECAY_RATE,
+            Self::Eps => optim::EPS,
+            Self::WeightDecay => optim::WEIGHT_DECAY,
+            Self::ScheduleRate => match schedule {
+                Schedule::Step { .. } => crate::schedule::FACTOR,
+                _ => crate::schedule::RATE,
+            },
+            Self::Noise => run::NOISE_SIGMA,
+            Self::L2 => crate::train::fit::L2,
+            Self::DropoutKeep => crate::train::model::DROPOUT_KEEP,
+        }
+    }
+
     /// Sets this field of `run` to `value`.
     ///
     /// # Errors

@@ -9,6 +9,7 @@ mod notebook_roundtrip;
 mod optim_properties;
 mod reference_optimizers;
 mod reference_schedules;
+mod refusals;
 mod regularize;
 mod surfaces;
 mod sweep;

@@ -407,8 +407,12 @@ fn run_controls(
                     run.color = Some((rgb[0], rgb[1], rgb[2]));
                 }
             });
-            ui.add(egui::TextEdit::singleline(&mut run.name).hint_text("run name"))
-                .on_hover_text("The run's name in the legend and the table");
+            ui.add(
+                egui::TextEdit::singleline(&mut run.name)
+                    .hint_text("run name")
+                    .char_limit(optlab_core::names::MAX_NAME_CHARS),
+            )
+            .on_hover_text("The run's name in the legend and the table");
             optimizer_controls::optimizer(ui, &mut run.optimizer, index);
             ui.add_space(4.0);
             optimizer_controls::schedule(ui, &mut run.schedule, index);

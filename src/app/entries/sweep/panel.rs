@@ -9,6 +9,7 @@ use crate::app::widgets::lab_widgets;
 use optlab_core::entries::sweep::SweepLab;
 use optlab_core::entries::training::TrainingLab;
 use optlab_core::grid::{MAX_RESOLUTION, Metric, SweepAxis, SweepField};
+use optlab_core::limits::Limit;
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut SweepLab) {
@@ -25,8 +26,7 @@ pub fn show(ui: &mut Ui, lab: &mut SweepLab) {
         surface_task(ui, lab);
     }
     ui.separator();
-    axis(ui, &mut lab.x, "x (columns)");
-    axis(ui, &mut lab.y, "y (rows)");
+    axes(ui, lab);
     ui.separator();
     ComboBox::from_label("metric")
         .selected_text(metric_label(lab, lab.metric))
@@ -50,6 +50,30 @@ pub fn show(ui: &mut Ui, lab: &mut SweepLab) {
 
 fn metric_label(lab: &SweepLab, metric: Metric) -> &'static str {
     if lab.training.is_some() { metric.training_label() } else { metric.label() }
+}
+
+/// The two axes: the fields the cells' run has, each inside the range the notebook allows it
+/// (so what the window saves loads again).
+fn axes(ui: &mut Ui, lab: &mut SweepLab) {
+    let base = lab.training.as_ref().and_then(|task| task.runs.first());
+    let (optimizer, schedule) = base.map_or_else(
+        || (lab.optimizer.clone(), lab.schedule.clone()),
+        |run| (run.optimizer.clone(), run.schedule.clone()),
+    );
+    let limit = |field: SweepField| field.limit(&optimizer, &schedule);
+    let fits: Vec<SweepField> =
+        SweepField::ALL.into_iter().filter(|&f| lab.field_fits(f).is_ok()).collect();
+    axis(ui, &mut lab.x, "x (columns)", &fits, &limit);
+    axis(ui, &mut lab.y, "y (rows)", &fits, &limit);
+    // A base run changed to one without an axis's field (Adam has no momentum): that axis
+    // takes the first field the run has that the other axis does not vary.
+    let other_than = |other| fits.iter().copied().find(|&f| f != other).unwrap_or(SweepField::Lr);
+    if !fits.contains(&lab.x.field) {
+        lab.x = default_axis(other_than(lab.y.field), lab.x.count);
+    }
+    if !fits.contains(&lab.y.field) {
+        lab.y = default_axis(other_than(lab.x.field), lab.y.count);
+    }
 }
 
 /// Surface or training task: what every cell runs.
@@ -109,12 +133,18 @@ fn training_task(ui: &mut Ui, task: &mut TrainingLab) {
     }
 }
 
-fn axis(ui: &mut Ui, axis: &mut SweepAxis, title: &str) {
+fn axis(
+    ui: &mut Ui,
+    axis: &mut SweepAxis,
+    title: &str,
+    fits: &[SweepField],
+    limit: &dyn Fn(SweepField) -> Limit,
+) {
     ui.strong(title);
     ComboBox::from_id_salt(("sweep-axis", title))
         .selected_text(axis.field.label())
         .show_ui(ui, |ui| {
-            for field in SweepField::ALL {
+            for &field in fits {
                 if ui.selectable_value(&mut axis.field, field, field.label()).changed() {
                     *axis = default_axis(field, axis.count);
                 }
@@ -134,6 +164,19 @@ fn axis(ui: &mut Ui, axis: &mut SweepAxis, title: &str) {
         }
     });
     lab_widgets::count(ui, &mut axis.count, (2, MAX_RESOLUTION), "cells", "Values along this axis");
+    let range = limit(axis.field);
+    axis.from = into_range(range, axis.from);
+    axis.to = into_range(range, axis.to);
+}
+
+/// `value` moved into `limit`: clamped, and off an excluded end by 1e-4 of its scale.
+fn into_range(limit: Limit, value: f64) -> f64 {
+    let clamped = limit.clamp(value);
+    if limit.contains(clamped) {
+        return clamped;
+    }
+    let step = 1e-4 * clamped.abs().max(1.0);
+    if clamped >= limit.max { clamped - step } else { clamped + step }
 }
 
 /// An axis end: on a log axis shown as 1.00e-5 and edited by typing (dragging across decades

@@ -96,8 +96,12 @@ pub fn dataset(ui: &mut Ui, dataset: &mut DatasetConfig) {
 
 /// One run's network, regularizers and training settings.
 pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
-    ui.add(egui::TextEdit::singleline(&mut run.name).desired_width(f32::INFINITY))
-        .on_hover_text("The run's name in the legend");
+    ui.add(
+        egui::TextEdit::singleline(&mut run.name)
+            .desired_width(f32::INFINITY)
+            .char_limit(optlab_core::names::MAX_NAME_CHARS),
+    )
+    .on_hover_text("The run's name in the legend");
     match &mut run.model {
         ModelConfig::Mlp { hidden, dropout_keep, dropconnect_keep } => {
             ui.label(format!("MLP 2 → {} → classes", widths(hidden)));

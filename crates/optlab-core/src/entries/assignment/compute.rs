@@ -6,7 +6,7 @@ use super::report::{
     AGREES_BELOW, AssignmentReport, Check, DropoutStats, Named, StepRecord, Verdict,
 };
 use super::rules::{self, Intermediate, Mistake, Rule, State};
-use crate::limits::Limit;
+use crate::limits::{Limit, short};
 
 /// The notebook's `rel_error`: max over elements of |a − b| / max(1e-8, |a| + |b|). NaN when
 /// either side holds a NaN (as `np.max` gives); `None` when the lengths differ.
@@ -278,7 +278,7 @@ pub(super) fn dropout(lab: &AssignmentLab, report: &mut AssignmentReport) {
     let keep = lab.config_number("p", problems, KEEP);
     let seed = lab.config_number("seed", problems, Limit::closed("seed", 0.0, 9.007e15));
     if seed.fract() != 0.0 {
-        problems.push(format!("config `seed` = {seed} must be a whole number"));
+        problems.push(format!("config `seed` = {} must be a whole number", short(seed)));
     }
     if !problems.is_empty() {
         return;

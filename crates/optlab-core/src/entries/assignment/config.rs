@@ -4,7 +4,8 @@
 use super::numpy::Array;
 use super::rules::Rule;
 use super::rules::{Fallback, Hyper, State};
-use crate::limits::{Limit, LimitError};
+use crate::limits::{Limit, LimitError, short};
+use crate::optim;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -258,13 +259,16 @@ impl AssignmentLab {
                 0.0
             }
         };
+        // The notebook's optimizer table, under the assignment's key names: `decay_rate` = 1
+        // is refused here as in `RmsProp(decay_rate: 1.0)`, and ε = 0 is allowed in both.
+        let named = |name, limit: Limit| Limit { name, ..limit };
         Hyper {
-            learning_rate: get("learning_rate", Limit::at_least("learning_rate", 0.0)),
-            momentum: get("momentum", Limit::closed("momentum", 0.0, 1.0)),
-            decay_rate: get("decay_rate", Limit::closed("decay_rate", 0.0, 1.0)),
-            beta1: get("beta1", Limit::closed_open("beta1", 0.0, 1.0)),
-            beta2: get("beta2", Limit::closed_open("beta2", 0.0, 1.0)),
-            epsilon: get("epsilon", Limit::at_least("epsilon", 0.0)),
+            learning_rate: get("learning_rate", named("learning_rate", optim::LR)),
+            momentum: get("momentum", optim::MOMENTUM),
+            decay_rate: get("decay_rate", optim::DECAY_RATE),
+            beta1: get("beta1", optim::BETA1),
+            beta2: get("beta2", optim::BETA2),
+            epsilon: get("epsilon", named("epsilon", optim::EPS)),
         }
     }
 
@@ -293,7 +297,7 @@ impl AssignmentLab {
             0.0
         };
         if t.fract() != 0.0 {
-            problems.push(format!("config `t` = {t} must be a whole number of steps"));
+            problems.push(format!("config `t` = {} must be a whole number of steps", short(t)));
         }
         let uses = |key: &str| self.rule.config_keys().iter().any(|k| k.name == key);
         let mut take = |key: &str| if uses(key) { array(key, problems) } else { Vec::new() };

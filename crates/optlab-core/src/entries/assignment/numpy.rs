@@ -636,7 +636,7 @@ const SUMMARIZED: &str = "numpy summarized this array (`...`): print it whole wi
 
 fn describe(tok: &Tok) -> String {
     match tok {
-        Tok::Num(value) => format!("the number {value}"),
+        Tok::Num(value) => format!("the number {}", crate::limits::short(*value)),
         Tok::Ident(name) => format!("`{name}`"),
         Tok::Open(c) | Tok::Close(c) | Tok::Op(c) => format!("`{c}`"),
         Tok::Comma => "`,`".to_owned(),
@@ -728,6 +728,7 @@ fn whole(value: f64, column: usize, function: &str) -> Result<usize, NumpyError>
         #[expect(clippy::cast_sign_loss, reason = "checked ≥ 0")]
         return Ok(value as usize);
     }
+    let value = crate::limits::short(value);
     error(column, format!("{function}: {value} is not a whole number in [0, {MAX_ELEMENTS}]"))
 }
 

@@ -105,6 +105,7 @@ pub struct Race {
 #[serde(deny_unknown_fields)]
 pub struct RaceRun {
     /// Legend name.
+    #[serde(deserialize_with = "crate::names::limited_name")]
     pub name: String,
     /// Disabled runs stay in the file but are neither computed nor drawn.
     #[serde(default = "yes")]

@@ -137,7 +137,7 @@ impl SweepLab {
     }
 
     /// Checks every number. (A swept field the base run lacks is reported when the grid is
-    /// computed, by [`Self::configs`], so the entry stays editable.)
+    /// computed, by [`Self::configs`], once [`Self::check_axes_fit`] let it pass at load.)
     ///
     /// # Errors
     /// The first value out of range.
@@ -150,6 +150,48 @@ impl SweepLab {
         Limit::above("tolerance", 0.0).check(self.tolerance)?;
         self.x.validate()?;
         self.y.validate()?;
+        self.axis_ends_in_range()?;
         self.training.as_ref().map_or(Ok(()), TrainingLab::validate)
+    }
+
+    /// Both axes' ends lie in their field's range, the one the field has in a notebook
+    /// (momentum in [0, 1], β₂ in [0, 1), …), for the optimizer and schedule the cells run.
+    fn axis_ends_in_range(&self) -> Result<(), LimitError> {
+        let base = self.training.as_ref().and_then(|task| task.runs.first());
+        let (optimizer, schedule) =
+            base.map_or((&self.optimizer, &self.schedule), |run| (&run.optimizer, &run.schedule));
+        for axis in [&self.x, &self.y] {
+            let limit = axis.field.limit(optimizer, schedule);
+            limit.check(axis.from)?;
+            limit.check(axis.to)?;
+        }
+        Ok(())
+    }
+
+    /// Both axes vary a field the cells' run has: no L2 on a surface, no gradient noise on a
+    /// training task, no momentum for Adam, no schedule rate for a constant schedule.
+    ///
+    /// # Errors
+    /// The first axis whose field the run lacks, named.
+    pub fn check_axes_fit(&self) -> Result<(), String> {
+        for (name, axis) in [("x", &self.x), ("y", &self.y)] {
+            self.field_fits(axis.field).map_err(|e| format!("{name} axis: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Whether the cells' run has `field` (what [`Self::check_axes_fit`] asks of each axis).
+    ///
+    /// # Errors
+    /// Why not, in words.
+    pub fn field_fits(&self, field: SweepField) -> Result<(), String> {
+        field.fits_task(self.training.is_some())?;
+        match &self.training {
+            Some(task) => {
+                let mut run = task.config(0).ok_or("the training task has no run")?;
+                field.apply_training(&mut run, 0.5)
+            }
+            None => field.apply(&mut self.base(), 0.5),
+        }
     }
 }

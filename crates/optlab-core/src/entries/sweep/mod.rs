@@ -21,6 +21,10 @@ use crate::limits::LimitError;
 impl EntryKind for SweepLab {
     const LABEL: &'static str = "sweep";
 
+    fn check_fit(&self) -> Result<(), String> {
+        self.check_axes_fit()
+    }
+
     fn validate(&self) -> Result<(), LimitError> {
         Self::validate(self)
     }

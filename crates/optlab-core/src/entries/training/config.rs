@@ -40,6 +40,7 @@ pub struct TrainingLab {
 #[serde(deny_unknown_fields)]
 pub struct TrainingRun {
     /// Shown in the legend and the summary line.
+    #[serde(deserialize_with = "crate::names::limited_name")]
     pub name: String,
     /// Architecture and its regularizers.
     #[serde(default)]
