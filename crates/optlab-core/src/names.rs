@@ -7,6 +7,16 @@ use std::collections::HashSet;
 /// Most characters of an entry or run name.
 pub const MAX_NAME_CHARS: usize = 200;
 
+/// The name of a copy: `NAME (copy)`, with `NAME` cut so the whole stays within
+/// [`MAX_NAME_CHARS`] (a copy of a name at the limit still loads).
+#[must_use]
+pub fn copy_name(name: &str) -> String {
+    const SUFFIX: &str = " (copy)";
+    let keep = MAX_NAME_CHARS - SUFFIX.len();
+    let cut: String = name.chars().take(keep).collect();
+    format!("{cut}{SUFFIX}")
+}
+
 /// Most bytes of a slug, including a `-2` made unique: with `.csv` a file name stays within
 /// 100 bytes, far below the 255 of common file systems.
 pub const MAX_SLUG_BYTES: usize = 96;
@@ -96,5 +106,14 @@ mod tests {
         let a = unique(&mut taken, &fallback);
         let b = unique(&mut taken, &fallback);
         assert!(a.len() <= MAX_SLUG_BYTES && b.len() <= MAX_SLUG_BYTES && a != b, "{a} {b}");
+    }
+
+    #[test]
+    fn a_copy_of_a_long_name_stays_within_the_limit() {
+        assert_eq!(super::copy_name("Adam"), "Adam (copy)");
+        let long = "é".repeat(MAX_NAME_CHARS);
+        let copy = super::copy_name(&long);
+        assert_eq!(copy.chars().count(), MAX_NAME_CHARS);
+        assert!(copy.ends_with(" (copy)"));
     }
 }

@@ -53,8 +53,12 @@ pub fn edit_selected(
 ) -> Option<ListAction> {
     let count = notebook.entries.len();
     if let Some(entry) = notebook.entries.get_mut(selected) {
-        ui.add(egui::TextEdit::singleline(&mut entry.name).desired_width(f32::INFINITY))
-            .on_hover_text("Rename the selected entry");
+        ui.add(
+            egui::TextEdit::singleline(&mut entry.name)
+                .char_limit(optlab_core::names::MAX_NAME_CHARS)
+                .desired_width(f32::INFINITY),
+        )
+        .on_hover_text("Rename the selected entry");
     }
     // Buttons drawn after a click see the new selection, as the app will.
     let mut selected = selected;
@@ -76,7 +80,7 @@ pub fn edit_selected(
             .clicked()
         {
             let copy = notebook.entries[selected].clone();
-            let copy = Entry { name: format!("{} (copy)", copy.name), ..copy };
+            let copy = Entry { name: optlab_core::names::copy_name(&copy.name), ..copy };
             notebook.entries.insert(selected + 1, copy);
             selected += 1;
             action = Some(ListAction::Select(selected));

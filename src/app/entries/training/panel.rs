@@ -46,7 +46,7 @@ pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {
         .clicked()
         && let Some(last) = lab.runs.last().cloned()
     {
-        lab.runs.push(TrainingRun { name: format!("{} (copy)", last.name), ..last });
+        lab.runs.push(TrainingRun { name: optlab_core::names::copy_name(&last.name), ..last });
     }
 }
 
