@@ -103,7 +103,7 @@ CLI_CASES = [
     (["replay", "--optimizer", "Sgd(lr: 0.1)", "--params=1,2"], b"1,\xff\n"),
     (["replay", "--rule", "rmsprop", "--config", "decay_rate=1", "--params=1"], b"1\n"),
     (["check", "/dev/null"], b""),
-    (["check", "/nonexistent/file.ron"], b""),
+    # A missing file is an I/O failure (exit 1), not bad input: listed apart below.
     (["presets", "no-such-preset"], b""),
 ]
 
@@ -122,6 +122,10 @@ def cli_cases(binary, tally):
         record(tally, "cli check fifo", outcome, str(fifo), err)
     outcome, _, err = run([binary, "check", "/dev/zero"])
     record(tally, "cli check /dev/zero", outcome, "/dev/zero", err)
+    outcome, code, err = run([binary, "check", "/nonexistent/file.ron"])
+    if outcome == "refused" and (code != 1 or not err.strip()):
+        outcome = f"exit {code}"
+    record(tally, "cli check missing file", outcome, "/nonexistent/file.ron", err)
 
 
 def record(tally, kind, outcome, what, err):
