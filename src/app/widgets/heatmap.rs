@@ -376,7 +376,7 @@ pub fn surface_status(ui: &mut egui::Ui, frame: egui::Rect, cache: &HeatmapCache
     let text = match (cache.failure(), cache.progress()) {
         (Some(failure), _) => format!("the surface could not be computed: {failure}"),
         (None, Some(progress)) => {
-            ui.ctx().request_repaint_after(std::time::Duration::from_millis(200));
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(500));
             format!("computing surface… {:.0} %", 100.0 * progress)
         }
         (None, None) => return,
@@ -390,7 +390,9 @@ pub fn surface_status(ui: &mut egui::Ui, frame: egui::Rect, cache: &HeatmapCache
     };
     let rect = align.anchor_size(anchor, size + egui::vec2(8.0, 8.0));
     ui.painter().rect_filled(rect, 3.0, egui::Color32::from_black_alpha(190));
-    ui.put(rect, egui::Label::new(egui::RichText::new(text).color(egui::Color32::WHITE)));
+    // A child Ui: the label lies over the picture without moving the parent's cursor.
+    let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink(4.0)));
+    child.label(egui::RichText::new(text).color(egui::Color32::WHITE));
 }
 
 /// A vertical colour bar (low loss at the bottom) with loss labels, filling the available

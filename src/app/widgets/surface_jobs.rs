@@ -24,7 +24,7 @@ use optlab_core::surface::{Surface, ViewBox};
 
 /// Shortest time between two snapshots of one job (the finished grid is always published; a
 /// cheap surface is done before the first interval ends and sends that one only).
-pub const PUBLISH_INTERVAL: Duration = Duration::from_millis(250);
+pub const PUBLISH_INTERVAL: Duration = Duration::from_millis(400);
 
 /// What to sample: a surface over a region at a resolution.
 #[derive(Clone, Debug, PartialEq)]
@@ -190,4 +190,59 @@ fn snapshot(grid: SurfaceGrid, complete: bool) -> Snapshot {
         .collect();
     let levels = colour_levels(&grid.scale);
     Snapshot { grid: Arc::new(grid), image, contours, levels, complete }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use optlab_core::expr::Formula;
+    use std::sync::atomic::AtomicU64;
+
+    /// A formula costing some microseconds an evaluation: a 256 × 256 grid takes a while.
+    fn slow_surface() -> Surface {
+        let terms: Vec<String> = (0..200).map(|i| format!("0.01*sin(x*{i}/50+y)")).collect();
+        Surface::Expression(Formula::new(&format!("({})", terms.join("+"))).expect("a formula"))
+    }
+
+    #[test]
+    fn a_job_publishes_coarse_to_fine_and_stops_when_cancelled() {
+        let wakes = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&wakes);
+        let wake: Wake = Arc::new(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        // A cheap grid runs to its end: the last snapshot is the finished grid.
+        let request = GridRequest {
+            surface: Surface::Himmelblau,
+            region: Surface::Himmelblau.view_box(),
+            size: 64,
+        };
+        let job = GridJob::start(request, Arc::clone(&wake));
+        let deadline = Instant::now() + Duration::from_mins(1);
+        let finished = loop {
+            assert!(Instant::now() < deadline, "the grid was not computed");
+            if let Polled::Snapshot(snapshot) = job.poll()
+                && snapshot.complete
+            {
+                break snapshot;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        assert_eq!((finished.grid.width, finished.image.size), (64, [64, 64]));
+        assert!(!finished.contours.is_empty() && wakes.load(Ordering::Relaxed) >= 1);
+        assert!((job.progress() - 1.0).abs() < f32::EPSILON);
+        // A cancelled job stops before the end: its thread ends with pixels left to sample.
+        let region = Surface::Himmelblau.view_box();
+        let job = GridJob::start(GridRequest { surface: slow_surface(), region, size: 256 }, wake);
+        while job.sampled.load(Ordering::Relaxed) == 0 {
+            assert!(Instant::now() < deadline, "the job did not start");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        job.control.cancelled.store(true, Ordering::Relaxed);
+        while !matches!(job.receiver.try_recv(), Err(TryRecvError::Disconnected)) {
+            assert!(Instant::now() < deadline, "the cancelled job did not stop");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(job.progress() < 1.0, "{}", job.progress());
+    }
 }
