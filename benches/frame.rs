@@ -104,3 +104,161 @@ fn map_view_8_runs_playing(bencher: Bencher) {
         frame(&ctx, &mut app, time)
     });
 }
+
+/// A formula of about 1.2 MB (as `tests/gui/big_surface.rs` builds it): 64 000 small terms in
+/// parentheses of 50 inside parentheses of 50. One evaluation costs milliseconds.
+fn big_formula() -> String {
+    let term = |i: u32| {
+        let a = 0.001 + 0.0003 * f64::from(i % 7);
+        let c = f64::from((i * 37) % 200) / 100.0 - 1.0;
+        let k = 0.5 + 0.1 * f64::from(i % 13);
+        match i % 3 {
+            0 => format!("{a:.4}*(x-{c:.2})^2"),
+            1 => format!("{a:.4}*sin(y*{k:.2})"),
+            _ => format!("{a:.4}*(y+{c:.2})^2"),
+        }
+    };
+    let terms: Vec<String> = (0..64_000u32).map(term).collect();
+    let groups: Vec<String> = terms.chunks(50).map(|c| format!("({})", c.join("+"))).collect();
+    let blocks: Vec<String> = groups.chunks(50).map(|c| format!("({})", c.join("+"))).collect();
+    blocks.join("+")
+}
+
+/// The default notebook's race on the big formula, with two runs of 200 steps.
+fn big_formula_notebook() -> Notebook {
+    let mut notebook = Notebook::default_notebook();
+    notebook.entries.truncate(1);
+    let race = notebook.entries[0].experiment.race_mut().expect("a race entry");
+    let formula = optlab_core::expr::Formula::new(&big_formula()).expect("the formula parses");
+    race.surface = optlab_core::surface::Surface::Expression(formula);
+    race.start = None;
+    race.steps = 200;
+    race.runs.truncate(2);
+    notebook
+}
+
+/// Median, 95th percentile and maximum of `times`, in milliseconds, and how many are over the
+/// 4 ms budget.
+#[expect(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "an index into a few thousand frame times"
+)]
+fn summary(times: &mut [Duration]) -> String {
+    times.sort_unstable();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    let over = times.iter().filter(|t| ms(**t) > 4.0).count();
+    format!(
+        "{} frames: median {:.2} ms, p95 {:.2} ms, max {:.2} ms, {over} over 4 ms",
+        times.len(),
+        ms(at(0.5)),
+        ms(at(0.95)),
+        ms(times[times.len() - 1])
+    )
+}
+
+/// One frame with the pointer at `pointer` (hovering the map asks for the loss under it).
+fn frame_at(ctx: &egui::Context, app: &mut OptlabApp, time: f64, pointer: egui::Pos2) -> Duration {
+    let started = Instant::now();
+    app.tick(time);
+    let mut input = raw_input(time);
+    input.events.push(egui::Event::PointerMoved(pointer));
+    let output = ctx.run_ui(input, |ui| app.draw(ui));
+    ctx.tessellate(output.shapes, output.pixels_per_point);
+    started.elapsed()
+}
+
+/// Frames at 60 per second until the shown view's surface picture is finished (for at most
+/// `cap`), then 300 more if it finished; returns the frame times of both phases.
+fn frames_until_finished(
+    ctx: &egui::Context,
+    app: &mut OptlabApp,
+    time: &mut f64,
+    cap: Duration,
+) -> (Vec<Duration>, Vec<Duration>) {
+    let deadline = Instant::now() + cap;
+    let (mut during, mut after) = (Vec::new(), Vec::new());
+    let mut i = 0u16;
+    let mut pointer = || {
+        i = i.wrapping_add(1);
+        egui::pos2(760.0 + f32::from(i % 40), 480.0)
+    };
+    while !app.surface_picture().complete && Instant::now() < deadline {
+        *time += 1.0 / 60.0;
+        during.push(frame_at(ctx, app, *time, pointer()));
+        std::thread::sleep(Duration::from_millis(16));
+    }
+    if app.surface_picture().complete {
+        for _ in 0..300 {
+            *time += 1.0 / 60.0;
+            after.push(frame_at(ctx, app, *time, pointer()));
+            std::thread::sleep(Duration::from_millis(16));
+        }
+    }
+    (during, after)
+}
+
+/// The summary of a phase, or why it has none.
+fn phase(times: &mut [Duration]) -> String {
+    if times.is_empty() { "not reached".to_owned() } else { summary(times) }
+}
+
+/// A formula of about 1.2 MB on screen: every frame's app work (tick, egui pass, tessellation,
+/// with the pointer moving over the map) while the map's 256 × 256 grid and the 3D view's
+/// 128 × 128 grid are computed in the background, and once they are finished. Prints median,
+/// p95 and max; the budget is 4 ms a frame. Runs once and takes minutes (the map's grid alone
+/// is 65 536 evaluations of the formula, milliseconds each).
+#[divan::bench(sample_count = 1, sample_size = 1)]
+fn big_formula_frame_times() {
+    let notebook = big_formula_notebook();
+    let surface = &notebook.entries[0].experiment.race().expect("a race").surface;
+    let started = Instant::now();
+    for i in 0..50 {
+        std::hint::black_box(surface.value([-2.0 + 0.08 * f64::from(i), 0.5]));
+    }
+    let one = started.elapsed().as_secs_f64() / 50.0;
+    println!(
+        "big formula: one evaluation {:.2} ms; before, the first frame sampled the map's \
+         256 × 256 grid on the window's thread: about {:.0} s",
+        one * 1e3,
+        one * 65_536.0
+    );
+    // For comparison: the first frames of the default notebook (fonts, first layout).
+    let ctx = egui::Context::default();
+    optlab::app::install_fonts(&ctx);
+    let default = Document::new(Notebook::default_notebook(), None);
+    let mut app = OptlabApp::new(default, 0, &ctx, 2);
+    let first = (1..=3)
+        .map(|i| frame_at(&ctx, &mut app, f64::from(i) / 60.0, egui::pos2(760.0, 480.0)))
+        .max()
+        .unwrap_or_default();
+    println!("default notebook, first 3 frames: max {:.2} ms", first.as_secs_f64() * 1e3);
+    drop(app);
+    let ctx = egui::Context::default();
+    optlab::app::install_fonts(&ctx);
+    let mut app = OptlabApp::new(Document::new(notebook, None), 0, &ctx, 2);
+    let mut time = 0.0;
+    let mut first = Duration::ZERO;
+    for _ in 0..3 {
+        time += 1.0 / 60.0;
+        first = first.max(frame_at(&ctx, &mut app, time, egui::pos2(760.0, 480.0)));
+    }
+    println!("big formula, first 3 frames: max {:.2} ms", first.as_secs_f64() * 1e3);
+    // The map for a minute while its grid is computed (a quarter of an hour would finish it).
+    let (mut during, _) = frames_until_finished(&ctx, &mut app, &mut time, Duration::from_mins(1));
+    println!("big formula, map, while its grid is computed: {}", phase(&mut during));
+    // The 3D view's grid (128 × 128) until it is finished, and after.
+    app.space_view = optlab::app::SpaceView::Surface3d;
+    let (mut during, mut after) =
+        frames_until_finished(&ctx, &mut app, &mut time, Duration::from_mins(10));
+    println!("big formula, 3D, while its grid is computed: {}", phase(&mut during));
+    println!("big formula, 3D, finished: {}", phase(&mut after));
+    // Back to the map: its grid went on meanwhile.
+    app.space_view = optlab::app::SpaceView::Map;
+    let (mut during, mut after) =
+        frames_until_finished(&ctx, &mut app, &mut time, Duration::from_mins(10));
+    println!("big formula, map, while its grid is computed: {}", phase(&mut during));
+    println!("big formula, map, finished: {}", phase(&mut after));
+}

@@ -22,6 +22,7 @@ pub use shell::fonts::install as install_fonts;
 pub use state::OptlabApp;
 
 pub use entries::race::view::{CurveView, SpaceView};
+pub use widgets::heatmap::PictureStatus;
 
 use entries::race::view::RaceParts;
 use shell::entries_panel::ListAction;

@@ -10,6 +10,7 @@ use super::lab_results;
 use super::shell::autosave::Recovery;
 use super::shell::document::Document;
 use super::shell::{menu_state, status_bar};
+use super::widgets::heatmap::PictureStatus;
 use egui::util::undoer::{Settings as UndoSettings, Undoer};
 use optlab_core::entries::Experiment;
 use optlab_core::entries::race::{Race, RaceRun};
@@ -89,6 +90,12 @@ impl OptlabApp {
             recoveries: Vec::new(),
             last_disk_check: Instant::now(),
         }
+    }
+
+    /// What the race's surface picture in the shown space view (map or 3D) is doing.
+    #[must_use]
+    pub fn surface_picture(&self) -> PictureStatus {
+        self.race_caches.picture_status(self.space_view)
     }
 
     /// Adds a message to the status bar.

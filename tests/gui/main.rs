@@ -2,6 +2,7 @@
 //! frames) through the accessibility tree.
 
 mod app;
+mod big_surface;
 mod controls;
 mod faults;
 mod harness;

@@ -19,6 +19,7 @@
 use std::f64::consts::{E, PI};
 use std::fmt;
 use std::ops::{Add, Div, Mul, Neg, Sub};
+use std::sync::Arc;
 
 /// Deepest allowed nesting of parentheses, function calls, unary minus signs and powers.
 pub const MAX_NESTING: usize = 256;
@@ -735,11 +736,15 @@ fn check_depth(depth: usize, pos: usize) -> Result<(), ExprError> {
 
 /// A parsed formula with its text, as a notebook stores it: written and read as the text,
 /// parsed when read (so a bad formula is refused with its column when the file loads).
+///
+/// The text and the tree are shared: a formula of a megabyte is cloned and compared every
+/// frame (the app's caches, undo history and autosave keep copies of the notebook), and both
+/// take constant time while the copies share one parse.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Formula {
-    text: String,
-    expr: Expr,
+    text: Arc<str>,
+    expr: Arc<Expr>,
 }
 
 impl Formula {
@@ -748,7 +753,7 @@ impl Formula {
     /// # Errors
     /// The formula does not parse; the error names its column.
     pub fn new(text: &str) -> Result<Self, ExprError> {
-        Ok(Self { text: text.to_owned(), expr: parse(text)? })
+        Ok(Self { text: Arc::from(text), expr: Arc::new(parse(text)?) })
     }
 
     /// The formula as written.
@@ -765,9 +770,10 @@ impl Formula {
 }
 
 impl PartialEq for Formula {
-    /// Two formulas are equal when written the same way.
+    /// Two formulas are equal when written the same way (copies of one formula are equal
+    /// without reading their text).
     fn eq(&self, other: &Self) -> bool {
-        self.text == other.text
+        Arc::ptr_eq(&self.text, &other.text) || self.text == other.text
     }
 }
 
@@ -790,6 +796,6 @@ fn shortened(text: &str) -> String {
 
 impl From<Formula> for String {
     fn from(formula: Formula) -> Self {
-        formula.text
+        formula.text.to_string()
     }
 }

@@ -4,8 +4,8 @@
 
 use egui::{Color32, ColorImage};
 
-use crate::app::widgets::heatmap::LogScale;
 use crate::app::widgets::palette;
+use crate::app::widgets::surface_grid::LogScale;
 use optlab_core::entries::basin::{BasinReport, Ending};
 use optlab_core::entries::sweep::SweepReport;
 use optlab_core::grid::{Cell, Metric};

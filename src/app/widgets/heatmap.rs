@@ -1,212 +1,40 @@
 //! The loss surface as a picture: a colour texture, contour lines and a colour bar.
 //!
-//! Everything here is computed once per surface and view box and cached in [`HeatmapCache`];
-//! a frame only looks it up. Colours and contours share one log scale ([`LogScale`]):
-//! `t = normalised log10(f − f_min + δ)`, so the valleys near a minimum get as much of the colour
-//! map as the steep walls, and the contour levels are evenly spaced in `t`.
+//! The grid, its image and contours are computed off the window's thread by the surface jobs
+//! ([`super::surface_jobs`]), coarse to fine, whenever the surface or the region on screen
+//! changes; [`HeatmapCache`] starts and cancels them and uploads each snapshot's image as a
+//! texture (cheap). A frame only looks the picture up, and while a grid is computed it keeps
+//! drawing the previous one.
 
-use egui::{ColorImage, TextureHandle, TextureOptions};
+use std::sync::Arc;
+
+use egui::{TextureHandle, TextureOptions};
 use egui_plot::PlotPoint;
 
 use crate::app::widgets::palette;
+use crate::app::widgets::surface_grid::{ColourLevel, LogScale, SurfaceGrid};
+use crate::app::widgets::surface_jobs::{GridJob, GridRequest, Polled, Snapshot};
+use optlab_core::runner::{Wake, drop_later};
 use optlab_core::surface::{Surface, ViewBox};
 
-/// Columns and rows of the sampled grid (the texture's size in pixels).
+/// Columns and rows of the map's grid (the texture's size in pixels).
 pub const GRID: usize = 256;
-/// Number of contour levels, evenly spaced in the log scale.
-pub const CONTOUR_LEVELS: usize = 12;
-/// δ relative to the loss range of the grid: the log scale spans three decades.
-const RELATIVE_DELTA: f64 = 1e-3;
-/// Number of labels on the colour bar.
-const COLOUR_BAR_LABELS: usize = 5;
 /// Gradient steps of the colour bar.
 const SEGMENTS: u32 = 48;
 /// Width of the colour bar widget in points.
 pub const COLOUR_BAR_WIDTH: f32 = 60.0;
 
-/// The map from loss values to `t` in [0, 1]: `t = (log10(f − f_min + δ) − lo) / (hi − lo)`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LogScale {
-    /// The lowest loss on the grid; `t = 0` there.
-    pub f_min: f64,
-    /// The offset δ that keeps the logarithm finite at `f_min`.
-    pub delta: f64,
-    /// `log10(δ)`.
-    log_lo: f64,
-    /// `log10(f_max − f_min + δ)`.
-    log_hi: f64,
-}
-
-impl LogScale {
-    /// The scale spanning the finite values of `values` (non-finite ones are ignored).
-    #[must_use]
-    pub fn fit(values: impl IntoIterator<Item = f64>) -> Self {
-        let (lo, hi) = values
-            .into_iter()
-            .filter(|v| v.is_finite())
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-        if !lo.is_finite() {
-            // No finite value at all: a flat scale at zero.
-            return Self { f_min: 0.0, delta: 1.0, log_lo: 0.0, log_hi: 0.0 };
-        }
-        let range = hi - lo;
-        if !(range.is_finite() && range > 0.0) {
-            // Flat (or absurdly wide) surface: every t is 0.5.
-            return Self { f_min: lo, delta: 1.0, log_lo: 0.0, log_hi: 0.0 };
-        }
-        let delta = range * RELATIVE_DELTA;
-        Self { f_min: lo, delta, log_lo: delta.log10(), log_hi: (range + delta).log10() }
-    }
-
-    /// Whether the scale has a non-empty range (a flat surface has none).
-    #[must_use]
-    pub fn is_flat(&self) -> bool {
-        self.log_hi <= self.log_lo
-    }
-
-    /// `t` in [0, 1] of loss `f` (clamped; NaN counts as the top of the scale).
-    #[must_use]
-    pub fn t(&self, f: f64) -> f64 {
-        if self.is_flat() {
-            return 0.5;
-        }
-        if f.is_nan() {
-            return 1.0;
-        }
-        let g = ((f - self.f_min).max(0.0) + self.delta).log10();
-        ((g - self.log_lo) / (self.log_hi - self.log_lo)).clamp(0.0, 1.0)
-    }
-
-    /// The loss at `t` (the inverse of [`LogScale::t`] on [0, 1]).
-    #[must_use]
-    pub fn loss(&self, t: f64) -> f64 {
-        if self.is_flat() {
-            return self.f_min;
-        }
-        let g = self.log_lo + t * (self.log_hi - self.log_lo);
-        self.f_min + 10f64.powf(g) - self.delta
-    }
-}
-
-/// The surface sampled at pixel centres over a view box, as `t` values. Row 0 is the TOP of the
-/// box (`y_max`), as in an image.
-#[derive(Clone, Debug)]
-pub struct SurfaceGrid {
-    /// Columns.
-    pub width: usize,
-    /// Rows.
-    pub height: usize,
-    /// The sampled region.
-    pub view_box: ViewBox,
-    /// The scale the `t` values were computed with.
-    pub scale: LogScale,
-    /// `t` of each pixel, row-major, row 0 at the top.
-    pub t: Vec<f64>,
-}
-
-impl SurfaceGrid {
-    /// Samples `surface` on a `width × height` grid over `view_box`.
-    #[must_use]
-    pub fn sample(surface: &Surface, view_box: ViewBox, width: usize, height: usize) -> Self {
-        let (dx, dy) = (view_box.width() / width as f64, view_box.height() / height as f64);
-        let mut values = Vec::with_capacity(width * height);
-        for row in 0..height {
-            let y = view_box.y_max - (row as f64 + 0.5) * dy;
-            for col in 0..width {
-                let x = view_box.x_min + (col as f64 + 0.5) * dx;
-                values.push(surface.value([x, y]));
-            }
-        }
-        let scale = LogScale::fit(values.iter().copied());
-        for v in &mut values {
-            *v = scale.t(*v);
-        }
-        Self { width, height, view_box, scale, t: values }
-    }
-
-    /// Plot coordinates of a point given in the contour crate's grid coordinates (pixel `i`
-    /// has its centre at `i + 0.5`; the grid's outer edge is at 0 and `width`/`height`).
-    #[must_use]
-    pub fn plot_point(&self, grid_x: f64, grid_y: f64) -> [f64; 2] {
-        let b = &self.view_box;
-        [
-            b.x_min + grid_x * b.width() / self.width as f64,
-            b.y_max - grid_y * b.height() / self.height as f64,
-        ]
-    }
-
-    /// The colour image of the grid (row 0 at the top, as egui wants it).
-    #[must_use]
-    pub fn image(&self) -> ColorImage {
-        let pixels = self.t.iter().map(|&t| palette::surface_colour(t)).collect();
-        ColorImage::new([self.width, self.height], pixels)
-    }
-
-    /// Contour lines at `levels` values of `t`, as polylines in plot coordinates.
-    ///
-    /// The contour crate closes every ring around the grid's border (it treats the outside as
-    /// below every level); those border segments are not level lines and are cut out, so a
-    /// ring that leaves the box becomes an open polyline ending at the edge.
-    #[must_use]
-    pub fn contours(&self, levels: &[f64]) -> Vec<Vec<[f64; 2]>> {
-        if self.width < 2 || self.height < 2 || levels.is_empty() {
-            return Vec::new();
-        }
-        let builder = contour::ContourBuilder::new(self.width, self.height, true);
-        let Ok(lines) = builder.lines(&self.t, levels) else { return Vec::new() };
-        let (w, h) = (self.width as f64, self.height as f64);
-        let on_border = |x: f64, y: f64| x <= 0.0 || y <= 0.0 || x >= w || y >= h;
-        let mut polylines = Vec::new();
-        for line in lines {
-            for ring in &line.geometry().0 {
-                let mut current: Vec<[f64; 2]> = Vec::new();
-                for pair in ring.0.windows(2) {
-                    let (a, b) = (pair[0], pair[1]);
-                    if on_border(a.x, a.y) && on_border(b.x, b.y) {
-                        // A border segment: ends the current piece.
-                        if current.len() >= 2 {
-                            polylines.push(std::mem::take(&mut current));
-                        }
-                        current.clear();
-                        continue;
-                    }
-                    if current.is_empty() {
-                        current.push(self.plot_point(a.x, a.y));
-                    }
-                    current.push(self.plot_point(b.x, b.y));
-                }
-                if current.len() >= 2 {
-                    polylines.push(current);
-                }
-            }
-        }
-        polylines
-    }
-}
-
-/// The `t` values of the contour levels: `CONTOUR_LEVELS` evenly spaced inside (0, 1).
-#[must_use]
-pub fn contour_levels() -> Vec<f64> {
-    (1..=CONTOUR_LEVELS).map(|k| k as f64 / (CONTOUR_LEVELS + 1) as f64).collect()
-}
-
-/// One label of the colour bar.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ColourLevel {
-    /// Position on the colour map, 0 (bottom) to 1 (top).
-    pub t: f64,
-    /// The loss with that colour.
-    pub loss: f64,
-}
-
-/// Everything drawn for one surface and view box.
+/// The picture of the surface a view draws: the newest snapshot of a grid job.
 pub struct Heatmap {
-    /// The surface this was computed for.
-    pub surface: Surface,
-    /// The region covered by the texture and contours.
+    /// The region asked for (the 3D view's mesh covers it).
+    pub region: ViewBox,
+    /// Where the texture is drawn (the sampled grid's box; a coarse pass's box is shifted a
+    /// little, so each pixel's centre is where its sample was taken).
     pub view_box: ViewBox,
     /// The colour image of the loss (row 0 = `y_max`).
     pub texture: TextureHandle,
+    /// The sampled grid (`t` values), which the 3D view takes its heights from.
+    pub grid: Arc<SurfaceGrid>,
     /// The loss ↔ `t` map of the colours and contours.
     pub scale: LogScale,
     /// Contour polylines in plot coordinates, as plot points so drawing them borrows
@@ -214,43 +42,10 @@ pub struct Heatmap {
     pub contours: Vec<Vec<PlotPoint>>,
     /// Colour-bar labels from the bottom (t = 0) to the top (t = 1).
     pub levels: Vec<ColourLevel>,
-    /// Counts rebuilds of the cache: changes exactly when the surface or view box changed.
+    /// Counts the snapshots shown: changes exactly when the picture changed.
     pub generation: u64,
-    /// Counts surface changes: the map fits its view to a new surface when this changes.
-    pub surface_generation: u64,
-}
-
-impl Heatmap {
-    fn build(
-        ctx: &egui::Context,
-        surface: &Surface,
-        view_box: ViewBox,
-        (generation, surface_generation): (u64, u64),
-    ) -> Self {
-        let grid = SurfaceGrid::sample(surface, view_box, GRID, GRID);
-        let texture = ctx.load_texture("optlab-loss-heatmap", grid.image(), TextureOptions::LINEAR);
-        let contours = grid
-            .contours(&contour_levels())
-            .into_iter()
-            .map(|line| line.into_iter().map(PlotPoint::from).collect())
-            .collect();
-        let levels = (0..COLOUR_BAR_LABELS)
-            .map(|i| {
-                let t = i as f64 / (COLOUR_BAR_LABELS - 1) as f64;
-                ColourLevel { t, loss: grid.scale.loss(t) }
-            })
-            .collect();
-        Self {
-            surface: surface.clone(),
-            view_box,
-            texture,
-            scale: grid.scale,
-            contours,
-            levels,
-            generation,
-            surface_generation,
-        }
-    }
+    /// Whether the grid is finished (otherwise a coarser pass of it).
+    pub complete: bool,
 }
 
 /// Which part of the plane a heatmap must cover.
@@ -274,58 +69,220 @@ const MAX_ZOOM_IN: f64 = 4.0;
 /// A map region is sampled this much larger than the visible box on every side, so panning
 /// and zooming out a little reuse it.
 const MAP_MARGIN: f64 = 0.25;
+/// Columns and rows of the 3D view's grid: its mesh has 61 × 61 vertices.
+pub const GRID_3D: usize = 128;
 
-/// The heatmap of the surface on screen, rebuilt only when the surface changes or the map
-/// shows a region it does not cover (or has zoomed far into it).
+/// The heatmap of the surface on screen. Grids are computed by [`GridJob`]s off the window's
+/// thread, only when the surface changes or the map shows a region the shown grid does not
+/// cover (or has zoomed far into it); the previous picture stays until the new one arrives.
 #[derive(Default)]
 pub struct HeatmapCache {
-    current: Option<Heatmap>,
-    rebuilds: u64,
+    /// The picture shown and the request it belongs to.
+    shown: Option<(GridRequest, Heatmap)>,
+    /// The request being computed.
+    job: Option<GridJob>,
+    /// A request whose computation failed, and why (not retried until the request changes).
+    failed: Option<(GridRequest, String)>,
+    /// The surface last asked for, and how many times it changed.
+    surface: Option<Surface>,
     surface_changes: u64,
+    snapshots: u64,
+    jobs_started: u64,
 }
 
 impl HeatmapCache {
-    /// The heatmap of `surface` covering `coverage`, computing it only if the cached one does
-    /// not.
-    pub fn get(&mut self, ctx: &egui::Context, surface: &Surface, coverage: Coverage) -> &Heatmap {
-        let home = surface.view_box();
-        let same_surface = self.current.as_ref().is_some_and(|h| h.surface == *surface);
-        let wanted = match coverage {
-            Coverage::Home => home,
-            Coverage::Map { visible: Some(visible), .. } if same_surface && visible.is_proper() => {
-                visible
-            }
-            Coverage::Map { aspect, .. } => home.with_aspect(aspect),
-        };
-        let fits = self.current.as_ref().is_some_and(|h| {
-            same_surface
-                && match coverage {
-                    Coverage::Home => h.view_box == home,
-                    Coverage::Map { .. } => {
-                        h.view_box.covers(&wanted)
-                            && h.view_box.width() <= MAX_ZOOM_IN * wanted.width()
-                            && h.view_box.height() <= MAX_ZOOM_IN * wanted.height()
-                    }
-                }
-        });
-        if !fits {
-            self.rebuilds += 1;
-            if !same_surface {
-                self.surface_changes += 1;
-            }
-            // Drop the old texture first so it is freed rather than kept alongside.
-            self.current = None;
-        }
-        let region = if coverage == Coverage::Home { home } else { wanted.grown(MAP_MARGIN) };
-        let ids = (self.rebuilds, self.surface_changes);
-        self.current.get_or_insert_with(|| Heatmap::build(ctx, surface, region, ids))
+    /// The newest picture of `surface` covering `coverage`: [`HeatmapCache::update`], then
+    /// [`HeatmapCache::shown`].
+    #[cfg(test)]
+    pub fn get(
+        &mut self,
+        ctx: &egui::Context,
+        surface: &Surface,
+        coverage: Coverage,
+    ) -> Option<&Heatmap> {
+        self.update(ctx, surface, coverage);
+        self.shown()
     }
 
-    /// How many times a heatmap was computed.
+    /// The picture shown (`None` until the first snapshot of the first grid arrives).
+    #[must_use]
+    pub fn shown(&self) -> Option<&Heatmap> {
+        self.shown.as_ref().map(|(_, heatmap)| heatmap)
+    }
+
+    /// Starts or cancels a job when what is wanted (`surface` covering `coverage`) changed,
+    /// takes the snapshots that arrived and uploads the newest one's image.
+    pub fn update(&mut self, ctx: &egui::Context, surface: &Surface, coverage: Coverage) {
+        if self.surface.as_ref() != Some(surface) {
+            self.surface = Some(surface.clone());
+            self.surface_changes += 1;
+        }
+        let (wanted, size) = self.wanted(surface, coverage);
+        let covers = |request: &GridRequest| {
+            request.surface == *surface
+                && request.size == size
+                && fits(&request.region, &wanted, coverage)
+        };
+        let shown = self.shown.as_ref().filter(|(request, _)| covers(request));
+        if shown.is_some_and(|(_, heatmap)| heatmap.complete) {
+            self.job = None;
+        } else if !self.job.as_ref().is_some_and(|job| covers(&job.request))
+            && !self.failed.as_ref().is_some_and(|(request, _)| covers(request))
+        {
+            // A partial picture that still serves is finished over its own region.
+            let region = match shown {
+                Some((request, _)) => request.region,
+                None if coverage == Coverage::Home => wanted,
+                None => wanted.grown(MAP_MARGIN),
+            };
+            let request = GridRequest { surface: surface.clone(), region, size };
+            self.jobs_started += 1;
+            let ctx = ctx.clone();
+            let wake: Wake = Arc::new(move || ctx.request_repaint());
+            self.job = Some(GridJob::start(request, wake));
+        }
+        self.poll(ctx);
+    }
+
+    /// The region wanted for `coverage` and the grid's size.
+    fn wanted(&self, surface: &Surface, coverage: Coverage) -> (ViewBox, usize) {
+        let home = surface.view_box();
+        let same_surface = self.shown.as_ref().is_some_and(|(r, _)| r.surface == *surface)
+            || self.job.as_ref().is_some_and(|job| job.request.surface == *surface);
+        match coverage {
+            Coverage::Home => (home, GRID_3D),
+            Coverage::Map { visible: Some(visible), .. } if same_surface && visible.is_proper() => {
+                (visible, GRID)
+            }
+            Coverage::Map { aspect, .. } => (home.with_aspect(aspect), GRID),
+        }
+    }
+
+    /// Takes what the running job sent: shows its newest snapshot (uploading the image), or
+    /// records its failure.
+    fn poll(&mut self, ctx: &egui::Context) {
+        let Some(job) = &self.job else { return };
+        match job.poll() {
+            Polled::Nothing => {}
+            Polled::Failed(message) => {
+                let request = job.request.clone();
+                self.failed = Some((request, message));
+                self.job = None;
+            }
+            Polled::Snapshot(snapshot) => {
+                let request = job.request.clone();
+                // While the same surface is refined for a new region, a coarse first pass would
+                // look worse than the old picture: keep that until the new one is fine enough.
+                let coarse = |shown: &Heatmap| {
+                    let fine_enough = shown.grid.width.min(request.size / 4);
+                    !snapshot.complete && snapshot.grid.width < fine_enough
+                };
+                let keep_old = self
+                    .shown
+                    .as_ref()
+                    .is_some_and(|(r, h)| r.surface == request.surface && coarse(h));
+                if snapshot.complete {
+                    self.job = None;
+                }
+                if keep_old {
+                    drop_later(snapshot);
+                    return;
+                }
+                self.show(ctx, request, *snapshot);
+            }
+        }
+    }
+
+    /// Shows `snapshot` of `request`, reusing the texture of the previous picture.
+    fn show(&mut self, ctx: &egui::Context, request: GridRequest, snapshot: Snapshot) {
+        self.snapshots += 1;
+        self.failed = None;
+        let Snapshot { grid, image, contours, levels, complete } = snapshot;
+        let texture = match self.shown.take() {
+            Some((_, mut old)) => {
+                old.texture.set(image, TextureOptions::LINEAR);
+                drop_later((old.contours, old.grid));
+                old.texture
+            }
+            None => ctx.load_texture("optlab-loss-heatmap", image, TextureOptions::LINEAR),
+        };
+        let heatmap = Heatmap {
+            region: request.region,
+            view_box: grid.view_box,
+            texture,
+            scale: grid.scale,
+            grid,
+            contours,
+            levels,
+            generation: self.snapshots,
+            complete,
+        };
+        self.shown = Some((request, heatmap));
+    }
+
+    /// Share of the grid being computed that is done (0 to 1), while a job runs.
+    #[must_use]
+    pub fn progress(&self) -> Option<f32> {
+        self.job.as_ref().map(GridJob::progress)
+    }
+
+    /// Why the grid could not be computed, if it could not.
+    #[must_use]
+    pub fn failure(&self) -> Option<&str> {
+        self.failed.as_ref().map(|(_, message)| message.as_str())
+    }
+
+    /// Counts changes of the surface asked for: the map fits its view to a new surface when
+    /// this changes.
+    #[must_use]
+    pub fn surface_generation(&self) -> u64 {
+        self.surface_changes
+    }
+
+    /// How many grid computations were started.
     #[cfg(test)]
     #[must_use]
-    pub fn rebuilds(&self) -> u64 {
-        self.rebuilds
+    pub fn jobs_started(&self) -> u64 {
+        self.jobs_started
+    }
+
+    /// What the picture is doing.
+    #[must_use]
+    pub fn status(&self) -> PictureStatus {
+        PictureStatus {
+            shown: self.shown().is_some(),
+            complete: self.shown().is_some_and(|h| h.complete),
+            progress: self.progress(),
+            failure: self.failure().map(str::to_owned),
+            jobs_started: self.jobs_started,
+        }
+    }
+}
+
+/// What a view's surface picture is doing (tests and benchmarks wait on it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PictureStatus {
+    /// A picture is drawn (possibly of a coarser pass, or of the previous surface).
+    pub shown: bool,
+    /// The picture drawn is a finished grid.
+    pub complete: bool,
+    /// Share of the grid being computed that is done, while one is computed.
+    pub progress: Option<f32>,
+    /// Why the grid could not be computed.
+    pub failure: Option<String>,
+    /// How many grid computations were started.
+    pub jobs_started: u64,
+}
+
+/// Whether a grid over `region` serves a view wanting `wanted`.
+fn fits(region: &ViewBox, wanted: &ViewBox, coverage: Coverage) -> bool {
+    match coverage {
+        Coverage::Home => region == wanted,
+        Coverage::Map { .. } => {
+            region.covers(wanted)
+                && region.width() <= MAX_ZOOM_IN * wanted.width()
+                && region.height() <= MAX_ZOOM_IN * wanted.height()
+        }
     }
 }
 
@@ -411,6 +368,33 @@ pub fn format_loss(v: f64) -> String {
     }
 }
 
+/// "computing surface… 40 %" in the bottom-left corner of `frame` (in its middle while there
+/// is no picture yet), or why the surface could not be computed: a label (screen readers and
+/// tests find it) over a dark box. Asks for a repaint while the grid is computed, so the
+/// percentage moves.
+pub fn surface_status(ui: &mut egui::Ui, frame: egui::Rect, cache: &HeatmapCache) {
+    let text = match (cache.failure(), cache.progress()) {
+        (Some(failure), _) => format!("the surface could not be computed: {failure}"),
+        (None, Some(progress)) => {
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(500));
+            format!("computing surface… {:.0} %", 100.0 * progress)
+        }
+        (None, None) => return,
+    };
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let size = ui.painter().layout_no_wrap(text.clone(), font, egui::Color32::WHITE).size();
+    let (anchor, align) = if cache.shown().is_some() {
+        (frame.left_bottom() + egui::vec2(8.0, -8.0), egui::Align2::LEFT_BOTTOM)
+    } else {
+        (frame.center(), egui::Align2::CENTER_CENTER)
+    };
+    let rect = align.anchor_size(anchor, size + egui::vec2(8.0, 8.0));
+    ui.painter().rect_filled(rect, 3.0, egui::Color32::from_black_alpha(190));
+    // A child Ui: the label lies over the picture without moving the parent's cursor.
+    let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect.shrink(4.0)));
+    child.label(egui::RichText::new(text).color(egui::Color32::WHITE));
+}
+
 /// A vertical colour bar (low loss at the bottom) with loss labels, filling the available
 /// height in a strip [`COLOUR_BAR_WIDTH`] wide.
 #[expect(clippy::cast_possible_truncation, reason = "screen coordinates are f32")]
@@ -487,69 +471,11 @@ pub fn colour_bar(ui: &mut egui::Ui, heatmap: &Heatmap) {
 #[expect(clippy::float_cmp, reason = "the compared values are exact by construction")]
 mod tests {
     use super::*;
+    use crate::app::widgets::surface_grid::{COLOUR_BAR_LABELS, CONTOUR_LEVELS};
+    use std::time::{Duration, Instant};
 
     fn taco() -> Surface {
         Surface::TacoShell { condition: 30.0, angle: 30.0 }
-    }
-
-    #[test]
-    fn log_scale_round_trips_and_clamps() {
-        let scale = LogScale::fit([2.0, 5.0, 102.0, f64::NAN, f64::INFINITY]);
-        assert_eq!(scale.f_min, 2.0);
-        assert!((scale.delta - 100.0 * RELATIVE_DELTA).abs() < 1e-12);
-        assert_eq!(scale.t(2.0), 0.0);
-        assert!((scale.t(102.0) - 1.0).abs() < 1e-12);
-        for f in [2.0, 2.001, 3.0, 10.0, 50.0, 102.0] {
-            let back = scale.loss(scale.t(f));
-            assert!((back - f).abs() < 1e-9 * f.max(1.0), "{f} -> {back}");
-        }
-        assert_eq!(scale.t(-1e9), 0.0);
-        assert_eq!(scale.t(1e9), 1.0);
-        assert_eq!(scale.t(f64::NAN), 1.0);
-        // t grows with the loss.
-        assert!(scale.t(3.0) < scale.t(4.0));
-        // Flat surfaces give a flat scale instead of NaN.
-        let flat = LogScale::fit([1.0, 1.0]);
-        assert!(flat.is_flat());
-        assert_eq!(flat.t(1.0), 0.5);
-        assert_eq!(flat.loss(0.7), 1.0);
-        assert!(LogScale::fit([f64::NAN]).is_flat());
-    }
-
-    #[test]
-    fn grid_is_normalised_with_row_zero_at_the_top() {
-        // Minimum at (1, 2) in the box [-2, 4] × [-1, 5]: upper half, right of centre.
-        let surface = Surface::Quadratic { h: ((1.0, 0.0), (0.0, 1.0)), c: (1.0, 2.0) };
-        let view_box = surface.view_box();
-        let grid = SurfaceGrid::sample(&surface, view_box, 64, 48);
-        assert_eq!(grid.t.len(), 64 * 48);
-        assert!(grid.t.iter().all(|t| (0.0..=1.0).contains(t)));
-        let (argmin, min) = grid
-            .t
-            .iter()
-            .enumerate()
-            .min_by(|a, b| a.1.total_cmp(b.1))
-            .map(|(i, &t)| (i, t))
-            .unwrap();
-        let max = grid.t.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        assert_eq!(min, 0.0);
-        assert!((max - 1.0).abs() < 1e-12);
-        let (row, col) = (argmin / 64, argmin % 64);
-        // The minimum's pixel: x = 1 is column (1 + 2) / 6 * 64 = 32; y = 2 is row
-        // (5 - 2) / 6 * 48 = 24 counted from the top.
-        assert!((31..=32).contains(&col), "col {col}");
-        assert!((23..=24).contains(&row), "row {row}");
-        // Pixel (row, col) is sampled at its centre, top row at y_max.
-        let top_left = surface.value([view_box.x_min + 3.0 / 64.0, view_box.y_max - 3.0 / 48.0]);
-        assert!((grid.scale.t(top_left) - grid.t[0]).abs() < 1e-12);
-        // The minimum is visible: the darker half of the colour map covers a patch of pixels
-        // around it, not just one.
-        let dark = grid.t.iter().filter(|&&t| t < 0.5).count();
-        assert!(dark > 64 * 48 / 50, "{dark} dark pixels");
-        // The image has the grid's size and the colour of t.
-        let image = grid.image();
-        assert_eq!(image.size, [64, 48]);
-        assert_eq!(image.pixels[argmin], palette::surface_colour(0.0));
     }
 
     #[test]
@@ -575,126 +501,116 @@ mod tests {
         assert_eq!(simplified(&circle, 0.0).len(), circle.len(), "no tolerance, no change");
     }
 
-    #[test]
-    fn contours_follow_their_levels_and_stay_in_the_box() {
-        let surface = Surface::TacoShell { condition: 1.0, angle: 0.0 }; // circles ½r²
-        let view_box = surface.view_box();
-        let grid = SurfaceGrid::sample(&surface, view_box, 128, 128);
-        let levels = contour_levels();
-        assert_eq!(levels.len(), CONTOUR_LEVELS);
-        assert!(levels.windows(2).all(|w| w[0] < w[1]) && levels[0] > 0.0 && levels[11] < 1.0);
-        let lines = grid.contours(&levels);
-        assert!(lines.len() >= 8, "{} lines", lines.len());
-        let cell = view_box.width() / 128.0;
-        let mut closed = 0;
-        for line in &lines {
-            assert!(line.len() >= 2);
-            // Every point is on one level. Where the log scale is steep (within a few cells of
-            // the minimum) a small position error is a large error in t, so check farther out.
-            let t0 = grid.scale.t(surface.value(line[0]));
-            let level = levels
-                .iter()
-                .copied()
-                .min_by(|a, b| (a - t0).abs().total_cmp(&(b - t0).abs()))
-                .unwrap();
-            for &p in line {
-                assert!(view_box.contains(p), "{p:?} outside the box");
-                if p[0].hypot(p[1]) > 8.0 * cell {
-                    let t = grid.scale.t(surface.value(p));
-                    assert!((t - level).abs() < 0.03, "t {t} vs level {level} at {p:?}");
-                }
+    /// The finished picture for `coverage`, waiting for its job (a minute at most).
+    fn ready<'a>(
+        cache: &'a mut HeatmapCache,
+        ctx: &egui::Context,
+        surface: &Surface,
+        coverage: Coverage,
+    ) -> &'a Heatmap {
+        let deadline = Instant::now() + Duration::from_mins(1);
+        loop {
+            let complete = cache.get(ctx, surface, coverage).is_some_and(|h| h.complete);
+            if complete && cache.progress().is_none() {
+                return cache.get(ctx, surface, coverage).expect("a picture");
             }
-            // No polyline runs along the edge of the box.
-            for pair in line.windows(2) {
-                let on_edge = |p: [f64; 2]| {
-                    (p[0] - view_box.x_min).abs() < 1e-9
-                        || (p[0] - view_box.x_max).abs() < 1e-9
-                        || (p[1] - view_box.y_min).abs() < 1e-9
-                        || (p[1] - view_box.y_max).abs() < 1e-9
-                };
-                assert!(!(on_edge(pair[0]) && on_edge(pair[1])), "edge segment {pair:?}");
-            }
-            if line.first() == line.last() {
-                closed += 1;
-                // Circles around the origin.
-                let radii: Vec<f64> = line.iter().map(|p| p[0].hypot(p[1])).collect();
-                let (lo, hi) = radii
-                    .iter()
-                    .fold((f64::INFINITY, 0.0f64), |(lo, hi), &r| (lo.min(r), hi.max(r)));
-                assert!(hi - lo < 2.0 * cell, "not a circle: {lo}..{hi}");
-            }
+            assert!(Instant::now() < deadline, "the grid was not computed");
+            std::thread::sleep(Duration::from_millis(1));
         }
-        // The inner levels are whole circles inside the box.
-        assert!(closed >= 6, "{closed} closed rings");
-        // The crate's grid coordinates map to the box edges.
-        assert_eq!(grid.plot_point(0.0, 0.0), [view_box.x_min, view_box.y_max]);
-        assert_eq!(grid.plot_point(128.0, 128.0), [view_box.x_max, view_box.y_min]);
+    }
+
+    fn cache() -> HeatmapCache {
+        HeatmapCache::default()
     }
 
     #[test]
     fn levels_of_the_colour_bar_match_the_scale() {
         let ctx = egui::Context::default();
-        let mut cache = HeatmapCache::default();
-        let heatmap = cache.get(&ctx, &taco(), Coverage::Home);
+        let mut cache = cache();
+        let heatmap = ready(&mut cache, &ctx, &taco(), Coverage::Home);
         assert_eq!(heatmap.levels.len(), COLOUR_BAR_LABELS);
         assert_eq!(heatmap.levels[0].t, 0.0);
         assert!((heatmap.levels[0].loss - heatmap.scale.f_min).abs() < 1e-12);
         assert!(heatmap.levels.windows(2).all(|w| w[0].loss < w[1].loss));
-        assert_eq!(heatmap.texture.size(), [GRID, GRID]);
+        assert_eq!(heatmap.texture.size(), [GRID_3D, GRID_3D]);
         assert!(heatmap.contours.iter().filter(|line| line.len() > 10).count() >= CONTOUR_LEVELS);
         // The grid's minimum is near the surface's minimum 0.
         assert!(heatmap.scale.f_min >= 0.0 && heatmap.scale.f_min < 0.05);
+        let map = Coverage::Map { visible: None, aspect: 1.0 };
+        assert_eq!(ready(&mut cache, &ctx, &taco(), map).texture.size(), [GRID, GRID]);
     }
 
     #[test]
-    fn cache_rebuilds_only_when_the_surface_changes() {
+    fn cache_recomputes_only_when_the_surface_changes() {
         let ctx = egui::Context::default();
-        let mut cache = HeatmapCache::default();
-        assert_eq!(cache.rebuilds(), 0);
-        let first = cache.get(&ctx, &taco(), Coverage::Home).texture.id();
+        let mut cache = cache();
+        assert!(cache.get(&ctx, &taco(), Coverage::Home).is_none(), "computed off-thread");
+        assert_eq!(cache.jobs_started(), 1);
+        let first = ready(&mut cache, &ctx, &taco(), Coverage::Home).generation;
         for _ in 0..5 {
-            assert_eq!(cache.get(&ctx, &taco(), Coverage::Home).texture.id(), first);
+            assert_eq!(cache.get(&ctx, &taco(), Coverage::Home).unwrap().generation, first);
         }
-        assert_eq!(cache.rebuilds(), 1);
-        assert_eq!(cache.get(&ctx, &taco(), Coverage::Home).generation, 1);
-        cache.get(&ctx, &Surface::Beale, Coverage::Home);
-        cache.get(&ctx, &Surface::Beale, Coverage::Home);
-        assert_eq!(cache.rebuilds(), 2);
-        // A parameter change is a different surface (and here a different view box too).
+        assert_eq!(cache.jobs_started(), 1);
+        assert_eq!(cache.surface_generation(), 1);
+        // Another surface: a new job, and the old picture stays until its first snapshot.
+        let texture = cache.get(&ctx, &taco(), Coverage::Home).unwrap().texture.id();
+        ready(&mut cache, &ctx, &Surface::Beale, Coverage::Home);
+        ready(&mut cache, &ctx, &Surface::Beale, Coverage::Home);
+        assert_eq!(cache.jobs_started(), 2);
+        assert_eq!(cache.surface_generation(), 2);
+        assert_eq!(cache.get(&ctx, &Surface::Beale, Coverage::Home).unwrap().texture.id(), texture);
+        // A parameter change is a different surface; a newer request replaces a running one.
         cache.get(&ctx, &Surface::Rosenbrock { a: 1.0, b: 100.0 }, Coverage::Home);
-        cache.get(&ctx, &Surface::Rosenbrock { a: 2.0, b: 100.0 }, Coverage::Home);
-        cache.get(&ctx, &Surface::Rosenbrock { a: 2.0, b: 100.0 }, Coverage::Home);
-        assert_eq!(cache.rebuilds(), 4);
-        assert_eq!(cache.get(&ctx, &taco(), Coverage::Home).generation, 5);
+        let rosenbrock = Surface::Rosenbrock { a: 2.0, b: 100.0 };
+        let heatmap = ready(&mut cache, &ctx, &rosenbrock, Coverage::Home);
+        assert_eq!(heatmap.view_box, rosenbrock.view_box());
+        assert_eq!(cache.jobs_started(), 4);
     }
 
     #[test]
     fn the_map_region_follows_zoom_only_when_it_must() {
         let ctx = egui::Context::default();
-        let mut cache = HeatmapCache::default();
+        let mut cache = cache();
         let surface = taco();
         let home = surface.view_box();
         // First frame: the home box widened to the plot's aspect, with a margin.
         let tall = Coverage::Map { visible: None, aspect: 0.5 };
-        let first = cache.get(&ctx, &surface, tall).view_box;
+        let first = ready(&mut cache, &ctx, &surface, tall).view_box;
         assert!(first.covers(&home.with_aspect(0.5)), "{first:?}");
-        let surface_generation = cache.get(&ctx, &surface, tall).surface_generation;
+        let surface_generation = cache.surface_generation();
         // Panning a little and zooming in twofold reuse it.
         let near = ViewBox { x_min: -2.0, x_max: 2.5, y_min: -4.0, y_max: 4.5 };
         let reused = cache.get(&ctx, &surface, Coverage::Map { visible: Some(near), aspect: 0.5 });
-        assert_eq!(reused.view_box, first);
-        assert_eq!(cache.rebuilds(), 1);
+        assert_eq!(reused.unwrap().view_box, first);
+        assert_eq!(cache.jobs_started(), 1);
         // Zooming far in or out resamples around what is visible; the surface is the same.
         let small = ViewBox { x_min: 0.0, x_max: 0.1, y_min: 0.0, y_max: 0.2 };
-        let zoomed = cache.get(&ctx, &surface, Coverage::Map { visible: Some(small), aspect: 0.5 });
+        let zoomed =
+            ready(&mut cache, &ctx, &surface, Coverage::Map { visible: Some(small), aspect: 0.5 });
         assert!(zoomed.view_box.covers(&small) && zoomed.view_box.width() < 1.0);
-        assert_eq!(zoomed.surface_generation, surface_generation, "no refit on zoom");
+        assert_eq!(cache.surface_generation(), surface_generation, "no refit on zoom");
         let wide = home.grown(3.0);
-        let out = cache.get(&ctx, &surface, Coverage::Map { visible: Some(wide), aspect: 1.0 });
+        let out =
+            ready(&mut cache, &ctx, &surface, Coverage::Map { visible: Some(wide), aspect: 1.0 });
         assert!(out.view_box.covers(&wide));
-        assert_eq!(cache.rebuilds(), 3);
+        assert_eq!(cache.jobs_started(), 3);
         // The 3D view wants exactly the home box.
-        assert_eq!(cache.get(&ctx, &surface, Coverage::Home).view_box, home);
+        assert_eq!(ready(&mut cache, &ctx, &surface, Coverage::Home).view_box, home);
+    }
+
+    #[test]
+    fn a_grid_shows_its_progress_until_it_is_finished() {
+        let terms: Vec<String> =
+            (0..100).map(|i| format!("0.01*(x-{i}/100)^2+0.01*sin(y*{i}/50)")).collect();
+        let text = format!("({})", terms.join("+"));
+        let surface = Surface::Expression(optlab_core::expr::Formula::new(&text).unwrap());
+        let ctx = egui::Context::default();
+        let mut cache = cache();
+        assert!(cache.get(&ctx, &surface, Coverage::Home).is_none());
+        assert!(cache.progress().is_some_and(|p| (0.0..1.0).contains(&p)));
+        let heatmap = ready(&mut cache, &ctx, &surface, Coverage::Home);
+        assert!(heatmap.complete && heatmap.grid.width == GRID_3D);
+        assert!(cache.progress().is_none() && cache.failure().is_none());
     }
 
     #[test]

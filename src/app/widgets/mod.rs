@@ -9,3 +9,6 @@ pub mod lab_widgets;
 pub mod log_axis;
 pub mod numbers;
 pub mod palette;
+pub mod surface_grid;
+pub mod surface_jobs;
+pub mod surface_probe;

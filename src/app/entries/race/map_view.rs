@@ -13,9 +13,10 @@ use egui_plot::{
 use crate::app::entries::race::results::RunResult;
 use crate::app::widgets::draw_cache::{DrawCache, RecordsKey};
 use crate::app::widgets::heatmap::{
-    COLOUR_BAR_WIDTH, Coverage, DrawnContours, Heatmap, HeatmapCache, colour_bar,
+    COLOUR_BAR_WIDTH, Coverage, DrawnContours, Heatmap, HeatmapCache, colour_bar, surface_status,
 };
 use crate::app::widgets::palette;
+use crate::app::widgets::surface_probe::{Answer, Probe};
 use optlab_core::entries::race::Race;
 use optlab_core::run::StepRecord;
 use optlab_core::surface::{MinimumKind, Point, Surface, ViewBox};
@@ -421,6 +422,8 @@ pub struct MapParts<'a> {
     pub contours: &'a mut DrawnContours,
     /// Every run's drawn path.
     pub paths: &'a mut PathCache,
+    /// The loss under the pointer, computed off the window's thread for expensive surfaces.
+    pub hover: &'a Probe<f64>,
     /// The computed runs.
     pub runs: &'a [RunResult],
 }
@@ -469,7 +472,7 @@ impl Markers {
 struct MapScene<'a> {
     /// The surface's own box: what "show all" returns to.
     view: ViewBox,
-    heatmap: &'a Heatmap,
+    heatmap: Option<&'a Heatmap>,
     contours: &'a mut DrawnContours,
     /// Plot units per screen point.
     pixel: f64,
@@ -485,7 +488,7 @@ pub fn show(
     ui: &mut egui::Ui,
     race: &Race,
     step: u64,
-    MapParts { heatmap, contours, paths, runs }: MapParts<'_>,
+    MapParts { heatmap, contours, paths, hover, runs }: MapParts<'_>,
 ) -> Option<Point> {
     // The surface's own box: what "show all" returns to, and what paths are clamped around.
     let view = race.surface.view_box();
@@ -499,7 +502,10 @@ pub fn show(
         visible: memory.as_ref().map(|m| bounds_box(m.transform().bounds())),
         aspect: f64::from(plot_width / height),
     };
-    let heatmap = heatmap.get(ui.ctx(), &race.surface, coverage);
+    heatmap.update(ui.ctx(), &race.surface, coverage);
+    let cache: &HeatmapCache = heatmap;
+    let fit_view = surface_changed(ui, cache.surface_generation());
+    let heatmap = cache.shown();
     // Plot units per screen point, from the last frame (or the whole box across the plot).
     let pixel = memory
         .map(|memory| memory.transform().dvalue_dpos()[0].abs())
@@ -514,14 +520,20 @@ pub fn show(
         pixel,
         markers: &markers,
         paths: run_paths(race, paths),
-        fit_view: surface_changed(ui, heatmap.surface_generation),
+        fit_view,
     };
     let new_start = ui
         .horizontal_top(|ui| {
-            let plot = map_plot(plot_id, [plot_width, height], &race.surface, &markers);
-            let picked = plot.show(ui, |plot_ui| draw(plot_ui, scene)).inner;
-            colour_bar(ui, heatmap);
-            picked
+            let plot = map_plot(plot_id, [plot_width, height], (&race.surface, hover), &markers);
+            let shown = plot.show(ui, |plot_ui| draw(plot_ui, scene));
+            surface_status(ui, shown.response.rect, cache);
+            match heatmap {
+                Some(heatmap) => colour_bar(ui, heatmap),
+                None => {
+                    ui.allocate_exact_size(egui::vec2(COLOUR_BAR_WIDTH, 1.0), egui::Sense::hover());
+                }
+            }
+            shown.inner
         })
         .inner;
     new_start.filter(|p| p[0].is_finite() && p[1].is_finite() && race.start != Some(*p))
@@ -559,7 +571,7 @@ fn surface_changed(ui: &egui::Ui, surface_generation: u64) -> bool {
 fn map_plot<'a>(
     plot_id: egui::Id,
     [width, height]: [f32; 2],
-    surface: &'a Surface,
+    (surface, hover): (&'a Surface, &'a Probe<f64>),
     markers: &'a Markers,
 ) -> Plot<'a> {
     let label = move |position: &HoverPosition<'_>| -> Option<String> {
@@ -571,7 +583,11 @@ fn map_plot<'a>(
             }
             HoverPosition::Elsewhere { position } => (None, *position),
         };
-        let loss = hover_loss(surface.value([p.x, p.y]));
+        let loss = match hover.get(surface, [p.x, p.y]) {
+            Answer::Ready(v) => hover_loss(v),
+            Answer::Pending => "…".to_owned(),
+            Answer::Failed => "?".to_owned(),
+        };
         let body = format!("x = {:.4}\ny = {:.4}\nloss = {loss}", p.x, p.y);
         Some(match title {
             Some(title) => format!("{title}\n{body}"),
@@ -603,7 +619,9 @@ fn draw<'a>(plot_ui: &mut PlotUi<'a>, scene: MapScene<'a>) -> Option<Point> {
     let MapScene { view, heatmap, contours, pixel, markers, paths, fit_view } = scene;
     let response = plot_ui.response().clone();
     navigate(plot_ui, &response, &view, fit_view);
-    draw_surface(plot_ui, heatmap, contours, pixel);
+    if let Some(heatmap) = heatmap {
+        draw_surface(plot_ui, heatmap, contours, pixel);
+    }
     draw_markers(plot_ui, markers);
     for path in &paths {
         draw_path(plot_ui, path);

@@ -7,15 +7,19 @@
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Button, CollapsingHeader, DragValue, RichText, TextStyle, Ui};
 
+use std::sync::Arc;
+
 use crate::app::entries::race::optimizer_controls::{self, Param};
 use crate::app::widgets::palette;
+use crate::app::widgets::surface_probe::{Answer, Probe};
 use optlab_core::entries::race as notebook;
 use optlab_core::entries::race::{Race, RaceRun};
 use optlab_core::expr::Formula;
 use optlab_core::optim::OptimizerConfig;
 use optlab_core::run::NOISE_SIGMA;
+use optlab_core::runner::Wake;
 use optlab_core::schedule::Schedule;
-use optlab_core::surface::{self, Surface};
+use optlab_core::surface::{self, GradientCheck, Surface};
 
 /// Most runs one race holds: more would not be readable on the map or in the legend.
 pub const MAX_RUNS: usize = 12;
@@ -25,6 +29,13 @@ const STEPS_RANGE: (u64, u64) = (10, 100_000);
 
 /// Start coordinates beyond this are refused (far outside every surface's view box).
 const START_LIMIT: f64 = 1e6;
+
+/// Longest formula (bytes) edited in a text field: a longer one would be laid out and parsed
+/// every frame, which costs more than a frame. It is shown as a summary instead.
+pub const EDITABLE_FORMULA_BYTES: usize = 16 * 1024;
+
+/// Characters of a long formula shown after "f(x, y) =".
+const FORMULA_PREVIEW_CHARS: usize = 200;
 
 /// Draws the race's controls: surface, start point, steps and noise, and the runs.
 pub fn show(ui: &mut Ui, race: &mut Race) {
@@ -165,11 +176,72 @@ pub fn surface(ui: &mut Ui, surface: &mut Surface) -> bool {
         | Surface::DoubleWell => {
             ui.weak("No parameters.");
         }
+        Surface::Expression(formula) if formula.text().len() > EDITABLE_FORMULA_BYTES => {
+            long_formula_summary(ui, formula);
+        }
         Surface::Expression(formula) => formula_controls(ui, formula),
     }
-    ui.label(RichText::new(format!("f(x, y) = {}", surface.formula())).monospace())
+    let shown = match surface {
+        Surface::Expression(formula) => preview(formula.text()),
+        other => other.formula(),
+    };
+    ui.label(RichText::new(format!("f(x, y) = {shown}")).monospace())
         .on_hover_text("The loss the optimizers minimize");
     switched
+}
+
+/// `text`, cut after [`FORMULA_PREVIEW_CHARS`] characters with "…".
+fn preview(text: &str) -> String {
+    match text.char_indices().nth(FORMULA_PREVIEW_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// A formula too long for a text field: its size and number of terms, and where to edit it.
+/// The summary is computed once per formula (counting a megabyte of text takes a while).
+fn long_formula_summary(ui: &mut Ui, formula: &Formula) {
+    let id = ui.make_persistent_id("long-formula-summary");
+    let key = (formula.text().as_ptr() as usize, formula.text().len());
+    let cached = ui.data(|d| d.get_temp::<((usize, usize), String)>(id));
+    let summary = match cached {
+        Some((k, summary)) if k == key => summary,
+        _ => {
+            let summary = formula_summary(formula.text());
+            ui.data_mut(|d| d.insert_temp(id, (key, summary.clone())));
+            summary
+        }
+    };
+    ui.label(summary).on_hover_text(format!(
+        "Formulas longer than {} KB are not edited here: laying out and parsing them in every \
+         frame would freeze the window. Edit the notebook's RON file and open it again",
+        EDITABLE_FORMULA_BYTES / 1024
+    ));
+}
+
+/// "formula of 1.2 MB, 64 000 terms: edit it in the notebook file".
+fn formula_summary(text: &str) -> String {
+    let terms = 1 + text.bytes().filter(|&b| b == b'+' || b == b'-').count();
+    #[expect(clippy::cast_precision_loss, reason = "a size shown with one decimal")]
+    let size = if text.len() >= 1_000_000 {
+        format!("{:.1} MB", text.len() as f64 / 1e6)
+    } else {
+        format!("{:.0} KB", text.len() as f64 / 1e3)
+    };
+    format!("formula of {size}, about {} terms: edit it in the notebook file", grouped(terms))
+}
+
+/// `n` with a thin space between groups of three digits: `64 000`.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A text field for a typed formula. The text being typed is kept aside; the surface changes
@@ -183,11 +255,13 @@ fn formula_controls(ui: &mut Ui, formula: &mut Formula) {
             "f(x, y) with + − * / ^, parentheses, sin cos tan exp log sqrt abs tanh, pi, e. \
              Gradient and Hessian by automatic differentiation",
         );
-    match Formula::new(&draft) {
-        Ok(parsed) if parsed != *formula => *formula = parsed,
-        Ok(_) => {}
-        Err(e) => {
-            ui.colored_label(ui.visuals().error_fg_color, e.to_string());
+    // Parsed only when it differs from the formula (not again every frame).
+    if draft != formula.text() {
+        match Formula::new(&draft) {
+            Ok(parsed) => *formula = parsed,
+            Err(e) => {
+                ui.colored_label(ui.visuals().error_fg_color, e.to_string());
+            }
         }
     }
     ui.data_mut(|d| d.insert_temp(id, draft));
@@ -248,7 +322,26 @@ fn gradient_check(ui: &mut Ui, surface: &Surface, at: surface::Point) {
 }
 
 fn gradient_check_text(ui: &mut Ui, surface: &Surface, at: surface::Point) {
-    let check = surface.gradient_check(at);
+    let id = ui.make_persistent_id("gradient-check-probe");
+    let ctx = ui.ctx().clone();
+    let probe = ui.data_mut(|d| {
+        d.get_temp_mut_or_insert_with(id, || {
+            let wake: Wake = Arc::new(move || ctx.request_repaint());
+            Probe::<GradientCheck>::new(Surface::gradient_check, wake)
+        })
+        .clone()
+    });
+    let check = match probe.get(surface, at) {
+        Answer::Ready(check) => check,
+        Answer::Pending => {
+            ui.weak("computing the gradient check…");
+            return;
+        }
+        Answer::Failed => {
+            ui.colored_label(ui.visuals().error_fg_color, "the gradient check failed");
+            return;
+        }
+    };
     let [a, n] = [check.analytic, check.numeric];
     let verdict = if check.agrees() { "agree" } else { "DIFFER" };
     ui.label(
@@ -486,6 +579,20 @@ mod tests {
     fn default_race() -> Race {
         let entry = Notebook::default_notebook().entries.remove(0);
         entry.experiment.race().cloned().expect("a race")
+    }
+
+    #[test]
+    fn long_formulas_are_summarised() {
+        assert_eq!(grouped(64_000), "64 000");
+        assert_eq!(grouped(7), "7");
+        assert_eq!(grouped(1_234_567), "1 234 567");
+        let text = "0.1*(x-1)^2+".repeat(100_000) + "y";
+        assert_eq!(
+            formula_summary(&text),
+            "formula of 1.2 MB, about 200 001 terms: edit it in the notebook file"
+        );
+        assert_eq!(preview("x+y"), "x+y");
+        assert_eq!(preview(&text).chars().count(), FORMULA_PREVIEW_CHARS + 1);
     }
 
     #[test]

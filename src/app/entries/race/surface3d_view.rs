@@ -14,11 +14,12 @@ use egui::{Align2, Color32, CursorIcon, Mesh, Pos2, Rect, Sense, Shape, Stroke, 
 use crate::app::entries::race::map_view::{decimated, thinned, without_reversals};
 use crate::app::entries::race::results::RunResult;
 use crate::app::widgets::draw_cache::{DrawCache, RecordsKey};
-use crate::app::widgets::heatmap::{Coverage, HeatmapCache, LogScale};
+use crate::app::widgets::heatmap::{Coverage, HeatmapCache, surface_status};
 use crate::app::widgets::palette;
+use crate::app::widgets::surface_grid::{LogScale, SurfaceGrid};
 use optlab_core::entries::race::Race;
 use optlab_core::run::StepRecord;
-use optlab_core::surface::{MinimumKind, Point, Surface, ViewBox};
+use optlab_core::surface::{MinimumKind, Point, ViewBox};
 
 /// Cells along each side of the mesh (vertices: one more).
 const CELLS: usize = 60;
@@ -151,8 +152,8 @@ enum Facing {
 /// The surface as world points with shaded colours and triangles, plus the last drawn mesh.
 #[derive(Clone, Default)]
 pub struct MeshCache {
-    /// What the grid was computed for.
-    key: Option<(Surface, ViewBox, LogScale)>,
+    /// The sampled grid the heights were taken from, and the box the mesh covers.
+    key: Option<(Arc<SurfaceGrid>, ViewBox)>,
     /// Map from plot coordinates to world coordinates: centre and 1 / half-extent.
     centre: [f64; 2],
     inverse_half: f64,
@@ -281,11 +282,11 @@ impl fmt::Debug for MeshCache {
 }
 
 impl MeshCache {
-    /// Recomputes the grid if the surface, view box or scale changed.
+    /// Rebuilds the mesh over `view_box` if the grid (a new snapshot) or the box changed. The
+    /// heights are the grid's `t` values, interpolated: no surface is evaluated here.
     #[expect(clippy::cast_possible_truncation, reason = "extents are at most 1; indices < 2^16")]
-    fn update(&mut self, surface: &Surface, view_box: ViewBox, scale: LogScale) {
-        if self.key.as_ref().is_some_and(|(s, b, c)| s == surface && *b == view_box && *c == scale)
-        {
+    fn update(&mut self, grid: &Arc<SurfaceGrid>, view_box: ViewBox) {
+        if self.key.as_ref().is_some_and(|(g, b)| Arc::ptr_eq(g, grid) && *b == view_box) {
             return;
         }
         self.rebuilds += 1;
@@ -302,7 +303,7 @@ impl MeshCache {
             let y = view_box.y_min + view_box.height() * j as f64 / CELLS as f64;
             for i in 0..n {
                 let x = view_box.x_min + view_box.width() * i as f64 / CELLS as f64;
-                let t = scale.t(surface.value([x, y]));
+                let t = grid.t_at([x, y]);
                 self.world.push(self.world_point([x, y], t));
             }
         }
@@ -357,7 +358,7 @@ impl MeshCache {
                 self.triangles.push(([top0, bottom1, bottom0], Facing::Wall(normal)));
             }
         }
-        self.key = Some((surface.clone(), view_box, scale));
+        self.key = Some((Arc::clone(grid), view_box));
     }
 
     /// World coordinates of plot point `p` at height `t` (0..1).
@@ -379,7 +380,7 @@ impl MeshCache {
         reason = "a grid index in 0..CELLS, clamped"
     )]
     fn mesh_z(&self, p: [f64; 2]) -> Option<f32> {
-        let (_, view_box, _) = self.key.as_ref()?;
+        let (_, view_box) = self.key.as_ref()?;
         let cells = CELLS as f64;
         let gx = ((p[0] - view_box.x_min) / view_box.width() * cells).clamp(0.0, cells);
         let gy = ((p[1] - view_box.y_min) / view_box.height() * cells).clamp(0.0, cells);
@@ -475,11 +476,18 @@ pub fn show(
     (heatmap, camera): (&mut HeatmapCache, &mut Camera),
     runs: &[RunResult],
 ) {
-    let heatmap = heatmap.get(ui.ctx(), &race.surface, Coverage::Home);
-    let (view_box, scale) = (heatmap.view_box, heatmap.scale);
-    camera.mesh.update(&race.surface, view_box, scale);
-
+    heatmap.update(ui.ctx(), &race.surface, Coverage::Home);
+    let pictures: &HeatmapCache = heatmap;
     let size = vec2(ui.available_width().max(120.0), ui.available_height().max(120.0));
+    let Some(heatmap) = pictures.shown() else {
+        let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
+        ui.painter().rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+        surface_status(ui, rect, pictures);
+        return;
+    };
+    let (view_box, scale) = (heatmap.region, heatmap.scale);
+    camera.mesh.update(&heatmap.grid, view_box);
+
     let (response, painter) = ui.allocate_painter(size, Sense::click_and_drag());
     let rect = response.rect;
 
@@ -533,6 +541,7 @@ pub fn show(
         egui::TextStyle::Small.resolve(ui.style()),
         ui.visuals().weak_text_color(),
     );
+    surface_status(ui, rect.shrink2(vec2(0.0, 18.0)), pictures);
 }
 
 /// What the overlays need to place points on the surface.
@@ -545,13 +554,14 @@ struct Scene<'a> {
 }
 
 impl Scene<'_> {
-    /// Screen position of plot point `p` with loss `loss`, just above the surface, and whether
+    /// Screen position of plot point `p` with loss `loss` (on the mesh when not given), just
+    /// above the surface, and whether
     /// the surface in front hides it; `None` outside the view box (no surface there).
-    fn on_surface(&self, p: [f64; 2], loss: f64) -> Option<(Pos2, bool)> {
+    fn on_surface(&self, p: [f64; 2], loss: Option<f64>) -> Option<(Pos2, bool)> {
         if !(p[0].is_finite() && p[1].is_finite() && self.view_box.contains(p)) {
             return None;
         }
-        let mut w = self.cache.world_point(p, self.scale.t(loss));
+        let mut w = self.cache.world_point(p, loss.map_or(0.0, |loss| self.scale.t(loss)));
         w[2] = w[2].max(self.cache.mesh_z(p).unwrap_or(w[2])) + LIFT;
         let (pos, depth) = self.projection.project(w);
         Some((pos, !self.cache.depth_buffer.hides(pos, depth)))
@@ -580,14 +590,15 @@ impl Scene<'_> {
     fn markers(&self, race: &Race) {
         for minimum in race.surface.minima() {
             if minimum.kind == MinimumKind::Global
-                && let Some((pos, visible)) = self.on_surface(minimum.position, minimum.value)
+                && let Some((pos, visible)) = self.on_surface(minimum.position, Some(minimum.value))
             {
                 let (fill, halo) = faded(Color32::WHITE, visible);
                 self.painter.circle(pos, 4.0, fill, Stroke::new(1.5, halo));
             }
         }
         let start = race.start_point();
-        if let Some((pos, visible)) = self.on_surface(start, race.surface.value(start)) {
+        // On the mesh: the start's loss is not evaluated in a frame (it may be expensive).
+        if let Some((pos, visible)) = self.on_surface(start, None) {
             let (ring, halo) = faded(Color32::WHITE, visible);
             self.painter.circle_stroke(pos, 7.5, Stroke::new(3.5, halo));
             self.painter.circle_stroke(pos, 7.5, Stroke::new(1.5, ring));
@@ -602,7 +613,7 @@ impl Scene<'_> {
         let mut piece: Vec<Pos2> = Vec::new();
         let mut piece_visible = true;
         for record in decimated(shown, MAX_PATH_POINTS) {
-            match self.on_surface(record.position, record.loss) {
+            match self.on_surface(record.position, Some(record.loss)) {
                 Some((pos, visible)) => {
                     if visible != piece_visible && !piece.is_empty() {
                         let last = piece[piece.len() - 1];
@@ -623,7 +634,7 @@ impl Scene<'_> {
             .filter(|(p, _)| p.len() >= 2)
             .flat_map(|(piece, visible)| screen_parts(piece).into_iter().map(|p| (p, *visible)))
             .collect();
-        let current = shown.last().and_then(|last| self.on_surface(last.position, last.loss));
+        let current = shown.last().and_then(|last| self.on_surface(last.position, Some(last.loss)));
         let diverged =
             result.diverged_at().is_some_and(|at| at <= step.saturating_add(result.stride));
         Path3d { stretches, current, diverged }
@@ -697,6 +708,7 @@ fn faded(colour: Color32, visible: bool) -> (Color32, Color32) {
 mod tests {
     use super::*;
     use egui::pos2;
+    use optlab_core::surface::Surface;
 
     fn rect() -> Rect {
         Rect::from_min_size(pos2(0.0, 0.0), vec2(400.0, 300.0))
@@ -742,10 +754,10 @@ mod tests {
     fn mesh_is_cached_per_surface_and_sorted_back_to_front() {
         let surface = Surface::Himmelblau;
         let view_box = surface.view_box();
-        let scale = LogScale::fit([0.0, 900.0]);
+        let grid = Arc::new(SurfaceGrid::sample(&surface, view_box, 64, 64));
         let mut cache = MeshCache::default();
-        cache.update(&surface, view_box, scale);
-        cache.update(&surface, view_box, scale);
+        cache.update(&grid, view_box);
+        cache.update(&grid, view_box);
         assert_eq!(cache.rebuilds, 1);
         // The grid, then two points per skirt vertex on four sides.
         assert_eq!(cache.world.len(), (CELLS + 1) * (CELLS + 1) + 4 * 2 * (CELLS + 1));
@@ -783,8 +795,9 @@ mod tests {
             .iter()
             .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &c| (l.min(c), h.max(c)));
         assert!((lo..=hi).contains(&z));
-        // A different surface rebuilds the grid.
-        cache.update(&Surface::Beale, Surface::Beale.view_box(), scale);
+        // A new grid (another surface, or a finer pass) rebuilds the mesh.
+        let beale = Arc::new(SurfaceGrid::sample(&Surface::Beale, Surface::Beale.view_box(), 8, 8));
+        cache.update(&beale, Surface::Beale.view_box());
         assert_eq!(cache.rebuilds, 2);
         assert!(cache.drawn.is_none());
     }

@@ -1,6 +1,8 @@
 //! The race's centre: the playback bar, the map or the 3D surface on the left, the curves or
 //! the internals above the run table on the right.
 
+use std::sync::Arc;
+
 use egui::Ui;
 
 use super::curves_view::{self, CurveCache};
@@ -11,8 +13,10 @@ use super::results::RaceResults;
 use super::stats_table::{self, StatsCache};
 use super::surface3d_view::{self, Camera};
 use crate::app::entries::action::EntryAction;
-use crate::app::widgets::heatmap::{DrawnContours, HeatmapCache};
+use crate::app::widgets::heatmap::{DrawnContours, HeatmapCache, PictureStatus};
+use crate::app::widgets::surface_probe::Probe;
 use optlab_core::entries::race::Race;
+use optlab_core::surface::Surface;
 
 /// Which view fills the left half of the centre.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -37,8 +41,12 @@ pub enum CurveView {
 /// What the race views drew last, rebuilt only when what they show changes.
 #[derive(Default)]
 pub struct RaceCaches {
-    /// Surface textures and contours.
+    /// The map's surface picture (texture and contours).
     heatmap: HeatmapCache,
+    /// The 3D view's surface grid (its own: it covers the surface's home box).
+    heatmap_3d: HeatmapCache,
+    /// The loss under the pointer on the map (made on the first frame that needs it).
+    hover: Option<Probe<f64>>,
     /// Contour lines simplified for the map's zoom.
     contours: DrawnContours,
     /// Loss and lr curves.
@@ -49,6 +57,17 @@ pub struct RaceCaches {
     stats: StatsCache,
     /// Camera (and mesh) of the 3D view.
     camera: Camera,
+}
+
+impl RaceCaches {
+    /// What the surface picture of `view` (map or 3D) is doing.
+    #[must_use]
+    pub fn picture_status(&self, view: SpaceView) -> PictureStatus {
+        match view {
+            SpaceView::Map => self.heatmap.status(),
+            SpaceView::Surface3d => self.heatmap_3d.status(),
+        }
+    }
 }
 
 /// What the race views draw and the view state they change.
@@ -105,16 +124,27 @@ fn space_views(
     let runs = &parts.results.runs;
     match *parts.space_view {
         SpaceView::Map => {
+            let ctx = ui.ctx().clone();
+            let hover = caches.hover.get_or_insert_with(|| {
+                Probe::new(Surface::value, Arc::new(move || ctx.request_repaint()))
+            });
             let map = MapParts {
                 heatmap: &mut caches.heatmap,
                 contours: &mut caches.contours,
                 paths: &mut caches.paths,
+                hover,
                 runs,
             };
             map_view::show(ui, race, step, map).map(EntryAction::MoveStart)
         }
         SpaceView::Surface3d => {
-            surface3d_view::show(ui, race, step, (&mut caches.heatmap, &mut caches.camera), runs);
+            surface3d_view::show(
+                ui,
+                race,
+                step,
+                (&mut caches.heatmap_3d, &mut caches.camera),
+                runs,
+            );
             None
         }
     }
