@@ -130,13 +130,12 @@ impl fmt::Display for MemoryError {
 
 impl std::error::Error for MemoryError {}
 
-/// Bytes of one run's config as a grid keeps it for each cell: the struct, its formula and its
-/// schedule's milestones.
+/// Bytes of one run's config as a grid keeps it for each cell: the struct and its schedule's
+/// milestones. A formula is shared by every copy of a config (its text and tree are behind an
+/// `Arc`), so [`add_grid`] counts it once.
 #[must_use]
 pub fn run_config_bytes(config: &RunConfig) -> u64 {
-    (size_of::<RunConfig>() as u64)
-        .saturating_add(surface_heap_bytes(&config.surface))
-        .saturating_add(schedule_heap_bytes(&config.schedule))
+    (size_of::<RunConfig>() as u64).saturating_add(schedule_heap_bytes(&config.schedule))
 }
 
 /// Bytes a schedule owns beyond its struct: milestones and the schedules after warmups.
@@ -174,6 +173,10 @@ pub fn surface_heap_bytes(surface: &Surface) -> u64 {
 /// Adds a grid's parts to `estimate`: `cells` run configs like `config`, and the cells'
 /// results ([`CELL_COPIES`] copies of `extra` bytes per cell beside the [`Cell`] itself).
 pub fn add_grid(estimate: &mut MemoryEstimate, cells: u64, config: &RunConfig, extra: u64) {
+    let formula = surface_heap_bytes(&config.surface);
+    if formula > 0 {
+        estimate.add(1, "formulas", "formula (shared by every cell)", formula);
+    }
     estimate.add(cells, "cells", "run configs", run_config_bytes(config));
     let per_cell = (size_of::<Option<Cell>>() as u64 + extra).saturating_mul(CELL_COPIES);
     estimate.add(cells, "cells", "results", per_cell);

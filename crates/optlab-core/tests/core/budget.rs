@@ -70,34 +70,40 @@ fn long_formula(depth: u32) -> String {
 }
 
 #[test]
-fn a_sweep_of_a_long_formula_over_the_largest_grid_is_refused_but_a_small_grid_is_not() {
-    // 4 091 characters, just within the formula length limit.
-    let formula = long_formula(8);
-    assert!((4000..=optlab_core::expr::MAX_FORMULA_CHARS).contains(&formula.len()));
-    let sweep = |count: usize| {
+fn a_grid_of_a_long_formula_counts_the_formula_once_and_is_limited_by_time() {
+    // 1 048 575 characters: a formula shared by every cell of the grid (an `Arc`), so its
+    // memory is counted once, while the time to step it in every cell grows with the cells.
+    let formula = long_formula(16);
+    assert!((1_000_000..=optlab_core::expr::MAX_FORMULA_CHARS).contains(&formula.len()));
+    let sweep = |count: usize, steps: u64| {
         format!(
             "(entries: [(name: \"grid\", experiment: Sweep(surface: Expression(\"{formula}\"), \
              x: (field: Lr, from: 0.001, to: 0.1, count: {count}, log: true), y: (field: \
-             Momentum, from: 0.0, to: 0.9, count: {count}), optimizer: Momentum()))])"
+             Momentum, from: 0.0, to: 0.9, count: {count}), optimizer: Momentum(), steps: {steps}))])"
         )
     };
-    let error = Notebook::from_ron(&sweep(512)).unwrap_err();
-    assert!(error.message.starts_with("entry 1 (\"grid\"): needs about "), "{}", error.message);
-    assert!(error.message.contains("262144 cells × "), "{}", error.message);
-    assert!(error.message.ends_with("use fewer cells or a shorter formula"), "{}", error.message);
-    Notebook::from_ron(&sweep(10)).expect("100 cells of the same formula fit");
+    let notebook = Notebook::from_ron(&sweep(4, 10)).expect("16 cells of a few steps fit");
+    let Experiment::Sweep(lab) = &notebook.entries[0].experiment else { panic!("a sweep") };
+    let estimate = lab.memory();
+    let formula_parts: Vec<_> =
+        estimate.parts().iter().filter(|p| p.what.contains("formula")).collect();
+    assert_eq!(formula_parts.len(), 1, "{estimate:?}");
+    assert!(formula_parts[0].what.contains("shared by every cell"), "{estimate:?}");
+    let error = Notebook::from_ron(&sweep(512, 1000)).unwrap_err();
+    assert!(
+        error.message.contains("`steps (every cell within a day's computing on this formula)`"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]
-fn a_basin_map_of_a_long_formula_is_refused_and_a_plain_surface_at_full_resolution_fits() {
+fn a_basin_map_at_full_resolution_fits_on_a_plain_surface() {
     let basin = |surface: &str| {
         format!(
             "(entries: [(name: \"b\", experiment: Basin(surface: {surface}, resolution: 512))])"
         )
     };
-    let formula = format!("Expression(\"{}\")", long_formula(8));
-    let error = Notebook::from_ron(&basin(&formula)).unwrap_err();
-    assert!(error.message.contains("use a lower resolution"), "{}", error.message);
     let notebook = Notebook::from_ron(&basin("Himmelblau")).expect("a plain basin map fits");
     let result = notebook.entries[0].experiment.validate();
     assert_eq!(result, Ok(()));
