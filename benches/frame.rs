@@ -161,13 +161,25 @@ fn summary(times: &mut [Duration]) -> String {
 
 /// One frame with the pointer at `pointer` (hovering the map asks for the loss under it).
 fn frame_at(ctx: &egui::Context, app: &mut OptlabApp, time: f64, pointer: egui::Pos2) -> Duration {
+    frame_timed(ctx, app, time, pointer).0
+}
+
+/// One frame's wall time and the window thread's CPU time (which leaves out the time the
+/// operating system gave the background threads instead: on 2 cores they compete).
+fn frame_timed(
+    ctx: &egui::Context,
+    app: &mut OptlabApp,
+    time: f64,
+    pointer: egui::Pos2,
+) -> (Duration, Option<Duration>) {
+    let cpu = cpu_time::ThreadTime::try_now().ok();
     let started = Instant::now();
     app.tick(time);
     let mut input = raw_input(time);
     input.events.push(egui::Event::PointerMoved(pointer));
     let output = ctx.run_ui(input, |ui| app.draw(ui));
     ctx.tessellate(output.shapes, output.pixels_per_point);
-    started.elapsed()
+    (started.elapsed(), cpu.and_then(|t| t.try_elapsed().ok()))
 }
 
 /// Frames at 60 per second until the shown view's surface picture is finished (for at most
@@ -177,9 +189,9 @@ fn frames_until_finished(
     app: &mut OptlabApp,
     time: &mut f64,
     cap: Duration,
-) -> (Vec<Duration>, Vec<Duration>) {
+) -> (Phase, Phase) {
     let deadline = Instant::now() + cap;
-    let (mut during, mut after) = (Vec::new(), Vec::new());
+    let (mut during, mut after) = (Phase::default(), Phase::default());
     let mut i = 0u16;
     let mut pointer = || {
         i = i.wrapping_add(1);
@@ -187,22 +199,44 @@ fn frames_until_finished(
     };
     while !app.surface_picture().complete && Instant::now() < deadline {
         *time += 1.0 / 60.0;
-        during.push(frame_at(ctx, app, *time, pointer()));
+        during.push(frame_timed(ctx, app, *time, pointer()));
         std::thread::sleep(Duration::from_millis(16));
     }
     if app.surface_picture().complete {
         for _ in 0..300 {
             *time += 1.0 / 60.0;
-            after.push(frame_at(ctx, app, *time, pointer()));
+            after.push(frame_timed(ctx, app, *time, pointer()));
             std::thread::sleep(Duration::from_millis(16));
         }
     }
     (during, after)
 }
 
-/// The summary of a phase, or why it has none.
-fn phase(times: &mut [Duration]) -> String {
-    if times.is_empty() { "not reached".to_owned() } else { summary(times) }
+/// The frame times of one phase: wall clock and the window thread's CPU time.
+#[derive(Default)]
+struct Phase {
+    wall: Vec<Duration>,
+    cpu: Vec<Duration>,
+}
+
+impl Phase {
+    fn push(&mut self, (wall, cpu): (Duration, Option<Duration>)) {
+        self.wall.push(wall);
+        self.cpu.extend(cpu);
+    }
+}
+
+/// The summary of a phase (wall, then CPU time), or why it has none.
+fn phase(times: &mut Phase) -> String {
+    if times.wall.is_empty() {
+        return "not reached".to_owned();
+    }
+    let wall = summary(&mut times.wall);
+    if times.cpu.is_empty() {
+        wall
+    } else {
+        format!("{wall}; CPU time {}", summary(&mut times.cpu))
+    }
 }
 
 /// A formula of about 1.2 MB on screen: every frame's app work (tick, egui pass, tessellation,
