@@ -220,6 +220,13 @@ impl HeatmapCache {
         self.shown = Some((request, heatmap));
     }
 
+    /// Pauses or resumes the running job (paused while its view is not on screen).
+    pub fn set_paused(&self, paused: bool) {
+        if let Some(job) = &self.job {
+            job.set_paused(paused);
+        }
+    }
+
     /// Share of the grid being computed that is done (0 to 1), while a job runs.
     #[must_use]
     pub fn progress(&self) -> Option<f32> {

@@ -117,6 +117,12 @@ impl GridJob {
         Self { request, receiver, control, sampled, total }
     }
 
+    /// Pauses the computation (its view is not on screen, so its core goes to the one that
+    /// is) or resumes it.
+    pub fn set_paused(&self, paused: bool) {
+        self.control.paused.store(paused, Ordering::Relaxed);
+    }
+
     /// Share of the grid sampled so far, 0 to 1.
     #[must_use]
     pub fn progress(&self) -> f32 {
@@ -143,8 +149,11 @@ impl GridJob {
     }
 }
 
-/// Samples `request` coarse to fine, publishing snapshots; stops when cancelled or when nobody
-/// listens any more.
+/// How often a paused job looks whether it may go on.
+const PAUSED_POLL: Duration = Duration::from_millis(50);
+
+/// Samples `request` coarse to fine, publishing snapshots; waits while paused; stops when
+/// cancelled or when nobody listens any more.
 fn compute(
     request: &GridRequest,
     control: &Control,
@@ -153,7 +162,12 @@ fn compute(
 ) {
     let mut refinement = Refinement::new(request.region, request.size, request.size);
     let height = request.size.max(1);
-    let stop = || control.is_cancelled();
+    let stop = || {
+        while control.is_paused() && !control.is_cancelled() {
+            std::thread::sleep(PAUSED_POLL);
+        }
+        control.is_cancelled()
+    };
     let mut last = Instant::now();
     let strides = refinement.strides();
     for (pass, &stride) in strides.iter().enumerate() {
@@ -244,5 +258,28 @@ mod tests {
             std::thread::sleep(Duration::from_millis(1));
         }
         assert!(job.progress() < 1.0, "{}", job.progress());
+    }
+
+    #[test]
+    fn a_paused_job_samples_nothing_until_resumed() {
+        let wake: Wake = Arc::new(|| {});
+        let region = Surface::Himmelblau.view_box();
+        let job = GridJob::start(GridRequest { surface: slow_surface(), region, size: 256 }, wake);
+        let deadline = Instant::now() + Duration::from_mins(1);
+        while job.sampled.load(Ordering::Relaxed) == 0 {
+            assert!(Instant::now() < deadline, "the job did not start");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        job.set_paused(true);
+        // One sample may be under way when the flag is set; after that, nothing moves.
+        std::thread::sleep(PAUSED_POLL * 2);
+        let paused_at = job.sampled.load(Ordering::Relaxed);
+        std::thread::sleep(PAUSED_POLL * 4);
+        assert_eq!(job.sampled.load(Ordering::Relaxed), paused_at, "sampled while paused");
+        job.set_paused(false);
+        while job.sampled.load(Ordering::Relaxed) == paused_at {
+            assert!(Instant::now() < deadline, "the job did not resume");
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 }

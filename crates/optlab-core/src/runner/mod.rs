@@ -17,7 +17,7 @@ pub mod races;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::thread;
 
@@ -25,6 +25,22 @@ pub use crate::entries::Control;
 
 /// A callback that wakes whoever shows the results (a window's `request_repaint`).
 pub type Wake = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+/// Whether threads started from now on run below the window's priority.
+static BACKGROUND_BELOW_WINDOW: AtomicBool = AtomicBool::new(false);
+
+/// The nice value background threads take when [`lower_background_priority`] was called.
+pub const BACKGROUND_NICE: i32 = 10;
+
+/// Makes every thread [`spawn_named`] starts from now on (and the pools those threads start)
+/// run at nice [`BACKGROUND_NICE`], below the window's thread: on a machine with few cores the
+/// operating system then gives the window its core first, so frames stay on time while grids
+/// and runs compute. The app calls this when it starts; the command line does not, since its
+/// threads are the work. Only on Linux, where a nice value belongs to one thread (elsewhere it
+/// would lower the whole process).
+pub fn lower_background_priority() {
+    BACKGROUND_BELOW_WINDOW.store(true, Ordering::Relaxed);
+}
 
 /// Starts a thread named `name` running `body`.
 ///
@@ -34,7 +50,23 @@ pub fn spawn_named<F>(name: String, body: F) -> std::io::Result<thread::JoinHand
 where
     F: FnOnce() + Send + 'static,
 {
-    thread::Builder::new().name(name).spawn(body)
+    let below_window = BACKGROUND_BELOW_WINDOW.load(Ordering::Relaxed);
+    thread::Builder::new().name(name).spawn(move || {
+        if below_window {
+            run_below_window();
+        }
+        body();
+    })
+}
+
+/// Lowers the calling thread's priority to [`BACKGROUND_NICE`] (best effort: a refusal leaves
+/// it as it was).
+fn run_below_window() {
+    #[cfg(target_os = "linux")]
+    {
+        // On Linux `setpriority(PRIO_PROCESS, 0, …)` changes the calling thread only.
+        let _ = rustix::process::setpriority_process(None, BACKGROUND_NICE);
+    }
 }
 
 /// The message of a caught panic.

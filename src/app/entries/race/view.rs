@@ -122,6 +122,9 @@ fn space_views(
     });
     let caches = &mut *parts.caches;
     let runs = &parts.results.runs;
+    // Only the view on screen computes its surface picture; the other waits for its turn.
+    caches.heatmap.set_paused(*parts.space_view != SpaceView::Map);
+    caches.heatmap_3d.set_paused(*parts.space_view != SpaceView::Surface3d);
     match *parts.space_view {
         SpaceView::Map => {
             let ctx = ui.ctx().clone();
