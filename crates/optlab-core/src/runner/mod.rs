@@ -30,7 +30,7 @@ pub type Wake = std::sync::Arc<dyn Fn() + Send + Sync>;
 static BACKGROUND_BELOW_WINDOW: AtomicBool = AtomicBool::new(false);
 
 /// The nice value background threads take when [`lower_background_priority`] was called.
-pub const BACKGROUND_NICE: i32 = 10;
+pub const BACKGROUND_NICE: i32 = 19;
 
 /// Makes every thread [`spawn_named`] starts from now on (and the pools those threads start)
 /// run at nice [`BACKGROUND_NICE`], below the window's thread: on a machine with few cores the
