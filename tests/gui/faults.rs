@@ -229,3 +229,44 @@ fn autosaves_are_written_off_the_window_thread_and_failures_are_shown() {
     assert!(!stuck.autosave_tick(0, &[], true));
     assert!(stuck.autosave_error.as_ref().is_some_and(|e| e.contains("autosave")));
 }
+
+#[test]
+fn save_first_saves_and_then_does_what_was_asked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("mine.ron");
+    let mut document = Document::new(Notebook::default_notebook(), None);
+    document.notebook.title = "my unsaved work".into();
+    let mut h = harness::window_on(document);
+    h.step();
+    let preset = optlab_core::presets::builtin().into_iter().next().expect("a preset");
+    h.get_by_label("Presets").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label(&preset.title()).click();
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label("Save first").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    // No file yet: Save As asks for one; the preset waits for the save.
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "File path:");
+    field.click();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "File path:")
+        .type_text(&path.display().to_string());
+    h.step();
+    h.get_by_label("Save").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    let saved = fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("saved first: {e}; {:?}", h.state().messages));
+    assert!(saved.contains("my unsaved work"), "{saved}");
+    let opened = preset.notebook().expect("the preset loads");
+    assert_eq!(h.state().document.notebook.title, opened.title, "then the preset opened");
+}

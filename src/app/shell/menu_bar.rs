@@ -166,11 +166,12 @@ fn help_menu(app: &mut OptlabApp, ui: &mut egui::Ui) {
     if ui.button("About optlab").clicked() {
         app.menu.show_about = true;
     }
-    ui.separator();
-    if ui
-        .button("Test crash handling")
-        .on_hover_text("Runs a job that panics in the worker: the window must stay up")
-        .clicked()
+    // A debugging aid, not a user's command: only in debug builds.
+    if cfg!(debug_assertions)
+        && ui
+            .button("Test crash handling (debug build)")
+            .on_hover_text("Runs a job that panics in the worker: the window must stay up")
+            .clicked()
     {
         app.worker.submit(u64::MAX, optlab_core::runner::races::Job::Panic("test crash".into()));
         app.say("submitted a job that panics; the worker reports it and keeps serving");
@@ -245,8 +246,14 @@ fn write_to(app: &mut OptlabApp, path: PathBuf, read_only: ReadOnly) {
         Ok(()) => {
             app.say(format!("saved {}", path.display()));
             remember(app, path);
+            if let Some(action) = app.menu.after_save.take() {
+                perform(app, action);
+            }
         }
-        Err(e) => app.say(e),
+        Err(e) => {
+            app.menu.after_save = None;
+            app.say(e);
+        }
     }
 }
 
@@ -282,6 +289,10 @@ fn path_dialog(app: &mut OptlabApp, ui: &egui::Ui) {
         && let Ok(picked) = rx.try_recv()
     {
         app.menu.browsing = None;
+        // No path back: cancelled, or no desktop file dialog at all (no portal). Say so and
+        // put the cursor in the path field.
+        app.menu.no_file_chosen = picked.is_none();
+        app.menu.focus_path = picked.is_none();
         if let (Some(path), Some((_, text))) = (picked, app.menu.path_dialog.as_mut()) {
             *text = path.display().to_string();
         }
@@ -302,6 +313,15 @@ fn path_dialog(app: &mut OptlabApp, ui: &egui::Ui) {
         if edit.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
             accept = true;
         }
+        if app.menu.no_file_chosen {
+            ui.label(
+                "No file was chosen. If no file dialog appeared, this desktop has none: type \
+                 the path above.",
+            );
+            if std::mem::take(&mut app.menu.focus_path) {
+                edit.request_focus();
+            }
+        }
         ui.horizontal(|ui| {
             let browsing = app.menu.browsing.is_some();
             if ui
@@ -319,6 +339,12 @@ fn path_dialog(app: &mut OptlabApp, ui: &egui::Ui) {
             }
         });
     });
+    if accept || close {
+        app.menu.no_file_chosen = false;
+    }
+    if close {
+        app.menu.after_save = None;
+    }
     if accept && !text.trim().is_empty() {
         let path = PathBuf::from(text.trim());
         match kind {
@@ -368,10 +394,9 @@ fn confirm_dialog(app: &mut OptlabApp, ui: &egui::Ui) {
     match answer {
         Some(0) => {
             app.menu.confirm = None;
+            // Done once the save succeeds, whether at once or after Save As or a question.
+            app.menu.after_save = Some(action);
             save_or_ask(app);
-            if !app.document.dirty() {
-                perform(app, action);
-            }
         }
         Some(1) => {
             app.menu.confirm = None;
@@ -398,7 +423,10 @@ fn save_question(app: &mut OptlabApp, ui: &egui::Ui) {
         SaveAnswer::SaveAs => {
             app.menu.path_dialog = Some((PathDialog::SaveAs, path.display().to_string()));
         }
-        SaveAnswer::Cancel => app.say("not saved"),
+        SaveAnswer::Cancel => {
+            app.menu.after_save = None;
+            app.say("not saved");
+        }
     }
 }
 

@@ -38,12 +38,18 @@ pub struct MenuState {
     pub path_dialog: Option<(PathDialog, String)>,
     /// An action waiting for confirmation to discard edits.
     pub confirm: Option<Pending>,
+    /// An action to do once the save the user chose before it has succeeded ("Save first").
+    pub after_save: Option<Pending>,
     /// The open file changed on disk: offer to reload.
     pub offer_reload: bool,
     /// Help > Keyboard shortcuts.
     pub show_shortcuts: bool,
     /// Help > About.
     pub show_about: bool,
+    /// The native file dialog came back without a file: say so under the path field.
+    pub no_file_chosen: bool,
+    /// Put the cursor in the path field at the next frame (once).
+    pub focus_path: bool,
     /// A native file dialog running on its own thread.
     pub(super) browsing: Option<Receiver<Option<PathBuf>>>,
     /// A save waiting for an answer: it would drop comments or replace a read-only file.
