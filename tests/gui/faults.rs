@@ -238,7 +238,7 @@ fn save_first_saves_and_then_does_what_was_asked() {
     document.notebook.title = "my unsaved work".into();
     let mut h = harness::window_on(document);
     h.step();
-    let preset = optlab_core::presets::builtin().into_iter().next().expect("a preset");
+    let preset = optlab_core::presets::builtin().iter().next().expect("a preset");
     h.get_by_label("Presets").click();
     for _ in 0..3 {
         h.step();
