@@ -270,3 +270,18 @@ fn save_first_saves_and_then_does_what_was_asked() {
     let opened = preset.notebook().expect("the preset loads");
     assert_eq!(h.state().document.notebook.title, opened.title, "then the preset opened");
 }
+
+#[test]
+fn a_run_that_diverges_at_its_start_is_reported_not_left_computing() {
+    let text = "(entries: [(name: \"undefined at the start\", experiment: Race(surface: \
+                Expression(\"log(x) + y^2\"), start: (-2.0, 0.0), runs: [(name: \"SGD\", \
+                optimizer: Sgd(lr: 0.1))]))])";
+    let notebook = Notebook::from_ron(text).expect("loads");
+    let mut h = harness::window(notebook);
+    harness::step_until(&mut h, "the run to finish", |app| !app.results.pending());
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(h.query_by_label("computing…").is_none(), "the table still says computing");
+    h.get_by_label("step 0");
+}

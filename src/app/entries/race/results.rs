@@ -171,7 +171,17 @@ impl RaceResults {
     pub fn stats(&self, index: usize, race: &Race, step: u64) -> Option<RunStats> {
         let run = self.runs.get(index)?;
         let shown = run.records_until(step);
-        let last = shown.last()?;
+        let Some(last) = shown.last() else {
+            // Finished without a single record: it diverged at its start (a formula undefined
+            // there). The table says so rather than "computing…" forever.
+            return run.diverged_at().map(|at| RunStats {
+                final_loss: f64::NAN,
+                best_loss: f64::NAN,
+                steps_to_tolerance: None,
+                distance_to_minimum: None,
+                diverged_at: Some(at),
+            });
+        };
         let minima = race.surface.minima();
         // Without a known minimum (a typed formula) "reached the minimum" has no meaning.
         let floor = global_minimum(race).unwrap_or(f64::NEG_INFINITY);
