@@ -293,7 +293,8 @@ fn start_controls(ui: &mut Ui, race: &mut Race) {
                     DragValue::new(value)
                         .prefix(axis)
                         .speed(speed)
-                        .range(-START_LIMIT..=START_LIMIT),
+                        .range(-START_LIMIT..=START_LIMIT)
+                        .custom_formatter(|v, _| crate::app::widgets::numbers::coordinate(v)),
                 )
                 .on_hover_text("Where every run starts: drag, or click and type")
                 .changed();
