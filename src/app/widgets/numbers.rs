@@ -44,4 +44,10 @@ mod tests {
         assert_eq!(coordinate(0.001), "0.001");
         assert_eq!(coordinate(123_456.0), "1.23456e5");
     }
+
+    #[test]
+    fn small_probabilities_print_as_numbers() {
+        assert_eq!(super::compact(0.0039), "0.0039");
+        assert_eq!(super::compact(1.0 / 65_536.0), "1.526e-5");
+    }
 }

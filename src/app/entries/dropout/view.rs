@@ -84,7 +84,7 @@ fn mask_table(ui: &mut Ui, r: &DropoutReport, height: f32) {
                     let marks: String =
                         row.kept.iter().map(|&kept| if kept { "✓" } else { "✗" }).collect();
                     ui.monospace(marks);
-                    ui.monospace(format!("{:.4}", row.probability));
+                    ui.monospace(crate::app::widgets::numbers::compact(row.probability));
                     // + 0.0 turns the empty sum's −0 into 0.
                     ui.monospace(format!("{:.4}", row.activation + 0.0));
                     ui.end_row();
