@@ -284,9 +284,17 @@ impl GradientCheck {
     /// Whether the gradients agree: relative error below 1e-6, or, near a stationary point
     /// where a relative error means nothing, an absolute error below 1e-7 (central
     /// differences with h = 1e-5 carry rounding noise of about 1e-10 there).
+    /// Both gradients are numbers only where the surface is defined (a formula such as
+    /// `log(x)` is not, for x ≤ 0): NaN or infinity never agrees.
     #[must_use]
     pub fn agrees(&self) -> bool {
-        self.relative_error < 1e-6 || self.absolute_error < 1e-7
+        self.defined() && (self.relative_error < 1e-6 || self.absolute_error < 1e-7)
+    }
+
+    /// Whether both gradients are finite (the surface is defined and smooth enough here).
+    #[must_use]
+    pub fn defined(&self) -> bool {
+        self.analytic.iter().chain(&self.numeric).all(|v| v.is_finite())
     }
 }
 

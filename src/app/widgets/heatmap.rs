@@ -402,6 +402,26 @@ pub fn surface_status(ui: &mut egui::Ui, frame: egui::Rect, cache: &HeatmapCache
     child.label(egui::RichText::new(text).color(egui::Color32::WHITE));
 }
 
+/// The hatch of undefined points below the colour bar, labelled `NaN`: it is not a colour of
+/// the scale.
+fn undefined_swatch(painter: &egui::Painter, top_left: egui::Pos2, text_colour: egui::Color32) {
+    let size = 12.0;
+    for k in 0..4_u8 {
+        let y = top_left.y + f32::from(k) * size / 4.0;
+        let band =
+            egui::Rect::from_min_size(egui::pos2(top_left.x, y), egui::vec2(size, size / 4.0));
+        let colour = crate::app::widgets::surface_grid::undefined_colour(usize::from(k) * 3, 0);
+        painter.rect_filled(band, 0.0, colour);
+    }
+    painter.text(
+        egui::pos2(top_left.x + size + 4.0, top_left.y + size / 2.0),
+        egui::Align2::LEFT_CENTER,
+        "NaN",
+        egui::FontId::proportional(11.0),
+        text_colour,
+    );
+}
+
 /// A vertical colour bar (low loss at the bottom) with loss labels, filling the available
 /// height in a strip [`COLOUR_BAR_WIDTH`] wide.
 #[expect(clippy::cast_possible_truncation, reason = "screen coordinates are f32")]
@@ -453,6 +473,9 @@ pub fn colour_bar(ui: &mut egui::Ui, heatmap: &Heatmap) {
         ui.visuals().widgets.noninteractive.fg_stroke,
         egui::StrokeKind::Outside,
     );
+    if !heatmap.grid.undefined.is_empty() {
+        undefined_swatch(&painter, egui::pos2(strip.left(), strip.bottom() + 8.0), text_colour);
+    }
     // With little height only the ends are labelled, so labels never overlap.
     let every = if strip.height() < 4.0 * 18.0 { heatmap.levels.len().max(2) - 1 } else { 1 };
     for (i, level) in heatmap.levels.iter().enumerate() {

@@ -99,8 +99,23 @@ pub struct SurfaceGrid {
     pub view_box: ViewBox,
     /// The scale the `t` values were computed with.
     pub scale: LogScale,
-    /// `t` of each pixel, row-major, row 0 at the top.
+    /// `t` of each pixel, row-major, row 0 at the top (1 where the surface is undefined, so
+    /// contours and the 3D mesh stay finite).
     pub t: Vec<f64>,
+    /// Which pixels the surface is undefined at (NaN): drawn hatched, not in the colour
+    /// scale. Empty when it is defined everywhere.
+    pub undefined: Vec<bool>,
+}
+
+/// The hatch where the surface is undefined: diagonal stripes of two neutral greys, outside
+/// the colour scale so "undefined" never reads as "very high".
+#[must_use]
+pub fn undefined_colour(col: usize, row: usize) -> egui::Color32 {
+    if ((col + row) / 3).is_multiple_of(2) {
+        egui::Color32::from_gray(70)
+    } else {
+        egui::Color32::from_gray(120)
+    }
 }
 
 impl SurfaceGrid {
@@ -130,10 +145,15 @@ impl SurfaceGrid {
         view_box: ViewBox,
     ) -> Self {
         let scale = LogScale::fit(values.iter().copied());
+        let undefined: Vec<bool> = if values.iter().any(|v| v.is_nan()) {
+            values.iter().map(|v| v.is_nan()).collect()
+        } else {
+            Vec::new()
+        };
         for v in &mut values {
             *v = scale.t(*v);
         }
-        Self { width, height, view_box, scale, t: values }
+        Self { width, height, view_box, scale, t: values, undefined }
     }
 
     /// Plot coordinates of a point given in the contour crate's grid coordinates (pixel `i`
@@ -175,7 +195,18 @@ impl SurfaceGrid {
     /// The colour image of the grid (row 0 at the top, as egui wants it).
     #[must_use]
     pub fn image(&self) -> ColorImage {
-        let pixels = self.t.iter().map(|&t| palette::surface_colour(t)).collect();
+        let pixels = self
+            .t
+            .iter()
+            .enumerate()
+            .map(|(k, &t)| {
+                if self.undefined.get(k).copied().unwrap_or(false) {
+                    undefined_colour(k % self.width, k / self.width)
+                } else {
+                    palette::surface_colour(t)
+                }
+            })
+            .collect();
         ColorImage::new([self.width, self.height], pixels)
     }
 
@@ -522,5 +553,20 @@ mod tests {
         }
         let grid = partial.grid(8);
         assert_eq!(grid.t[1], grid.t[0], "column 8 falls back to column 0");
+    }
+
+    #[test]
+    fn undefined_points_are_hatched_not_painted_as_the_highest_loss() {
+        let values = vec![1.0, f64::NAN, 10.0, 100.0];
+        let grid = SurfaceGrid::from_values(values, (2, 2), Surface::Himmelblau.view_box());
+        assert_eq!(grid.undefined, vec![false, true, false, false]);
+        assert!(grid.t.iter().all(|t| t.is_finite()), "{:?}", grid.t);
+        let image = grid.image();
+        let undefined = image.pixels[1];
+        assert_eq!(undefined, undefined_colour(1, 0));
+        assert_ne!(undefined, palette::surface_colour(1.0));
+        let defined =
+            SurfaceGrid::from_values(vec![1.0, 2.0], (2, 1), Surface::Himmelblau.view_box());
+        assert!(defined.undefined.is_empty());
     }
 }

@@ -310,3 +310,14 @@ fn the_gradient_check_agrees_on_every_surface_and_catches_a_wrong_gradient() {
         .fold(0.0, f64::max);
     assert!(error > 0.1, "{error}");
 }
+
+#[test]
+fn a_gradient_check_where_the_formula_is_undefined_never_agrees() {
+    let formula = optlab_core::expr::Formula::new("log(x) + y^2").expect("parses");
+    let surface = optlab_core::surface::Surface::Expression(formula);
+    let undefined = surface.gradient_check([-2.0, 0.0]);
+    assert!(!undefined.defined());
+    assert!(!undefined.agrees(), "{undefined:?}");
+    let defined = surface.gradient_check([2.0, 0.5]);
+    assert!(defined.defined() && defined.agrees(), "{defined:?}");
+}

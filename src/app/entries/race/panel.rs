@@ -344,7 +344,11 @@ fn gradient_check_text(ui: &mut Ui, surface: &Surface, at: surface::Point) {
         }
     };
     let [a, n] = [check.analytic, check.numeric];
-    let verdict = if check.agrees() { "agree" } else { "DIFFER" };
+    let verdict = match (check.defined(), check.agrees()) {
+        (false, _) => "undefined here (NaN or infinite): nothing to check",
+        (true, true) => "agree",
+        (true, false) => "DIFFER",
+    };
     ui.label(
         RichText::new(format!(
             "∇f = ({:.4e}, {:.4e})\nnumeric ({:.4e}, {:.4e})\nrelative error {:.1e} (absolute {:.1e}): {verdict}",
