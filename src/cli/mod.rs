@@ -1,5 +1,6 @@
-//! The headless command line: `optlab trace`, `optlab replay`, and the notebook commands
-//! `optlab check`, `optlab run`, `optlab presets` (in [`optlab_core::headless`]).
+//! The headless command line: `optlab trace`, `optlab replay`, `optlab slice` (in `slice.rs`),
+//! and the notebook commands `optlab check`, `optlab run`, `optlab presets` (in
+//! [`optlab_core::headless`]).
 //!
 //! Exit codes: 0 for a result (a diverged run is a result), 2 for bad input (unparsable RON, a
 //! value out of range, a malformed gradient row, a stdin line over 1 MB or not UTF-8), 1 for I/O
@@ -10,12 +11,11 @@ use std::io::{self, BufRead, BufWriter, Write};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use serde::de::DeserializeOwned;
-
 use optlab_core::entries::assignment;
-use optlab_core::ron_errors;
 mod failure;
 mod notebooks;
+mod parse;
+mod slice;
 mod utf8;
 
 pub use failure::{Failure, InputError, finish};
@@ -25,6 +25,8 @@ use optlab_core::optim::OptimizerConfig;
 use optlab_core::run::{self, NOISE_SIGMA, Outcome, RunConfig, StepRecord, TraceSink};
 use optlab_core::schedule::Schedule;
 use optlab_core::surface::Surface;
+pub use parse::{parse_numbers, parse_pair, parse_ron};
+pub use slice::SliceArgs;
 
 /// optlab: race optimizers on loss surfaces, explore regularizers, save notebooks.
 #[derive(Debug, Parser)]
@@ -45,6 +47,8 @@ pub enum Command {
     Trace(TraceArgs),
     /// Apply an optimizer to parameters, reading one gradient row per step from stdin.
     Replay(ReplayArgs),
+    /// Print the loss along a line through a surface as CSV: s,x,y,loss (one row per point).
+    Slice(SliceArgs),
     /// Check notebook files: `FILE: ok`, or `FILE:LINE:COL: message` per problem (exit 2).
     Check(CheckArgs),
     /// Run every enabled run of a notebook: one summary line per run, CSV series with --out.
@@ -123,6 +127,7 @@ pub fn dispatch(command: Command) -> ExitCode {
     match command {
         Command::Trace(args) => finish(trace(&args)),
         Command::Replay(args) => finish(replay(&args)),
+        Command::Slice(args) => finish(slice::print(&args)),
         Command::Check(args) => notebooks::check(&args),
         Command::Run(args) => notebooks::run(&args),
         Command::Presets(args) => notebooks::presets(&args),
@@ -132,82 +137,11 @@ pub fn dispatch(command: Command) -> ExitCode {
     }
 }
 
-/// Parses a RON value given on the command line, naming the argument in the error.
-///
-/// A bare name such as `Adam` is accepted as `Adam()` (all defaults) when it does not parse as
-/// it is, since RON needs the parentheses for struct variants.
-///
-/// # Errors
-/// The RON error with its line and column, prefixed by the argument name.
-pub fn parse_ron<T: DeserializeOwned>(flag: &str, text: &str) -> Result<T, InputError> {
-    match ron::from_str::<T>(text) {
-        Ok(value) => Ok(value),
-        Err(first) => {
-            let trimmed = text.trim();
-            let bare = !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_alphanumeric());
-            if bare && let Ok(value) = ron::from_str::<T>(&format!("{trimmed}()")) {
-                return Ok(value);
-            }
-            Err(InputError(format!(
-                "{flag} {}",
-                ron_message(&first, text, |t| ron::from_str::<T>(t))
-            )))
-        }
-    }
-}
-
-/// `line:col: message` for a RON error in `text`, an integer out of bounds with its range
-/// (found by parsing changed texts with `parse`).
-fn ron_message<T>(
-    e: &ron::error::SpannedError,
-    text: &str,
-    parse: impl Fn(&str) -> ron::error::SpannedResult<T>,
-) -> String {
-    let at = (e.span.start.line, e.span.start.col);
-    let message = if e.code == ron::Error::IntegerOutOfBounds {
-        let reparse = |probe: &str| {
-            let e = parse(probe).err()?;
-            Some((e.span.start.line, e.span.start.col, ron_errors::describe(&e.code)))
-        };
-        ron_errors::explain_integer(text, at, reparse)
-    } else {
-        ron_errors::describe(&e.code)
-    };
-    format!("{}:{}: {message}", at.0, at.1)
-}
-
-/// Parses a comma-separated list of finite numbers.
-///
-/// # Errors
-/// The first entry that is not a finite number, with its 1-based index.
-pub fn parse_numbers(flag: &str, text: &str) -> Result<Vec<f64>, InputError> {
-    text.split(',')
-        .enumerate()
-        .map(|(i, part)| {
-            let value = part.trim().parse::<f64>().map_err(|_| {
-                InputError(format!("{flag}: value {} `{}` is not a number", i + 1, part.trim()))
-            })?;
-            if value.is_finite() {
-                Ok(value)
-            } else {
-                Err(InputError(format!("{flag}: value {} is not finite", i + 1)))
-            }
-        })
-        .collect()
-}
-
 fn trace_config(args: &TraceArgs) -> Result<RunConfig, InputError> {
     let surface: Surface = parse_ron("--surface", &args.surface)?;
     let optimizer: OptimizerConfig = parse_ron("--optimizer", &args.optimizer)?;
     let schedule: Schedule = parse_ron("--schedule", &args.schedule)?;
-    let start = parse_numbers("--start", &args.start)?;
-    let [x, y] = start[..] else {
-        return Err(InputError(format!(
-            "--start: expected 2 coordinates X,Y, got {} ({})",
-            start.len(),
-            args.start
-        )));
-    };
+    let [x, y] = parse_pair("--start", &args.start)?;
     NOISE_SIGMA.check(args.noise).map_err(|e| InputError(format!("--noise: {e}")))?;
     run::STEPS.check(args.steps as f64).map_err(|e| InputError(format!("--steps: {e}")))?;
     let config = RunConfig {

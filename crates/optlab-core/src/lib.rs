@@ -26,5 +26,6 @@ pub mod ron_errors;
 pub mod run;
 pub mod runner;
 pub mod schedule;
+pub mod slice;
 pub mod surface;
 pub mod train;

@@ -11,6 +11,7 @@ mod reference_optimizers;
 mod reference_schedules;
 mod refusals;
 mod regularize;
+mod slice;
 mod surfaces;
 mod sweep;
 mod train;
