@@ -2,6 +2,7 @@
 //! pure (no drawing): the state the rule keeps (none for plain SGD, a velocity for momentum,
 //! G or v for the adaptive rules) and the effective step size η/(√G + ε) or η/(√v + ε).
 
+use egui_plot::{GridInput, GridMark};
 use optlab_core::optim::OptimizerConfig;
 use optlab_core::runner::races::InternalsSample;
 
@@ -150,6 +151,39 @@ pub fn y_range(samples: &[InternalsSample], series: &Series) -> Option<(f64, f64
     Some((low - pad, high + pad))
 }
 
+/// Most labelled marks on a linear axis.
+const MOST_LINEAR_LABELS: f64 = 8.0;
+
+/// Grid marks for a linear axis at 1, 2 or 5 times a power of ten, the step chosen so about
+/// [`MOST_LINEAR_LABELS`] of them fall in range (`egui_plot`'s default spaces them by powers of
+/// ten, which left a short velocity plot with one label), with faint marks at a fifth of it.
+#[must_use]
+pub fn linear_marks(input: &GridInput) -> Vec<GridMark> {
+    let (low, high) = input.bounds;
+    if !(low.is_finite() && high.is_finite()) || high <= low {
+        return Vec::new();
+    }
+    let wanted = (high - low) / MOST_LINEAR_LABELS;
+    let decade = 10f64.powf(wanted.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * decade).find(|s| *s >= wanted);
+    let step = step.unwrap_or(10.0 * decade);
+    let minor = step / 5.0;
+    let first = (low / minor).ceil();
+    let last = (high / minor).floor();
+    if !(last - first).is_finite() || last - first > 1000.0 {
+        return Vec::new();
+    }
+    let mut marks = Vec::new();
+    let mut index = first;
+    while index <= last {
+        let value = index * minor;
+        let major = (index.rem_euclid(5.0)).abs() < 1e-9;
+        marks.push(GridMark { value, step_size: if major { step } else { minor } });
+        index += 1.0;
+    }
+    marks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +231,18 @@ mod tests {
         let (low, high) = y_range(&samples, &Family::Plain.effective_step()).expect("a range");
         assert!((high - low - 0.5).abs() < 1e-9, "{low}..{high}");
         assert!(low < 0.05f64.log10() && high > 0.1f64.log10());
+    }
+
+    #[test]
+    fn linear_marks_label_one_two_five_steps() {
+        let majors = |bounds| -> Vec<f64> {
+            let marks = linear_marks(&GridInput { bounds, base_step_size: 1e-3 });
+            let step = marks.iter().map(|m| m.step_size).fold(0.0, f64::max);
+            marks.iter().filter(|m| m.step_size >= step).map(|m| m.value).collect()
+        };
+        assert_eq!(majors((-100.0, 100.0)), [-100.0, -50.0, 0.0, 50.0, 100.0]);
+        assert_eq!(majors((-0.7, 0.7)).len(), 7);
+        assert!(linear_marks(&GridInput { bounds: (1.0, 1.0), base_step_size: 0.1 }).is_empty());
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use egui_plot::{HoverPosition, Line, Plot, PlotPoints, VLine};
 
 use crate::app::entries::race::internals_series::{
-    Family, Series, after_first_update, plotted, y_range,
+    Family, Series, after_first_update, linear_marks, plotted, y_range,
 };
 use crate::app::entries::race::results::RunResult;
 use crate::app::entries::race::results::thin;
@@ -120,7 +120,9 @@ fn series_plot(
             .y_grid_spacer(|input| log_axis::marks(&input))
             .y_axis_formatter(|m, _| log_axis::label_within(m.value, m.step_size));
     } else {
-        plot = plot.y_axis_formatter(|m, _| linear_label(m.value, m.step_size));
+        plot = plot
+            .y_grid_spacer(|input| linear_marks(&input))
+            .y_axis_formatter(|m, _| linear_label(m.value, m.step_size));
     }
     plot.show(ui, |plot| {
         for (axis, (name, colour)) in
@@ -130,7 +132,9 @@ fn series_plot(
                 .iter()
                 .filter_map(|s| Some([s.step as f64, plotted((series.pick)(s)[axis], log)?]))
                 .collect();
-            plot.line(Line::new(*name, points).color(colour).width(2.0));
+            // x under y and wider, so both show where they coincide (plain SGD's η).
+            let width = if axis == 0 { 4.0 } else { 2.0 };
+            plot.line(Line::new(*name, points).color(colour).width(width));
         }
         plot.vline(VLine::new("", step as f64).color(egui::Color32::from_gray(140)).width(1.0));
     });
