@@ -6,4 +6,5 @@ mod big_surface;
 mod controls;
 mod faults;
 mod harness;
+mod internals;
 mod labs;

@@ -73,6 +73,32 @@ pub fn label(log10_value: f64) -> String {
     }
 }
 
+/// [`label`] for a mark of [`marks`] whose `step_size` says how dense the marks are: when
+/// they fall on every multiple 1…9 of a decade (a plot spanning little more than a decade),
+/// those are labelled too (3e-4, 4e-4 …), so a curve within half a decade still gets several
+/// labels; `egui_plot` leaves out labels where they would overlap.
+#[must_use]
+pub fn label_within(log10_value: f64, step_size: f64) -> String {
+    let dense = step_size < 0.2;
+    let exponent = log10_value.floor();
+    let multiple = 10f64.powf(log10_value - exponent).round();
+    let on_mark = (log10_value - (exponent + multiple.log10())).abs() <= 1e-6;
+    if !dense || !on_mark || matches!(multiple, 1.0 | 2.0 | 5.0 | 10.0) {
+        return label(log10_value);
+    }
+    if (-3.0..=4.0).contains(&exponent) {
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "exponent in [-3, 0): 1 to 3 decimals"
+        )]
+        let decimals = (-exponent).max(0.0) as usize;
+        format!("{:.*}", decimals, multiple * 10f64.powf(exponent))
+    } else {
+        format!("{multiple}e{exponent}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +122,20 @@ mod tests {
     fn many_decades_get_whole_decades_in_exponent_form_when_small() {
         assert_eq!(labelled((-6.5, -0.5)), ["1e-6", "1e-5", "1e-4", "0.001", "0.01", "0.1"]);
         assert_eq!(labelled((-0.1, 1.9)), ["1", "2", "5", "10", "20", "50"]);
+    }
+
+    #[test]
+    fn dense_marks_label_every_multiple() {
+        let input = GridInput { bounds: (4e-4f64.log10(), 8e-4f64.log10()), base_step_size: 0.01 };
+        let labels: Vec<String> = marks(&input)
+            .iter()
+            .map(|m| label_within(m.value, m.step_size))
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(labels, ["4e-4", "5e-4", "6e-4", "7e-4", "8e-4"]);
+        // Sparser marks keep the plain labels.
+        assert_eq!(label_within(3f64.log10(), 0.3), "");
+        assert_eq!(label_within(3f64.log10(), 0.1), "3");
     }
 
     #[test]

@@ -17,6 +17,11 @@ const RUN_COLOURS: [(u8, u8, u8); 10] = [
     (200, 200, 200), // grey
 ];
 
+/// The x and y coordinates of one run's internals: orange and blue (Okabe–Ito), far apart in
+/// hue and lightness, readable on the dark and the light theme and for colour-blind readers.
+pub const COORDINATE_COLOURS: [Color32; 2] =
+    [Color32::from_rgb(230, 159, 0), Color32::from_rgb(86, 180, 233)];
+
 /// The palette colour for the run at `index`.
 #[must_use]
 pub fn default_run_colour(index: usize) -> (u8, u8, u8) {

@@ -51,6 +51,9 @@ pub struct InternalsSample {
     pub velocity: [f64; 2],
     /// Effective per-coordinate step size for the next update.
     pub effective_step: [f64; 2],
+    /// Second-moment state: Adagrad's sum G of squared gradients, RMSprop's and Adam's running
+    /// average v of them (NaN when the rule keeps none).
+    pub second_moment: [f64; 2],
 }
 
 /// A slice of a run's results.
@@ -327,11 +330,12 @@ impl TraceSink for BatchSink<'_> {
         if self.last_kept != Some(step) {
             return;
         }
-        let velocity = internals.velocity.map_or([f64::NAN; 2], |v| [v[0], v[1]]);
+        let pair = |state: Option<&[f64]>| state.map_or([f64::NAN; 2], |v| [v[0], v[1]]);
         self.internals.push(InternalsSample {
             step,
-            velocity,
+            velocity: pair(internals.velocity),
             effective_step: [effective[0], effective[1]],
+            second_moment: pair(internals.second_moment),
         });
     }
 }

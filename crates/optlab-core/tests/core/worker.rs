@@ -64,6 +64,9 @@ fn batches_carry_exactly_the_steps_of_a_direct_run() {
     assert_eq!(records, direct.records());
     assert_eq!(internals.len(), records.len());
     assert!(internals.iter().zip(&records).all(|(i, r)| i.step == r.step));
+    // Adam's second moment v: zero before the first update, positive after it.
+    assert!(internals[0].second_moment.iter().all(|v| *v == 0.0));
+    assert!(internals[1..].iter().all(|i| i.second_moment.iter().all(|v| *v > 0.0)));
     assert_eq!(batches.last().and_then(|b| b.finished), Some(summary));
 }
 

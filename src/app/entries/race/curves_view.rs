@@ -74,6 +74,7 @@ pub fn show(
         .legend(Legend::default().position(egui_plot::Corner::RightTop))
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
+        .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
         .y_axis_label(loss_label)
         .y_grid_spacer(egui_plot::log_grid_spacer(10))
         .y_axis_formatter(|mark, _| decade_label(mark.value))
@@ -105,6 +106,7 @@ pub fn show(
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .x_axis_label("step")
+        .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
         .y_axis_label("learning rate")
         // From 0, so runs with one constant lr (a flat line) still get a readable range.
         .include_y(0.0)

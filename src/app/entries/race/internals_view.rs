@@ -1,19 +1,27 @@
-//! Optimizer internals of one run: its velocity (momentum buffer, Adam's m) and the effective
-//! per-coordinate step size over time — "divide by the large gradient, take a small step".
+//! Optimizer internals of one run: the state its rule keeps (a velocity, Adagrad's G,
+//! RMSprop's v) and the effective per-coordinate step size over time — "divide by the large
+//! gradient, take a small step". Both plots start after the first update (see
+//! [`after_first_update`]) and draw the x and y coordinates in two distinct colours, with the
+//! legend above the plot so it never covers a curve.
 
-use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
+use egui_plot::{HoverPosition, Line, Plot, PlotPoints, VLine};
 
+use crate::app::entries::race::internals_series::{
+    Family, Series, after_first_update, linear_marks, plotted, y_range,
+};
 use crate::app::entries::race::results::RunResult;
 use crate::app::entries::race::results::thin;
-use crate::app::widgets::palette;
+use crate::app::widgets::{log_axis, palette};
 use optlab_core::entries::race::Race;
-use optlab_core::optim::OptimizerConfig;
 use optlab_core::runner::races::InternalsSample;
 
 /// Most points drawn per curve.
 const MAX_DRAWN: usize = 2000;
 
-/// Draws the run picker and both plots in `height` points.
+/// The names of the two series of a plot, in the colours of [`palette::COORDINATE_COLOURS`].
+const COORDINATES: [&str; 2] = ["x coordinate", "y coordinate"];
+
+/// Draws the run picker, what its rule keeps and both plots in `height` points.
 pub fn show(
     ui: &mut egui::Ui,
     race: &Race,
@@ -25,10 +33,10 @@ pub fn show(
         ui.label("No runs in this race.");
         return;
     }
+    let bottom = ui.cursor().top() + height;
     *focused_run = (*focused_run).min(race.runs.len() - 1);
-    let index = *focused_run;
     egui::ComboBox::from_label("run")
-        .selected_text(&race.runs[index].name)
+        .selected_text(&race.runs[*focused_run].name)
         .show_ui(ui, |ui| {
             for (i, run) in race.runs.iter().enumerate() {
                 ui.selectable_value(focused_run, i, &run.name);
@@ -36,97 +44,143 @@ pub fn show(
         })
         .response
         .on_hover_text("Whose internals to show");
+    let family = Family::of(&race.runs[*focused_run].optimizer);
+    ui.add(egui::Label::new(family.note()).wrap());
     let Some(result) = runs.get(*focused_run) else { return };
-    let colour = palette::run_colour(race.runs[index].color, index);
     let shown: Vec<InternalsSample> =
-        thin(result.internals_until(step), MAX_DRAWN).copied().collect();
+        thin(after_first_update(result.internals_until(step)), MAX_DRAWN).copied().collect();
     let link = egui::Id::unique("optlab-internals-x");
-    let second = colour.gamma_multiply(0.55);
-    let plot_height = height * 0.5 - 16.0;
-    if shown.iter().any(|s| s.velocity[0].is_finite()) {
-        velocity_plot(ui, &shown, [colour, second], step, plot_height, link);
-    } else {
-        ui.allocate_ui(egui::vec2(ui.available_width(), plot_height), |ui| {
-            ui.centered_and_justified(|ui| {
-                ui.label("Plain SGD keeps no velocity: every step is −η∇L at the current point.");
-            });
-        });
+    let effective = family.effective_step();
+    if let Some(state) = family.state() {
+        series_plot(ui, (&shown, &state), (step, bottom, false), link, "internals-state-plot");
     }
-    effective_step_plot(ui, &shown, [colour, second], step, plot_height, link);
-    let adaptive = matches!(
-        race.runs[index].optimizer,
-        OptimizerConfig::Adagrad { .. }
-            | OptimizerConfig::RmsProp { .. }
-            | OptimizerConfig::Adam { .. }
-            | OptimizerConfig::AdamW { .. }
+    series_plot(ui, (&shown, &effective), (step, bottom, true), link, "internals-step-plot");
+}
+
+/// The legend row above a plot: its title and a coloured swatch per coordinate, wrapped when
+/// the column is narrow. Returns its height.
+fn legend_row(ui: &mut egui::Ui, title: &str) -> f32 {
+    ui.horizontal_wrapped(|ui| {
+        ui.strong(title);
+        for (name, colour) in COORDINATES.iter().zip(palette::COORDINATE_COLOURS) {
+            legend_entry(ui, name, colour);
+        }
+    })
+    .response
+    .rect
+    .height()
+}
+
+/// A swatch and a name as one widget, so a narrow column wraps between entries, never inside
+/// one.
+fn legend_entry(ui: &mut egui::Ui, name: &str, colour: egui::Color32) {
+    let galley = egui::WidgetText::from(name).into_galley(
+        ui,
+        Some(egui::TextWrapMode::Extend),
+        f32::INFINITY,
+        egui::TextStyle::Body,
     );
-    if !adaptive {
-        ui.weak("This optimizer's step size is the learning rate for every coordinate.");
+    let swatch = egui::vec2(30.0, galley.size().y);
+    let size = egui::vec2(swatch.x + galley.size().x, galley.size().y);
+    let (rect, response) = ui.allocate_exact_size(size, egui::Sense::hover());
+    let y = rect.center().y;
+    let line = [egui::pos2(rect.left() + 6.0, y), egui::pos2(rect.left() + swatch.x - 4.0, y)];
+    ui.painter().line_segment(line, (3.0, colour));
+    let text_colour = ui.visuals().text_color();
+    ui.painter().galley(rect.left_top() + egui::vec2(swatch.x, 0.0), galley, text_colour);
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Label, true, name));
+}
+
+/// One plot of `series` against step, on a log axis when it spans decades, with the playback
+/// step as a vertical line. The plot ends at `bottom` when it is the `last`; otherwise it takes
+/// half of the room left, keeping a legend row for the next one.
+fn series_plot(
+    ui: &mut egui::Ui,
+    (shown, series): (&[InternalsSample], &Series),
+    (step, bottom, last): (u64, f32, bool),
+    link: egui::Id,
+    id: &str,
+) {
+    let legend = legend_row(ui, series.title);
+    let room = bottom - ui.cursor().top() - ui.spacing().item_spacing.y;
+    let height = if last { room } else { (room - legend - ui.spacing().item_spacing.y) * 0.5 };
+    let log = series.log;
+    let mut plot = Plot::new(id)
+        .height(height.max(60.0))
+        .link_axis(link, [true, false])
+        .link_cursor(link, [true, false])
+        .x_axis_label("step")
+        .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
+        .label_formatter(move |hover| hover_text(hover, log));
+    if let Some((low, high)) = y_range(shown, series) {
+        plot = plot.include_y(low).include_y(high);
+    }
+    if log {
+        plot = plot
+            .y_grid_spacer(|input| log_axis::marks(&input))
+            .y_axis_formatter(|m, _| log_axis::label_within(m.value, m.step_size));
+    } else {
+        plot = plot
+            .y_grid_spacer(|input| linear_marks(&input))
+            .y_axis_formatter(|m, _| linear_label(m.value, m.step_size));
+    }
+    plot.show(ui, |plot| {
+        for (axis, (name, colour)) in
+            COORDINATES.iter().zip(palette::COORDINATE_COLOURS).enumerate()
+        {
+            let points: PlotPoints = shown
+                .iter()
+                .filter_map(|s| Some([s.step as f64, plotted((series.pick)(s)[axis], log)?]))
+                .collect();
+            // x under y and wider, so both show where they coincide (plain SGD's η).
+            let width = if axis == 0 { 4.0 } else { 2.0 };
+            plot.line(Line::new(*name, points).color(colour).width(width));
+        }
+        plot.vline(VLine::new("", step as f64).color(egui::Color32::from_gray(140)).width(1.0));
+    });
+}
+
+/// The hover readout: the series, the step and the value (undoing the log).
+fn hover_text(hover: &HoverPosition<'_>, log: bool) -> Option<String> {
+    match hover {
+        HoverPosition::NearDataPoint { plot_name, position, .. } => {
+            let value = if log { 10f64.powf(position.y) } else { position.y };
+            Some(format!("{plot_name}\nstep {:.0}\n{value:.4e}", position.x))
+        }
+        HoverPosition::Elsewhere { .. } => None,
     }
 }
 
-fn velocity_plot(
-    ui: &mut egui::Ui,
-    shown: &[InternalsSample],
-    colours: [egui::Color32; 2],
-    step: u64,
-    height: f32,
-    link: egui::Id,
-) {
-    Plot::new("velocity-plot")
-        .height(height)
-        .legend(Legend::default())
-        .link_axis(link, [true, false])
-        .y_axis_label("velocity / 1st moment")
-        .show(ui, |plot| {
-            for (axis, c) in [(0, colours[0]), (1, colours[1])] {
-                let points: PlotPoints = shown
-                    .iter()
-                    .filter(|s| s.velocity[axis].is_finite())
-                    .map(|s| [s.step as f64, s.velocity[axis]])
-                    .collect();
-                plot.line(Line::new(format!("v{}", ["x", "y"][axis]), points).color(c).width(2.0));
-            }
-            plot.vline(VLine::new("", step as f64).width(1.0));
-        });
+/// A linear axis label: plain decimals for ordinary numbers, exponent form for tiny or huge
+/// ones, so a velocity of 0.0003 is not printed as "0".
+fn linear_label(value: f64, step_size: f64) -> String {
+    if value.abs() < step_size * 1e-6 {
+        return "0".to_owned();
+    }
+    let magnitude = value.abs().max(step_size);
+    if (1e-3..1e5).contains(&magnitude) {
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "the step size is at least 1e-3 here: 0 to 4 decimals"
+        )]
+        let decimals = (-step_size.log10().floor()).clamp(0.0, 6.0) as usize;
+        format!("{value:.decimals$}")
+    } else {
+        format!("{value:.1e}")
+    }
 }
 
-/// The effective per-coordinate step size on a log axis.
-fn effective_step_plot(
-    ui: &mut egui::Ui,
-    shown: &[InternalsSample],
-    colours: [egui::Color32; 2],
-    step: u64,
-    plot_height: f32,
-    link: egui::Id,
-) {
-    let (low, high) = shown
-        .iter()
-        .flat_map(|s| s.effective_step)
-        .filter(|v| *v > 0.0)
-        .map(f64::log10)
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    Plot::new("effective-step-plot")
-        .height(plot_height)
-        .legend(Legend::default())
-        .link_axis(link, [true, false])
-        .x_axis_label("step")
-        .y_axis_label("effective step size (log)")
-        .include_y(if low.is_finite() { low - 0.5 } else { -3.0 })
-        .include_y(if high.is_finite() { high + 0.5 } else { 0.0 })
-        .y_grid_spacer(egui_plot::log_grid_spacer(10))
-        .y_axis_formatter(|mark, _| super::curves_view::decade_label(mark.value))
-        .show(ui, |plot| {
-            for (axis, c) in [(0, colours[0]), (1, colours[1])] {
-                let points: PlotPoints = shown
-                    .iter()
-                    .filter(|s| s.effective_step[axis] > 0.0)
-                    .map(|s| [s.step as f64, s.effective_step[axis].log10()])
-                    .collect();
-                plot.line(
-                    Line::new(format!("η_eff {}", ["x", "y"][axis]), points).color(c).width(2.0),
-                );
-            }
-            plot.vline(VLine::new("", step as f64).width(1.0));
-        });
+#[cfg(test)]
+mod tests {
+    use super::linear_label;
+
+    #[test]
+    fn linear_labels_keep_small_values_readable() {
+        assert_eq!(linear_label(0.0, 0.5), "0");
+        assert_eq!(linear_label(1.5, 0.5), "1.5");
+        assert_eq!(linear_label(-20.0, 10.0), "-20");
+        assert_eq!(linear_label(2e-4, 1e-4), "2.0e-4");
+        assert_eq!(linear_label(0.004, 0.002), "0.004");
+    }
 }

@@ -1,0 +1,256 @@
+//! What the Internals view plots for each optimizer family, and the axis ranges of its plots,
+//! pure (no drawing): the state the rule keeps (none for plain SGD, a velocity for momentum,
+//! G or v for the adaptive rules) and the effective step size η/(√G + ε) or η/(√v + ε).
+
+use egui_plot::{GridInput, GridMark};
+use optlab_core::optim::OptimizerConfig;
+use optlab_core::runner::races::InternalsSample;
+
+/// The families of update rules, by the state they keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// Plain SGD: no state, every step is −η∇L.
+    Plain,
+    /// SGD with (Nesterov) momentum: a velocity, effective step η.
+    Momentum,
+    /// Adagrad: the sum G of all squared gradients.
+    Adagrad,
+    /// RMSprop: a leaky average v of squared gradients.
+    RmsProp,
+    /// Adam and AdamW: the first moment m and the second moment v.
+    Adam,
+}
+
+/// One plotted quantity: its title and how to read it from a sample.
+#[derive(Clone, Copy, Debug)]
+pub struct Series {
+    /// The plot's title, shown above it.
+    pub title: &'static str,
+    /// Whether the values span decades (plotted on a log axis).
+    pub log: bool,
+    /// The quantity's two coordinates at a sample.
+    pub pick: fn(&InternalsSample) -> [f64; 2],
+}
+
+impl Family {
+    /// The family of `config`.
+    #[must_use]
+    pub fn of(config: &OptimizerConfig) -> Self {
+        match config {
+            OptimizerConfig::Sgd { .. } => Self::Plain,
+            OptimizerConfig::Momentum { .. }
+            | OptimizerConfig::Nesterov { .. }
+            | OptimizerConfig::NesterovLookahead { .. } => Self::Momentum,
+            OptimizerConfig::Adagrad { .. } => Self::Adagrad,
+            OptimizerConfig::RmsProp { .. } => Self::RmsProp,
+            OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => Self::Adam,
+        }
+    }
+
+    /// One sentence on what the rule keeps and what the plots show.
+    #[must_use]
+    pub fn note(self) -> &'static str {
+        match self {
+            Self::Plain => {
+                "Plain SGD keeps no state: every step is −η·∇L at the current point, so its \
+                 effective step is the learning rate η for both coordinates."
+            }
+            Self::Momentum => {
+                "Momentum keeps a velocity b, a running sum of past gradients; it steps −η·b, \
+                 so its effective step is the learning rate η."
+            }
+            Self::Adagrad => {
+                "Adagrad keeps G, the sum of all squared gradients so far. G only grows, so \
+                 the effective step η/(√G + ε) of each coordinate only shrinks."
+            }
+            Self::RmsProp => {
+                "RMSprop keeps v, a leaky average of squared gradients that forgets old ones, \
+                 so its effective step η/(√v + ε) grows back where the gradient is small."
+            }
+            Self::Adam => {
+                "Adam keeps m, an average of gradients (a velocity), and v, an average of \
+                 squared gradients; it steps −η·m̂/(√v̂ + ε)."
+            }
+        }
+    }
+
+    /// The upper plot: the state the rule keeps (`None` for plain SGD, which keeps none).
+    #[must_use]
+    pub fn state(self) -> Option<Series> {
+        let velocity = |s: &InternalsSample| s.velocity;
+        let second = |s: &InternalsSample| s.second_moment;
+        match self {
+            Self::Plain => None,
+            Self::Momentum => {
+                Some(Series { title: "velocity b (momentum buffer)", log: false, pick: velocity })
+            }
+            Self::Adagrad => Some(Series {
+                title: "G = Σ g², sum of squared gradients",
+                log: true,
+                pick: second,
+            }),
+            Self::RmsProp => Some(Series {
+                title: "v, leaky average of squared gradients",
+                log: true,
+                pick: second,
+            }),
+            Self::Adam => {
+                Some(Series { title: "m, first moment (velocity)", log: false, pick: velocity })
+            }
+        }
+    }
+
+    /// The lower plot: the effective per-coordinate step size.
+    #[must_use]
+    pub fn effective_step(self) -> Series {
+        let title = match self {
+            Self::Plain | Self::Momentum => "effective step: the learning rate η",
+            Self::Adagrad => "effective step η/(√G + ε)",
+            Self::RmsProp => "effective step η/(√v + ε)",
+            Self::Adam => "effective step η/(√v̂ + ε)",
+        };
+        Series { title, log: true, pick: |s| s.effective_step }
+    }
+}
+
+/// The samples after the first update: before it the adaptive rules' state is zero and their
+/// effective step η/ε is a spike of up to 1e9 that would flatten the rest of the curve.
+#[must_use]
+pub fn after_first_update(samples: &[InternalsSample]) -> &[InternalsSample] {
+    &samples[samples.partition_point(|s| s.step == 0)..]
+}
+
+/// The value plotted for `value`: log10 on a log axis (`None` for values ≤ 0 there), the value
+/// itself otherwise (`None` when not finite).
+#[must_use]
+pub fn plotted(value: f64, log: bool) -> Option<f64> {
+    let y = if log && value > 0.0 {
+        value.log10()
+    } else if log {
+        f64::NAN
+    } else {
+        value
+    };
+    y.is_finite().then_some(y)
+}
+
+/// The y range of the plotted values of `series`, padded a little; a log range spans at least
+/// half a decade, so it holds labelled marks. `None` when nothing is plotted.
+#[must_use]
+pub fn y_range(samples: &[InternalsSample], series: &Series) -> Option<(f64, f64)> {
+    let (low, high) = samples
+        .iter()
+        .flat_map(|s| (series.pick)(s))
+        .filter_map(|v| plotted(v, series.log))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if !low.is_finite() {
+        return None;
+    }
+    let least = if series.log { 0.5 } else { high.abs().max(low.abs()).max(1e-12) * 0.2 };
+    let pad = ((high - low) * 0.05).max((least - (high - low)).max(0.0) / 2.0);
+    Some((low - pad, high + pad))
+}
+
+/// Most labelled marks on a linear axis.
+const MOST_LINEAR_LABELS: f64 = 8.0;
+
+/// Grid marks for a linear axis at 1, 2 or 5 times a power of ten, the step chosen so about
+/// [`MOST_LINEAR_LABELS`] of them fall in range (`egui_plot`'s default spaces them by powers of
+/// ten, which left a short velocity plot with one label), with faint marks at a fifth of it.
+#[must_use]
+pub fn linear_marks(input: &GridInput) -> Vec<GridMark> {
+    let (low, high) = input.bounds;
+    if !(low.is_finite() && high.is_finite()) || high <= low {
+        return Vec::new();
+    }
+    let wanted = (high - low) / MOST_LINEAR_LABELS;
+    let decade = 10f64.powf(wanted.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * decade).find(|s| *s >= wanted);
+    let step = step.unwrap_or(10.0 * decade);
+    let minor = step / 5.0;
+    let first = (low / minor).ceil();
+    let last = (high / minor).floor();
+    if !(last - first).is_finite() || last - first > 1000.0 {
+        return Vec::new();
+    }
+    let mut marks = Vec::new();
+    let mut index = first;
+    while index <= last {
+        let value = index * minor;
+        let major = (index.rem_euclid(5.0)).abs() < 1e-9;
+        marks.push(GridMark { value, step_size: if major { step } else { minor } });
+        index += 1.0;
+    }
+    marks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(step: u64, effective: f64, second: f64) -> InternalsSample {
+        InternalsSample {
+            step,
+            velocity: [f64::NAN; 2],
+            effective_step: [effective, effective * 2.0],
+            second_moment: [second; 2],
+        }
+    }
+
+    #[test]
+    fn the_step_zero_spike_is_left_out() {
+        let samples = [sample(0, 5e8, 0.0), sample(1, 1e-3, 4.0), sample(2, 5e-4, 16.0)];
+        let shown = after_first_update(&samples);
+        assert_eq!(shown.len(), 2);
+        let effective = Family::Adagrad.effective_step();
+        let (low, high) = y_range(shown, &effective).expect("a range");
+        assert!(low < 5e-4f64.log10() && high > 2e-3f64.log10() && high < 0.0, "{low}..{high}");
+        assert!(after_first_update(&samples[..1]).is_empty());
+    }
+
+    #[test]
+    fn adaptive_rules_show_their_accumulator_not_a_velocity() {
+        assert!(Family::Plain.state().is_none());
+        assert!(Family::Plain.note().contains("keeps no state"));
+        for (family, state, step) in [
+            (Family::Adagrad, "G = Σ g²", "η/(√G + ε)"),
+            (Family::RmsProp, "v, leaky average", "η/(√v + ε)"),
+        ] {
+            let series = family.state().expect("adaptive rules keep state");
+            assert!(series.log && series.title.starts_with(state));
+            assert!((series.pick)(&sample(3, 0.1, 9.0)).iter().all(|v| (v - 9.0).abs() < 1e-12));
+            assert!(family.effective_step().title.contains(step));
+            assert!(family.note().contains(step) && !family.note().contains("no state"));
+        }
+        assert!(!Family::Momentum.state().expect("a velocity").log);
+    }
+
+    #[test]
+    fn a_flat_log_series_still_spans_half_a_decade() {
+        let samples = [sample(1, 0.05, 1.0), sample(2, 0.05, 1.0)];
+        let (low, high) = y_range(&samples, &Family::Plain.effective_step()).expect("a range");
+        assert!((high - low - 0.5).abs() < 1e-9, "{low}..{high}");
+        assert!(low < 0.05f64.log10() && high > 0.1f64.log10());
+    }
+
+    #[test]
+    fn linear_marks_label_one_two_five_steps() {
+        let majors = |bounds| -> Vec<f64> {
+            let marks = linear_marks(&GridInput { bounds, base_step_size: 1e-3 });
+            let step = marks.iter().map(|m| m.step_size).fold(0.0, f64::max);
+            marks.iter().filter(|m| m.step_size >= step).map(|m| m.value).collect()
+        };
+        assert_eq!(majors((-100.0, 100.0)), [-100.0, -50.0, 0.0, 50.0, 100.0]);
+        assert_eq!(majors((-0.7, 0.7)).len(), 7);
+        assert!(linear_marks(&GridInput { bounds: (1.0, 1.0), base_step_size: 0.1 }).is_empty());
+    }
+
+    #[test]
+    fn non_positive_values_are_not_plotted_on_a_log_axis() {
+        assert_eq!(plotted(0.0, true), None);
+        assert_eq!(plotted(-1.0, true), None);
+        assert_eq!(plotted(-1.0, false), Some(-1.0));
+        assert_eq!(plotted(f64::NAN, false), None);
+        assert_eq!(plotted(100.0, true), Some(2.0));
+    }
+}
