@@ -105,31 +105,13 @@ fn map_view_8_runs_playing(bencher: Bencher) {
     });
 }
 
-/// A formula of about 1.2 MB (as `tests/gui/big_surface.rs` builds it): 64 000 small terms in
-/// parentheses of 50 inside parentheses of 50. One evaluation costs milliseconds.
-fn big_formula() -> String {
-    let term = |i: u32| {
-        let a = 0.001 + 0.0003 * f64::from(i % 7);
-        let c = f64::from((i * 37) % 200) / 100.0 - 1.0;
-        let k = 0.5 + 0.1 * f64::from(i % 13);
-        match i % 3 {
-            0 => format!("{a:.4}*(x-{c:.2})^2"),
-            1 => format!("{a:.4}*sin(y*{k:.2})"),
-            _ => format!("{a:.4}*(y+{c:.2})^2"),
-        }
-    };
-    let terms: Vec<String> = (0..64_000u32).map(term).collect();
-    let groups: Vec<String> = terms.chunks(50).map(|c| format!("({})", c.join("+"))).collect();
-    let blocks: Vec<String> = groups.chunks(50).map(|c| format!("({})", c.join("+"))).collect();
-    blocks.join("+")
-}
-
 /// The default notebook's race on the big formula, with two runs of 200 steps.
 fn big_formula_notebook() -> Notebook {
     let mut notebook = Notebook::default_notebook();
     notebook.entries.truncate(1);
     let race = notebook.entries[0].experiment.race_mut().expect("a race entry");
-    let formula = optlab_core::expr::Formula::new(&big_formula()).expect("the formula parses");
+    let formula =
+        optlab_core::expr::Formula::new(&optlab::bench::big_formula()).expect("the formula parses");
     race.surface = optlab_core::surface::Surface::Expression(formula);
     race.start = None;
     race.steps = 200;

@@ -207,3 +207,24 @@ fn write_frames(
         frame_ms.iter().filter(|&&ms| ms > 4.0).count(),
     )
 }
+
+/// A formula of about 1.2 MB, the frame benchmark's and the GUI tests' heavy surface: 64 000
+/// small terms in parentheses of 50 inside parentheses of 50, so the tree stays far from the
+/// depth limit. One evaluation costs milliseconds.
+#[must_use]
+pub fn big_formula() -> String {
+    let term = |i: u32| {
+        let a = 0.001 + 0.0003 * f64::from(i % 7);
+        let c = f64::from((i * 37) % 200) / 100.0 - 1.0;
+        let k = 0.5 + 0.1 * f64::from(i % 13);
+        match i % 3 {
+            0 => format!("{a:.4}*(x-{c:.2})^2"),
+            1 => format!("{a:.4}*sin(y*{k:.2})"),
+            _ => format!("{a:.4}*(y+{c:.2})^2"),
+        }
+    };
+    let terms: Vec<String> = (0..64_000u32).map(term).collect();
+    let groups: Vec<String> = terms.chunks(50).map(|c| format!("({})", c.join("+"))).collect();
+    let blocks: Vec<String> = groups.chunks(50).map(|c| format!("({})", c.join("+"))).collect();
+    blocks.join("+")
+}

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use optlab_core::files::{self, write_atomically};
-use optlab_core::notebook::Notebook;
+use optlab_core::notebook::{LoadError, Notebook};
 
 use super::notebook_file::read_notebook;
 
@@ -162,8 +162,7 @@ fn load_session(dir: &Path) -> (SessionInfo, Option<Recovery>, bool) {
         Err(e) => Err(e.to_string()),
     };
     let parsed = text.and_then(|text| {
-        ron::from_str::<SessionInfo>(&text)
-            .map_err(|e| format!("{}:{}: {}", e.span.start.line, e.span.start.col, e.code))
+        ron::from_str::<SessionInfo>(&text).map_err(|e| LoadError::from(e).to_string())
     });
     match parsed {
         Ok(info) => (info, None, true),

@@ -60,6 +60,11 @@ pub fn label(log10_value: f64) -> String {
     }
     let (multiple, exponent) =
         if multiple >= 10.0 { (1.0, exponent + 1.0) } else { (multiple, exponent) };
+    mark_text(multiple, exponent)
+}
+
+/// `multiple × 10^exponent` as an axis label: plain decimals from 1e-3 to 1e4, else `2e-5`.
+fn mark_text(multiple: f64, exponent: f64) -> String {
     if (-3.0..=4.0).contains(&exponent) {
         #[expect(
             clippy::cast_possible_truncation,
@@ -86,17 +91,7 @@ pub fn label_within(log10_value: f64, step_size: f64) -> String {
     if !dense || !on_mark || matches!(multiple, 1.0 | 2.0 | 5.0 | 10.0) {
         return label(log10_value);
     }
-    if (-3.0..=4.0).contains(&exponent) {
-        #[expect(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "exponent in [-3, 0): 1 to 3 decimals"
-        )]
-        let decimals = (-exponent).max(0.0) as usize;
-        format!("{:.*}", decimals, multiple * 10f64.powf(exponent))
-    } else {
-        format!("{multiple}e{exponent}")
-    }
+    mark_text(multiple, exponent)
 }
 
 #[cfg(test)]

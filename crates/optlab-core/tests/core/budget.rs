@@ -147,20 +147,10 @@ fn a_memory_refusal_is_a_config_error_of_its_own_kind() {
     assert!(matches!(entry.validate(), Err(ConfigError::Memory(_))));
 }
 
-/// A balanced sum of `2^depth` products: about `6 · 2^depth` characters, a shallow tree.
-fn balanced_formula(depth: u32) -> String {
-    if depth == 0 {
-        "x*y".to_owned()
-    } else {
-        let half = balanced_formula(depth - 1);
-        format!("({half}+{half})")
-    }
-}
-
 #[test]
 fn a_long_formula_may_run_only_a_day_of_steps() {
     use optlab_core::run::{DAY_NANOS, FORMULA_NANOS_PER_CHAR, steps_within_a_day};
-    let formula = balanced_formula(17); // 786 429 characters
+    let formula = long_formula(15); // about 0.56 million characters
     let race = |steps: u64| {
         format!(
             "(entries: [(name: \"long\", experiment: Race(surface: Expression(\"{formula}\"), steps: {steps}))])"
