@@ -40,10 +40,10 @@ fn the_lr_slider_sets_the_runs_learning_rate() {
 #[test]
 fn typing_into_the_lr_field_sets_the_learning_rate() {
     let mut h = harness();
-    h.get_by_role_and_label(Role::SpinButton, "lr η").click();
+    h.get_by_role_and_label(Role::TextInput, "lr η").focus();
     settle(&mut h);
     h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
-    h.get_by_role_and_label(Role::SpinButton, "lr η").type_text("0.125");
+    h.get_by_role_and_label(Role::TextInput, "lr η").type_text("0.125");
     h.key_press(egui::Key::Enter);
     settle(&mut h);
     assert!((race(h.state()).runs[0].optimizer.lr() - 0.125).abs() < 1e-12);

@@ -6,5 +6,6 @@ mod big_surface;
 mod controls;
 mod faults;
 mod harness;
+mod inputs;
 mod internals;
 mod labs;

@@ -1,11 +1,24 @@
 //! Small controls shared by the regularization labs' panels: a labelled slider with a tooltip,
 //! a count slider, a seed field with a "resample" button.
 
-use egui::{DragValue, Slider, Ui};
+use egui::Ui;
+use optlab_core::entries::dropout::KEEP;
+use optlab_core::limits::Limit;
 
-/// A float slider with a tooltip; returns whether it changed.
-pub fn number(ui: &mut Ui, value: &mut f64, range: (f64, f64), label: &str, tip: &str) -> bool {
-    ui.add(Slider::new(value, range.0..=range.1).text(label)).on_hover_text(tip).changed()
+use super::number_field::NumberField;
+
+/// A float slider with a text field and a tooltip; `range` is both the slider and the allowed
+/// range (a typed value outside it is refused with the range). Returns whether it changed.
+pub fn number(
+    ui: &mut Ui,
+    value: &mut f64,
+    range: (f64, f64),
+    label: &'static str,
+    tip: &str,
+) -> bool {
+    NumberField::new(Limit::closed(label, range.0, range.1), label, tip)
+        .slider(range.0..=range.1, false)
+        .show(ui, value)
 }
 
 /// A keep-probability slider over (0, 1] with the course's convention in its tooltip.
@@ -19,28 +32,43 @@ pub fn keep_labelled(ui: &mut Ui, keep: &mut f64, what: &str, label: &str) -> bo
         "Keep probability p of each {what}, in (0, 1]. This is the course's p; PyTorch's \
          dropout p is the drop probability 1 − p."
     );
-    ui.add(Slider::new(keep, 0.01..=1.0).text(label)).on_hover_text(tip).changed()
+    NumberField::new(KEEP, label, &tip).slider(0.01..=1.0, false).show(ui, keep)
 }
 
-/// An integer slider (log scale when the range spans decades) with a tooltip.
+/// An integer slider (log scale when the range spans decades) with a text field and a
+/// tooltip; `range` is both the slider and the allowed range. Returns whether it changed.
 pub fn count<T: egui::emath::Numeric>(
     ui: &mut Ui,
     value: &mut T,
     range: (T, T),
-    label: &str,
+    label: &'static str,
     tip: &str,
 ) -> bool {
-    let spans_decades = range.1.to_f64() >= 100.0 * range.0.to_f64().max(1.0);
-    ui.add(Slider::new(value, range.0..=range.1).logarithmic(spans_decades).text(label))
-        .on_hover_text(tip)
-        .changed()
+    let (low, high) = (range.0.to_f64(), range.1.to_f64());
+    let spans_decades = high >= 100.0 * low.max(1.0);
+    let mut shown = value.to_f64();
+    let changed = NumberField::new(Limit::closed(label, low, high), label, tip)
+        .slider(low..=high, spans_decades)
+        .whole()
+        .show(ui, &mut shown);
+    if changed {
+        *value = T::from_f64(shown);
+    }
+    changed
+}
+
+/// Largest seed typed into a field: every whole number up to here is exact in an `f64`.
+const SEED: Limit = Limit::closed("seed", 0.0, 9_007_199_254_740_992.0);
+
+/// A seed field on its own: a whole number, refused with the range otherwise.
+pub fn seed_field(ui: &mut Ui, seed: &mut u64, tip: &str) -> bool {
+    NumberField::new(SEED, "seed", tip).whole().show_u64(ui, seed)
 }
 
 /// The seed of a lab's random draws with a button that draws again (seed + 1).
 pub fn seed(ui: &mut Ui, seed: &mut u64) {
     ui.horizontal(|ui| {
-        ui.add(DragValue::new(seed).prefix("seed: "))
-            .on_hover_text("Every random draw of this lab comes from this seed (ChaCha8)");
+        seed_field(ui, seed, "Every random draw of this lab comes from this seed (ChaCha8)");
         if ui.button("🎲 Resample").on_hover_text("Draw again with the next seed").clicked() {
             *seed = seed.wrapping_add(1);
         }

@@ -7,6 +7,7 @@ pub mod heatmap;
 pub mod lab_image;
 pub mod lab_widgets;
 pub mod log_axis;
+pub mod number_field;
 pub mod numbers;
 pub mod palette;
 pub mod surface_grid;

@@ -1,12 +1,14 @@
 //! Controls of a basin map: the surface, the optimizer, the steps and the grid of starts.
 
-use egui::{DragValue, Ui};
+use egui::Ui;
 
 use crate::app::entries::race::optimizer_controls;
 use crate::app::entries::race::panel as race_panel;
-use crate::app::widgets::lab_widgets;
+use crate::app::widgets::number_field::NumberField;
+use crate::app::widgets::{lab_widgets, numbers};
 use optlab_core::entries::basin::BasinLab;
 use optlab_core::grid::MAX_RESOLUTION;
+use optlab_core::limits::Limit;
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut BasinLab) {
@@ -30,9 +32,12 @@ pub fn show(ui: &mut Ui, lab: &mut BasinLab) {
         "starts per side",
         "The grid of start points covers the surface's view box",
     );
-    ui.add(DragValue::new(&mut lab.tolerance).speed(1e-4).range(1e-12..=1e3).prefix("tolerance: "))
-        .on_hover_text(
-            "A run has settled in a minimum once its loss stays within this of the minimum's \
-             value and it ends nearest to that minimum",
-        );
+    NumberField::new(
+        Limit::above("tolerance", 0.0),
+        "tolerance",
+        "A run has settled in a minimum once its loss stays within this of the minimum's value \
+         and it ends nearest to that minimum",
+    )
+    .format(numbers::compact)
+    .show(ui, &mut lab.tolerance);
 }

@@ -8,7 +8,9 @@
 
 use std::mem::discriminant;
 
-use egui::{RichText, Slider, SliderClamping, Ui};
+use egui::{RichText, Ui};
+
+use crate::app::widgets::number_field::NumberField;
 
 use optlab_core::limits::Limit;
 use optlab_core::optim::{self, OptimizerConfig};
@@ -31,42 +33,46 @@ pub(super) struct Param {
 }
 
 impl Param {
-    /// Draws the slider; returns whether the user changed `value`.
+    /// Draws the slider and its text field; returns whether the user changed `value`. A typed
+    /// value outside the slider but inside [`Self::limit`] is taken; outside the limit it is
+    /// refused with the allowed range (see [`NumberField`]).
     pub(super) fn slider(&self, ui: &mut Ui, value: &mut f64) -> bool {
-        debug_assert!(self.limit.contains(self.min) && self.limit.contains(self.max));
-        let mut slider = Slider::new(value, self.min..=self.max)
-            .logarithmic(self.log)
-            .clamping(SliderClamping::Edits)
-            .text(self.label);
-        if self.log {
-            slider = slider.custom_formatter(compact_number);
-        }
-        ui.add(slider).on_hover_text(self.tip).changed()
+        let field = NumberField::new(self.limit, self.label, self.tip)
+            .slider(self.min..=self.max, self.log);
+        if self.log { field.format(compact_number) } else { field.format(plain_number) }
+            .show(ui, value)
     }
 }
 
 /// A number for a log slider: scientific notation for tiny and huge values, else plain.
-fn compact_number(value: f64, decimals: std::ops::RangeInclusive<usize>) -> String {
+fn compact_number(value: f64) -> String {
     let size = value.abs();
     if value != 0.0 && !(1e-3..1e5).contains(&size) {
         format!("{value:.2e}")
     } else {
-        egui::emath::format_with_decimals_in_range(value, decimals)
+        plain_number(value)
     }
 }
 
-/// A logarithmic integer slider (periods, step counts); `range` must lie inside the field's
-/// limit. Returns whether the user changed `value`.
+/// A number for a linear slider: up to 4 decimals, trailing zeros dropped.
+fn plain_number(value: f64) -> String {
+    let text = format!("{value:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// A logarithmic integer slider (periods, step counts) with a text field that takes any whole
+/// number in `limit`; `range` must lie inside it. Returns whether the user changed `value`.
 pub(super) fn count_slider(
     ui: &mut Ui,
     value: &mut u64,
     range: std::ops::RangeInclusive<u64>,
+    limit: Limit,
     label: &str,
     tip: &str,
 ) -> bool {
-    ui.add(Slider::new(value, range).logarithmic(true).clamping(SliderClamping::Edits).text(label))
-        .on_hover_text(tip)
-        .changed()
+    #[expect(clippy::cast_precision_loss, reason = "slider ends are small counts")]
+    let range = *range.start() as f64..=*range.end() as f64;
+    NumberField::new(limit, label, tip).slider(range, true).whole().show_u64(ui, value)
 }
 
 // ---- Optimizer hyperparameters --------------------------------------------------------------
@@ -380,7 +386,7 @@ fn schedule_level(ui: &mut Ui, schedule: &mut Schedule, salt: usize, top: bool) 
 }
 
 fn period_slider(ui: &mut Ui, value: &mut u64, label: &str, tip: &str) {
-    count_slider(ui, value, PERIOD_RANGE.0..=PERIOD_RANGE.1, label, tip);
+    count_slider(ui, value, PERIOD_RANGE.0..=PERIOD_RANGE.1, schedule::PERIOD, label, tip);
 }
 
 /// The schedule kind picker (`top`: the run's schedule; otherwise a warmup's `then`, which may

@@ -5,16 +5,18 @@
 //! ([`super::results::RaceResults::sync`]); nothing is computed here.
 
 use egui::text::{LayoutJob, TextFormat};
-use egui::{Button, CollapsingHeader, DragValue, RichText, TextStyle, Ui};
+use egui::{Button, CollapsingHeader, RichText, TextStyle, Ui};
 
 use std::sync::Arc;
 
 use crate::app::entries::race::optimizer_controls::{self, Param};
-use crate::app::widgets::palette;
+use crate::app::widgets::number_field::NumberField;
 use crate::app::widgets::surface_probe::{Answer, Probe};
+use crate::app::widgets::{lab_widgets, numbers, palette};
 use optlab_core::entries::race as notebook;
 use optlab_core::entries::race::{Race, RaceRun};
 use optlab_core::expr::Formula;
+use optlab_core::limits::Limit;
 use optlab_core::optim::OptimizerConfig;
 use optlab_core::run::NOISE_SIGMA;
 use optlab_core::runner::Wake;
@@ -26,9 +28,6 @@ pub const MAX_RUNS: usize = 12;
 
 /// Slider range of the number of steps, inside [`notebook::STEPS`].
 const STEPS_RANGE: (u64, u64) = (10, 100_000);
-
-/// Start coordinates beyond this are refused (far outside every surface's view box).
-const START_LIMIT: f64 = 1e6;
 
 /// Longest formula (bytes) edited in a text field: a longer one would be laid out and parsed
 /// every frame, which costs more than a frame. It is shown as a summary instead.
@@ -284,33 +283,24 @@ fn quadratic_controls(ui: &mut Ui, h: &mut ((f64, f64), (f64, f64)), c: &mut (f6
 
 fn start_controls(ui: &mut Ui, race: &mut Race) {
     let mut start = race.start_point();
-    let speed = race.surface.view_box().width() / 400.0;
-    ui.horizontal(|ui| {
-        let mut changed = false;
-        for (axis, value) in ["x: ", "y: "].into_iter().zip(start.iter_mut()) {
-            changed |= ui
-                .add(
-                    DragValue::new(value)
-                        .prefix(axis)
-                        .speed(speed)
-                        .range(-START_LIMIT..=START_LIMIT)
-                        .custom_formatter(|v, _| crate::app::widgets::numbers::coordinate(v)),
-                )
-                .on_hover_text("Where every run starts: drag, or click and type")
-                .changed();
-        }
-        if changed {
-            race.start = Some(start);
-        }
-        if ui
-            .add_enabled(race.start.is_some(), Button::new("Default start"))
-            .on_hover_text("Go back to the surface's own start point, chosen to show its trap")
-            .on_disabled_hover_text("The runs already start at the surface's default start")
-            .clicked()
-        {
-            race.start = None;
-        }
-    });
+    let mut changed = false;
+    for (name, value) in ["start x", "start y"].into_iter().zip(start.iter_mut()) {
+        changed |=
+            NumberField::new(Limit::finite(name), name, "Where every run starts: type a number")
+                .format(numbers::coordinate)
+                .show(ui, value);
+    }
+    if changed {
+        race.start = Some(start);
+    }
+    if ui
+        .add_enabled(race.start.is_some(), Button::new("Default start"))
+        .on_hover_text("Go back to the surface's own start point, chosen to show its trap")
+        .on_disabled_hover_text("The runs already start at the surface's default start")
+        .clicked()
+    {
+        race.start = None;
+    }
     ui.weak("or click/drag on the map");
     gradient_check(ui, &race.surface, start);
 }
@@ -387,13 +377,15 @@ fn steps_controls(ui: &mut Ui, race: &mut Race) {
         ui,
         &mut race.steps,
         STEPS_RANGE.0..=STEPS_RANGE.1,
+        notebook::STEPS,
         "steps",
         "Number of updates every run makes",
     );
     NOISE.slider(ui, &mut race.noise);
-    ui.add(DragValue::new(&mut race.seed).prefix("seed: ")).on_hover_text(
-        "Seed of the gradient noise: the same seed gives the same noisy runs (run i uses \
-         seed + i)",
+    lab_widgets::seed_field(
+        ui,
+        &mut race.seed,
+        "Seed of the gradient noise: the same seed gives the same noisy runs (run i uses seed + i)",
     );
     TOLERANCE.slider(ui, &mut race.tolerance);
 }

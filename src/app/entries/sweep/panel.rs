@@ -1,11 +1,12 @@
 //! Controls of a sweep: the surface and base run, the two axes and the metric.
 
-use egui::{ComboBox, DragValue, Ui};
+use egui::{ComboBox, Ui};
 
 use crate::app::entries::race::optimizer_controls;
 use crate::app::entries::race::panel as race_panel;
 use crate::app::entries::training::panel as training_panel;
-use crate::app::widgets::lab_widgets;
+use crate::app::widgets::number_field::NumberField;
+use crate::app::widgets::{lab_widgets, numbers};
 use optlab_core::entries::sweep::SweepLab;
 use optlab_core::entries::training::TrainingLab;
 use optlab_core::grid::{MAX_RESOLUTION, Metric, SweepAxis, SweepField};
@@ -41,10 +42,13 @@ pub fn show(ui: &mut Ui, lab: &mut SweepLab) {
         .response
         .on_hover_text("What the colour of a cell shows");
     if lab.metric == Metric::StepsToTolerance {
-        ui.add(
-            DragValue::new(&mut lab.tolerance).speed(1e-6).range(1e-12..=1e3).prefix("tolerance: "),
+        NumberField::new(
+            Limit::above("tolerance", 0.0),
+            "tolerance",
+            "A run has reached the minimum once its loss is within this of it",
         )
-        .on_hover_text("A run has reached the minimum once its loss is within this of it");
+        .format(numbers::compact)
+        .show(ui, &mut lab.tolerance);
     }
 }
 
@@ -152,19 +156,11 @@ fn axis(
         })
         .response
         .on_hover_text("The number of the base run varied along this axis");
-    ui.horizontal(|ui| {
-        let log = axis.log;
-        let mut changed = ui.add(axis_end(&mut axis.from, "from ", log)).changed();
-        changed |= ui.add(axis_end(&mut axis.to, "to ", log)).changed();
-        ui.checkbox(&mut axis.log, "log")
-            .on_hover_text("Values evenly spaced in log10 (positive ends)");
-        if changed && axis.log {
-            axis.from = axis.from.max(1e-12);
-            axis.to = axis.to.max(1e-12);
-        }
-    });
-    lab_widgets::count(ui, &mut axis.count, (2, MAX_RESOLUTION), "cells", "Values along this axis");
     let range = limit(axis.field);
+    axis_ends(ui, axis, range);
+    lab_widgets::count(ui, &mut axis.count, (2, MAX_RESOLUTION), "cells", "Values along this axis");
+    // Typed ends are refused outside the range; this moves only ends that a change of the base
+    // run made invalid (Nesterov's μ must be above 0 where Momentum's may be 0).
     axis.from = into_range(range, axis.from);
     axis.to = into_range(range, axis.to);
 }
@@ -179,11 +175,21 @@ fn into_range(limit: Limit, value: f64) -> f64 {
     if clamped >= limit.max { clamped - step } else { clamped + step }
 }
 
-/// An axis end: on a log axis shown as 1.00e-5 and edited by typing (dragging across decades
-/// is useless); on a linear one dragged in steps of 0.01.
-fn axis_end<'a>(value: &'a mut f64, prefix: &str, log: bool) -> DragValue<'a> {
-    let drag = DragValue::new(value).prefix(prefix);
-    if log { drag.speed(0.0).custom_formatter(|v, _| format!("{v:.2e}")) } else { drag.speed(0.01) }
+/// The two ends of an axis, typed; a value outside the field's range (or not positive on a log
+/// axis) is refused with the range. The log switch is off limits while an end is not positive.
+fn axis_ends(ui: &mut Ui, axis: &mut SweepAxis, field_limit: Limit) {
+    let mut allowed = field_limit;
+    if axis.log && allowed.min <= 0.0 {
+        (allowed.min, allowed.min_open) = (0.0, true);
+    }
+    let format = if axis.log { numbers::compact } else { numbers::coordinate };
+    let tip = "An end of the axis: type a number";
+    NumberField::new(allowed, "from", tip).format(format).show(ui, &mut axis.from);
+    NumberField::new(allowed, "to", tip).format(format).show(ui, &mut axis.to);
+    let positive = axis.from > 0.0 && axis.to > 0.0;
+    ui.add_enabled(positive || axis.log, egui::Checkbox::new(&mut axis.log, "log"))
+        .on_hover_text("Values evenly spaced in log10 (positive ends)")
+        .on_disabled_hover_text("A log axis needs positive ends: type them first");
 }
 
 /// A sensible range for a newly picked field.
