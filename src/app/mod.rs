@@ -166,10 +166,14 @@ pub fn run(file: Option<PathBuf>) -> eframe::Result {
                     |dir| Document::restore(&dir),
                 );
             let mut messages: Vec<String> = recoveries.iter().map(Recovery::message).collect();
+            let mut open_failure = None;
             if let Some(path) = file {
                 match document.open(&path) {
                     Ok(()) => messages.push(format!("opened {}", path.display())),
-                    Err(e) => messages.push(e),
+                    Err(e) => {
+                        messages.push(e.clone());
+                        open_failure = Some(e);
+                    }
                 }
             }
             // One core stays free for the window when there are several.
@@ -178,6 +182,7 @@ pub fn run(file: Option<PathBuf>) -> eframe::Result {
             let mut app = OptlabApp::new(document, info.selected, &cc.egui_ctx, threads);
             app.recent = info.recent;
             app.recoveries = recoveries;
+            app.menu.open_failure = open_failure;
             for message in messages {
                 app.say(message);
             }

@@ -117,3 +117,32 @@ fn a_start_coordinate_is_any_finite_number_and_nothing_else() {
     h.get_by_label_contains("`start y` = inf is out of range");
     assert!(race(h.state()).start_point()[1].is_finite());
 }
+
+#[test]
+fn a_file_that_fails_to_open_says_why_in_a_window_and_keeps_the_notebook() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("broken.ron");
+    std::fs::write(&path, "(entries: [\n  (name: \"x\", experiment: Race(steps: -3))\n])\n")
+        .expect("write");
+    let mut h = window(Notebook::default_notebook());
+    let title = h.state().document.notebook.title.clone();
+    h.run_steps(3);
+    h.get_by_label("File").click();
+    h.run_steps(3);
+    h.get_by_label_contains("Open…").click();
+    h.run_steps(3);
+    h.get_by_role_and_label(Role::TextInput, "File path:").focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "File path:").type_text(&path.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Open").click();
+    h.run_steps(3);
+    h.get_by_label("⚠ The notebook did not open");
+    let where_ = format!("{}:2:", path.display());
+    let places = h.get_all_by_label_contains(&where_).count();
+    assert_eq!(places, 2, "FILE:LINE: in the window and in the status bar");
+    assert_eq!(h.state().document.notebook.title, title, "the open notebook is kept");
+    h.get_by_label("Close").click();
+    h.run_steps(3);
+    assert!(h.query_by_label("⚠ The notebook did not open").is_none());
+}

@@ -11,6 +11,7 @@ use crate::app::entries::race::view::{CurveView, SpaceView};
 use crate::app::shell::document::SaveQuestion;
 use crate::app::shell::entries_panel;
 use crate::app::shell::menu_state::{PathDialog, Pending};
+use crate::app::shell::open_failure::{self, OpenFailureAction};
 use crate::app::shell::recovery::{self, RecoveryAction};
 use crate::app::shell::save_questions::{self, SaveAnswer};
 use crate::app::state::OptlabApp;
@@ -193,10 +194,16 @@ fn perform(app: &mut OptlabApp, action: Pending) {
             app.document.replace_unsaved(Notebook::default_notebook());
             Ok("new notebook".to_owned())
         }
-        Pending::Open(path) => app.document.open(&path).map(|()| {
-            remember(app, path.clone());
-            format!("opened {}", path.display())
-        }),
+        Pending::Open(path) => match app.document.open(&path) {
+            Ok(()) => {
+                remember(app, path.clone());
+                Ok(format!("opened {}", path.display()))
+            }
+            Err(e) => {
+                app.menu.open_failure = Some(e.clone());
+                Err(e)
+            }
+        },
         Pending::Preset(name) => presets::find(name)
             .ok_or_else(|| format!("no preset named {name}"))
             .and_then(|p| p.notebook().map_err(|e| format!("preset {name}: {e}")))
@@ -264,6 +271,7 @@ pub fn dialogs(app: &mut OptlabApp, ui: &mut egui::Ui) {
     confirm_dialog(app, ui);
     save_question(app, ui);
     recovery_window(app, ui);
+    open_failure_window(app, ui);
     reload_offer(app, ui);
     info_windows(app, ui);
 }
@@ -437,6 +445,18 @@ fn recovery_window(app: &mut OptlabApp, ui: &egui::Ui) {
             request(app, Pending::Open(path));
         }
         Some(RecoveryAction::Dismiss) => app.recoveries.clear(),
+        None => {}
+    }
+}
+
+fn open_failure_window(app: &mut OptlabApp, ui: &egui::Ui) {
+    let Some(failure) = &app.menu.open_failure else { return };
+    match open_failure::show(ui, failure) {
+        Some(OpenFailureAction::OpenAnother) => {
+            app.menu.open_failure = None;
+            app.menu.path_dialog = Some((PathDialog::Open, String::new()));
+        }
+        Some(OpenFailureAction::Dismiss) => app.menu.open_failure = None,
         None => {}
     }
 }

@@ -56,4 +56,6 @@ pub struct MenuState {
     pub save_question: Option<(PathBuf, SaveQuestion)>,
     /// The window may close (the user confirmed).
     pub quit_confirmed: bool,
+    /// Why the last notebook file did not open, shown in a window until dismissed.
+    pub open_failure: Option<String>,
 }

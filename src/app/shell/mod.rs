@@ -10,6 +10,7 @@ pub mod fonts;
 pub mod menu_bar;
 pub mod menu_state;
 pub mod notebook_file;
+pub mod open_failure;
 pub mod recovery;
 pub mod save_questions;
 pub mod status_bar;
