@@ -113,7 +113,8 @@ impl OptlabApp {
             self.selected = index;
             self.results.clear(&mut self.worker);
             self.labs.clear();
-            self.playback.reset();
+            // The new entry's runs appear whole (not as a dot at step 0); Play replays them.
+            self.playback.show_end();
             self.focused_run = 0;
         }
     }

@@ -146,3 +146,34 @@ fn a_file_that_fails_to_open_says_why_in_a_window_and_keeps_the_notebook() {
     h.run_steps(3);
     assert!(h.query_by_label("⚠ The notebook did not open").is_none());
 }
+
+/// Waits until the worker has computed everything the selected race asks for.
+fn computed(h: &mut Harness<'_, OptlabApp>) {
+    super::harness::step_until(h, "the runs to be computed", |app| {
+        !app.results.pending() && app.results.computed_steps() >= race(app).steps
+    });
+    h.run_steps(3);
+}
+
+#[test]
+fn an_edit_keeps_showing_the_run_at_the_step_the_student_was_at() {
+    let mut h = window(Notebook::default_notebook());
+    computed(&mut h);
+    h.state_mut().playback.seek(200);
+    h.run_steps(3);
+    super::harness::race_mut(h.state_mut()).runs[0].optimizer =
+        optlab_core::optim::OptimizerConfig::Sgd { lr: 0.015, weight_decay: 0.0 };
+    computed(&mut h);
+    assert_eq!(h.state().playback.step(), 200, "not back to a dot at step 0");
+    assert!(!h.state().playback.playing, "still where the student paused");
+}
+
+#[test]
+fn switching_entries_shows_the_other_race_whole() {
+    let mut h = window(Notebook::default_notebook());
+    computed(&mut h);
+    h.state_mut().select(1);
+    computed(&mut h);
+    let steps = race(h.state()).steps;
+    assert_eq!(h.state().playback.step(), steps, "every step shown, not step 0");
+}
