@@ -111,10 +111,11 @@ mod tests {
     #[test]
     fn plain_gradient_descent_on_a_unit_quadratic_is_stable_below_two() {
         let surface = Surface::TacoShell { condition: 1.0, angle: 0.0 };
-        let limit = stability_limit(&surface, [1.0, 1.0], &OptimizerConfig::Sgd {
-            lr: 0.1,
-            weight_decay: 0.0,
-        });
+        let limit = stability_limit(
+            &surface,
+            [1.0, 1.0],
+            &OptimizerConfig::Sgd { lr: 0.1, weight_decay: 0.0 },
+        );
         assert_eq!(limit.map(|l| l.lr), Some(2.0));
     }
 
