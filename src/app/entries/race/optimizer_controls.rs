@@ -569,7 +569,8 @@ mod tests {
         let sgd = OptimizerConfig::Sgd { lr: 0.021, weight_decay: 0.0 };
         let limit = stability_limit(&taco, taco.default_start(), &sgd).expect("a limit");
         assert_eq!(stability_note(&limit), "⚠ above 2/λmax = 0.0200: diverges on this quadratic");
-        let limit = stability_limit(&Surface::Himmelblau, [0.0, 0.0], &sgd);
+        let rosenbrock = Surface::Rosenbrock { a: 1.0, b: 100.0 };
+        let limit = stability_limit(&rosenbrock, [-1.2, 1.0], &sgd);
         let note = limit.map(|l| stability_note(&l)).unwrap_or_default();
         assert!(note.ends_with("the limit of the local quadratic at the start"), "{note}");
     }
