@@ -54,10 +54,9 @@ impl SweepScale {
     pub fn t(&self, v: f64) -> f64 {
         match self {
             Self::Decades(lo, hi) if hi > lo => ((v.log10() - lo) / (hi - lo)).clamp(0.0, 1.0),
-            Self::Decades(..) => 0.5,
             Self::Log(scale) => scale.t(v),
             Self::Linear(lo, hi) if hi > lo => ((v - lo) / (hi - lo)).clamp(0.0, 1.0),
-            Self::Linear(..) => 0.5,
+            Self::Decades(..) | Self::Linear(..) => 0.5,
         }
     }
 

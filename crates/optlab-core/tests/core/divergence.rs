@@ -29,7 +29,7 @@ fn sgd_above_the_stability_limit_on_the_taco_shell_diverges_at_a_definite_step()
     let mut trace = Trace::with_capacity(1000);
     let summary = run::execute(&config, &mut trace);
     let start_loss = config.surface.value(config.start);
-    assert_eq!(start_loss, 58.0);
+    assert_eq!(start_loss.to_bits(), 58f64.to_bits());
     assert_eq!(summary.outcome, Outcome::Diverged { step: 146 });
     let records = trace.records();
     let last = records.last().expect("records before the divergence");
@@ -47,10 +47,10 @@ fn sgd_below_the_stability_limit_on_the_taco_shell_does_not_diverge() {
 
 #[test]
 fn the_bound_is_ten_to_the_twelve_times_the_start_loss_and_never_below_ten_to_the_twelve() {
-    assert_eq!(divergence_loss(58.0), 5.8e13);
-    assert_eq!(divergence_loss(0.5), 1e12);
-    assert_eq!(divergence_loss(0.0), 1e12);
-    assert_eq!(divergence_loss(-3.0), 1e12);
+    assert_eq!(divergence_loss(58.0).to_bits(), 5.8e13f64.to_bits());
+    assert_eq!(divergence_loss(0.5).to_bits(), 1e12f64.to_bits());
+    assert_eq!(divergence_loss(0.0).to_bits(), 1e12f64.to_bits());
+    assert_eq!(divergence_loss(-3.0).to_bits(), 1e12f64.to_bits());
 }
 
 /// A surface with negative values (a start loss below zero): the bound is 10¹², and a run that

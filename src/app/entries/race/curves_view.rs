@@ -194,7 +194,7 @@ fn lr_plot(
 /// points one step apart) became the corners of a filled polygon spanning the flat stretch
 /// between two drops. The envelope already has at most two points per column, so the band
 /// saves nothing.
-fn curve<'a>(name: String, points: &'a [PlotPoint], colour: egui::Color32, width: f32) -> Line<'a> {
+fn curve(name: String, points: &[PlotPoint], colour: egui::Color32, width: f32) -> Line<'_> {
     Line::new(name, points).color(colour).width(width).allow_band(false)
 }
 
