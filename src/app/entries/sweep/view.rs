@@ -219,7 +219,7 @@ fn colour_bar(ui: &mut Ui, r: &SweepReport, scale: &SweepScale, height: f32) {
     );
     let strip = egui::Rect::from_min_max(
         egui::pos2(rect.left() + 4.0, rect.top() + 30.0),
-        egui::pos2(rect.left() + 16.0, rect.bottom() - 28.0),
+        egui::pos2(rect.left() + 16.0, rect.bottom() - 36.0),
     );
     if strip.height() < 20.0 {
         return;
