@@ -34,6 +34,9 @@ pub fn show(
     egui::ScrollArea::vertical().id_salt("run-stats-scroll").show(ui, |ui| {
         ui.horizontal_top(|ui| {
             run_column(ui, race, focused_run, row);
+            // A solid bar (not egui's floating one, which shows only under the pointer), so a
+            // column past the edge is visibly scrollable.
+            ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
             egui::ScrollArea::horizontal()
                 .id_salt("run-stats-figures")
                 .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::VisibleWhenNeeded)
@@ -46,7 +49,8 @@ pub fn show(
 #[must_use]
 pub fn height(ui: &egui::Ui, runs: usize) -> f32 {
     let pitch = row_height(ui) + ui.spacing().item_spacing.y;
-    (runs + 1) as f32 * pitch + ui.spacing().item_spacing.y + 4.0
+    let scroll_bar = egui::style::ScrollStyle::solid().allocated_width();
+    (runs + 1) as f32 * pitch + ui.spacing().item_spacing.y + scroll_bar + 4.0
 }
 
 /// One row's height, the same in both halves of the table so their rows line up.
@@ -111,13 +115,13 @@ fn cached_stats(
 
 fn stats_row(ui: &mut egui::Ui, stats: &RunStats) {
     let dash = || "—".to_owned();
-    ui.monospace(format!("{:.2e}", stats.final_loss));
-    ui.monospace(format!("{:.2e}", stats.best_loss));
-    ui.monospace(stats.steps_to_tolerance.map_or_else(dash, |s| s.to_string()));
-    ui.monospace(stats.distance_to_minimum.map_or_else(dash, |d| format!("{d:.2e}")));
+    ui.label(format!("{:.2e}", stats.final_loss));
+    ui.label(format!("{:.2e}", stats.best_loss));
+    ui.label(stats.steps_to_tolerance.map_or_else(dash, |s| s.to_string()));
+    ui.label(stats.distance_to_minimum.map_or_else(dash, |d| format!("{d:.2e}")));
     match stats.diverged_at {
         Some(at) => ui.colored_label(ui.visuals().error_fg_color, format!("at step {at}")),
-        None => ui.monospace("—"),
+        None => ui.label("—"),
     };
 }
 
