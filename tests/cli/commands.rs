@@ -352,3 +352,44 @@ fn a_broken_formula_is_refused_with_its_column() {
     let err = stderr(&out);
     assert!(err.contains("column 5"), "{err}");
 }
+
+/// SGD at lr 0.021 on the κ = 100 taco shell (just above 2/λmax = 0.02): the loss grows by
+/// 1.21 per step and passes 10¹²·f(start) at step 146, long before any value overflows.
+#[test]
+fn a_run_whose_loss_explodes_is_diverged_before_it_overflows() {
+    let out = optlab(
+        &[
+            "trace",
+            "--surface=TacoShell(condition: 100.0, angle: 30.0)",
+            "--optimizer=Sgd(lr: 0.021)",
+            "--start=-3.964101615137755,-1.1339745962155612",
+            "--steps=300",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out).trim(), "diverged at step 146");
+    let rows = rows(&stdout(&out));
+    assert_eq!(rows.len(), 146, "rows 0..=145");
+    assert!(rows.iter().all(|r| r[3] <= 5.8e13), "every printed loss is below the bound");
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let notebook = dir.path().join("taco.ron");
+    let text = "(entries: [(name: \"Taco\", experiment: Race(surface: TacoShell(condition: 100.0, \
+                angle: 30.0), steps: 300, runs: [(name: \"SGD 0.021\", optimizer: Sgd(lr: 0.021)), \
+                (name: \"SGD 0.019\", optimizer: Sgd(lr: 0.019))]))])";
+    std::fs::write(&notebook, text).expect("write the notebook");
+    let out = optlab(&["run", &notebook.display().to_string()], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary = stdout(&out);
+    let line = |run: &str| {
+        summary
+            .lines()
+            .find(|l| l.contains(&format!("run=\"{run}\"")))
+            .unwrap_or_else(|| panic!("no line for {run}: {summary}"))
+            .to_owned()
+    };
+    assert!(line("SGD 0.021").ends_with(" diverged_at=146"), "{summary}");
+    assert!(line("SGD 0.021").contains(" steps=145 "), "{summary}");
+    assert!(!line("SGD 0.019").contains("diverged_at"), "{summary}");
+}

@@ -63,7 +63,7 @@ fn a_diverging_run_is_marked_with_its_step() {
     h.state_mut().playback.seek(diverged);
     h.step();
     h.step();
-    h.get_by_label(&format!("step {diverged}"));
+    h.get_by_label(&format!("at step {diverged}"));
 }
 
 #[test]

@@ -172,3 +172,24 @@ fn every_control_in_the_window_has_a_name_with_all_runs_open() {
     let unnamed = h.unnamed_widgets();
     assert!(unnamed.is_empty(), "unnamed widgets:\n{}", unnamed.join("\n"));
 }
+
+/// Whether a warning under the first run's lr names the stability limit.
+fn stability_warning(h: &Harness<'_, OptlabApp>) -> Option<String> {
+    h.query_all_by_role(Role::Label)
+        .filter_map(|node| node.accesskit_node().value())
+        .find(|label| label.contains("λmax"))
+}
+
+#[test]
+fn raising_the_condition_number_past_the_sgd_limit_shows_the_warning_at_once() {
+    let mut h = harness();
+    // The taco shell with κ = 100 and SGD at lr 0.019: just below 2/λmax = 0.02.
+    assert_eq!(stability_warning(&h), None);
+    h.get_by_role_and_label(Role::Slider, "condition κ").set_value_accesskit(110.0);
+    settle(&mut h);
+    let warning = stability_warning(&h).expect("lr 0.019 is above 2/110");
+    assert_eq!(warning, "⚠ above 2/λmax = 0.0182: diverges on this quadratic");
+    h.get_by_role_and_label(Role::Slider, "condition κ").set_value_accesskit(90.0);
+    settle(&mut h);
+    assert_eq!(stability_warning(&h), None, "lr 0.019 is below 2/90");
+}

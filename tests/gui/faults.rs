@@ -283,5 +283,5 @@ fn a_run_that_diverges_at_its_start_is_reported_not_left_computing() {
         h.step();
     }
     assert!(h.query_by_label("computing…").is_none(), "the table still says computing");
-    h.get_by_label("step 0");
+    h.get_by_label("at step 0");
 }

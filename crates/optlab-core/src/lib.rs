@@ -27,5 +27,6 @@ pub mod run;
 pub mod runner;
 pub mod schedule;
 pub mod slice;
+pub mod stability;
 pub mod surface;
 pub mod train;

@@ -19,11 +19,31 @@ use crate::surface::{Point, Surface};
 
 /// A run stops as diverged once a coordinate leaves `[-DIVERGENCE_BOUND, DIVERGENCE_BOUND]`.
 ///
-/// The bound is huge on purpose: a run diverges "at step K" when its values stop being numbers,
-/// and any coordinate past 1e100 becomes ±inf or NaN within a few more steps on every surface
-/// here (their gradients grow at least linearly). Stopping at the box keeps the CLI and the plots
-/// free of astronomically large rows that carry no information.
+/// The bound is huge on purpose: it catches runs whose values are about to stop being numbers
+/// (any coordinate past 1e100 becomes ±inf or NaN within a few more steps on every surface
+/// here) but whose loss does not grow, e.g. a run sliding down a surface unbounded below.
+/// Stopping at the box keeps the CLI and the plots free of astronomically large rows that carry
+/// no information. Runs whose loss explodes stop much earlier, at [`LOSS_GROWTH_BOUND`].
 pub const DIVERGENCE_BOUND: f64 = 1e100;
+
+/// A run stops as diverged once its loss exceeds `LOSS_GROWTH_BOUND · max(1, f(start))`
+/// (see [`divergence_loss`]): a loss 10¹² times its start is what a student calls diverged,
+/// even while every value is still a finite number.
+pub const LOSS_GROWTH_BOUND: f64 = 1e12;
+
+/// The loss above which a run that started at loss `start_loss` has diverged:
+/// `LOSS_GROWTH_BOUND · max(1, start_loss)`.
+///
+/// The `max(1, …)` keeps the bound at 10¹² for starts whose loss is below 1, zero or negative
+/// (a surface may take negative values; the bound is then 10¹², not a negative number that
+/// every step would exceed). A start whose loss is NaN gets 10¹² too, but such a run has
+/// already diverged at step 0. A start loss above about 1.8e296 gives +∞: only the
+/// non-finite check applies then.
+#[must_use]
+#[inline]
+pub fn divergence_loss(start_loss: f64) -> f64 {
+    LOSS_GROWTH_BOUND * start_loss.max(1.0)
+}
 
 /// Most updates of one run: 10⁹.
 ///
@@ -131,10 +151,12 @@ pub struct StepRecord {
 pub enum Outcome {
     /// All requested steps were taken.
     Finished,
-    /// The position after `step` updates was not finite or left the divergence box; the last
-    /// recorded step is `step - 1`.
+    /// The state after `step` updates was not finite, left the divergence box
+    /// ([`DIVERGENCE_BOUND`]) or had a loss above [`divergence_loss`] of the start's loss; the
+    /// last recorded step is `step - 1`.
     Diverged {
-        /// First step whose state was no longer a number (or left the box).
+        /// First step whose state was no longer a number, left the box or whose loss passed
+        /// the bound.
         step: u64,
     },
     /// The sink asked to stop after recording `step`.
@@ -206,11 +228,15 @@ impl<S: TraceSink> RuleVisitor for Loop<'_, S> {
         let mut position = config.start;
         // Hoisted so the common constant-lr run keeps the schedule's match out of its loop.
         let constant_lr = matches!(config.schedule, Schedule::Constant);
+        let mut loss_bound = f64::INFINITY;
         for step in 0..=config.steps {
             let lr = if constant_lr { base_lr } else { config.schedule.lr(base_lr, step) };
             let (record, gradient) =
                 measure(&config.surface, position, step, lr, sink.wants_grad_norm());
-            if !is_sane(&record, gradient) {
+            if step == 0 {
+                loss_bound = divergence_loss(record.loss);
+            }
+            if !is_sane(&record, gradient, loss_bound) {
                 summary.outcome = Outcome::Diverged { step };
                 break;
             }
@@ -286,10 +312,11 @@ fn norm(v: Point) -> f64 {
     if squares.is_normal() { squares.sqrt() } else { v[0].hypot(v[1]) }
 }
 
-/// Finite values inside the divergence box.
+/// Finite values inside the divergence box, with a loss at most `loss_bound`.
 #[inline]
-fn is_sane(record: &StepRecord, gradient: Point) -> bool {
+fn is_sane(record: &StepRecord, gradient: Point, loss_bound: f64) -> bool {
     record.loss.is_finite()
+        && record.loss <= loss_bound
         && gradient.iter().all(|g| g.is_finite())
         && record.position.iter().all(|c| c.abs() <= DIVERGENCE_BOUND)
 }

@@ -19,12 +19,17 @@ pub const SWEEP_PENDING: Color32 = Color32::from_gray(45);
 /// Cells computed but without a value of the metric (never reached, never diverged).
 pub const SWEEP_NO_VALUE: Color32 = Color32::from_gray(90);
 
-/// The metric's colour scale over the computed cells: log for losses, linear for steps.
+/// The metric's colour scale over the computed cells, from the lowest to the highest value:
+/// log10 for positive losses, log of the gap above the lowest for losses that reach zero or
+/// below, linear for steps and accuracies.
 #[must_use]
 pub fn sweep_scale(r: &SweepReport) -> SweepScale {
     // The range is summarized once per snapshot (`SweepReport::summarize`), not per frame.
     let (lo, hi) = r.metric_range.unwrap_or((0.0, 0.0));
     match r.lab.metric {
+        Metric::FinalLoss | Metric::BestLoss if lo > 0.0 && hi.is_finite() => {
+            SweepScale::Decades(lo.log10(), hi.log10())
+        }
         Metric::FinalLoss | Metric::BestLoss => SweepScale::Log(LogScale::fit([lo, hi])),
         Metric::StepsToTolerance | Metric::Diverged | Metric::Accuracy => {
             SweepScale::Linear(lo, hi)
@@ -34,7 +39,10 @@ pub fn sweep_scale(r: &SweepReport) -> SweepScale {
 
 /// How metric values map to [0, 1].
 pub enum SweepScale {
-    /// Log scale, for losses.
+    /// log10 of the value, linear from the first to the second log10 (positive losses): every
+    /// decade between the lowest and the highest cell gets the same share of the colours.
+    Decades(f64, f64),
+    /// Log of the gap above the lowest value, for losses that reach zero or below.
     Log(LogScale),
     /// Linear from the first to the second value, for steps and accuracies.
     Linear(f64, f64),
@@ -45,9 +53,10 @@ impl SweepScale {
     #[must_use]
     pub fn t(&self, v: f64) -> f64 {
         match self {
+            Self::Decades(lo, hi) if hi > lo => ((v.log10() - lo) / (hi - lo)).clamp(0.0, 1.0),
             Self::Log(scale) => scale.t(v),
             Self::Linear(lo, hi) if hi > lo => ((v - lo) / (hi - lo)).clamp(0.0, 1.0),
-            Self::Linear(..) => 0.5,
+            Self::Decades(..) | Self::Linear(..) => 0.5,
         }
     }
 
@@ -55,6 +64,7 @@ impl SweepScale {
     #[must_use]
     pub fn value(&self, t: f64) -> f64 {
         match self {
+            Self::Decades(lo, hi) => 10f64.powf(lo + t * (hi - lo)),
             // The inverse can round a hair below the lowest value; never label below it.
             Self::Log(scale) => scale.loss(t).max(scale.f_min),
             Self::Linear(lo, hi) => lo + t * (hi - lo),

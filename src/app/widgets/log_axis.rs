@@ -24,8 +24,8 @@ pub fn marks(input: &GridInput) -> Vec<GridMark> {
     } else {
         &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
     };
-    // Every n-th decade when there are many, so lines stay apart.
-    let decade_step = (span / 12.0).ceil().max(1.0);
+    // Every n-th decade when there are many (n = 1, 2, 5, 10, 20 …), so lines stay apart.
+    let decade_step = decade_stride(span);
     let first = (low / decade_step).floor() * decade_step;
     let mut marks = Vec::new();
     let mut decade = first;
@@ -45,6 +45,20 @@ pub fn marks(input: &GridInput) -> Vec<GridMark> {
     }
     marks
 }
+
+/// Decades between labelled marks on an axis spanning `span` decades: 1, 2, 5, 10, 20 … so
+/// that at most about [`MOST_DECADE_LABELS`] are labelled.
+fn decade_stride(span: f64) -> f64 {
+    let wanted = span / MOST_DECADE_LABELS;
+    if wanted <= 1.0 {
+        return 1.0;
+    }
+    let power = 10f64.powf(wanted.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * power).find(|s| *s >= wanted).unwrap_or(10.0 * power)
+}
+
+/// Most decades labelled on one axis; more, and every 2nd, 5th … decade is labelled.
+const MOST_DECADE_LABELS: f64 = 12.0;
 
 /// The quantity at a mark from [`marks`]: "0.2", "5", "1e-6"; empty for the unlabelled
 /// multiples (3, 4, 6 … 9) and for values that are not marks.
@@ -94,6 +108,27 @@ pub fn label_within(log10_value: f64, step_size: f64) -> String {
     mark_text(multiple, exponent)
 }
 
+/// A label for a linear axis (the learning rate beside the log loss): plain decimals for
+/// ordinary numbers, exponent form for tiny or huge ones, so an lr of 0.0003 is not "0".
+#[must_use]
+pub fn linear_label(value: f64, step_size: f64) -> String {
+    if value.abs() < step_size * 1e-6 {
+        return "0".to_owned();
+    }
+    let magnitude = value.abs().max(step_size);
+    if (1e-3..1e5).contains(&magnitude) {
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "the step size is at least 1e-3 here: 0 to 6 decimals"
+        )]
+        let decimals = (-step_size.log10().floor()).clamp(0.0, 6.0) as usize;
+        format!("{value:.decimals$}")
+    } else {
+        format!("{value:.1e}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +166,29 @@ mod tests {
         // Sparser marks keep the plain labels.
         assert_eq!(label_within(3f64.log10(), 0.3), "");
         assert_eq!(label_within(3f64.log10(), 0.1), "3");
+    }
+
+    #[test]
+    fn a_loss_over_eighteen_decades_labels_every_second_one() {
+        assert_eq!(
+            labelled((-16.3, 1.7)),
+            ["1e-16", "1e-14", "1e-12", "1e-10", "1e-8", "1e-6", "1e-4", "0.01", "1"]
+        );
+        assert_eq!(
+            labelled((-60.0, 2.0)).len(),
+            7,
+            "every 10th decade: {:?}",
+            labelled((-60.0, 2.0))
+        );
+        assert_eq!(labelled((-11.0, 0.5)).len(), 12, "every decade up to 12");
+    }
+
+    #[test]
+    fn linear_labels_keep_small_learning_rates_readable() {
+        assert_eq!(linear_label(0.0, 0.01), "0");
+        assert_eq!(linear_label(0.04, 0.01), "0.04");
+        assert_eq!(linear_label(0.005, 0.005), "0.005");
+        assert_eq!(linear_label(2e-4, 1e-4), "2.0e-4");
     }
 
     #[test]

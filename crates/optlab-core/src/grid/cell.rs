@@ -13,7 +13,8 @@ pub struct Cell {
     pub best_loss: f64,
     /// First step whose loss was within the tolerance of the level (see [`Levels`]).
     pub reached_at: Option<u64>,
-    /// The step at which the run was no longer finite (or left the divergence box).
+    /// The step at which the run diverged: no longer finite, outside the divergence box, or a
+    /// loss above `run::divergence_loss` of its start.
     pub diverged_at: Option<u64>,
     /// Per level, the first step from which the loss stayed at or below it to the end.
     pub settled_at: [Option<u64>; MAX_LEVELS],

@@ -13,7 +13,7 @@
 
 use super::cell::{Cell, Levels, MAX_LEVELS};
 use crate::optim::OptimizerConfig;
-use crate::run::{DIVERGENCE_BOUND, RunConfig};
+use crate::run::{DIVERGENCE_BOUND, RunConfig, divergence_loss};
 use crate::schedule::Schedule;
 use crate::surface::{Point, SurfaceVisitor};
 
@@ -136,6 +136,8 @@ struct State<const K: usize> {
     by: [f64; LANES],
     /// 1 while the lane is finite, 0 from its divergence on.
     alive: [f64; LANES],
+    /// The loss above which the lane has diverged ([`divergence_loss`] of its start's loss).
+    loss_bound: [f64; LANES],
     last_loss: [f64; LANES],
     end: [[f64; LANES]; 2],
     best: [f64; LANES],
@@ -158,6 +160,7 @@ fn run_lanes<F: Fn(Point) -> (f64, Point) + Copy, const K: usize>(
         bx: [0.0; LANES],
         by: [0.0; LANES],
         alive: [1.0; LANES],
+        loss_bound: [f64::INFINITY; LANES],
         last_loss: [f64::NAN; LANES],
         end: [[f64::NAN; LANES]; 2],
         best: [f64::INFINITY; LANES],
@@ -226,9 +229,13 @@ fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, const K: usize, const NESTERO
         (loss[l], gx[l], gy[l]) = (value, a, b);
     });
     let step_f = step as f64;
+    if step == 0 {
+        each(|l| s.loss_bound[l] = divergence_loss(loss[l]));
+    }
     let mut alive = [0.0; LANES];
     each(|l| {
         let sane = loss[l].is_finite()
+            & (loss[l] <= s.loss_bound[l])
             & gx[l].is_finite()
             & gy[l].is_finite()
             & (s.x[l].abs() <= DIVERGENCE_BOUND)

@@ -3,6 +3,7 @@
 
 mod assignment;
 mod budget;
+mod divergence;
 mod expr;
 mod layout;
 mod notebook_roundtrip;
@@ -12,6 +13,7 @@ mod reference_schedules;
 mod refusals;
 mod regularize;
 mod slice;
+mod stability;
 mod surfaces;
 mod sweep;
 mod train;

@@ -1,11 +1,13 @@
 //! Loss against step on a log axis and the learning rate against step, linked to the
-//! playback step (a vertical line) and to each other (shared x axis and cursor).
+//! playback step (a vertical line) and to each other (shared x axis and cursor), under one
+//! legend row (above the plots, so it never covers a curve).
 
-use egui_plot::{HoverPosition, Legend, Line, Plot, PlotPoint, VLine};
+use egui_plot::{HoverPosition, Line, Plot, PlotPoint, VLine};
 
+use crate::app::entries::race::internals_series::linear_marks;
 use crate::app::entries::race::results::{RunResult, global_minimum};
 use crate::app::widgets::draw_cache::{DrawCache, RecordsKey, column_envelope};
-use crate::app::widgets::palette;
+use crate::app::widgets::{log_axis, palette};
 use optlab_core::entries::race::Race;
 
 /// Smallest loss gap drawn; below it the log axis would run to −∞.
@@ -42,7 +44,7 @@ impl CurveCache {
     }
 }
 
-/// Draws both plots in `height` points.
+/// Draws the legend row and both plots in `height` points.
 pub fn show(
     ui: &mut egui::Ui,
     race: &Race,
@@ -60,7 +62,9 @@ pub fn show(
     )]
     let columns = (ui.available_width() / POINTS_PER_COLUMN).max(16.0) as usize;
     cache.update(runs, step, columns, floor);
-    let (curves, results) = (&*cache, runs);
+    let top = ui.cursor().top();
+    legend_row(ui, race, runs, step);
+    let plots = (height - (ui.cursor().top() - top)).max(120.0);
     let loss_label = if known.is_none() {
         format!("loss − lowest reached (log), {floor:.4}")
     } else if floor == 0.0 {
@@ -69,15 +73,68 @@ pub fn show(
         format!("loss − f* (log), f* = {floor:.4})")
     };
     let link = egui::Id::unique("optlab-curves-x");
+    loss_plot(ui, (race, runs, &*cache), (step, plots * 0.62), link, loss_label);
+    lr_plot(ui, (race, runs, &*cache), (step, plots * 0.38 - 8.0), link);
+}
+
+/// What both plots draw from: the race, its results and their cached curves.
+type Drawn<'a> = (&'a Race, &'a [RunResult], &'a CurveCache);
+
+/// The legend above the plots (it never covers a curve): a swatch and the name of each run,
+/// with the step where it diverged once playback has reached it, wrapped when the column is
+/// narrow.
+fn legend_row(ui: &mut egui::Ui, race: &Race, runs: &[RunResult], step: u64) {
+    ui.horizontal_wrapped(|ui| {
+        for (index, run) in race.runs.iter().enumerate() {
+            let colour = palette::run_colour(run.color, index);
+            let diverged =
+                runs.get(index).and_then(RunResult::diverged_at).filter(|&at| at <= step);
+            let name = match diverged {
+                Some(at) => format!("{} (diverged at step {at})", run.name),
+                None => run.name.clone(),
+            };
+            legend_entry(ui, &name, colour);
+        }
+    });
+}
+
+/// A swatch and a name as one widget, so a narrow column wraps between entries, never inside
+/// one.
+fn legend_entry(ui: &mut egui::Ui, name: &str, colour: egui::Color32) {
+    let galley = egui::WidgetText::from(name).into_galley(
+        ui,
+        Some(egui::TextWrapMode::Extend),
+        f32::INFINITY,
+        egui::TextStyle::Body,
+    );
+    let swatch = egui::vec2(26.0, galley.size().y);
+    let size = egui::vec2(swatch.x + galley.size().x, galley.size().y);
+    let (rect, response) = ui.allocate_exact_size(size, egui::Sense::hover());
+    let y = rect.center().y;
+    let line = [egui::pos2(rect.left() + 4.0, y), egui::pos2(rect.left() + swatch.x - 4.0, y)];
+    ui.painter().line_segment(line, (3.0, colour));
+    let text_colour = ui.visuals().text_color();
+    ui.painter().galley(rect.left_top() + egui::vec2(swatch.x, 0.0), galley, text_colour);
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Label, true, name));
+}
+
+/// The loss gap on a log axis with a labelled mark at every decade (every 2nd, 5th … when it
+/// spans many), a dashed line where a run diverged, and the playback step.
+fn loss_plot(
+    ui: &mut egui::Ui,
+    (race, results, curves): Drawn<'_>,
+    (step, height): (u64, f32),
+    link: egui::Id,
+    loss_label: String,
+) {
     Plot::new("loss-plot")
-        .height(height * 0.62)
-        .legend(Legend::default().position(egui_plot::Corner::RightTop))
+        .height(height)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
         .y_axis_label(loss_label)
-        .y_grid_spacer(egui_plot::log_grid_spacer(10))
-        .y_axis_formatter(|mark, _| decade_label(mark.value))
+        .y_grid_spacer(|input| log_axis::marks(&input))
+        .y_axis_formatter(|mark, _| log_axis::label_within(mark.value, mark.step_size))
         .label_formatter(|hover| match hover {
             HoverPosition::NearDataPoint { plot_name, position, .. } => Some(format!(
                 "{plot_name}\nstep {:.0}\nloss gap {:.4e}",
@@ -90,7 +147,7 @@ pub fn show(
             for (index, (run, result)) in race.runs.iter().zip(results).enumerate() {
                 let colour = palette::run_colour(run.color, index);
                 let points = curves.loss.get(index).map_or(&[][..], Vec::as_slice);
-                plot.line(Line::new(run.name.clone(), points).color(colour).width(2.0));
+                plot.line(curve(run.name.clone(), points, colour, 2.0));
                 if let Some(diverged) = result.diverged_at() {
                     plot.vline(
                         VLine::new(format!("{} diverged at {diverged}", run.name), diverged as f64)
@@ -101,23 +158,44 @@ pub fn show(
             }
             plot.vline(VLine::new("", step as f64).color(ui_weak()).width(1.0));
         });
+}
+
+/// The learning rate on a linear axis from 0, with labelled marks at 1, 2 or 5 times a power of
+/// ten, and the playback step.
+fn lr_plot(
+    ui: &mut egui::Ui,
+    (race, results, curves): Drawn<'_>,
+    (step, height): (u64, f32),
+    link: egui::Id,
+) {
     Plot::new("lr-plot")
-        .height(height * 0.38 - 8.0)
+        .height(height)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .x_axis_label("step")
         .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
         .y_axis_label("learning rate")
+        .y_grid_spacer(|input| linear_marks(&input))
+        .y_axis_formatter(|mark, _| log_axis::linear_label(mark.value, mark.step_size))
         // From 0, so runs with one constant lr (a flat line) still get a readable range.
         .include_y(0.0)
         .show(ui, |plot| {
             for (index, run) in race.runs.iter().enumerate().take(results.len()) {
                 let colour = palette::run_colour(run.color, index);
                 let points = curves.lr.get(index).map_or(&[][..], Vec::as_slice);
-                plot.line(Line::new(run.name.clone(), points).color(colour).width(1.5));
+                plot.line(curve(run.name.clone(), points, colour, 1.5));
             }
             plot.vline(VLine::new("", step as f64).color(ui_weak()).width(1.0));
         });
+}
+
+/// One run's curve as a plain polyline. `egui_plot` would otherwise merge points less than a
+/// pixel apart into a band and fill between neighbouring bands: a step decay's drops (two
+/// points one step apart) became the corners of a filled polygon spanning the flat stretch
+/// between two drops. The envelope already has at most two points per column, so the band
+/// saves nothing.
+fn curve(name: String, points: &[PlotPoint], colour: egui::Color32, width: f32) -> Line<'_> {
+    Line::new(name, points).color(colour).width(width).allow_band(false)
 }
 
 fn ui_weak() -> egui::Color32 {
@@ -134,11 +212,66 @@ fn lowest_loss(runs: &[RunResult]) -> f64 {
     if lowest.is_finite() { lowest } else { 0.0 }
 }
 
-/// Labels whole decades as 1e-3, 1e0, …; nothing between them.
-pub fn decade_label(exponent: f64) -> String {
-    if (exponent - exponent.round()).abs() < 1e-9 {
-        format!("1e{}", exponent.round())
-    } else {
-        String::new()
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use optlab_core::run::{self, Trace};
+
+    /// The lr-decay preset's race and its computed runs.
+    fn lr_decay() -> (Race, Vec<RunResult>) {
+        let notebook = optlab_core::presets::find("lr-decay")
+            .and_then(|p| p.notebook().ok())
+            .expect("the lr-decay preset loads");
+        let race = notebook.entries[0].experiment.race().expect("a race").clone();
+        let runs = (0..race.runs.len())
+            .map(|index| {
+                let config = race.run_config(index).expect("an enabled run");
+                let mut trace = Trace::with_capacity(100_000);
+                let summary = run::execute(&config, &mut trace);
+                RunResult {
+                    config: Some(config),
+                    generation: 1,
+                    records: trace.records(),
+                    stride: 1,
+                    summary: Some(summary),
+                    ..RunResult::default()
+                }
+            })
+            .collect();
+        (race, runs)
+    }
+
+    /// Every shape the curves view paints at playback `step` in a window `width` points wide.
+    fn painted(race: &Race, runs: &[RunResult], step: u64, width: f32) -> Vec<egui::Shape> {
+        let ctx = egui::Context::default();
+        let mut cache = CurveCache::default();
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(width, 700.0),
+            )),
+            ..egui::RawInput::default()
+        };
+        let mut output = ctx.run_ui(input, |ui| show(ui, race, (step, 640.0), &mut cache, runs));
+        output.textures_delta.clear();
+        output.shapes.into_iter().map(|clipped| clipped.shape).collect()
+    }
+
+    /// The bug of issue 15: between two drops of a step decay (step 529 of the lr-decay preset)
+    /// the lr plot drew the staircase as a filled polygon. Every curve must be a line.
+    #[test]
+    fn a_step_decay_is_drawn_as_a_line_not_a_filled_band() {
+        let (race, runs) = lr_decay();
+        let step_colour = palette::run_colour(race.runs[3].color, 3);
+        for width in [500.0, 900.0, 1400.0] {
+            let shapes = painted(&race, &runs, 529, width);
+            let bands = shapes.iter().filter(|s| matches!(s, egui::Shape::Band(_))).count();
+            assert_eq!(bands, 0, "filled bands at width {width}");
+            let step_lines = shapes
+                .iter()
+                .filter(|s| matches!(s, egui::Shape::Path(p) if p.stroke.color == egui::epaint::ColorMode::Solid(step_colour)))
+                .count();
+            assert!(step_lines >= 2, "the step run's loss and lr lines at width {width}");
+        }
     }
 }

@@ -12,9 +12,12 @@ use egui::{RichText, Ui};
 
 use crate::app::widgets::number_field::NumberField;
 
+use crate::app::widgets::surface_probe::CHEAP_FORMULA_BYTES;
 use optlab_core::limits::Limit;
 use optlab_core::optim::{self, OptimizerConfig};
 use optlab_core::schedule::{self, Schedule};
+use optlab_core::stability::{StabilityLimit, stability_limit};
+use optlab_core::surface::{Point, Surface};
 
 /// One numeric field edited by a slider: its file limit, the slider's range and its texts.
 pub(super) struct Param {
@@ -185,25 +188,52 @@ const INITIAL_ACCUMULATOR: Param = Param {
 ///
 /// `salt` keeps the picker's id unique among runs (pass the run index).
 pub fn optimizer(ui: &mut Ui, config: &mut OptimizerConfig, salt: usize) {
+    optimizer_at(ui, config, salt, None);
+}
+
+/// [`optimizer`] for a race's run starting at `start` on `surface`: below the lr, a warning
+/// when the lr is above the stability limit there (the SGD family; see [`stability_note`]).
+pub fn race_optimizer(
+    ui: &mut Ui,
+    config: &mut OptimizerConfig,
+    salt: usize,
+    (surface, start): (&Surface, Point),
+) {
+    optimizer_at(ui, config, salt, Some((surface, start)));
+}
+
+fn optimizer_at(
+    ui: &mut Ui,
+    config: &mut OptimizerConfig,
+    salt: usize,
+    at: Option<(&Surface, Point)>,
+) {
     optimizer_picker(ui, config, salt);
+    // The limit depends on the hyperparameters besides lr: those of this frame's start (a
+    // change below the lr shows in the next frame, which the change itself asks for).
+    let limit = at.and_then(|(surface, start)| limit_at(surface, start, config));
     match config {
         OptimizerConfig::Sgd { lr, weight_decay } => {
             LR.slider(ui, lr);
+            lr_warning(ui, limit, *lr);
             WEIGHT_DECAY.slider(ui, weight_decay);
         }
         OptimizerConfig::Momentum { lr, momentum, dampening, weight_decay } => {
             LR.slider(ui, lr);
+            lr_warning(ui, limit, *lr);
             MOMENTUM.slider(ui, momentum);
             DAMPENING.slider(ui, dampening);
             WEIGHT_DECAY.slider(ui, weight_decay);
         }
         OptimizerConfig::Nesterov { lr, momentum, weight_decay } => {
             LR.slider(ui, lr);
+            lr_warning(ui, limit, *lr);
             NESTEROV_MOMENTUM.slider(ui, momentum);
             WEIGHT_DECAY.slider(ui, weight_decay);
         }
         OptimizerConfig::NesterovLookahead { lr, momentum } => {
             LR.slider(ui, lr);
+            lr_warning(ui, limit, *lr);
             NESTEROV_MOMENTUM.slider(ui, momentum);
         }
         OptimizerConfig::Adagrad { lr, lr_decay, eps, initial_accumulator, weight_decay } => {
@@ -217,6 +247,47 @@ pub fn optimizer(ui: &mut Ui, config: &mut OptimizerConfig, salt: usize) {
         OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => adam(ui, config),
     }
     update_rule(ui, config);
+}
+
+/// The stability limit of `config` at `start`, unless the surface is a formula too long to
+/// evaluate on the UI thread.
+fn limit_at(surface: &Surface, start: Point, config: &OptimizerConfig) -> Option<StabilityLimit> {
+    if let Surface::Expression(formula) = surface
+        && formula.text().len() > CHEAP_FORMULA_BYTES
+    {
+        return None;
+    }
+    stability_limit(surface, start, config)
+}
+
+/// The warning under the lr slider when `lr` is above `limit`.
+fn lr_warning(ui: &mut Ui, limit: Option<StabilityLimit>, lr: f64) {
+    if let Some(limit) = limit
+        && limit.is_exceeded_by(lr)
+    {
+        let colour = ui.visuals().warn_fg_color;
+        ui.add(egui::Label::new(RichText::new(stability_note(&limit)).color(colour)).wrap())
+            .on_hover_text(
+                "On a quadratic, every step multiplies the distance along the steepest \
+                 direction by a factor whose size passes 1 at this lr: the run overshoots \
+                 further each step. λmax is the largest eigenvalue of the Hessian at the start.",
+            );
+    }
+}
+
+/// "⚠ above 2/λmax = 0.0200: diverges on this quadratic", or, on a surface that is not a
+/// quadratic, "… the limit of the local quadratic at the start".
+#[must_use]
+pub fn stability_note(limit: &StabilityLimit) -> String {
+    let value = compact_number(limit.lr, 4..=4);
+    if limit.exact {
+        format!("⚠ above {} = {value}: diverges on this quadratic", limit.formula())
+    } else {
+        format!(
+            "⚠ above {} = {value}, the limit of the local quadratic at the start",
+            limit.formula()
+        )
+    }
 }
 
 /// The optimizer kind picker; a new kind starts from its catalogue defaults but keeps the lr.
@@ -496,6 +567,18 @@ mod tests {
             assert!(p.min < p.max && (!p.log || p.min > 0.0), "{}", p.label);
         }
         assert!(schedule::PERIOD.contains(PERIOD_RANGE.0 as f64));
+    }
+
+    #[test]
+    fn the_stability_note_names_the_formula_and_the_limit() {
+        let taco = Surface::TacoShell { condition: 100.0, angle: 30.0 };
+        let sgd = OptimizerConfig::Sgd { lr: 0.021, weight_decay: 0.0 };
+        let limit = stability_limit(&taco, taco.default_start(), &sgd).expect("a limit");
+        assert_eq!(stability_note(&limit), "⚠ above 2/λmax = 0.0200: diverges on this quadratic");
+        let rosenbrock = Surface::Rosenbrock { a: 1.0, b: 100.0 };
+        let limit = stability_limit(&rosenbrock, [-1.2, 1.0], &sgd);
+        let note = limit.map(|l| stability_note(&l)).unwrap_or_default();
+        assert!(note.ends_with("the limit of the local quadratic at the start"), "{note}");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use optlab_core::optim::OptimizerConfig;
 use optlab_core::run::NOISE_SIGMA;
 use optlab_core::runner::Wake;
 use optlab_core::schedule::Schedule;
-use optlab_core::surface::{self, GradientCheck, Surface};
+use optlab_core::surface::{self, GradientCheck, Point, Surface};
 
 /// Most runs one race holds: more would not be readable on the map or in the legend.
 pub const MAX_RUNS: usize = 12;
@@ -407,10 +407,11 @@ fn runs_controls(ui: &mut Ui, race: &mut Race) {
     let open_new: Option<usize> = ui.data_mut(|d| d.remove_temp(open_id));
     let count = race.runs.len();
     let mut action = None;
+    let at = (&race.surface, race.start_point());
     for (index, run) in race.runs.iter_mut().enumerate() {
         ui.push_id(index, |ui| {
             let open = (open_new == Some(index)).then_some(true);
-            if let Some(a) = run_controls(ui, run, index, count, open) {
+            if let Some(a) = run_controls(ui, (run, at), index, count, open) {
                 action = Some((index, a));
             }
         });
@@ -475,7 +476,7 @@ fn new_run(race: &Race) -> RaceRun {
 /// One run as a collapsible block; returns the button the user pressed.
 fn run_controls(
     ui: &mut Ui,
-    run: &mut RaceRun,
+    (run, at): (&mut RaceRun, (&Surface, Point)),
     index: usize,
     count: usize,
     open: Option<bool>,
@@ -503,7 +504,7 @@ fn run_controls(
                     .char_limit(optlab_core::names::MAX_NAME_CHARS),
             )
             .on_hover_text("The run's name in the legend and the table");
-            optimizer_controls::optimizer(ui, &mut run.optimizer, index);
+            optimizer_controls::race_optimizer(ui, &mut run.optimizer, index, at);
             ui.add_space(4.0);
             optimizer_controls::schedule(ui, &mut run.schedule, index);
             run_buttons(ui, index, count)

@@ -7,7 +7,21 @@ use crate::app::widgets::palette;
 use optlab_core::entries::race::Race;
 use optlab_core::surface::Surface;
 
-/// Draws the table for the shown step.
+/// The figure columns: a short header that fits a narrow column, and its meaning on hover.
+const COLUMNS: [(&str, &str); 5] = [
+    ("final loss", "Loss at the shown step"),
+    ("best loss", "Lowest loss up to the shown step"),
+    ("to tol.", "First step within the tolerance of the global minimum"),
+    ("to min", "Distance from the shown position to the nearest known minimum"),
+    (
+        "diverged",
+        "The step where the run diverged: its loss passed 10¹² × max(1, loss at the start), \
+         or its values stopped being numbers (or passed 1e100)",
+    ),
+];
+
+/// Draws the table for the shown step: the run column stays put while the figures scroll
+/// sideways when the panel is too narrow for them; rows scroll vertically.
 /// A click on a run's name focuses it (its internals are shown).
 pub fn show(
     ui: &mut egui::Ui,
@@ -16,28 +30,39 @@ pub fn show(
     (focused_run, stats): (&mut usize, &mut StatsCache),
     results: &RaceResults,
 ) {
-    egui::ScrollArea::both()
-        .id_salt("run-stats-scroll")
-        .show(ui, |ui| grid(ui, (race, step), (focused_run, stats), results));
+    let row = row_height(ui);
+    egui::ScrollArea::vertical().id_salt("run-stats-scroll").show(ui, |ui| {
+        ui.horizontal_top(|ui| {
+            run_column(ui, race, focused_run, row);
+            // A solid bar (not egui's floating one, which shows only under the pointer), so a
+            // column past the edge is visibly scrollable.
+            ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+            egui::ScrollArea::horizontal()
+                .id_salt("run-stats-figures")
+                .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::VisibleWhenNeeded)
+                .show(ui, |ui| figures(ui, (race, step), stats, results, row));
+        });
+    });
 }
 
-fn grid(
-    ui: &mut egui::Ui,
-    (race, step): (&Race, u64),
-    (focused_run, stats): (&mut usize, &mut StatsCache),
-    results: &RaceResults,
-) {
-    egui::Grid::new("run-stats").striped(true).num_columns(6).show(ui, |ui| {
-        for (title, tip) in [
-            ("run", "Click a run to show its internals"),
-            ("final loss", "Loss at the shown step"),
-            ("best loss", "Lowest loss up to the shown step"),
-            ("to tol.", "First step within the tolerance of the global minimum"),
-            ("to min", "Distance from the shown position to the nearest known minimum"),
-            ("diverged", "The step where values stopped being numbers"),
-        ] {
-            ui.strong(title).on_hover_text(tip);
-        }
+/// The height the table needs for `runs` rows and its header, without scrolling.
+#[must_use]
+pub fn height(ui: &egui::Ui, runs: usize) -> f32 {
+    let pitch = row_height(ui) + ui.spacing().item_spacing.y;
+    let scroll_bar = egui::style::ScrollStyle::solid().allocated_width();
+    (runs + 1) as f32 * pitch + ui.spacing().item_spacing.y + scroll_bar + 4.0
+}
+
+/// One row's height, the same in both halves of the table so their rows line up.
+fn row_height(ui: &egui::Ui) -> f32 {
+    let text = ui.text_style_height(&egui::TextStyle::Body);
+    ui.spacing().interact_size.y.max(text + 2.0 * ui.spacing().button_padding.y)
+}
+
+/// The fixed first column: the runs' names in their colours.
+fn run_column(ui: &mut egui::Ui, race: &Race, focused_run: &mut usize, row: f32) {
+    egui::Grid::new("run-stats-names").striped(true).min_row_height(row).show(ui, |ui| {
+        ui.strong("run").on_hover_text("Click a run to show its internals");
         ui.end_row();
         for (index, run) in race.runs.iter().enumerate() {
             let colour = palette::run_colour(run.color, index);
@@ -45,6 +70,25 @@ fn grid(
             if ui.selectable_label(*focused_run == index, name).clicked() {
                 *focused_run = index;
             }
+            ui.end_row();
+        }
+    });
+}
+
+/// The figures of every run, one row per run in the order of [`run_column`].
+fn figures(
+    ui: &mut egui::Ui,
+    (race, step): (&Race, u64),
+    stats: &mut StatsCache,
+    results: &RaceResults,
+    row: f32,
+) {
+    egui::Grid::new("run-stats").striped(true).min_row_height(row).num_columns(5).show(ui, |ui| {
+        for (title, tip) in COLUMNS {
+            ui.strong(title).on_hover_text(tip);
+        }
+        ui.end_row();
+        for (index, run) in race.runs.iter().enumerate() {
             match cached_stats(stats, results, race, (index, step)) {
                 Some(stats) => stats_row(ui, &stats),
                 None => pending_row(ui, run.enabled),
@@ -71,13 +115,13 @@ fn cached_stats(
 
 fn stats_row(ui: &mut egui::Ui, stats: &RunStats) {
     let dash = || "—".to_owned();
-    ui.monospace(format!("{:.3e}", stats.final_loss));
-    ui.monospace(format!("{:.3e}", stats.best_loss));
-    ui.monospace(stats.steps_to_tolerance.map_or_else(dash, |s| s.to_string()));
-    ui.monospace(stats.distance_to_minimum.map_or_else(dash, |d| format!("{d:.2e}")));
+    ui.label(format!("{:.2e}", stats.final_loss));
+    ui.label(format!("{:.2e}", stats.best_loss));
+    ui.label(stats.steps_to_tolerance.map_or_else(dash, |s| s.to_string()));
+    ui.label(stats.distance_to_minimum.map_or_else(dash, |d| format!("{d:.2e}")));
     match stats.diverged_at {
-        Some(at) => ui.colored_label(ui.visuals().error_fg_color, format!("step {at}")),
-        None => ui.monospace("—"),
+        Some(at) => ui.colored_label(ui.visuals().error_fg_color, format!("at step {at}")),
+        None => ui.label("—"),
     };
 }
 

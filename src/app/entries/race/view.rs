@@ -161,7 +161,7 @@ fn curve_views(ui: &mut Ui, race: &Race, step: u64, parts: &mut RaceParts<'_>) {
         ui.selectable_value(parts.curve_view, CurveView::Internals, "Internals")
             .on_hover_text("Velocity and effective step size of one run");
     });
-    let table_height = 26.0 + 22.0 * race.runs.len() as f32;
+    let table_height = stats_table::height(ui, race.runs.len());
     let plots_height = (ui.available_height() - table_height - 12.0).max(160.0);
     let runs = &parts.results.runs;
     match *parts.curve_view {

@@ -218,8 +218,8 @@ fn colour_bar(ui: &mut Ui, r: &SweepReport, scale: &SweepScale, height: f32) {
         text,
     );
     let strip = egui::Rect::from_min_max(
-        egui::pos2(rect.left() + 4.0, rect.top() + 24.0),
-        egui::pos2(rect.left() + 16.0, rect.bottom() - 28.0),
+        egui::pos2(rect.left() + 4.0, rect.top() + 30.0),
+        egui::pos2(rect.left() + 16.0, rect.bottom() - 36.0),
     );
     if strip.height() < 20.0 {
         return;
@@ -237,17 +237,29 @@ fn colour_bar(ui: &mut Ui, r: &SweepReport, scale: &SweepScale, height: f32) {
         }
     }
     painter.add(mesh);
-    for k in 0..=4 {
-        let t = f64::from(k) / 4.0;
-        let label = format_loss(scale.value(t));
+    let range = r.metric_range.unwrap_or((0.0, 0.0));
+    let min_gap = f64::from(14.0 / strip.height());
+    for (t, label) in bar_ticks(scale, range, min_gap) {
+        let y = y_of(t);
+        painter.line_segment(
+            [egui::pos2(strip.right(), y), egui::pos2(strip.right() + 3.0, y)],
+            (1.0, text),
+        );
         painter.text(
-            egui::pos2(strip.right() + 4.0, y_of(t)),
+            egui::pos2(strip.right() + 5.0, y),
             egui::Align2::LEFT_CENTER,
             label,
             small.clone(),
             text,
         );
     }
+    painter.text(
+        rect.left_top() + egui::vec2(2.0, 14.0),
+        egui::Align2::LEFT_TOP,
+        scale_caption(scale),
+        small.clone(),
+        ui.visuals().weak_text_color(),
+    );
     let swatch = |y: f32, colour: Color32, label: &str| {
         let r = egui::Rect::from_min_size(egui::pos2(strip.left(), y), egui::vec2(12.0, 10.0));
         painter.rect_filled(r, 0.0, colour);
@@ -261,6 +273,50 @@ fn colour_bar(ui: &mut Ui, r: &SweepReport, scale: &SweepScale, height: f32) {
     };
     swatch(rect.bottom() - 24.0, SWEEP_DIVERGED, "diverged");
     swatch(rect.bottom() - 12.0, SWEEP_NO_VALUE, "no value");
+}
+
+/// What the bar's colours span, in a few words under the metric's name.
+fn scale_caption(scale: &SweepScale) -> &'static str {
+    match scale {
+        SweepScale::Decades(..) => "log, lowest–highest",
+        SweepScale::Log(_) => "log of gap to lowest",
+        SweepScale::Linear(..) => "lowest–highest",
+    }
+}
+
+/// The colour bar's labelled ticks as (t in [0, 1], text): the lowest and the highest cell at
+/// the ends, and between them, on a log scale, the decades (every 2nd, 5th … when there are
+/// many) at their true heights; on the other scales three evenly spaced values. Ticks closer
+/// than `min_gap` to an end are left out, so labels never overlap.
+fn bar_ticks(scale: &SweepScale, (lo, hi): (f64, f64), min_gap: f64) -> Vec<(f64, String)> {
+    let text = |v: f64| match scale {
+        SweepScale::Linear(..) => numbers::compact(v),
+        SweepScale::Decades(..) | SweepScale::Log(_) => format_loss(v),
+    };
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+        return vec![(0.5, text(lo))];
+    }
+    let mut ticks = vec![(0.0, text(lo))];
+    let inner: Vec<(f64, String)> = match *scale {
+        SweepScale::Decades(a, b) => {
+            let input = egui_plot::GridInput { bounds: (a, b), base_step_size: (b - a) / 100.0 };
+            log_axis::marks(&input)
+                .into_iter()
+                .map(|mark| ((mark.value - a) / (b - a), log_axis::label(mark.value)))
+                .filter(|(_, label)| !label.is_empty())
+                .collect()
+        }
+        _ => [0.25, 0.5, 0.75].into_iter().map(|t| (t, text(scale.value(t)))).collect(),
+    };
+    let mut last = 0.0;
+    for (t, label) in inner {
+        if t - last >= min_gap && 1.0 - t >= min_gap {
+            ticks.push((t, label));
+            last = t;
+        }
+    }
+    ticks.push((1.0, text(hi)));
+    ticks
 }
 
 /// The best cell in words.
@@ -283,6 +339,74 @@ fn best_line(ui: &mut Ui, r: &SweepReport) {
                 numbers::compact(r.y_values[j]),
             ))
             .strong(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use optlab_core::entries::sweep::SweepLab;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-300)
+    }
+
+    /// The presets' sweep of final losses from 9.6e-26 to 0.3.
+    fn report(range: (f64, f64)) -> SweepReport {
+        let mut report = SweepReport::empty(&SweepLab::default());
+        report.metric_range = Some(range);
+        report
+    }
+
+    #[test]
+    fn the_colour_range_runs_from_the_lowest_to_the_highest_cell_in_decades() {
+        let r = report((9.6e-26, 0.3));
+        assert_eq!(r.lab.metric, Metric::FinalLoss);
+        let scale = grid_images::sweep_scale(&r);
+        assert!(close(scale.t(9.6e-26), 0.0), "t({})", 9.6e-26);
+        assert!(close(scale.t(0.3), 1.0), "t({})", 0.3);
+        assert!(close(scale.value(0.0), 9.6e-26), "{}", scale.value(0.0));
+        assert!(close(scale.value(1.0), 0.3), "{}", scale.value(1.0));
+        // Halfway up the bar is halfway in decades: the geometric mean.
+        assert!(close(scale.value(0.5), (9.6e-26f64 * 0.3).sqrt()));
+    }
+
+    #[test]
+    fn a_range_that_reaches_zero_or_below_keeps_the_gap_scale() {
+        let scale = grid_images::sweep_scale(&report((-0.5, 3.0)));
+        assert!(matches!(scale, SweepScale::Log(_)));
+        assert!(close(scale.t(-0.5), 0.0), "t({})", -0.5);
+        assert!(close(scale.t(3.0), 1.0), "t({})", 3.0);
+    }
+
+    #[test]
+    fn decade_ticks_sit_at_their_true_heights_between_the_labelled_ends() {
+        let (lo, hi): (f64, f64) = (1e-20, 1.0);
+        let scale = SweepScale::Decades(lo.log10(), hi.log10());
+        let ticks = bar_ticks(&scale, (lo, hi), 0.02);
+        let at = |label: &str| ticks.iter().find(|(_, l)| l == label).map(|(t, _)| *t);
+        assert_eq!(ticks.first().map(|(t, _)| *t), Some(0.0));
+        assert_eq!(ticks.last().map(|(t, _)| *t), Some(1.0));
+        // Twenty decades: every second one is labelled, at (exponent + 20) / 20 of the bar.
+        for (label, exponent) in [("1e-16", -16.0), ("1e-10", -10.0), ("0.01", -2.0)] {
+            let t = at(label).unwrap_or_else(|| panic!("no tick {label}: {ticks:?}"));
+            assert!(close(t, (exponent + 20.0) / 20.0), "{label} at {t}");
+        }
+        assert!(at("1e-15").is_none(), "odd decades are left out: {ticks:?}");
+        assert!(ticks.windows(2).all(|w| w[1].0 - w[0].0 >= 0.02), "{ticks:?}");
+    }
+
+    #[test]
+    fn ticks_too_close_to_an_end_are_left_out() {
+        let scale = SweepScale::Decades(-3.05, 0.0);
+        let ticks = bar_ticks(&scale, (10f64.powf(-3.05), 1.0), 0.1);
+        let labels: Vec<&str> = ticks.iter().map(|(_, l)| l.as_str()).collect();
+        assert!(!labels.contains(&"0.001"), "0.001 is 0.016 from the bottom: {labels:?}");
+        assert_eq!(
+            ticks.iter().filter(|(t, _)| *t > 0.9).count(),
+            1,
+            "only the top end: {labels:?}"
         );
     }
 }
