@@ -279,7 +279,7 @@ fn lr_warning(ui: &mut Ui, limit: Option<StabilityLimit>, lr: f64) {
 /// quadratic, "… the limit of the local quadratic at the start".
 #[must_use]
 pub fn stability_note(limit: &StabilityLimit) -> String {
-    let value = compact_number(limit.lr, 4..=4);
+    let value = crate::app::widgets::numbers::compact(limit.lr);
     if limit.exact {
         format!("⚠ above {} = {value}: diverges on this quadratic", limit.formula())
     } else {
