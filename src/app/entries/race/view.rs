@@ -10,6 +10,7 @@ use super::internals_view;
 use super::map_view::{self, MapParts, PathCache};
 use super::playback::{self, Playback};
 use super::results::RaceResults;
+use super::slice_view::{self, SliceState};
 use super::stats_table::{self, StatsCache};
 use super::surface3d_view::{self, Camera};
 use crate::app::entries::action::EntryAction;
@@ -36,6 +37,8 @@ pub enum CurveView {
     Curves,
     /// Velocity and effective step size of the selected run.
     Internals,
+    /// The loss along a line through the selected run's point.
+    Slice,
 }
 
 /// What the race views drew last, rebuilt only when what they show changes.
@@ -57,6 +60,8 @@ pub struct RaceCaches {
     stats: StatsCache,
     /// Camera (and mesh) of the 3D view.
     camera: Camera,
+    /// The Slice view's choices and its slice.
+    slice: SliceState,
 }
 
 impl RaceCaches {
@@ -160,6 +165,8 @@ fn curve_views(ui: &mut Ui, race: &Race, step: u64, parts: &mut RaceParts<'_>) {
             .on_hover_text("Loss (log axis) and learning rate against step");
         ui.selectable_value(parts.curve_view, CurveView::Internals, "Internals")
             .on_hover_text("Velocity and effective step size of one run");
+        ui.selectable_value(parts.curve_view, CurveView::Slice, "Slice")
+            .on_hover_text("The loss along a line through a run's point");
     });
     let table_height = 26.0 + 22.0 * race.runs.len() as f32;
     let plots_height = (ui.available_height() - table_height - 12.0).max(160.0);
@@ -170,6 +177,10 @@ fn curve_views(ui: &mut Ui, race: &Race, step: u64, parts: &mut RaceParts<'_>) {
         }
         CurveView::Internals => {
             internals_view::show(ui, race, (step, plots_height), parts.focused_run, runs);
+        }
+        CurveView::Slice => {
+            let (slice, focused) = (&mut parts.caches.slice, &mut *parts.focused_run);
+            slice_view::show(ui, race, (step, plots_height), focused, runs, slice);
         }
     }
     ui.separator();
