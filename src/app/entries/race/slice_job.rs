@@ -174,3 +174,60 @@ impl SliceJob {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use optlab_core::expr::Formula;
+    use std::time::{Duration, Instant};
+
+    fn input(surface: Surface, through: Point) -> SliceInput {
+        let range = SliceRange::Across(surface.view_box());
+        let direction = Direction::HessianEigen { index: 0 };
+        SliceInput { surface, through, direction, range, points: 41 }
+    }
+
+    /// A formula over the cheap limit: 400 quadratic terms, sliced off the window's thread.
+    fn long_formula() -> Surface {
+        let terms: Vec<String> = (0..400).map(|i| format!("0.001*(x-{i})^2 - 0.002*y^2")).collect();
+        let text = terms.join("+");
+        assert!(text.len() > surface_probe::CHEAP_FORMULA_BYTES);
+        Surface::Expression(Formula::new(&text).expect("a formula"))
+    }
+
+    #[test]
+    fn a_cheap_surface_is_sliced_at_once_with_its_eigenvalues() {
+        let job = SliceJob::default();
+        let asked = input(Surface::Saddle, [0.0, 0.0]);
+        let (done, fresh) = job.get(&asked, || Arc::new(|| {}));
+        assert!(fresh);
+        let outcome = done.and_then(|d| d.outcome.clone()).expect("an outcome");
+        assert_eq!(outcome.eigen.map(|(values, _)| values), Some([-2.0, 2.0]));
+        let slice = outcome.slice.expect("a slice");
+        // Along y (λ = −2) across the home view ±2.
+        assert_eq!((slice.samples[0].s, slice.samples[40].s), (-2.0, 2.0));
+        assert_eq!((slice.samples[20].loss, slice.samples[0].loss), (0.0, 4.0));
+    }
+
+    #[test]
+    fn a_costly_formula_is_sliced_off_thread_and_the_newest_input_wins() {
+        let job = SliceJob::default();
+        let surface = long_formula();
+        let older = input(surface.clone(), [1.0, 0.0]);
+        let newer = input(surface, [2.0, 0.0]);
+        let (done, fresh) = job.get(&older, || Arc::new(|| {}));
+        assert!(done.is_none() && !fresh, "nothing to show yet");
+        let deadline = Instant::now() + Duration::from_mins(1);
+        let finished = loop {
+            match job.get(&newer, || Arc::new(|| {})) {
+                (Some(done), true) => break done,
+                _ => std::thread::sleep(Duration::from_millis(1)),
+            }
+            assert!(Instant::now() < deadline, "no slice");
+        };
+        assert_eq!(finished.input, newer);
+        let expected = compute(&newer, &|| false);
+        assert_eq!(finished.outcome, expected);
+        assert!(expected.is_some_and(|o| o.slice.is_ok()));
+    }
+}

@@ -360,6 +360,9 @@ struct Marker {
     at: Option<[f64; 2]>,
     /// Whether it lies on the line (filled) or off it (hollow).
     on_line: bool,
+    /// Its radius in screen points: larger under the markers of later runs at the same place,
+    /// so every run shows as a ring around the next.
+    radius: f32,
     /// The legend's and the hover's text.
     text: String,
 }
@@ -378,14 +381,14 @@ fn markers(race: &Race, step: u64, runs: &[RunResult], slice: &Slice) -> Vec<Mar
         let name = &run.name;
         let Some(record) = runs.get(index).and_then(|r| r.record_at(step)) else {
             let text = format!("{name}: no steps yet");
-            markers.push(Marker { colour, at: None, on_line: false, text });
+            markers.push(Marker { colour, at: None, on_line: false, radius: 0.0, text });
             continue;
         };
         let projection = line.project(record.position);
         let (s, distance, loss) = (projection.s, projection.distance, record.loss);
         if !(s.is_finite() && distance.is_finite() && loss.is_finite()) {
             let text = format!("{name}: its point or loss is not finite (diverged)");
-            markers.push(Marker { colour, at: None, on_line: false, text });
+            markers.push(Marker { colour, at: None, on_line: false, radius: 0.0, text });
             continue;
         }
         let on_line = distance <= ON_LINE_FRACTION * length;
@@ -398,9 +401,37 @@ fn markers(race: &Race, step: u64, runs: &[RunResult], slice: &Slice) -> Vec<Mar
         let outside = if inside { "" } else { ", outside the plotted s" };
         let text =
             format!("{name} at s = {}: loss {}, {place}{outside}", compact(s), compact(loss));
-        markers.push(Marker { colour, at: inside.then_some([s, loss]), on_line, text });
+        markers.push(Marker {
+            colour,
+            at: inside.then_some([s, loss]),
+            on_line,
+            radius: 0.0,
+            text,
+        });
     }
+    nest(&mut markers, &slice.samples);
     markers
+}
+
+/// Gives each drawn marker its radius: 5 points, plus 2.5 for each later marker drawn at the
+/// same place (within half a percent of the plotted range on both axes).
+fn nest(markers: &mut [Marker], samples: &[Sample]) {
+    let finite = || samples.iter().map(|s| s.loss).filter(|l| l.is_finite());
+    let low = finite().fold(f64::INFINITY, f64::min);
+    let high = finite().fold(f64::NEG_INFINITY, f64::max);
+    let (first, last) = (samples.first().map_or(0.0, |s| s.s), samples.last().map_or(1.0, |s| s.s));
+    let near = |a: [f64; 2], b: [f64; 2]| {
+        let close = |d: f64, span: f64| d.abs() <= 0.005 * span.max(f64::MIN_POSITIVE);
+        close(a[0] - b[0], last - first) && close(a[1] - b[1], (high - low).max(1e-12))
+    };
+    let places: Vec<Option<[f64; 2]>> = markers.iter().map(|m| m.at).collect();
+    for (index, marker) in markers.iter_mut().enumerate() {
+        let Some(at) = marker.at else { continue };
+        let later = places[index + 1..].iter().flatten().filter(|&&other| near(at, other)).count();
+        #[expect(clippy::cast_precision_loss, reason = "a count of runs, far below 2^24")]
+        let rings = later as f32;
+        marker.radius = 5.0 + 2.5 * rings;
+    }
 }
 
 /// The legend above the plot: the curve, the through line and one entry per run.
@@ -511,7 +542,7 @@ fn plot(
                 let point = Points::new(marker.text.clone(), vec![at])
                     .id(("slice-marker", index))
                     .shape(MarkerShape::Circle)
-                    .radius(6.0)
+                    .radius(marker.radius)
                     .filled(marker.on_line)
                     .color(colour);
                 plot.points(point);
