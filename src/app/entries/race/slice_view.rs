@@ -13,6 +13,7 @@ use egui_plot::{HoverPosition, Line, LineStyle, MarkerShape, Plot, PlotPoints, P
 
 use super::results::RunResult;
 use super::slice_job::{SliceInput, SliceJob, SliceOutcome, SliceRange};
+use super::slice_map;
 use crate::app::widgets::numbers::{compact, coordinate};
 use crate::app::widgets::palette;
 use crate::app::widgets::surface_probe;
@@ -147,6 +148,12 @@ pub fn show(
         return;
     };
     ui.add(egui::Label::new(meaning(state.direction, &through, outcome)).wrap());
+    let ends = outcome
+        .slice
+        .as_ref()
+        .ok()
+        .and_then(|s| Some([s.samples.first()?.point, s.samples.last()?.point]));
+    slice_map::remember(ui.ctx(), ends);
     let slice = match &outcome.slice {
         Ok(slice) => slice,
         Err(e) => {
