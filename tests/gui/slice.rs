@@ -1,12 +1,18 @@
 //! The race's Slice view on the saddle-point preset: along the Hessian's two eigenvectors at
 //! SGD's point (still on the saddle at step 500) the loss curves down along one (negative
 //! eigenvalue) and up along the other (positive), every run is marked, and changing the
-//! direction changes the curve.
+//! direction changes the curve. On a formula whose one evaluation costs milliseconds the slice
+//! is computed off the window's thread.
+
+use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use optlab_core::expr::Formula;
+use optlab_core::notebook::Notebook;
+use optlab_core::surface::Surface;
 
-use super::harness::{preset_window, step_until};
+use super::harness::{preset_window, race_mut, step_until, window};
 use optlab::app::{CurveView, OptlabApp};
 
 fn all_computed(app: &OptlabApp) -> bool {
@@ -75,4 +81,28 @@ fn the_saddles_eigen_directions_curve_one_down_and_one_up_with_the_runs_marked()
     let momentum = label_with(&h, "Momentum at s = ");
     assert!(momentum.contains("off the line"), "{momentum}");
     h.get_by_label_contains("Hollow: a run off the line");
+}
+
+#[test]
+fn a_huge_formula_is_sliced_off_the_windows_thread() {
+    let mut h = window(Notebook::default_notebook());
+    let formula = Formula::new(&optlab::bench::big_formula()).expect("the big formula parses");
+    race_mut(h.state_mut()).surface = Surface::Expression(formula);
+    race_mut(h.state_mut()).steps = 5;
+    h.state_mut().curve_view = CurveView::Slice;
+    // The first frames come back before the slice: about two hundred evaluations of
+    // milliseconds each are not made inside a frame.
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label_contains("computing the slice for the new line");
+    assert!(h.query_by_label_contains("Along the line:").is_none());
+    // Frames go on until the slice arrives (a guard against a hang, not a timing check).
+    let deadline = Instant::now() + Duration::from_mins(3);
+    while h.query_by_label_contains("Along the line:").is_none() {
+        assert!(Instant::now() < deadline, "no slice of the big formula in three minutes");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.get_by_label_contains("eigenvalue λ = ");
 }

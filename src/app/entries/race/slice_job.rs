@@ -100,6 +100,8 @@ pub fn compute(input: &SliceInput, cancelled: &dyn Fn() -> bool) -> Option<Slice
 struct Shared {
     /// The newest input not started yet.
     pending: Option<SliceInput>,
+    /// The input being computed.
+    computing: Option<SliceInput>,
     /// The last finished computation.
     done: Option<Arc<Finished>>,
     /// Whether a thread is computing.
@@ -136,7 +138,8 @@ impl SliceJob {
             shared.done = Some(Arc::clone(&done));
             return (Some(done), true);
         }
-        if shared.pending.as_ref() != Some(input) {
+        let asked = shared.pending.as_ref().or(shared.computing.as_ref());
+        if asked != Some(input) {
             shared.pending = Some(input.clone());
             self.newest.fetch_add(1, Ordering::SeqCst);
         }
@@ -158,6 +161,7 @@ impl SliceJob {
                     shared.running = false;
                     return;
                 };
+                shared.computing = Some(input.clone());
                 (input, self.newest.load(Ordering::SeqCst))
             };
             let cancelled = || self.newest.load(Ordering::SeqCst) != number;
@@ -168,6 +172,7 @@ impl SliceJob {
                 Err(_) => None,
             };
             let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+            shared.computing = None;
             shared.done = Some(Arc::new(Finished { input, outcome }));
             drop(shared);
             wake();
@@ -226,6 +231,8 @@ mod tests {
             assert!(Instant::now() < deadline, "no slice");
         };
         assert_eq!(finished.input, newer);
+        // Asking again for the input being computed neither restarted nor cancelled it.
+        assert_eq!(job.newest.load(Ordering::SeqCst), 2, "one number per new input");
         let expected = compute(&newer, &|| false);
         assert_eq!(finished.outcome, expected);
         assert!(expected.is_some_and(|o| o.slice.is_ok()));
