@@ -18,7 +18,7 @@ use crate::app::widgets::numbers::{compact, coordinate};
 use crate::app::widgets::palette;
 use crate::app::widgets::surface_probe;
 use optlab_core::entries::race::Race;
-use optlab_core::slice::{Direction, Sample, Slice};
+use optlab_core::slice::{Direction, Sample, Slice, SliceError};
 use optlab_core::surface::Point;
 
 /// Samples of a slice of a cheap surface (a few hundred microseconds in all).
@@ -156,6 +156,10 @@ pub fn show(
     slice_map::remember(ui.ctx(), ends);
     let slice = match &outcome.slice {
         Ok(slice) => slice,
+        Err(SliceError::NoDirection(_)) if state.direction == SliceDirection::StartToRun => {
+            ui.label(format!("No slice yet: {} is still at the start point.", through.run));
+            return;
+        }
         Err(e) => {
             ui.colored_label(ui.visuals().warn_fg_color, format!("No slice: {e}"));
             return;
@@ -163,9 +167,9 @@ pub fn show(
     };
     ui.label(extremes(&slice.samples));
     let markers = markers(race, step, runs, slice);
-    legend(ui, &markers);
-    let axis = axis_label(state.direction, &through.run);
     let between = matches!(finished.input.direction, Direction::Between { .. });
+    legend(ui, &markers, between);
+    let axis = axis_label(state.direction, &through.run);
     plot(ui, (slice, &markers), (axis, between), bottom);
 }
 
@@ -218,7 +222,9 @@ fn typed_points_row(ui: &mut Ui, typed: &mut [Point; 2]) {
     ui.horizontal_wrapped(|ui| {
         for (name, point) in ["a", "b"].iter().zip(typed.iter_mut()) {
             for (axis, value) in ["x", "y"].iter().zip(point.iter_mut()) {
-                ui.add(DragValue::new(value).speed(0.01).prefix(format!("{name} {axis} = ")));
+                let field = DragValue::new(value).speed(0.01).prefix(format!("{name} {axis} = "));
+                // Every digit that matters: the saddle's start y = 1e-6 must not read as 0.
+                ui.add(field.custom_formatter(|v, _| coordinate(v)));
             }
         }
     });
@@ -441,12 +447,14 @@ fn nest(markers: &mut [Marker], samples: &[Sample]) {
     }
 }
 
-/// The legend above the plot: the curve, the through line and one entry per run.
-fn legend(ui: &mut Ui, markers: &[Marker]) {
+/// The legend above the plot: the curve, the dashed line at the through point (at both ends
+/// of a segment) and one entry per run.
+fn legend(ui: &mut Ui, markers: &[Marker], between: bool) {
     let text_colour = ui.visuals().text_color();
+    let ends = if between { "s = 0 and s = 1: the two points" } else { "s = 0: the through point" };
     ui.horizontal_wrapped(|ui| {
         legend_entry(ui, Swatch::Line(text_colour), "loss along the line");
-        legend_entry(ui, Swatch::Dashed, "s = 0: the through point");
+        legend_entry(ui, Swatch::Dashed, ends);
         for marker in markers {
             legend_entry(ui, Swatch::Marker(marker.colour, marker.on_line), &marker.text);
         }
