@@ -147,7 +147,9 @@ pub fn show(
         ui.colored_label(ui.visuals().error_fg_color, "Computing the slice failed (a panic).");
         return;
     };
-    ui.add(egui::Label::new(meaning(state.direction, &through, outcome)).wrap());
+    // While a new line is computed, the words describe the line shown, not the one asked for.
+    let shown_direction = shown_direction(finished.input.direction, state.direction);
+    ui.add(egui::Label::new(meaning(shown_direction, &through, outcome)).wrap());
     let ends = outcome
         .slice
         .as_ref()
@@ -156,7 +158,7 @@ pub fn show(
     slice_map::remember(ui.ctx(), ends);
     let slice = match &outcome.slice {
         Ok(slice) => slice,
-        Err(SliceError::NoDirection(_)) if state.direction == SliceDirection::StartToRun => {
+        Err(SliceError::NoDirection(_)) if shown_direction == SliceDirection::StartToRun => {
             ui.label(format!("No slice yet: {} is still at the start point.", through.run));
             return;
         }
@@ -169,7 +171,7 @@ pub fn show(
     let markers = markers(race, step, runs, slice);
     let between = matches!(finished.input.direction, Direction::Between { .. });
     legend(ui, &markers, between);
-    let axis = axis_label(state.direction, &through.run);
+    let axis = axis_label(shown_direction, &through.run);
     plot(ui, (slice, &markers), (axis, between), bottom);
 }
 
@@ -277,6 +279,20 @@ fn slice_input(race: &Race, through: &Through, state: &SliceState) -> SliceInput
     let cheap = surface_probe::is_cheap(&race.surface);
     let points = if cheap { POINTS } else { COSTLY_POINTS };
     SliceInput { surface: race.surface.clone(), through: through.point, direction, range, points }
+}
+
+/// The choice that made a line running along `direction`; `asked` tells a segment from the
+/// start from one between typed points.
+fn shown_direction(direction: Direction, asked: SliceDirection) -> SliceDirection {
+    match direction {
+        Direction::AlongX | Direction::Vector(_) => SliceDirection::AlongX,
+        Direction::AlongY => SliceDirection::AlongY,
+        Direction::Gradient => SliceDirection::Gradient,
+        Direction::HessianEigen { index: 0 } => SliceDirection::Eigen1,
+        Direction::HessianEigen { .. } => SliceDirection::Eigen2,
+        Direction::Between { .. } if asked == SliceDirection::StartToRun => asked,
+        Direction::Between { .. } => SliceDirection::TwoPoints,
+    }
 }
 
 /// Which way the loss bends along an eigenvector with eigenvalue `value`.
