@@ -81,6 +81,13 @@ fn the_saddles_eigen_directions_curve_one_down_and_one_up_with_the_runs_marked()
     let momentum = label_with(&h, "Momentum at s = ");
     assert!(momentum.contains("off the line"), "{momentum}");
     h.get_by_label_contains("Hollow: a run off the line");
+
+    // The line is drawn on the map (its legend entry) while the Slice tab is on screen.
+    h.get_by_label("slice line");
+    h.get_by_label("Loss & lr").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("slice line").is_none(), "no slice line without the Slice view");
 }
 
 #[test]

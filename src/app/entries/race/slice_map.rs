@@ -1,6 +1,7 @@
 //! The Slice view's line drawn on the map: the Slice view leaves the ends of the line it drew
-//! in egui's memory each frame; the map draws them as a dashed segment while the Slice view
-//! is on screen (it drew in this frame or the one before).
+//! in egui's memory each frame, and the race's other right-hand views clear them; the map
+//! (drawn first) draws them as a dashed segment while they are from the frame before or this
+//! one.
 
 use egui_plot::{Line, LineStyle, PlotUi};
 

@@ -10,6 +10,7 @@ use super::internals_view;
 use super::map_view::{self, MapParts, PathCache};
 use super::playback::{self, Playback};
 use super::results::RaceResults;
+use super::slice_map;
 use super::slice_view::{self, SliceState};
 use super::stats_table::{self, StatsCache};
 use super::surface3d_view::{self, Camera};
@@ -168,6 +169,9 @@ fn curve_views(ui: &mut Ui, race: &Race, step: u64, parts: &mut RaceParts<'_>) {
         ui.selectable_value(parts.curve_view, CurveView::Slice, "Slice")
             .on_hover_text("The loss along a line through a run's point");
     });
+    if *parts.curve_view != CurveView::Slice {
+        slice_map::remember(ui.ctx(), None);
+    }
     let table_height = 26.0 + 22.0 * race.runs.len() as f32;
     let plots_height = (ui.available_height() - table_height - 12.0).max(160.0);
     let runs = &parts.results.runs;
