@@ -9,3 +9,4 @@ mod harness;
 mod inputs;
 mod internals;
 mod labs;
+mod slice;

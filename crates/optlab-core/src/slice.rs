@@ -11,7 +11,7 @@
 use std::fmt;
 
 use crate::limits::{Limit, LimitError, short};
-use crate::surface::{Point, Surface};
+use crate::surface::{Point, Surface, ViewBox};
 
 /// The fewest points a slice has (its two ends).
 pub const MIN_POINTS: usize = 2;
@@ -121,6 +121,57 @@ impl Line {
     }
 }
 
+/// Where a point lies relative to a [`Line`]: the `s` of its nearest point on the line and how
+/// far it is from there.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Projection {
+    /// The line's parameter at the nearest point.
+    pub s: f64,
+    /// The distance from the point to the line (0 on the line).
+    pub distance: f64,
+}
+
+impl Line {
+    /// The `s` of the point of the line nearest to `p`, and the distance from `p` to it (NaN
+    /// for a point that is not finite).
+    #[must_use]
+    pub fn project(&self, p: Point) -> Projection {
+        let d = self.direction;
+        let offset = [p[0] - self.origin[0], p[1] - self.origin[1]];
+        let s = (offset[0] * d[0] + offset[1] * d[1]) / (d[0] * d[0] + d[1] * d[1]);
+        let nearest = self.at(s);
+        Projection { s, distance: (p[0] - nearest[0]).hypot(p[1] - nearest[1]) }
+    }
+
+    /// The interval of `s` over which the line crosses `region`, widened to contain s = 0
+    /// (and s = 1 for a segment), so both the line's points of interest and the region show.
+    /// A line that misses the region gets ± the region's half-diagonal around s = 0.
+    #[must_use]
+    pub fn span_in(&self, region: &ViewBox) -> (f64, f64) {
+        let (mut low, mut high) = (f64::NEG_INFINITY, f64::INFINITY);
+        let mut misses = false;
+        let edges = [(region.x_min, region.x_max), (region.y_min, region.y_max)];
+        for (axis, (min, max)) in edges.into_iter().enumerate() {
+            let (o, d) = (self.origin[axis], self.direction[axis]);
+            if d == 0.0 {
+                misses |= !(min..=max).contains(&o);
+                continue;
+            }
+            let (a, b) = ((min - o) / d, (max - o) / d);
+            low = low.max(a.min(b));
+            high = high.min(a.max(b));
+        }
+        if misses || !(low.is_finite() && high.is_finite() && low < high) {
+            let length = self.direction[0].hypot(self.direction[1]);
+            let reach = 0.5 * region.width().hypot(region.height()) / length;
+            (low, high) =
+                if reach.is_finite() && reach > 0.0 { (-reach, reach) } else { (-1.0, 1.0) };
+        }
+        let last = if self.end.is_some() { 1.0 } else { 0.0 };
+        (low.min(0.0), high.max(last))
+    }
+}
+
 /// The loss along a line.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Slice {
@@ -163,6 +214,37 @@ impl From<LimitError> for SliceError {
 /// [`SliceError`] for a surface parameter, coordinate, interval or count out of range, or a
 /// direction that cannot be formed (see [`line`]).
 pub fn slice(surface: &Surface, request: &SliceRequest) -> Result<Slice, SliceError> {
+    let (line, s_values) = prepare(surface, request)?;
+    let samples = s_values.map(|s| sample(surface, &line, s)).collect();
+    Ok(Slice { line, samples })
+}
+
+/// [`slice`], giving up (`Ok(None)`) as soon as `cancelled` says so; it is asked before every
+/// sample, so a slice of an expensive surface stops within one evaluation of being cancelled.
+///
+/// # Errors
+/// As [`slice`].
+pub fn slice_unless(
+    surface: &Surface,
+    request: &SliceRequest,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<Option<Slice>, SliceError> {
+    let (line, s_values) = prepare(surface, request)?;
+    let mut samples = Vec::with_capacity(request.points);
+    for s in s_values {
+        if cancelled() {
+            return Ok(None);
+        }
+        samples.push(sample(surface, &line, s));
+    }
+    Ok(Some(Slice { line, samples }))
+}
+
+/// The checked request's line and its evenly spaced values of `s`, both ends exact.
+fn prepare(
+    surface: &Surface,
+    request: &SliceRequest,
+) -> Result<(Line, impl Iterator<Item = f64>), SliceError> {
     surface.validate()?;
     let (from, to, points) = (request.from, request.to, request.points);
     POINTS.check(points as f64)?;
@@ -170,22 +252,22 @@ pub fn slice(surface: &Surface, request: &SliceRequest) -> Result<Slice, SliceEr
     Limit::open("to", from, f64::INFINITY).check(to)?;
     let line = line(surface, request.through, request.direction)?;
     let last = points - 1;
-    let samples = (0..points)
-        .map(|i| {
-            let s = match i {
-                0 => from,
-                i if i == last => to,
-                // A weighted mean rather than from + i·step: never overflows for wide intervals.
-                i => {
-                    let t = i as f64 / last as f64;
-                    (1.0 - t) * from + t * to
-                }
-            };
-            let point = line.at(s);
-            Sample { s, point, loss: surface.value(point) }
-        })
-        .collect();
-    Ok(Slice { line, samples })
+    let s_values = (0..points).map(move |i| match i {
+        0 => from,
+        i if i == last => to,
+        // A weighted mean rather than from + i·step: never overflows for wide intervals.
+        i => {
+            let t = i as f64 / last as f64;
+            (1.0 - t) * from + t * to
+        }
+    });
+    Ok((line, s_values))
+}
+
+/// The sample of `surface` at `s` along `line`.
+fn sample(surface: &Surface, line: &Line, s: f64) -> Sample {
+    let point = line.at(s);
+    Sample { s, point, loss: surface.value(point) }
 }
 
 /// The line through `through` (or `Between`'s `a`) in `direction` on `surface`.
@@ -304,4 +386,61 @@ fn usable(d: Point, why: impl FnOnce() -> String) -> Result<f64, SliceError> {
 /// `(x, y)` in the short number form of messages (−0 shown as 0).
 fn show(p: Point) -> String {
     format!("({}, {})", short(p[0] + 0.0), short(p[1] + 0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn projection_gives_the_nearest_s_and_the_distance_off_the_line() {
+        let along_x = line(&Surface::Saddle, [1.0, 2.0], Direction::AlongX).expect("a line");
+        assert_eq!(along_x.project([4.0, 2.0]), Projection { s: 3.0, distance: 0.0 });
+        assert_eq!(along_x.project([-1.0, 5.0]), Projection { s: -2.0, distance: 3.0 });
+        let segment = Direction::Between { a: [0.0, 0.0], b: [2.0, 0.0] };
+        let between = line(&Surface::Saddle, [9.0, 9.0], segment).expect("a segment");
+        assert_eq!(between.project([1.0, -1.0]), Projection { s: 0.5, distance: 1.0 });
+        assert!(between.project([f64::NAN, 0.0]).distance.is_nan());
+    }
+
+    #[test]
+    fn the_span_crosses_the_region_and_keeps_the_points_of_interest() {
+        let region = ViewBox { x_min: -2.0, x_max: 2.0, y_min: -2.0, y_max: 2.0 };
+        let along_x = line(&Surface::Saddle, [-1.5, 0.0], Direction::AlongX).expect("a line");
+        assert_eq!(along_x.span_in(&region), (-0.5, 3.5));
+        let scaled = line(&Surface::Saddle, [0.0, 0.0], Direction::Vector([0.0, -4.0]));
+        assert_eq!(scaled.expect("a line").span_in(&region), (-0.5, 0.5));
+        // Outside the region: s = 0 is kept, the region's side reached.
+        let outside = line(&Surface::Saddle, [5.0, 0.0], Direction::AlongX).expect("a line");
+        assert_eq!(outside.span_in(&region), (-7.0, 0.0));
+        // A line missing the region: ± the half-diagonal.
+        for (through, direction) in
+            [([0.0, 5.0], Direction::AlongX), ([5.0, 0.0], Direction::AlongY)]
+        {
+            let missing = line(&Surface::Saddle, through, direction).expect("a line");
+            let (low, high) = missing.span_in(&region);
+            assert!((high - 8f64.sqrt()).abs() < 1e-12 && (low + high).abs() < 1e-12);
+        }
+        // A segment keeps both of its ends.
+        let segment = Direction::Between { a: [0.0, 0.0], b: [0.5, 0.0] };
+        let between = line(&Surface::Saddle, [0.0, 0.0], segment).expect("a segment");
+        assert_eq!(between.span_in(&region), (-4.0, 4.0));
+        let far = Direction::Between { a: [0.0, 0.0], b: [8.0, 0.0] };
+        let far = line(&Surface::Saddle, [0.0, 0.0], far).expect("a segment");
+        assert_eq!(far.span_in(&region), (-0.25, 1.0));
+    }
+
+    #[test]
+    fn a_cancelled_slice_stops_and_an_uncancelled_one_equals_slice() {
+        let request = SliceRequest { points: 11, ..SliceRequest::default() };
+        let whole = slice(&Surface::Saddle, &request).expect("a slice");
+        let asked = std::cell::Cell::new(0);
+        let cancelled = || {
+            asked.set(asked.get() + 1);
+            asked.get() > 3
+        };
+        assert_eq!(slice_unless(&Surface::Saddle, &request, &cancelled), Ok(None));
+        assert_eq!(asked.get(), 4, "stopped at the first answer yes");
+        assert_eq!(slice_unless(&Surface::Saddle, &request, &|| false), Ok(Some(whole)));
+    }
 }

@@ -622,6 +622,7 @@ fn draw<'a>(plot_ui: &mut PlotUi<'a>, scene: MapScene<'a>) -> Option<Point> {
     if let Some(heatmap) = heatmap {
         draw_surface(plot_ui, heatmap, contours, pixel);
     }
+    super::slice_map::draw_on_map(plot_ui);
     draw_markers(plot_ui, markers);
     for path in &paths {
         draw_path(plot_ui, path);

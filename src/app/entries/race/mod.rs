@@ -9,6 +9,9 @@ pub mod optimizer_controls;
 pub mod panel;
 pub mod playback;
 pub mod results;
+pub mod slice_job;
+pub mod slice_map;
+pub mod slice_view;
 pub mod stats_table;
 pub mod surface3d_view;
 

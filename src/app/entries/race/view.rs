@@ -10,6 +10,8 @@ use super::internals_view;
 use super::map_view::{self, MapParts, PathCache};
 use super::playback::{self, Playback};
 use super::results::RaceResults;
+use super::slice_map;
+use super::slice_view::{self, SliceState};
 use super::stats_table::{self, StatsCache};
 use super::surface3d_view::{self, Camera};
 use crate::app::entries::action::EntryAction;
@@ -36,6 +38,8 @@ pub enum CurveView {
     Curves,
     /// Velocity and effective step size of the selected run.
     Internals,
+    /// The loss along a line through the selected run's point.
+    Slice,
 }
 
 /// What the race views drew last, rebuilt only when what they show changes.
@@ -57,6 +61,8 @@ pub struct RaceCaches {
     stats: StatsCache,
     /// Camera (and mesh) of the 3D view.
     camera: Camera,
+    /// The Slice view's choices and its slice.
+    slice: SliceState,
 }
 
 impl RaceCaches {
@@ -160,7 +166,12 @@ fn curve_views(ui: &mut Ui, race: &Race, step: u64, parts: &mut RaceParts<'_>) {
             .on_hover_text("Loss (log axis) and learning rate against step");
         ui.selectable_value(parts.curve_view, CurveView::Internals, "Internals")
             .on_hover_text("Velocity and effective step size of one run");
+        ui.selectable_value(parts.curve_view, CurveView::Slice, "Slice")
+            .on_hover_text("The loss along a line through a run's point");
     });
+    if *parts.curve_view != CurveView::Slice {
+        slice_map::remember(ui.ctx(), None);
+    }
     let table_height = stats_table::height(ui, race.runs.len());
     let plots_height = (ui.available_height() - table_height - 12.0).max(160.0);
     let runs = &parts.results.runs;
@@ -170,6 +181,10 @@ fn curve_views(ui: &mut Ui, race: &Race, step: u64, parts: &mut RaceParts<'_>) {
         }
         CurveView::Internals => {
             internals_view::show(ui, race, (step, plots_height), parts.focused_run, runs);
+        }
+        CurveView::Slice => {
+            let (slice, focused) = (&mut parts.caches.slice, &mut *parts.focused_run);
+            slice_view::show(ui, race, (step, plots_height), focused, runs, slice);
         }
     }
     ui.separator();
