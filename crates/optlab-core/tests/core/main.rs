@@ -3,6 +3,7 @@
 
 mod assignment;
 mod budget;
+mod dropout_bias_and_masks;
 mod expr;
 mod layout;
 mod notebook_roundtrip;
