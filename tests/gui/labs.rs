@@ -46,6 +46,56 @@ fn dropout_shows_every_mask_and_the_scaling_rules_and_follows_p() {
 }
 
 #[test]
+fn dropout_has_a_bias_field_that_moves_the_test_time_values() {
+    let mut h = harness("dropout");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("a = w·(p·x) + b = 1.5000").is_some());
+    assert!(h.query_by_label_contains("z = (w·x + b)·p = 1.5000").is_some());
+    h.get_by_role_and_label(Role::SpinButton, "bias b").click();
+    settle(&mut h);
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_by_role_and_label(Role::SpinButton, "bias b").type_text("0.5");
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    let Experiment::Dropout(lab) = experiment(&mut h) else { panic!("a dropout entry") };
+    assert_eq!(lab.bias.to_bits(), 0.5f64.to_bits(), "the typed bias is the lab's");
+    assert!(h.query_by_label_contains("E[a] = Σ P(mask)·a = 2.000000").is_some());
+    assert!(h.query_by_label_contains("a = w·(p·x) + b = 2.0000").is_some(), "b not scaled");
+    assert!(h.query_by_label_contains("test a = w·x + b = 3.5000").is_some(), "inverted");
+    assert!(h.query_by_label_contains("z = (w·x + b)·p = 1.7500").is_some(), "b scaled with z");
+    assert!(h.query_by_label_contains("a = w·(p·x) + b = 1.5000").is_none(), "the old value went");
+}
+
+#[test]
+fn dropconnect_draws_the_weight_matrix_under_one_mask() {
+    let mut h = harness("dropconnect");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("One training mask: M ⊙ W").is_some());
+    let Some(LabReport::DropConnect(report)) = h.state().labs.report() else { panic!("a report") };
+    let caption = format!("kept {} of 32 weights", report.mask.kept_count());
+    assert!(h.query_by_label_contains(&caption).is_some(), "{caption}");
+    let before = report.mask.kept.clone();
+    h.get_by_label("🎲 Resample").click();
+    settle(&mut h);
+    let Some(LabReport::DropConnect(report)) = h.state().labs.report() else { panic!("a report") };
+    assert_ne!(report.mask.kept, before, "Resample draws another mask");
+    let caption = format!("kept {} of 32 weights", report.mask.kept_count());
+    assert!(h.query_by_label_contains(&caption).is_some(), "{caption}");
+}
+
+#[test]
+fn fractional_pooling_outlines_overlapping_regions() {
+    let mut h = harness("fractional-max-pooling");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("disjoint regions tile the image").is_some());
+    let Experiment::FractionalMaxPool(lab) = experiment(&mut h) else { panic!("a pooling entry") };
+    lab.overlapping = true;
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Pooling region outlines, white and pink").is_some());
+    assert!(h.query_by_label_contains("overlapping regions share a row or column").is_some());
+}
+
+#[test]
 fn dropconnect_compares_inference_per_unit() {
     let mut h = harness("dropconnect");
     settle(&mut h);

@@ -18,12 +18,16 @@ pub fn show(ui: &mut Ui, lab: &mut DropoutLab) {
     );
     ui.label("Neuron a = Σ wᵢxᵢ + b");
     neuron_inputs(ui, lab);
-    ui.add(DragValue::new(&mut lab.bias).speed(0.05).prefix("bias b = ").range(-1e6..=1e6))
-        .on_hover_text(
-            "The neuron's bias. Dropout drops inputs, never the bias, so E[a] = p·(w·x) + b and \
-             the notes' test-time rule scales the inputs, not b. Inverted dropout (÷p in \
-             training) leaves the bias unscaled too.",
-        );
+    ui.horizontal(|ui| {
+        let label = ui.label("bias b");
+        ui.add(DragValue::new(&mut lab.bias).speed(0.05).range(-1e6..=1e6))
+            .labelled_by(label.id)
+            .on_hover_text(
+                "The neuron's bias. Dropout drops inputs, never the bias, so E[a] = p·(w·x) + b \
+                 and the notes' test-time rule scales the inputs, not b. Inverted dropout (÷p \
+                 in training) leaves the bias unscaled too.",
+            );
+    });
     lab_widgets::keep(ui, &mut lab.keep, "input (and of each unit in the layer)");
     lab_widgets::count(
         ui,
