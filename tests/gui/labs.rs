@@ -88,10 +88,11 @@ fn fractional_pooling_outlines_overlapping_regions() {
     let mut h = harness("fractional-max-pooling");
     settle(&mut h);
     assert!(h.query_by_label_contains("disjoint regions tile the image").is_some());
+    assert!(h.query_by_label_contains("overlapping regions share").is_none());
     let Experiment::FractionalMaxPool(lab) = experiment(&mut h) else { panic!("a pooling entry") };
     lab.overlapping = true;
     settle(&mut h);
-    assert!(h.query_by_label_contains("Pooling region outlines, white and pink").is_some());
+    assert!(h.query_by_label_contains("Pooling region outlines: each region is a bar").is_some());
     assert!(h.query_by_label_contains("overlapping regions share a row or column").is_some());
 }
 

@@ -160,7 +160,7 @@ fn monte_carlo_plot(ui: &mut Ui, r: &DropoutReport, height: f32) {
                     .style(LineStyle::dashed_dense())
                     .color(Color32::GRAY),
             );
-            plot.hline(HLine::new("exact p·(w·x)", r.closed_form).color(Color32::WHITE));
+            plot.hline(HLine::new("exact p·(w·x) + b", r.closed_form).color(Color32::WHITE));
         });
 }
 

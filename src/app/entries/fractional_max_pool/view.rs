@@ -9,12 +9,12 @@ use optlab_core::entries::fractional_max_pool::FractionalMaxPoolReport;
 use optlab_core::entries::fractional_max_pool::PoolRegion;
 use optlab_core::entries::fractional_max_pool::{FracPoolRun, Image};
 
-/// Region boundaries of images too fine for outlines: bright, thin lines.
-const GRID_COLOUR: Color32 = Color32::from_rgba_premultiplied(255, 255, 255, 170);
-/// Region outlines, alternating like a checkerboard over the regions' (row, column) indices so
-/// that neighbours always differ; each is drawn over a dark halo to show on any pixel.
+/// Region edges across the image: thin, translucent lines.
+const GRID_COLOUR: Color32 = Color32::from_rgba_premultiplied(120, 120, 120, 120);
+/// Region bars on the rulers, alternating with the region's index so that neighbours differ;
+/// each is drawn over a dark halo.
 const REGION_COLOURS: [Color32; 2] = [Color32::WHITE, Color32::from_rgb(255, 70, 190)];
-/// The halo under every outline.
+/// The halo under every bar.
 const HALO: Color32 = Color32::from_rgba_premultiplied(0, 0, 0, 200);
 
 /// Draws the lab.
@@ -48,7 +48,7 @@ pub fn show(ui: &mut Ui, r: &FractionalMaxPoolReport, generation: u64) {
             &run.input,
             generation,
             range,
-            large,
+            (large, ruler_margin(run)),
             |painter, transform| regions(painter, transform, run),
         );
         image_plot(
@@ -58,7 +58,7 @@ pub fn show(ui: &mut Ui, r: &FractionalMaxPoolReport, generation: u64) {
             &run.draw.pooled,
             generation,
             range,
-            size,
+            (size, 0.0),
             |_, _| {},
         );
         image_plot(
@@ -68,7 +68,7 @@ pub fn show(ui: &mut Ui, r: &FractionalMaxPoolReport, generation: u64) {
             &run.max_pooled,
             generation,
             range,
-            size,
+            (size, 0.0),
             |_, _| {},
         );
     });
@@ -94,7 +94,7 @@ fn image_plot(
     image: &Image,
     generation: u64,
     range: (f64, f64),
-    size: f32,
+    (size, margin): (f32, f64),
     overlay: impl FnOnce(&egui::Painter, &PlotTransform),
 ) {
     ui.vertical(|ui| {
@@ -106,6 +106,9 @@ fn image_plot(
             .width(size)
             .height(size)
             .data_aspect(1.0)
+            // Room above and left of the image for the overlay (the region rulers).
+            .include_x(-margin)
+            .include_y(margin)
             .show_axes(false)
             .show_grid(false)
             .allow_drag(false)
@@ -117,44 +120,61 @@ fn image_plot(
     });
 }
 
-/// What the outlines over the input mean.
+/// What the rulers over the input mean.
 fn region_legend(run: &FracPoolRun) -> RichText {
     let overlapping = run.row_regions.windows(2).any(|pair| pair[1].start <= pair[0].end);
     let text = if overlapping {
-        "Pooling region outlines, white and pink alternating like a checkerboard, drawn a \
-         little inside each region: overlapping regions share a row or column of pixels, where \
-         a white and a pink outline run through the same pixel."
+        "Pooling region outlines: each region is a bar on the rulers above and left of the \
+         input, in two lanes of alternating colour (white, pink); overlapping regions share a \
+         row or column of pixels, where a white and a pink bar overlap."
     } else {
-        "Pooling region outlines, white and pink alternating like a checkerboard: disjoint \
-         regions tile the image, each pixel inside exactly one outline."
+        "Pooling region outlines: each region is a bar on the rulers above and left of the \
+         input, in two lanes of alternating colour (white, pink); disjoint regions tile the \
+         image, so the bars meet end to end."
     };
     RichText::new(text)
 }
 
-/// The pooling regions over the input: each region's outline, inset a little so neighbours
-/// that overlap by a pixel show both outlines, coloured by the parity of its row and column
-/// index so that neighbours always differ. Images too fine for outlines get one line per
-/// region edge instead.
+/// Height of one ruler lane in pixels of the image: a twelfth of its side, at least 1.
+fn lane_height(run: &FracPoolRun) -> f64 {
+    (run.input.width().max(run.input.height()) as f64 / 12.0).max(1.0)
+}
+
+/// Room the two ruler lanes take beside the image, in pixels of the image.
+fn ruler_margin(run: &FracPoolRun) -> f64 {
+    2.0 * lane_height(run) + 0.5
+}
+
+/// The pooling regions: thin lines at their edges across the image, and each region as a bar
+/// on a ruler above (columns) and left (rows) of it, alternating between two lanes and two
+/// colours so that regions sharing a pixel are told apart.
 fn regions(painter: &egui::Painter, transform: &PlotTransform, run: &FracPoolRun) {
     let screen = |x: f64, y: f64| transform.position_from_point(&PlotPoint::new(x, y));
-    let pixel = (screen(1.0, 0.0).x - screen(0.0, 0.0).x).abs();
-    if pixel < 4.0 {
-        edge_lines(painter, &screen, run);
-        return;
+    edge_lines(painter, &screen, run);
+    let lane = lane_height(run);
+    let gap = 0.15 * lane;
+    let bar = |index: usize| {
+        let near = 0.5 + (index % 2) as f64 * lane;
+        (near + gap, near + lane - gap)
+    };
+    for (index, region) in run.col_regions.iter().enumerate() {
+        let [left, right] = edges(region);
+        let (low, high) = bar(index);
+        let rect = egui::Rect::from_two_pos(screen(left + 0.1, low), screen(right - 0.1, high));
+        ruler_bar(painter, rect, index);
     }
-    let inset = (0.28 * pixel).clamp(2.0, 8.0);
-    let width = (0.07 * pixel).clamp(1.0, 2.0);
-    for (i, rows) in run.row_regions.iter().enumerate() {
-        for (j, cols) in run.col_regions.iter().enumerate() {
-            let [left, right] = edges(cols);
-            let [top, bottom] = edges(rows);
-            let rect = egui::Rect::from_two_pos(screen(left, -top), screen(right, -bottom));
-            let colour = REGION_COLOURS[(i + j) % 2];
-            for stroke in [egui::Stroke::new(width + 2.0, HALO), egui::Stroke::new(width, colour)] {
-                painter.rect_stroke(rect.shrink(inset), 0.0, stroke, egui::StrokeKind::Middle);
-            }
-        }
+    for (index, region) in run.row_regions.iter().enumerate() {
+        let [top, bottom] = edges(region);
+        let (near, far) = bar(index);
+        let rect = egui::Rect::from_two_pos(screen(-far, -top - 0.1), screen(-near, -bottom + 0.1));
+        ruler_bar(painter, rect, index);
     }
+}
+
+/// One region's bar on a ruler, in the colour of its index's parity, over a dark halo.
+fn ruler_bar(painter: &egui::Painter, rect: egui::Rect, index: usize) {
+    painter.rect_filled(rect.expand(1.0), 1.0, HALO);
+    painter.rect_filled(rect, 1.0, REGION_COLOURS[index % 2]);
 }
 
 /// One line per region edge across the whole image.
