@@ -1,7 +1,8 @@
 //! The DropConnect lab's weight picture: the layer's weight matrix W as a grid of cells (one row
 //! per unit, one column per input, both numbered from 1), under one sampled training mask M.
 //! Kept weights are coloured by value (blue negative, red positive); dropped weights are hollow
-//! and crossed out. Each row ends with u = (M ⊙ W)v of its unit under this mask.
+//! and crossed out. Each row ends with u = (M ⊙ W)v of its unit under this mask (when rows are
+//! tall enough to label).
 
 use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, StrokeKind, Ui, pos2, vec2};
 
@@ -66,7 +67,7 @@ pub fn show(ui: &mut Ui, mask: &SampledMask, height: f32) {
                 hover_text = Some(cell_text(i, j, weight, kept));
             }
         }
-        if let Some(u) = mask.preactivations.get(i) {
+        if let Some(u) = mask.preactivations.get(i).filter(|_| cell >= 10.0) {
             let at = pos2(origin.x + inputs as f32 * cell + 6.0, y + 0.5 * cell);
             painter.text(at, Align2::LEFT_CENTER, format!("u = {u:.3}"), font.clone(), text);
         }

@@ -58,9 +58,7 @@ fn inference_chart(ui: &mut Ui, r: &DropConnectReport, height: f32) {
         .include_y(0.0)
         .x_axis_label("unit")
         .y_axis_label("activation")
-        .x_grid_spacer(move |_| {
-            (1..=units).map(|i| GridMark { value: i as f64, step_size: 1.0 }).collect()
-        })
+        .x_grid_spacer(move |_| unit_marks(units))
         .show(ui, |plot| {
             for (k, ((name, colour), value)) in SERIES.iter().zip(pick).enumerate() {
                 let bars = r
@@ -80,6 +78,18 @@ fn inference_chart(ui: &mut Ui, r: &DropConnectReport, height: f32) {
          form {:.4}",
         m.train, m.mean_inference, m.gaussian_sampled, m.closed_form
     ));
+}
+
+/// Marks on the unit axis at whole unit numbers (from 1): every unit up to five units, then
+/// every 2nd, 5th, 10th … so that at most five are labelled (`egui_plot` hides x labels closer
+/// than 60 points).
+fn unit_marks(units: usize) -> Vec<GridMark> {
+    let step = [1, 2, 5, 10, 20, 50].into_iter().find(|step| units <= 5 * step).unwrap_or(100);
+    let first = if step == 1 { 1 } else { step };
+    (first..=units)
+        .step_by(step)
+        .map(|unit| GridMark { value: unit as f64, step_size: step as f64 })
+        .collect()
 }
 
 fn unit_table(ui: &mut Ui, r: &DropConnectReport) {
