@@ -111,17 +111,17 @@ fn mask_table(ui: &mut Ui, r: &DropoutReport, height: f32) {
 fn test_time_rules(ui: &mut Ui, r: &DropoutReport) {
     ui.label("At test time nothing is dropped; p scales what training dropped:");
     ui.label(format!(
-        "• notes' rule, inputs dropped: a = w·(p·x) + b = {:.4} (= E[a]: b was never dropped, so \
+        "– notes' rule, inputs dropped: a = w·(p·x) + b = {:.4} (= E[a]: b was never dropped, so \
          it is not scaled)",
         r.test_time
     ));
     ui.label(format!(
-        "• inverted dropout: train Σ kept wᵢxᵢ / p + b, test a = w·x + b = {:.4} (the bias is \
+        "– inverted dropout: train Σ kept wᵢxᵢ / p + b, test a = w·x + b = {:.4} (the bias is \
          not scaled at either time)",
         r.full + r.bias
     ));
     ui.label(format!(
-        "• this unit's own output dropped (notes' H = (W·x + b)·p): z = (w·x + b)·p = {:.4}: p \
+        "– this unit's own output dropped (notes' H = (W·x + b)·p): z = (w·x + b)·p = {:.4}: p \
          scales the whole pre-activation, bias included",
         r.unit_scaled
     ))
