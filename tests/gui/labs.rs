@@ -75,6 +75,19 @@ fn dropconnect_draws_the_weight_matrix_under_one_mask() {
     let caption = format!("kept {} of 32 weights", report.mask.kept_count());
     assert!(h.query_by_label_contains(&caption).is_some(), "{caption}");
     let before = report.mask.kept.clone();
+    // Hovering the top-left cell names the weight w₁₁ and whether this mask keeps it.
+    // The picture (`drop_connect/mask_picture.rs`): 52 points of row labels, then the cells;
+    // a header row of column numbers, then one row per unit (4 here).
+    let picture = h.get_by_label("weight matrix under one mask").rect();
+    let cell = picture.height() / 5.0;
+    let first = picture.min + egui::vec2(52.0 + 0.5 * cell, 1.5 * cell);
+    h.hover_at(first);
+    h.run_steps(60);
+    let state = if before[0] { "kept" } else { "dropped" };
+    let tip = format!("{state} (unit 1, input 1)");
+    assert!(h.query_by_label_contains(&tip).is_some(), "hover shows {tip}");
+    assert!(h.query_by_label_contains("w₁₁ = ").is_some());
+    h.hover_at(egui::pos2(1.0, 1.0));
     h.get_by_label("🎲 Resample").click();
     settle(&mut h);
     let Some(LabReport::DropConnect(report)) = h.state().labs.report() else { panic!("a report") };

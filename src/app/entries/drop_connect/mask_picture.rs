@@ -14,6 +14,8 @@ const MOST_CELL: f32 = 34.0;
 const LEAST_CELL: f32 = 4.0;
 /// Room left of the grid for the row labels, in points.
 const ROW_LABELS: f32 = 52.0;
+/// The picture's name for assistive technology (and tests).
+const ACCESSIBLE_NAME: &str = "weight matrix under one mask";
 /// Room right of the grid for u, in points.
 const U_LABELS: f32 = 70.0;
 /// Colours of negative and positive kept weights at full strength.
@@ -41,6 +43,9 @@ pub fn show(ui: &mut Ui, mask: &SampledMask, height: f32) {
         .clamp(LEAST_CELL, MOST_CELL);
     let size = vec2(ROW_LABELS + cell * inputs as f32 + U_LABELS, cell * (units as f32 + 1.0));
     let (response, painter) = ui.allocate_painter(size, Sense::hover());
+    response.widget_info(|| {
+        egui::WidgetInfo::labeled(egui::accesskit::Role::Image, true, ACCESSIBLE_NAME)
+    });
     let origin = response.rect.min + vec2(ROW_LABELS, cell);
     let largest = mask.layer.weights().iter().fold(0.0_f64, |m, w| m.max(w.abs())).max(1e-12);
     let font = FontId::proportional((cell * 0.5).clamp(9.0, 13.0));
