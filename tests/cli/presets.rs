@@ -325,7 +325,9 @@ fn dropout_expectation_holds_and_only_unscaled_dropout_mismatches() {
     for neuron in summaries.iter().filter(|s| s.run == "neuron") {
         let (keep, full, expected) =
             (neuron.get("keep"), neuron.get("full"), neuron.get("expected"));
-        assert!((expected - keep * full).abs() <= 1e-12 * full.abs().max(1.0), "{neuron:?}");
+        let bias = neuron.get("bias");
+        assert!((expected - (keep * full + bias)).abs() <= 1e-12 * full.abs().max(1.0));
+        assert!((neuron.get("test_time") - expected).abs() <= 1e-12 * full.abs().max(1.0));
         assert!((neuron.get("enumerated") - expected).abs() <= 1e-12 * full.abs().max(1.0));
         let error = (neuron.get("monte_carlo") - expected).abs();
         assert!(error <= 5.0 * neuron.get("std_error"), "{neuron:?}");

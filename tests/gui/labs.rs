@@ -46,6 +46,70 @@ fn dropout_shows_every_mask_and_the_scaling_rules_and_follows_p() {
 }
 
 #[test]
+fn dropout_has_a_bias_field_that_moves_the_test_time_values() {
+    let mut h = harness("dropout");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("a = w·(p·x) + b = 1.5000").is_some());
+    assert!(h.query_by_label_contains("z = (w·x + b)·p = 1.5000").is_some());
+    h.get_by_role_and_label(Role::SpinButton, "bias b").click();
+    settle(&mut h);
+    h.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    h.get_by_role_and_label(Role::SpinButton, "bias b").type_text("0.5");
+    h.key_press(egui::Key::Enter);
+    settle(&mut h);
+    let Experiment::Dropout(lab) = experiment(&mut h) else { panic!("a dropout entry") };
+    assert_eq!(lab.bias.to_bits(), 0.5f64.to_bits(), "the typed bias is the lab's");
+    assert!(h.query_by_label_contains("E[a] = Σ P(mask)·a = 2.000000").is_some());
+    assert!(h.query_by_label_contains("a = w·(p·x) + b = 2.0000").is_some(), "b not scaled");
+    assert!(h.query_by_label_contains("test a = w·x + b = 3.5000").is_some(), "inverted");
+    assert!(h.query_by_label_contains("z = (w·x + b)·p = 1.7500").is_some(), "b scaled with z");
+    assert!(h.query_by_label_contains("a = w·(p·x) + b = 1.5000").is_none(), "the old value went");
+}
+
+#[test]
+fn dropconnect_draws_the_weight_matrix_under_one_mask() {
+    let mut h = harness("dropconnect");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("One training mask: M ⊙ W").is_some());
+    let Some(LabReport::DropConnect(report)) = h.state().labs.report() else { panic!("a report") };
+    let caption = format!("kept {} of 32 weights", report.mask.kept_count());
+    assert!(h.query_by_label_contains(&caption).is_some(), "{caption}");
+    let before = report.mask.kept.clone();
+    // Hovering the top-left cell names the weight w₁₁ and whether this mask keeps it.
+    // The picture (`drop_connect/mask_picture.rs`): 52 points of row labels, then the cells;
+    // a header row of column numbers, then one row per unit (4 here).
+    let picture = h.get_by_label("weight matrix under one mask").rect();
+    let cell = picture.height() / 5.0;
+    let first = picture.min + egui::vec2(52.0 + 0.5 * cell, 1.5 * cell);
+    h.hover_at(first);
+    h.run_steps(60);
+    let state = if before[0] { "kept" } else { "dropped" };
+    let tip = format!("{state} (unit 1, input 1)");
+    assert!(h.query_by_label_contains(&tip).is_some(), "hover shows {tip}");
+    assert!(h.query_by_label_contains("w₁₁ = ").is_some());
+    h.hover_at(egui::pos2(1.0, 1.0));
+    h.get_by_label("🎲 Resample").click();
+    settle(&mut h);
+    let Some(LabReport::DropConnect(report)) = h.state().labs.report() else { panic!("a report") };
+    assert_ne!(report.mask.kept, before, "Resample draws another mask");
+    let caption = format!("kept {} of 32 weights", report.mask.kept_count());
+    assert!(h.query_by_label_contains(&caption).is_some(), "{caption}");
+}
+
+#[test]
+fn fractional_pooling_outlines_overlapping_regions() {
+    let mut h = harness("fractional-max-pooling");
+    settle(&mut h);
+    assert!(h.query_by_label_contains("disjoint regions tile the image").is_some());
+    assert!(h.query_by_label_contains("overlapping regions share").is_none());
+    let Experiment::FractionalMaxPool(lab) = experiment(&mut h) else { panic!("a pooling entry") };
+    lab.overlapping = true;
+    settle(&mut h);
+    assert!(h.query_by_label_contains("Pooling region outlines: each region is a bar").is_some());
+    assert!(h.query_by_label_contains("overlapping regions share a row or column").is_some());
+}
+
+#[test]
 fn dropconnect_compares_inference_per_unit() {
     let mut h = harness("dropconnect");
     settle(&mut h);

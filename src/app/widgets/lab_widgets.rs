@@ -109,3 +109,79 @@ pub fn grid_toolbar(
     })
     .inner
 }
+
+/// Grid marks for a short linear plot axis: every mark at a multiple of 1, 2 or 5 times a power
+/// of ten, the step chosen so that about `labels` marks fall in range (`egui_plot`'s default
+/// spaces marks by powers of ten, which leaves a plot 80 points high with one label).
+#[must_use]
+pub fn linear_ticks(input: &egui_plot::GridInput, labels: f64) -> Vec<egui_plot::GridMark> {
+    let (low, high) = input.bounds;
+    if !(low.is_finite() && high.is_finite() && labels.is_finite()) || high <= low || labels < 1.0 {
+        return Vec::new();
+    }
+    let wanted = (high - low) / labels;
+    let decade = 10f64.powf(wanted.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * decade).find(|s| *s >= wanted);
+    let step = step.unwrap_or(10.0 * decade);
+    let (first, last) = ((low / step).ceil(), (high / step).floor());
+    if !(last - first).is_finite() || last - first > 100.0 {
+        return Vec::new();
+    }
+    let mut marks = Vec::new();
+    let mut index = first;
+    while index <= last {
+        marks.push(egui_plot::GridMark { value: index * step, step_size: step });
+        index += 1.0;
+    }
+    marks
+}
+
+/// The label of a mark from [`linear_ticks`]: as many decimals as its step needs ("0.5" for
+/// steps of 0.5, "2" for steps of 2), and "0", never "−0".
+#[must_use]
+pub fn tick_label(mark: egui_plot::GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
+    let needed = (-mark.step_size.log10()).ceil();
+    #[expect(clippy::cast_possible_truncation, reason = "clamped to 0..=12 first")]
+    #[expect(clippy::cast_sign_loss, reason = "clamped to 0..=12 first")]
+    let decimals = if needed.is_finite() { needed.clamp(0.0, 12.0) as usize } else { 0 };
+    let text = format!("{:.decimals$}", mark.value);
+    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        text.trim_start_matches('-').to_owned()
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{linear_ticks, tick_label};
+    use egui_plot::GridMark;
+
+    #[test]
+    fn tick_labels_have_the_decimals_of_their_step_and_no_negative_zero() {
+        let label = |value, step_size| tick_label(GridMark { value, step_size }, &(0.0..=1.0));
+        assert_eq!(label(0.5, 0.5), "0.5");
+        assert_eq!(label(-0.0, 0.5), "0.0");
+        assert_eq!(label(3.0 * 0.2, 0.2), "0.6");
+        assert_eq!(label(4.0, 2.0), "4");
+        assert_eq!(label(0.05, 0.05), "0.05");
+        assert_eq!(label(-0.2, 0.2), "-0.2");
+    }
+    use egui_plot::GridInput;
+
+    #[test]
+    fn linear_ticks_give_a_few_round_marks() {
+        let values = |bounds, labels| -> Vec<f64> {
+            let input = GridInput { bounds, base_step_size: 1e-3 };
+            linear_ticks(&input, labels).iter().map(|m| m.value).collect()
+        };
+        assert_eq!(values((0.0, 1.0), 4.0), [0.0, 0.5, 1.0]);
+        assert_eq!(values((-0.05, 0.48), 4.0), [0.0, 0.2, 0.4]);
+        let fifths = values((0.0, 1.0), 5.0);
+        assert_eq!(fifths.len(), 6);
+        assert!(fifths.iter().enumerate().all(|(i, v)| (v - 0.2 * i as f64).abs() < 1e-12));
+        assert!(values((1.0, 1.0), 4.0).is_empty());
+        assert!(values((0.0, f64::NAN), 4.0).is_empty());
+        assert!(values((0.0, 1.0), 0.0).is_empty());
+    }
+}

@@ -4,6 +4,7 @@
 mod assignment;
 mod budget;
 mod divergence;
+mod dropout_bias_and_masks;
 mod expr;
 mod layout;
 mod notebook_roundtrip;

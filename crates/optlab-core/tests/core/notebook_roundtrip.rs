@@ -215,10 +215,19 @@ fn lab() -> BoxedStrategy<Experiment> {
         1..100_000u64,
         1..4096usize,
         any::<u64>(),
+        prop_oneof![Just(0.0), -10.0..10.0f64],
     )
-        .prop_map(|(pairs, keep, samples, layer_units, seed)| {
+        .prop_map(|(pairs, keep, samples, layer_units, seed, bias)| {
             let (weights, inputs) = pairs.into_iter().unzip();
-            Experiment::Dropout(DropoutLab { weights, inputs, keep, samples, layer_units, seed })
+            Experiment::Dropout(DropoutLab {
+                weights,
+                inputs,
+                bias,
+                keep,
+                samples,
+                layer_units,
+                seed,
+            })
         });
     let dropconnect = (1..64usize, 1..64usize, keep(), 1..100_000u64, 1..100_000u64, any::<u64>())
         .prop_map(|(inputs, units, keep, samples, gaussian_samples, seed)| {

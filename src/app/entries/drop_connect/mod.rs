@@ -1,5 +1,6 @@
 //! The DropConnect lab: masks on weights rather than activations.
 
+pub mod mask_picture;
 pub mod panel;
 pub mod view;
 

@@ -14,10 +14,20 @@ pub fn show(ui: &mut Ui, lab: &mut DropoutLab) {
     lab_widgets::heading(
         ui,
         "Dropout",
-        "Each input survives with probability p: E[a] = p·(w·x), so test time must scale.",
+        "Each input survives with probability p: E[a] = p·(w·x) + b, so test time must scale.",
     );
-    ui.label("Neuron a = Σ wᵢxᵢ");
+    ui.label("Neuron a = Σ wᵢxᵢ + b");
     neuron_inputs(ui, lab);
+    ui.horizontal(|ui| {
+        let label = ui.label("bias b");
+        ui.add(DragValue::new(&mut lab.bias).speed(0.05).range(-1e6..=1e6))
+            .labelled_by(label.id)
+            .on_hover_text(
+                "The neuron's bias. Dropout drops inputs, never the bias, so E[a] = p·(w·x) + b \
+                 and the notes' test-time rule scales the inputs, not b. Inverted dropout (÷p \
+                 in training) leaves the bias unscaled too.",
+            );
+    });
     lab_widgets::keep(ui, &mut lab.keep, "input (and of each unit in the layer)");
     lab_widgets::count(
         ui,

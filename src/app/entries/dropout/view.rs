@@ -5,6 +5,8 @@
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, HLine, Legend, Line, LineStyle, Plot, PlotPoints};
 
+use crate::app::widgets::lab_widgets;
+
 use optlab_core::entries::dropout::DropoutReport;
 use optlab_core::entries::dropout::ScalingComparison;
 
@@ -27,15 +29,16 @@ pub fn show(ui: &mut Ui, r: &DropoutReport) {
         )
         .weak(),
     );
-    let half = (ui.available_height() * 0.5 - 12.0).max(140.0);
+    let half = (ui.available_height() * 0.42 - 12.0).max(140.0);
     ui.columns(2, |columns| {
         columns[0].vertical(|ui| mask_table(ui, r, half));
         columns[1].vertical(|ui| monte_carlo_plot(ui, r, half));
     });
     ui.separator();
     ui.strong(format!(
-        "A layer of ReLU units: mean activation in training (solid) and at test (dashed) \
-         against p, and the activations at p = {:.2} (train filled, test outline)",
+        "A layer of ReLU units: mean activation in training (solid, the rule's colour) and at \
+         test (dashed white) against p, the grey line at the lab's p; right, the activations at \
+         p = {:.2} as a share of units (train filled, test outline)",
         r.keep
     ));
     let row = ((ui.available_height() - 8.0) / 3.0 - 24.0).max(60.0);
@@ -64,13 +67,13 @@ fn rule_caption(c: &ScalingComparison) -> RichText {
 
 /// Every mask of the neuron with its probability and activation, and E[a] under it.
 fn mask_table(ui: &mut Ui, r: &DropoutReport, height: f32) {
-    ui.strong("Every mask of a = Σ wᵢxᵢ (✓ kept, ✗ dropped)");
+    ui.strong("Every mask of a = Σ wᵢxᵢ + b (✓ kept, ✗ dropped; b is never dropped)");
     let Some(masks) = &r.masks else {
         ui.label("More than 12 inputs: too many masks to list; see the Monte Carlo estimate.");
         return;
     };
     let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
-    egui::ScrollArea::vertical().id_salt("dropout-masks").max_height(height - 70.0).show_rows(
+    egui::ScrollArea::vertical().id_salt("dropout-masks").max_height(height - 130.0).show_rows(
         ui,
         row_height,
         masks.len(),
@@ -97,9 +100,36 @@ fn mask_table(ui: &mut Ui, r: &DropoutReport, height: f32) {
     }
     let exact = r.exact.unwrap_or(r.closed_form);
     ui.label(format!(
-        "E[a] = Σ P(mask)·a = {exact:.6}   p·(w·x) = {:.2} × {:.4} = {:.6}",
-        r.keep, r.full, r.closed_form
+        "E[a] = Σ P(mask)·a = {exact:.6}   p·(w·x) + b = {:.2} × {:.4} + {:.4} = {:.6}",
+        r.keep, r.full, r.bias, r.closed_form
     ));
+    test_time_rules(ui, r);
+}
+
+/// What p scales at test time, with the bias: the notes' rule on the dropped inputs, inverted
+/// dropout, and the notes' H·p where the unit's own output is the dropped value.
+fn test_time_rules(ui: &mut Ui, r: &DropoutReport) {
+    ui.label("At test time nothing is dropped; p scales what training dropped:");
+    ui.label(format!(
+        "– notes' rule, inputs dropped: a = w·(p·x) + b = {:.4} (= E[a]: b was never dropped, so \
+         it is not scaled)",
+        r.test_time
+    ));
+    ui.label(format!(
+        "– inverted dropout: train Σ kept wᵢxᵢ / p + b, test a = w·x + b = {:.4} (the bias is \
+         not scaled at either time)",
+        r.full + r.bias
+    ));
+    ui.label(format!(
+        "– this unit's own output dropped (notes' H = (W·x + b)·p): z = (w·x + b)·p = {:.4}: p \
+         scales the whole pre-activation, bias included",
+        r.unit_scaled
+    ))
+    .on_hover_text(
+        "The notes drop a layer's outputs H = relu(W·x + b) and multiply them by p at test \
+         time, so p multiplies each unit's bias too. For the inputs of this neuron that rule \
+         is w·(p·x) + b: scaling its bias as well would be off by (1 − p)·b.",
+    );
 }
 
 /// The running Monte Carlo mean against the number of masks, with the exact value and a band
@@ -130,7 +160,7 @@ fn monte_carlo_plot(ui: &mut Ui, r: &DropoutReport, height: f32) {
                     .style(LineStyle::dashed_dense())
                     .color(Color32::GRAY),
             );
-            plot.hline(HLine::new("exact p·(w·x)", r.closed_form).color(Color32::WHITE));
+            plot.hline(HLine::new("exact p·(w·x) + b", r.closed_form).color(Color32::WHITE));
         });
 }
 
@@ -151,7 +181,13 @@ fn sweep_plot(ui: &mut Ui, r: &DropoutReport, k: usize, height: f32) {
         .include_x(0.0)
         .include_x(1.0)
         .include_y(0.0)
-        .x_axis_label("p")
+        .x_axis_label("keep p")
+        .y_axis_label("mean")
+        .x_grid_spacer(|input| lab_widgets::linear_ticks(&input, 5.0))
+        .y_grid_spacer(|input| lab_widgets::linear_ticks(&input, 3.0))
+        .x_axis_formatter(lab_widgets::tick_label)
+        .y_axis_formatter(lab_widgets::tick_label)
+        .y_axis_min_width(36.0)
         .allow_drag(false)
         .allow_scroll(false)
         .show(ui, |plot| {
@@ -162,10 +198,12 @@ fn sweep_plot(ui: &mut Ui, r: &DropoutReport, k: usize, height: f32) {
                     .width(1.5)
                     .style(LineStyle::dashed_loose()),
             );
-            plot.vline(egui_plot::VLine::new("p", r.keep).color(Color32::GRAY));
+            plot.vline(egui_plot::VLine::new("lab's p", r.keep).color(Color32::GRAY));
         });
 }
 
+/// Rule `c`'s activations at the lab's p as a share of units per bin: train filled, test
+/// outlined.
 fn histogram(ui: &mut Ui, c: &ScalingComparison, colour: Color32, height: f32) {
     let bars = |h: &optlab_core::regularize::Histogram, fill: Color32| -> Vec<Bar> {
         let width = h.bin_width();
@@ -182,7 +220,13 @@ fn histogram(ui: &mut Ui, c: &ScalingComparison, colour: Color32, height: f32) {
     };
     Plot::new(("dropout-histogram", c.scaling.name()))
         .height(height)
-        .show_axes([true, false])
+        .x_axis_label("activation")
+        .y_axis_label("share")
+        .x_grid_spacer(|input| lab_widgets::linear_ticks(&input, 6.0))
+        .y_grid_spacer(|input| lab_widgets::linear_ticks(&input, 3.0))
+        .x_axis_formatter(lab_widgets::tick_label)
+        .y_axis_formatter(lab_widgets::tick_label)
+        .y_axis_min_width(36.0)
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)

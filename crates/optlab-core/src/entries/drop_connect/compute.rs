@@ -46,6 +46,70 @@ impl DropConnectLab {
         let draws = Draws { masks: self.samples, gaussian: self.gaussian_samples };
         compare_inference(&layer, &input, self.keep, draws, &mut rng)
     }
+
+    /// One training-time mask of the seeded layer, for the picture: W and v as in [`Self::compare`],
+    /// the mask from stream 1 of the seed's generator (so drawing it leaves the other results
+    /// unchanged); 🎲 Resample (seed + 1) draws another.
+    #[must_use]
+    pub fn sampled_mask(&self) -> SampledMask {
+        let (layer, input) = self.layer_and_input();
+        let mut mask_rng = self.rng();
+        mask_rng.set_stream(1);
+        let kept = sample_weight_mask(&layer, self.keep, &mut mask_rng);
+        SampledMask::new(layer, input, kept)
+    }
+}
+
+/// One DropConnect mask M of a layer W with input v, and what it leaves: u = (M ⊙ W) v.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SampledMask {
+    /// The weights W (unit i's weight from input j is row i, column j; both counted from 1 in
+    /// the views).
+    pub layer: DenseLayer,
+    /// The input v.
+    pub input: Vec<f64>,
+    /// Mᵢⱼ, row-major like the weights: `true` keeps the weight.
+    pub kept: Vec<bool>,
+    /// u = (M ⊙ W) v, one per unit, under this mask.
+    pub preactivations: Vec<f64>,
+}
+
+impl SampledMask {
+    /// The mask `kept` (row-major, one per weight) of `layer` with `input`, and its u. A
+    /// `kept` or `input` of the wrong length leaves `preactivations` empty.
+    #[must_use]
+    pub fn new(layer: DenseLayer, input: Vec<f64>, kept: Vec<bool>) -> Self {
+        let fits = kept.len() == layer.weights().len() && input.len() == layer.inputs();
+        let preactivations = if fits {
+            layer
+                .rows()
+                .zip(kept.chunks_exact(layer.inputs()))
+                .map(|(row, mask)| {
+                    row.iter()
+                        .zip(&input)
+                        .zip(mask)
+                        .filter(|(_, m)| **m)
+                        .map(|((w, v), _)| w * v)
+                        .sum()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Self { layer, input, kept, preactivations }
+    }
+
+    /// Number of kept weights.
+    #[must_use]
+    pub fn kept_count(&self) -> usize {
+        self.kept.iter().filter(|&&kept| kept).count()
+    }
+}
+
+/// A fresh mask M of `layer`, one independent Bernoulli(p) draw per weight, row-major.
+#[must_use]
+pub fn sample_weight_mask(layer: &DenseLayer, keep: f64, rng: &mut ChaCha8Rng) -> Vec<bool> {
+    (0..layer.weights().len()).map(|_| draw_keep(rng, keep)).collect()
 }
 
 /// A seeded layer of `units` × `inputs` weights and an input of `inputs` values, both N(0, 1)

@@ -6,9 +6,10 @@ mod config;
 mod report;
 
 pub use compute::{
-    DenseLayer, Draws, LayerMeans, Moments, MonteCarloUnit, UnitInference, compare_inference, erfc,
-    gaussian_sampled_inference, layer_and_input, layer_means, mean_inference, moment_match,
-    monte_carlo_units, normal_cdf, normal_pdf, relu, relu_expectation, sample_preactivations,
+    DenseLayer, Draws, LayerMeans, Moments, MonteCarloUnit, SampledMask, UnitInference,
+    compare_inference, erfc, gaussian_sampled_inference, layer_and_input, layer_means,
+    mean_inference, moment_match, monte_carlo_units, normal_cdf, normal_pdf, relu,
+    relu_expectation, sample_preactivations, sample_weight_mask,
 };
 pub use config::{
     DropConnectLab, GAUSSIAN_SAMPLES, INPUTS, KEEP, MAX_SAMPLES, MAX_SIDE, SAMPLES, UNITS,

@@ -1,7 +1,7 @@
 //! The DropConnect entry's report: every unit's inference computed every way, with its table and
 //! summary line.
 
-use super::compute::{LayerMeans, UnitInference, layer_means};
+use super::compute::{LayerMeans, SampledMask, UnitInference, layer_means};
 use super::config::DropConnectLab;
 use crate::entries::kind::{SummaryLine, Table};
 
@@ -14,6 +14,8 @@ pub struct DropConnectReport {
     pub units: Vec<UnitInference>,
     /// Their means over units.
     pub means: LayerMeans,
+    /// One sampled training-time mask of the layer, for the weight picture.
+    pub mask: SampledMask,
 }
 
 /// Computes every unit's inference of `lab`.
@@ -21,10 +23,10 @@ pub struct DropConnectReport {
 pub fn compute(lab: &DropConnectLab) -> DropConnectReport {
     let units = lab.compare();
     let means = layer_means(&units);
-    DropConnectReport { keep: lab.keep, units, means }
+    DropConnectReport { keep: lab.keep, units, means, mask: lab.sampled_mask() }
 }
 
-/// `units.csv`: one row per unit.
+/// `units.csv`: one row per unit, numbered from 1 as in the views.
 #[must_use]
 pub fn table(r: &DropConnectReport) -> Table {
     Table {
@@ -46,7 +48,7 @@ pub fn table(r: &DropConnectReport) -> Table {
             .enumerate()
             .map(|(i, u)| {
                 vec![
-                    i as f64,
+                    (i + 1) as f64,
                     u.moments.mean,
                     u.moments.variance,
                     u.monte_carlo.mean,

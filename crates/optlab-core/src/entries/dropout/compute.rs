@@ -14,6 +14,14 @@
 //!   CS231n assignment do); doing neither ([`Scaling::None`]) makes the train-time mean p times
 //!   the test-time mean.
 //!
+//! * **A bias b** is a parameter, not an input: dropout never removes it. With the inputs
+//!   dropped, a = Σ mᵢwᵢxᵢ + b has E\[a\] = p·(w·x) + b ([`enumerate_biased_masks`],
+//!   [`biased_expectation`]): the notes' test-time rule scales what was dropped (the inputs) by
+//!   p and leaves b alone, a = w·(p·x) + b ([`test_time_with_bias`]). Where the unit's own
+//!   output is dropped (the notes' `H1 = np.maximum(0, np.dot(W1, X) + b1) * p`), p scales its
+//!   whole pre-activation, bias included: E\[m·(w·x + b)\] = (w·x + b)·p
+//!   ([`unit_dropout_expectation`]). Inverted dropout scales nothing at test time.
+//!
 //! Functions that return a number from `weights` and `inputs` of different lengths use their
 //! common prefix; [`enumerate_masks`] refuses the mismatch with `None`.
 
@@ -36,28 +44,36 @@ impl DropoutLab {
         ChaCha8Rng::seed_from_u64(self.seed)
     }
 
-    /// [`enumerate_masks`] of the lab's neuron.
+    /// [`enumerate_biased_masks`] of the lab's neuron a = Σ mᵢwᵢxᵢ + b.
     #[must_use]
     pub fn masks(&self) -> Option<Vec<MaskRow>> {
-        enumerate_masks(&self.weights, &self.inputs, self.keep)
+        enumerate_biased_masks(&self.weights, &self.inputs, self.bias, self.keep)
     }
 
-    /// [`exact_expectation`] of the lab's neuron.
+    /// [`biased_expectation`] of the lab's neuron (E\[a\] summed over its masks).
     #[must_use]
     pub fn exact_expectation(&self) -> Option<f64> {
-        exact_expectation(&self.weights, &self.inputs, self.keep)
+        biased_expectation(&self.weights, &self.inputs, self.bias, self.keep)
     }
 
-    /// [`closed_form_expectation`] of the lab's neuron.
+    /// E\[a\] = p·(w·x) + b: [`closed_form_expectation`] plus the bias, which is never dropped.
     #[must_use]
     pub fn closed_form_expectation(&self) -> f64 {
-        closed_form_expectation(&self.weights, &self.inputs, self.keep)
+        closed_form_expectation(&self.weights, &self.inputs, self.keep) + self.bias
     }
 
-    /// [`monte_carlo_means`] of the lab's neuron with `samples` masks from the seed.
+    /// [`monte_carlo_means`] of the lab's neuron with `samples` masks from the seed, the bias
+    /// added to every mean.
     #[must_use]
     pub fn monte_carlo(&self) -> Vec<(u64, f64)> {
-        monte_carlo_means(&self.weights, &self.inputs, self.keep, self.samples, &mut self.rng())
+        let means = monte_carlo_means(
+            &self.weights,
+            &self.inputs,
+            self.keep,
+            self.samples,
+            &mut self.rng(),
+        );
+        means.into_iter().map(|(count, mean)| (count, mean + self.bias)).collect()
     }
 
     /// [`standard_error`] of the Monte Carlo mean of the lab's neuron after `samples` masks.
@@ -131,6 +147,54 @@ pub fn enumerate_masks(weights: &[f64], inputs: &[f64], keep: f64) -> Option<Vec
         })
         .collect();
     Some(rows)
+}
+
+/// [`enumerate_masks`] of the neuron a = Σ mᵢwᵢxᵢ + b: the same masks and probabilities, each
+/// activation plus the bias (which no mask removes).
+#[must_use]
+pub fn enumerate_biased_masks(
+    weights: &[f64],
+    inputs: &[f64],
+    bias: f64,
+    keep: f64,
+) -> Option<Vec<MaskRow>> {
+    let mut rows = enumerate_masks(weights, inputs, keep)?;
+    for row in &mut rows {
+        row.activation += bias;
+    }
+    Some(rows)
+}
+
+/// E\[a\] of a = Σ mᵢwᵢxᵢ + b as the probability-weighted sum over the 2ⁿ masks of
+/// [`enumerate_biased_masks`]; equals [`test_time_with_bias`]. `None` where
+/// [`enumerate_masks`] is.
+#[must_use]
+pub fn biased_expectation(weights: &[f64], inputs: &[f64], bias: f64, keep: f64) -> Option<f64> {
+    let rows = enumerate_biased_masks(weights, inputs, bias, keep)?;
+    Some(rows.iter().map(|row| row.probability * row.activation).sum())
+}
+
+/// The notes' test-time rule for a neuron whose inputs were dropped: nothing is dropped, the
+/// dropped values (the inputs) are scaled by p and the bias is not, a = w·(p·x) + b
+/// = p·(w·x) + b. `keep` is clamped into [0, 1].
+#[must_use]
+pub fn test_time_with_bias(weights: &[f64], inputs: &[f64], bias: f64, keep: f64) -> f64 {
+    let p = clamp_probability(keep);
+    let scaled: Vec<f64> = inputs.iter().map(|x| p * x).collect();
+    dot(weights, &scaled) + bias
+}
+
+/// E\[m·(w·x + b)\] when the unit's own output is dropped (one mask m ~ Bernoulli(p), as the
+/// notes drop `H1`), summed over its two masks: (w·x + b)·p, the notes' test-time
+/// `H1 = (W1·X + b1)·p` with the bias inside. `keep` is clamped into [0, 1].
+#[must_use]
+pub fn unit_dropout_expectation(weights: &[f64], inputs: &[f64], bias: f64, keep: f64) -> f64 {
+    let p = clamp_probability(keep);
+    let output = dot(weights, inputs) + bias;
+    [(false, 1.0 - p), (true, p)]
+        .iter()
+        .map(|&(kept, probability)| probability * if kept { output } else { 0.0 })
+        .sum()
 }
 
 /// a = Σ wᵢxᵢ over the inputs with `mask[i]` set (unscaled).

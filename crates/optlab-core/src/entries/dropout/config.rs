@@ -19,6 +19,8 @@ pub const NEURON_INPUTS: Limit = Limit::closed("number of weights", 1.0, 64.0);
 pub const WEIGHT: Limit = Limit::closed("weights", -1e6, 1e6);
 /// Each input xᵢ.
 pub const INPUT: Limit = Limit::closed("inputs", -1e6, 1e6);
+/// The neuron's bias b (optional in RON, 0 when omitted).
+pub const BIAS: Limit = Limit::closed("bias", -1e6, 1e6);
 /// Largest neuron whose 2ⁿ masks [`enumerate_masks`](super::enumerate_masks) lists (2¹² = 4096 rows).
 pub const MAX_ENUMERATED_INPUTS: usize = 12;
 /// Fan-in of the random layer of the scaling experiment.
@@ -31,13 +33,14 @@ pub const MAX_PASSES: usize = 10_000;
 pub const MAX_GRID_POINTS: usize = 1000;
 
 mod de {
-    use super::{KEEP, LAYER_UNITS, SAMPLES};
+    use super::{BIAS, KEEP, LAYER_UNITS, SAMPLES};
     crate::limited_f64!(keep, KEEP);
+    crate::limited_f64!(bias, BIAS);
     crate::regularize::limited_count!(samples, u64, SAMPLES);
     crate::regularize::limited_count!(layer_units, usize, LAYER_UNITS);
 }
 
-/// The dropout lab: one neuron a = w·x for the expectation, and a random relu layer for the
+/// The dropout lab: one neuron a = w·x + b for the expectation, and a random relu layer for the
 /// train/test scaling experiment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -46,6 +49,10 @@ pub struct DropoutLab {
     pub weights: Vec<f64>,
     /// The neuron's inputs x, one per weight.
     pub inputs: Vec<f64>,
+    /// The neuron's bias b, never dropped (it is not an input); 0 when omitted, so notebooks
+    /// from before the field load unchanged.
+    #[serde(deserialize_with = "de::bias")]
+    pub bias: f64,
     /// Keep probability p in (0, 1].
     #[serde(deserialize_with = "de::keep")]
     pub keep: f64,
@@ -65,6 +72,7 @@ impl Default for DropoutLab {
         Self {
             weights: vec![1.0, 1.0],
             inputs: vec![1.0, 2.0],
+            bias: 0.0,
             keep: 0.5,
             samples: 10_000,
             layer_units: 256,
@@ -78,7 +86,7 @@ impl DropoutLab {
     ///
     /// # Errors
     /// The first field out of range: the number of weights (1 to 64), the number of inputs
-    /// (equal to it), each weight and input, `keep`, `samples`, `layer_units`.
+    /// (equal to it), each weight and input, `bias`, `keep`, `samples`, `layer_units`.
     pub fn validate(&self) -> Result<(), LimitError> {
         let count = self.weights.len() as f64;
         NEURON_INPUTS.check(count)?;
@@ -86,6 +94,7 @@ impl DropoutLab {
             .check(self.inputs.len() as f64)?;
         self.weights.iter().try_for_each(|&w| WEIGHT.check(w).map(drop))?;
         self.inputs.iter().try_for_each(|&x| INPUT.check(x).map(drop))?;
+        BIAS.check(self.bias)?;
         KEEP.check(self.keep)?;
         SAMPLES.check(self.samples as f64)?;
         LAYER_UNITS.check(self.layer_units as f64).map(drop)

@@ -7,13 +7,15 @@ mod report;
 
 pub use compute::{
     MaskRow, ReluLayer, Scaling, ScalingComparison, ScalingMeans, SweepPoint, activation_variance,
-    closed_form_expectation, compare_scalings, enumerate_masks, exact_expectation,
-    expected_train_mean, keep_grid, masked_activation, monte_carlo_means, sample_mask,
-    scaling_sweep, standard_error, test_forward, train_forward,
+    biased_expectation, closed_form_expectation, compare_scalings, enumerate_biased_masks,
+    enumerate_masks, exact_expectation, expected_train_mean, keep_grid, masked_activation,
+    monte_carlo_means, sample_mask, scaling_sweep, standard_error, test_forward,
+    test_time_with_bias, train_forward, unit_dropout_expectation,
 };
 pub use config::{
-    DropoutLab, INPUT, KEEP, LAYER_FAN_IN, LAYER_UNITS, MAX_ENUMERATED_INPUTS, MAX_GRID_POINTS,
-    MAX_LAYER_UNITS, MAX_PASSES, MAX_SAMPLES, NEURON_INPUTS, SAMPLES, SCALING_PASSES, WEIGHT,
+    BIAS, DropoutLab, INPUT, KEEP, LAYER_FAN_IN, LAYER_UNITS, MAX_ENUMERATED_INPUTS,
+    MAX_GRID_POINTS, MAX_LAYER_UNITS, MAX_PASSES, MAX_SAMPLES, NEURON_INPUTS, SAMPLES,
+    SCALING_PASSES, WEIGHT,
 };
 pub use report::{DropoutReport, SWEEP_POINTS};
 

@@ -1,7 +1,9 @@
 //! The dropout entry's report: the neuron's expectation three ways, the Monte Carlo mean and the
 //! scaling rules, with its tables and summary lines.
 
-use super::compute::{MaskRow, ScalingComparison, SweepPoint};
+use super::compute::{
+    MaskRow, ScalingComparison, SweepPoint, test_time_with_bias, unit_dropout_expectation,
+};
 use super::config::DropoutLab;
 use crate::entries::kind::{SummaryLine, Table};
 
@@ -15,12 +17,18 @@ pub struct DropoutReport {
     pub keep: f64,
     /// Every mask of the neuron (n ≤ 12), with its probability and activation.
     pub masks: Option<Vec<MaskRow>>,
-    /// E\[a\] summed over the masks (n ≤ 12).
+    /// E\[a\] summed over the masks (n ≤ 12), bias included.
     pub exact: Option<f64>,
-    /// p·(w·x).
+    /// p·(w·x) + b.
     pub closed_form: f64,
-    /// The full activation w·x (every input kept).
+    /// w·x, every input kept, without the bias.
     pub full: f64,
+    /// The neuron's bias b.
+    pub bias: f64,
+    /// The notes' test-time rule for the dropped inputs: w·(p·x) + b (the bias is not scaled).
+    pub test_time: f64,
+    /// The notes' rule where the unit's own output is dropped: (w·x + b)·p, bias included.
+    pub unit_scaled: f64,
     /// Running Monte Carlo mean at log-spaced sample counts.
     pub monte_carlo: Vec<(u64, f64)>,
     /// Standard error of the last Monte Carlo mean.
@@ -42,6 +50,9 @@ pub fn compute(lab: &DropoutLab) -> DropoutReport {
         exact: lab.exact_expectation(),
         closed_form: lab.closed_form_expectation(),
         full: lab.weights.iter().zip(&lab.inputs).map(|(w, x)| w * x).sum(),
+        bias: lab.bias,
+        test_time: test_time_with_bias(&lab.weights, &lab.inputs, lab.bias, lab.keep),
+        unit_scaled: unit_dropout_expectation(&lab.weights, &lab.inputs, lab.bias, lab.keep),
         final_std_error: lab.standard_error(last),
         monte_carlo,
         scalings: lab.scaling_at(lab.keep),
@@ -93,10 +104,17 @@ pub fn tables(r: &DropoutReport) -> Vec<Table> {
     tables
 }
 
-/// The neuron, then one line per scaling rule.
+/// The neuron (w·x as `full`, its bias, E\[a\] = p·(w·x) + b as `expected`, the notes'
+/// test-time value), then one line per scaling rule.
 #[must_use]
 pub fn summaries(r: &DropoutReport) -> Vec<SummaryLine> {
-    let mut neuron = vec![("keep", r.keep), ("full", r.full), ("expected", r.closed_form)];
+    let mut neuron = vec![
+        ("keep", r.keep),
+        ("full", r.full),
+        ("bias", r.bias),
+        ("expected", r.closed_form),
+        ("test_time", r.test_time),
+    ];
     if let Some(exact) = r.exact {
         neuron.push(("enumerated", exact));
     }
