@@ -7,18 +7,17 @@ use optlab_core::limits::Limit;
 
 use super::number_field::NumberField;
 
-/// A float slider with a text field and a tooltip; `range` is both the slider and the allowed
-/// range (a typed value outside it is refused with the range). Returns whether it changed.
+/// A float slider over `range` with a text field and a tooltip; a typed value is taken within
+/// `limit` (the file format's range) and refused outside it. Returns whether it changed.
 pub fn number(
     ui: &mut Ui,
     value: &mut f64,
     range: (f64, f64),
-    label: &'static str,
+    limit: Limit,
+    label: &str,
     tip: &str,
 ) -> bool {
-    NumberField::new(Limit::closed(label, range.0, range.1), label, tip)
-        .slider(range.0..=range.1, false)
-        .show(ui, value)
+    NumberField::new(limit, label, tip).slider(range.0..=range.1, false).show(ui, value)
 }
 
 /// A keep-probability slider over (0, 1] with the course's convention in its tooltip.
@@ -35,19 +34,21 @@ pub fn keep_labelled(ui: &mut Ui, keep: &mut f64, what: &str, label: &str) -> bo
     NumberField::new(KEEP, label, &tip).slider(0.01..=1.0, false).show(ui, keep)
 }
 
-/// An integer slider (log scale when the range spans decades) with a text field and a
-/// tooltip; `range` is both the slider and the allowed range. Returns whether it changed.
+/// An integer slider over `range` (log scale when it spans decades) with a text field and a
+/// tooltip; a typed whole number is taken within `limit` (the file format's range) and refused
+/// outside it. Returns whether it changed.
 pub fn count<T: egui::emath::Numeric>(
     ui: &mut Ui,
     value: &mut T,
     range: (T, T),
-    label: &'static str,
+    limit: Limit,
+    label: &str,
     tip: &str,
 ) -> bool {
     let (low, high) = (range.0.to_f64(), range.1.to_f64());
     let spans_decades = high >= 100.0 * low.max(1.0);
     let mut shown = value.to_f64();
-    let changed = NumberField::new(Limit::closed(label, low, high), label, tip)
+    let changed = NumberField::new(limit, label, tip)
         .slider(low..=high, spans_decades)
         .whole()
         .show(ui, &mut shown);

@@ -38,6 +38,7 @@ pub fn show(ui: &mut Ui, lab: &mut AssignmentLab) {
             ui,
             &mut lab.steps,
             (1, MAX_STEPS),
+            optlab_core::entries::assignment::STEPS,
             "steps",
             "Apply the rule this many times (multi-step mode). dw is either one gradient, used \
              every step, or a stack with one gradient per step: shape (steps, *w.shape)",

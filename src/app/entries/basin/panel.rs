@@ -24,11 +24,12 @@ pub fn show(ui: &mut Ui, lab: &mut BasinLab) {
     optimizer_controls::optimizer(ui, &mut lab.optimizer, 901);
     optimizer_controls::schedule(ui, &mut lab.schedule, 901);
     ui.separator();
-    lab_widgets::count(ui, &mut lab.steps, (1, 100_000), "steps", "Updates per run");
+    lab_widgets::count(ui, &mut lab.steps, (1, 100_000), optlab_core::grid::STEPS, "steps", "Updates per run");
     lab_widgets::count(
         ui,
         &mut lab.resolution,
         (2, MAX_RESOLUTION),
+        optlab_core::grid::RESOLUTION,
         "starts per side",
         "The grid of start points covers the surface's view box",
     );

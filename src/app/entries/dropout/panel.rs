@@ -1,9 +1,11 @@
 //! Controls of a dropout lab: the neuron's weights and inputs, p, Monte Carlo samples and the
 //! scaling experiment's layer.
 
-use egui::{DragValue, Ui};
+use egui::Ui;
 
 use crate::app::widgets::lab_widgets;
+use crate::app::widgets::number_field::NumberField;
+use optlab_core::entries::dropout;
 use optlab_core::entries::dropout::DropoutLab;
 
 /// Most inputs editable here (the mask table enumerates up to 2¹² masks).
@@ -18,21 +20,20 @@ pub fn show(ui: &mut Ui, lab: &mut DropoutLab) {
     );
     ui.label("Neuron a = Σ wᵢxᵢ + b");
     neuron_inputs(ui, lab);
-    ui.horizontal(|ui| {
-        let label = ui.label("bias b");
-        ui.add(DragValue::new(&mut lab.bias).speed(0.05).range(-1e6..=1e6))
-            .labelled_by(label.id)
-            .on_hover_text(
-                "The neuron's bias. Dropout drops inputs, never the bias, so E[a] = p·(w·x) + b \
-                 and the notes' test-time rule scales the inputs, not b. Inverted dropout (÷p \
-                 in training) leaves the bias unscaled too.",
-            );
-    });
+    NumberField::new(
+        dropout::BIAS,
+        "bias b",
+        "The neuron's bias. Dropout drops inputs, never the bias, so E[a] = p·(w·x) + b and the \
+         notes' test-time rule scales the inputs, not b. Inverted dropout (÷p in training) \
+         leaves the bias unscaled too.",
+    )
+    .show(ui, &mut lab.bias);
     lab_widgets::keep(ui, &mut lab.keep, "input (and of each unit in the layer)");
     lab_widgets::count(
         ui,
         &mut lab.samples,
         (1, 1_000_000),
+        optlab_core::entries::dropout::SAMPLES,
         "Monte Carlo masks",
         "Random masks averaged by the convergence plot",
     );
@@ -42,6 +43,7 @@ pub fn show(ui: &mut Ui, lab: &mut DropoutLab) {
         ui,
         &mut lab.layer_units,
         (1, 4096),
+        optlab_core::entries::dropout::LAYER_UNITS,
         "ReLU units",
         "Units of the random layer whose activations are dropped out",
     );
@@ -50,16 +52,14 @@ pub fn show(ui: &mut Ui, lab: &mut DropoutLab) {
 
 /// One row per input: wᵢ and xᵢ, with buttons to add or remove an input.
 fn neuron_inputs(ui: &mut Ui, lab: &mut DropoutLab) {
-    egui::Grid::new("dropout-neuron").num_columns(3).show(ui, |ui| {
-        for (i, (w, x)) in lab.weights.iter_mut().zip(lab.inputs.iter_mut()).enumerate() {
-            ui.label(format!("input {}", i + 1));
-            ui.add(DragValue::new(w).speed(0.05).prefix("w = ").range(-100.0..=100.0))
-                .on_hover_text("The weight of this input");
-            ui.add(DragValue::new(x).speed(0.05).prefix("x = ").range(-100.0..=100.0))
-                .on_hover_text("The value of this input");
-            ui.end_row();
-        }
-    });
+    for (i, (w, x)) in lab.weights.iter_mut().zip(lab.inputs.iter_mut()).enumerate() {
+        ui.horizontal(|ui| {
+            ui.label(format!("input {}:", i + 1));
+            let (w_name, x_name) = (format!("w{}", i + 1), format!("x{}", i + 1));
+            NumberField::new(dropout::WEIGHT, &w_name, "The weight of this input").show(ui, w);
+            NumberField::new(dropout::INPUT, &x_name, "The value of this input").show(ui, x);
+        });
+    }
     ui.horizontal(|ui| {
         let n = lab.weights.len();
         if ui

@@ -22,11 +22,12 @@ pub fn show(ui: &mut Ui, lab: &mut FractionalMaxPoolLab) {
         })
         .response
         .on_hover_text("The input image");
-    lab_widgets::count(ui, &mut lab.input_size, (4, 256), "input side", "Pixels per side");
+    lab_widgets::count(ui, &mut lab.input_size, (4, 256), optlab_core::entries::fractional_max_pool::INPUT_SIZE, "input side", "Pixels per side");
     lab_widgets::number(
         ui,
         &mut lab.alpha,
         (1.01, 1.99),
+        optlab_core::entries::fractional_max_pool::ALPHA,
         "α",
         "N_in / N_out: each side shrinks by this factor (√2 ≈ 1.414 in the paper)",
     );

@@ -13,11 +13,12 @@ pub fn show(ui: &mut Ui, lab: &mut StochasticDepthLab) {
         "Each residual block survives with pₗ = 1 − (l/L)(1 − p_L); a dropped block is the \
          identity. At test time every block runs, scaled by pₗ (Huang et al. 2016).",
     );
-    lab_widgets::count(ui, &mut lab.blocks, (1, 1000), "blocks L", "Residual blocks");
+    lab_widgets::count(ui, &mut lab.blocks, (1, 1000), optlab_core::entries::stochastic_depth::BLOCKS, "blocks L", "Residual blocks");
     lab_widgets::number(
         ui,
         &mut lab.final_survival,
         (0.01, 1.0),
+        optlab_core::entries::stochastic_depth::FINAL_SURVIVAL,
         "p_L",
         "Survival probability of the last block (0.5 in the paper)",
     );
@@ -25,6 +26,7 @@ pub fn show(ui: &mut Ui, lab: &mut StochasticDepthLab) {
         ui,
         &mut lab.batches,
         (1, 10_000),
+        optlab_core::entries::stochastic_depth::BATCHES,
         "mini-batches",
         "Rows of the keep/drop raster: one draw of every block per mini-batch",
     );
