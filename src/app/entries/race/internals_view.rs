@@ -7,8 +7,9 @@
 use egui_plot::{HoverPosition, Line, Plot, PlotPoints, VLine};
 
 use crate::app::entries::race::internals_series::{
-    Family, Series, after_first_update, linear_marks, plotted, y_range,
+    Family, Series, after_first_update, linear_marks, nesterov_note, plotted, y_range,
 };
+use crate::app::entries::race::lookahead::lookahead_momentum;
 use crate::app::entries::race::results::RunResult;
 use crate::app::entries::race::results::thin;
 use crate::app::widgets::{log_axis, palette};
@@ -44,14 +45,22 @@ pub fn show(
         })
         .response
         .on_hover_text("Whose internals to show");
-    let family = Family::of(&race.runs[*focused_run].optimizer);
+    let optimizer = &race.runs[*focused_run].optimizer;
+    let family = Family::of(optimizer);
     ui.add(egui::Label::new(family.note()).wrap());
+    if let Some(note) = nesterov_note(optimizer) {
+        ui.add(egui::Label::new(note).wrap());
+    }
     let Some(result) = runs.get(*focused_run) else { return };
     let shown: Vec<InternalsSample> =
         thin(after_first_update(result.internals_until(step)), MAX_DRAWN).copied().collect();
     let link = egui::Id::unique("optlab-internals-x");
     let effective = family.effective_step();
-    if let Some(state) = family.state() {
+    let state = match lookahead_momentum(optimizer) {
+        Some(momentum) => Some(Series::lookahead_offset(momentum)),
+        None => family.state(),
+    };
+    if let Some(state) = state {
         series_plot(ui, (&shown, &state), (step, bottom, false), link, "internals-state-plot");
     }
     series_plot(ui, (&shown, &effective), (step, bottom, true), link, "internals-step-plot");
@@ -130,7 +139,7 @@ fn series_plot(
         {
             let points: PlotPoints = shown
                 .iter()
-                .filter_map(|s| Some([s.step as f64, plotted((series.pick)(s)[axis], log)?]))
+                .filter_map(|s| Some([s.step as f64, plotted(series.values(s)[axis], log)?]))
                 .collect();
             // x under y and wider, so both show where they coincide (plain SGD's η).
             let width = if axis == 0 { 4.0 } else { 2.0 };
