@@ -119,7 +119,7 @@ fn series_plot(
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .x_axis_label("step")
-        .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
+        .x_axis_formatter(|mark, _| step_label(mark.value))
         .label_formatter(move |hover| hover_text(hover, log));
     if let Some((low, high)) = y_range(shown, series) {
         plot = plot.include_y(low).include_y(high);
@@ -147,6 +147,13 @@ fn series_plot(
         }
         plot.vline(VLine::new("", step as f64).color(egui::Color32::from_gray(140)).width(1.0));
     });
+}
+
+/// A step axis label: whole steps only (zoomed in on one step, the marks between steps would
+/// all print as the same number).
+fn step_label(value: f64) -> String {
+    let whole = value.round() + 0.0; // + 0.0 turns −0 into 0
+    if (value - whole).abs() < 1e-9 { format!("{whole:.0}") } else { String::new() }
 }
 
 /// The hover readout: the series, the step and the value (undoing the log).
@@ -182,7 +189,14 @@ fn linear_label(value: f64, step_size: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::linear_label;
+    use super::{linear_label, step_label};
+
+    #[test]
+    fn step_labels_are_whole_steps() {
+        assert_eq!(step_label(3.0), "3");
+        assert_eq!(step_label(0.5), "");
+        assert_eq!(step_label(-0.0), "0");
+    }
 
     #[test]
     fn linear_labels_keep_small_values_readable() {

@@ -5,7 +5,7 @@
 //! −η·∇f(x̄), as an arrow from x̄ (it ends at the next x, since x ← x̄ − η·∇f(x̄)).
 
 use egui::Color32;
-use egui_plot::{Arrows, LineStyle, MarkerShape, PlotPoint, PlotUi, Points};
+use egui_plot::{Line, LineStyle, MarkerShape, PlotPoint, PlotPoints, PlotUi, Points};
 
 use crate::app::entries::race::results::RunResult;
 use crate::app::widgets::palette;
@@ -23,7 +23,7 @@ pub const GRADIENT_NAME: &str = "−η∇f(x + μv), the gradient's part of the 
 /// The dark halo under the ring, as under the map's other markers.
 const HALO: Color32 = Color32::from_rgba_premultiplied(0, 0, 0, 170);
 /// Arrows shorter than this many screen points are not drawn (unreadable).
-const SHORTEST_ARROW: f64 = 6.0;
+const SHORTEST_ARROW: f64 = 12.0;
 
 /// Where one look-ahead run stands at the shown step.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -104,7 +104,7 @@ fn draw_one(
     if !point.coincides() {
         let segment = [point.at, point.ahead];
         plot_ui.line(
-            egui_plot::Line::new("", segment.to_vec())
+            Line::new("", segment.to_vec())
                 .id((id, "segment"))
                 .color(colour)
                 .width(1.5)
@@ -135,14 +135,33 @@ fn draw_one(
         return;
     }
     let Some(tip) = point.gradient_tip(surface.gradient(point.ahead)) else { return };
-    let length =
-        plot_ui.screen_from_plot(PlotPoint::from(tip)).distance(plot_ui.screen_from_plot(ahead));
-    if f64::from(length) >= SHORTEST_ARROW {
-        plot_ui.arrows(
-            Arrows::new(GRADIENT_NAME, vec![point.ahead], vec![tip])
+    let (from, to) = (plot_ui.screen_from_plot(ahead), plot_ui.screen_from_plot(tip.into()));
+    if f64::from(from.distance(to)) < SHORTEST_ARROW {
+        return;
+    }
+    // The shaft and a head of two strokes, each over the dark halo, 2 points wide (egui_plot's
+    // own arrows are 1 point wide, too thin to see on the map).
+    let back = (from - to).normalized() * 9.0;
+    let head =
+        [egui::emath::Rot2::from_angle(0.45) * back, egui::emath::Rot2::from_angle(-0.45) * back]
+            .map(|offset| plot_ui.plot_from_screen(to + offset));
+    let shapes = [vec![ahead, tip.into()], vec![head[0], tip.into(), head[1]]];
+    for (part, shape) in shapes.iter().enumerate() {
+        plot_ui.line(
+            Line::new("", PlotPoints::Owned(shape.clone()))
+                .id((id, "gradient halo", part))
+                .color(HALO)
+                .width(4.5)
+                .allow_hover(false),
+        );
+    }
+    for (part, shape) in shapes.into_iter().enumerate() {
+        plot_ui.line(
+            Line::new(GRADIENT_NAME, PlotPoints::Owned(shape))
                 .id((id, "gradient"))
-                .color(colour.gamma_multiply(0.8))
-                .tip_length(7.0),
+                .color(colour)
+                .width(2.0)
+                .allow_hover(part == 0),
         );
     }
 }
