@@ -606,7 +606,8 @@ impl Scene<'_> {
         Some(self.projection.project(w))
     }
 
-    /// "x" and "y" beside the middle of the box's near edges, at floor level.
+    /// "x" and "y" beside the middle of the box's near edges, at floor level, unless the block
+    /// hides them.
     fn axis_names(&self, colour: Color32) {
         let b = &self.view_box;
         let margin = 0.1 * b.width().max(b.height());
@@ -620,19 +621,28 @@ impl Scene<'_> {
         let x_at = nearer([cx, b.y_min - margin], [cx, b.y_max + margin]);
         let y_at = nearer([b.x_min - margin, cy], [b.x_max + margin, cy]);
         for (at, name) in [(x_at, "x"), (y_at, "y")] {
-            let pos = self.projection.project(self.cache.world_point(at, floor)).0;
-            self.painter.text(pos, Align2::CENTER_CENTER, name, font.clone(), colour);
+            let (pos, depth) = self.projection.project(self.cache.world_point(at, floor));
+            // Behind the block the name would be painted over its wall: left out.
+            if !self.cache.depth_buffer.hides(pos, depth) {
+                self.painter.text(pos, Align2::CENTER_CENTER, name, font.clone(), colour);
+            }
         }
     }
 
-    /// Global minima (white dots) and the start point (a white ring); faint where hidden.
+    /// Global minima (white dots) and the start point (a white ring); a faint ring where hidden.
     fn markers(&self, race: &Race) {
         for minimum in race.surface.minima() {
             if minimum.kind == MinimumKind::Global
                 && let Some((pos, visible)) = self.on_surface(minimum.position, Some(minimum.value))
             {
-                let (fill, halo) = faded(Color32::WHITE, visible);
-                self.painter.circle(pos, 4.0, fill, Stroke::new(1.5, halo));
+                if visible {
+                    self.painter.circle(pos, 4.0, Color32::WHITE, Stroke::new(1.5, HALO));
+                } else {
+                    // Behind a hill or a wall: a thin faint ring, never a dot that seems to sit
+                    // on the surface in front.
+                    let faint = Color32::WHITE.gamma_multiply(0.3);
+                    self.painter.circle_stroke(pos, 4.0, Stroke::new(1.0, faint));
+                }
             }
         }
         let start = race.start_point();

@@ -120,10 +120,11 @@ struct Axis {
 /// colour per run.
 fn curves_legend(ui: &mut Ui, r: &TrainingReport) {
     let key = ui.visuals().text_color();
-    let mut entries = vec![
-        ("train (solid)".to_owned(), Swatch::Line(key)),
-        ("validation (dashed)".to_owned(), Swatch::Dashed(key)),
-    ];
+    let mut entries = vec![("train (solid)".to_owned(), Swatch::Line(key))];
+    let validated = r.runs.iter().any(|run| run.epochs.iter().any(|e| e.validation_loss.is_some()));
+    if validated {
+        entries.push(("validation (dashed)".to_owned(), Swatch::Dashed(key)));
+    }
     entries.extend(
         r.runs
             .iter()
@@ -192,10 +193,10 @@ fn decision_regions(ui: &mut Ui, r: &TrainingReport, generation: u64, height: f3
     let legend: Vec<(String, Swatch)> = (0..classes)
         .flat_map(|class| {
             let colour = palette::run_colour(None, class);
-            [
-                (format!("train class {class}"), Swatch::Dot { colour, filled: true }),
-                (format!("validation class {class}"), Swatch::Dot { colour, filled: false }),
-            ]
+            let train = (format!("train class {class}"), Swatch::Dot { colour, filled: true });
+            let validation =
+                (format!("validation class {class}"), Swatch::Dot { colour, filled: false });
+            std::iter::once(train).chain((!r.validation.x.is_empty()).then_some(validation))
         })
         .collect();
     legend_row::show(ui, &legend);
