@@ -8,4 +8,5 @@ mod faults;
 mod harness;
 mod internals;
 mod labs;
+mod legends;
 mod lookahead;

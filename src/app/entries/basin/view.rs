@@ -88,6 +88,15 @@ fn map(
             let size = [region.width() as f32, region.height() as f32];
             plot_ui.image(PlotImage::new("", texture.id(), centre, size).allow_hover(false));
             for (index, minimum) in r.minima.iter().enumerate() {
+                // A dark halo: the diamond has its basin's colour and would vanish in it.
+                plot_ui.points(
+                    Points::new("", PlotPoints::new(vec![minimum.position]))
+                        .shape(MarkerShape::Diamond)
+                        .radius(10.0)
+                        .filled(true)
+                        .color(egui::Color32::from_black_alpha(200))
+                        .allow_hover(false),
+                );
                 plot_ui.points(
                     Points::new(
                         minimum_name(index, minimum.position),
