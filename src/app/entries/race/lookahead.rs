@@ -48,6 +48,7 @@ impl LookaheadPoint {
 
     /// Whether the look-ahead point is x itself (no velocity yet, as at step 0).
     #[must_use]
+    #[expect(clippy::float_cmp, reason = "exactly x: the offset μv is zero, not merely small")]
     pub fn coincides(&self) -> bool {
         self.at == self.ahead
     }
