@@ -41,6 +41,7 @@ fn the_lookahead_run_shows_where_its_gradient_is_taken() {
     assert!(h.query_by_label(LOOKAHEAD_NAME).is_none());
     h.get_by_label("look-ahead offset μv = (x + μv) − x");
     h.get_by_label_contains("the gradient is taken at the look-ahead point");
+    assert!(h.query_by_label_contains("Momentum keeps a velocity b").is_none());
 
     // Moving: the ring leaves x.
     h.state_mut().playback.seek(20);
@@ -55,6 +56,7 @@ fn the_lookahead_run_shows_where_its_gradient_is_taken() {
     h.step();
     h.step();
     h.get_by_label_contains("PyTorch form: the stored parameter is the look-ahead point");
+    h.get_by_label_contains("Momentum keeps a velocity b");
     // Disabling the look-ahead run removes its ring.
     super::harness::race_mut(h.state_mut()).runs[lookahead].enabled = false;
     h.step();

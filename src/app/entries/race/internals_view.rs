@@ -47,7 +47,11 @@ pub fn show(
         .on_hover_text("Whose internals to show");
     let optimizer = &race.runs[*focused_run].optimizer;
     let family = Family::of(optimizer);
-    ui.add(egui::Label::new(family.note()).wrap());
+    // The look-ahead form's velocity is in parameter units (x ← x + v), not the buffer b of
+    // the family's note: its own note replaces that one.
+    if lookahead_momentum(optimizer).is_none() {
+        ui.add(egui::Label::new(family.note()).wrap());
+    }
     if let Some(note) = nesterov_note(optimizer) {
         ui.add(egui::Label::new(note).wrap());
     }
