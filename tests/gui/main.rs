@@ -9,4 +9,6 @@ mod harness;
 mod inputs;
 mod internals;
 mod labs;
+mod legends;
+mod lookahead;
 mod slice;

@@ -6,6 +6,7 @@ pub mod grid_images;
 pub mod heatmap;
 pub mod lab_image;
 pub mod lab_widgets;
+pub mod legend_row;
 pub mod log_axis;
 pub mod number_field;
 pub mod numbers;

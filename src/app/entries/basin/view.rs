@@ -3,11 +3,12 @@
 //! marked on top; the share of each basin below.
 
 use egui::{ColorImage, PointerButton, RichText, TextureHandle, TextureOptions, Ui};
-use egui_plot::{Legend, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
+use egui_plot::{MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 use std::sync::Arc;
 
 use crate::app::entries::action::EntryAction;
 use crate::app::lab_results::{LabResults, Progress};
+use crate::app::widgets::legend_row::{self, Swatch};
 use crate::app::widgets::palette;
 use crate::app::widgets::{grid_images, lab_image, numbers};
 use optlab_core::entries::basin::BasinReport;
@@ -57,15 +58,27 @@ fn map(
 ) -> Option<Point> {
     let texture = texture(ui, r, streamed);
     let region = r.lab.region();
+    // The minima's legend is a row above the map: inside, it covered starts.
+    let legend: Vec<(String, Swatch)> = r
+        .minima
+        .iter()
+        .enumerate()
+        .map(|(index, minimum)| {
+            (
+                minimum_name(index, minimum.position),
+                Swatch::Diamond(palette::run_colour(None, index)),
+            )
+        })
+        .collect();
+    legend_row::show(ui, &legend);
     let response = Plot::new("basin-map")
-        .height(height)
+        .height(height - 24.0)
         .data_aspect(1.0)
         .allow_drag(false)
         .allow_scroll(false)
         .show_grid(false)
         .x_axis_label("start x")
         .y_axis_label("start y")
-        .legend(Legend::default())
         .show(ui, |plot_ui| {
             let centre = PlotPoint::new(
                 0.5 * (region.x_min + region.x_max),
@@ -75,14 +88,18 @@ fn map(
             let size = [region.width() as f32, region.height() as f32];
             plot_ui.image(PlotImage::new("", texture.id(), centre, size).allow_hover(false));
             for (index, minimum) in r.minima.iter().enumerate() {
+                // A dark halo: the diamond has its basin's colour and would vanish in it.
+                plot_ui.points(
+                    Points::new("", PlotPoints::new(vec![minimum.position]))
+                        .shape(MarkerShape::Diamond)
+                        .radius(10.0)
+                        .filled(true)
+                        .color(egui::Color32::from_black_alpha(200))
+                        .allow_hover(false),
+                );
                 plot_ui.points(
                     Points::new(
-                        format!(
-                            "minimum {} ({:.2}, {:.2})",
-                            index + 1,
-                            minimum.position[0],
-                            minimum.position[1]
-                        ),
+                        minimum_name(index, minimum.position),
                         PlotPoints::new(vec![minimum.position]),
                     )
                     .shape(MarkerShape::Diamond)
@@ -96,6 +113,11 @@ fn map(
         });
     response.response.on_hover_text("Click a start point to add its run to a race");
     response.inner
+}
+
+/// "minimum 1 (3.00, 2.00)": the legend and hover name of minimum `index`.
+fn minimum_name(index: usize, position: Point) -> String {
+    format!("minimum {} ({:.2}, {:.2})", index + 1, position[0], position[1])
 }
 
 fn texture(

@@ -28,8 +28,51 @@ pub struct Series {
     pub title: &'static str,
     /// Whether the values span decades (plotted on a log axis).
     pub log: bool,
-    /// The quantity's two coordinates at a sample.
+    /// The quantity's two coordinates at a sample, before [`Series::scale`].
     pub pick: fn(&InternalsSample) -> [f64; 2],
+    /// The factor the picked values are plotted times (μ for the look-ahead offset μv).
+    pub scale: f64,
+}
+
+impl Series {
+    /// The plotted quantity's two coordinates at `sample`.
+    #[must_use]
+    pub fn values(&self, sample: &InternalsSample) -> [f64; 2] {
+        (self.pick)(sample).map(|v| v * self.scale)
+    }
+
+    /// The look-ahead form's offset μv = x̄ − x from the plain x to the point where its
+    /// gradient is taken (drawn on the map as a hollow ring).
+    #[must_use]
+    pub fn lookahead_offset(momentum: f64) -> Self {
+        Self {
+            title: "look-ahead offset μv = (x + μv) − x",
+            log: false,
+            pick: |s| s.velocity,
+            scale: momentum,
+        }
+    }
+}
+
+/// What the two forms of Nesterov momentum store, for the Internals view; `None` for every
+/// other optimizer.
+#[must_use]
+pub fn nesterov_note(config: &OptimizerConfig) -> Option<&'static str> {
+    match config {
+        OptimizerConfig::NesterovLookahead { .. } => Some(
+            "Look-ahead form: the stored parameter is the plain x and the velocity v is in \
+             parameter units (x ← x + v); the gradient is taken at the look-ahead point \
+             x + μv, drawn on the map as a hollow ring on a dashed line from x. The upper \
+             plot is that offset μv; it is zero at step 0, where the look-ahead point is x.",
+        ),
+        OptimizerConfig::Nesterov { .. } => Some(
+            "PyTorch form: the stored parameter is the look-ahead point itself, x̄ = x + μv of \
+             the look-ahead form (the two sequences of x̄ coincide step for step), so this \
+             path is the look-ahead points; its buffer b is the velocity in gradient units, \
+             v = −η·b.",
+        ),
+        _ => None,
+    }
 }
 
 impl Family {
@@ -81,22 +124,30 @@ impl Family {
         let second = |s: &InternalsSample| s.second_moment;
         match self {
             Self::Plain => None,
-            Self::Momentum => {
-                Some(Series { title: "velocity b (momentum buffer)", log: false, pick: velocity })
-            }
+            Self::Momentum => Some(Series {
+                title: "velocity b (momentum buffer)",
+                log: false,
+                pick: velocity,
+                scale: 1.0,
+            }),
             Self::Adagrad => Some(Series {
                 title: "G = Σ g², sum of squared gradients",
                 log: true,
                 pick: second,
+                scale: 1.0,
             }),
             Self::RmsProp => Some(Series {
                 title: "v, leaky average of squared gradients",
                 log: true,
                 pick: second,
+                scale: 1.0,
             }),
-            Self::Adam => {
-                Some(Series { title: "m, first moment (velocity)", log: false, pick: velocity })
-            }
+            Self::Adam => Some(Series {
+                title: "m, first moment (velocity)",
+                log: false,
+                pick: velocity,
+                scale: 1.0,
+            }),
         }
     }
 
@@ -109,7 +160,7 @@ impl Family {
             Self::RmsProp => "effective step η/(√v + ε)",
             Self::Adam => "effective step η/(√v̂ + ε)",
         };
-        Series { title, log: true, pick: |s| s.effective_step }
+        Series { title, log: true, pick: |s| s.effective_step, scale: 1.0 }
     }
 }
 
@@ -140,7 +191,7 @@ pub fn plotted(value: f64, log: bool) -> Option<f64> {
 pub fn y_range(samples: &[InternalsSample], series: &Series) -> Option<(f64, f64)> {
     let (low, high) = samples
         .iter()
-        .flat_map(|s| (series.pick)(s))
+        .flat_map(|s| series.values(s))
         .filter_map(|v| plotted(v, series.log))
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if !low.is_finite() {
@@ -223,6 +274,22 @@ mod tests {
             assert!(family.note().contains(step) && !family.note().contains("no state"));
         }
         assert!(!Family::Momentum.state().expect("a velocity").log);
+    }
+
+    #[test]
+    fn the_lookahead_offset_is_mu_times_the_velocity_and_both_forms_are_explained() {
+        let mut s = sample(4, 0.1, 1.0);
+        s.velocity = [2.0, -4.0];
+        let offset = Series::lookahead_offset(0.9);
+        assert!(!offset.log);
+        let [x, y] = offset.values(&s);
+        assert!((x - 1.8).abs() < 1e-12 && (y + 3.6).abs() < 1e-12);
+        let lookahead = OptimizerConfig::NesterovLookahead { lr: 0.01, momentum: 0.9 };
+        assert!(nesterov_note(&lookahead).is_some_and(|n| n.contains("x + μv")));
+        let torch = OptimizerConfig::Nesterov { lr: 0.01, momentum: 0.9, weight_decay: 0.0 };
+        assert!(nesterov_note(&torch).is_some_and(|n| n.contains("look-ahead point itself")));
+        let momentum = OptimizerConfig::Sgd { lr: 0.01, weight_decay: 0.0 };
+        assert!(nesterov_note(&momentum).is_none());
     }
 
     #[test]

@@ -7,8 +7,9 @@
 use egui_plot::{HoverPosition, Line, Plot, PlotPoints, VLine};
 
 use crate::app::entries::race::internals_series::{
-    Family, Series, after_first_update, linear_marks, plotted, y_range,
+    Family, Series, after_first_update, linear_marks, nesterov_note, plotted, y_range,
 };
+use crate::app::entries::race::lookahead::lookahead_momentum;
 use crate::app::entries::race::results::RunResult;
 use crate::app::entries::race::results::thin;
 use crate::app::widgets::{log_axis, palette};
@@ -44,14 +45,26 @@ pub fn show(
         })
         .response
         .on_hover_text("Whose internals to show");
-    let family = Family::of(&race.runs[*focused_run].optimizer);
-    ui.add(egui::Label::new(family.note()).wrap());
+    let optimizer = &race.runs[*focused_run].optimizer;
+    let family = Family::of(optimizer);
+    // The look-ahead form's velocity is in parameter units (x ← x + v), not the buffer b of
+    // the family's note: its own note replaces that one.
+    if lookahead_momentum(optimizer).is_none() {
+        ui.add(egui::Label::new(family.note()).wrap());
+    }
+    if let Some(note) = nesterov_note(optimizer) {
+        ui.add(egui::Label::new(note).wrap());
+    }
     let Some(result) = runs.get(*focused_run) else { return };
     let shown: Vec<InternalsSample> =
         thin(after_first_update(result.internals_until(step)), MAX_DRAWN).copied().collect();
     let link = egui::Id::unique("optlab-internals-x");
     let effective = family.effective_step();
-    if let Some(state) = family.state() {
+    let state = match lookahead_momentum(optimizer) {
+        Some(momentum) => Some(Series::lookahead_offset(momentum)),
+        None => family.state(),
+    };
+    if let Some(state) = state {
         series_plot(ui, (&shown, &state), (step, bottom, false), link, "internals-state-plot");
     }
     series_plot(ui, (&shown, &effective), (step, bottom, true), link, "internals-step-plot");
@@ -110,7 +123,7 @@ fn series_plot(
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .x_axis_label("step")
-        .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
+        .x_axis_formatter(|mark, _| step_label(mark.value))
         .label_formatter(move |hover| hover_text(hover, log));
     if let Some((low, high)) = y_range(shown, series) {
         plot = plot.include_y(low).include_y(high);
@@ -130,7 +143,7 @@ fn series_plot(
         {
             let points: PlotPoints = shown
                 .iter()
-                .filter_map(|s| Some([s.step as f64, plotted((series.pick)(s)[axis], log)?]))
+                .filter_map(|s| Some([s.step as f64, plotted(series.values(s)[axis], log)?]))
                 .collect();
             // x under y and wider, so both show where they coincide (plain SGD's η).
             let width = if axis == 0 { 4.0 } else { 2.0 };
@@ -138,6 +151,13 @@ fn series_plot(
         }
         plot.vline(VLine::new("", step as f64).color(egui::Color32::from_gray(140)).width(1.0));
     });
+}
+
+/// A step axis label: whole steps only (zoomed in on one step, the marks between steps would
+/// all print as the same number).
+fn step_label(value: f64) -> String {
+    let whole = value.round() + 0.0; // + 0.0 turns −0 into 0
+    if (value - whole).abs() < 1e-9 { format!("{whole:.0}") } else { String::new() }
 }
 
 /// The hover readout: the series, the step and the value (undoing the log).
@@ -173,7 +193,14 @@ fn linear_label(value: f64, step_size: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::linear_label;
+    use super::{linear_label, step_label};
+
+    #[test]
+    fn step_labels_are_whole_steps() {
+        assert_eq!(step_label(3.0), "3");
+        assert_eq!(step_label(0.5), "");
+        assert_eq!(step_label(-0.0), "0");
+    }
 
     #[test]
     fn linear_labels_keep_small_values_readable() {

@@ -525,7 +525,11 @@ pub fn show(
     let new_start = ui
         .horizontal_top(|ui| {
             let plot = map_plot(plot_id, [plot_width, height], (&race.surface, hover), &markers);
-            let shown = plot.show(ui, |plot_ui| draw(plot_ui, scene));
+            let shown = plot.show(ui, |plot_ui| {
+                let new_start = draw(plot_ui, scene);
+                super::lookahead::draw(plot_ui, race, step, runs);
+                new_start
+            });
             surface_status(ui, shown.response.rect, cache);
             match heatmap {
                 Some(heatmap) => colour_bar(ui, heatmap),

@@ -1,5 +1,7 @@
 //! The 3D view: the loss surface as a shaded mesh, software-rendered with the painter's
-//! algorithm into one [`egui::Mesh`], with the runs' paths drawn on it.
+//! algorithm into one [`egui::Mesh`] that fills the panel, with the runs' paths drawn on it;
+//! pieces of path the surface hides (behind a hill or a wall of the block, tested against a
+//! coarse depth buffer every few points along each segment) are drawn faint.
 //!
 //! Heights are the heatmap's log-normalised loss, so colours match the map. The grid, its
 //! colours and Lambert shading (from a light fixed to the surface) are computed once per
@@ -104,23 +106,24 @@ struct Projection {
 }
 
 impl Projection {
-    /// Fits a box of half-extents `extent` (x, y) and its skirt into `rect` at zoom 1, for
-    /// every yaw (so turning never changes the size) at the view's pitch.
+    /// Fits a box of half-extents `extent` (x, y) and its skirt, as seen through `view`, into
+    /// `rect` at zoom 1: the projected block fills the rect's width or its height, centred.
     fn new(view: View, rect: Rect, extent: [f32; 2]) -> Self {
         let (sin_yaw, cos_yaw) = view.yaw.sin_cos();
         let (sin_pitch, cos_pitch) = view.pitch.sin_cos();
-        let radius = extent[0].hypot(extent[1]);
-        let tall = radius * sin_pitch + (0.5 * Z_SCALE + SKIRT) * cos_pitch;
-        let perspective = EYE_DISTANCE / (EYE_DISTANCE - radius);
-        let fit = (0.5 * rect.width() / radius).min(0.5 * rect.height() / tall) / perspective;
-        Self {
-            sin_yaw,
-            cos_yaw,
-            sin_pitch,
-            cos_pitch,
-            centre: rect.center(),
-            scale: 0.95 * fit * view.zoom,
+        let mut projection =
+            Self { sin_yaw, cos_yaw, sin_pitch, cos_pitch, centre: Pos2::ZERO, scale: 1.0 };
+        let mut bounds = Rect::NOTHING;
+        for [x, y] in [[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]] {
+            for z in [0.5 * Z_SCALE, -0.5 * Z_SCALE - SKIRT] {
+                bounds.extend_with(projection.project([x * extent[0], y * extent[1], z]).0);
+            }
         }
+        let fit = (rect.width() / bounds.width().max(1e-3))
+            .min(rect.height() / bounds.height().max(1e-3));
+        projection.scale = 0.95 * fit * view.zoom;
+        projection.centre = rect.center() - bounds.center().to_vec2() * projection.scale;
+        projection
     }
 
     /// Screen position and depth (larger = nearer the eye) of world point `p`.
@@ -272,6 +275,37 @@ impl DepthBuffer {
             }
         }
         front > depth + Self::TOLERANCE
+    }
+}
+
+impl DepthBuffer {
+    /// Most samples along one segment.
+    const MOST_SAMPLES: usize = 4096;
+
+    /// Points along the screen segment from `a` to `b` (each a position and a depth; the
+    /// depth interpolated between them) about a cell apart, `b` included and `a` not, each
+    /// with whether it is seen: a straight piece of path between two visible points can still
+    /// pass behind a hill or through the block's wall, and is then hidden there.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "a sample count from a screen length, at least 1 and capped"
+    )]
+    fn along(&self, (a, depth_a): (Pos2, f32), (b, depth_b): (Pos2, f32)) -> Vec<(Pos2, bool)> {
+        let length = (b - a).length();
+        let count = if length.is_finite() {
+            ((length / Self::CELL).ceil() as usize).clamp(1, Self::MOST_SAMPLES)
+        } else {
+            1
+        };
+        (1..=count)
+            .map(|k| {
+                let t = k as f32 / count as f32;
+                let (pos, depth) = (a.lerp(b, t), depth_a + (depth_b - depth_a) * t);
+                (pos, !self.hides(pos, depth))
+            })
+            .collect()
     }
 }
 
@@ -555,19 +589,25 @@ struct Scene<'a> {
 
 impl Scene<'_> {
     /// Screen position of plot point `p` with loss `loss` (on the mesh when not given), just
-    /// above the surface, and whether
-    /// the surface in front hides it; `None` outside the view box (no surface there).
+    /// above the surface, and whether the surface in front hides it; `None` outside the view
+    /// box (no surface there).
     fn on_surface(&self, p: [f64; 2], loss: Option<f64>) -> Option<(Pos2, bool)> {
+        let (pos, depth) = self.placed(p, loss)?;
+        Some((pos, !self.cache.depth_buffer.hides(pos, depth)))
+    }
+
+    /// Screen position and depth of plot point `p` with loss `loss`, as [`Self::on_surface`].
+    fn placed(&self, p: [f64; 2], loss: Option<f64>) -> Option<(Pos2, f32)> {
         if !(p[0].is_finite() && p[1].is_finite() && self.view_box.contains(p)) {
             return None;
         }
         let mut w = self.cache.world_point(p, loss.map_or(0.0, |loss| self.scale.t(loss)));
         w[2] = w[2].max(self.cache.mesh_z(p).unwrap_or(w[2])) + LIFT;
-        let (pos, depth) = self.projection.project(w);
-        Some((pos, !self.cache.depth_buffer.hides(pos, depth)))
+        Some(self.projection.project(w))
     }
 
-    /// "x" and "y" beside the middle of the box's near edges, at floor level.
+    /// "x" and "y" beside the middle of the box's near edges, at floor level, unless the block
+    /// hides them.
     fn axis_names(&self, colour: Color32) {
         let b = &self.view_box;
         let margin = 0.1 * b.width().max(b.height());
@@ -581,19 +621,28 @@ impl Scene<'_> {
         let x_at = nearer([cx, b.y_min - margin], [cx, b.y_max + margin]);
         let y_at = nearer([b.x_min - margin, cy], [b.x_max + margin, cy]);
         for (at, name) in [(x_at, "x"), (y_at, "y")] {
-            let pos = self.projection.project(self.cache.world_point(at, floor)).0;
-            self.painter.text(pos, Align2::CENTER_CENTER, name, font.clone(), colour);
+            let (pos, depth) = self.projection.project(self.cache.world_point(at, floor));
+            // Behind the block the name would be painted over its wall: left out.
+            if !self.cache.depth_buffer.hides(pos, depth) {
+                self.painter.text(pos, Align2::CENTER_CENTER, name, font.clone(), colour);
+            }
         }
     }
 
-    /// Global minima (white dots) and the start point (a white ring); faint where hidden.
+    /// Global minima (white dots) and the start point (a white ring); a faint ring where hidden.
     fn markers(&self, race: &Race) {
         for minimum in race.surface.minima() {
             if minimum.kind == MinimumKind::Global
                 && let Some((pos, visible)) = self.on_surface(minimum.position, Some(minimum.value))
             {
-                let (fill, halo) = faded(Color32::WHITE, visible);
-                self.painter.circle(pos, 4.0, fill, Stroke::new(1.5, halo));
+                if visible {
+                    self.painter.circle(pos, 4.0, Color32::WHITE, Stroke::new(1.5, HALO));
+                } else {
+                    // Behind a hill or a wall: a thin faint ring, never a dot that seems to sit
+                    // on the surface in front.
+                    let faint = Color32::WHITE.gamma_multiply(0.3);
+                    self.painter.circle_stroke(pos, 4.0, Stroke::new(1.0, faint));
+                }
             }
         }
         let start = race.start_point();
@@ -612,21 +661,31 @@ impl Scene<'_> {
         let mut pieces: Vec<(Vec<Pos2>, bool)> = Vec::new();
         let mut piece: Vec<Pos2> = Vec::new();
         let mut piece_visible = true;
+        let mut previous: Option<(Pos2, f32)> = None;
+        let buffer = &self.cache.depth_buffer;
         for record in decimated(shown, MAX_PATH_POINTS) {
-            match self.on_surface(record.position, Some(record.loss)) {
-                Some((pos, visible)) => {
-                    if visible != piece_visible && !piece.is_empty() {
-                        let last = piece[piece.len() - 1];
-                        pieces.push((std::mem::replace(&mut piece, vec![last]), piece_visible));
-                    }
-                    piece_visible = visible;
-                    piece.push(pos);
-                }
-                None if !piece.is_empty() => {
+            let Some(placed) = self.placed(record.position, Some(record.loss)) else {
+                if !piece.is_empty() {
                     pieces.push((std::mem::take(&mut piece), piece_visible));
                 }
-                None => {}
+                previous = None;
+                continue;
+            };
+            // The segment from the previous point, sampled, so a stretch behind a hill or a
+            // wall is hidden even when both its ends are seen.
+            let samples = match previous {
+                Some(from) => buffer.along(from, placed),
+                None => vec![(placed.0, !buffer.hides(placed.0, placed.1))],
+            };
+            for (pos, visible) in samples {
+                if visible != piece_visible && !piece.is_empty() {
+                    let last = piece[piece.len() - 1];
+                    pieces.push((std::mem::replace(&mut piece, vec![last]), piece_visible));
+                }
+                piece_visible = visible;
+                piece.push(pos);
             }
+            previous = Some(placed);
         }
         pieces.push((piece, piece_visible));
         let stretches = pieces
@@ -819,6 +878,59 @@ mod tests {
         buffer.rasterise(rect, &positions, &[1.0, 0.0, 0.0], &[[0, 1, 2]]);
         assert!(buffer.hides(pos2(8.0, 8.0), 0.5));
         assert!(!buffer.hides(pos2(45.0, 5.0), 0.5));
+    }
+
+    #[test]
+    fn a_segment_behind_a_hill_is_hidden_and_one_in_front_is_seen() {
+        // A ridge across the rect: depth 0 at the left and right edges, 1 along x = 50.
+        let rect = Rect::from_min_size(pos2(0.0, 0.0), vec2(100.0, 100.0));
+        let positions = [
+            pos2(0.0, 0.0),
+            pos2(50.0, 0.0),
+            pos2(100.0, 0.0),
+            pos2(0.0, 100.0),
+            pos2(50.0, 100.0),
+            pos2(100.0, 100.0),
+        ];
+        let depths = [0.0, 1.0, 0.0, 0.0, 1.0, 0.0];
+        let triangles = [[0, 1, 4], [0, 4, 3], [1, 2, 5], [1, 5, 4]];
+        let mut buffer = DepthBuffer::default();
+        buffer.rasterise(rect, &positions, &depths, &triangles);
+        // Both ends in front of the slopes (depth 0.5 > 0.2), the middle behind the ridge.
+        let behind = buffer.along((pos2(10.0, 50.0), 0.5), (pos2(90.0, 50.0), 0.5));
+        assert!(behind.len() >= 20, "sampled about a cell apart: {}", behind.len());
+        assert!(behind.first().is_some_and(|s| s.1) && behind.last().is_some_and(|s| s.1));
+        let hidden: Vec<f32> = behind.iter().filter(|s| !s.1).map(|s| s.0.x).collect();
+        assert!(
+            !hidden.is_empty() && hidden.iter().all(|x| (25.0..75.0).contains(x)),
+            "{hidden:?}"
+        );
+        assert!(hidden.iter().any(|x| (x - 50.0).abs() < 4.0));
+        // In front of the ridge top: seen all along.
+        let in_front = buffer.along((pos2(10.0, 50.0), 1.2), (pos2(90.0, 50.0), 1.2));
+        assert!(in_front.iter().all(|s| s.1));
+        // A zero-length segment is its end point.
+        assert_eq!(buffer.along((pos2(50.0, 50.0), 2.0), (pos2(50.0, 50.0), 2.0)).len(), 1);
+    }
+
+    #[test]
+    fn the_block_fills_the_panel() {
+        // Wide and tall panels: the projected block touches 95 % of one side, centred.
+        for size in [vec2(800.0, 400.0), vec2(400.0, 800.0), vec2(760.0, 870.0)] {
+            let rect = Rect::from_min_size(pos2(10.0, 20.0), size);
+            for view in [View::default(), View { yaw: 0.0, pitch: 0.6, zoom: 1.0 }] {
+                let p = Projection::new(view, rect, [1.0, 1.0]);
+                let mut bounds = Rect::NOTHING;
+                for corner in [[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]] {
+                    for z in [0.5 * Z_SCALE, -0.5 * Z_SCALE - SKIRT] {
+                        bounds.extend_with(p.project([corner[0], corner[1], z]).0);
+                    }
+                }
+                let filled = (bounds.width() / size.x).max(bounds.height() / size.y);
+                assert!((filled - 0.95).abs() < 1e-3, "{size:?} {view:?}: {filled}");
+                assert!((bounds.center() - rect.center()).length() < 0.5);
+            }
+        }
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! the test-time rules.
 
 use egui::{Color32, RichText, Ui};
-use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{Line, Plot, PlotPoints, Points};
 
 use crate::app::widgets::lab_image::{self, Pixels};
+use crate::app::widgets::legend_row::{self, Swatch};
+use crate::app::widgets::palette;
 use optlab_core::entries::stochastic_depth::StochasticDepthReport;
 use optlab_core::entries::stochastic_depth::TestRuleComparison;
 
@@ -42,16 +44,27 @@ fn survival_plot(ui: &mut Ui, r: &StochasticDepthReport, height: f32) {
         r.survival.iter().enumerate().map(|(l, &p)| [(l + 1) as f64, p]).collect();
     let sampled: PlotPoints<'_> =
         kept.iter().enumerate().map(|(l, &f)| [(l + 1) as f64, f]).collect();
+    // The legend is a row above the plot: inside, it covered the points near pₗ = 1.
+    let (formula_colour, sampled_colour) =
+        (palette::run_colour(None, 0), palette::run_colour(None, 1));
+    legend_row::show(
+        ui,
+        &[
+            ("pₗ (linear decay)".to_owned(), Swatch::Line(formula_colour)),
+            ("kept in the raster".to_owned(), Swatch::Dot { colour: sampled_colour, filled: true }),
+        ],
+    );
     Plot::new("stoch-depth-survival")
-        .height(height)
-        .legend(Legend::default())
+        .height(height - 24.0)
         .include_y(0.0)
         .include_y(1.0)
         .x_axis_label("block l")
         .y_axis_label("survival")
         .show(ui, |plot| {
-            plot.line(Line::new("pₗ (linear decay)", formula).width(2.0));
-            plot.points(Points::new("kept in the raster", sampled).radius(2.5));
+            plot.line(Line::new("pₗ (linear decay)", formula).color(formula_colour).width(2.0));
+            plot.points(
+                Points::new("kept in the raster", sampled).color(sampled_colour).radius(2.5),
+            );
         });
 }
 

@@ -1,15 +1,16 @@
 //! The training lab's views: loss (log axis) and accuracy against epoch for every run, train
-//! solid and validation dashed, and the decision regions of one run with the data on top.
+//! solid and validation dashed in the run's colour, and the decision regions of one run with
+//! the data on top. Legends are rows above the plots, never over the data.
 
 use egui::{Color32, ColorImage, RichText, TextureHandle, TextureOptions, Ui};
 use egui_plot::{
-    Corner, HoverPosition, Legend, Line, LineStyle, MarkerShape, Plot, PlotImage, PlotPoint,
-    PlotPoints, Points,
+    HoverPosition, Line, LineStyle, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points,
 };
 
 use crate::app::entries::action::EntryAction;
 use crate::app::lab_results::LabResults;
 use crate::app::widgets::lab_image;
+use crate::app::widgets::legend_row::{self, Swatch};
 use crate::app::widgets::palette;
 use optlab_core::entries::training::TrainingReport;
 use optlab_core::train::{Dataset, DecisionGrid};
@@ -45,17 +46,17 @@ fn draw(ui: &mut Ui, r: &TrainingReport, generation: u64, progress: Progress) ->
     let height = ui.available_height();
     ui.columns(2, |columns| {
         columns[0].vertical(|ui| {
-            let plot_height = (height * 0.5 - 30.0).max(120.0);
-            // Losses fall from the top left: the legend goes bottom left. Accuracies rise
-            // from the bottom left: bottom right.
+            // The legend above both plots, never over a curve.
+            let legend_top = ui.cursor().top();
+            curves_legend(ui, r);
+            let legend = ui.cursor().top() - legend_top;
+            let plot_height = ((height - legend) * 0.5 - 30.0).max(120.0);
             let loss = Axis { id: "training-loss", label: "loss (log)", log: true };
-            curves(ui, r, &loss, plot_height, Corner::LeftBottom, |e| {
+            curves(ui, r, &loss, plot_height, |e| {
                 (e.train_loss.max(1e-16).log10(), e.validation_loss.map(|v| v.max(1e-16).log10()))
             });
             let accuracy = Axis { id: "training-accuracy", label: "accuracy", log: false };
-            curves(ui, r, &accuracy, plot_height, Corner::RightBottom, |e| {
-                (e.train_accuracy, e.validation_accuracy)
-            });
+            curves(ui, r, &accuracy, plot_height, |e| (e.train_accuracy, e.validation_accuracy));
         });
         columns[1].vertical(|ui| decision_regions(ui, r, generation, height - 70.0));
     });
@@ -115,20 +116,33 @@ struct Axis {
     log: bool,
 }
 
-/// One value per epoch for every run: training solid, validation dashed.
+/// The legend of both curve plots: which line style is train and which validation, then one
+/// colour per run.
+fn curves_legend(ui: &mut Ui, r: &TrainingReport) {
+    let key = ui.visuals().text_color();
+    let mut entries = vec![("train (solid)".to_owned(), Swatch::Line(key))];
+    let validated = r.runs.iter().any(|run| run.epochs.iter().any(|e| e.validation_loss.is_some()));
+    if validated {
+        entries.push(("validation (dashed)".to_owned(), Swatch::Dashed(key)));
+    }
+    entries.extend(
+        r.runs
+            .iter()
+            .enumerate()
+            .map(|(index, run)| (run.name.clone(), Swatch::Line(palette::run_colour(None, index)))),
+    );
+    legend_row::show(ui, &entries);
+}
+
+/// One value per epoch for every run: training solid, validation dashed, in the run's colour.
 fn curves(
     ui: &mut Ui,
     r: &TrainingReport,
     axis: &Axis,
     height: f32,
-    legend: Corner,
     value: impl Fn(&optlab_core::train::EpochStats) -> (f64, Option<f64>),
 ) {
-    let mut plot = Plot::new(axis.id)
-        .height(height)
-        .legend(Legend::default().position(legend))
-        .x_axis_label("epoch")
-        .y_axis_label(axis.label);
+    let mut plot = Plot::new(axis.id).height(height).x_axis_label("epoch").y_axis_label(axis.label);
     let log = axis.log;
     plot = plot.label_formatter(move |hover| match hover {
         HoverPosition::NearDataPoint { plot_name, position, .. } => {
@@ -175,16 +189,25 @@ fn decision_regions(ui: &mut Ui, r: &TrainingReport, generation: u64, height: f3
     ui.data_mut(|d| d.insert_temp(chosen_id, chosen));
     let Some(run) = r.runs.get(chosen) else { return };
     let texture = run.grid.as_ref().map(|grid| texture(ui, grid, generation, chosen));
-    Plot::new("training-regions").height(height).data_aspect(1.0).legend(Legend::default()).show(
-        ui,
-        |plot| {
-            if let (Some(grid), Some(texture)) = (&run.grid, &texture) {
-                place(plot, grid, texture);
-            }
-            points(plot, &r.train, "train", true);
-            points(plot, &r.validation, "validation", false);
-        },
-    );
+    let classes = r.train.classes.max(r.validation.classes);
+    let legend: Vec<(String, Swatch)> = (0..classes)
+        .flat_map(|class| {
+            let colour = palette::run_colour(None, class);
+            let train = (format!("train class {class}"), Swatch::Dot { colour, filled: true });
+            let validation =
+                (format!("validation class {class}"), Swatch::Dot { colour, filled: false });
+            std::iter::once(train).chain((!r.validation.x.is_empty()).then_some(validation))
+        })
+        .collect();
+    legend_row::show(ui, &legend);
+    let height = height - 30.0;
+    Plot::new("training-regions").height(height).data_aspect(1.0).show(ui, |plot| {
+        if let (Some(grid), Some(texture)) = (&run.grid, &texture) {
+            place(plot, grid, texture);
+        }
+        points(plot, &r.train, "train", true);
+        points(plot, &r.validation, "validation", false);
+    });
     ui.weak("Filled points: training data; rings: validation data. Colour: the predicted class, brighter where the network is surer.");
 }
 
