@@ -24,7 +24,14 @@ pub fn show(ui: &mut Ui, lab: &mut BasinLab) {
     optimizer_controls::optimizer(ui, &mut lab.optimizer, 901);
     optimizer_controls::schedule(ui, &mut lab.schedule, 901);
     ui.separator();
-    lab_widgets::count(ui, &mut lab.steps, (1, 100_000), optlab_core::grid::STEPS, "steps", "Updates per run");
+    lab_widgets::count(
+        ui,
+        &mut lab.steps,
+        (1, 100_000),
+        optlab_core::grid::STEPS,
+        "steps",
+        "Updates per run",
+    );
     lab_widgets::count(
         ui,
         &mut lab.resolution,

@@ -13,8 +13,22 @@ pub fn show(ui: &mut Ui, lab: &mut DropConnectLab) {
         "Masks on weights, not units. At test time the paper matches a Gaussian to u = (M⊙W)v \
          and averages relu over it: E[relu(u)] ≠ relu(E[u]).",
     );
-    lab_widgets::count(ui, &mut lab.inputs, (1, 64), optlab_core::entries::drop_connect::INPUTS, "inputs", "Length of the input v");
-    lab_widgets::count(ui, &mut lab.units, (1, 64), optlab_core::entries::drop_connect::UNITS, "units", "Rows of the weight matrix W");
+    lab_widgets::count(
+        ui,
+        &mut lab.inputs,
+        (1, 64),
+        optlab_core::entries::drop_connect::INPUTS,
+        "inputs",
+        "Length of the input v",
+    );
+    lab_widgets::count(
+        ui,
+        &mut lab.units,
+        (1, 64),
+        optlab_core::entries::drop_connect::UNITS,
+        "units",
+        "Rows of the weight matrix W",
+    );
     lab_widgets::keep(ui, &mut lab.keep, "weight");
     lab_widgets::count(
         ui,

@@ -22,7 +22,14 @@ pub fn show(ui: &mut Ui, lab: &mut FractionalMaxPoolLab) {
         })
         .response
         .on_hover_text("The input image");
-    lab_widgets::count(ui, &mut lab.input_size, (4, 256), optlab_core::entries::fractional_max_pool::INPUT_SIZE, "input side", "Pixels per side");
+    lab_widgets::count(
+        ui,
+        &mut lab.input_size,
+        (4, 256),
+        optlab_core::entries::fractional_max_pool::INPUT_SIZE,
+        "input side",
+        "Pixels per side",
+    );
     lab_widgets::number(
         ui,
         &mut lab.alpha,

@@ -13,7 +13,14 @@ pub fn show(ui: &mut Ui, lab: &mut StochasticDepthLab) {
         "Each residual block survives with pₗ = 1 − (l/L)(1 − p_L); a dropped block is the \
          identity. At test time every block runs, scaled by pₗ (Huang et al. 2016).",
     );
-    lab_widgets::count(ui, &mut lab.blocks, (1, 1000), optlab_core::entries::stochastic_depth::BLOCKS, "blocks L", "Residual blocks");
+    lab_widgets::count(
+        ui,
+        &mut lab.blocks,
+        (1, 1000),
+        optlab_core::entries::stochastic_depth::BLOCKS,
+        "blocks L",
+        "Residual blocks",
+    );
     lab_widgets::number(
         ui,
         &mut lab.final_survival,

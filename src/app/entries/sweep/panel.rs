@@ -112,7 +112,14 @@ fn surface_task(ui: &mut Ui, lab: &mut SweepLab) {
     let [x, y] = lab.start.unwrap_or_else(|| lab.surface.default_start());
     ui.label(format!("start ({x:.3}, {y:.3})"))
         .on_hover_text("Every run starts here: the surface's default start, or the file's `start`");
-    lab_widgets::count(ui, &mut lab.steps, (1, 100_000), optlab_core::entries::sweep::CELL_STEPS, "steps", "Updates per run (cell)");
+    lab_widgets::count(
+        ui,
+        &mut lab.steps,
+        (1, 100_000),
+        optlab_core::entries::sweep::CELL_STEPS,
+        "steps",
+        "Updates per run (cell)",
+    );
     ui.separator();
     ui.strong("Base run");
     optimizer_controls::optimizer(ui, &mut lab.optimizer, 900);
@@ -159,7 +166,14 @@ fn axis(
         .on_hover_text("The number of the base run varied along this axis");
     let range = limit(axis.field);
     axis_ends(ui, axis, range);
-    lab_widgets::count(ui, &mut axis.count, (2, MAX_RESOLUTION), optlab_core::grid::RESOLUTION, "cells", "Values along this axis");
+    lab_widgets::count(
+        ui,
+        &mut axis.count,
+        (2, MAX_RESOLUTION),
+        optlab_core::grid::RESOLUTION,
+        "cells",
+        "Values along this axis",
+    );
     // Typed ends are refused outside the range; this moves only ends that a change of the base
     // run made invalid (Nesterov's μ must be above 0 where Momentum's may be 0).
     axis.from = into_range(range, axis.from);

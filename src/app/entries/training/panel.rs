@@ -74,23 +74,100 @@ pub fn dataset(ui: &mut Ui, dataset: &mut DatasetConfig) {
         .on_hover_text("The toy dataset every run trains on");
     match dataset {
         DatasetConfig::Spiral { classes, points_per_class, noise } => {
-            lab_widgets::count(ui, classes, (2, 10), optlab_core::train::data::CLASSES, "arms", "Classes K");
-            lab_widgets::count(ui, points_per_class, (10, 1000), optlab_core::train::data::POINTS_PER_CLASS, "points per arm", "N");
-            lab_widgets::number(ui, noise, (0.0, 1.0), optlab_core::train::data::NOISE, "noise", "Angle noise (0.2 in the course)");
+            lab_widgets::count(
+                ui,
+                classes,
+                (2, 10),
+                optlab_core::train::data::CLASSES,
+                "arms",
+                "Classes K",
+            );
+            lab_widgets::count(
+                ui,
+                points_per_class,
+                (10, 1000),
+                optlab_core::train::data::POINTS_PER_CLASS,
+                "points per arm",
+                "N",
+            );
+            lab_widgets::number(
+                ui,
+                noise,
+                (0.0, 1.0),
+                optlab_core::train::data::NOISE,
+                "noise",
+                "Angle noise (0.2 in the course)",
+            );
         }
         DatasetConfig::Moons { points, noise } | DatasetConfig::Xor { points, noise } => {
-            lab_widgets::count(ui, points, (20, 5000), optlab_core::train::data::POINTS, "points", "Total points");
-            lab_widgets::number(ui, noise, (0.0, 1.0), optlab_core::train::data::NOISE, "noise", "Jitter of every point");
+            lab_widgets::count(
+                ui,
+                points,
+                (20, 5000),
+                optlab_core::train::data::POINTS,
+                "points",
+                "Total points",
+            );
+            lab_widgets::number(
+                ui,
+                noise,
+                (0.0, 1.0),
+                optlab_core::train::data::NOISE,
+                "noise",
+                "Jitter of every point",
+            );
         }
         DatasetConfig::Circles { points, noise, factor } => {
-            lab_widgets::count(ui, points, (20, 5000), optlab_core::train::data::POINTS, "points", "Total points");
-            lab_widgets::number(ui, noise, (0.0, 1.0), optlab_core::train::data::NOISE, "noise", "Jitter of every point");
-            lab_widgets::number(ui, factor, (0.05, 0.95), optlab_core::train::data::FACTOR, "inner radius", "Relative to the outer");
+            lab_widgets::count(
+                ui,
+                points,
+                (20, 5000),
+                optlab_core::train::data::POINTS,
+                "points",
+                "Total points",
+            );
+            lab_widgets::number(
+                ui,
+                noise,
+                (0.0, 1.0),
+                optlab_core::train::data::NOISE,
+                "noise",
+                "Jitter of every point",
+            );
+            lab_widgets::number(
+                ui,
+                factor,
+                (0.05, 0.95),
+                optlab_core::train::data::FACTOR,
+                "inner radius",
+                "Relative to the outer",
+            );
         }
         DatasetConfig::Blobs { classes, points_per_class, std } => {
-            lab_widgets::count(ui, classes, (2, 10), optlab_core::train::data::CLASSES, "blobs", "Classes");
-            lab_widgets::count(ui, points_per_class, (10, 1000), optlab_core::train::data::POINTS_PER_CLASS, "points per blob", "N");
-            lab_widgets::number(ui, std, (0.05, 2.0), optlab_core::train::data::STD, "spread", "Standard deviation of a blob");
+            lab_widgets::count(
+                ui,
+                classes,
+                (2, 10),
+                optlab_core::train::data::CLASSES,
+                "blobs",
+                "Classes",
+            );
+            lab_widgets::count(
+                ui,
+                points_per_class,
+                (10, 1000),
+                optlab_core::train::data::POINTS_PER_CLASS,
+                "points per blob",
+                "N",
+            );
+            lab_widgets::number(
+                ui,
+                std,
+                (0.05, 2.0),
+                optlab_core::train::data::STD,
+                "spread",
+                "Standard deviation of a blob",
+            );
         }
     }
 }
@@ -107,12 +184,26 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
         ModelConfig::Mlp { hidden, dropout_keep, dropconnect_keep } => {
             ui.label(format!("MLP 2 → {} → classes", widths(hidden)));
             if let Some(width) = hidden.first_mut() {
-                lab_widgets::count(ui, width, (1, 512), optlab_core::train::model::WIDTH, "hidden units", "Units per hidden layer");
+                lab_widgets::count(
+                    ui,
+                    width,
+                    (1, 512),
+                    optlab_core::train::model::WIDTH,
+                    "hidden units",
+                    "Units per hidden layer",
+                );
                 let width = *width;
                 hidden.fill(width);
             }
             let mut layers = hidden.len();
-            if lab_widgets::count(ui, &mut layers, (0, 8), optlab_core::train::model::HIDDEN_LAYERS, "hidden layers", "ReLU layers") {
+            if lab_widgets::count(
+                ui,
+                &mut layers,
+                (0, 8),
+                optlab_core::train::model::HIDDEN_LAYERS,
+                "hidden layers",
+                "ReLU layers",
+            ) {
                 let width = hidden.first().copied().unwrap_or(100);
                 hidden.resize(layers, width);
             }
@@ -122,8 +213,22 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
         }
         ModelConfig::ResidualMlp { width, blocks, final_survival } => {
             ui.label("Residual MLP: hₗ = relu(hₗ₋₁ + bₗ·fₗ(hₗ₋₁))");
-            lab_widgets::count(ui, width, (1, 256), optlab_core::train::model::WIDTH, "width", "Units of the residual stream");
-            lab_widgets::count(ui, blocks, (0, 64), optlab_core::train::model::BLOCKS, "blocks", "Residual blocks L");
+            lab_widgets::count(
+                ui,
+                width,
+                (1, 256),
+                optlab_core::train::model::WIDTH,
+                "width",
+                "Units of the residual stream",
+            );
+            lab_widgets::count(
+                ui,
+                blocks,
+                (0, 64),
+                optlab_core::train::model::BLOCKS,
+                "blocks",
+                "Residual blocks L",
+            );
             lab_widgets::number(
                 ui,
                 final_survival,
@@ -136,9 +241,30 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
     }
     optimizer_controls::optimizer(ui, &mut run.optimizer, 1000 + index);
     optimizer_controls::schedule(ui, &mut run.schedule, 1000 + index);
-    lab_widgets::number(ui, &mut run.l2, (0.0, 0.1), optlab_core::train::fit::L2, "L2 λ", "Penalty ½λΣW² in the loss");
-    lab_widgets::count(ui, &mut run.batch_size, (1, 4096), optlab_core::train::fit::BATCH_SIZE, "batch size", "Points per update");
-    lab_widgets::count(ui, &mut run.epochs, (1, 2000), optlab_core::train::fit::EPOCHS, "epochs", "Passes over the training set");
+    lab_widgets::number(
+        ui,
+        &mut run.l2,
+        (0.0, 0.1),
+        optlab_core::train::fit::L2,
+        "L2 λ",
+        "Penalty ½λΣW² in the loss",
+    );
+    lab_widgets::count(
+        ui,
+        &mut run.batch_size,
+        (1, 4096),
+        optlab_core::train::fit::BATCH_SIZE,
+        "batch size",
+        "Points per update",
+    );
+    lab_widgets::count(
+        ui,
+        &mut run.epochs,
+        (1, 2000),
+        optlab_core::train::fit::EPOCHS,
+        "epochs",
+        "Passes over the training set",
+    );
 }
 
 fn widths(hidden: &[usize]) -> String {

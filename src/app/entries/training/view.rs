@@ -154,7 +154,9 @@ fn curves(
     if axis.log {
         plot = plot
             .y_grid_spacer(|input| crate::app::widgets::log_axis::marks(&input))
-            .y_axis_formatter(|mark, _| crate::app::widgets::log_axis::label(mark.value));
+            .y_axis_formatter(|mark, _| {
+                crate::app::widgets::log_axis::label_within(mark.value, mark.step_size)
+            });
     }
     plot.show(ui, |plot| {
         for (index, run) in r.runs.iter().enumerate() {
