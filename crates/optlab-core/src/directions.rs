@@ -247,7 +247,8 @@ mod tests {
         }
         assert!(to_minimum[0].hypot(to_minimum[1]) - 1.0 < 1e-15);
         // Without known minima (a formula), Newton's direction is what −∇f is compared with.
-        let formula = Surface::Expression(Formula::new("1.5*x^2 + 0.5*x*y + 0.5*y^2 - x + 2*y").unwrap());
+        let formula =
+            Surface::Expression(Formula::new("1.5*x^2 + 0.5*x*y + 0.5*y^2 - x + 2*y").unwrap());
         let d = surface_directions(&formula, [2.0, 1.5]);
         assert!(matches!(d.reference, Reference::Newton(Ok(_))), "{d:?}");
         let newton = d.reference_direction().expect("a direction");
