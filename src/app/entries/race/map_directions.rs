@@ -10,7 +10,7 @@ use egui_plot::{Line, LineStyle, PlotPoint, PlotPoints, PlotUi, Text};
 
 use crate::app::entries::race::map_frame::MapState;
 use crate::app::widgets::surface_probe::Answer;
-use optlab_core::directions::{Directions, NewtonFailure, Reference};
+use optlab_core::directions::{Directions, NewtonFailure, Reference, unit};
 use optlab_core::runner::Wake;
 use optlab_core::surface::{Point, Surface};
 
@@ -191,25 +191,47 @@ fn arrow(
     );
 }
 
-/// The angle beside the point, on the side away from both arrows.
+/// Smallest angle (degrees) whose label goes inside the wedge between the arrows, with an arc.
+const WEDGE_LABEL_ANGLE: f64 = 25.0;
+
+/// The angle: an arc between the arrows and its label inside the wedge when the angle is
+/// wide enough, otherwise beside the point on the side away from both arrows.
 fn angle_label(plot_ui: &mut PlotUi<'_>, index: usize, at: Point, d: &Directions, length: f64) {
     let sum = [d.descent, d.reference_direction()]
         .iter()
         .flatten()
         .fold([0.0, 0.0], |s, v| [s[0] + v[0], s[1] + v[1]]);
-    let away = optlab_core::directions::unit([-sum[0], -sum[1]]).unwrap_or([0.0, -1.0]);
-    let position = PlotPoint::new(at[0] + 0.35 * length * away[0], at[1] + 0.35 * length * away[1]);
-    let anchor = match (away[0] >= 0.0, away[1] >= 0.0) {
-        (true, true) => Align2::LEFT_BOTTOM,
-        (true, false) => Align2::LEFT_TOP,
-        (false, true) => Align2::RIGHT_BOTTOM,
-        (false, false) => Align2::RIGHT_TOP,
+    let wedge =
+        d.angle.filter(|a| *a >= WEDGE_LABEL_ANGLE).and(d.descent.zip(d.reference_direction()));
+    let (direction, distance, anchor) = if let Some((a, b)) = wedge {
+        arc(plot_ui, index, at, (a, b), 0.4 * length);
+        let bisector = unit(sum).unwrap_or([-a[1], a[0]]);
+        (bisector, 0.68 * length, Align2::CENTER_CENTER)
+    } else {
+        let away = unit([-sum[0], -sum[1]]).unwrap_or([0.0, -1.0]);
+        let anchor = match (away[0] >= 0.0, away[1] >= 0.0) {
+            (true, true) => Align2::LEFT_BOTTOM,
+            (true, false) => Align2::LEFT_TOP,
+            (false, true) => Align2::RIGHT_BOTTOM,
+            (false, false) => Align2::RIGHT_TOP,
+        };
+        (away, 0.3 * length, anchor)
     };
+    // Kept inside the view, so a point near the edge still shows its angle.
+    let bounds = plot_ui.plot_bounds();
+    let inset = 0.08 * bounds.width().min(bounds.height());
+    let [x_min, y_min] = bounds.min();
+    let [x_max, y_max] = bounds.max();
+    let position = PlotPoint::new(
+        (at[0] + distance * direction[0]).clamp(x_min + inset, (x_max - inset).max(x_min + inset)),
+        (at[1] + distance * direction[1]).clamp(y_min + inset, (y_max - inset).max(y_min + inset)),
+    );
     plot_ui.text(
         Text::new(
             "",
             position,
             RichText::new(angle_text(d))
+                .size(15.0)
                 .strong()
                 .color(Color32::WHITE)
                 .background_color(Color32::from_black_alpha(190)),
@@ -217,6 +239,31 @@ fn angle_label(plot_ui: &mut PlotUi<'_>, index: usize, at: Point, d: &Directions
         .id(("direction-angle", index))
         .anchor(anchor)
         .allow_hover(false),
+    );
+}
+
+/// The arc of radius `radius` around `at` from direction `a` to direction `b` (the short way).
+fn arc(plot_ui: &mut PlotUi<'_>, index: usize, at: Point, (a, b): (Point, Point), radius: f64) {
+    let from = a[1].atan2(a[0]);
+    let mut turn = b[1].atan2(b[0]) - from;
+    if turn > std::f64::consts::PI {
+        turn -= std::f64::consts::TAU;
+    } else if turn < -std::f64::consts::PI {
+        turn += std::f64::consts::TAU;
+    }
+    let points: Vec<Point> = (0..=24)
+        .map(|i| {
+            let (sin, cos) = (from + turn * f64::from(i) / 24.0).sin_cos();
+            [at[0] + radius * cos, at[1] + radius * sin]
+        })
+        .collect();
+    plot_ui.line(
+        Line::new("", PlotPoints::from(points))
+            .id(("direction-arc", index))
+            .color(Color32::from_white_alpha(220))
+            .width(1.5)
+            .allow_hover(false)
+            .allow_band(false),
     );
 }
 

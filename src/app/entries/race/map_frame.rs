@@ -20,8 +20,6 @@ const FIT_MARGIN: f64 = 0.12;
 const SMALLEST_FIT: f64 = 0.06;
 /// Points further out than this many surface boxes (a diverging run) are left out of the fit.
 const FIT_REACH: f64 = 1.0;
-/// Least distance between labelled ticks, in screen points.
-const LABEL_SPACING: f64 = 75.0;
 
 /// What the map frames.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -135,30 +133,33 @@ pub fn framed_points<'a>(
     points
 }
 
-/// Grid marks at 1, 2 or 5 times a power of ten, labelled marks at least
-/// [`LABEL_SPACING`] screen points apart, with unlabelled marks at a fifth of that.
+/// Least distance between labelled ticks on the x axis, in screen points.
+pub const X_LABEL_SPACING: f64 = 55.0;
+/// Least distance between labelled ticks on the y axis, in screen points.
+pub const Y_LABEL_SPACING: f64 = 40.0;
+
+/// Tick marks at 1, 2 or 5 times a power of ten, at least `spacing` screen points apart (and
+/// at most about a dozen), every one labelled (the map draws no grid lines).
 #[must_use]
-pub fn axis_marks(input: &GridInput) -> Vec<GridMark> {
+pub fn axis_marks(input: &GridInput, spacing: f64) -> Vec<GridMark> {
     let (low, high) = input.bounds;
     // `base_step_size` is the plot's smallest grid step: 8 screen points.
     let per_point = input.base_step_size / 8.0;
     if !(low.is_finite() && high.is_finite() && high > low && per_point > 0.0) {
         return Vec::new();
     }
-    let wanted = (LABEL_SPACING * per_point).max((high - low) / 12.0);
+    let wanted = (spacing * per_point).max((high - low) / 12.0);
     let decade = 10f64.powf(wanted.log10().floor());
     let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * decade).find(|s| *s >= wanted);
     let step = step.unwrap_or(10.0 * decade);
-    let minor = step / 5.0;
-    let (first, last) = ((low / minor).ceil(), (high / minor).floor());
-    if !(last - first).is_finite() || last - first > 1000.0 {
+    let (first, last) = ((low / step).ceil(), (high / step).floor());
+    if !(last - first).is_finite() || last - first > 100.0 {
         return Vec::new();
     }
     let mut marks = Vec::new();
     let mut index = first;
     while index <= last {
-        let major = index.rem_euclid(5.0) < 0.5;
-        marks.push(GridMark { value: index * minor, step_size: if major { step } else { minor } });
+        marks.push(GridMark { value: index * step, step_size: step });
         index += 1.0;
     }
     marks
@@ -228,20 +229,23 @@ mod tests {
     fn axes_get_several_labelled_ticks() {
         // A plot 400 points wide showing −5..5: 10 units over 400 points.
         let input = GridInput { bounds: (-5.0, 5.0), base_step_size: 8.0 * 10.0 / 400.0 };
-        let marks = axis_marks(&input);
-        let labelled: Vec<f64> =
-            marks.iter().filter(|m| m.step_size > 1.5).map(|m| m.value).collect();
+        let marks = axis_marks(&input, X_LABEL_SPACING);
+        let labelled: Vec<f64> = marks.iter().map(|m| m.value).collect();
         assert_eq!(labelled, vec![-4.0, -2.0, 0.0, 2.0, 4.0], "{marks:?}");
+        // Each labelled mark at least the spacing apart on screen: 2 units are 80 points.
+        assert!(marks.iter().all(|m| m.step_size * 40.0 >= X_LABEL_SPACING));
+        let taller = axis_marks(&input, Y_LABEL_SPACING);
+        assert_eq!(taller.len(), 10, "{taller:?}");
         // Zoomed in far: still several, with readable labels.
         let input = GridInput { bounds: (0.00095, 0.00135), base_step_size: 8.0 * 0.0004 / 400.0 };
-        let marks = axis_marks(&input);
-        let step = marks.iter().map(|m| m.step_size).fold(0.0, f64::max);
-        assert!(marks.iter().filter(|m| m.step_size == step).count() >= 4, "{marks:?}");
+        let marks = axis_marks(&input, X_LABEL_SPACING);
+        assert!(marks.len() >= 4, "{marks:?}");
         assert_eq!(axis_label(0.00105, 0.00005), "0.00105");
         assert_eq!(axis_label(-2.0, 2.0), "-2");
         assert_eq!(axis_label(0.5, 0.5), "0.5");
         assert_eq!(axis_label(1e-9, 1.0), "0");
         assert_eq!(axis_label(2e-6, 1e-6), "2.0e-6");
-        assert!(axis_marks(&GridInput { bounds: (1.0, 1.0), base_step_size: 1.0 }).is_empty());
+        let empty = GridInput { bounds: (1.0, 1.0), base_step_size: 1.0 };
+        assert!(axis_marks(&empty, X_LABEL_SPACING).is_empty());
     }
 }

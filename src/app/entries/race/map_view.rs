@@ -8,12 +8,14 @@ use std::sync::Arc;
 
 use egui::{Align2, Color32, CursorIcon, PointerButton, RichText, Vec2};
 use egui_plot::{
-    HoverPosition, Line, MarkerShape, Plot, PlotBounds, PlotImage, PlotPoint, PlotUi, Points, Text,
+    AxisHints, HoverPosition, Line, MarkerShape, Plot, PlotBounds, PlotImage, PlotPoint, PlotUi,
+    Points, Text,
 };
 
 use crate::app::entries::race::map_directions::{self, DirectionMark};
 use crate::app::entries::race::map_frame::{
-    FrameKey, Framing, MapState, axis_label, axis_marks, fit_box, framed_points,
+    FrameKey, Framing, MapState, X_LABEL_SPACING, Y_LABEL_SPACING, axis_label, axis_marks, fit_box,
+    framed_points,
 };
 use crate::app::entries::race::results::RunResult;
 use crate::app::widgets::draw_cache::{DrawCache, RecordsKey};
@@ -558,7 +560,7 @@ pub fn show(
     let plot_width =
         (ui.available_width() - COLOUR_BAR_WIDTH - ui.spacing().item_spacing.x).max(120.0);
     // Square-ish: a tall strip would spend its height on what lies beside the runs.
-    let height = (ui.available_height() - BELOW_MAP).min(1.1 * plot_width).max(120.0);
+    let height = (ui.available_height() - BELOW_MAP).min(1.35 * plot_width).max(120.0);
     let memory = egui_plot::PlotMemory::load(ui.ctx(), plot_id);
     let coverage = Coverage::Map {
         visible: memory.as_ref().map(|m| bounds_box(m.transform().bounds())),
@@ -597,7 +599,11 @@ pub fn show(
             let shown = plot.show(ui, |plot_ui| draw(plot_ui, scene));
             surface_status(ui, shown.response.rect, cache);
             match heatmap {
-                Some(heatmap) => colour_bar(ui, heatmap),
+                Some(heatmap) => {
+                    ui.allocate_ui(egui::vec2(COLOUR_BAR_WIDTH, height), |ui| {
+                        colour_bar(ui, heatmap);
+                    });
+                }
                 None => {
                     ui.allocate_exact_size(egui::vec2(COLOUR_BAR_WIDTH, 1.0), egui::Sense::hover());
                 }
@@ -610,6 +616,13 @@ pub fn show(
     new_start.filter(|p| p[0].is_finite() && p[1].is_finite() && race.start != Some(*p))
 }
 
+/// What the "Whole surface" button does.
+const WHOLE_SURFACE_HINT: &str = "Show the surface's whole box. On the map: scroll to zoom, \
+    drag with the right button to zoom into a box, double-click to frame again";
+/// What the "Fit runs" button does.
+const FIT_RUNS_HINT: &str = "Frame the runs, their start and the minima they head for. On the \
+    map: scroll to zoom, drag with the right button to zoom into a box, double-click to frame again";
+
 /// The arrows' switch and the framing button.
 fn toolbar(ui: &mut egui::Ui, state: &mut MapState) {
     ui.horizontal(|ui| {
@@ -619,17 +632,12 @@ fn toolbar(ui: &mut egui::Ui, state: &mut MapState) {
              when the surface has none); the label is the angle between them",
         );
         let (label, hover, next) = match state.framing {
-            Framing::FitRuns => {
-                ("Whole surface", "Show the surface's whole box", Framing::WholeSurface)
-            }
-            Framing::WholeSurface => {
-                ("Fit runs", "Frame the runs, their start and their minima", Framing::FitRuns)
-            }
+            Framing::FitRuns => ("Whole surface", WHOLE_SURFACE_HINT, Framing::WholeSurface),
+            Framing::WholeSurface => ("Fit runs", FIT_RUNS_HINT, Framing::FitRuns),
         };
         if ui.button(label).on_hover_text(hover).clicked() {
             state.framing = next;
         }
-        ui.weak("scroll: zoom · right-drag: zoom to a box · double-click: frame again");
     });
 }
 
@@ -777,12 +785,20 @@ fn map_plot<'a>(
         .allow_scroll(false)
         .allow_boxed_zoom(true)
         .show_grid(false)
-        .x_axis_label("x")
-        .y_axis_label("y")
-        .x_grid_spacer(|input| axis_marks(&input))
-        .y_grid_spacer(|input| axis_marks(&input))
-        .x_axis_formatter(|mark, _| axis_label(mark.value, mark.step_size))
-        .y_axis_formatter(|mark, _| axis_label(mark.value, mark.step_size))
+        .custom_x_axes(vec![
+            AxisHints::new_x()
+                .label("x")
+                .label_spacing(45.0..=50.0)
+                .formatter(|mark, _| axis_label(mark.value, mark.step_size)),
+        ])
+        .custom_y_axes(vec![
+            AxisHints::new_y()
+                .label("y")
+                .label_spacing(25.0..=30.0)
+                .formatter(|mark, _| axis_label(mark.value, mark.step_size)),
+        ])
+        .x_grid_spacer(|input| axis_marks(&input, X_LABEL_SPACING))
+        .y_grid_spacer(|input| axis_marks(&input, Y_LABEL_SPACING))
         .label_formatter(label)
 }
 
