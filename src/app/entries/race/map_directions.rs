@@ -279,10 +279,10 @@ mod tests {
         let d = surface_directions(&taco, taco.default_start());
         let text = caption("start", &d);
         assert!(
-            text.starts_with("start: −∇f (solid) is 83° off the way to the nearest minimum"),
+            text.starts_with("start: −∇f (solid) is 74° off the way to the nearest minimum"),
             "{text}"
         );
-        assert_eq!(angle_text(&d), "83°");
+        assert_eq!(angle_text(&d), "74°");
         let formula = Surface::Expression(Formula::new("x^2 + 3*y^2").unwrap());
         let d = surface_directions(&formula, [1.0, 1.0]);
         assert!(caption("start", &d).contains("Newton's direction −H⁻¹∇f (dashed)"), "{d:?}");

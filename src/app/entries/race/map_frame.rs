@@ -172,11 +172,11 @@ pub fn axis_label(value: f64, step_size: f64) -> String {
         return "0".to_owned();
     }
     let magnitude = value.abs().max(step_size);
-    if (1e-4..1e6).contains(&magnitude) && step_size >= 1e-4 {
+    if (1e-5..1e6).contains(&magnitude) && step_size >= 1e-5 {
         #[expect(
             clippy::cast_possible_truncation,
             clippy::cast_sign_loss,
-            reason = "the step is at least 1e-4 here: 0 to 5 decimals"
+            reason = "the step is at least 1e-5 here: 0 to 5 decimals"
         )]
         let decimals = (-step_size.log10().floor()).clamp(0.0, 5.0) as usize;
         format!("{value:.decimals$}")
@@ -235,7 +235,7 @@ mod tests {
         // Each labelled mark at least the spacing apart on screen: 2 units are 80 points.
         assert!(marks.iter().all(|m| m.step_size * 40.0 >= X_LABEL_SPACING));
         let taller = axis_marks(&input, Y_LABEL_SPACING);
-        assert_eq!(taller.len(), 10, "{taller:?}");
+        assert_eq!(taller.len(), 11, "{taller:?}");
         // Zoomed in far: still several, with readable labels.
         let input = GridInput { bounds: (0.00095, 0.00135), base_step_size: 8.0 * 0.0004 / 400.0 };
         let marks = axis_marks(&input, X_LABEL_SPACING);

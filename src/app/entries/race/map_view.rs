@@ -41,36 +41,45 @@ const HALO: Color32 = Color32::from_rgba_premultiplied(0, 0, 0, 170);
 const DIVERGED: Color32 = Color32::from_rgb(255, 40, 40);
 
 /// Records to draw: all of them if there are at most `max` (at least 3), otherwise the first,
-/// the last and one per bucket of equal size in between, chosen to keep the path's shape.
+/// the last and one per bucket of `k` records in between, chosen to keep the path's shape.
 ///
 /// Each bucket keeps the record that spans the largest triangle with the record kept before
 /// it and the mean of the next bucket ("largest triangle three buckets", here on the plane):
 /// the turning points of a zig-zag or a spiral, which a fixed stride would alias into a few
-/// straight segments.
+/// straight segments. `k` is odd, so a bucket of a period-2 oscillation (gradient descent
+/// bouncing across a valley) holds both of its sides, and buckets start at fixed steps, so
+/// the drawn path does not flicker as playback adds records.
 pub fn decimated(records: &[StepRecord], max: usize) -> impl Iterator<Item = &StepRecord> {
     let n = records.len();
     let max = max.max(3);
-    let kept: Vec<usize> =
-        if n <= max { (0..n).collect() } else { largest_triangles(records, max) };
+    let kept: Vec<usize> = if n <= max {
+        (0..n).collect()
+    } else {
+        let mut stride = (n - 1).div_ceil(max - 2);
+        if stride.is_multiple_of(2) {
+            stride += 1;
+        }
+        largest_triangles(records, stride)
+    };
     kept.into_iter().map(move |i| &records[i])
 }
 
-/// The indices "largest triangle three buckets" keeps of `records` (more than `max` ≥ 3).
-fn largest_triangles(records: &[StepRecord], max: usize) -> Vec<usize> {
+/// The indices "largest triangle three buckets" keeps of `records` with buckets of `stride`
+/// records between the first and the last.
+fn largest_triangles(records: &[StepRecord], stride: usize) -> Vec<usize> {
     let n = records.len();
-    let buckets = max - 2;
-    // Bucket `b` covers records bounds(b)..bounds(b + 1), between the first and the last.
-    let bound = |b: usize| 1 + b * (n - 2) / buckets;
+    let last = n - 1;
+    let bucket = |b: usize| (1 + b * stride).min(last)..(1 + (b + 1) * stride).min(last);
+    let buckets = (last - 1).div_ceil(stride);
     let finite = |i: usize| {
         let p = records[i].position;
         (p[0].is_finite() && p[1].is_finite()).then_some(p)
     };
-    let mut kept = Vec::with_capacity(max);
+    let mut kept = Vec::with_capacity(buckets + 2);
     kept.push(0);
     let mut previous = finite(0);
     for b in 0..buckets {
-        let (from, to) = (bound(b), bound(b + 1));
-        let next = if b + 1 < buckets { bound(b + 1)..bound(b + 2) } else { n - 1..n };
+        let next = if b + 1 < buckets { bucket(b + 1) } else { last..n };
         let (sum, count) = next
             .filter_map(finite)
             .fold(([0.0, 0.0], 0.0), |(s, c), p| ([s[0] + p[0], s[1] + p[1]], c + 1.0));
@@ -81,18 +90,20 @@ fn largest_triangles(records: &[StepRecord], max: usize) -> Vec<usize> {
             }
             _ => 0.0,
         };
-        let best = (from..to)
+        let range = bucket(b);
+        let first = range.start;
+        let best = range
             .filter_map(|i| Some((i, area(finite(i)?))))
             .fold(None, |best: Option<(usize, f64)>, (i, a)| match best {
                 Some((_, top)) if top >= a => best,
                 _ => Some((i, a)),
             })
             // A bucket with no finite record keeps its first (the path shows the gap).
-            .map_or(from, |(i, _)| i);
+            .map_or(first, |(i, _)| i);
         previous = finite(best).or(previous);
         kept.push(best);
     }
-    kept.push(n - 1);
+    kept.push(last);
     kept
 }
 
@@ -1081,6 +1092,40 @@ mod tests {
             }
         }
         assert!(decimated(&records(9000), 100).count() > 90);
+    }
+
+    #[test]
+    fn a_long_zig_zag_keeps_its_alternation_and_its_envelope() {
+        // 10⁵ steps bouncing across a valley that slowly bends and narrows, like SGD on the
+        // taco shell: the drawn path must still zig-zag, not collapse into a few segments.
+        let all: Vec<StepRecord> = (0..100_000u32)
+            .map(|i| {
+                let t = f64::from(i) / 100_000.0;
+                let side = if i % 2 == 0 { 1.0 } else { -1.0 };
+                let width = 1.0 - 0.8 * t;
+                StepRecord {
+                    step: u64::from(i),
+                    position: [4.0 * t, (3.0 * t).sin() + side * width],
+                    loss: 1.0,
+                    lr: 0.1,
+                    grad_norm: 1.0,
+                }
+            })
+            .collect();
+        let kept: Vec<Point> = decimated(&all, MAX_DRAWN_POINTS).map(|r| r.position).collect();
+        assert!(kept.len() <= MAX_DRAWN_POINTS && kept.len() > MAX_DRAWN_POINTS / 2);
+        let turning =
+            kept.windows(3).filter(|w| (w[1][1] - w[0][1]) * (w[2][1] - w[1][1]) < 0.0).count();
+        assert!(turning * 10 >= (kept.len() - 2) * 9, "{turning} of {}", kept.len() - 2);
+        let envelope = |points: &mut dyn Iterator<Item = Point>| {
+            points.fold([f64::INFINITY, f64::NEG_INFINITY], |e, p| [e[0].min(p[1]), e[1].max(p[1])])
+        };
+        let full = envelope(&mut all.iter().map(|r| r.position));
+        let drawn = envelope(&mut kept.iter().copied());
+        assert!(
+            (full[0] - drawn[0]).abs() < 0.01 && (full[1] - drawn[1]).abs() < 0.01,
+            "{full:?} {drawn:?}"
+        );
     }
 
     #[test]
