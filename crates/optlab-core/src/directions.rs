@@ -191,6 +191,7 @@ pub fn surface_directions(surface: &Surface, p: Point) -> Directions {
 }
 
 #[cfg(test)]
+#[expect(clippy::float_cmp, reason = "the compared values are exact by construction")]
 mod tests {
     use super::*;
     use crate::expr::Formula;

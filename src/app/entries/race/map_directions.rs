@@ -54,7 +54,9 @@ pub fn marks(
         at: start,
         answer: probes[0].get(surface, start),
     }];
-    if let Some((place, at)) = current.filter(|(_, p)| *p != start) {
+    if let Some((place, at)) =
+        current.filter(|(_, p)| p.map(f64::to_bits) != start.map(f64::to_bits))
+    {
         marks.push(DirectionMark { place, answer: probes[1].get(surface, at), at });
     }
     marks

@@ -431,9 +431,9 @@ fn place_label(
     let clear = |pos: &egui::Pos2| !taken.iter().any(|r| r.intersects(rect_at(*pos)));
     // Offsets 0, +1, −1, +2, −2, … label heights, as far as the frame reaches.
     let reach = (frame.height() / step).ceil() + 1.0;
-    let candidates = (0u16..).map(f32::from).take_while(|i: &f32| *i <= 2.0 * reach).map(|i| {
-        let k = (0.5 * (i + 1.0)).floor();
-        let sign = if i % 2.0 == 1.0 { 1.0 } else { -1.0 };
+    let candidates = (0u16..).take_while(|i| f32::from(*i) <= 2.0 * reach).map(|i| {
+        let k = f32::from(i.div_ceil(2));
+        let sign = if i % 2 == 1 { 1.0 } else { -1.0 };
         clamp(egui::pos2(start.x, start.y + sign * k * step))
     });
     let pos = candidates.into_iter().find(|p| clear(p)).unwrap_or(start);
