@@ -15,7 +15,7 @@ use optlab_core::runner::Wake;
 use optlab_core::surface::{Point, Surface};
 
 /// Arrow length as a fraction of the shorter side of the view.
-const ARROW_FRACTION: f64 = 0.16;
+const ARROW_FRACTION: f64 = 0.22;
 /// The steepest-descent arrow.
 pub const DESCENT_COLOUR: Color32 = Color32::WHITE;
 /// The arrow to the nearest minimum.

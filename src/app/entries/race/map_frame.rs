@@ -55,6 +55,8 @@ pub struct MapState {
     pub framed: Option<(FrameKey, ViewBox)>,
     /// Runs hidden from the map by a click on their legend entry.
     pub hidden: BTreeSet<usize>,
+    /// The plot's size last frame (a new size frames again).
+    pub size: Option<[f32; 2]>,
     /// The directions at the start and at the selected run's current point (made on the first
     /// frame that needs them; off the window's thread for expensive formulas).
     pub probes: Option<[Probe<Directions>; 2]>,
@@ -67,6 +69,7 @@ impl Default for MapState {
             framing: Framing::default(),
             framed: None,
             hidden: BTreeSet::new(),
+            size: None,
             probes: None,
         }
     }

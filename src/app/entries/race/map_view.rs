@@ -553,7 +553,7 @@ struct MapScene<'a> {
 }
 
 /// Height kept under the map for the direction sentences and the legend.
-const BELOW_MAP: f32 = 96.0;
+const BELOW_MAP: f32 = 100.0;
 
 /// Draws the map's toolbar, the map and the colour bar beside it, the direction sentences and
 /// the legend; returns the start point a click or drag picked (when it differs from the race's).
@@ -571,7 +571,7 @@ pub fn show(
     let plot_width =
         (ui.available_width() - COLOUR_BAR_WIDTH - ui.spacing().item_spacing.x).max(120.0);
     // Square-ish: a tall strip would spend its height on what lies beside the runs.
-    let height = (ui.available_height() - BELOW_MAP).min(1.35 * plot_width).max(120.0);
+    let height = map_height(state, &view, plot_width, ui.available_height() - BELOW_MAP);
     let memory = egui_plot::PlotMemory::load(ui.ctx(), plot_id);
     let coverage = Coverage::Map {
         visible: memory.as_ref().map(|m| bounds_box(m.transform().bounds())),
@@ -579,7 +579,9 @@ pub fn show(
     };
     heatmap.update(ui.ctx(), &race.surface, coverage);
     let cache: &HeatmapCache = heatmap;
-    let (home, reframe) = framing(state, race, runs, cache.surface_generation());
+    let (home, mut reframe) = framing(state, race, runs, cache.surface_generation());
+    // A new size (the framed box's shape changed it) frames again.
+    reframe |= state.size.replace([plot_width, height]) != Some([plot_width, height]);
     let heatmap = cache.shown();
     // Plot units per screen point, from the last frame (or the whole box across the plot).
     let pixel = memory
@@ -633,6 +635,17 @@ const WHOLE_SURFACE_HINT: &str = "Show the surface's whole box. On the map: scro
 /// What the "Fit runs" button does.
 const FIT_RUNS_HINT: &str = "Frame the runs, their start and the minima they head for. On the \
     map: scroll to zoom, drag with the right button to zoom into a box, double-click to frame again";
+
+/// The map's height for `width`: the framed box's shape (the last one framed, else the
+/// surface's), kept between 1 and 1.3 times the width (square-ish, a tall column's height
+/// used for context around a wide box) and within `room`.
+fn map_height(state: &MapState, view: &ViewBox, width: f32, room: f32) -> f32 {
+    let framed = state.framed.as_ref().map_or(view, |(_, home)| home);
+    let shape = (framed.height() / framed.width()).clamp(1.0, 1.3);
+    #[expect(clippy::cast_possible_truncation, reason = "a ratio between 1 and 1.3")]
+    let shape = if shape.is_finite() { shape as f32 } else { 1.0 };
+    (shape * width).min(room).max(120.0)
+}
 
 /// The arrows' switch and the framing button.
 fn toolbar(ui: &mut egui::Ui, state: &mut MapState) {
@@ -716,7 +729,7 @@ fn captions(ui: &mut egui::Ui, marks: &[DirectionMark]) {
             Answer::Pending => format!("{}: directions …", mark.place),
             Answer::Failed => format!("{}: the directions could not be computed", mark.place),
         };
-        ui.label(RichText::new(text).small());
+        ui.label(text);
     }
 }
 
