@@ -1308,6 +1308,15 @@ mod tests {
         // Same spot again: stacked below the first.
         place_label(egui::pos2(1e6, -1e6), size, frame, &mut taken);
         assert!(!taken[2].intersects(taken[1]) && frame.contains_rect(taken[2]));
+        // Five divergence labels wanted at the same spot: none covers another.
+        let mut taken = Vec::new();
+        for _ in 0..5 {
+            place_label(egui::pos2(200.0, 150.0), size, frame, &mut taken);
+        }
+        for (i, a) in taken.iter().enumerate() {
+            assert!(frame.contains_rect(*a), "{a:?}");
+            assert!(taken[i + 1..].iter().all(|b| !a.intersects(*b)), "{taken:?}");
+        }
         // At the bottom edge with the spot taken: goes above.
         let mut taken =
             vec![egui::Rect::from_min_max(egui::pos2(0.0, 270.0), egui::pos2(400.0, 300.0))];
