@@ -48,9 +48,12 @@ fn the_taco_shell_shows_the_angle_at_the_start_and_at_the_selected_runs_step() {
     assert!((early - late).abs() > 1.0, "the angle follows the run: {early}° then {late}°");
     // Another selected run: its own point.
     h.state_mut().focused_run = 1;
-    seek(&mut h, 200);
-    angle_at(&h, "step 200 (Momentum)");
+    seek(&mut h, 30);
+    angle_at(&h, "step 30 (Momentum)");
     assert!(h.query_by_label_contains("(SGD): −∇f").is_none());
+    // Arrived (closer to the minimum than the map shows): no arrows, and it says so.
+    seek(&mut h, 290);
+    h.get_by_label_contains("step 290 (Momentum): at the minimum");
     // The switch hides the arrows and their sentences.
     h.get_by_label("Directions").click();
     h.step();

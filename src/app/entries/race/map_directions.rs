@@ -34,13 +34,32 @@ pub struct DirectionMark {
     pub at: Point,
     /// The directions, once known.
     pub answer: Answer<Directions>,
+    /// Whether the point is closer to the minimum (or to Newton's target) than the screen can
+    /// show: its directions are rounding noise, so they are not drawn.
+    pub settled: bool,
+}
+
+/// Closer than this many screen points to where the reference direction leads, a point has
+/// arrived: its directions are not drawn.
+const SETTLED_POINTS: f64 = 1.5;
+
+/// Whether `d`'s point is within `SETTLED_POINTS` screen points (`pixel` plot units each) of
+/// the minimum it is compared with, or of Newton's target.
+#[must_use]
+pub fn settled(d: &Directions, pixel: f64) -> bool {
+    let gap = match &d.reference {
+        Reference::Minimum { position, .. } => (position[0] - d.at[0]).hypot(position[1] - d.at[1]),
+        Reference::Newton(Ok(newton)) => newton.step[0].hypot(newton.step[1]),
+        Reference::Newton(Err(_)) => return false,
+    };
+    gap < SETTLED_POINTS * pixel
 }
 
 /// The directions at the start and, when it is elsewhere, at the selected run's current point
-/// (`current`: its place name and position).
+/// (`current`: its place name and position); `pixel` is plot units per screen point.
 pub fn marks(
     state: &mut MapState,
-    wake: &Wake,
+    (wake, pixel): (&Wake, f64),
     surface: &Surface,
     start: Point,
     current: Option<(String, Point)>,
@@ -49,17 +68,30 @@ pub fn marks(
         return Vec::new();
     }
     let probes = state.probes(wake);
-    let mut marks = vec![DirectionMark {
-        place: "start".to_owned(),
-        at: start,
-        answer: probes[0].get(surface, start),
-    }];
+    let mark = |place: String, at: Point, answer: Answer<Directions>| {
+        let settled = matches!(&answer, Answer::Ready(d) if settled(d, pixel));
+        DirectionMark { place, at, answer, settled }
+    };
+    let mut marks = vec![mark("start".to_owned(), start, probes[0].get(surface, start))];
     if let Some((place, at)) =
         current.filter(|(_, p)| p.map(f64::to_bits) != start.map(f64::to_bits))
     {
-        marks.push(DirectionMark { place, answer: probes[1].get(surface, at), at });
+        marks.push(mark(place, at, probes[1].get(surface, at)));
     }
     marks
+}
+
+/// The sentence for a point that has arrived (see [`DirectionMark::settled`]).
+#[must_use]
+pub fn settled_caption(place: &str, directions: &Directions) -> String {
+    match directions.reference {
+        Reference::Minimum { .. } => {
+            format!("{place}: at the minimum (closer than the map shows), no directions to compare")
+        }
+        Reference::Newton(_) => format!(
+            "{place}: at the critical point Newton's step leads to (closer than the map shows)"
+        ),
+    }
 }
 
 /// The angle as the map writes it beside the arrows: "38°", or why there is none.
@@ -120,6 +152,9 @@ pub fn draw(plot_ui: &mut PlotUi<'_>, marks: &[DirectionMark]) {
     }
     for (index, mark) in marks.iter().enumerate() {
         let Answer::Ready(directions) = &mark.answer else { continue };
+        if mark.settled {
+            continue;
+        }
         if !(mark.at[0].is_finite() && mark.at[1].is_finite()) {
             continue;
         }
@@ -274,6 +309,18 @@ mod tests {
     use super::*;
     use optlab_core::directions::surface_directions;
     use optlab_core::expr::Formula;
+
+    #[test]
+    fn points_closer_than_the_map_shows_have_arrived() {
+        let taco = Surface::TacoShell { condition: 100.0, angle: 30.0 };
+        assert!(!settled(&surface_directions(&taco, taco.default_start()), 0.01));
+        let near = surface_directions(&taco, [0.01, 0.0]);
+        assert!(settled(&near, 0.01) && !settled(&near, 0.005));
+        assert!(settled_caption("step 9 (SGD)", &near).contains("at the minimum"));
+        let formula = Surface::Expression(Formula::new("x^2 + 3*y^2").unwrap());
+        assert!(settled(&surface_directions(&formula, [1e-4, 0.0]), 0.01));
+        assert!(!settled(&surface_directions(&formula, [1.0, 0.0]), 0.01));
+    }
 
     #[test]
     fn captions_say_what_each_arrow_is() {

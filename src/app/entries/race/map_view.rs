@@ -594,7 +594,7 @@ pub fn show(
     let wake: optlab_core::runner::Wake = Arc::new(move || ctx.request_repaint());
     let current = current_place(race, runs, focused_run, step);
     let directions =
-        map_directions::marks(state, &wake, &race.surface, race.start_point(), current);
+        map_directions::marks(state, (&wake, pixel), &race.surface, race.start_point(), current);
     let scene = MapScene {
         view,
         home,
@@ -725,6 +725,9 @@ fn current_place(
 fn captions(ui: &mut egui::Ui, marks: &[DirectionMark]) {
     for mark in marks {
         let text = match &mark.answer {
+            Answer::Ready(directions) if mark.settled => {
+                map_directions::settled_caption(&mark.place, directions)
+            }
             Answer::Ready(directions) => map_directions::caption(&mark.place, directions),
             Answer::Pending => format!("{}: directions …", mark.place),
             Answer::Failed => format!("{}: the directions could not be computed", mark.place),
