@@ -152,7 +152,10 @@ pub fn draw(plot_ui: &mut PlotUi<'_>, marks: &[DirectionMark]) {
     }
     for (index, mark) in marks.iter().enumerate() {
         let Answer::Ready(directions) = &mark.answer else { continue };
-        if mark.settled {
+        let ([x_min, y_min], [x_max, y_max]) = (bounds.min(), bounds.max());
+        let visible =
+            (x_min..=x_max).contains(&mark.at[0]) && (y_min..=y_max).contains(&mark.at[1]);
+        if mark.settled || !visible {
             continue;
         }
         if !(mark.at[0].is_finite() && mark.at[1].is_finite()) {

@@ -28,7 +28,8 @@ use optlab_core::entries::race::Race;
 use optlab_core::run::StepRecord;
 use optlab_core::surface::{MinimumKind, Point, Surface, ViewBox};
 
-/// Most points a trajectory is drawn with (the data itself is never thinned).
+/// Most points a trajectory is drawn with, after dropping those closer than a screen point
+/// to the previous one (the data itself is never thinned).
 pub const MAX_DRAWN_POINTS: usize = 4000;
 /// Drawn coordinates are clamped to the view box grown by this many times its size on each
 /// side, so a diverging run draws a line off the map instead of garbage.
@@ -50,29 +51,39 @@ const DIVERGED: Color32 = Color32::from_rgb(255, 40, 40);
 /// bouncing across a valley) holds both of its sides, and buckets start at fixed steps, so
 /// the drawn path does not flicker as playback adds records.
 pub fn decimated(records: &[StepRecord], max: usize) -> impl Iterator<Item = &StepRecord> {
-    let n = records.len();
-    let max = max.max(3);
-    let kept: Vec<usize> = if n <= max {
-        (0..n).collect()
-    } else {
-        let mut stride = (n - 1).div_ceil(max - 2);
-        if stride.is_multiple_of(2) {
-            stride += 1;
-        }
-        largest_triangles(records, stride)
-    };
-    kept.into_iter().map(move |i| &records[i])
+    let positions: Vec<Point> = records.iter().map(|r| r.position).collect();
+    kept_indices(&positions, max).into_iter().map(move |i| &records[i])
 }
 
-/// The indices "largest triangle three buckets" keeps of `records` with buckets of `stride`
-/// records between the first and the last.
-fn largest_triangles(records: &[StepRecord], stride: usize) -> Vec<usize> {
-    let n = records.len();
+/// [`decimated`] for bare points.
+#[must_use]
+pub fn decimated_points(points: &[Point], max: usize) -> Vec<Point> {
+    kept_indices(points, max).into_iter().map(|i| points[i]).collect()
+}
+
+/// The indices [`decimated`] keeps of `points`.
+fn kept_indices(points: &[Point], max: usize) -> Vec<usize> {
+    let n = points.len();
+    let max = max.max(3);
+    if n <= max {
+        return (0..n).collect();
+    }
+    let mut stride = (n - 1).div_ceil(max - 2);
+    if stride.is_multiple_of(2) {
+        stride += 1;
+    }
+    largest_triangles(points, stride)
+}
+
+/// The indices "largest triangle three buckets" keeps of `points` with buckets of `stride`
+/// points between the first and the last.
+fn largest_triangles(points: &[Point], stride: usize) -> Vec<usize> {
+    let n = points.len();
     let last = n - 1;
     let bucket = |b: usize| (1 + b * stride).min(last)..(1 + (b + 1) * stride).min(last);
     let buckets = (last - 1).div_ceil(stride);
     let finite = |i: usize| {
-        let p = records[i].position;
+        let p = points[i];
         (p[0].is_finite() && p[1].is_finite()).then_some(p)
     };
     let mut kept = Vec::with_capacity(buckets + 2);
@@ -352,7 +363,10 @@ impl PathGeometry {
         limits: &ViewBox,
         pixel: f64,
     ) -> Self {
-        let positions = thinned(decimated(shown, MAX_DRAWN_POINTS).map(|r| r.position), pixel);
+        // First what cannot be seen (a converged run's thousands of sub-point steps), then, if
+        // still too many, the shape-keeping reduction.
+        let visible = thinned(shown.iter().map(|r| r.position), pixel);
+        let positions = decimated_points(&visible, MAX_DRAWN_POINTS);
         let mut pieces: Vec<Vec<PlotPoint>> = clip_polyline(positions, limits)
             .iter()
             .flat_map(|piece| without_reversals(piece))
@@ -943,18 +957,19 @@ fn draw_markers<'a>(plot_ui: &mut PlotUi<'a>, markers: &'a Markers) {
 }
 
 /// Widest drawn path (the bottom one); each path above is this much narrower.
-const WIDEST_PATH: f32 = 4.4;
+const WIDEST_PATH: f32 = 4.0;
 /// How much narrower each path is than the one under it.
-const PATH_WIDTH_STEP: f32 = 0.6;
+const PATH_WIDTH_STEP: f32 = 0.5;
 /// Narrowest drawn path (the top one).
 const NARROWEST_PATH: f32 = 2.0;
 
 /// Every run's path and current position. All halos go under all paths (a halo over another
-/// run's path would hide it); the longest path on screen is drawn last, on top, and the paths
-/// under it are wider, so each one shows past the ones over it.
+/// run's path would hide it). The longest path on screen (a zig-zag that covers an area) is
+/// drawn first, at the bottom, where it shows around the others; shorter, smoother paths go
+/// on top, and each path is narrower than the one under it, so it shows past its edges.
 fn draw_paths<'a>(plot_ui: &mut PlotUi<'a>, paths: &[RunPath<'a>]) {
     let mut order: Vec<&RunPath<'a>> = paths.iter().collect();
-    order.sort_by(|a, b| a.geometry.drawn_length.total_cmp(&b.geometry.drawn_length));
+    order.sort_by(|a, b| b.geometry.drawn_length.total_cmp(&a.geometry.drawn_length));
     let count = order.len();
     let width = |rank: usize| {
         #[expect(clippy::cast_precision_loss, reason = "a handful of runs")]
