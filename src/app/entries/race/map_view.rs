@@ -55,10 +55,33 @@ pub fn decimated(records: &[StepRecord], max: usize) -> impl Iterator<Item = &St
     kept_indices(&positions, max).into_iter().map(move |i| &records[i])
 }
 
-/// [`decimated`] for bare points.
+/// At most `max` of `points` (finite ones) keeping the path's shape, like [`decimated`], with
+/// buckets of equal length along the path instead of equal counts: a fast start (a few long
+/// steps) keeps as many points as a long jitter around the minimum of the same length.
 #[must_use]
 pub fn decimated_points(points: &[Point], max: usize) -> Vec<Point> {
-    kept_indices(points, max).into_iter().map(|i| points[i]).collect()
+    let n = points.len();
+    let max = max.max(3);
+    if n <= max {
+        return points.to_vec();
+    }
+    let last = n - 1;
+    let step = |i: usize| (points[i][0] - points[i - 1][0]).hypot(points[i][1] - points[i - 1][1]);
+    let length: f64 = (1..n).map(step).filter(|d| d.is_finite()).sum();
+    let per_bucket = length / (max - 2) as f64;
+    if !(per_bucket.is_finite() && per_bucket > 0.0) {
+        return kept_indices(points, max).into_iter().map(|i| points[i]).collect();
+    }
+    let mut starts = vec![1];
+    let mut walked = 0.0;
+    for i in 2..last {
+        walked += step(i).min(length);
+        if walked >= per_bucket * starts.len() as f64 && starts.len() < max - 2 {
+            starts.push(i);
+        }
+    }
+    starts.push(last);
+    triangles_in_buckets(points, &starts).into_iter().map(|i| points[i]).collect()
 }
 
 /// The indices [`decimated`] keeps of `points`.
@@ -78,10 +101,19 @@ fn kept_indices(points: &[Point], max: usize) -> Vec<usize> {
 /// The indices "largest triangle three buckets" keeps of `points` with buckets of `stride`
 /// points between the first and the last.
 fn largest_triangles(points: &[Point], stride: usize) -> Vec<usize> {
+    let last = points.len() - 1;
+    let mut starts: Vec<usize> = (1..last).step_by(stride).collect();
+    starts.push(last);
+    triangles_in_buckets(points, &starts)
+}
+
+/// "Largest triangle three buckets" with the buckets `starts[b]..starts[b + 1]` between the
+/// first point and the last (`starts` ascending from 1, ending with the last index).
+fn triangles_in_buckets(points: &[Point], starts: &[usize]) -> Vec<usize> {
     let n = points.len();
     let last = n - 1;
-    let bucket = |b: usize| (1 + b * stride).min(last)..(1 + (b + 1) * stride).min(last);
-    let buckets = (last - 1).div_ceil(stride);
+    let buckets = starts.len() - 1;
+    let bucket = |b: usize| starts[b]..starts[b + 1];
     let finite = |i: usize| {
         let p = points[i];
         (p[0].is_finite() && p[1].is_finite()).then_some(p)
@@ -1143,20 +1175,26 @@ mod tests {
                 }
             })
             .collect();
-        let kept: Vec<Point> = decimated(&all, MAX_DRAWN_POINTS).map(|r| r.position).collect();
-        assert!(kept.len() <= MAX_DRAWN_POINTS && kept.len() > MAX_DRAWN_POINTS / 2);
-        let turning =
-            kept.windows(3).filter(|w| (w[1][1] - w[0][1]) * (w[2][1] - w[1][1]) < 0.0).count();
-        assert!(turning * 10 >= (kept.len() - 2) * 9, "{turning} of {}", kept.len() - 2);
-        let envelope = |points: &mut dyn Iterator<Item = Point>| {
-            points.fold([f64::INFINITY, f64::NEG_INFINITY], |e, p| [e[0].min(p[1]), e[1].max(p[1])])
-        };
-        let full = envelope(&mut all.iter().map(|r| r.position));
-        let drawn = envelope(&mut kept.iter().copied());
-        assert!(
-            (full[0] - drawn[0]).abs() < 0.01 && (full[1] - drawn[1]).abs() < 0.01,
-            "{full:?} {drawn:?}"
-        );
+        let by_count: Vec<Point> = decimated(&all, MAX_DRAWN_POINTS).map(|r| r.position).collect();
+        let positions: Vec<Point> = all.iter().map(|r| r.position).collect();
+        let by_length = decimated_points(&positions, MAX_DRAWN_POINTS);
+        for kept in [by_count, by_length] {
+            assert!(kept.len() <= MAX_DRAWN_POINTS && kept.len() > MAX_DRAWN_POINTS / 2);
+            let turning =
+                kept.windows(3).filter(|w| (w[1][1] - w[0][1]) * (w[2][1] - w[1][1]) < 0.0).count();
+            assert!(turning * 10 >= (kept.len() - 2) * 9, "{turning} of {}", kept.len() - 2);
+            let envelope = |points: &mut dyn Iterator<Item = Point>| {
+                points.fold([f64::INFINITY, f64::NEG_INFINITY], |e, p| {
+                    [e[0].min(p[1]), e[1].max(p[1])]
+                })
+            };
+            let full = envelope(&mut all.iter().map(|r| r.position));
+            let drawn = envelope(&mut kept.iter().copied());
+            assert!(
+                (full[0] - drawn[0]).abs() < 0.01 && (full[1] - drawn[1]).abs() < 0.01,
+                "{full:?} {drawn:?}"
+            );
+        }
     }
 
     #[test]
