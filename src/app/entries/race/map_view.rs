@@ -23,7 +23,7 @@ use crate::app::widgets::heatmap::{
     COLOUR_BAR_WIDTH, Coverage, DrawnContours, Heatmap, HeatmapCache, colour_bar, surface_status,
 };
 use crate::app::widgets::palette;
-use crate::app::widgets::surface_probe::{Answer, Probe};
+use crate::app::widgets::surface_probe::{Answer, Probe, is_cheap};
 use optlab_core::entries::race::Race;
 use optlab_core::run::StepRecord;
 use optlab_core::surface::{MinimumKind, Point, Surface, ViewBox};
@@ -739,15 +739,31 @@ fn framing(
         return (*home, false);
     }
     let view = race.surface.view_box();
+    let moved = shown.iter().any(|(_, r)| r.records.len() > 1);
     let home = match state.framing {
-        Framing::WholeSurface => view,
-        Framing::FitRuns => {
+        // Before any run has moved there is nothing to frame but the start.
+        Framing::FitRuns if moved => {
             let minima: Vec<Point> = race.surface.minima().iter().map(|m| m.position).collect();
-            fit_box(framed_points(start, shown.iter().map(|(_, r)| *r), &minima), &view)
+            let fitted =
+                fit_box(framed_points(start, shown.iter().map(|(_, r)| *r), &minima), &view);
+            // An expensive formula's picture takes long to resample: grow the view to the
+            // runs, never zoom in (the wheel still does).
+            if is_cheap(&race.surface) { fitted } else { union(&fitted, &view) }
         }
+        Framing::FitRuns | Framing::WholeSurface => view,
     };
     state.framed = Some((key, home));
     (home, true)
+}
+
+/// The smallest box containing `a` and `b`.
+fn union(a: &ViewBox, b: &ViewBox) -> ViewBox {
+    ViewBox {
+        x_min: a.x_min.min(b.x_min),
+        x_max: a.x_max.max(b.x_max),
+        y_min: a.y_min.min(b.y_min),
+        y_max: a.y_max.max(b.y_max),
+    }
 }
 
 /// The selected run's place name and last finite position at `step`, when it is shown.
