@@ -4,9 +4,10 @@
 
 use egui_kittest::kittest::Queryable as _;
 
-use super::harness::{preset_window, step_until, window};
+use super::harness::{preset_window, race_mut, step_until, window};
 use optlab::app::OptlabApp;
 use optlab_core::notebook::Notebook;
+use optlab_core::surface::Surface;
 
 fn all_computed(app: &OptlabApp) -> bool {
     !app.results.pending() && !app.results.runs.is_empty()
@@ -54,6 +55,15 @@ fn the_taco_shell_shows_the_angle_at_the_start_and_at_the_selected_runs_step() {
     // Arrived (closer to the minimum than the map shows): no arrows, and it says so.
     seek(&mut h, 290);
     h.get_by_label_contains("step 290 (Momentum): at the minimum");
+    // The angle at the start grows with the condition number.
+    let mut angles = Vec::new();
+    for condition in [10.0, 100.0, 1000.0] {
+        race_mut(h.state_mut()).surface = Surface::TacoShell { condition, angle: 30.0 };
+        h.step();
+        h.step();
+        angles.push(angle_at(&h, "start"));
+    }
+    assert!(angles.windows(2).all(|w| w[1] > w[0]), "{angles:?}");
     // The switch hides the arrows and their sentences.
     h.get_by_label("Directions").click();
     h.step();
