@@ -345,6 +345,9 @@ mod tests {
             "start: Newton's direction −H⁻¹∇f is undefined: the Hessian is singular here (no H⁻¹)"
         );
         assert_eq!(angle_text(&d), "H singular");
+        let saddle = Surface::Expression(Formula::new("x^2 - y^2").unwrap());
+        let d = surface_directions(&saddle, [1.0, 0.5]);
+        assert!(caption("start", &d).ends_with("Newton heads for a saddle or a maximum"), "{d:?}");
         let undefined = Surface::Expression(Formula::new("sqrt(x) + y^2").unwrap());
         let d = surface_directions(&undefined, [-2.0, 0.0]);
         assert_eq!(angle_text(&d), "∇f undefined");

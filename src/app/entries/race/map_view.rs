@@ -638,7 +638,8 @@ pub fn show(
     let markers = Markers::of(race, &limits);
     let ctx = ui.ctx().clone();
     let wake: optlab_core::runner::Wake = Arc::new(move || ctx.request_repaint());
-    let current = current_place(race, runs, focused_run, step);
+    let current = current_place(race, runs, focused_run, step)
+        .filter(|_| !state.hidden.contains(&focused_run));
     let directions =
         map_directions::marks(state, (&wake, pixel), &race.surface, race.start_point(), current);
     let scene = MapScene {
