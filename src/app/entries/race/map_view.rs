@@ -1,8 +1,11 @@
 //! The map: the loss surface from above (colours and contours), its known minima and saddles,
-//! the start point and every run's path up to the playback step.
+//! the start point, every run's path up to the playback step and the direction arrows (see
+//! `map_directions`), with the runs' legend under it.
 //!
-//! Clicking or dragging with the primary button moves the race's start point; the scroll wheel
-//! zooms, a secondary-button drag zooms into a box and a double click shows the whole surface.
+//! The view frames the runs, their start and the minima they head for (or, with the toolbar's
+//! "Whole surface", the surface's own box), again when the surface or a run changes. Clicking
+//! or dragging with the primary button moves the race's start point; the scroll wheel zooms, a
+//! secondary-button drag zooms into a box and a double click frames again.
 
 use std::sync::Arc;
 
