@@ -810,8 +810,13 @@ fn legend(ui: &mut egui::Ui, race: &Race, state: &mut MapState) {
             let colour = palette::run_colour(run.color, index);
             let bullet = if shown { colour } else { palette::dimmed(colour, 0.35) };
             ui.label(RichText::new("●").color(bullet));
+            let name = if shown {
+                RichText::new(&run.name)
+            } else {
+                RichText::new(&run.name).strikethrough().weak()
+            };
             let response = ui
-                .selectable_label(shown, &run.name)
+                .add(egui::Button::new(name).frame(false))
                 .on_hover_text("Click to hide or show this run on the map");
             if response.clicked() {
                 if shown {
