@@ -11,4 +11,5 @@ mod internals;
 mod labs;
 mod legends;
 mod lookahead;
+mod map;
 mod slice;

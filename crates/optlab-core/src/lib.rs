@@ -10,6 +10,7 @@
 //! and the command line (the `optlab` binary) both sit on top of this crate.
 
 pub mod budget;
+pub mod directions;
 pub mod entries;
 pub mod expr;
 pub mod files;

@@ -1,27 +1,38 @@
 //! The map: the loss surface from above (colours and contours), its known minima and saddles,
-//! the start point and every run's path up to the playback step.
+//! the start point, every run's path up to the playback step and the direction arrows (see
+//! `map_directions`), with the runs' legend under it.
 //!
-//! Clicking or dragging with the primary button moves the race's start point; the scroll wheel
-//! zooms, a secondary-button drag zooms into a box and a double click shows the whole surface.
+//! The view frames the runs, their start and the minima they head for (or, with the toolbar's
+//! "Whole surface", the surface's own box), again when the surface or a run changes. Clicking
+//! or dragging with the primary button moves the race's start point; the scroll wheel zooms, a
+//! secondary-button drag zooms into a box and a double click frames again.
+
+use std::sync::Arc;
 
 use egui::{Align2, Color32, CursorIcon, PointerButton, RichText, Vec2};
 use egui_plot::{
-    Corner, HoverPosition, Legend, LegendGrouping, Line, MarkerShape, Plot, PlotBounds, PlotImage,
-    PlotPoint, PlotUi, Points, Text,
+    AxisHints, HoverPosition, Line, MarkerShape, Plot, PlotBounds, PlotImage, PlotPoint, PlotUi,
+    Points, Text,
 };
 
+use crate::app::entries::race::map_directions::{self, DirectionMark};
+use crate::app::entries::race::map_frame::{
+    FrameKey, Framing, MapState, X_LABEL_SPACING, Y_LABEL_SPACING, axis_label, axis_marks, fit_box,
+    framed_points,
+};
 use crate::app::entries::race::results::RunResult;
 use crate::app::widgets::draw_cache::{DrawCache, RecordsKey};
 use crate::app::widgets::heatmap::{
     COLOUR_BAR_WIDTH, Coverage, DrawnContours, Heatmap, HeatmapCache, colour_bar, surface_status,
 };
 use crate::app::widgets::palette;
-use crate::app::widgets::surface_probe::{Answer, Probe};
+use crate::app::widgets::surface_probe::{Answer, Probe, is_cheap};
 use optlab_core::entries::race::Race;
 use optlab_core::run::StepRecord;
 use optlab_core::surface::{MinimumKind, Point, Surface, ViewBox};
 
-/// Most points a trajectory is drawn with (the data itself is never thinned).
+/// Most points a trajectory is drawn with, after dropping those closer than a screen point
+/// to the previous one (the data itself is never thinned).
 pub const MAX_DRAWN_POINTS: usize = 4000;
 /// Drawn coordinates are clamped to the view box grown by this many times its size on each
 /// side, so a diverging run draws a line off the map instead of garbage.
@@ -33,20 +44,113 @@ const HALO: Color32 = Color32::from_rgba_premultiplied(0, 0, 0, 170);
 /// The diverged marker.
 const DIVERGED: Color32 = Color32::from_rgb(255, 40, 40);
 
-/// Records to draw: all of them if there are at most `max` (at least 3), otherwise every
-/// `k`-th plus the last.
+/// Records to draw: all of them if there are at most `max` (at least 3), otherwise the first,
+/// the last and one per bucket of `k` records in between, chosen to keep the path's shape.
 ///
-/// The stride `k` is kept odd so a period-2 oscillation (gradient descent bouncing across a
-/// valley) still shows as one instead of being aliased into a smooth line along one wall.
+/// Each bucket keeps the record that spans the largest triangle with the record kept before
+/// it and the mean of the next bucket ("largest triangle three buckets", here on the plane):
+/// the turning points of a zig-zag or a spiral, which a fixed stride would alias into a few
+/// straight segments. `k` is odd, so a bucket of a period-2 oscillation (gradient descent
+/// bouncing across a valley) holds both of its sides, and buckets start at fixed steps, so
+/// the drawn path does not flicker as playback adds records.
 pub fn decimated(records: &[StepRecord], max: usize) -> impl Iterator<Item = &StepRecord> {
-    let n = records.len();
+    let positions: Vec<Point> = records.iter().map(|r| r.position).collect();
+    kept_indices(&positions, max).into_iter().map(move |i| &records[i])
+}
+
+/// At most `max` of `points` (finite ones) keeping the path's shape, like [`decimated`], with
+/// buckets of equal length along the path instead of equal counts: a fast start (a few long
+/// steps) keeps as many points as a long jitter around the minimum of the same length.
+#[must_use]
+pub fn decimated_points(points: &[Point], max: usize) -> Vec<Point> {
+    let n = points.len();
     let max = max.max(3);
-    let mut stride = if n <= max { 1 } else { (n - 1).div_ceil(max - 2) };
+    if n <= max {
+        return points.to_vec();
+    }
+    let last = n - 1;
+    let step = |i: usize| (points[i][0] - points[i - 1][0]).hypot(points[i][1] - points[i - 1][1]);
+    let length: f64 = (1..n).map(step).filter(|d| d.is_finite()).sum();
+    let per_bucket = length / (max - 2) as f64;
+    if !(per_bucket.is_finite() && per_bucket > 0.0) {
+        return kept_indices(points, max).into_iter().map(|i| points[i]).collect();
+    }
+    let mut starts = vec![1];
+    let mut walked = 0.0;
+    for i in 2..last {
+        walked += step(i).min(length);
+        if walked >= per_bucket * starts.len() as f64 && starts.len() < max - 2 {
+            starts.push(i);
+        }
+    }
+    starts.push(last);
+    triangles_in_buckets(points, &starts).into_iter().map(|i| points[i]).collect()
+}
+
+/// The indices [`decimated`] keeps of `points`.
+fn kept_indices(points: &[Point], max: usize) -> Vec<usize> {
+    let n = points.len();
+    let max = max.max(3);
+    if n <= max {
+        return (0..n).collect();
+    }
+    let mut stride = (n - 1).div_ceil(max - 2);
     if stride.is_multiple_of(2) {
         stride += 1;
     }
-    let last = n.saturating_sub(1);
-    records.iter().enumerate().filter(move |(i, _)| i % stride == 0 || *i == last).map(|(_, r)| r)
+    largest_triangles(points, stride)
+}
+
+/// The indices "largest triangle three buckets" keeps of `points` with buckets of `stride`
+/// points between the first and the last.
+fn largest_triangles(points: &[Point], stride: usize) -> Vec<usize> {
+    let last = points.len() - 1;
+    let mut starts: Vec<usize> = (1..last).step_by(stride).collect();
+    starts.push(last);
+    triangles_in_buckets(points, &starts)
+}
+
+/// "Largest triangle three buckets" with the buckets `starts[b]..starts[b + 1]` between the
+/// first point and the last (`starts` ascending from 1, ending with the last index).
+fn triangles_in_buckets(points: &[Point], starts: &[usize]) -> Vec<usize> {
+    let n = points.len();
+    let last = n - 1;
+    let buckets = starts.len() - 1;
+    let bucket = |b: usize| starts[b]..starts[b + 1];
+    let finite = |i: usize| {
+        let p = points[i];
+        (p[0].is_finite() && p[1].is_finite()).then_some(p)
+    };
+    let mut kept = Vec::with_capacity(buckets + 2);
+    kept.push(0);
+    let mut previous = finite(0);
+    for b in 0..buckets {
+        let next = if b + 1 < buckets { bucket(b + 1) } else { last..n };
+        let (sum, count) = next
+            .filter_map(finite)
+            .fold(([0.0, 0.0], 0.0), |(s, c), p| ([s[0] + p[0], s[1] + p[1]], c + 1.0));
+        let mean = (count > 0.0).then(|| [sum[0] / count, sum[1] / count]);
+        let area = |p: [f64; 2]| match (previous, mean) {
+            (Some(a), Some(c)) => {
+                ((p[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (p[1] - a[1])).abs()
+            }
+            _ => 0.0,
+        };
+        let range = bucket(b);
+        let first = range.start;
+        let best = range
+            .filter_map(|i| Some((i, area(finite(i)?))))
+            .fold(None, |best: Option<(usize, f64)>, (i, a)| match best {
+                Some((_, top)) if top >= a => best,
+                _ => Some((i, a)),
+            })
+            // A bucket with no finite record keeps its first (the path shows the gap).
+            .map_or(first, |(i, _)| i);
+        previous = finite(best).or(previous);
+        kept.push(best);
+    }
+    kept.push(last);
+    kept
 }
 
 /// The box drawn coordinates are clamped to.
@@ -275,6 +379,8 @@ pub struct PathGeometry {
     current: Option<PlotPoint>,
     /// Step of divergence and the last finite position, once playback has reached it.
     diverged: Option<(u64, PlotPoint)>,
+    /// Length of the drawn pieces in plot units (the longest path is drawn on top).
+    drawn_length: f64,
 }
 
 /// What a run's drawn path is built from: its shown records, the start, the drawing box and
@@ -292,7 +398,10 @@ impl PathGeometry {
         limits: &ViewBox,
         pixel: f64,
     ) -> Self {
-        let positions = thinned(decimated(shown, MAX_DRAWN_POINTS).map(|r| r.position), pixel);
+        // First what cannot be seen (a converged run's thousands of sub-point steps), then, if
+        // still too many, the shape-keeping reduction.
+        let visible = thinned(shown.iter().map(|r| r.position), pixel);
+        let positions = decimated_points(&visible, MAX_DRAWN_POINTS);
         let mut pieces: Vec<Vec<PlotPoint>> = clip_polyline(positions, limits)
             .iter()
             .flat_map(|piece| without_reversals(piece))
@@ -308,7 +417,12 @@ impl PathGeometry {
         let diverged = result
             .diverged_at()
             .and_then(|at| (at <= step.saturating_add(result.stride)).then_some((at, current?)));
-        Self { pieces, current, diverged }
+        let drawn_length = pieces
+            .iter()
+            .flat_map(|piece| piece.windows(2))
+            .map(|w| (w[1].x - w[0].x).hypot(w[1].y - w[0].y))
+            .sum();
+        Self { pieces, current, diverged, drawn_length }
     }
 }
 
@@ -335,20 +449,17 @@ fn update_paths(
     }
 }
 
-/// Roughly the size of a label in the body font (the plot lays the text out later).
-fn label_size(text: &str) -> egui::Vec2 {
-    egui::vec2(7.5 * text.chars().count() as f32 + 6.0, 20.0)
-}
-
-/// Roughly where the legend sits (top right, one row per run).
-fn legend_guess(frame: egui::Rect, paths: &[RunPath]) -> egui::Rect {
-    let widest = paths.iter().map(|p| p.name.chars().count()).max().unwrap_or(0);
-    let size = egui::vec2(7.5 * widest as f32 + 40.0, 18.0 * paths.len() as f32 + 12.0);
-    egui::Rect::from_min_size(frame.right_top() + egui::vec2(-size.x - 4.0, 4.0), size)
+/// The size of a divergence label as the plot will lay it out (body font, with its
+/// background's padding).
+fn label_size(ctx: &egui::Context, text: &str) -> egui::Vec2 {
+    let font = egui::TextStyle::Body.resolve(&ctx.global_style());
+    let size = ctx.fonts_mut(|f| f.layout_no_wrap(text.to_owned(), font, Color32::WHITE).size());
+    size + egui::vec2(6.0, 4.0)
 }
 
 /// The left-centre anchor for a label of `size` as close to `wanted` as possible: inside
-/// `frame`, moved down past anything in `taken` it would cover. Records its rectangle.
+/// `frame`, moved up or down (nearest first) to the first place clear of everything in
+/// `taken`; where no place is clear, at `wanted`. Records its rectangle.
 fn place_label(
     wanted: egui::Pos2,
     size: egui::Vec2,
@@ -364,17 +475,17 @@ fn place_label(
     };
     let rect_at =
         |pos: egui::Pos2| egui::Rect::from_min_size(pos - egui::vec2(0.0, 0.5 * size.y), size);
-    let mut pos = clamp(wanted);
-    for _ in 0..=taken.len() * 4 {
-        let Some(hit) = taken.iter().find(|r| r.intersects(rect_at(pos))) else { break };
-        let below = egui::pos2(pos.x, hit.bottom() + 0.5 * size.y + 2.0);
-        pos = if below.y + 0.5 * size.y <= frame.bottom() {
-            below
-        } else {
-            // No room below: go above the obstacle instead.
-            clamp(egui::pos2(pos.x, hit.top() - 0.5 * size.y - 2.0))
-        };
-    }
+    let start = clamp(wanted);
+    let step = size.y + 2.0;
+    let clear = |pos: &egui::Pos2| !taken.iter().any(|r| r.intersects(rect_at(*pos)));
+    // Offsets 0, +1, −1, +2, −2, … label heights, as far as the frame reaches.
+    let reach = (frame.height() / step).ceil() + 1.0;
+    let candidates = (0u16..).take_while(|i| f32::from(*i) <= 2.0 * reach).map(|i| {
+        let k = f32::from(i.div_ceil(2));
+        let sign = if i % 2 == 1 { 1.0 } else { -1.0 };
+        clamp(egui::pos2(start.x, start.y + sign * k * step))
+    });
+    let pos = candidates.into_iter().find(|p| clear(p)).unwrap_or(start);
     taken.push(rect_at(pos));
     pos
 }
@@ -426,6 +537,10 @@ pub struct MapParts<'a> {
     pub hover: &'a Probe<f64>,
     /// The computed runs.
     pub runs: &'a [RunResult],
+    /// Framing, arrows and hidden runs, kept between frames.
+    pub state: &'a mut MapState,
+    /// The run selected in the table: the arrows follow its current point.
+    pub focused_run: usize,
 }
 
 /// The surface's special points as the map marks them.
@@ -470,33 +585,42 @@ impl Markers {
 
 /// Everything the map's plot draws this frame.
 struct MapScene<'a> {
-    /// The surface's own box: what "show all" returns to.
+    /// The surface's own box: what a start picked with the mouse is tidied to.
     view: ViewBox,
+    /// What the map frames (the runs or the whole surface): what a double click returns to.
+    home: ViewBox,
     heatmap: Option<&'a Heatmap>,
     contours: &'a mut DrawnContours,
     /// Plot units per screen point.
     pixel: f64,
     markers: &'a Markers,
     paths: Vec<RunPath<'a>>,
-    /// Whether to show the whole surface (it changed, or this is the first frame).
-    fit_view: bool,
+    /// Whether to frame `home` now (the surface or the runs changed, or this is the first frame).
+    reframe: bool,
+    /// The direction arrows to draw.
+    directions: &'a [DirectionMark],
 }
 
-/// Draws the map and the colour bar beside it; returns the start point a click or drag picked
-/// (when it differs from the race's).
+/// Height kept under the map for the direction sentences and the legend.
+const BELOW_MAP: f32 = 100.0;
+
+/// Draws the map's toolbar, the map and the colour bar beside it, the direction sentences and
+/// the legend; returns the start point a click or drag picked (when it differs from the race's).
 pub fn show(
     ui: &mut egui::Ui,
     race: &Race,
     step: u64,
-    MapParts { heatmap, contours, paths, hover, runs }: MapParts<'_>,
+    MapParts { heatmap, contours, paths, hover, runs, state, focused_run }: MapParts<'_>,
 ) -> Option<Point> {
-    // The surface's own box: what "show all" returns to, and what paths are clamped around.
+    // The surface's own box: what "Whole surface" shows, and what paths are clamped around.
     let view = race.surface.view_box();
     let limits = clamp_box(&view);
+    toolbar(ui, state);
     let plot_id = ui.make_persistent_id("optlab-map");
     let plot_width =
         (ui.available_width() - COLOUR_BAR_WIDTH - ui.spacing().item_spacing.x).max(120.0);
-    let height = ui.available_height().max(120.0);
+    // Square-ish: a tall strip would spend its height on what lies beside the runs.
+    let height = map_height(state, &view, plot_width, ui.available_height() - BELOW_MAP);
     let memory = egui_plot::PlotMemory::load(ui.ctx(), plot_id);
     let coverage = Coverage::Map {
         visible: memory.as_ref().map(|m| bounds_box(m.transform().bounds())),
@@ -504,23 +628,33 @@ pub fn show(
     };
     heatmap.update(ui.ctx(), &race.surface, coverage);
     let cache: &HeatmapCache = heatmap;
-    let fit_view = surface_changed(ui, cache.surface_generation());
+    let (home, mut reframe) = framing(state, race, runs, cache.surface_generation());
+    // A new size (the framed box's shape changed it) frames again.
+    reframe |= state.size.replace([plot_width, height]) != Some([plot_width, height]);
     let heatmap = cache.shown();
     // Plot units per screen point, from the last frame (or the whole box across the plot).
     let pixel = memory
         .map(|memory| memory.transform().dvalue_dpos()[0].abs())
         .filter(|p| p.is_finite() && *p > 0.0)
-        .unwrap_or(view.width().max(view.height()) / f64::from(plot_width));
+        .unwrap_or(home.width().max(home.height()) / f64::from(plot_width));
     update_paths(paths, runs, race, step, (&limits, pixel));
     let markers = Markers::of(race, &limits);
+    let ctx = ui.ctx().clone();
+    let wake: optlab_core::runner::Wake = Arc::new(move || ctx.request_repaint());
+    let current = current_place(race, runs, focused_run, step)
+        .filter(|_| !state.hidden.contains(&focused_run));
+    let directions =
+        map_directions::marks(state, (&wake, pixel), &race.surface, race.start_point(), current);
     let scene = MapScene {
         view,
+        home,
         heatmap,
         contours,
         pixel,
         markers: &markers,
-        paths: run_paths(race, paths),
-        fit_view,
+        paths: run_paths(race, paths, state),
+        reframe,
+        directions: &directions,
     };
     let new_start = ui
         .horizontal_top(|ui| {
@@ -532,7 +666,11 @@ pub fn show(
             });
             surface_status(ui, shown.response.rect, cache);
             match heatmap {
-                Some(heatmap) => colour_bar(ui, heatmap),
+                Some(heatmap) => {
+                    ui.allocate_ui(egui::vec2(COLOUR_BAR_WIDTH, height), |ui| {
+                        colour_bar(ui, heatmap);
+                    });
+                }
                 None => {
                     ui.allocate_exact_size(egui::vec2(COLOUR_BAR_WIDTH, 1.0), egui::Sense::hover());
                 }
@@ -540,15 +678,167 @@ pub fn show(
             shown.inner
         })
         .inner;
+    captions(ui, &directions);
+    legend(ui, race, state);
     new_start.filter(|p| p[0].is_finite() && p[1].is_finite() && race.start != Some(*p))
 }
 
-/// The enabled runs' cached paths with their names and colours.
-fn run_paths<'a>(race: &'a Race, paths: &'a PathCache) -> Vec<RunPath<'a>> {
+/// What the "Whole surface" button does.
+const WHOLE_SURFACE_HINT: &str = "Show the surface's whole box. On the map: scroll to zoom, \
+    drag with the right button to zoom into a box, double-click to frame again";
+/// What the "Fit runs" button does.
+const FIT_RUNS_HINT: &str = "Frame the runs, their start and the minima they head for. On the \
+    map: scroll to zoom, drag with the right button to zoom into a box, double-click to frame again";
+
+/// The map's height for `width`: the framed box's shape (the last one framed, else the
+/// surface's), kept between 1 and 1.3 times the width (square-ish, a tall column's height
+/// used for context around a wide box) and within `room`.
+fn map_height(state: &MapState, view: &ViewBox, width: f32, room: f32) -> f32 {
+    let framed = state.framed.as_ref().map_or(view, |(_, home)| home);
+    let shape = (framed.height() / framed.width()).clamp(1.0, 1.3);
+    #[expect(clippy::cast_possible_truncation, reason = "a ratio between 1 and 1.3")]
+    let shape = if shape.is_finite() { shape as f32 } else { 1.0 };
+    (shape * width).min(room).max(120.0)
+}
+
+/// The arrows' switch and the framing button.
+fn toolbar(ui: &mut egui::Ui, state: &mut MapState) {
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut state.show_directions, "Directions").on_hover_text(
+            "Arrows at the start and at the selected run's current point: solid, −∇f (steepest \
+             descent); dashed, the way to the nearest known minimum (Newton's direction −H⁻¹∇f \
+             when the surface has none); the label is the angle between them",
+        );
+        let (label, hover, next) = match state.framing {
+            Framing::FitRuns => ("Whole surface", WHOLE_SURFACE_HINT, Framing::WholeSurface),
+            Framing::WholeSurface => ("Fit runs", FIT_RUNS_HINT, Framing::FitRuns),
+        };
+        if ui.button(label).on_hover_text(hover).clicked() {
+            state.framing = next;
+        }
+    });
+}
+
+/// What the map frames and whether to frame it now: the runs (or the whole surface), again
+/// whenever the surface, the start or a run's computation changes, not every frame.
+fn framing(
+    state: &mut MapState,
+    race: &Race,
+    runs: &[RunResult],
+    surface_generation: u64,
+) -> (ViewBox, bool) {
+    let shown: Vec<(usize, &RunResult)> = race
+        .runs
+        .iter()
+        .enumerate()
+        .filter(|(index, run)| run.enabled && !state.hidden.contains(index))
+        .filter_map(|(index, _)| Some((index, runs.get(index)?)))
+        .collect();
+    let start = race.start_point();
+    let key = FrameKey {
+        surface: surface_generation,
+        start: start.map(f64::to_bits),
+        runs: shown.iter().map(|(i, r)| (*i, r.generation, r.summary.is_some())).collect(),
+        framing: state.framing,
+    };
+    if let Some((framed, home)) = &state.framed
+        && *framed == key
+    {
+        return (*home, false);
+    }
+    let view = race.surface.view_box();
+    let moved = shown.iter().any(|(_, r)| r.records.len() > 1);
+    let home = match state.framing {
+        // Before any run has moved there is nothing to frame but the start.
+        Framing::FitRuns if moved => {
+            let minima: Vec<Point> = race.surface.minima().iter().map(|m| m.position).collect();
+            let fitted =
+                fit_box(framed_points(start, shown.iter().map(|(_, r)| *r), &minima), &view);
+            // An expensive formula's picture takes long to resample: grow the view to the
+            // runs, never zoom in (the wheel still does).
+            if is_cheap(&race.surface) { fitted } else { union(&fitted, &view) }
+        }
+        Framing::FitRuns | Framing::WholeSurface => view,
+    };
+    state.framed = Some((key, home));
+    (home, true)
+}
+
+/// The smallest box containing `a` and `b`.
+fn union(a: &ViewBox, b: &ViewBox) -> ViewBox {
+    ViewBox {
+        x_min: a.x_min.min(b.x_min),
+        x_max: a.x_max.max(b.x_max),
+        y_min: a.y_min.min(b.y_min),
+        y_max: a.y_max.max(b.y_max),
+    }
+}
+
+/// The selected run's place name and last finite position at `step`, when it is shown.
+fn current_place(
+    race: &Race,
+    runs: &[RunResult],
+    focused_run: usize,
+    step: u64,
+) -> Option<(String, Point)> {
+    let run = race.runs.get(focused_run).filter(|run| run.enabled)?;
+    let record = runs
+        .get(focused_run)?
+        .records_until(step)
+        .iter()
+        .rev()
+        .find(|r| r.position[0].is_finite() && r.position[1].is_finite())?;
+    Some((format!("step {} ({})", record.step, run.name), record.position))
+}
+
+/// One sentence per place the arrows are drawn at.
+fn captions(ui: &mut egui::Ui, marks: &[DirectionMark]) {
+    for mark in marks {
+        let text = match &mark.answer {
+            Answer::Ready(directions) if mark.settled => {
+                map_directions::settled_caption(&mark.place, directions)
+            }
+            Answer::Ready(directions) => map_directions::caption(&mark.place, directions),
+            Answer::Pending => format!("{}: directions …", mark.place),
+            Answer::Failed => format!("{}: the directions could not be computed", mark.place),
+        };
+        ui.label(text);
+    }
+}
+
+/// The runs' legend, under the map (never over its data): a click hides or shows a run.
+fn legend(ui: &mut egui::Ui, race: &Race, state: &mut MapState) {
+    ui.horizontal_wrapped(|ui| {
+        for (index, run) in race.runs.iter().enumerate().filter(|(_, run)| run.enabled) {
+            let shown = !state.hidden.contains(&index);
+            let colour = palette::run_colour(run.color, index);
+            let bullet = if shown { colour } else { palette::dimmed(colour, 0.35) };
+            ui.label(RichText::new("●").color(bullet));
+            let name = if shown {
+                RichText::new(&run.name)
+            } else {
+                RichText::new(&run.name).strikethrough().weak()
+            };
+            let response = ui
+                .add(egui::Button::new(name).frame(false))
+                .on_hover_text("Click to hide or show this run on the map");
+            if response.clicked() {
+                if shown {
+                    state.hidden.insert(index);
+                } else {
+                    state.hidden.remove(&index);
+                }
+            }
+        }
+    });
+}
+
+/// The enabled, not hidden runs' cached paths with their names and colours.
+fn run_paths<'a>(race: &'a Race, paths: &'a PathCache, state: &MapState) -> Vec<RunPath<'a>> {
     race.runs
         .iter()
         .enumerate()
-        .filter(|(_, run)| run.enabled)
+        .filter(|(index, run)| run.enabled && !state.hidden.contains(index))
         .filter_map(|(index, run)| {
             Some(RunPath {
                 index,
@@ -560,17 +850,7 @@ fn run_paths<'a>(race: &'a Race, paths: &'a PathCache) -> Vec<RunPath<'a>> {
         .collect()
 }
 
-/// Whether the surface changed since the map last showed it (true on the first frame).
-fn surface_changed(ui: &egui::Ui, surface_generation: u64) -> bool {
-    let seen_id = ui.make_persistent_id("map-heatmap-generation");
-    let changed = ui.data(|d| d.get_temp::<u64>(seen_id)) != Some(surface_generation);
-    if changed {
-        ui.data_mut(|d| d.insert_temp(seen_id, surface_generation));
-    }
-    changed
-}
-
-/// The map's plot: equal axes, no panning by drag or wheel, a legend, and hover labels with
+/// The map's plot: equal axes, no panning by drag or wheel, labelled ticks, and hover labels with
 /// the marker's name and the loss under the pointer.
 fn map_plot<'a>(
     plot_id: egui::Id,
@@ -607,40 +887,46 @@ fn map_plot<'a>(
         .allow_scroll(false)
         .allow_boxed_zoom(true)
         .show_grid(false)
-        .x_axis_label("x")
-        .y_axis_label("y")
-        .legend(
-            Legend::default()
-                .position(Corner::RightTop)
-                .grouping(LegendGrouping::ById)
-                .follow_insertion_order(true),
-        )
+        .custom_x_axes(vec![
+            AxisHints::new_x()
+                .label("x")
+                .label_spacing(45.0..=50.0)
+                .formatter(|mark, _| axis_label(mark.value, mark.step_size)),
+        ])
+        .custom_y_axes(vec![
+            AxisHints::new_y()
+                .label("y")
+                .label_spacing(25.0..=30.0)
+                .formatter(|mark, _| axis_label(mark.value, mark.step_size)),
+        ])
+        .x_grid_spacer(|input| axis_marks(&input, X_LABEL_SPACING))
+        .y_grid_spacer(|input| axis_marks(&input, Y_LABEL_SPACING))
         .label_formatter(label)
 }
 
 /// Draws the scene in the plot; returns the start point a primary click or drag picked.
 fn draw<'a>(plot_ui: &mut PlotUi<'a>, scene: MapScene<'a>) -> Option<Point> {
-    let MapScene { view, heatmap, contours, pixel, markers, paths, fit_view } = scene;
+    let MapScene { view, home, heatmap, contours, pixel, markers, paths, reframe, directions } =
+        scene;
     let response = plot_ui.response().clone();
-    navigate(plot_ui, &response, &view, fit_view);
+    navigate(plot_ui, &response, &home, reframe);
     if let Some(heatmap) = heatmap {
         draw_surface(plot_ui, heatmap, contours, pixel);
     }
     super::slice_map::draw_on_map(plot_ui);
     draw_markers(plot_ui, markers);
-    for path in &paths {
-        draw_path(plot_ui, path);
-    }
+    draw_paths(plot_ui, &paths);
+    map_directions::draw(plot_ui, directions);
     draw_divergences(plot_ui, &paths);
     picked_start(plot_ui, &response, &view)
 }
 
-/// Shows the whole surface when asked (a double click too); the wheel zooms.
-fn navigate(plot_ui: &mut PlotUi<'_>, response: &egui::Response, view: &ViewBox, fit: bool) {
-    if fit || plot_ui.auto_bounds().any() || response.double_clicked() {
+/// Frames `home` when asked (a double click too); the wheel zooms.
+fn navigate(plot_ui: &mut PlotUi<'_>, response: &egui::Response, home: &ViewBox, now: bool) {
+    if now || plot_ui.auto_bounds().any() || response.double_clicked() {
         plot_ui.set_plot_bounds(PlotBounds::from_min_max(
-            [view.x_min, view.y_min],
-            [view.x_max, view.y_max],
+            [home.x_min, home.y_min],
+            [home.x_max, home.y_max],
         ));
     }
     // The wheel zooms (the plot's own scrolling would pan).
@@ -732,52 +1018,82 @@ fn draw_markers<'a>(plot_ui: &mut PlotUi<'a>, markers: &'a Markers) {
     }
 }
 
-/// One run's path over a dark halo, and its current position.
-fn draw_path<'a>(plot_ui: &mut PlotUi<'a>, path: &RunPath<'a>) {
-    let id = ("optlab-run", path.index);
-    let geometry: &'a PathGeometry = path.geometry;
-    for piece in &geometry.pieces {
-        plot_ui.line(
-            Line::new("", piece.as_slice())
-                .id(id)
-                .color(HALO)
-                .width(4.5)
-                .allow_hover(false)
-                .allow_band(false),
-        );
-        plot_ui.line(
-            Line::new(path.name, piece.as_slice())
-                .id(id)
-                .color(path.colour)
-                .width(2.0)
-                .allow_band(false),
-        );
+/// Widest drawn path (the bottom one); each path above is this much narrower.
+const WIDEST_PATH: f32 = 4.0;
+/// How much narrower each path is than the one under it.
+const PATH_WIDTH_STEP: f32 = 0.5;
+/// Narrowest drawn path (the top one).
+const NARROWEST_PATH: f32 = 2.0;
+
+/// Every run's path and current position. All halos go under all paths (a halo over another
+/// run's path would hide it). The longest path on screen (a zig-zag that covers an area) is
+/// drawn first, at the bottom, where it shows around the others; shorter, smoother paths go
+/// on top, and each path is narrower than the one under it, so it shows past its edges.
+fn draw_paths<'a>(plot_ui: &mut PlotUi<'a>, paths: &[RunPath<'a>]) {
+    let mut order: Vec<&RunPath<'a>> = paths.iter().collect();
+    order.sort_by(|a, b| b.geometry.drawn_length.total_cmp(&a.geometry.drawn_length));
+    let count = order.len();
+    let width = |rank: usize| {
+        #[expect(clippy::cast_precision_loss, reason = "a handful of runs")]
+        let above = (count - 1 - rank) as f32;
+        (NARROWEST_PATH + PATH_WIDTH_STEP * above).min(WIDEST_PATH)
+    };
+    for (rank, path) in order.iter().enumerate() {
+        for piece in &path.geometry.pieces {
+            plot_ui.line(
+                Line::new("", piece.as_slice())
+                    .id(("optlab-run-halo", path.index))
+                    .color(HALO)
+                    .width(width(rank) + 2.5)
+                    .allow_hover(false)
+                    .allow_band(false),
+            );
+        }
     }
-    if let Some(p) = geometry.current {
-        plot_ui.points(
-            Points::new("", [p.x, p.y])
-                .id(id)
-                .shape(MarkerShape::Circle)
-                .radius(6.5)
-                .color(HALO)
-                .allow_hover(false),
-        );
-        plot_ui.points(
-            Points::new("", [p.x, p.y])
-                .id(id)
-                .shape(MarkerShape::Circle)
-                .radius(4.5)
-                .color(path.colour)
-                .allow_hover(false),
-        );
+    for (rank, path) in order.iter().enumerate() {
+        let geometry: &'a PathGeometry = path.geometry;
+        for piece in &geometry.pieces {
+            plot_ui.line(
+                Line::new(path.name, piece.as_slice())
+                    .id(("optlab-run", path.index))
+                    .color(path.colour)
+                    .width(width(rank))
+                    .allow_band(false),
+            );
+        }
+    }
+    for path in &order {
+        draw_current(plot_ui, path);
     }
 }
 
+/// A run's current position, a dot over a dark ring.
+fn draw_current(plot_ui: &mut PlotUi<'_>, path: &RunPath<'_>) {
+    let Some(p) = path.geometry.current else { return };
+    let id = ("optlab-run", path.index);
+    plot_ui.points(
+        Points::new("", [p.x, p.y])
+            .id(id)
+            .shape(MarkerShape::Circle)
+            .radius(6.5)
+            .color(HALO)
+            .allow_hover(false),
+    );
+    plot_ui.points(
+        Points::new("", [p.x, p.y])
+            .id(id)
+            .shape(MarkerShape::Circle)
+            .radius(4.5)
+            .color(path.colour)
+            .allow_hover(false),
+    );
+}
+
 /// Diverged runs: a red ✖ at the last finite point and a label kept inside the frame, clear of
-/// the legend and of each other.
+/// each other.
 fn draw_divergences<'a>(plot_ui: &mut PlotUi<'a>, paths: &[RunPath<'a>]) {
     let frame = *plot_ui.transform().frame();
-    let mut taken = vec![legend_guess(frame, paths)];
+    let mut taken = Vec::new();
     for path in paths {
         let Some((at, p)) = path.geometry.diverged else { continue };
         let id = ("optlab-run", path.index);
@@ -799,7 +1115,8 @@ fn draw_divergences<'a>(plot_ui: &mut PlotUi<'a>, paths: &[RunPath<'a>]) {
         );
         let text = format!("{} diverged at step {at}", path.name);
         let wanted = plot_ui.screen_from_plot(p) + egui::vec2(14.0, 0.0);
-        let pos = place_label(wanted, label_size(&text), frame, &mut taken);
+        let size = label_size(plot_ui.ctx(), &text);
+        let pos = place_label(wanted, size, frame, &mut taken);
         plot_ui.text(
             Text::new(
                 "",
@@ -868,6 +1185,46 @@ mod tests {
             }
         }
         assert!(decimated(&records(9000), 100).count() > 90);
+    }
+
+    #[test]
+    fn a_long_zig_zag_keeps_its_alternation_and_its_envelope() {
+        // 10⁵ steps bouncing across a valley that slowly bends and narrows, like SGD on the
+        // taco shell: the drawn path must still zig-zag, not collapse into a few segments.
+        let all: Vec<StepRecord> = (0..100_000u32)
+            .map(|i| {
+                let t = f64::from(i) / 100_000.0;
+                let side = if i % 2 == 0 { 1.0 } else { -1.0 };
+                let width = 1.0 - 0.8 * t;
+                StepRecord {
+                    step: u64::from(i),
+                    position: [4.0 * t, (3.0 * t).sin() + side * width],
+                    loss: 1.0,
+                    lr: 0.1,
+                    grad_norm: 1.0,
+                }
+            })
+            .collect();
+        let by_count: Vec<Point> = decimated(&all, MAX_DRAWN_POINTS).map(|r| r.position).collect();
+        let positions: Vec<Point> = all.iter().map(|r| r.position).collect();
+        let by_length = decimated_points(&positions, MAX_DRAWN_POINTS);
+        for kept in [by_count, by_length] {
+            assert!(kept.len() <= MAX_DRAWN_POINTS && kept.len() > MAX_DRAWN_POINTS / 2);
+            let turning =
+                kept.windows(3).filter(|w| (w[1][1] - w[0][1]) * (w[2][1] - w[1][1]) < 0.0).count();
+            assert!(turning * 10 >= (kept.len() - 2) * 9, "{turning} of {}", kept.len() - 2);
+            let envelope = |points: &mut dyn Iterator<Item = Point>| {
+                points.fold([f64::INFINITY, f64::NEG_INFINITY], |e, p| {
+                    [e[0].min(p[1]), e[1].max(p[1])]
+                })
+            };
+            let full = envelope(&mut all.iter().map(|r| r.position));
+            let drawn = envelope(&mut kept.iter().copied());
+            assert!(
+                (full[0] - drawn[0]).abs() < 0.01 && (full[1] - drawn[1]).abs() < 0.01,
+                "{full:?} {drawn:?}"
+            );
+        }
     }
 
     #[test]
@@ -1037,6 +1394,15 @@ mod tests {
         // Same spot again: stacked below the first.
         place_label(egui::pos2(1e6, -1e6), size, frame, &mut taken);
         assert!(!taken[2].intersects(taken[1]) && frame.contains_rect(taken[2]));
+        // Five divergence labels wanted at the same spot: none covers another.
+        let mut taken = Vec::new();
+        for _ in 0..5 {
+            place_label(egui::pos2(200.0, 150.0), size, frame, &mut taken);
+        }
+        for (i, a) in taken.iter().enumerate() {
+            assert!(frame.contains_rect(*a), "{a:?}");
+            assert!(taken[i + 1..].iter().all(|b| !a.intersects(*b)), "{taken:?}");
+        }
         // At the bottom edge with the spot taken: goes above.
         let mut taken =
             vec![egui::Rect::from_min_max(egui::pos2(0.0, 270.0), egui::pos2(400.0, 300.0))];

@@ -5,6 +5,8 @@ pub mod curves_view;
 pub mod internals_series;
 pub mod internals_view;
 pub mod lookahead;
+pub mod map_directions;
+pub mod map_frame;
 pub mod map_view;
 pub mod optimizer_controls;
 pub mod panel;

@@ -7,6 +7,7 @@ use egui::Ui;
 
 use super::curves_view::{self, CurveCache};
 use super::internals_view;
+use super::map_frame::MapState;
 use super::map_view::{self, MapParts, PathCache};
 use super::playback::{self, Playback};
 use super::results::RaceResults;
@@ -57,6 +58,8 @@ pub struct RaceCaches {
     curves: CurveCache,
     /// Trajectories on the map.
     paths: PathCache,
+    /// The map's framing, arrows and hidden runs.
+    map: MapState,
     /// Figures of the run table.
     stats: StatsCache,
     /// Camera (and mesh) of the 3D view.
@@ -143,6 +146,8 @@ fn space_views(
                 paths: &mut caches.paths,
                 hover,
                 runs,
+                state: &mut caches.map,
+                focused_run: *parts.focused_run,
             };
             map_view::show(ui, race, step, map).map(EntryAction::MoveStart)
         }

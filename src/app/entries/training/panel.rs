@@ -8,6 +8,7 @@ use crate::app::widgets::lab_widgets;
 use optlab_core::entries::training::MAX_RUNS;
 use optlab_core::entries::training::{TrainingLab, TrainingRun};
 use optlab_core::train::{DatasetConfig, ModelConfig};
+use optlab_core::train::{data, fit, model};
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {
@@ -22,7 +23,7 @@ pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {
         ui,
         &mut lab.validation_fraction,
         (0.0, 0.9),
-        optlab_core::train::fit::VALIDATION_FRACTION,
+        fit::VALIDATION_FRACTION,
         "validation",
         "Fraction of the points held out to measure generalization",
     );
@@ -72,21 +73,19 @@ pub fn dataset(ui: &mut Ui, dataset: &mut DatasetConfig) {
         })
         .response
         .on_hover_text("The toy dataset every run trains on");
+    dataset_fields(ui, dataset);
+}
+
+/// The chosen dataset's numbers.
+fn dataset_fields(ui: &mut Ui, dataset: &mut DatasetConfig) {
     match dataset {
         DatasetConfig::Spiral { classes, points_per_class, noise } => {
-            lab_widgets::count(
-                ui,
-                classes,
-                (2, 10),
-                optlab_core::train::data::CLASSES,
-                "arms",
-                "Classes K",
-            );
+            lab_widgets::count(ui, classes, (2, 10), data::CLASSES, "arms", "Classes K");
             lab_widgets::count(
                 ui,
                 points_per_class,
                 (10, 1000),
-                optlab_core::train::data::POINTS_PER_CLASS,
+                data::POINTS_PER_CLASS,
                 "points per arm",
                 "N",
             );
@@ -94,43 +93,29 @@ pub fn dataset(ui: &mut Ui, dataset: &mut DatasetConfig) {
                 ui,
                 noise,
                 (0.0, 1.0),
-                optlab_core::train::data::NOISE,
+                data::NOISE,
                 "noise",
                 "Angle noise (0.2 in the course)",
             );
         }
         DatasetConfig::Moons { points, noise } | DatasetConfig::Xor { points, noise } => {
-            lab_widgets::count(
-                ui,
-                points,
-                (20, 5000),
-                optlab_core::train::data::POINTS,
-                "points",
-                "Total points",
-            );
+            lab_widgets::count(ui, points, (20, 5000), data::POINTS, "points", "Total points");
             lab_widgets::number(
                 ui,
                 noise,
                 (0.0, 1.0),
-                optlab_core::train::data::NOISE,
+                data::NOISE,
                 "noise",
                 "Jitter of every point",
             );
         }
         DatasetConfig::Circles { points, noise, factor } => {
-            lab_widgets::count(
-                ui,
-                points,
-                (20, 5000),
-                optlab_core::train::data::POINTS,
-                "points",
-                "Total points",
-            );
+            lab_widgets::count(ui, points, (20, 5000), data::POINTS, "points", "Total points");
             lab_widgets::number(
                 ui,
                 noise,
                 (0.0, 1.0),
-                optlab_core::train::data::NOISE,
+                data::NOISE,
                 "noise",
                 "Jitter of every point",
             );
@@ -138,25 +123,18 @@ pub fn dataset(ui: &mut Ui, dataset: &mut DatasetConfig) {
                 ui,
                 factor,
                 (0.05, 0.95),
-                optlab_core::train::data::FACTOR,
+                data::FACTOR,
                 "inner radius",
                 "Relative to the outer",
             );
         }
         DatasetConfig::Blobs { classes, points_per_class, std } => {
-            lab_widgets::count(
-                ui,
-                classes,
-                (2, 10),
-                optlab_core::train::data::CLASSES,
-                "blobs",
-                "Classes",
-            );
+            lab_widgets::count(ui, classes, (2, 10), data::CLASSES, "blobs", "Classes");
             lab_widgets::count(
                 ui,
                 points_per_class,
                 (10, 1000),
-                optlab_core::train::data::POINTS_PER_CLASS,
+                data::POINTS_PER_CLASS,
                 "points per blob",
                 "N",
             );
@@ -164,7 +142,7 @@ pub fn dataset(ui: &mut Ui, dataset: &mut DatasetConfig) {
                 ui,
                 std,
                 (0.05, 2.0),
-                optlab_core::train::data::STD,
+                data::STD,
                 "spread",
                 "Standard deviation of a blob",
             );
@@ -188,7 +166,7 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
                     ui,
                     width,
                     (1, 512),
-                    optlab_core::train::model::WIDTH,
+                    model::WIDTH,
                     "hidden units",
                     "Units per hidden layer",
                 );
@@ -200,7 +178,7 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
                 ui,
                 &mut layers,
                 (0, 8),
-                optlab_core::train::model::HIDDEN_LAYERS,
+                model::HIDDEN_LAYERS,
                 "hidden layers",
                 "ReLU layers",
             ) {
@@ -217,23 +195,16 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
                 ui,
                 width,
                 (1, 256),
-                optlab_core::train::model::WIDTH,
+                model::WIDTH,
                 "width",
                 "Units of the residual stream",
             );
-            lab_widgets::count(
-                ui,
-                blocks,
-                (0, 64),
-                optlab_core::train::model::BLOCKS,
-                "blocks",
-                "Residual blocks L",
-            );
+            lab_widgets::count(ui, blocks, (0, 64), model::BLOCKS, "blocks", "Residual blocks L");
             lab_widgets::number(
                 ui,
                 final_survival,
                 (0.05, 1.0),
-                optlab_core::train::model::FINAL_SURVIVAL,
+                model::FINAL_SURVIVAL,
                 "p_L",
                 "Survival of the last block",
             );
@@ -241,19 +212,12 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
     }
     optimizer_controls::optimizer(ui, &mut run.optimizer, 1000 + index);
     optimizer_controls::schedule(ui, &mut run.schedule, 1000 + index);
-    lab_widgets::number(
-        ui,
-        &mut run.l2,
-        (0.0, 0.1),
-        optlab_core::train::fit::L2,
-        "L2 λ",
-        "Penalty ½λΣW² in the loss",
-    );
+    lab_widgets::number(ui, &mut run.l2, (0.0, 0.1), fit::L2, "L2 λ", "Penalty ½λΣW² in the loss");
     lab_widgets::count(
         ui,
         &mut run.batch_size,
         (1, 4096),
-        optlab_core::train::fit::BATCH_SIZE,
+        fit::BATCH_SIZE,
         "batch size",
         "Points per update",
     );
@@ -261,7 +225,7 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
         ui,
         &mut run.epochs,
         (1, 2000),
-        optlab_core::train::fit::EPOCHS,
+        fit::EPOCHS,
         "epochs",
         "Passes over the training set",
     );
