@@ -81,15 +81,22 @@ pub fn at_step(result: &RunResult, momentum: f64, step: u64) -> Option<Lookahead
 }
 
 /// Draws the look-ahead point of every enabled look-ahead run at `step` on the map.
-pub fn draw(plot_ui: &mut PlotUi<'_>, race: &Race, step: u64, runs: &[RunResult]) {
+pub fn draw(
+    plot_ui: &mut PlotUi<'_>,
+    race: &Race,
+    step: u64,
+    runs: &[RunResult],
+) -> Option<&'static str> {
+    let mut drawn = None;
     for (index, run) in race.runs.iter().enumerate().filter(|(_, run)| run.enabled) {
         let Some(momentum) = lookahead_momentum(&run.optimizer) else { continue };
         let Some(point) = runs.get(index).and_then(|r| at_step(r, momentum, step)) else {
             continue;
         };
         let colour = palette::run_colour(run.color, index);
-        draw_one(plot_ui, &race.surface, point, (index, colour));
+        drawn = Some(draw_one(plot_ui, &race.surface, point, (index, colour)));
     }
+    drawn
 }
 
 /// One run's ring, dashed segment and gradient arrow.
@@ -98,7 +105,7 @@ fn draw_one(
     surface: &Surface,
     point: LookaheadPoint,
     (index, colour): (usize, Color32),
-) {
+) -> &'static str {
     let id = ("optlab-lookahead", index);
     let ahead = PlotPoint::from(point.ahead);
     let name = if point.coincides() { COINCIDES_NAME } else { LOOKAHEAD_NAME };
@@ -133,12 +140,12 @@ fn draw_one(
     // The gradient at x̄ only where one evaluation is cheap (never an expensive formula in a
     // frame); the arrow only when it is long enough to read.
     if !is_cheap(surface) {
-        return;
+        return name;
     }
-    let Some(tip) = point.gradient_tip(surface.gradient(point.ahead)) else { return };
+    let Some(tip) = point.gradient_tip(surface.gradient(point.ahead)) else { return name };
     let (from, to) = (plot_ui.screen_from_plot(ahead), plot_ui.screen_from_plot(tip.into()));
     if f64::from(from.distance(to)) < SHORTEST_ARROW {
-        return;
+        return name;
     }
     // The shaft and a head of two strokes, each over the dark halo, 2 points wide (egui_plot's
     // own arrows are 1 point wide, too thin to see on the map).
@@ -165,6 +172,7 @@ fn draw_one(
                 .allow_hover(part == 0),
         );
     }
+    name
 }
 
 #[cfg(test)]

@@ -660,9 +660,11 @@ pub fn show(
         .horizontal_top(|ui| {
             let plot = map_plot(plot_id, [plot_width, height], (&race.surface, hover), &markers);
             let shown = plot.show(ui, |plot_ui| {
-                let new_start = draw(plot_ui, scene);
-                super::lookahead::draw(plot_ui, race, step, runs);
-                new_start
+                let (new_start, slice_line) = draw(plot_ui, scene);
+                let lookahead = super::lookahead::draw(plot_ui, race, step, runs);
+                let overlays =
+                    [lookahead.map(|name| ("◯", name)), slice_line.then_some(SLICE_LINE)];
+                (new_start, overlays)
             });
             surface_status(ui, shown.response.rect, cache);
             match heatmap {
@@ -678,8 +680,9 @@ pub fn show(
             shown.inner
         })
         .inner;
+    let (new_start, overlays) = new_start;
     captions(ui, &directions);
-    legend(ui, race, state);
+    legend(ui, race, state, overlays.iter().flatten());
     new_start.filter(|p| p[0].is_finite() && p[1].is_finite() && race.start != Some(*p))
 }
 
@@ -806,31 +809,49 @@ fn captions(ui: &mut egui::Ui, marks: &[DirectionMark]) {
     }
 }
 
-/// The runs' legend, under the map (never over its data): a click hides or shows a run.
-fn legend(ui: &mut egui::Ui, race: &Race, state: &mut MapState) {
+/// The legend entry of the Slice view's line: a dashed stroke.
+const SLICE_LINE: (&str, &str) = ("┄", "slice line");
+
+/// The runs' legend, under the map (never over its data): a click hides or shows a run. After
+/// the runs, the `overlays` drawn (a swatch and a name: the look-ahead point, the slice line).
+fn legend<'a>(
+    ui: &mut egui::Ui,
+    race: &Race,
+    state: &mut MapState,
+    overlays: impl Iterator<Item = &'a (&'static str, &'static str)>,
+) {
     ui.horizontal_wrapped(|ui| {
-        for (index, run) in race.runs.iter().enumerate().filter(|(_, run)| run.enabled) {
-            let shown = !state.hidden.contains(&index);
-            let colour = palette::run_colour(run.color, index);
-            let bullet = if shown { colour } else { palette::dimmed(colour, 0.35) };
-            ui.label(RichText::new("●").color(bullet));
-            let name = if shown {
-                RichText::new(&run.name)
-            } else {
-                RichText::new(&run.name).strikethrough().weak()
-            };
-            let response = ui
-                .add(egui::Button::new(name).frame(false))
-                .on_hover_text("Click to hide or show this run on the map");
-            if response.clicked() {
-                if shown {
-                    state.hidden.insert(index);
-                } else {
-                    state.hidden.remove(&index);
-                }
-            }
+        legend_runs(ui, race, state);
+        for (swatch, name) in overlays {
+            ui.label(*swatch);
+            ui.label(*name);
         }
     });
+}
+
+/// The runs' entries of [`legend`].
+fn legend_runs(ui: &mut egui::Ui, race: &Race, state: &mut MapState) {
+    for (index, run) in race.runs.iter().enumerate().filter(|(_, run)| run.enabled) {
+        let shown = !state.hidden.contains(&index);
+        let colour = palette::run_colour(run.color, index);
+        let bullet = if shown { colour } else { palette::dimmed(colour, 0.35) };
+        ui.label(RichText::new("●").color(bullet));
+        let name = if shown {
+            RichText::new(&run.name)
+        } else {
+            RichText::new(&run.name).strikethrough().weak()
+        };
+        let response = ui
+            .add(egui::Button::new(name).frame(false))
+            .on_hover_text("Click to hide or show this run on the map");
+        if response.clicked() {
+            if shown {
+                state.hidden.insert(index);
+            } else {
+                state.hidden.remove(&index);
+            }
+        }
+    }
 }
 
 /// The enabled, not hidden runs' cached paths with their names and colours.
@@ -904,8 +925,9 @@ fn map_plot<'a>(
         .label_formatter(label)
 }
 
-/// Draws the scene in the plot; returns the start point a primary click or drag picked.
-fn draw<'a>(plot_ui: &mut PlotUi<'a>, scene: MapScene<'a>) -> Option<Point> {
+/// Draws the scene in the plot; returns the start point a primary click or drag picked and
+/// whether the Slice view's line is drawn.
+fn draw<'a>(plot_ui: &mut PlotUi<'a>, scene: MapScene<'a>) -> (Option<Point>, bool) {
     let MapScene { view, home, heatmap, contours, pixel, markers, paths, reframe, directions } =
         scene;
     let response = plot_ui.response().clone();
@@ -913,12 +935,12 @@ fn draw<'a>(plot_ui: &mut PlotUi<'a>, scene: MapScene<'a>) -> Option<Point> {
     if let Some(heatmap) = heatmap {
         draw_surface(plot_ui, heatmap, contours, pixel);
     }
-    super::slice_map::draw_on_map(plot_ui);
+    let slice_line = super::slice_map::draw_on_map(plot_ui);
     draw_markers(plot_ui, markers);
     draw_paths(plot_ui, &paths);
     map_directions::draw(plot_ui, directions);
     draw_divergences(plot_ui, &paths);
-    picked_start(plot_ui, &response, &view)
+    (picked_start(plot_ui, &response, &view), slice_line)
 }
 
 /// Frames `home` when asked (a double click too); the wheel zooms.

@@ -39,11 +39,11 @@ pub fn remember(ctx: &egui::Context, ends: Option<[Point; 2]>) {
 }
 
 /// Draws the Slice view's line on the map, if the Slice view is on screen.
-pub fn draw_on_map(plot_ui: &mut PlotUi<'_>) {
+pub fn draw_on_map(plot_ui: &mut PlotUi<'_>) -> bool {
     let ctx = plot_ui.ctx().clone();
-    let Some(drawn) = ctx.data(|d| d.get_temp::<Drawn>(memory_id())) else { return };
+    let Some(drawn) = ctx.data(|d| d.get_temp::<Drawn>(memory_id())) else { return false };
     if drawn.frame + 1 < ctx.cumulative_frame_nr() {
-        return;
+        return false;
     }
     let colour = ctx.global_style().visuals.text_color();
     let line = Line::new("slice line", vec![drawn.ends[0], drawn.ends[1]])
@@ -52,4 +52,5 @@ pub fn draw_on_map(plot_ui: &mut PlotUi<'_>) {
         .width(2.0)
         .allow_hover(false);
     plot_ui.line(line);
+    true
 }
