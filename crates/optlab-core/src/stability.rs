@@ -86,7 +86,10 @@ pub fn stability_limit(
         OptimizerConfig::Adagrad { .. }
         | OptimizerConfig::RmsProp { .. }
         | OptimizerConfig::Adam { .. }
-        | OptimizerConfig::AdamW { .. } => return None,
+        | OptimizerConfig::AdamW { .. }
+        | OptimizerConfig::Adamax { .. }
+        | OptimizerConfig::NAdam { .. }
+        | OptimizerConfig::RAdam { .. } => return None,
     };
     let ([_, largest], _) = symmetric_eigen(surface.hessian(start))?;
     let lambda_max = largest + weight_decay;

@@ -75,11 +75,13 @@ pub enum SweepField {
     L2,
     /// A training task's dropout keep probability p.
     DropoutKeep,
+    /// NAdam's momentum decay ψ.
+    MomentumDecay,
 }
 
 impl SweepField {
     /// Every field, in menu order.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Lr,
         Self::Momentum,
         Self::Dampening,
@@ -92,6 +94,7 @@ impl SweepField {
         Self::Noise,
         Self::L2,
         Self::DropoutKeep,
+        Self::MomentumDecay,
     ];
 
     /// The name in the course's notation.
@@ -110,6 +113,7 @@ impl SweepField {
             Self::Noise => "gradient noise σ",
             Self::L2 => "L2 λ",
             Self::DropoutKeep => "dropout keep p",
+            Self::MomentumDecay => "momentum decay ψ",
         }
     }
 
@@ -160,6 +164,7 @@ impl SweepField {
             Self::Noise => run::NOISE_SIGMA,
             Self::L2 => crate::train::fit::L2,
             Self::DropoutKeep => crate::train::model::DROPOUT_KEEP,
+            Self::MomentumDecay => optim::MOMENTUM_DECAY,
         }
     }
 
@@ -269,6 +274,22 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             F::Beta2 => Some(beta2),
             F::Eps => Some(eps),
             F::WeightDecay => Some(weight_decay),
+            _ => None,
+        },
+        O::Adamax { beta1, beta2, eps, weight_decay, .. }
+        | O::RAdam { beta1, beta2, eps, weight_decay, .. } => match field {
+            F::Beta1 => Some(beta1),
+            F::Beta2 => Some(beta2),
+            F::Eps => Some(eps),
+            F::WeightDecay => Some(weight_decay),
+            _ => None,
+        },
+        O::NAdam { beta1, beta2, eps, weight_decay, momentum_decay, .. } => match field {
+            F::Beta1 => Some(beta1),
+            F::Beta2 => Some(beta2),
+            F::Eps => Some(eps),
+            F::WeightDecay => Some(weight_decay),
+            F::MomentumDecay => Some(momentum_decay),
             _ => None,
         },
     }

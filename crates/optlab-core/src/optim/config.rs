@@ -3,8 +3,11 @@
 
 use super::adagrad::AdagradRule;
 use super::adam::{AdamMoments, AdamRule};
+use super::adamax::AdamaxRule;
 use super::momentum::{LookaheadRule, MomentumRule};
+use super::nadam::NAdamRule;
 use super::optimizer::Optimizer;
+use super::radam::RAdamRule;
 use super::rmsprop::RmsPropRule;
 use super::sgd::SgdRule;
 use crate::limits::{Limit, LimitError, check_all};
@@ -34,12 +37,15 @@ pub const EPS: Limit = Limit::at_least("eps", 0.0);
 pub const LR_DECAY: Limit = Limit::at_least("lr_decay", 0.0);
 /// Adagrad's starting value of the squared-gradient sum (torch `initial_accumulator_value`).
 pub const INITIAL_ACCUMULATOR: Limit = Limit::at_least("initial_accumulator", 0.0);
+// NAdam, RAdam, Adamax:
+/// NAdam's `momentum_decay` ψ in μₜ = β₁(1 − ½·0.96^(tψ)).
+pub const MOMENTUM_DECAY: Limit = Limit::at_least("momentum_decay", 0.0);
 
 /// Range-checked deserializers, so RON reports the position of a bad value.
 mod de {
     use super::{
         BETA1, BETA2, DAMPENING, DECAY_RATE, EPS, INITIAL_ACCUMULATOR, LR, LR_DECAY, MOMENTUM,
-        NESTEROV_MOMENTUM, WEIGHT_DECAY,
+        MOMENTUM_DECAY, NESTEROV_MOMENTUM, WEIGHT_DECAY,
     };
     crate::limited_f64!(lr, LR);
     crate::limited_f64!(weight_decay, WEIGHT_DECAY);
@@ -52,6 +58,7 @@ mod de {
     crate::limited_f64!(eps, EPS);
     crate::limited_f64!(lr_decay, LR_DECAY);
     crate::limited_f64!(initial_accumulator, INITIAL_ACCUMULATOR);
+    crate::limited_f64!(momentum_decay, MOMENTUM_DECAY);
 }
 
 /// PyTorch defaults of omitted fields (torch 2.x signatures).
@@ -95,6 +102,14 @@ mod dflt {
     /// Bias correction is on unless asked otherwise.
     pub(super) fn yes() -> bool {
         true
+    }
+    /// `torch.optim.Adamax` and `NAdam` lr.
+    pub(super) fn lr_2e3() -> f64 {
+        2e-3
+    }
+    /// `torch.optim.NAdam` `momentum_decay`.
+    pub(super) fn momentum_decay() -> f64 {
+        4e-3
     }
 }
 
@@ -236,6 +251,72 @@ pub enum OptimizerConfig {
         #[serde(default = "dflt::adamw_weight_decay", deserialize_with = "de::weight_decay")]
         weight_decay: f64,
     },
+    /// `torch.optim.Adamax`: m ← β₁m + (1 − β₁)∇L, u ← max(β₂u, |∇L| + ε),
+    /// θ ← θ − η/(1 − β₁ᵗ)·m/u.
+    Adamax {
+        /// Learning rate η (torch default 2e-3).
+        #[serde(default = "dflt::lr_2e3", deserialize_with = "de::lr")]
+        lr: f64,
+        /// Decay β₁ of the first moment.
+        #[serde(default = "dflt::beta1", deserialize_with = "de::beta1")]
+        beta1: f64,
+        /// Decay β₂ of the infinity norm u.
+        #[serde(default = "dflt::beta2", deserialize_with = "de::beta2")]
+        beta2: f64,
+        /// ε added to |∇L| inside the maximum (torch default 1e-8).
+        #[serde(default = "dflt::eps_1e8", deserialize_with = "de::eps")]
+        eps: f64,
+        /// Coupled L2 weight decay λ.
+        #[serde(default, deserialize_with = "de::weight_decay")]
+        weight_decay: f64,
+    },
+    /// `torch.optim.NAdam`: Adam with Nesterov momentum and the momentum schedule
+    /// μₜ = β₁(1 − ½·0.96^(tψ)).
+    NAdam {
+        /// Learning rate η (torch default 2e-3).
+        #[serde(default = "dflt::lr_2e3", deserialize_with = "de::lr")]
+        lr: f64,
+        /// Decay β₁ of the first moment.
+        #[serde(default = "dflt::beta1", deserialize_with = "de::beta1")]
+        beta1: f64,
+        /// Decay β₂ of the second moment.
+        #[serde(default = "dflt::beta2", deserialize_with = "de::beta2")]
+        beta2: f64,
+        /// ε added after the square root of the bias-corrected second moment.
+        #[serde(default = "dflt::eps_1e8", deserialize_with = "de::eps")]
+        eps: f64,
+        /// Weight decay λ: coupled L2, or decoupled with `decoupled_weight_decay`.
+        #[serde(default, deserialize_with = "de::weight_decay")]
+        weight_decay: f64,
+        /// ψ of the momentum schedule (torch default 4e-3).
+        #[serde(default = "dflt::momentum_decay", deserialize_with = "de::momentum_decay")]
+        momentum_decay: f64,
+        /// θ ← θ(1 − ηλ) first instead of ∇L ← ∇L + λθ (torch's NAdamW).
+        #[serde(default)]
+        decoupled_weight_decay: bool,
+    },
+    /// `torch.optim.RAdam`: bias-corrected momentum steps until ρₜ > 5, then Adam's step scaled
+    /// by the rectification rₜ.
+    RAdam {
+        /// Learning rate η (torch default 1e-3).
+        #[serde(default = "dflt::lr_1e3", deserialize_with = "de::lr")]
+        lr: f64,
+        /// Decay β₁ of the first moment.
+        #[serde(default = "dflt::beta1", deserialize_with = "de::beta1")]
+        beta1: f64,
+        /// Decay β₂ of the second moment (also sets ρ∞ = 2/(1 − β₂) − 1).
+        #[serde(default = "dflt::beta2", deserialize_with = "de::beta2")]
+        beta2: f64,
+        /// ε added after the square root of the second moment.
+        #[serde(default = "dflt::eps_1e8", deserialize_with = "de::eps")]
+        eps: f64,
+        /// Weight decay λ: coupled L2, or decoupled with `decoupled_weight_decay`.
+        #[serde(default, deserialize_with = "de::weight_decay")]
+        weight_decay: f64,
+        /// θ ← θ(1 − ηλ) first instead of ∇L ← ∇L + λθ.
+        #[serde(default)]
+        decoupled_weight_decay: bool,
+    },
 }
 
 impl OptimizerConfig {
@@ -290,6 +371,26 @@ impl OptimizerConfig {
                 let rule = AdamRule::new(n_params, moments, true, weight_decay);
                 Optimizer::AdamW(AdamRule { decoupled: true, ..rule })
             }
+            Self::Adamax { beta1, beta2, eps, weight_decay, .. } => {
+                Optimizer::Adamax(AdamaxRule::new(n_params, (beta1, beta2), eps, weight_decay))
+            }
+            Self::NAdam {
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                momentum_decay,
+                decoupled_weight_decay,
+                ..
+            } => {
+                let decay = (weight_decay, decoupled_weight_decay);
+                let rule = NAdamRule::new(n_params, (beta1, beta2, eps), decay, momentum_decay);
+                Optimizer::NAdam(rule)
+            }
+            Self::RAdam { beta1, beta2, eps, weight_decay, decoupled_weight_decay, .. } => {
+                let decay = (weight_decay, decoupled_weight_decay);
+                Optimizer::RAdam(RAdamRule::new(n_params, (beta1, beta2, eps), decay))
+            }
         }
     }
 
@@ -304,7 +405,10 @@ impl OptimizerConfig {
             | Self::Adagrad { lr, .. }
             | Self::RmsProp { lr, .. }
             | Self::Adam { lr, .. }
-            | Self::AdamW { lr, .. } => lr,
+            | Self::AdamW { lr, .. }
+            | Self::Adamax { lr, .. }
+            | Self::NAdam { lr, .. }
+            | Self::RAdam { lr, .. } => lr,
         }
     }
 
@@ -318,7 +422,10 @@ impl OptimizerConfig {
             | Self::Adagrad { lr, .. }
             | Self::RmsProp { lr, .. }
             | Self::Adam { lr, .. }
-            | Self::AdamW { lr, .. } => *lr = new_lr,
+            | Self::AdamW { lr, .. }
+            | Self::Adamax { lr, .. }
+            | Self::NAdam { lr, .. }
+            | Self::RAdam { lr, .. } => *lr = new_lr,
         }
     }
 
@@ -334,6 +441,9 @@ impl OptimizerConfig {
             Self::RmsProp { .. } => "RmsProp",
             Self::Adam { .. } => "Adam",
             Self::AdamW { .. } => "AdamW",
+            Self::Adamax { .. } => "Adamax",
+            Self::NAdam { .. } => "NAdam",
+            Self::RAdam { .. } => "RAdam",
         }
     }
 
@@ -379,6 +489,15 @@ impl OptimizerConfig {
                 (eps, EPS),
                 (weight_decay, WEIGHT_DECAY),
             ]),
+            Self::Adamax { lr, beta1, beta2, eps, weight_decay } => {
+                adam_family_limits(lr, (beta1, beta2, eps), weight_decay, None)
+            }
+            Self::NAdam { lr, beta1, beta2, eps, weight_decay, momentum_decay, .. } => {
+                adam_family_limits(lr, (beta1, beta2, eps), weight_decay, Some(momentum_decay))
+            }
+            Self::RAdam { lr, beta1, beta2, eps, weight_decay, .. } => {
+                adam_family_limits(lr, (beta1, beta2, eps), weight_decay, None)
+            }
         }
     }
 
@@ -417,6 +536,13 @@ impl OptimizerConfig {
                     );
                 }
                 text + &adam_rule(true, amsgrad)
+            }
+            Self::Adamax { weight_decay, .. } => coupled_decay(weight_decay) + ADAMAX_RULE,
+            Self::NAdam { weight_decay, decoupled_weight_decay, .. } => {
+                weight_decay_line(weight_decay, decoupled_weight_decay) + NADAM_RULE
+            }
+            Self::RAdam { weight_decay, decoupled_weight_decay, .. } => {
+                weight_decay_line(weight_decay, decoupled_weight_decay) + RADAM_RULE
             }
         }
     }
@@ -462,7 +588,41 @@ impl OptimizerConfig {
                 amsgrad: false,
                 weight_decay: dflt::adamw_weight_decay(),
             },
+            Self::Adamax {
+                lr: 0.05,
+                beta1: dflt::beta1(),
+                beta2: dflt::beta2(),
+                eps: dflt::eps_1e8(),
+                weight_decay: 0.0,
+            },
+            Self::NAdam {
+                lr: 0.05,
+                beta1: dflt::beta1(),
+                beta2: dflt::beta2(),
+                eps: dflt::eps_1e8(),
+                weight_decay: 0.0,
+                momentum_decay: dflt::momentum_decay(),
+                decoupled_weight_decay: false,
+            },
+            Self::RAdam {
+                lr: 0.05,
+                beta1: dflt::beta1(),
+                beta2: dflt::beta2(),
+                eps: dflt::eps_1e8(),
+                weight_decay: 0.0,
+                decoupled_weight_decay: false,
+            },
         ]
+    }
+
+    /// NAdam's and RAdam's `decoupled_weight_decay` (false for every other optimizer).
+    #[must_use]
+    pub fn decoupled_weight_decay(&self) -> bool {
+        matches!(
+            self,
+            Self::NAdam { decoupled_weight_decay: true, .. }
+                | Self::RAdam { decoupled_weight_decay: true, .. }
+        )
     }
 }
 
@@ -532,3 +692,50 @@ fn adam_rule(bias_correction: bool, amsgrad: bool) -> String {
     }
     text
 }
+
+// ---- NAdam, RAdam, Adamax ------------------------------------------------------------------
+
+/// The ranges of the Adam family's fields (and NAdam's `momentum_decay`).
+fn adam_family_limits(
+    lr: f64,
+    (beta1, beta2, eps): (f64, f64, f64),
+    weight_decay: f64,
+    momentum_decay: Option<f64>,
+) -> Result<(), LimitError> {
+    check_all(&[
+        (lr, LR),
+        (beta1, BETA1),
+        (beta2, BETA2),
+        (eps, EPS),
+        (weight_decay, WEIGHT_DECAY),
+    ])?;
+    momentum_decay.map_or(Ok(()), |decay| check_all(&[(decay, MOMENTUM_DECAY)]))
+}
+
+/// The weight-decay line of NAdam and RAdam: coupled, decoupled, or none when λ = 0.
+fn weight_decay_line(weight_decay: f64, decoupled: bool) -> String {
+    if decoupled && weight_decay != 0.0 {
+        format!("θ ← θ(1 − ηλ)   (decoupled weight decay, λ = {weight_decay})\n")
+    } else {
+        coupled_decay(weight_decay)
+    }
+}
+
+/// Adamax in the course's notation.
+const ADAMAX_RULE: &str = "m ← β₁m + (1 − β₁)∇L\n\
+     u ← max(β₂u, |∇L| + ε)   (infinity norm)\n\
+     θ ← θ − η/(1 − β₁ᵗ) · m/u";
+
+/// NAdam in the course's notation.
+const NADAM_RULE: &str = "μₜ = β₁(1 − ½·0.96^(tψ)),  ψ = momentum_decay\n\
+     m ← β₁m + (1 − β₁)∇L\n\
+     v ← β₂v + (1 − β₂)(∇L)²,  v̂ = v/(1 − β₂ᵗ)\n\
+     θ ← θ − η[(1 − μₜ)/(1 − μ₁⋯μₜ) ∇L + μₜ₊₁/(1 − μ₁⋯μₜ₊₁) m]/(√v̂ + ε)";
+
+/// RAdam in the course's notation.
+const RADAM_RULE: &str = "m ← β₁m + (1 − β₁)∇L\n\
+     v ← β₂v + (1 − β₂)(∇L)²,  m̂ = m/(1 − β₁ᵗ)\n\
+     ρ∞ = 2/(1 − β₂) − 1,  ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ)\n\
+     ρₜ > 5:  rₜ = √((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ))\n\
+     \x20        θ ← θ − η rₜ m̂ √(1 − β₂ᵗ)/(√v + ε)\n\
+     ρₜ ≤ 5:  θ ← θ − η m̂   (momentum only)";

@@ -42,21 +42,28 @@
 
 mod adagrad;
 mod adam;
+mod adamax;
 mod config;
 mod momentum;
+mod nadam;
 mod optimizer;
+mod radam;
 mod rmsprop;
 mod rule;
 mod sgd;
 
 pub use adagrad::AdagradRule;
 pub use adam::AdamRule;
+pub use adamax::AdamaxRule;
+pub use config::MOMENTUM_DECAY;
 pub use config::{
     BETA1, BETA2, DAMPENING, DECAY_RATE, EPS, INITIAL_ACCUMULATOR, LR, LR_DECAY, MOMENTUM,
     NESTEROV_MOMENTUM, OptimizerConfig, WEIGHT_DECAY,
 };
 pub use momentum::{LookaheadRule, MomentumRule};
+pub use nadam::NAdamRule;
 pub use optimizer::{Optimizer, RuleVisitor};
+pub use radam::{RAdamRule, radam_is_adaptive, radam_rho};
 pub use rmsprop::RmsPropRule;
 pub use rule::{Internals, UpdateRule};
 pub use sgd::SgdRule;

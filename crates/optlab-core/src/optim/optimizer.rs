@@ -3,7 +3,10 @@
 
 use super::adagrad::AdagradRule;
 use super::adam::AdamRule;
+use super::adamax::AdamaxRule;
 use super::momentum::{LookaheadRule, MomentumRule};
+use super::nadam::NAdamRule;
+use super::radam::RAdamRule;
 use super::rmsprop::RmsPropRule;
 use super::rule::{Internals, UpdateRule};
 use super::sgd::SgdRule;
@@ -28,6 +31,12 @@ pub enum Optimizer {
     Adam(AdamRule),
     /// AdamW (decoupled weight decay).
     AdamW(AdamRule),
+    /// Adamax (infinity norm).
+    Adamax(AdamaxRule),
+    /// NAdam (Nesterov momentum in Adam).
+    NAdam(NAdamRule),
+    /// RAdam (rectified Adam).
+    RAdam(RAdamRule),
 }
 
 /// A computation generic over the rule, run by [`Optimizer::visit`] after one match, so a hot
@@ -49,6 +58,9 @@ macro_rules! dispatch {
             Optimizer::Adagrad($rule) => $body,
             Optimizer::RmsProp($rule) => $body,
             Optimizer::Adam($rule) | Optimizer::AdamW($rule) => $body,
+            Optimizer::Adamax($rule) => $body,
+            Optimizer::NAdam($rule) => $body,
+            Optimizer::RAdam($rule) => $body,
         }
     };
 }
@@ -89,7 +101,8 @@ impl Optimizer {
     }
 
     /// A state buffer by its `torch.optim` state name (`momentum_buffer`, `sum`, `square_avg`,
-    /// `grad_avg`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`), or `None` where torch would have
+    /// `grad_avg`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`, `exp_inf`, `mu_product` — a
+    /// one-element buffer), or `None` where torch would have
     /// none. The look-ahead form's v is `velocity`.
     #[must_use]
     pub fn state_buffer(&self, name: &str) -> Option<&[f64]> {
@@ -103,6 +116,13 @@ impl Optimizer {
             (Self::Adam(rule) | Self::AdamW(rule), "exp_avg") => Some(rule.exp_avg()),
             (Self::Adam(rule) | Self::AdamW(rule), "exp_avg_sq") => Some(rule.exp_avg_sq()),
             (Self::Adam(rule) | Self::AdamW(rule), "max_exp_avg_sq") => rule.max_exp_avg_sq(),
+            (Self::Adamax(rule), "exp_avg") => Some(rule.exp_avg()),
+            (Self::Adamax(rule), "exp_inf") => Some(rule.exp_inf()),
+            (Self::NAdam(rule), "exp_avg") => Some(rule.exp_avg()),
+            (Self::NAdam(rule), "exp_avg_sq") => Some(rule.exp_avg_sq()),
+            (Self::NAdam(rule), "mu_product") => Some(rule.mu_product()),
+            (Self::RAdam(rule), "exp_avg") => Some(rule.exp_avg()),
+            (Self::RAdam(rule), "exp_avg_sq") => Some(rule.exp_avg_sq()),
             _ => None,
         }
     }
