@@ -1,6 +1,7 @@
 //! The core's integration tests, one binary: every module below checks one part of
 //! `optlab_core` through its public API, with no GUI and no command line linked in.
 
+mod adam_family_properties;
 mod assignment;
 mod budget;
 mod divergence;

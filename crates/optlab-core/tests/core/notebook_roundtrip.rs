@@ -126,8 +126,38 @@ fn optimizer() -> BoxedStrategy<OptimizerConfig> {
                 OptimizerConfig::RmsProp { lr, decay_rate, eps, centered, momentum, weight_decay }
             }),
         adam(),
+        adam_family(),
     ]
     .boxed()
+}
+
+/// NAdam, RAdam and Adamax.
+fn adam_family() -> BoxedStrategy<OptimizerConfig> {
+    let moments = (non_negative(), unit_half_open(), unit_half_open(), non_negative());
+    (moments, non_negative(), non_negative(), any::<bool>(), 0..3u8)
+        .prop_map(|((lr, beta1, beta2, eps), weight_decay, momentum_decay, decoupled, which)| {
+            match which {
+                0 => OptimizerConfig::Adamax { lr, beta1, beta2, eps, weight_decay },
+                1 => OptimizerConfig::NAdam {
+                    lr,
+                    beta1,
+                    beta2,
+                    eps,
+                    weight_decay,
+                    momentum_decay,
+                    decoupled_weight_decay: decoupled,
+                },
+                _ => OptimizerConfig::RAdam {
+                    lr,
+                    beta1,
+                    beta2,
+                    eps,
+                    weight_decay,
+                    decoupled_weight_decay: decoupled,
+                },
+            }
+        })
+        .boxed()
 }
 
 fn adam() -> BoxedStrategy<OptimizerConfig> {

@@ -78,7 +78,38 @@ fn config() -> impl Strategy<Value = OptimizerConfig> {
                 weight_decay
             }
         ),
+        adam_family(),
     ]
+}
+
+/// NAdam, RAdam and Adamax, any valid fields with ε > 0.
+fn adam_family() -> BoxedStrategy<OptimizerConfig> {
+    let moments = (0.0..2.0f64, 0.0..0.9999f64, 0.0..0.9999f64, 1e-10..1.0f64);
+    let decay = (often_zero(0.0..0.5), any::<bool>());
+    (moments, decay, 0.0..0.1f64, 0..3u8)
+        .prop_map(|((lr, beta1, beta2, eps), (weight_decay, decoupled), momentum_decay, which)| {
+            match which {
+                0 => OptimizerConfig::Adamax { lr, beta1, beta2, eps, weight_decay },
+                1 => OptimizerConfig::NAdam {
+                    lr,
+                    beta1,
+                    beta2,
+                    eps,
+                    weight_decay,
+                    momentum_decay,
+                    decoupled_weight_decay: decoupled,
+                },
+                _ => OptimizerConfig::RAdam {
+                    lr,
+                    beta1,
+                    beta2,
+                    eps,
+                    weight_decay,
+                    decoupled_weight_decay: decoupled,
+                },
+            }
+        })
+        .boxed()
 }
 
 fn adam(lr: f64, beta1: f64, beta2: f64) -> OptimizerConfig {
@@ -289,7 +320,7 @@ proptest! {
 #[test]
 fn catalogue_round_trips_validates_and_explains_itself() {
     let catalogue = OptimizerConfig::catalogue();
-    assert_eq!(catalogue.len(), 8, "one of each variant");
+    assert_eq!(catalogue.len(), 11, "one of each variant");
     for config in &catalogue {
         config.validate().unwrap_or_else(|e| panic!("{}: {e}", config.name()));
         let text = ron::ser::to_string_pretty(config, ron::ser::PrettyConfig::default()).unwrap();
@@ -300,7 +331,7 @@ fn catalogue_round_trips_validates_and_explains_itself() {
     }
     let mut names: Vec<&str> = catalogue.iter().map(OptimizerConfig::name).collect();
     names.dedup();
-    assert_eq!(names.len(), 8);
+    assert_eq!(names.len(), 11);
 }
 
 #[test]

@@ -19,6 +19,12 @@ pub enum Family {
     RmsProp,
     /// Adam and AdamW: the first moment m and the second moment v.
     Adam,
+    /// Adamax: the first moment m and the infinity norm u.
+    Adamax,
+    /// NAdam: Adam's moments with a Nesterov step.
+    NAdam,
+    /// RAdam: Adam's moments, rectified once ρₜ > 5.
+    RAdam,
 }
 
 /// One plotted quantity: its title and how to read it from a sample.
@@ -87,6 +93,9 @@ impl Family {
             OptimizerConfig::Adagrad { .. } => Self::Adagrad,
             OptimizerConfig::RmsProp { .. } => Self::RmsProp,
             OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => Self::Adam,
+            OptimizerConfig::Adamax { .. } => Self::Adamax,
+            OptimizerConfig::NAdam { .. } => Self::NAdam,
+            OptimizerConfig::RAdam { .. } => Self::RAdam,
         }
     }
 
@@ -113,6 +122,20 @@ impl Family {
             Self::Adam => {
                 "Adam keeps m, an average of gradients (a velocity), and v, an average of \
                  squared gradients; it steps −η·m̂/(√v̂ + ε)."
+            }
+            Self::Adamax => {
+                "Adamax keeps m, an average of gradients, and u = max(β₂u, |∇L| + ε), the \
+                 largest recent gradient size; it steps −η·m̂/u, so its effective step η/u \
+                 drops at once when a large gradient arrives and recovers slowly."
+            }
+            Self::NAdam => {
+                "NAdam keeps Adam's m and v and steps along a Nesterov mix of the gradient and \
+                 m, both divided by √v̂ + ε: the effective step η/(√v̂ + ε) is Adam's."
+            }
+            Self::RAdam => {
+                "RAdam keeps Adam's m and v. While ρₜ ≤ 5 (the first 5 updates with \
+                 β₂ = 0.999) it steps −η·m̂ with effective step η; after that \
+                 η·rₜ·√(1 − β₂ᵗ)/(√v + ε), Adam's step times the rectification rₜ < 1."
             }
         }
     }
@@ -142,7 +165,7 @@ impl Family {
                 pick: second,
                 scale: 1.0,
             }),
-            Self::Adam => Some(Series {
+            Self::Adam | Self::Adamax | Self::NAdam | Self::RAdam => Some(Series {
                 title: "m, first moment (velocity)",
                 log: false,
                 pick: velocity,
@@ -158,7 +181,9 @@ impl Family {
             Self::Plain | Self::Momentum => "effective step: the learning rate η",
             Self::Adagrad => "effective step η/(√G + ε)",
             Self::RmsProp => "effective step η/(√v + ε)",
-            Self::Adam => "effective step η/(√v̂ + ε)",
+            Self::Adam | Self::NAdam => "effective step η/(√v̂ + ε)",
+            Self::Adamax => "effective step η/u (applied to m̂)",
+            Self::RAdam => "effective step: η, then η·rₜ·√(1 − β₂ᵗ)/(√v + ε) once ρₜ > 5",
         };
         Series { title, log: true, pick: |s| s.effective_step, scale: 1.0 }
     }
@@ -290,6 +315,21 @@ mod tests {
         assert!(nesterov_note(&torch).is_some_and(|n| n.contains("look-ahead point itself")));
         let momentum = OptimizerConfig::Sgd { lr: 0.01, weight_decay: 0.0 };
         assert!(nesterov_note(&momentum).is_none());
+    }
+
+    #[test]
+    fn nadam_radam_and_adamax_show_their_first_moment_and_own_step() {
+        let mut adamax = OptimizerConfig::catalogue();
+        adamax.retain(|c| matches!(c.name(), "Adamax" | "NAdam" | "RAdam"));
+        let families: Vec<Family> = adamax.iter().map(Family::of).collect();
+        assert_eq!(families, [Family::Adamax, Family::NAdam, Family::RAdam]);
+        for family in families {
+            let state = family.state().expect("a first moment");
+            assert!(!state.log && state.title.starts_with("m, first moment"));
+            assert!(family.effective_step().log);
+        }
+        assert!(Family::Adamax.effective_step().title.contains("η/u"));
+        assert!(Family::RAdam.note().contains("ρₜ ≤ 5"));
     }
 
     #[test]

@@ -184,6 +184,36 @@ const INITIAL_ACCUMULATOR: Param = Param {
           first steps smaller",
 };
 
+// NAdam, RAdam, Adamax:
+const MOMENTUM_DECAY: Param = Param {
+    limit: optim::MOMENTUM_DECAY,
+    min: 0.0,
+    max: 0.1,
+    log: false,
+    label: "momentum decay ψ",
+    tip: "NAdam's momentum decay ψ: the momentum coefficient μₜ = β₁(1 − ½·0.96^(tψ)) rises \
+          from about β₁/2 toward β₁ as t grows; larger ψ gets there sooner (default 0.004)",
+};
+const ADAMAX_BETA2: Param = Param {
+    tip: "β₂: decay of the infinity norm u = max(β₂u, |∇L| + ε), the largest recent gradient \
+          size that divides each coordinate's step (typical 0.999)",
+    ..BETA2
+};
+const ADAMAX_EPS: Param = Param {
+    tip: "ε: added to |∇L| inside the maximum, so u is never 0 and the step stays finite",
+    ..EPS
+};
+const RADAM_BETA2: Param = Param {
+    tip: "β₂: decay of the second moment v. It also sets ρ∞ = 2/(1 − β₂) − 1 and so when the \
+          adaptive step starts (ρₜ > 5: update 6 for β₂ = 0.999; never if ρ∞ ≤ 5, β₂ ≤ 0.6)",
+    ..BETA2
+};
+const ADAM_FAMILY_DECAY: Param = Param {
+    tip: "Weight decay λ: added to the gradient as λθ (L2), or with 'decoupled' ticked, θ \
+          shrinks by the factor (1 − ηλ) before each step (as AdamW)",
+    ..WEIGHT_DECAY
+};
+
 /// Draws the optimizer picker, its hyperparameters and its update rule.
 ///
 /// `salt` keeps the picker's id unique among runs (pass the run index).
@@ -245,6 +275,8 @@ fn optimizer_at(
         }
         OptimizerConfig::RmsProp { .. } => rmsprop(ui, config),
         OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => adam(ui, config),
+        OptimizerConfig::Adamax { .. } => adamax(ui, config),
+        OptimizerConfig::NAdam { .. } | OptimizerConfig::RAdam { .. } => nadam_radam(ui, config),
     }
     update_rule(ui, config);
 }
@@ -356,6 +388,50 @@ fn adam(ui: &mut Ui, config: &mut OptimizerConfig) {
         }
         _ => {}
     }
+}
+
+/// Adamax's hyperparameters.
+fn adamax(ui: &mut Ui, config: &mut OptimizerConfig) {
+    let OptimizerConfig::Adamax { lr, beta1, beta2, eps, weight_decay } = config else {
+        return;
+    };
+    LR.slider(ui, lr);
+    BETA1.slider(ui, beta1);
+    ADAMAX_BETA2.slider(ui, beta2);
+    ADAMAX_EPS.slider(ui, eps);
+    WEIGHT_DECAY.slider(ui, weight_decay);
+}
+
+/// NAdam's and RAdam's hyperparameters.
+fn nadam_radam(ui: &mut Ui, config: &mut OptimizerConfig) {
+    let (lr, beta1, beta2, eps, weight_decay, decoupled, momentum_decay) = match config {
+        OptimizerConfig::NAdam {
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            momentum_decay,
+            decoupled_weight_decay,
+        } => (lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, Some(momentum_decay)),
+        OptimizerConfig::RAdam { lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay } => {
+            (lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay, None)
+        }
+        _ => return,
+    };
+    LR.slider(ui, lr);
+    BETA1.slider(ui, beta1);
+    let beta2_param = if momentum_decay.is_some() { &BETA2 } else { &RADAM_BETA2 };
+    beta2_param.slider(ui, beta2);
+    EPS.slider(ui, eps);
+    if let Some(momentum_decay) = momentum_decay {
+        MOMENTUM_DECAY.slider(ui, momentum_decay);
+    }
+    ADAM_FAMILY_DECAY.slider(ui, weight_decay);
+    ui.checkbox(decoupled, "decoupled").on_hover_text(
+        "Decoupled weight decay: θ ← θ(1 − ηλ) before the update, and the raw gradient in the \
+         moments (torch's decoupled_weight_decay; NAdam becomes NAdamW)",
+    );
 }
 
 fn amsgrad_checkbox(ui: &mut Ui, amsgrad: &mut bool) {
@@ -557,6 +633,11 @@ mod tests {
             EPS,
             LR_DECAY,
             INITIAL_ACCUMULATOR,
+            MOMENTUM_DECAY,
+            ADAMAX_BETA2,
+            ADAMAX_EPS,
+            RADAM_BETA2,
+            ADAM_FAMILY_DECAY,
             RATE,
             FACTOR,
             MIN_LR,
