@@ -5,3 +5,4 @@ mod bad_input;
 mod commands;
 mod presets;
 mod slice;
+mod torch_adam;

@@ -218,6 +218,7 @@ fn default_axis(field: SweepField, count: usize) -> SweepAxis {
         SweepField::ScheduleRate => (1e-4, 1e-1, true),
         SweepField::Noise => (0.0, 2.0, false),
         SweepField::DropoutKeep => (0.1, 1.0, false),
+        SweepField::MomentumDecay => (0.0, 0.05, false),
     };
     SweepAxis { field, from, to, count, log }
 }
