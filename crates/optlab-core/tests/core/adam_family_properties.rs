@@ -196,3 +196,33 @@ fn nadam_radam_and_adamax_train_the_spiral_net() {
         assert!(last.train_accuracy > 0.8, "{ron}: train accuracy {}", last.train_accuracy);
     }
 }
+
+#[test]
+fn a_sweep_varies_nadams_momentum_decay_and_refuses_it_elsewhere() {
+    use optlab_core::grid::SweepField;
+    use optlab_core::run::RunConfig;
+    use optlab_core::surface::Surface;
+    let run = |ron: &str| RunConfig {
+        surface: Surface::Rosenbrock { a: 1.0, b: 100.0 },
+        start: [-1.2, 1.0],
+        optimizer: ron::from_str(ron).expect(ron),
+        schedule: Schedule::Constant,
+        steps: 10,
+        noise_sigma: 0.0,
+        seed: 0,
+    };
+    let mut nadam = run("NAdam()");
+    SweepField::MomentumDecay.apply(&mut nadam, 0.02).expect("NAdam has ψ");
+    assert!(
+        matches!(nadam.optimizer, OptimizerConfig::NAdam { momentum_decay, .. } if momentum_decay == 0.02)
+    );
+    for field in [SweepField::Beta1, SweepField::Beta2, SweepField::Eps, SweepField::WeightDecay] {
+        for ron in ["Adamax()", "NAdam()", "RAdam()"] {
+            field.apply(&mut run(ron), 0.5).unwrap_or_else(|e| panic!("{ron} {field:?}: {e}"));
+        }
+    }
+    let error = SweepField::MomentumDecay.apply(&mut run("RAdam()"), 0.02).expect_err("no ψ");
+    assert!(error.contains("RAdam has no momentum decay ψ"), "{error}");
+    let limit = SweepField::MomentumDecay.limit(&nadam.optimizer, &Schedule::Constant);
+    assert!(limit.contains(0.0) && !limit.contains(-0.1));
+}
