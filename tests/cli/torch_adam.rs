@@ -1,11 +1,14 @@
-//! `optlab trace` with NAdam, RAdam and Adamax on the reference quadratic: the rows PyTorch
+//! `optlab trace` with `NAdam`, `RAdam` and Adamax on the reference quadratic: the rows PyTorch
 //! 2.15 recorded (tests/data/vectors-torch-public.json of the core, cases `adamax_quad2d`,
-//! `nadam_quad2d`, `radam_quad2d`) at updates 1, 6, 7 (RAdam's first rectified update) and 40.
+//! `nadam_quad2d`, `radam_quad2d`) at updates 1, 6, 7 (`RAdam`'s first rectified update) and 40.
 
 use std::process::Command;
 
-/// `(optimizer, [(update, torch's (x, y) after it)])`.
-const CASES: [(&str, [(usize, [f64; 2]); 4]); 3] = [
+/// An update and torch's (x, y) after it.
+type Row = (usize, [f64; 2]);
+
+/// Each optimizer with four of its rows.
+const CASES: [(&str, [Row; 4]); 3] = [
     (
         "Adamax(lr: 0.1)",
         [

@@ -75,7 +75,7 @@ pub enum SweepField {
     L2,
     /// A training task's dropout keep probability p.
     DropoutKeep,
-    /// NAdam's momentum decay ψ.
+    /// `NAdam`'s momentum decay ψ.
     MomentumDecay,
 }
 
@@ -269,14 +269,8 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             _ => None,
         },
         O::Adam { beta1, beta2, eps, weight_decay, .. }
-        | O::AdamW { beta1, beta2, eps, weight_decay, .. } => match field {
-            F::Beta1 => Some(beta1),
-            F::Beta2 => Some(beta2),
-            F::Eps => Some(eps),
-            F::WeightDecay => Some(weight_decay),
-            _ => None,
-        },
-        O::Adamax { beta1, beta2, eps, weight_decay, .. }
+        | O::AdamW { beta1, beta2, eps, weight_decay, .. }
+        | O::Adamax { beta1, beta2, eps, weight_decay, .. }
         | O::RAdam { beta1, beta2, eps, weight_decay, .. } => match field {
             F::Beta1 => Some(beta1),
             F::Beta2 => Some(beta2),

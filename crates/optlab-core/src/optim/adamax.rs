@@ -7,7 +7,7 @@
 use super::rule::{Internals, UpdateRule, decayed};
 
 /// torch's `lerp_(end, weight)` on one value: `start + w(end − start)` for |w| < ½, else
-/// `end − (end − start)(1 − w)` (ATen's `lerp`, which keeps the endpoint exact).
+/// `end − (end − start)(1 − w)` (`ATen`'s `lerp`, which keeps the endpoint exact).
 #[inline]
 pub(super) fn torch_lerp(start: f64, end: f64, weight: f64) -> f64 {
     if weight.abs() < 0.5 {
@@ -163,6 +163,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[expect(clippy::float_cmp, reason = "the ends must be exact, bit for bit")]
     fn torch_lerp_keeps_both_ends_exact() {
         assert_eq!(torch_lerp(0.3, 0.7, 0.0), 0.3);
         assert_eq!(torch_lerp(0.3, 0.7, 1.0), 0.7);

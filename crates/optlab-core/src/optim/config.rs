@@ -38,7 +38,7 @@ pub const LR_DECAY: Limit = Limit::at_least("lr_decay", 0.0);
 /// Adagrad's starting value of the squared-gradient sum (torch `initial_accumulator_value`).
 pub const INITIAL_ACCUMULATOR: Limit = Limit::at_least("initial_accumulator", 0.0);
 // NAdam, RAdam, Adamax:
-/// NAdam's `momentum_decay` ψ in μₜ = β₁(1 − ½·0.96^(tψ)).
+/// `NAdam`'s `momentum_decay` ψ in μₜ = β₁(1 − ½·0.96^(tψ)).
 pub const MOMENTUM_DECAY: Limit = Limit::at_least("momentum_decay", 0.0);
 
 /// Range-checked deserializers, so RON reports the position of a bad value.
@@ -291,7 +291,7 @@ pub enum OptimizerConfig {
         /// ψ of the momentum schedule (torch default 4e-3).
         #[serde(default = "dflt::momentum_decay", deserialize_with = "de::momentum_decay")]
         momentum_decay: f64,
-        /// θ ← θ(1 − ηλ) first instead of ∇L ← ∇L + λθ (torch's NAdamW).
+        /// θ ← θ(1 − ηλ) first instead of ∇L ← ∇L + λθ (torch's `NAdamW`).
         #[serde(default)]
         decoupled_weight_decay: bool,
     },
@@ -489,14 +489,12 @@ impl OptimizerConfig {
                 (eps, EPS),
                 (weight_decay, WEIGHT_DECAY),
             ]),
-            Self::Adamax { lr, beta1, beta2, eps, weight_decay } => {
+            Self::Adamax { lr, beta1, beta2, eps, weight_decay }
+            | Self::RAdam { lr, beta1, beta2, eps, weight_decay, .. } => {
                 adam_family_limits(lr, (beta1, beta2, eps), weight_decay, None)
             }
             Self::NAdam { lr, beta1, beta2, eps, weight_decay, momentum_decay, .. } => {
                 adam_family_limits(lr, (beta1, beta2, eps), weight_decay, Some(momentum_decay))
-            }
-            Self::RAdam { lr, beta1, beta2, eps, weight_decay, .. } => {
-                adam_family_limits(lr, (beta1, beta2, eps), weight_decay, None)
             }
         }
     }
@@ -614,16 +612,6 @@ impl OptimizerConfig {
             },
         ]
     }
-
-    /// NAdam's and RAdam's `decoupled_weight_decay` (false for every other optimizer).
-    #[must_use]
-    pub fn decoupled_weight_decay(&self) -> bool {
-        matches!(
-            self,
-            Self::NAdam { decoupled_weight_decay: true, .. }
-                | Self::RAdam { decoupled_weight_decay: true, .. }
-        )
-    }
 }
 
 /// The coupled weight-decay line, empty when λ = 0.
@@ -695,7 +683,7 @@ fn adam_rule(bias_correction: bool, amsgrad: bool) -> String {
 
 // ---- NAdam, RAdam, Adamax ------------------------------------------------------------------
 
-/// The ranges of the Adam family's fields (and NAdam's `momentum_decay`).
+/// The ranges of the Adam family's fields (and `NAdam`'s `momentum_decay`).
 fn adam_family_limits(
     lr: f64,
     (beta1, beta2, eps): (f64, f64, f64),
@@ -712,7 +700,7 @@ fn adam_family_limits(
     momentum_decay.map_or(Ok(()), |decay| check_all(&[(decay, MOMENTUM_DECAY)]))
 }
 
-/// The weight-decay line of NAdam and RAdam: coupled, decoupled, or none when λ = 0.
+/// The weight-decay line of `NAdam` and `RAdam`: coupled, decoupled, or none when λ = 0.
 fn weight_decay_line(weight_decay: f64, decoupled: bool) -> String {
     if decoupled && weight_decay != 0.0 {
         format!("θ ← θ(1 − ηλ)   (decoupled weight decay, λ = {weight_decay})\n")
@@ -726,13 +714,13 @@ const ADAMAX_RULE: &str = "m ← β₁m + (1 − β₁)∇L\n\
      u ← max(β₂u, |∇L| + ε)   (infinity norm)\n\
      θ ← θ − η/(1 − β₁ᵗ) · m/u";
 
-/// NAdam in the course's notation.
+/// `NAdam` in the course's notation.
 const NADAM_RULE: &str = "μₜ = β₁(1 − ½·0.96^(tψ)),  ψ = momentum_decay\n\
      m ← β₁m + (1 − β₁)∇L\n\
      v ← β₂v + (1 − β₂)(∇L)²,  v̂ = v/(1 − β₂ᵗ)\n\
      θ ← θ − η[(1 − μₜ)/(1 − μ₁⋯μₜ) ∇L + μₜ₊₁/(1 − μ₁⋯μₜ₊₁) m]/(√v̂ + ε)";
 
-/// RAdam in the course's notation.
+/// `RAdam` in the course's notation.
 const RADAM_RULE: &str = "m ← β₁m + (1 − β₁)∇L\n\
      v ← β₂v + (1 − β₂)(∇L)²,  m̂ = m/(1 − β₁ᵗ)\n\
      ρ∞ = 2/(1 − β₂) − 1,  ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ)\n\

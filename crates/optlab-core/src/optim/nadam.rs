@@ -32,7 +32,7 @@ pub struct NAdamRule {
     pub(super) steps: u64,
 }
 
-/// One NAdam update's scalars, applied per coordinate.
+/// One `NAdam` update's scalars, applied per coordinate.
 #[derive(Clone, Copy)]
 struct NAdamCoordinate {
     beta1: f64,
@@ -122,7 +122,7 @@ impl NAdamRule {
             beta2: self.beta2,
             eps: self.eps,
             coupled: if self.decoupled { 0.0 } else { wd },
-            shrink: decoupled.then(|| 1.0 - lr * wd),
+            shrink: decoupled.then_some(1.0 - lr * wd),
             bias_correction2,
             grad_coefficient: -lr * (1.0 - mu) / (1.0 - self.mu_product),
             momentum_coefficient: (-lr * mu_next) / (1.0 - mu_product_next),

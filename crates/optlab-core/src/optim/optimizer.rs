@@ -33,9 +33,9 @@ pub enum Optimizer {
     AdamW(AdamRule),
     /// Adamax (infinity norm).
     Adamax(AdamaxRule),
-    /// NAdam (Nesterov momentum in Adam).
+    /// `NAdam` (Nesterov momentum in Adam).
     NAdam(NAdamRule),
-    /// RAdam (rectified Adam).
+    /// `RAdam` (rectified Adam).
     RAdam(RAdamRule),
 }
 

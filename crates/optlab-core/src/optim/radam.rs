@@ -15,7 +15,7 @@ pub fn radam_rho(beta2: f64, steps: u64) -> (f64, f64) {
     (rho_inf, rho_inf - 2.0 * t * beta2_pow / (1.0 - beta2_pow))
 }
 
-/// Whether RAdam's update `steps` (t ≥ 1) takes the rectified adaptive step (ρₜ > 5) rather
+/// Whether `RAdam`'s update `steps` (t ≥ 1) takes the rectified adaptive step (ρₜ > 5) rather
 /// than the bias-corrected momentum step η·m̂ alone.
 #[must_use]
 pub fn radam_is_adaptive(beta2: f64, steps: u64) -> bool {
@@ -38,7 +38,7 @@ pub struct RAdamRule {
     pub(super) steps: u64,
 }
 
-/// One RAdam update's scalars, applied per coordinate.
+/// One `RAdam` update's scalars, applied per coordinate.
 #[derive(Clone, Copy)]
 struct RAdamCoordinate {
     beta1: f64,
@@ -131,7 +131,7 @@ impl RAdamRule {
             beta2: self.beta2,
             eps: self.eps,
             coupled: if self.decoupled { 0.0 } else { wd },
-            shrink: decoupled.then(|| 1.0 - lr * wd),
+            shrink: decoupled.then_some(1.0 - lr * wd),
             lr,
             bias_correction1: 1.0 - python_pow(self.beta1, self.steps),
             rectified: self.rectification(self.steps),

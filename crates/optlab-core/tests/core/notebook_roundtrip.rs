@@ -131,7 +131,7 @@ fn optimizer() -> BoxedStrategy<OptimizerConfig> {
     .boxed()
 }
 
-/// NAdam, RAdam and Adamax.
+/// `NAdam`, `RAdam` and Adamax.
 fn adam_family() -> BoxedStrategy<OptimizerConfig> {
     let moments = (non_negative(), unit_half_open(), unit_half_open(), non_negative());
     (moments, non_negative(), non_negative(), any::<bool>(), 0..3u8)

@@ -82,7 +82,7 @@ fn config() -> impl Strategy<Value = OptimizerConfig> {
     ]
 }
 
-/// NAdam, RAdam and Adamax, any valid fields with ε > 0.
+/// `NAdam`, `RAdam` and Adamax, any valid fields with ε > 0.
 fn adam_family() -> BoxedStrategy<OptimizerConfig> {
     let moments = (0.0..2.0f64, 0.0..0.9999f64, 0.0..0.9999f64, 1e-10..1.0f64);
     let decay = (often_zero(0.0..0.5), any::<bool>());

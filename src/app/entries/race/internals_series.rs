@@ -21,9 +21,9 @@ pub enum Family {
     Adam,
     /// Adamax: the first moment m and the infinity norm u.
     Adamax,
-    /// NAdam: Adam's moments with a Nesterov step.
+    /// `NAdam`: Adam's moments with a Nesterov step.
     NAdam,
-    /// RAdam: Adam's moments, rectified once ρₜ > 5.
+    /// `RAdam`: Adam's moments, rectified once ρₜ > 5.
     RAdam,
 }
 

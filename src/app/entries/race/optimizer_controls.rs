@@ -402,7 +402,7 @@ fn adamax(ui: &mut Ui, config: &mut OptimizerConfig) {
     WEIGHT_DECAY.slider(ui, weight_decay);
 }
 
-/// NAdam's and RAdam's hyperparameters.
+/// `NAdam`'s and `RAdam`'s hyperparameters.
 fn nadam_radam(ui: &mut Ui, config: &mut OptimizerConfig) {
     let (lr, beta1, beta2, eps, weight_decay, decoupled, momentum_decay) = match config {
         OptimizerConfig::NAdam {
