@@ -603,7 +603,7 @@ impl OptimizerConfig {
                 decoupled_weight_decay: false,
             },
             Self::RAdam {
-                lr: 0.05,
+                lr: 0.005,
                 beta1: dflt::beta1(),
                 beta2: dflt::beta2(),
                 eps: dflt::eps_1e8(),
@@ -703,27 +703,33 @@ fn adam_family_limits(
 /// The weight-decay line of `NAdam` and `RAdam`: coupled, decoupled, or none when λ = 0.
 fn weight_decay_line(weight_decay: f64, decoupled: bool) -> String {
     if decoupled && weight_decay != 0.0 {
-        format!("θ ← θ(1 − ηλ)   (decoupled weight decay, λ = {weight_decay})\n")
+        format!("θ ← θ(1 − ηλ)   (decoupled, λ = {weight_decay})\n")
     } else {
         coupled_decay(weight_decay)
     }
 }
 
-/// Adamax in the course's notation.
+/// Adamax in the course's notation (short lines: the controls column is narrow).
 const ADAMAX_RULE: &str = "m ← β₁m + (1 − β₁)∇L\n\
-     u ← max(β₂u, |∇L| + ε)   (infinity norm)\n\
-     θ ← θ − η/(1 − β₁ᵗ) · m/u";
+     u ← max(β₂u, |∇L| + ε)\n\
+     θ ← θ − η/(1 − β₁ᵗ)·m/u";
 
-/// `NAdam` in the course's notation.
-const NADAM_RULE: &str = "μₜ = β₁(1 − ½·0.96^(tψ)),  ψ = momentum_decay\n\
+/// `NAdam` in the course's notation (ψ = `momentum_decay`).
+const NADAM_RULE: &str = "μₜ = β₁(1 − ½·0.96^(tψ))\n\
      m ← β₁m + (1 − β₁)∇L\n\
-     v ← β₂v + (1 − β₂)(∇L)²,  v̂ = v/(1 − β₂ᵗ)\n\
-     θ ← θ − η[(1 − μₜ)/(1 − μ₁⋯μₜ) ∇L + μₜ₊₁/(1 − μ₁⋯μₜ₊₁) m]/(√v̂ + ε)";
+     v ← β₂v + (1 − β₂)(∇L)²\n\
+     v̂ = v/(1 − β₂ᵗ)\n\
+     a = (1 − μₜ)/(1 − μ₁⋯μₜ)\n\
+     b = μₜ₊₁/(1 − μ₁⋯μₜ₊₁)\n\
+     θ ← θ − η(a∇L + bm)/(√v̂ + ε)";
 
 /// `RAdam` in the course's notation.
 const RADAM_RULE: &str = "m ← β₁m + (1 − β₁)∇L\n\
-     v ← β₂v + (1 − β₂)(∇L)²,  m̂ = m/(1 − β₁ᵗ)\n\
-     ρ∞ = 2/(1 − β₂) − 1,  ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ)\n\
-     ρₜ > 5:  rₜ = √((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ))\n\
-     \x20        θ ← θ − η rₜ m̂ √(1 − β₂ᵗ)/(√v + ε)\n\
-     ρₜ ≤ 5:  θ ← θ − η m̂   (momentum only)";
+     v ← β₂v + (1 − β₂)(∇L)²\n\
+     m̂ = m/(1 − β₁ᵗ)\n\
+     ρ∞ = 2/(1 − β₂) − 1\n\
+     ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ)\n\
+     ρₜ ≤ 5: θ ← θ − ηm̂\n\
+     ρₜ > 5: r = √((ρₜ − 4)(ρₜ − 2)ρ∞\n\
+     \x20           / ((ρ∞ − 4)(ρ∞ − 2)ρₜ))\n\
+     \x20       θ ← θ − ηr·m̂√(1 − β₂ᵗ)/(√v + ε)";

@@ -216,3 +216,21 @@ fn out_of_range_fields_are_refused_with_their_name() {
     }
     assert!(config.validate().is_err());
 }
+
+#[test]
+fn update_rules_name_their_decay_and_fit_the_controls_column() {
+    let rule = |ron: &str| parse(ron).update_rule();
+    assert!(rule("RAdam()").contains("ρₜ ≤ 5: θ ← θ − ηm̂"));
+    assert!(rule("NAdam()").contains("μₜ = β₁(1 − ½·0.96^(tψ))"));
+    assert!(rule("Adamax()").contains("u ← max(β₂u, |∇L| + ε)"));
+    let decoupled = rule("NAdam(weight_decay: 0.1, decoupled_weight_decay: true)");
+    assert!(decoupled.starts_with("θ ← θ(1 − ηλ)"), "{decoupled}");
+    let coupled = rule("RAdam(weight_decay: 0.1)");
+    assert!(coupled.starts_with("∇L ← ∇L + λθ"), "{coupled}");
+    assert!(rule("Adamax(weight_decay: 0.1)").starts_with("∇L ← ∇L + λθ"));
+    assert!(!rule("RAdam(decoupled_weight_decay: true)").contains('λ'), "λ = 0: no decay line");
+    for ron in ["Adamax()", "NAdam()", "RAdam()"] {
+        let widest = rule(ron).lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(widest <= 40, "{ron}: a line of {widest} characters");
+    }
+}
