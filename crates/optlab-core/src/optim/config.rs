@@ -703,7 +703,7 @@ fn adam_family_limits(
 /// The weight-decay line of `NAdam` and `RAdam`: coupled, decoupled, or none when λ = 0.
 fn weight_decay_line(weight_decay: f64, decoupled: bool) -> String {
     if decoupled && weight_decay != 0.0 {
-        format!("θ ← θ(1 − ηλ)   (decoupled, λ = {weight_decay})\n")
+        format!("θ ← θ(1 − ηλ),  λ = {weight_decay}   (decoupled)\n")
     } else {
         coupled_decay(weight_decay)
     }
