@@ -39,6 +39,8 @@ const PRINTED: &str = concat!(
     "abcdefghijklmnopqrstuvwxyz{|}~",
     "°±²³·¹½×ΣΦαβδεηθκλμρστφᵀᵗᵢḡ–—‖…⁴⁵⁶⁻ⁿ₀₁₂₋ₗ→↔↺∇∈−√∞≈≠≥⊙⌈⌉⏭⏵⏸⏹▶●⚠✓✔✖✗✘➕➖⟲⬆⬇🎲📋🗑",
     "§÷\u{302}\u{304}Δπᵏ′″ⁱ⁷⁺₃₄ₖₜ←∂≤⌊⌋ⱼ┄◯",
+    // NAdam, RAdam, Adamax (their update rules come from the core):
+    "ψ⋯₊",
 );
 
 /// Extra sizes drawn outside the text styles (the 3D view's axis labels).
