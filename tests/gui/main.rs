@@ -1,6 +1,7 @@
 //! The desktop app's tests, one binary: `egui_kittest` drives the real app headless (clicks, keys,
 //! frames) through the accessibility tree.
 
+mod adam_family;
 mod app;
 mod big_surface;
 mod controls;
