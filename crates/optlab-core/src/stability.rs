@@ -87,6 +87,10 @@ pub fn stability_limit(
         | OptimizerConfig::RmsProp { .. }
         | OptimizerConfig::Adam { .. }
         | OptimizerConfig::AdamW { .. } => return None,
+        // Sign steps of fixed size, and Schedule-Free's averaging (signsf): no such limit here.
+        OptimizerConfig::Lion { .. }
+        | OptimizerConfig::ScheduleFreeAdamW { .. }
+        | OptimizerConfig::ScheduleFreeSgd { .. } => return None,
     };
     let ([_, largest], _) = symmetric_eigen(surface.hessian(start))?;
     let lambda_max = largest + weight_decay;

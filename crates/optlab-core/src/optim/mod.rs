@@ -43,20 +43,26 @@
 mod adagrad;
 mod adam;
 mod config;
+mod config_signsf;
+mod lion;
 mod momentum;
 mod optimizer;
 mod rmsprop;
 mod rule;
+mod schedule_free;
 mod sgd;
 
 pub use adagrad::AdagradRule;
 pub use adam::AdamRule;
+pub use config::{AVERAGE_POWER, SF_BETA1, SF_MOMENTUM, WARMUP_STEPS, WEIGHT_LR_POWER};
 pub use config::{
     BETA1, BETA2, DAMPENING, DECAY_RATE, EPS, INITIAL_ACCUMULATOR, LR, LR_DECAY, MOMENTUM,
     NESTEROV_MOMENTUM, OptimizerConfig, WEIGHT_DECAY,
 };
+pub use lion::LionRule;
 pub use momentum::{LookaheadRule, MomentumRule};
 pub use optimizer::{Optimizer, RuleVisitor};
 pub use rmsprop::RmsPropRule;
 pub use rule::{Internals, UpdateRule};
+pub use schedule_free::ScheduleFreeRule;
 pub use sgd::SgdRule;

@@ -7,6 +7,9 @@ use super::momentum::{LookaheadRule, MomentumRule};
 use super::rmsprop::RmsPropRule;
 use super::rule::{Internals, UpdateRule};
 use super::sgd::SgdRule;
+// Lion and Schedule-Free (signsf).
+use super::lion::LionRule;
+use super::schedule_free::ScheduleFreeRule;
 
 /// An optimizer with its state, built by [`OptimizerConfig::build`](super::OptimizerConfig::build). Variants match
 /// [`OptimizerConfig`](super::OptimizerConfig)'s.
@@ -28,6 +31,12 @@ pub enum Optimizer {
     Adam(AdamRule),
     /// AdamW (decoupled weight decay).
     AdamW(AdamRule),
+    /// Lion (`lion-pytorch`).
+    Lion(LionRule),
+    /// Schedule-Free AdamW (`schedulefree`); the parameters are the train-mode point y.
+    ScheduleFreeAdamW(ScheduleFreeRule),
+    /// Schedule-Free SGD (`schedulefree`); the parameters are the train-mode point y.
+    ScheduleFreeSgd(ScheduleFreeRule),
 }
 
 /// A computation generic over the rule, run by [`Optimizer::visit`] after one match, so a hot
@@ -49,6 +58,8 @@ macro_rules! dispatch {
             Optimizer::Adagrad($rule) => $body,
             Optimizer::RmsProp($rule) => $body,
             Optimizer::Adam($rule) | Optimizer::AdamW($rule) => $body,
+            Optimizer::Lion($rule) => $body,
+            Optimizer::ScheduleFreeAdamW($rule) | Optimizer::ScheduleFreeSgd($rule) => $body,
         }
     };
 }
@@ -78,6 +89,12 @@ impl Optimizer {
         dispatch!(self, rule => rule.steps_taken())
     }
 
+    /// Schedule-Free's evaluation point x of parameters `params` (see
+    /// [`UpdateRule::evaluation_point`]); `false` for every other rule.
+    pub fn evaluation_point(&self, params: &[f64], out: &mut [f64]) -> bool {
+        dispatch!(self, rule => rule.evaluation_point(params, out))
+    }
+
     /// The state for display (see [`UpdateRule::internals`]).
     pub fn internals(&self, lr: f64, effective_step: &mut [f64]) -> Internals<'_> {
         dispatch!(self, rule => rule.internals(lr, effective_step))
@@ -89,7 +106,7 @@ impl Optimizer {
     }
 
     /// A state buffer by its `torch.optim` state name (`momentum_buffer`, `sum`, `square_avg`,
-    /// `grad_avg`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`), or `None` where torch would have
+    /// `grad_avg`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`, Schedule-Free's `z`), or `None` where torch would have
     /// none. The look-ahead form's v is `velocity`.
     #[must_use]
     pub fn state_buffer(&self, name: &str) -> Option<&[f64]> {
@@ -103,6 +120,9 @@ impl Optimizer {
             (Self::Adam(rule) | Self::AdamW(rule), "exp_avg") => Some(rule.exp_avg()),
             (Self::Adam(rule) | Self::AdamW(rule), "exp_avg_sq") => Some(rule.exp_avg_sq()),
             (Self::Adam(rule) | Self::AdamW(rule), "max_exp_avg_sq") => rule.max_exp_avg_sq(),
+            (Self::Lion(rule), "exp_avg") => Some(rule.exp_avg()),
+            (Self::ScheduleFreeAdamW(rule) | Self::ScheduleFreeSgd(rule), "z") => rule.z(),
+            (Self::ScheduleFreeAdamW(rule), "exp_avg_sq") => rule.exp_avg_sq(),
             _ => None,
         }
     }
