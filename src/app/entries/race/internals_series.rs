@@ -19,6 +19,12 @@ pub enum Family {
     RmsProp,
     /// Adam and AdamW: the first moment m and the second moment v.
     Adam,
+    /// Lion: the momentum m, whose sign (mixed with the gradient) is the step; effective step η.
+    Sign,
+    /// Schedule-Free AdamW: the second moment v and the average x beside the parameters y.
+    ScheduleFreeAdam,
+    /// Schedule-Free SGD: the base sequence z and the average x; effective step η (warmed up).
+    ScheduleFreeSgd,
 }
 
 /// One plotted quantity: its title and how to read it from a sample.
@@ -87,6 +93,9 @@ impl Family {
             OptimizerConfig::Adagrad { .. } => Self::Adagrad,
             OptimizerConfig::RmsProp { .. } => Self::RmsProp,
             OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => Self::Adam,
+            OptimizerConfig::Lion { .. } => Self::Sign,
+            OptimizerConfig::ScheduleFreeAdamW { .. } => Self::ScheduleFreeAdam,
+            OptimizerConfig::ScheduleFreeSgd { .. } => Self::ScheduleFreeSgd,
         }
     }
 
@@ -113,6 +122,15 @@ impl Family {
             Self::Adam => {
                 "Adam keeps m, an average of gradients (a velocity), and v, an average of \
                  squared gradients; it steps −η·m̂/(√v̂ + ε)."
+            }
+            Self::Sign => {
+                "Lion keeps a momentum m; every coordinate steps by exactly η, in the direction                  of −sign(β₁m + (1 − β₁)∇L), so its effective step is the learning rate η."
+            }
+            Self::ScheduleFreeAdam => {
+                "Schedule-Free AdamW takes Adam-normalized steps on a sequence z and keeps x,                  the weighted average of the z's; the parameters y = (1 − β₁)z + β₁x are where                  gradients are taken (the path), and x (dashed on the map and in the loss plot)                  is what the model is evaluated at."
+            }
+            Self::ScheduleFreeSgd => {
+                "Schedule-Free SGD takes SGD steps on a sequence z and keeps x, the weighted                  average of the z's; the parameters y = (1 − β)z + βx are where gradients are                  taken (the path), and x (dashed on the map and in the loss plot) is what the                  model is evaluated at. Its effective step is η (times the warm-up)."
             }
         }
     }
@@ -148,6 +166,16 @@ impl Family {
                 pick: velocity,
                 scale: 1.0,
             }),
+            Self::Sign => {
+                Some(Series { title: "m, momentum", log: false, pick: velocity, scale: 1.0 })
+            }
+            Self::ScheduleFreeAdam => Some(Series {
+                title: "v, leaky average of squared gradients",
+                log: true,
+                pick: second,
+                scale: 1.0,
+            }),
+            Self::ScheduleFreeSgd => None,
         }
     }
 
@@ -155,7 +183,9 @@ impl Family {
     #[must_use]
     pub fn effective_step(self) -> Series {
         let title = match self {
-            Self::Plain | Self::Momentum => "effective step: the learning rate η",
+            Self::Plain | Self::Momentum | Self::Sign => "effective step: the learning rate η",
+            Self::ScheduleFreeSgd => "effective step of z: ηₜ (η times the warm-up)",
+            Self::ScheduleFreeAdam => "effective step of z: ηₜ/(√v̂ + ε)",
             Self::Adagrad => "effective step η/(√G + ε)",
             Self::RmsProp => "effective step η/(√v + ε)",
             Self::Adam => "effective step η/(√v̂ + ε)",
