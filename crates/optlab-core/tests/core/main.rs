@@ -14,6 +14,7 @@ mod reference_schedules;
 mod reference_signsf;
 mod refusals;
 mod regularize;
+mod signsf_properties;
 mod slice;
 mod stability;
 mod surfaces;

@@ -78,6 +78,8 @@ fn config() -> impl Strategy<Value = OptimizerConfig> {
                 weight_decay
             }
         ),
+        // Lion and Schedule-Free (signsf).
+        crate::signsf_properties::config(),
     ]
 }
 
@@ -289,7 +291,7 @@ proptest! {
 #[test]
 fn catalogue_round_trips_validates_and_explains_itself() {
     let catalogue = OptimizerConfig::catalogue();
-    assert_eq!(catalogue.len(), 8, "one of each variant");
+    assert_eq!(catalogue.len(), 11, "one of each variant");
     for config in &catalogue {
         config.validate().unwrap_or_else(|e| panic!("{}: {e}", config.name()));
         let text = ron::ser::to_string_pretty(config, ron::ser::PrettyConfig::default()).unwrap();
@@ -300,7 +302,7 @@ fn catalogue_round_trips_validates_and_explains_itself() {
     }
     let mut names: Vec<&str> = catalogue.iter().map(OptimizerConfig::name).collect();
     names.dedup();
-    assert_eq!(names.len(), 8);
+    assert_eq!(names.len(), 11);
 }
 
 #[test]
