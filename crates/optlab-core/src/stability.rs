@@ -86,9 +86,9 @@ pub fn stability_limit(
         OptimizerConfig::Adagrad { .. }
         | OptimizerConfig::RmsProp { .. }
         | OptimizerConfig::Adam { .. }
-        | OptimizerConfig::AdamW { .. } => return None,
+        | OptimizerConfig::AdamW { .. }
         // Sign steps of fixed size, and Schedule-Free's averaging (signsf): no such limit here.
-        OptimizerConfig::Lion { .. }
+        | OptimizerConfig::Lion { .. }
         | OptimizerConfig::ScheduleFreeAdamW { .. }
         | OptimizerConfig::ScheduleFreeSgd { .. } => return None,
     };

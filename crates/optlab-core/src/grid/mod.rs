@@ -246,7 +246,8 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             F::WeightDecay => Some(weight_decay),
             _ => None,
         },
-        O::Nesterov { momentum, weight_decay, .. } => match field {
+        O::Nesterov { momentum, weight_decay, .. }
+        | O::ScheduleFreeSgd { momentum, weight_decay, .. } => match field {
             F::Momentum => Some(momentum),
             F::WeightDecay => Some(weight_decay),
             _ => None,
@@ -268,7 +269,8 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             _ => None,
         },
         O::Adam { beta1, beta2, eps, weight_decay, .. }
-        | O::AdamW { beta1, beta2, eps, weight_decay, .. } => match field {
+        | O::AdamW { beta1, beta2, eps, weight_decay, .. }
+        | O::ScheduleFreeAdamW { beta1, beta2, eps, weight_decay, .. } => match field {
             F::Beta1 => Some(beta1),
             F::Beta2 => Some(beta2),
             F::Eps => Some(eps),
@@ -279,18 +281,6 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
         O::Lion { beta1, beta2, weight_decay, .. } => match field {
             F::Beta1 => Some(beta1),
             F::Beta2 => Some(beta2),
-            F::WeightDecay => Some(weight_decay),
-            _ => None,
-        },
-        O::ScheduleFreeAdamW { beta1, beta2, eps, weight_decay, .. } => match field {
-            F::Beta1 => Some(beta1),
-            F::Beta2 => Some(beta2),
-            F::Eps => Some(eps),
-            F::WeightDecay => Some(weight_decay),
-            _ => None,
-        },
-        O::ScheduleFreeSgd { momentum, weight_decay, .. } => match field {
-            F::Momentum => Some(momentum),
             F::WeightDecay => Some(weight_decay),
             _ => None,
         },

@@ -148,7 +148,7 @@ mod tests {
     fn step_2d_equals_step_bit_for_bit() {
         let mut slow = LionRule::new(2, 0.8, 0.95, 0.01);
         let mut fast = slow.clone();
-        let (mut a, mut b) = ([0.3, -1.7], [0.3, -1.7]);
+        let (mut a, mut b) = ([0.3_f64, -1.7], [0.3_f64, -1.7]);
         for t in 0..50 {
             let g = [a[0].sin() * 3.0 + f64::from(t) * 0.01, a[1] * a[0] - 0.2];
             slow.step(&mut a, &g, 0.01);

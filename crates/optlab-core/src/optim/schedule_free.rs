@@ -156,7 +156,8 @@ impl ScheduleFreeRule {
             (beta2, 1.0 - self.beta2_pow, hyper.eps)
         });
         // Python's max(lr, lr_max) keeps lr unless lr_max is larger.
-        if !(self.lr_max > lr) && self.lr_max.to_bits() != lr.to_bits() {
+        let keeps_max = self.lr_max > lr;
+        if !keeps_max && self.lr_max.to_bits() != lr.to_bits() {
             self.lr_max = lr;
             self.lr_max_weight = lr.powf(hyper.weight_lr_power);
         }
@@ -320,7 +321,7 @@ mod tests {
             let hyper = ScheduleFreeHyper { beta2: adaptive.then_some(0.999), ..hyper };
             let mut slow = ScheduleFreeRule::new(2, hyper);
             let mut fast = slow.clone();
-            let (mut a, mut b) = ([0.3, -1.7], [0.3, -1.7]);
+            let (mut a, mut b) = ([0.3_f64, -1.7], [0.3_f64, -1.7]);
             for t in 0..50 {
                 let g = [a[0].sin() * 3.0 + f64::from(t) * 0.01, a[1] * a[0] - 0.2];
                 slow.step(&mut a, &g, 0.01);

@@ -46,6 +46,16 @@ pub fn config() -> BoxedStrategy<OptimizerConfig> {
     .boxed()
 }
 
+/// One `step_2d` call through [`optlab_core::optim::Optimizer::visit`]: point, gradient, lr.
+struct Step2d([f64; 2], [f64; 2], f64);
+
+impl optlab_core::optim::RuleVisitor for &mut Step2d {
+    type Output = ();
+    fn visit<R: UpdateRule>(self, rule: &mut R) {
+        rule.step_2d(&mut self.0, self.1, self.2);
+    }
+}
+
 fn gradient() -> impl Strategy<Value = f64> {
     (1e-3..1e3f64, any::<bool>()).prop_map(|(size, negative)| if negative { -size } else { size })
 }
@@ -138,13 +148,6 @@ proptest! {
         let (mut a, mut b) = ([start.0, start.1], [start.0, start.1]);
         for (g0, g1) in grads {
             slow.step(&mut a, &[g0, g1], lr);
-            struct Step2d([f64; 2], [f64; 2], f64);
-            impl optlab_core::optim::RuleVisitor for &mut Step2d {
-                type Output = ();
-                fn visit<R: UpdateRule>(self, rule: &mut R) {
-                    rule.step_2d(&mut self.0, self.1, self.2);
-                }
-            }
             let mut visit = Step2d(b, [g0, g1], lr);
             fast.visit(&mut visit);
             b = visit.0;

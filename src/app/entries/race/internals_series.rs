@@ -141,7 +141,7 @@ impl Family {
         let velocity = |s: &InternalsSample| s.velocity;
         let second = |s: &InternalsSample| s.second_moment;
         match self {
-            Self::Plain => None,
+            Self::Plain | Self::ScheduleFreeSgd => None,
             Self::Momentum => Some(Series {
                 title: "velocity b (momentum buffer)",
                 log: false,
@@ -154,7 +154,7 @@ impl Family {
                 pick: second,
                 scale: 1.0,
             }),
-            Self::RmsProp => Some(Series {
+            Self::RmsProp | Self::ScheduleFreeAdam => Some(Series {
                 title: "v, leaky average of squared gradients",
                 log: true,
                 pick: second,
@@ -169,13 +169,6 @@ impl Family {
             Self::Sign => {
                 Some(Series { title: "m, momentum", log: false, pick: velocity, scale: 1.0 })
             }
-            Self::ScheduleFreeAdam => Some(Series {
-                title: "v, leaky average of squared gradients",
-                log: true,
-                pick: second,
-                scale: 1.0,
-            }),
-            Self::ScheduleFreeSgd => None,
         }
     }
 
@@ -275,6 +268,7 @@ mod tests {
             velocity: [f64::NAN; 2],
             effective_step: [effective, effective * 2.0],
             second_moment: [second; 2],
+            evaluation: None,
         }
     }
 
