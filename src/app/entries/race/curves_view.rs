@@ -106,6 +106,12 @@ fn legend_row(ui: &mut egui::Ui, race: &Race, runs: &[RunResult], step: u64) {
             };
             legend_entry(ui, &name, colour);
         }
+        // Schedule-Free runs also draw the loss at their evaluation point x, dashed.
+        if runs.iter().any(|run| !evaluation_point::evaluation_records(run, 0).is_empty()) {
+            ui.label("┄").on_hover_text(evaluation_point::LOSS_AT_X_HINT);
+            ui.label(evaluation_point::LOSS_AT_X_NAME)
+                .on_hover_text(evaluation_point::LOSS_AT_X_HINT);
+        }
     });
 }
 

@@ -13,6 +13,12 @@ use optlab_core::run::StepRecord;
 
 /// The map legend's and hover name of the dashed path of x.
 pub const EVALUATION_NAME: &str = "evaluation point x (Schedule-Free average)";
+/// The loss plot's legend name of the dashed curves.
+pub const LOSS_AT_X_NAME: &str = "loss at the evaluation point x (Schedule-Free)";
+/// What the dashed curves are.
+pub const LOSS_AT_X_HINT: &str = "Schedule-Free takes its gradients at the parameters y (the \
+    solid curve) and is evaluated at the average x: the dashed curve of the same colour is the \
+    loss at x";
 /// Most points of one dashed path on the map.
 const MOST_DRAWN: usize = 2000;
 
