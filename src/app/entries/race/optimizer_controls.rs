@@ -224,7 +224,7 @@ const AVERAGE_POWER: Param = Param {
     max: 10.0,
     log: false,
     label: "r",
-    tip: "Power r of the polynomial weighting: the average x weighs step t by tʳ, so later \
+    tip: "Power r of the polynomial weighting: the average x weighs step t by t^r, so later \
           steps count more. 0 = every step alike",
 };
 const WEIGHT_LR_POWER: Param = Param {
