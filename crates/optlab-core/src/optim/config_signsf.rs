@@ -120,15 +120,20 @@ impl OptimizerConfig {
                 }
                 text + "θ ← θ − η sign(β₁m + (1 − β₁)∇L)\nm ← β₂m + (1 − β₂)∇L"
             }
-            Self::ScheduleFreeAdamW { weight_decay, warmup_steps, r, .. } => {
+            Self::ScheduleFreeAdamW { weight_decay, warmup_steps, r, weight_lr_power, .. } => {
                 let normalized = "v ← β₂v + (1 − β₂)(∇L)²   (∇L taken at y)\n\
                                   g = ∇L/(√(v/(1 − β₂ᵗ)) + ε)";
                 let decay = if weight_decay == 0.0 { "" } else { " + λy" };
-                schedule_free_rule(normalized, decay, warmup_steps, r, "β₁")
+                schedule_free_rule(normalized, decay, (warmup_steps, r, weight_lr_power), "β₁")
             }
-            Self::ScheduleFreeSgd { weight_decay, warmup_steps, r, .. } => {
-                let decay = if weight_decay == 0.0 { "" } else { " + λy" };
-                schedule_free_rule("g = ∇L   (taken at y)", decay, warmup_steps, r, "β")
+            Self::ScheduleFreeSgd { weight_decay, warmup_steps, r, weight_lr_power, .. } => {
+                let gradient = if weight_decay == 0.0 {
+                    "g = ∇L   (∇L taken at y)"
+                } else {
+                    "g = ∇L + λy   (∇L taken at y)"
+                };
+                let averaging = (warmup_steps, r, weight_lr_power);
+                schedule_free_rule(gradient, "", averaging, "β")
             }
             _ => String::new(),
         }
@@ -136,12 +141,11 @@ impl OptimizerConfig {
 }
 
 /// The Schedule-Free steps after the gradient line `gradient`: the warm-up, the z step, the
-/// average x and the parameters y.
+/// average x (weights from `warmup_steps`, `r` and `weight_lr_power`) and the parameters y.
 fn schedule_free_rule(
     gradient: &str,
     decay: &str,
-    warmup_steps: u64,
-    r: f64,
+    (warmup_steps, r, power): (u64, f64, f64),
     beta: &str,
 ) -> String {
     let mut text = format!("{gradient}{decay}\n");
@@ -150,7 +154,13 @@ fn schedule_free_rule(
     } else {
         text.push_str("ηₜ = η\n");
     }
-    let weight = if r == 0.0 { "max(η)²".to_owned() } else { format!("t^{r}·max(η)²") };
+    let lr_weight = if power == 0.0 { String::new() } else { format!("max(ηₜ)^{power}") };
+    let weight = match (r == 0.0, power == 0.0) {
+        (true, true) => "1".to_owned(),
+        (true, false) => lr_weight,
+        (false, true) => format!("t^{r}"),
+        (false, false) => format!("t^{r}·{lr_weight}"),
+    };
     let _ = write!(
         text,
         "z ← z − ηₜ g\n\

@@ -255,3 +255,22 @@ fn a_network_trains_with_each_and_schedule_free_is_measured_at_x() {
         );
     }
 }
+
+#[test]
+fn the_update_rules_follow_the_options() {
+    let parse = |text: &str| -> String {
+        ron::from_str::<OptimizerConfig>(text).expect(text).update_rule()
+    };
+    let lion = parse("Lion()");
+    assert!(lion.contains("θ ← θ − η sign(β₁m + (1 − β₁)∇L)") && !lion.contains("(1 − ηλ)"));
+    assert!(parse("Lion(weight_decay: 0.1)").starts_with("θ ← θ(1 − ηλ)"));
+    let sf = parse("ScheduleFreeAdamW()");
+    assert!(sf.contains("√(v/(1 − β₂ᵗ))") && sf.contains("wₜ = max(ηₜ)^2"), "{sf}");
+    assert!(sf.contains("y = (1 − β₁)z + β₁x"), "{sf}");
+    let warm = parse("ScheduleFreeSgd(warmup_steps: 100, r: 1.0, weight_lr_power: 0.0)");
+    assert!(
+        warm.contains("t/100") && warm.contains("wₜ = t^1") && !warm.contains("max("),
+        "{warm}"
+    );
+    assert!(parse("ScheduleFreeSgd(weight_decay: 0.5)").contains("g = ∇L + λy   (∇L taken at y)"));
+}
