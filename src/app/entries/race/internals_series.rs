@@ -124,13 +124,20 @@ impl Family {
                  squared gradients; it steps −η·m̂/(√v̂ + ε)."
             }
             Self::Sign => {
-                "Lion keeps a momentum m; every coordinate steps by exactly η, in the direction                  of −sign(β₁m + (1 − β₁)∇L), so its effective step is the learning rate η."
+                "Lion keeps a momentum m; every coordinate steps by exactly η, in the direction \
+                 of −sign(β₁m + (1 − β₁)∇L), so its effective step is the learning rate η."
             }
             Self::ScheduleFreeAdam => {
-                "Schedule-Free AdamW takes Adam-normalized steps on a sequence z and keeps x,                  the weighted average of the z's; the parameters y = (1 − β₁)z + β₁x are where                  gradients are taken (the path), and x (dashed on the map and in the loss plot)                  is what the model is evaluated at."
+                "Schedule-Free AdamW takes Adam-normalized steps on a sequence z and keeps x, \
+                 the weighted average of the z's; the parameters y = (1 − β₁)z + β₁x are where \
+                 gradients are taken (the path), and x (dashed on the map and in the loss plot) \
+                 is what the model is evaluated at."
             }
             Self::ScheduleFreeSgd => {
-                "Schedule-Free SGD takes SGD steps on a sequence z and keeps x, the weighted                  average of the z's; the parameters y = (1 − β)z + βx are where gradients are                  taken (the path), and x (dashed on the map and in the loss plot) is what the                  model is evaluated at. Its effective step is η (times the warm-up)."
+                "Schedule-Free SGD takes SGD steps on a sequence z and keeps x, the weighted \
+                 average of the z's; the parameters y = (1 − β)z + βx are where gradients are \
+                 taken (the path), and x (dashed on the map and in the loss plot) is what the \
+                 model is evaluated at. Its effective step is η (times the warm-up)."
             }
         }
     }
