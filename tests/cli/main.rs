@@ -4,5 +4,6 @@
 mod bad_input;
 mod commands;
 mod presets;
+mod signsf;
 mod slice;
 mod torch_adam;

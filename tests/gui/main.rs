@@ -13,4 +13,5 @@ mod labs;
 mod legends;
 mod lookahead;
 mod map;
+mod schedule_free;
 mod slice;

@@ -191,6 +191,13 @@ pub trait TraceSink {
     /// step size for the lr of the next update (see [`UpdateRule::internals`]).
     #[inline]
     fn record_internals(&mut self, _step: u64, _internals: &Internals<'_>, _effective: &[f64]) {}
+
+    /// Receives, right after [`TraceSink::record_internals`], the point where the model is
+    /// evaluated after `step` updates when it is not the position (Schedule-Free's average x;
+    /// see [`UpdateRule::evaluation_point`]). Called only for sinks that want internals and
+    /// rules that have such a point.
+    #[inline]
+    fn record_evaluation(&mut self, _step: u64, _point: Point) {}
 }
 
 /// What [`execute`] reports besides the streamed records.
@@ -249,6 +256,10 @@ impl<S: TraceSink> RuleVisitor for Loop<'_, S> {
                 let mut effective = [0.0; 2];
                 let internals = rule.internals(record.lr, &mut effective);
                 sink.record_internals(step, &internals, &effective);
+                let mut point = [0.0; 2];
+                if rule.evaluation_point(&position, &mut point) {
+                    sink.record_evaluation(step, point);
+                }
             }
             if step == config.steps {
                 break;

@@ -89,7 +89,11 @@ pub fn stability_limit(
         | OptimizerConfig::AdamW { .. }
         | OptimizerConfig::Adamax { .. }
         | OptimizerConfig::NAdam { .. }
-        | OptimizerConfig::RAdam { .. } => return None,
+        | OptimizerConfig::RAdam { .. }
+        // Sign steps of fixed size, and Schedule-Free's averaging (signsf): no such limit here.
+        | OptimizerConfig::Lion { .. }
+        | OptimizerConfig::ScheduleFreeAdamW { .. }
+        | OptimizerConfig::ScheduleFreeSgd { .. } => return None,
     };
     let ([_, largest], _) = symmetric_eigen(surface.hessian(start))?;
     let lambda_max = largest + weight_decay;

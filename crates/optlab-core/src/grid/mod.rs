@@ -53,13 +53,13 @@ pub const STEPS: Limit = Limit::closed("steps", 1.0, MAX_STEPS as f64);
 pub enum SweepField {
     /// The optimizer's learning rate.
     Lr,
-    /// Momentum μ (Momentum, Nesterov, look-ahead, RMSprop).
+    /// Momentum μ (Momentum, Nesterov, look-ahead, RMSprop, Schedule-Free SGD).
     Momentum,
     /// Dampening τ (Momentum).
     Dampening,
-    /// β₁ (Adam, AdamW).
+    /// β₁ (Adam, AdamW, Lion, Schedule-Free AdamW).
     Beta1,
-    /// β₂ (Adam, AdamW).
+    /// β₂ (Adam, AdamW, Lion, Schedule-Free AdamW).
     Beta2,
     /// RMSprop's decay rate α.
     DecayRate,
@@ -149,10 +149,14 @@ impl SweepField {
                 OptimizerConfig::Nesterov { .. } | OptimizerConfig::NesterovLookahead { .. } => {
                     optim::NESTEROV_MOMENTUM
                 }
+                OptimizerConfig::ScheduleFreeSgd { .. } => optim::SF_MOMENTUM,
                 _ => optim::MOMENTUM,
             },
             Self::Dampening => optim::DAMPENING,
-            Self::Beta1 => optim::BETA1,
+            Self::Beta1 => match optimizer {
+                OptimizerConfig::ScheduleFreeAdamW { .. } => optim::SF_BETA1,
+                _ => optim::BETA1,
+            },
             Self::Beta2 => optim::BETA2,
             Self::DecayRate => optim::DECAY_RATE,
             Self::Eps => optim::EPS,
@@ -247,7 +251,8 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             F::WeightDecay => Some(weight_decay),
             _ => None,
         },
-        O::Nesterov { momentum, weight_decay, .. } => match field {
+        O::Nesterov { momentum, weight_decay, .. }
+        | O::ScheduleFreeSgd { momentum, weight_decay, .. } => match field {
             F::Momentum => Some(momentum),
             F::WeightDecay => Some(weight_decay),
             _ => None,
@@ -271,7 +276,8 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
         O::Adam { beta1, beta2, eps, weight_decay, .. }
         | O::AdamW { beta1, beta2, eps, weight_decay, .. }
         | O::Adamax { beta1, beta2, eps, weight_decay, .. }
-        | O::RAdam { beta1, beta2, eps, weight_decay, .. } => match field {
+        | O::RAdam { beta1, beta2, eps, weight_decay, .. }
+        | O::ScheduleFreeAdamW { beta1, beta2, eps, weight_decay, .. } => match field {
             F::Beta1 => Some(beta1),
             F::Beta2 => Some(beta2),
             F::Eps => Some(eps),
@@ -284,6 +290,13 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             F::Eps => Some(eps),
             F::WeightDecay => Some(weight_decay),
             F::MomentumDecay => Some(momentum_decay),
+            _ => None,
+        },
+        // Lion and Schedule-Free (signsf).
+        O::Lion { beta1, beta2, weight_decay, .. } => match field {
+            F::Beta1 => Some(beta1),
+            F::Beta2 => Some(beta2),
+            F::WeightDecay => Some(weight_decay),
             _ => None,
         },
     }

@@ -41,6 +41,19 @@ pub const INITIAL_ACCUMULATOR: Limit = Limit::at_least("initial_accumulator", 0.
 /// `NAdam`'s `momentum_decay` ψ in μₜ = β₁(1 − ½·0.96^(tψ)).
 pub const MOMENTUM_DECAY: Limit = Limit::at_least("momentum_decay", 0.0);
 
+// Lion, ScheduleFreeAdamW and ScheduleFreeSgd (signsf).
+/// Schedule-Free AdamW's β₁ in (0, 1): the evaluation point x = lerp(y, z, 1 − 1/β₁) needs
+/// β₁ > 0 (the package's `eval()` divides by it).
+pub const SF_BETA1: Limit = Limit::open("beta1", 0.0, 1.0);
+/// Schedule-Free SGD's momentum β in (0, 1), as the package requires.
+pub const SF_MOMENTUM: Limit = Limit::open("momentum", 0.0, 1.0);
+/// Schedule-Free's linear warm-up length in updates (0 = none).
+pub const WARMUP_STEPS: Limit = Limit::closed("warmup_steps", 0.0, 1e9);
+/// Schedule-Free's power r of the polynomial weighting (t + 1)ʳ in the average.
+pub const AVERAGE_POWER: Limit = Limit::closed("r", 0.0, 100.0);
+/// Schedule-Free's power of the lr in the averaging weight (0 = no lr weighting).
+pub const WEIGHT_LR_POWER: Limit = Limit::closed("weight_lr_power", 0.0, 100.0);
+
 /// Range-checked deserializers, so RON reports the position of a bad value.
 mod de {
     use super::{
@@ -59,6 +72,12 @@ mod de {
     crate::limited_f64!(lr_decay, LR_DECAY);
     crate::limited_f64!(initial_accumulator, INITIAL_ACCUMULATOR);
     crate::limited_f64!(momentum_decay, MOMENTUM_DECAY);
+    // Lion and Schedule-Free (signsf).
+    crate::limited_f64!(sf_beta1, super::SF_BETA1);
+    crate::limited_f64!(sf_momentum, super::SF_MOMENTUM);
+    crate::limited_f64!(average_power, super::AVERAGE_POWER);
+    crate::limited_f64!(weight_lr_power, super::WEIGHT_LR_POWER);
+    crate::regularize::limited_count!(warmup_steps, u64, super::WARMUP_STEPS);
 }
 
 /// PyTorch defaults of omitted fields (torch 2.x signatures).
@@ -98,6 +117,27 @@ mod dflt {
     /// `AdamW` weight decay.
     pub(super) fn adamw_weight_decay() -> f64 {
         1e-2
+    }
+    // Lion and Schedule-Free (signsf).
+    /// `lion_pytorch.Lion` lr.
+    pub(super) fn lr_1e4() -> f64 {
+        1e-4
+    }
+    /// `lion_pytorch.Lion` β₂.
+    pub(super) fn lion_beta2() -> f64 {
+        0.99
+    }
+    /// `schedulefree.AdamWScheduleFree` lr.
+    pub(super) fn lr_0025() -> f64 {
+        0.0025
+    }
+    /// `schedulefree.SGDScheduleFree` lr.
+    pub(super) fn lr_1() -> f64 {
+        1.0
+    }
+    /// Schedule-Free's `weight_lr_power`.
+    pub(super) fn weight_lr_power() -> f64 {
+        2.0
     }
     /// Bias correction is on unless asked otherwise.
     pub(super) fn yes() -> bool {
@@ -317,6 +357,72 @@ pub enum OptimizerConfig {
         #[serde(default)]
         decoupled_weight_decay: bool,
     },
+    /// `lion_pytorch.Lion` (0.2.5): θ ← θ(1 − ηλ), θ ← θ − η·sign(β₁m + (1 − β₁)∇L),
+    /// m ← β₂m + (1 − β₂)∇L.
+    Lion {
+        /// Learning rate η: the size of every coordinate's step (default 1e-4).
+        #[serde(default = "dflt::lr_1e4", deserialize_with = "de::lr")]
+        lr: f64,
+        /// β₁: how much of the momentum the sign is taken of (default 0.9).
+        #[serde(default = "dflt::beta1", deserialize_with = "de::beta1")]
+        beta1: f64,
+        /// β₂: decay of the momentum m (default 0.99).
+        #[serde(default = "dflt::lion_beta2", deserialize_with = "de::beta2")]
+        beta2: f64,
+        /// Decoupled weight decay λ: θ ← θ(1 − ηλ) before the step (default 0).
+        #[serde(default, deserialize_with = "de::weight_decay")]
+        weight_decay: f64,
+    },
+    /// `schedulefree.AdamWScheduleFree` (1.4.1): Adam-normalized steps on z, the average x of
+    /// the z's, and the parameters y = (1 − β₁)z + β₁x where gradients are taken.
+    ScheduleFreeAdamW {
+        /// Learning rate η (default 0.0025); no schedule is needed.
+        #[serde(default = "dflt::lr_0025", deserialize_with = "de::lr")]
+        lr: f64,
+        /// β₁ in (0, 1): y = (1 − β₁)z + β₁x (default 0.9).
+        #[serde(default = "dflt::beta1", deserialize_with = "de::sf_beta1")]
+        beta1: f64,
+        /// β₂: decay of the second moment v (default 0.999).
+        #[serde(default = "dflt::beta2", deserialize_with = "de::beta2")]
+        beta2: f64,
+        /// ε added after the square root of the bias-corrected v (default 1e-8).
+        #[serde(default = "dflt::eps_1e8", deserialize_with = "de::eps")]
+        eps: f64,
+        /// Weight decay λ, added at y to the normalized gradient (default 0).
+        #[serde(default, deserialize_with = "de::weight_decay")]
+        weight_decay: f64,
+        /// Linear warm-up: update t uses η·t/`warmup_steps` while t ≤ `warmup_steps` (default 0).
+        #[serde(default, deserialize_with = "de::warmup_steps")]
+        warmup_steps: u64,
+        /// Power r of the polynomial weighting (t + 1)ʳ in the average (default 0).
+        #[serde(default, deserialize_with = "de::average_power")]
+        r: f64,
+        /// The averaging weights are max(ηₜ)^`weight_lr_power` (default 2).
+        #[serde(default = "dflt::weight_lr_power", deserialize_with = "de::weight_lr_power")]
+        weight_lr_power: f64,
+    },
+    /// `schedulefree.SGDScheduleFree` (1.4.1): SGD steps on z, the average x of the z's, and the
+    /// parameters y = (1 − β)z + βx where gradients are taken.
+    ScheduleFreeSgd {
+        /// Learning rate η (default 1.0); no schedule is needed.
+        #[serde(default = "dflt::lr_1", deserialize_with = "de::lr")]
+        lr: f64,
+        /// β in (0, 1): y = (1 − β)z + βx (default 0.9).
+        #[serde(default = "dflt::momentum", deserialize_with = "de::sf_momentum")]
+        momentum: f64,
+        /// Coupled weight decay λ at y: ∇L ← ∇L + λy (default 0).
+        #[serde(default, deserialize_with = "de::weight_decay")]
+        weight_decay: f64,
+        /// Linear warm-up: update t uses η·t/`warmup_steps` while t ≤ `warmup_steps` (default 0).
+        #[serde(default, deserialize_with = "de::warmup_steps")]
+        warmup_steps: u64,
+        /// Power r of the polynomial weighting (t + 1)ʳ in the average (default 0).
+        #[serde(default, deserialize_with = "de::average_power")]
+        r: f64,
+        /// The averaging weights are max(ηₜ)^`weight_lr_power` (default 2).
+        #[serde(default = "dflt::weight_lr_power", deserialize_with = "de::weight_lr_power")]
+        weight_lr_power: f64,
+    },
 }
 
 impl OptimizerConfig {
@@ -391,6 +497,9 @@ impl OptimizerConfig {
                 let decay = (weight_decay, decoupled_weight_decay);
                 Optimizer::RAdam(RAdamRule::new(n_params, (beta1, beta2, eps), decay))
             }
+            Self::Lion { .. } | Self::ScheduleFreeAdamW { .. } | Self::ScheduleFreeSgd { .. } => {
+                self.build_signsf(n_params)
+            }
         }
     }
 
@@ -408,7 +517,10 @@ impl OptimizerConfig {
             | Self::AdamW { lr, .. }
             | Self::Adamax { lr, .. }
             | Self::NAdam { lr, .. }
-            | Self::RAdam { lr, .. } => lr,
+            | Self::RAdam { lr, .. }
+            | Self::Lion { lr, .. }
+            | Self::ScheduleFreeAdamW { lr, .. }
+            | Self::ScheduleFreeSgd { lr, .. } => lr,
         }
     }
 
@@ -425,7 +537,10 @@ impl OptimizerConfig {
             | Self::AdamW { lr, .. }
             | Self::Adamax { lr, .. }
             | Self::NAdam { lr, .. }
-            | Self::RAdam { lr, .. } => *lr = new_lr,
+            | Self::RAdam { lr, .. }
+            | Self::Lion { lr, .. }
+            | Self::ScheduleFreeAdamW { lr, .. }
+            | Self::ScheduleFreeSgd { lr, .. } => *lr = new_lr,
         }
     }
 
@@ -444,6 +559,9 @@ impl OptimizerConfig {
             Self::Adamax { .. } => "Adamax",
             Self::NAdam { .. } => "NAdam",
             Self::RAdam { .. } => "RAdam",
+            Self::Lion { .. } => "Lion",
+            Self::ScheduleFreeAdamW { .. } => "ScheduleFreeAdamW",
+            Self::ScheduleFreeSgd { .. } => "ScheduleFreeSgd",
         }
     }
 
@@ -496,6 +614,9 @@ impl OptimizerConfig {
             Self::NAdam { lr, beta1, beta2, eps, weight_decay, momentum_decay, .. } => {
                 adam_family_limits(lr, (beta1, beta2, eps), weight_decay, Some(momentum_decay))
             }
+            Self::Lion { .. } | Self::ScheduleFreeAdamW { .. } | Self::ScheduleFreeSgd { .. } => {
+                self.validate_signsf()
+            }
         }
     }
 
@@ -541,6 +662,9 @@ impl OptimizerConfig {
             }
             Self::RAdam { weight_decay, decoupled_weight_decay, .. } => {
                 weight_decay_line(weight_decay, decoupled_weight_decay) + RADAM_RULE
+            }
+            Self::Lion { .. } | Self::ScheduleFreeAdamW { .. } | Self::ScheduleFreeSgd { .. } => {
+                self.update_rule_signsf()
             }
         }
     }
@@ -609,6 +733,31 @@ impl OptimizerConfig {
                 eps: dflt::eps_1e8(),
                 weight_decay: 0.0,
                 decoupled_weight_decay: false,
+            },
+            // Lion and Schedule-Free (signsf).
+            Self::Lion {
+                lr: 0.01,
+                beta1: dflt::beta1(),
+                beta2: dflt::lion_beta2(),
+                weight_decay: 0.0,
+            },
+            Self::ScheduleFreeAdamW {
+                lr: 0.1,
+                beta1: dflt::beta1(),
+                beta2: dflt::beta2(),
+                eps: dflt::eps_1e8(),
+                weight_decay: 0.0,
+                warmup_steps: 0,
+                r: 0.0,
+                weight_lr_power: dflt::weight_lr_power(),
+            },
+            Self::ScheduleFreeSgd {
+                lr: 0.05,
+                momentum: dflt::momentum(),
+                weight_decay: 0.0,
+                warmup_steps: 0,
+                r: 0.0,
+                weight_lr_power: dflt::weight_lr_power(),
             },
         ]
     }

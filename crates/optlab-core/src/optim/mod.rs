@@ -44,26 +44,32 @@ mod adagrad;
 mod adam;
 mod adamax;
 mod config;
+mod config_signsf;
+mod lion;
 mod momentum;
 mod nadam;
 mod optimizer;
 mod radam;
 mod rmsprop;
 mod rule;
+mod schedule_free;
 mod sgd;
 
 pub use adagrad::AdagradRule;
 pub use adam::AdamRule;
 pub use adamax::AdamaxRule;
 pub use config::MOMENTUM_DECAY;
+pub use config::{AVERAGE_POWER, SF_BETA1, SF_MOMENTUM, WARMUP_STEPS, WEIGHT_LR_POWER};
 pub use config::{
     BETA1, BETA2, DAMPENING, DECAY_RATE, EPS, INITIAL_ACCUMULATOR, LR, LR_DECAY, MOMENTUM,
     NESTEROV_MOMENTUM, OptimizerConfig, WEIGHT_DECAY,
 };
+pub use lion::LionRule;
 pub use momentum::{LookaheadRule, MomentumRule};
 pub use nadam::NAdamRule;
 pub use optimizer::{Optimizer, RuleVisitor};
 pub use radam::{RAdamRule, radam_is_adaptive, radam_rho};
 pub use rmsprop::RmsPropRule;
 pub use rule::{Internals, UpdateRule};
+pub use schedule_free::ScheduleFreeRule;
 pub use sgd::SgdRule;

@@ -10,6 +10,9 @@ use super::radam::RAdamRule;
 use super::rmsprop::RmsPropRule;
 use super::rule::{Internals, UpdateRule};
 use super::sgd::SgdRule;
+// Lion and Schedule-Free (signsf).
+use super::lion::LionRule;
+use super::schedule_free::ScheduleFreeRule;
 
 /// An optimizer with its state, built by [`OptimizerConfig::build`](super::OptimizerConfig::build). Variants match
 /// [`OptimizerConfig`](super::OptimizerConfig)'s.
@@ -37,6 +40,12 @@ pub enum Optimizer {
     NAdam(NAdamRule),
     /// `RAdam` (rectified Adam).
     RAdam(RAdamRule),
+    /// Lion (`lion-pytorch`).
+    Lion(LionRule),
+    /// Schedule-Free AdamW (`schedulefree`); the parameters are the train-mode point y.
+    ScheduleFreeAdamW(ScheduleFreeRule),
+    /// Schedule-Free SGD (`schedulefree`); the parameters are the train-mode point y.
+    ScheduleFreeSgd(ScheduleFreeRule),
 }
 
 /// A computation generic over the rule, run by [`Optimizer::visit`] after one match, so a hot
@@ -61,6 +70,8 @@ macro_rules! dispatch {
             Optimizer::Adamax($rule) => $body,
             Optimizer::NAdam($rule) => $body,
             Optimizer::RAdam($rule) => $body,
+            Optimizer::Lion($rule) => $body,
+            Optimizer::ScheduleFreeAdamW($rule) | Optimizer::ScheduleFreeSgd($rule) => $body,
         }
     };
 }
@@ -90,6 +101,12 @@ impl Optimizer {
         dispatch!(self, rule => rule.steps_taken())
     }
 
+    /// Schedule-Free's evaluation point x of parameters `params` (see
+    /// [`UpdateRule::evaluation_point`]); `false` for every other rule.
+    pub fn evaluation_point(&self, params: &[f64], out: &mut [f64]) -> bool {
+        dispatch!(self, rule => rule.evaluation_point(params, out))
+    }
+
     /// The state for display (see [`UpdateRule::internals`]).
     pub fn internals(&self, lr: f64, effective_step: &mut [f64]) -> Internals<'_> {
         dispatch!(self, rule => rule.internals(lr, effective_step))
@@ -102,7 +119,7 @@ impl Optimizer {
 
     /// A state buffer by its `torch.optim` state name (`momentum_buffer`, `sum`, `square_avg`,
     /// `grad_avg`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`, `exp_inf`, `mu_product` — a
-    /// one-element buffer), or `None` where torch would have
+    /// one-element buffer —, Schedule-Free's `z`), or `None` where torch would have
     /// none. The look-ahead form's v is `velocity`.
     #[must_use]
     pub fn state_buffer(&self, name: &str) -> Option<&[f64]> {
@@ -123,6 +140,9 @@ impl Optimizer {
             (Self::NAdam(rule), "mu_product") => Some(rule.mu_product()),
             (Self::RAdam(rule), "exp_avg") => Some(rule.exp_avg()),
             (Self::RAdam(rule), "exp_avg_sq") => Some(rule.exp_avg_sq()),
+            (Self::Lion(rule), "exp_avg") => Some(rule.exp_avg()),
+            (Self::ScheduleFreeAdamW(rule) | Self::ScheduleFreeSgd(rule), "z") => rule.z(),
+            (Self::ScheduleFreeAdamW(rule), "exp_avg_sq") => rule.exp_avg_sq(),
             _ => None,
         }
     }

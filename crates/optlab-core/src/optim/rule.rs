@@ -48,6 +48,14 @@ pub trait UpdateRule {
     /// Updates taken so far.
     fn steps_taken(&self) -> u64;
 
+    /// Where the model is evaluated when that is not the parameters (Schedule-Free's average
+    /// x, whose parameters are the train-mode point y): writes it into `out` and returns
+    /// `true`. The default, for every other rule, returns `false` and writes nothing.
+    #[inline]
+    fn evaluation_point(&self, _params: &[f64], _out: &mut [f64]) -> bool {
+        false
+    }
+
     /// The state for display. Writes into `effective_step` the per-coordinate factor the rule
     /// multiplies its step direction by, for learning rate `lr`: η for the SGD family,
     /// ηₜ/(√G + ε) for Adagrad, η/(√v + ε) for RMSprop (applied to ∇L, before momentum), and

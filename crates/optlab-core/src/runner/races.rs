@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use super::{Control, Wake, panic_message, spawn_named};
 use crate::optim::Internals;
 use crate::run::{self, RunConfig, RunSummary, StepRecord, TraceSink};
+use crate::surface::{Point, Surface};
 
 /// Most records one run sends for drawing; longer runs are sent every `stride`-th step.
 pub const MAX_POINTS_PER_RUN: u64 = 100_000;
@@ -54,6 +55,18 @@ pub struct InternalsSample {
     /// Second-moment state: Adagrad's sum G of squared gradients, RMSprop's and Adam's running
     /// average v of them (NaN when the rule keeps none).
     pub second_moment: [f64; 2],
+    /// Where the model is evaluated when that is not the position (Schedule-Free's average x)
+    /// and the loss there; `None` for every other rule.
+    pub evaluation: Option<EvaluationPoint>,
+}
+
+/// Schedule-Free's evaluation point x beside the position y, and the loss there.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EvaluationPoint {
+    /// The point x.
+    pub point: Point,
+    /// The exact loss at x (not finite when x is not, or the surface is undefined there).
+    pub loss: f64,
 }
 
 /// A slice of a run's results.
@@ -255,6 +268,7 @@ fn stream_run(config: &RunConfig, queued: &Queued, events: &Sender<WorkerEvent>,
         internals: Vec::new(),
         last_sent: Instant::now(),
         last_kept: None,
+        surface: &config.surface,
     };
     let summary = run::execute(config, &mut sink);
     if queued.control.cancelled.load(Ordering::SeqCst) {
@@ -281,6 +295,8 @@ struct BatchSink<'a> {
     internals: Vec<InternalsSample>,
     last_sent: Instant,
     last_kept: Option<u64>,
+    /// Where the loss at an evaluation point is measured.
+    surface: &'a Surface,
 }
 
 impl BatchSink<'_> {
@@ -336,6 +352,16 @@ impl TraceSink for BatchSink<'_> {
             velocity: pair(internals.velocity),
             effective_step: [effective[0], effective[1]],
             second_moment: pair(internals.second_moment),
+            evaluation: None,
         });
+    }
+
+    fn record_evaluation(&mut self, step: u64, point: Point) {
+        if self.last_kept != Some(step) {
+            return;
+        }
+        if let Some(sample) = self.internals.last_mut().filter(|s| s.step == step) {
+            sample.evaluation = Some(EvaluationPoint { point, loss: self.surface.value(point) });
+        }
     }
 }

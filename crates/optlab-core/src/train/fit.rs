@@ -153,6 +153,7 @@ pub struct Trainer {
 #[derive(Clone, Debug)]
 struct Buffers {
     grad: Vec<f64>,
+    /// The look-ahead point where the gradient is taken, or Schedule-Free's evaluation point.
     lookahead: Vec<f64>,
     order: Vec<usize>,
     batch_x: Vec<[f64; 2]>,
@@ -332,10 +333,20 @@ impl Trainer {
     }
 
     fn stats(&mut self, lr: f64, mean_batch_loss: f64) -> EpochStats {
-        let ws = &mut self.buffers.eval;
+        // Schedule-Free is measured at its evaluation point x (the package's `eval()`), not at
+        // the train-mode parameters y: swap x in for the statistics, and y back afterwards.
+        let b = &mut self.buffers;
+        let at_x = self.optimizer.evaluation_point(self.network.params(), &mut b.lookahead);
+        if at_x {
+            self.network.params_mut().swap_with_slice(&mut b.lookahead);
+        }
+        let ws = &mut b.eval;
         let train = self.network.evaluate(&self.train.x, &self.train.y, ws);
         let validation = self.network.evaluate(&self.validation.x, &self.validation.y, ws);
         let l2 = self.network.l2_penalty(self.network.params());
+        if at_x {
+            self.network.params_mut().swap_with_slice(&mut b.lookahead);
+        }
         EpochStats {
             epoch: self.epochs_done,
             updates: self.updates,

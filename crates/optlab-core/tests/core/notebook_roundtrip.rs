@@ -127,6 +127,59 @@ fn optimizer() -> BoxedStrategy<OptimizerConfig> {
             }),
         adam(),
         adam_family(),
+        // Lion and Schedule-Free (signsf).
+        sign_and_schedule_free(),
+    ]
+    .boxed()
+}
+
+/// Lion, Schedule-Free AdamW and Schedule-Free SGD with values anywhere in their ranges.
+fn sign_and_schedule_free() -> BoxedStrategy<OptimizerConfig> {
+    let open_unit = || prop_oneof![4 => 1e-12..1.0, 1 => Just(0.999_999_999_999)];
+    let averaging = || (0..=1_000_000_000_u64, 0.0..=100.0, 0.0..=100.0);
+    prop_oneof![
+        (non_negative(), unit_half_open(), unit_half_open(), non_negative()).prop_map(
+            |(lr, beta1, beta2, weight_decay)| OptimizerConfig::Lion {
+                lr,
+                beta1,
+                beta2,
+                weight_decay
+            }
+        ),
+        (
+            non_negative(),
+            open_unit(),
+            unit_half_open(),
+            non_negative(),
+            non_negative(),
+            averaging()
+        )
+            .prop_map(
+                |(lr, beta1, beta2, eps, weight_decay, (warmup_steps, r, weight_lr_power))| {
+                    OptimizerConfig::ScheduleFreeAdamW {
+                        lr,
+                        beta1,
+                        beta2,
+                        eps,
+                        weight_decay,
+                        warmup_steps,
+                        r,
+                        weight_lr_power,
+                    }
+                }
+            ),
+        (non_negative(), open_unit(), non_negative(), averaging()).prop_map(
+            |(lr, momentum, weight_decay, (warmup_steps, r, weight_lr_power))| {
+                OptimizerConfig::ScheduleFreeSgd {
+                    lr,
+                    momentum,
+                    weight_decay,
+                    warmup_steps,
+                    r,
+                    weight_lr_power,
+                }
+            }
+        ),
     ]
     .boxed()
 }

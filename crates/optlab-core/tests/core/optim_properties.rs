@@ -79,6 +79,8 @@ fn config() -> impl Strategy<Value = OptimizerConfig> {
             }
         ),
         adam_family(),
+        // Lion and Schedule-Free (signsf).
+        crate::signsf_properties::config(),
     ]
 }
 

@@ -2,8 +2,9 @@
 //! playback step (a vertical line) and to each other (shared x axis and cursor), under one
 //! legend row (above the plots, so it never covers a curve).
 
-use egui_plot::{HoverPosition, Line, Plot, PlotPoint, VLine};
+use egui_plot::{HoverPosition, Line, LineStyle, Plot, PlotPoint, VLine};
 
+use crate::app::entries::race::evaluation_point;
 use crate::app::entries::race::internals_series::linear_marks;
 use crate::app::entries::race::results::{RunResult, global_minimum};
 use crate::app::widgets::draw_cache::{DrawCache, RecordsKey, column_envelope};
@@ -22,6 +23,8 @@ const POINTS_PER_COLUMN: f32 = 2.0;
 pub struct CurveCache {
     loss: DrawCache<(RecordsKey, usize, u64), Vec<PlotPoint>>,
     lr: DrawCache<(RecordsKey, usize), Vec<PlotPoint>>,
+    /// The loss at Schedule-Free's evaluation point x (empty for other rules).
+    evaluation: DrawCache<(RecordsKey, usize, u64), Vec<PlotPoint>>,
 }
 
 impl CurveCache {
@@ -40,6 +43,14 @@ impl CurveCache {
                 points
             });
             self.lr.ensure(index, (key, columns), || column_envelope(shown, columns, |r| r.lr));
+            self.evaluation.ensure(index, (key, columns, floor.to_bits()), || {
+                let at_x = evaluation_point::evaluation_records(result, step);
+                let mut points = column_envelope(&at_x, columns, |r| r.loss);
+                for p in &mut points {
+                    p.y = (p.y - floor).max(LOG_FLOOR).log10();
+                }
+                points
+            });
         }
     }
 }
@@ -95,6 +106,12 @@ fn legend_row(ui: &mut egui::Ui, race: &Race, runs: &[RunResult], step: u64) {
             };
             legend_entry(ui, &name, colour);
         }
+        // Schedule-Free runs also draw the loss at their evaluation point x, dashed.
+        if runs.iter().any(|run| !evaluation_point::evaluation_records(run, 0).is_empty()) {
+            ui.label("┄").on_hover_text(evaluation_point::LOSS_AT_X_HINT);
+            ui.label(evaluation_point::LOSS_AT_X_NAME)
+                .on_hover_text(evaluation_point::LOSS_AT_X_HINT);
+        }
     });
 }
 
@@ -148,6 +165,12 @@ fn loss_plot(
                 let colour = palette::run_colour(run.color, index);
                 let points = curves.loss.get(index).map_or(&[][..], Vec::as_slice);
                 plot.line(curve(run.name.clone(), points, colour, 2.0));
+                if let Some(at_x) = curves.evaluation.get(index).filter(|p| !p.is_empty()) {
+                    let name = format!("{} at the evaluation point x", run.name);
+                    plot.line(
+                        curve(name, at_x, colour, 1.5).style(LineStyle::Dashed { length: 6.0 }),
+                    );
+                }
                 if let Some(diverged) = result.diverged_at() {
                     plot.vline(
                         VLine::new(format!("{} diverged at {diverged}", run.name), diverged as f64)

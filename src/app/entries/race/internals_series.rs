@@ -25,6 +25,12 @@ pub enum Family {
     NAdam,
     /// `RAdam`: Adam's moments, rectified once ρₜ > 5.
     RAdam,
+    /// Lion: the momentum m, whose sign (mixed with the gradient) is the step; effective step η.
+    Sign,
+    /// Schedule-Free AdamW: the second moment v and the average x beside the parameters y.
+    ScheduleFreeAdam,
+    /// Schedule-Free SGD: the base sequence z and the average x; effective step η (warmed up).
+    ScheduleFreeSgd,
 }
 
 /// One plotted quantity: its title and how to read it from a sample.
@@ -96,6 +102,9 @@ impl Family {
             OptimizerConfig::Adamax { .. } => Self::Adamax,
             OptimizerConfig::NAdam { .. } => Self::NAdam,
             OptimizerConfig::RAdam { .. } => Self::RAdam,
+            OptimizerConfig::Lion { .. } => Self::Sign,
+            OptimizerConfig::ScheduleFreeAdamW { .. } => Self::ScheduleFreeAdam,
+            OptimizerConfig::ScheduleFreeSgd { .. } => Self::ScheduleFreeSgd,
         }
     }
 
@@ -137,6 +146,22 @@ impl Family {
                  β₂ = 0.999) it steps −η·m̂ with effective step η; after that \
                  η·rₜ·√(1 − β₂ᵗ)/(√v + ε), Adam's step times the rectification rₜ < 1."
             }
+            Self::Sign => {
+                "Lion keeps a momentum m; every coordinate steps by exactly η, in the direction \
+                 of −sign(β₁m + (1 − β₁)∇L), so its effective step is the learning rate η."
+            }
+            Self::ScheduleFreeAdam => {
+                "Schedule-Free AdamW takes Adam-normalized steps on a sequence z and keeps x, \
+                 the weighted average of the z's; the parameters y = (1 − β₁)z + β₁x are where \
+                 gradients are taken (the path), and x (dashed on the map and in the loss plot) \
+                 is what the model is evaluated at."
+            }
+            Self::ScheduleFreeSgd => {
+                "Schedule-Free SGD takes SGD steps on a sequence z and keeps x, the weighted \
+                 average of the z's; the parameters y = (1 − β)z + βx are where gradients are \
+                 taken (the path), and x (dashed on the map and in the loss plot) is what the \
+                 model is evaluated at. Its effective step is η (times the warm-up)."
+            }
         }
     }
 
@@ -146,7 +171,7 @@ impl Family {
         let velocity = |s: &InternalsSample| s.velocity;
         let second = |s: &InternalsSample| s.second_moment;
         match self {
-            Self::Plain => None,
+            Self::Plain | Self::ScheduleFreeSgd => None,
             Self::Momentum => Some(Series {
                 title: "velocity b (momentum buffer)",
                 log: false,
@@ -159,7 +184,7 @@ impl Family {
                 pick: second,
                 scale: 1.0,
             }),
-            Self::RmsProp => Some(Series {
+            Self::RmsProp | Self::ScheduleFreeAdam => Some(Series {
                 title: "v, leaky average of squared gradients",
                 log: true,
                 pick: second,
@@ -171,6 +196,9 @@ impl Family {
                 pick: velocity,
                 scale: 1.0,
             }),
+            Self::Sign => {
+                Some(Series { title: "m, momentum", log: false, pick: velocity, scale: 1.0 })
+            }
         }
     }
 
@@ -178,7 +206,9 @@ impl Family {
     #[must_use]
     pub fn effective_step(self) -> Series {
         let title = match self {
-            Self::Plain | Self::Momentum => "effective step: the learning rate η",
+            Self::Plain | Self::Momentum | Self::Sign => "effective step: the learning rate η",
+            Self::ScheduleFreeSgd => "effective step of z: ηₜ (η times the warm-up)",
+            Self::ScheduleFreeAdam => "effective step of z: ηₜ/(√v̂ + ε)",
             Self::Adagrad => "effective step η/(√G + ε)",
             Self::RmsProp => "effective step η/(√v + ε)",
             Self::Adam | Self::NAdam => "effective step η/(√v̂ + ε)",
@@ -270,6 +300,7 @@ mod tests {
             velocity: [f64::NAN; 2],
             effective_step: [effective, effective * 2.0],
             second_moment: [second; 2],
+            evaluation: None,
         }
     }
 

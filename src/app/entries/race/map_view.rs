@@ -662,8 +662,13 @@ pub fn show(
             let shown = plot.show(ui, |plot_ui| {
                 let (new_start, slice_line) = draw(plot_ui, scene);
                 let lookahead = super::lookahead::draw(plot_ui, race, step, runs);
-                let overlays =
-                    [lookahead.map(|name| ("◯", name)), slice_line.then_some(SLICE_LINE)];
+                let evaluation =
+                    super::evaluation_point::draw(plot_ui, race, step, (runs, &state.hidden));
+                let overlays = [
+                    lookahead.map(|name| ("◯", name)),
+                    evaluation.map(|name| ("┄", name)),
+                    slice_line.then_some(SLICE_LINE),
+                ];
                 (new_start, overlays)
             });
             surface_status(ui, shown.response.rect, cache);

@@ -2,6 +2,7 @@
 //! internals and table.
 
 pub mod curves_view;
+pub mod evaluation_point;
 pub mod internals_series;
 pub mod internals_view;
 pub mod lookahead;

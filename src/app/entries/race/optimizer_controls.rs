@@ -214,6 +214,115 @@ const ADAM_FAMILY_DECAY: Param = Param {
     ..WEIGHT_DECAY
 };
 
+// Lion, ScheduleFreeAdamW and ScheduleFreeSgd (signsf).
+const LION_BETA1: Param = Param {
+    tip: "β₁: how much of the momentum m enters the sign, against the fresh gradient \
+          (typical 0.9); the step is η·sign(β₁m + (1 − β₁)∇L) in every coordinate",
+    ..BETA1
+};
+const LION_BETA2: Param =
+    Param { tip: "β₂: decay of the momentum m, updated after the step (typical 0.99)", ..BETA2 };
+const LION_DECAY: Param = Param {
+    label: "decoupled decay λ",
+    tip: "Decoupled weight decay λ: θ shrinks by the factor (1 − ηλ) before the sign step",
+    ..WEIGHT_DECAY
+};
+const SF_BETA1: Param = Param {
+    limit: optim::SF_BETA1,
+    min: 0.01,
+    max: 0.999,
+    log: false,
+    label: "β₁",
+    tip: "β₁: the parameters y = (1 − β₁)z + β₁x, between the base sequence z and its average \
+          x, are where gradients are taken (typical 0.9). Must lie in (0, 1)",
+};
+const SF_MOMENTUM: Param = Param {
+    limit: optim::SF_MOMENTUM,
+    label: "momentum β",
+    tip: "Momentum β: the parameters y = (1 − β)z + βx, between the SGD sequence z and its \
+          average x, are where gradients are taken (typical 0.9). Must lie in (0, 1)",
+    ..SF_BETA1
+};
+const SF_DECAY: Param = Param {
+    tip: "Weight decay λ: adds λy at the parameters y to the step of z (after the \
+          normalization by √v̂ + ε for AdamW)",
+    ..WEIGHT_DECAY
+};
+const AVERAGE_POWER: Param = Param {
+    limit: optim::AVERAGE_POWER,
+    min: 0.0,
+    max: 10.0,
+    log: false,
+    label: "r",
+    tip: "Power r of the polynomial weighting: the average x weighs step t by t^r, so later \
+          steps count more. 0 = every step alike",
+};
+const WEIGHT_LR_POWER: Param = Param {
+    limit: optim::WEIGHT_LR_POWER,
+    min: 0.0,
+    max: 4.0,
+    log: false,
+    label: "weight lr power",
+    tip: "The average x weighs each step by (largest warmed-up lr so far)^power, so the small \
+          early warm-up steps count less (default 2; 0 = no lr weighting)",
+};
+/// Slider range of Schedule-Free's `warmup_steps`, inside [`optim::WARMUP_STEPS`].
+const WARMUP_RANGE: (u64, u64) = (1, 10_000);
+/// What `warmup_steps` does.
+const WARMUP_TIP: &str = "Linear warm-up inside the optimizer: update t uses η·t/warmup while \
+    t ≤ warmup (0 = none). It is not a schedule: the lr column and plot show η itself";
+
+/// Lion's and Schedule-Free's hyperparameters.
+fn sign_and_schedule_free(ui: &mut Ui, config: &mut OptimizerConfig) {
+    match config {
+        OptimizerConfig::Lion { lr, beta1, beta2, weight_decay } => {
+            LR.slider(ui, lr);
+            LION_BETA1.slider(ui, beta1);
+            LION_BETA2.slider(ui, beta2);
+            LION_DECAY.slider(ui, weight_decay);
+        }
+        OptimizerConfig::ScheduleFreeAdamW {
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            warmup_steps,
+            r,
+            weight_lr_power,
+        } => {
+            LR.slider(ui, lr);
+            SF_BETA1.slider(ui, beta1);
+            BETA2.slider(ui, beta2);
+            EPS.slider(ui, eps);
+            SF_DECAY.slider(ui, weight_decay);
+            schedule_free_averaging(ui, warmup_steps, r, weight_lr_power);
+        }
+        OptimizerConfig::ScheduleFreeSgd {
+            lr,
+            momentum,
+            weight_decay,
+            warmup_steps,
+            r,
+            weight_lr_power,
+        } => {
+            LR.slider(ui, lr);
+            SF_MOMENTUM.slider(ui, momentum);
+            SF_DECAY.slider(ui, weight_decay);
+            schedule_free_averaging(ui, warmup_steps, r, weight_lr_power);
+        }
+        _ => {}
+    }
+}
+
+/// Schedule-Free's warm-up and averaging weights.
+fn schedule_free_averaging(ui: &mut Ui, warmup_steps: &mut u64, r: &mut f64, power: &mut f64) {
+    let range = WARMUP_RANGE.0..=WARMUP_RANGE.1;
+    count_slider(ui, warmup_steps, range, optim::WARMUP_STEPS, "warmup steps", WARMUP_TIP);
+    AVERAGE_POWER.slider(ui, r);
+    WEIGHT_LR_POWER.slider(ui, power);
+}
+
 /// Draws the optimizer picker, its hyperparameters and its update rule.
 ///
 /// `salt` keeps the picker's id unique among runs (pass the run index).
@@ -277,6 +386,9 @@ fn optimizer_at(
         OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => adam(ui, config),
         OptimizerConfig::Adamax { .. } => adamax(ui, config),
         OptimizerConfig::NAdam { .. } | OptimizerConfig::RAdam { .. } => nadam_radam(ui, config),
+        OptimizerConfig::Lion { .. }
+        | OptimizerConfig::ScheduleFreeAdamW { .. }
+        | OptimizerConfig::ScheduleFreeSgd { .. } => sign_and_schedule_free(ui, config),
     }
     update_rule(ui, config);
 }
@@ -642,12 +754,23 @@ mod tests {
             FACTOR,
             MIN_LR,
             START_FACTOR,
+            // Lion and Schedule-Free (signsf).
+            LION_BETA1,
+            LION_BETA2,
+            LION_DECAY,
+            SF_BETA1,
+            SF_MOMENTUM,
+            SF_DECAY,
+            AVERAGE_POWER,
+            WEIGHT_LR_POWER,
         ];
         for p in params {
             assert!(p.limit.contains(p.min) && p.limit.contains(p.max), "{}", p.label);
             assert!(p.min < p.max && (!p.log || p.min > 0.0), "{}", p.label);
         }
         assert!(schedule::PERIOD.contains(PERIOD_RANGE.0 as f64));
+        assert!(optim::WARMUP_STEPS.contains(WARMUP_RANGE.0 as f64));
+        assert!(optim::WARMUP_STEPS.contains(WARMUP_RANGE.1 as f64));
     }
 
     #[test]
