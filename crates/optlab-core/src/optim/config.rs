@@ -710,6 +710,16 @@ impl OptimizerConfig {
                 amsgrad: false,
                 weight_decay: dflt::adamw_weight_decay(),
             },
+        ]
+        .into_iter()
+        .chain(Self::beyond_the_lecture())
+        .collect()
+    }
+
+    /// The optimizers added after the lecture's (torch.optim's others, Lion, Schedule-Free …),
+    /// in the order the menu lists them.
+    fn beyond_the_lecture() -> Vec<OptimizerConfig> {
+        vec![
             Self::Adamax {
                 lr: 0.05,
                 beta1: dflt::beta1(),

@@ -322,7 +322,7 @@ proptest! {
 #[test]
 fn catalogue_round_trips_validates_and_explains_itself() {
     let catalogue = OptimizerConfig::catalogue();
-    assert_eq!(catalogue.len(), 11, "one of each variant");
+    assert_eq!(catalogue.len(), 14, "one of each variant");
     for config in &catalogue {
         config.validate().unwrap_or_else(|e| panic!("{}: {e}", config.name()));
         let text = ron::ser::to_string_pretty(config, ron::ser::PrettyConfig::default()).unwrap();
@@ -333,7 +333,7 @@ fn catalogue_round_trips_validates_and_explains_itself() {
     }
     let mut names: Vec<&str> = catalogue.iter().map(OptimizerConfig::name).collect();
     names.dedup();
-    assert_eq!(names.len(), 11);
+    assert_eq!(names.len(), 14);
 }
 
 #[test]
