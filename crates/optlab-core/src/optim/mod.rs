@@ -40,15 +40,19 @@
 //! (torch takes √(v − ḡ²), which turns NaN when rounding makes the difference slightly negative
 //! under a long constant gradient). A NaN that comes from the data still propagates.
 
+mod adadelta;
 mod adagrad;
 mod adam;
 mod config;
 mod momentum;
 mod optimizer;
+mod asgd;
 mod rmsprop;
+mod rprop;
 mod rule;
 mod sgd;
 
+pub use adadelta::AdadeltaRule;
 pub use adagrad::AdagradRule;
 pub use adam::AdamRule;
 pub use config::{
@@ -57,6 +61,10 @@ pub use config::{
 };
 pub use momentum::{LookaheadRule, MomentumRule};
 pub use optimizer::{Optimizer, RuleVisitor};
+pub use asgd::AsgdRule;
 pub use rmsprop::RmsPropRule;
+pub use rprop::RpropRule;
 pub use rule::{Internals, UpdateRule};
 pub use sgd::SgdRule;
+// Adadelta, ASGD and Rprop (issue 16).
+pub use config::{ASGD_ALPHA, ETA_MINUS, ETA_PLUS, LAMBD, RHO, STEP_MAX, STEP_MIN, T0};

@@ -1,10 +1,13 @@
 //! An optimizer with its state: one enum over the rules, matched once per call (or once per
 //! run through [`RuleVisitor`]).
 
+use super::adadelta::AdadeltaRule;
 use super::adagrad::AdagradRule;
 use super::adam::AdamRule;
 use super::momentum::{LookaheadRule, MomentumRule};
+use super::asgd::AsgdRule;
 use super::rmsprop::RmsPropRule;
+use super::rprop::RpropRule;
 use super::rule::{Internals, UpdateRule};
 use super::sgd::SgdRule;
 
@@ -28,6 +31,12 @@ pub enum Optimizer {
     Adam(AdamRule),
     /// AdamW (decoupled weight decay).
     AdamW(AdamRule),
+    /// Adadelta.
+    Adadelta(AdadeltaRule),
+    /// ASGD (averaged SGD).
+    Asgd(AsgdRule),
+    /// Rprop.
+    Rprop(RpropRule),
 }
 
 /// A computation generic over the rule, run by [`Optimizer::visit`] after one match, so a hot
@@ -49,6 +58,9 @@ macro_rules! dispatch {
             Optimizer::Adagrad($rule) => $body,
             Optimizer::RmsProp($rule) => $body,
             Optimizer::Adam($rule) | Optimizer::AdamW($rule) => $body,
+            Optimizer::Adadelta($rule) => $body,
+            Optimizer::Asgd($rule) => $body,
+            Optimizer::Rprop($rule) => $body,
         }
     };
 }
@@ -103,6 +115,28 @@ impl Optimizer {
             (Self::Adam(rule) | Self::AdamW(rule), "exp_avg") => Some(rule.exp_avg()),
             (Self::Adam(rule) | Self::AdamW(rule), "exp_avg_sq") => Some(rule.exp_avg_sq()),
             (Self::Adam(rule) | Self::AdamW(rule), "max_exp_avg_sq") => rule.max_exp_avg_sq(),
+            (Self::Adadelta(_) | Self::Asgd(_) | Self::Rprop(_), _) => self.classic_buffer(name),
+            _ => None,
+        }
+    }
+}
+
+impl Optimizer {
+    /// [`Self::state_buffer`] of Adadelta (`square_avg`, `acc_delta`), ASGD (`ax`, and its
+    /// scalars `eta` and `mu` as one-element slices) and Rprop (`prev`, `step_size`); `None`
+    /// before the first update, where torch has no state yet.
+    fn classic_buffer(&self, name: &str) -> Option<&[f64]> {
+        if self.steps_taken() == 0 {
+            return None;
+        }
+        match (self, name) {
+            (Self::Adadelta(rule), "square_avg") => Some(rule.square_avg()),
+            (Self::Adadelta(rule), "acc_delta") => Some(rule.acc_delta()),
+            (Self::Asgd(rule), "ax") => Some(rule.ax()),
+            (Self::Asgd(rule), "eta") => Some(std::slice::from_ref(&rule.eta)),
+            (Self::Asgd(rule), "mu") => Some(std::slice::from_ref(&rule.mu)),
+            (Self::Rprop(rule), "prev") => Some(rule.prev()),
+            (Self::Rprop(rule), "step_size") => Some(rule.step_size()),
             _ => None,
         }
     }
