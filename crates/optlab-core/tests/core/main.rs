@@ -8,6 +8,7 @@ mod dropout_bias_and_masks;
 mod expr;
 mod layout;
 mod notebook_roundtrip;
+mod optim_classic;
 mod optim_properties;
 mod reference_optimizers;
 mod reference_schedules;

@@ -78,6 +78,28 @@ fn config() -> impl Strategy<Value = OptimizerConfig> {
                 weight_decay
             }
         ),
+        // Adadelta, ASGD and Rprop (issue 16).
+        (lr(), unit(), eps(), wd()).prop_map(|(lr, rho, eps, weight_decay)| {
+            OptimizerConfig::Adadelta { lr, rho, eps, weight_decay }
+        }),
+        (lr(), often_zero(0.0..0.1), unit(), 0.0..50.0f64, wd()).prop_map(
+            |(lr, lambd, alpha, t0, weight_decay)| OptimizerConfig::Asgd {
+                lr,
+                lambd,
+                alpha,
+                t0,
+                weight_decay
+            }
+        ),
+        (lr(), 0.01..0.99f64, 1.01..3.0f64, 0.0..1e-3f64, 1e-3..100.0f64).prop_map(
+            |(lr, eta_minus, eta_plus, step_min, step_max)| OptimizerConfig::Rprop {
+                lr,
+                eta_minus,
+                eta_plus,
+                step_min,
+                step_max
+            }
+        ),
     ]
 }
 
@@ -289,7 +311,7 @@ proptest! {
 #[test]
 fn catalogue_round_trips_validates_and_explains_itself() {
     let catalogue = OptimizerConfig::catalogue();
-    assert_eq!(catalogue.len(), 8, "one of each variant");
+    assert_eq!(catalogue.len(), 11, "one of each variant");
     for config in &catalogue {
         config.validate().unwrap_or_else(|e| panic!("{}: {e}", config.name()));
         let text = ron::ser::to_string_pretty(config, ron::ser::PrettyConfig::default()).unwrap();
@@ -300,7 +322,7 @@ fn catalogue_round_trips_validates_and_explains_itself() {
     }
     let mut names: Vec<&str> = catalogue.iter().map(OptimizerConfig::name).collect();
     names.dedup();
-    assert_eq!(names.len(), 8);
+    assert_eq!(names.len(), 11);
 }
 
 #[test]
