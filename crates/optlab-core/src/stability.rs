@@ -86,12 +86,13 @@ pub fn stability_limit(
         OptimizerConfig::Adagrad { .. }
         | OptimizerConfig::RmsProp { .. }
         | OptimizerConfig::Adam { .. }
-        | OptimizerConfig::AdamW { .. } => return None,
+        | OptimizerConfig::AdamW { .. }
+        | OptimizerConfig::Adadelta { .. }
+        | OptimizerConfig::Rprop { .. } => return None,
         // ASGD's first step is SGD's with η = lr on a Hessian shifted by λ + weight decay.
         OptimizerConfig::Asgd { lambd, weight_decay, .. } => {
             (LimitRule::Sgd, 2.0, weight_decay + lambd)
         }
-        OptimizerConfig::Adadelta { .. } | OptimizerConfig::Rprop { .. } => return None,
     };
     let ([_, largest], _) = symmetric_eigen(surface.hessian(start))?;
     let lambda_max = largest + weight_decay;

@@ -3,8 +3,8 @@
 use super::rule::{Internals, UpdateRule, decayed};
 
 /// `torch.optim.Adadelta`: a running average of squared gradients (`square_avg`) and one of
-/// squared updates (`acc_delta`); the update is √(acc_delta + ε)/√(square_avg + ε)·g, with the
-/// accumulated update taken *before* this step's, times `lr`.
+/// squared updates (`acc_delta`); the update is √(u + ε)/√(v + ε)·g (u = `acc_delta`, v =
+/// `square_avg`), with the accumulated update taken *before* this step's, times `lr`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AdadeltaRule {
     pub(super) rho: f64,
@@ -88,7 +88,12 @@ impl UpdateRule for AdadeltaRule {
             return;
         };
         for i in 0..2 {
-            adadelta_update(&mut params[i], grad[i], (&mut square_avg[i], &mut acc_delta[i]), scalars);
+            adadelta_update(
+                &mut params[i],
+                grad[i],
+                (&mut square_avg[i], &mut acc_delta[i]),
+                scalars,
+            );
         }
     }
 
@@ -96,10 +101,10 @@ impl UpdateRule for AdadeltaRule {
         self.steps
     }
 
-    /// The factor the next update multiplies the gradient by, η·√(acc_delta + ε)/√(square_avg
-    /// + ε), with the state as it stands (the next step first adds its own g² to square_avg).
-    /// `second_moment` is `square_avg`; `velocity` is `acc_delta`, the running average of
-    /// squared updates (in squared parameter units, not a velocity).
+    /// The factor the next update multiplies the gradient by, η·√(u + ε)/√(v + ε), with the
+    /// state as it stands (the next step first adds its own g² to v). `second_moment` is v
+    /// (`square_avg`); `velocity` is u (`acc_delta`), the running average of squared updates
+    /// (in squared parameter units, not a velocity).
     fn internals(&self, lr: f64, effective_step: &mut [f64]) -> Internals<'_> {
         let state = self.square_avg.iter().zip(&self.acc_delta);
         for (e, (s, a)) in effective_step.iter_mut().zip(state) {
@@ -122,6 +127,7 @@ pub(super) fn adadelta_rule_text() -> &'static str {
 }
 
 #[cfg(test)]
+#[expect(clippy::float_cmp, reason = "the compared values are exact by construction")]
 mod tests {
     use super::*;
 

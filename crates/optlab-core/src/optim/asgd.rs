@@ -80,7 +80,12 @@ impl AsgdRule {
 #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
 #[inline(always)]
 #[expect(clippy::float_cmp, reason = "torch copies the parameter when mu is exactly 1")]
-fn asgd_update(p: &mut f64, g: f64, ax: &mut f64, (eta, decay, mu, weight_decay): (f64, f64, f64, f64)) {
+fn asgd_update(
+    p: &mut f64,
+    g: f64,
+    ax: &mut f64,
+    (eta, decay, mu, weight_decay): (f64, f64, f64, f64),
+) {
     let g = decayed(g, *p, weight_decay);
     *p *= decay;
     *p += -eta * g;
@@ -142,6 +147,7 @@ pub(super) fn asgd_rule_text(t0: f64) -> String {
 }
 
 #[cfg(test)]
+#[expect(clippy::float_cmp, reason = "the compared values are exact by construction")]
 mod tests {
     use super::*;
 
@@ -162,10 +168,8 @@ mod tests {
 
     #[test]
     fn step_2d_equals_step_bit_for_bit() {
-        let mut slow = AsgdRule::new(
-            2,
-            AsgdParams { lambd: 0.01, alpha: 0.6, t0: 5.0, weight_decay: 0.02 },
-        );
+        let mut slow =
+            AsgdRule::new(2, AsgdParams { lambd: 0.01, alpha: 0.6, t0: 5.0, weight_decay: 0.02 });
         let mut fast = slow.clone();
         let (mut a, mut b) = ([0.3, -1.7], [0.3, -1.7]);
         for t in 0..40 {

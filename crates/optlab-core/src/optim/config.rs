@@ -4,9 +4,9 @@
 use super::adadelta::{AdadeltaRule, adadelta_rule_text};
 use super::adagrad::AdagradRule;
 use super::adam::{AdamMoments, AdamRule};
+use super::asgd::{AsgdParams, AsgdRule, asgd_rule_text};
 use super::momentum::{LookaheadRule, MomentumRule};
 use super::optimizer::Optimizer;
-use super::asgd::{AsgdParams, AsgdRule, asgd_rule_text};
 use super::rmsprop::RmsPropRule;
 use super::rprop::{RpropParams, RpropRule, rprop_rule_text};
 use super::sgd::SgdRule;
@@ -585,7 +585,9 @@ impl OptimizerConfig {
             Self::Adadelta { weight_decay, .. } => {
                 coupled_decay(weight_decay) + adadelta_rule_text()
             }
-            Self::Asgd { t0, weight_decay, .. } => coupled_decay(weight_decay) + &asgd_rule_text(t0),
+            Self::Asgd { t0, weight_decay, .. } => {
+                coupled_decay(weight_decay) + &asgd_rule_text(t0)
+            }
             Self::Rprop { .. } => rprop_rule_text().to_owned(),
         }
     }

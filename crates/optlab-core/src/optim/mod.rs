@@ -43,10 +43,10 @@
 mod adadelta;
 mod adagrad;
 mod adam;
+mod asgd;
 mod config;
 mod momentum;
 mod optimizer;
-mod asgd;
 mod rmsprop;
 mod rprop;
 mod rule;
@@ -55,13 +55,13 @@ mod sgd;
 pub use adadelta::AdadeltaRule;
 pub use adagrad::AdagradRule;
 pub use adam::AdamRule;
+pub use asgd::AsgdRule;
 pub use config::{
     BETA1, BETA2, DAMPENING, DECAY_RATE, EPS, INITIAL_ACCUMULATOR, LR, LR_DECAY, MOMENTUM,
     NESTEROV_MOMENTUM, OptimizerConfig, WEIGHT_DECAY,
 };
 pub use momentum::{LookaheadRule, MomentumRule};
 pub use optimizer::{Optimizer, RuleVisitor};
-pub use asgd::AsgdRule;
 pub use rmsprop::RmsPropRule;
 pub use rprop::RpropRule;
 pub use rule::{Internals, UpdateRule};

@@ -4,8 +4,8 @@
 use super::adadelta::AdadeltaRule;
 use super::adagrad::AdagradRule;
 use super::adam::AdamRule;
-use super::momentum::{LookaheadRule, MomentumRule};
 use super::asgd::AsgdRule;
+use super::momentum::{LookaheadRule, MomentumRule};
 use super::rmsprop::RmsPropRule;
 use super::rprop::RpropRule;
 use super::rule::{Internals, UpdateRule};

@@ -155,6 +155,7 @@ pub(super) fn rprop_rule_text() -> &'static str {
 }
 
 #[cfg(test)]
+#[expect(clippy::float_cmp, reason = "the compared values are exact by construction")]
 mod tests {
     use super::*;
 

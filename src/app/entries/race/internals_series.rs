@@ -19,6 +19,12 @@ pub enum Family {
     RmsProp,
     /// Adam and AdamW: the first moment m and the second moment v.
     Adam,
+    /// Adadelta: leaky averages of squared gradients and of squared updates.
+    Adadelta,
+    /// ASGD: a decaying η and the average of the iterates.
+    Asgd,
+    /// Rprop: a step size per coordinate and the previous gradient.
+    Rprop,
 }
 
 /// One plotted quantity: its title and how to read it from a sample.
@@ -87,6 +93,9 @@ impl Family {
             OptimizerConfig::Adagrad { .. } => Self::Adagrad,
             OptimizerConfig::RmsProp { .. } => Self::RmsProp,
             OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => Self::Adam,
+            OptimizerConfig::Adadelta { .. } => Self::Adadelta,
+            OptimizerConfig::Asgd { .. } => Self::Asgd,
+            OptimizerConfig::Rprop { .. } => Self::Rprop,
         }
     }
 
@@ -113,6 +122,21 @@ impl Family {
             Self::Adam => {
                 "Adam keeps m, an average of gradients (a velocity), and v, an average of \
                  squared gradients; it steps −η·m̂/(√v̂ + ε)."
+            }
+            Self::Adadelta => {
+                "Adadelta keeps v, a leaky average of squared gradients (torch's square_avg), and \
+                 u, one of its squared updates (acc_delta); it steps −η·√(u + ε)/√(v + ε)·∇L, \
+                 so its effective step η√(u + ε)/√(v + ε) grows as its own updates grow."
+            }
+            Self::Asgd => {
+                "ASGD is SGD with a step η = lr/(1 + λ·lr·t)^α that decays (the lr column stays \
+                 the lr) and θ shrinking by (1 − λη); after t0 updates it averages its iterates \
+                 into θ̄ (torch's ax), drawn on the map as a hollow square. The run's path is θ."
+            }
+            Self::Rprop => {
+                "Rprop keeps a step size Δ per coordinate and the previous gradient (torch's \
+                 prev): Δ grows by η⁺ while the gradient keeps its sign and shrinks by η⁻ when \
+                 it flips (that coordinate then waits a step, prev = 0); θ moves by Δ·sign(∇L)."
             }
         }
     }
@@ -148,7 +172,23 @@ impl Family {
                 pick: velocity,
                 scale: 1.0,
             }),
+            Self::Adadelta | Self::Asgd | Self::Rprop => Some(self.classic_state()),
         }
+    }
+
+    /// [`Self::state`] of Adadelta, ASGD and Rprop (issue 16): the `velocity` slot carries
+    /// ASGD's average and Rprop's previous gradient.
+    fn classic_state(self) -> Series {
+        let (title, log, pick): (_, _, fn(&InternalsSample) -> [f64; 2]) = match self {
+            Self::Adadelta => {
+                ("v, leaky average of squared gradients (square_avg)", true, |s| s.second_moment)
+            }
+            Self::Asgd => {
+                ("θ̄, average of the iterates (ax; θ̄ = θ until t0)", false, |s| s.velocity)
+            }
+            _ => ("previous gradient (prev; 0 after a sign change)", false, |s| s.velocity),
+        };
+        Series { title, log, pick, scale: 1.0 }
     }
 
     /// The lower plot: the effective per-coordinate step size.
@@ -159,6 +199,9 @@ impl Family {
             Self::Adagrad => "effective step η/(√G + ε)",
             Self::RmsProp => "effective step η/(√v + ε)",
             Self::Adam => "effective step η/(√v̂ + ε)",
+            Self::Adadelta => "effective step η√(u + ε)/√(v + ε)",
+            Self::Asgd => "effective step η = lr/(1 + λ·lr·t)^α",
+            Self::Rprop => "step size Δ per coordinate (θ moves by Δ·sign(∇L))",
         };
         Series { title, log: true, pick: |s| s.effective_step, scale: 1.0 }
     }
@@ -290,6 +333,26 @@ mod tests {
         assert!(nesterov_note(&torch).is_some_and(|n| n.contains("look-ahead point itself")));
         let momentum = OptimizerConfig::Sgd { lr: 0.01, weight_decay: 0.0 };
         assert!(nesterov_note(&momentum).is_none());
+    }
+
+    #[test]
+    fn adadelta_asgd_and_rprop_show_their_own_state() {
+        let mut s = sample(3, 0.1, 9.0);
+        s.velocity = [0.5, -0.25];
+        for (family, title, picked) in [
+            (Family::Adadelta, "square_avg", [9.0, 9.0]),
+            (Family::Asgd, "average of the iterates", [0.5, -0.25]),
+            (Family::Rprop, "previous gradient", [0.5, -0.25]),
+        ] {
+            let state = family.state().expect("these rules keep state");
+            assert!(state.title.contains(title), "{}", state.title);
+            assert!(state.values(&s).iter().zip(picked).all(|(a, b)| (a - b).abs() < 1e-15));
+            assert!(family.effective_step().log);
+        }
+        assert!(Family::Asgd.note().contains("hollow square"));
+        assert!(Family::Rprop.effective_step().title.contains("sign(∇L)"));
+        let rprop: OptimizerConfig = ron::from_str("Rprop()").expect("parses");
+        assert_eq!(Family::of(&rprop), Family::Rprop);
     }
 
     #[test]

@@ -662,8 +662,12 @@ pub fn show(
             let shown = plot.show(ui, |plot_ui| {
                 let (new_start, slice_line) = draw(plot_ui, scene);
                 let lookahead = super::lookahead::draw(plot_ui, race, step, runs);
-                let overlays =
-                    [lookahead.map(|name| ("◯", name)), slice_line.then_some(SLICE_LINE)];
+                let average = super::asgd_average::draw(plot_ui, race, step, runs);
+                let overlays = [
+                    lookahead.map(|name| ("◯", name)),
+                    average.map(|name| (super::asgd_average::SWATCH, name)),
+                    slice_line.then_some(SLICE_LINE),
+                ];
                 (new_start, overlays)
             });
             surface_status(ui, shown.response.rect, cache);

@@ -245,6 +245,11 @@ fn optimizer_at(
         }
         OptimizerConfig::RmsProp { .. } => rmsprop(ui, config),
         OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => adam(ui, config),
+        OptimizerConfig::Adadelta { .. }
+        | OptimizerConfig::Asgd { .. }
+        | OptimizerConfig::Rprop { .. } => {
+            super::classic_controls::show(ui, config, (WEIGHT_DECAY, limit));
+        }
     }
     update_rule(ui, config);
 }
@@ -261,7 +266,7 @@ fn limit_at(surface: &Surface, start: Point, config: &OptimizerConfig) -> Option
 }
 
 /// The warning under the lr slider when `lr` is above `limit`.
-fn lr_warning(ui: &mut Ui, limit: Option<StabilityLimit>, lr: f64) {
+pub(super) fn lr_warning(ui: &mut Ui, limit: Option<StabilityLimit>, lr: f64) {
     if let Some(limit) = limit
         && limit.is_exceeded_by(lr)
     {
