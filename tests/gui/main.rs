@@ -3,6 +3,7 @@
 
 mod app;
 mod big_surface;
+mod classic_optimizers;
 mod controls;
 mod faults;
 mod harness;
