@@ -1,5 +1,5 @@
 //! Adadelta, ASGD and Rprop (issue 16) in the app: picked from the optimizer menu with their
-//! sliders, their state in the Internals view, and ASGD's average θ̄ drawn on the map once
+//! sliders, their state in the Internals view, and ASGD's average θ_avg drawn on the map once
 //! averaging has started.
 
 use egui::accesskit::Role;
@@ -11,8 +11,8 @@ use optlab_core::notebook::Notebook;
 use optlab_core::optim::OptimizerConfig;
 
 /// The square's legend and hover names (the app's `asgd_average` module).
-const AVERAGE_NAME: &str = "ASGD average θ̄ of the iterates (ax)";
-const NOT_STARTED_NAME: &str = "ASGD average θ̄ = θ (averaging starts after t0)";
+const AVERAGE_NAME: &str = "ASGD average θ_avg of the iterates (ax)";
+const NOT_STARTED_NAME: &str = "ASGD average θ_avg = θ (averaging starts after t0)";
 
 const NOTEBOOK: &str = r#"(
     version: 1,
@@ -49,7 +49,7 @@ fn asgd_shows_its_average_on_the_map_and_each_rule_its_state() {
     h.step();
     h.get_by_label(NOT_STARTED_NAME);
     assert!(h.query_by_label(AVERAGE_NAME).is_none());
-    h.get_by_label("θ̄, average of the iterates (ax; θ̄ = θ until t0)");
+    h.get_by_label("θ_avg, average of the iterates (ax; θ_avg = θ until t0)");
     h.get_by_label_contains("drawn on the map as a hollow square");
     // ASGD's sliders, each with its torch name in the tooltip's words.
     for label in ["decay λ", "power α", "t0"] {

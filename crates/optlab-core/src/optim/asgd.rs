@@ -141,7 +141,7 @@ pub(super) fn asgd_rule_text(t0: f64) -> String {
     format!(
         "θ ← θ(1 − λη)   (η = lr on the first step)\n\
          θ ← θ − η∇L\n\
-         θ̄ ← θ̄ + μ(θ − θ̄)   (ax, the average; θ̄ = θ while μ = 1)\n\
+         θ_avg ← θ_avg + μ(θ − θ_avg)   (ax, the average; θ_avg = θ while μ = 1)\n\
          η ← lr/(1 + λ·lr·t)^α,  μ ← 1/max(1, t − t0),  t0 = {t0}"
     )
 }

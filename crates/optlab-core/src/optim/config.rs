@@ -327,7 +327,7 @@ pub enum OptimizerConfig {
         weight_decay: f64,
     },
     /// `torch.optim.ASGD`: θ ← θ(1 − λη) − η∇L with η = lr/(1 + λ·lr·t)^α, and the average
-    /// θ̄ of the iterates after t0 updates. The position is θ, not θ̄.
+    /// θ_avg of the iterates after t0 updates. The position is θ, not θ_avg.
     Asgd {
         /// Learning rate (torch default 0.01): η of the first update and the scale of η's decay.
         #[serde(default = "dflt::lr_1e2", deserialize_with = "de::lr")]
@@ -634,7 +634,7 @@ impl OptimizerConfig {
                 weight_decay: dflt::adamw_weight_decay(),
             },
             // Adadelta, ASGD and Rprop (issue 16): torch's defaults, except ASGD's t0, 100
-            // instead of 1e6, so its average θ̄ starts within a race.
+            // instead of 1e6, so its average θ_avg starts within a race.
             Self::Adadelta {
                 lr: classic_dflt::lr_1(),
                 rho: classic_dflt::rho(),

@@ -1,6 +1,6 @@
 //! ASGD's average on the map: for a run with `Asgd`, whose position is the parameter θ, the
-//! running average θ̄ of its iterates (torch's `ax`) at the playback step, drawn as a hollow
-//! square joined to θ by a dashed segment. Until averaging starts (update t0 + 1) θ̄ is θ.
+//! running average θ_avg of its iterates (torch's `ax`) at the playback step, drawn as a hollow
+//! square joined to θ by a dashed segment. Until averaging starts (update t0 + 1) θ_avg is θ.
 
 use egui::Color32;
 use egui_plot::{Line, LineStyle, MarkerShape, PlotUi, Points};
@@ -12,9 +12,9 @@ use optlab_core::optim::OptimizerConfig;
 use optlab_core::surface::Point;
 
 /// The legend and hover name of the average's square.
-pub const AVERAGE_NAME: &str = "ASGD average θ̄ of the iterates (ax)";
+pub const AVERAGE_NAME: &str = "ASGD average θ_avg of the iterates (ax)";
 /// The name while the average is still the parameter itself (before update t0 + 2).
-pub const NOT_STARTED_NAME: &str = "ASGD average θ̄ = θ (averaging starts after t0)";
+pub const NOT_STARTED_NAME: &str = "ASGD average θ_avg = θ (averaging starts after t0)";
 /// The legend's swatch of the square.
 pub const SWATCH: &str = "□";
 /// The dark halo under the square, as under the map's other markers.
@@ -25,7 +25,7 @@ const HALO: Color32 = Color32::from_rgba_premultiplied(0, 0, 0, 170);
 pub struct AveragePoint {
     /// The parameter θ, the run's position.
     pub at: Point,
-    /// The average θ̄.
+    /// The average θ_avg.
     pub average: Point,
 }
 

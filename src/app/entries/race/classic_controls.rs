@@ -57,8 +57,8 @@ const T0: Param = Param {
     max: 10_000.0,
     log: false,
     label: "t0",
-    tip: "ASGD's t0: the update after which the average θ̄ of the iterates starts (before it, \
-          θ̄ is the current θ). torch's default 1e6 never starts in a race; type any value",
+    tip: "ASGD's t0: the update after which the average θ_avg of the iterates starts (before it, \
+          θ_avg is the current θ). torch's default 1e6 never starts in a race; type any value",
 };
 const ETA_MINUS: Param = Param {
     limit: optim::ETA_MINUS,

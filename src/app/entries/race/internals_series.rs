@@ -131,7 +131,7 @@ impl Family {
             Self::Asgd => {
                 "ASGD is SGD with a step η = lr/(1 + λ·lr·t)^α that decays (the lr column stays \
                  the lr) and θ shrinking by (1 − λη); after t0 updates it averages its iterates \
-                 into θ̄ (torch's ax), drawn on the map as a hollow square. The run's path is θ."
+                 into θ_avg (torch's ax), drawn on the map as a hollow square. The run's path is θ."
             }
             Self::Rprop => {
                 "Rprop keeps a step size Δ per coordinate and the previous gradient (torch's \
@@ -184,7 +184,9 @@ impl Family {
                 ("v, leaky average of squared gradients (square_avg)", true, |s| s.second_moment)
             }
             Self::Asgd => {
-                ("θ̄, average of the iterates (ax; θ̄ = θ until t0)", false, |s| s.velocity)
+                ("θ_avg, average of the iterates (ax; θ_avg = θ until t0)", false, |s| {
+                    s.velocity
+                })
             }
             _ => ("previous gradient (prev; 0 after a sign change)", false, |s| s.velocity),
         };
