@@ -229,3 +229,42 @@ fn adadelta_asgd_and_rprop_train_a_network() {
         );
     }
 }
+
+/// A sweep over Rprop's η⁻ and η⁺ computes every cell; a field the optimizer lacks is
+/// reported, and each new field has the range the RON file has.
+#[test]
+fn a_sweep_varies_rprop_etas_and_refuses_asgd_fields_on_adadelta() {
+    use optlab_core::entries::sweep::SweepLab;
+    use optlab_core::entries::{Lab, LabReport};
+    use optlab_core::grid::{SweepAxis, SweepField};
+    let mut lab = SweepLab {
+        optimizer: rprop(0.05, (0.5, 1.2), (1e-6, 50.0)),
+        steps: 100,
+        ..SweepLab::default()
+    };
+    lab.x = SweepAxis { field: SweepField::EtaMinus, from: 0.2, to: 0.8, count: 3, log: false };
+    lab.y = SweepAxis { field: SweepField::EtaPlus, from: 1.1, to: 1.5, count: 2, log: false };
+    let LabReport::Sweep(report) = LabReport::compute(Lab::Sweep(&lab)) else { panic!("a sweep") };
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(report.cells.len(), 6);
+    assert!(report.cells.iter().all(Option::is_some), "every cell computed");
+    lab.optimizer = OptimizerConfig::Adadelta { lr: 1.0, rho: 0.9, eps: 1e-6, weight_decay: 0.0 };
+    lab.x.field = SweepField::T0;
+    let LabReport::Sweep(report) = LabReport::compute(Lab::Sweep(&lab)) else { panic!("a sweep") };
+    let error = report.error.expect("Adadelta has no t0");
+    assert!(error.contains("Adadelta") && error.contains("t0"), "{error}");
+    let schedule = Schedule::Constant;
+    for (field, name) in [
+        (SweepField::Rho, "rho"),
+        (SweepField::Lambd, "lambd"),
+        (SweepField::Alpha, "alpha"),
+        (SweepField::T0, "t0"),
+        (SweepField::EtaMinus, "eta_minus"),
+        (SweepField::EtaPlus, "eta_plus"),
+        (SweepField::StepMin, "step_min"),
+        (SweepField::StepMax, "step_max"),
+    ] {
+        assert_eq!(field.limit(&lab.optimizer, &schedule).name, name);
+        assert!(SweepField::ALL.contains(&field));
+    }
+}
