@@ -25,10 +25,13 @@ fn rows(output: &std::process::Output) -> Vec<Vec<f64>> {
     lines.map(|l| l.split(',').map(|v| v.parse().expect("a number")).collect()).collect()
 }
 
+/// An optimizer, its lr, and reference rows (row, x, y).
+type Case = (&'static str, f64, [(usize, f64, f64); 4]);
+
 #[test]
 fn trace_matches_torch_for_adadelta_asgd_and_rprop() {
     // (optimizer, its lr, [(row, x, y)]) from the reference's params[row − 1].
-    let cases: [(&str, f64, [(usize, f64, f64); 4]); 3] = [
+    let cases: [Case; 3] = [
         (
             "Adadelta()",
             1.0,

@@ -1,5 +1,5 @@
 //! Adadelta, ASGD and Rprop (issue 16) in the app: picked from the optimizer menu with their
-//! sliders, their state in the Internals view, and ASGD's average θ_avg drawn on the map once
+//! sliders, their state in the Internals view, and ASGD's average `θ_avg` drawn on the map once
 //! averaging has started.
 
 use egui::accesskit::Role;

@@ -327,7 +327,7 @@ pub enum OptimizerConfig {
         weight_decay: f64,
     },
     /// `torch.optim.ASGD`: θ ← θ(1 − λη) − η∇L with η = lr/(1 + λ·lr·t)^α, and the average
-    /// θ_avg of the iterates after t0 updates. The position is θ, not θ_avg.
+    /// `θ_avg` of the iterates after t0 updates. The position is θ, not `θ_avg`.
     Asgd {
         /// Learning rate (torch default 0.01): η of the first update and the scale of η's decay.
         #[serde(default = "dflt::lr_1e2", deserialize_with = "de::lr")]

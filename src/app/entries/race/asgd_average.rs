@@ -1,6 +1,6 @@
 //! ASGD's average on the map: for a run with `Asgd`, whose position is the parameter θ, the
-//! running average θ_avg of its iterates (torch's `ax`) at the playback step, drawn as a hollow
-//! square joined to θ by a dashed segment. Until averaging starts (update t0 + 1) θ_avg is θ.
+//! running average `θ_avg` of its iterates (torch's `ax`) at the playback step, drawn as a hollow
+//! square joined to θ by a dashed segment. Through update t0 + 2, `θ_avg` is θ itself.
 
 use egui::Color32;
 use egui_plot::{Line, LineStyle, MarkerShape, PlotUi, Points};
@@ -25,7 +25,7 @@ const HALO: Color32 = Color32::from_rgba_premultiplied(0, 0, 0, 170);
 pub struct AveragePoint {
     /// The parameter θ, the run's position.
     pub at: Point,
-    /// The average θ_avg.
+    /// The average `θ_avg`.
     pub average: Point,
 }
 
