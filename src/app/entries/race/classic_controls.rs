@@ -1,11 +1,49 @@
 //! The hyperparameters of Adadelta, ASGD and Rprop (issue 16), each field a slider inside its
-//! core `Limit` with a tooltip in the course's words.
+//! core `Limit` with a tooltip in the course's words. `optimizer_controls` calls [`show`] and
+//! passes what it shares (the weight-decay slider, the lr warning), so this file does not
+//! import it back.
 
 use egui::Ui;
 
-use super::optimizer_controls::{Param, lr_warning};
+use crate::app::widgets::number_field::NumberField;
+use crate::app::widgets::numbers;
+use optlab_core::limits::Limit;
 use optlab_core::optim::{self, OptimizerConfig};
-use optlab_core::stability::StabilityLimit;
+
+/// One numeric field edited by a slider, as `optimizer_controls`' `Param`.
+struct Param {
+    /// The limit `validate()` checks; the slider range lies inside it.
+    limit: Limit,
+    /// Left end of the slider.
+    min: f64,
+    /// Right end of the slider.
+    max: f64,
+    /// Logarithmic slider.
+    log: bool,
+    /// Accessible name, shown beside the slider.
+    label: &'static str,
+    /// Tooltip in the course's words.
+    tip: &'static str,
+}
+
+impl Param {
+    /// Draws the slider and its text field (a typed value outside the limit is refused with
+    /// the range); returns whether the user changed `value`.
+    fn slider(&self, ui: &mut Ui, value: &mut f64) -> bool {
+        let field = NumberField::new(self.limit, self.label, self.tip)
+            .slider(self.min..=self.max, self.log);
+        if self.log { field.format(numbers::compact) } else { field.format(numbers::coordinate) }
+            .show(ui, value)
+    }
+}
+
+/// What the caller draws for this file: the weight-decay slider and the note under the lr.
+pub(super) struct Shared<W, N> {
+    /// Draws the shared weight-decay slider.
+    pub weight_decay: W,
+    /// Draws the stability note under an lr (ASGD's first step is SGD's).
+    pub lr_note: N,
+}
 
 const RHO: Param = Param {
     limit: optim::RHO,
@@ -113,27 +151,26 @@ const ASGD_LR: Param = Param {
     tip: "Learning rate: η of the first step; η then decays as lr/(1 + λ·lr·t)^α",
 };
 
-/// Draws the sliders of an Adadelta, ASGD or Rprop config (nothing for other optimizers);
-/// `weight_decay` is the shared L2 slider, `limit` ASGD's stability limit at the start.
-pub(super) fn show(
-    ui: &mut Ui,
-    config: &mut OptimizerConfig,
-    (weight_decay_param, limit): (Param, Option<StabilityLimit>),
-) {
+/// Draws the sliders of an Adadelta, ASGD or Rprop config (nothing for other optimizers).
+pub(super) fn show<W, N>(ui: &mut Ui, config: &mut OptimizerConfig, shared: Shared<W, N>)
+where
+    W: FnOnce(&mut Ui, &mut f64),
+    N: FnOnce(&mut Ui, f64),
+{
     match config {
         OptimizerConfig::Adadelta { lr, rho, eps, weight_decay } => {
             ADADELTA_LR.slider(ui, lr);
             RHO.slider(ui, rho);
             ADADELTA_EPS.slider(ui, eps);
-            weight_decay_param.slider(ui, weight_decay);
+            (shared.weight_decay)(ui, weight_decay);
         }
         OptimizerConfig::Asgd { lr, lambd, alpha, t0, weight_decay } => {
             ASGD_LR.slider(ui, lr);
-            lr_warning(ui, limit, *lr);
+            (shared.lr_note)(ui, *lr);
             LAMBD.slider(ui, lambd);
             ASGD_ALPHA.slider(ui, alpha);
             T0.slider(ui, t0);
-            weight_decay_param.slider(ui, weight_decay);
+            (shared.weight_decay)(ui, weight_decay);
         }
         OptimizerConfig::Rprop { lr, eta_minus, eta_plus, step_min, step_max } => {
             RPROP_LR.slider(ui, lr);

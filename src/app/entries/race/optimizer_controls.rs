@@ -248,7 +248,13 @@ fn optimizer_at(
         OptimizerConfig::Adadelta { .. }
         | OptimizerConfig::Asgd { .. }
         | OptimizerConfig::Rprop { .. } => {
-            super::classic_controls::show(ui, config, (WEIGHT_DECAY, limit));
+            let shared = super::classic_controls::Shared {
+                weight_decay: |ui: &mut Ui, value: &mut f64| {
+                    WEIGHT_DECAY.slider(ui, value);
+                },
+                lr_note: |ui: &mut Ui, lr: f64| lr_warning(ui, limit, lr),
+            };
+            super::classic_controls::show(ui, config, shared);
         }
     }
     update_rule(ui, config);
@@ -266,7 +272,7 @@ fn limit_at(surface: &Surface, start: Point, config: &OptimizerConfig) -> Option
 }
 
 /// The warning under the lr slider when `lr` is above `limit`.
-pub(super) fn lr_warning(ui: &mut Ui, limit: Option<StabilityLimit>, lr: f64) {
+fn lr_warning(ui: &mut Ui, limit: Option<StabilityLimit>, lr: f64) {
     if let Some(limit) = limit
         && limit.is_exceeded_by(lr)
     {
