@@ -302,7 +302,7 @@ fn bench_reports_every_figure_on_a_labelled_line() {
         assert_eq!(count(prefix), 1, "{prefix} in {text}");
     }
     // Every optimizer takes all its steps (none diverges at the bench's learning rate).
-    assert_eq!(text.matches("steps=200000").count(), 11, "{text}");
+    assert_eq!(text.matches("steps=200000").count(), optimizers, "{text}");
 }
 
 fn trace_rows(surface: &str) -> Vec<Vec<f64>> {

@@ -2,6 +2,7 @@
 //! prints, as a user's shell would.
 
 mod bad_input;
+mod classic_optimizers;
 mod commands;
 mod presets;
 mod signsf;

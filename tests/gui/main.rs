@@ -4,6 +4,7 @@
 mod adam_family;
 mod app;
 mod big_surface;
+mod classic_optimizers;
 mod controls;
 mod faults;
 mod harness;

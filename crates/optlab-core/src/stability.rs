@@ -93,7 +93,13 @@ pub fn stability_limit(
         // Sign steps of fixed size, and Schedule-Free's averaging (signsf): no such limit here.
         | OptimizerConfig::Lion { .. }
         | OptimizerConfig::ScheduleFreeAdamW { .. }
-        | OptimizerConfig::ScheduleFreeSgd { .. } => return None,
+        | OptimizerConfig::ScheduleFreeSgd { .. }
+        | OptimizerConfig::Adadelta { .. }
+        | OptimizerConfig::Rprop { .. } => return None,
+        // ASGD's first step is SGD's with η = lr on a Hessian shifted by λ + weight decay.
+        OptimizerConfig::Asgd { lambd, weight_decay, .. } => {
+            (LimitRule::Sgd, 2.0, weight_decay + lambd)
+        }
     };
     let ([_, largest], _) = symmetric_eigen(surface.hessian(start))?;
     let lambda_max = largest + weight_decay;

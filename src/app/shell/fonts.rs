@@ -38,7 +38,7 @@ const PRINTED: &str = concat!(
     " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`",
     "abcdefghijklmnopqrstuvwxyz{|}~",
     "°±²³·¹½×ΣΦαβδεηθκλμρστφᵀᵗᵢḡ–—‖…⁴⁵⁶⁻ⁿ₀₁₂₋ₗ→↔↺∇∈−√∞≈≠≥⊙⌈⌉⏭⏵⏸⏹▶●⚠✓✔✖✗✘➕➖⟲⬆⬇🎲📋🗑",
-    "§÷\u{302}\u{304}Δπᵏ′″ⁱ⁷⁺₃₄ₖₜ←∂≤⌊⌋ⱼ┄◯",
+    "§÷\u{302}\u{304}Δπᵏ′″ⁱ⁷⁺₃₄ₖₜ←∂≤⌊⌋ⱼ┄◯□",
     // NAdam, RAdam, Adamax (their update rules come from the core):
     "ψ⋯₊",
 );

@@ -77,11 +77,28 @@ pub enum SweepField {
     DropoutKeep,
     /// `NAdam`'s momentum decay ψ.
     MomentumDecay,
+    // Adadelta, ASGD and Rprop (issue 16).
+    /// Adadelta's ρ.
+    Rho,
+    /// ASGD's decay term λ.
+    Lambd,
+    /// ASGD's power α of η's decay.
+    Alpha,
+    /// ASGD's t0, the update after which averaging starts.
+    T0,
+    /// Rprop's η⁻.
+    EtaMinus,
+    /// Rprop's η⁺.
+    EtaPlus,
+    /// Rprop's smallest step size.
+    StepMin,
+    /// Rprop's largest step size.
+    StepMax,
 }
 
 impl SweepField {
     /// Every field, in menu order.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 21] = [
         Self::Lr,
         Self::Momentum,
         Self::Dampening,
@@ -95,6 +112,14 @@ impl SweepField {
         Self::L2,
         Self::DropoutKeep,
         Self::MomentumDecay,
+        Self::Rho,
+        Self::Lambd,
+        Self::Alpha,
+        Self::T0,
+        Self::EtaMinus,
+        Self::EtaPlus,
+        Self::StepMin,
+        Self::StepMax,
     ];
 
     /// The name in the course's notation.
@@ -114,6 +139,14 @@ impl SweepField {
             Self::L2 => "L2 λ",
             Self::DropoutKeep => "dropout keep p",
             Self::MomentumDecay => "momentum decay ψ",
+            Self::Rho => "Adadelta's ρ",
+            Self::Lambd => "ASGD's λ",
+            Self::Alpha => "ASGD's α",
+            Self::T0 => "ASGD's t0",
+            Self::EtaMinus => "Rprop's η⁻",
+            Self::EtaPlus => "Rprop's η⁺",
+            Self::StepMin => "Rprop's step min",
+            Self::StepMax => "Rprop's step max",
         }
     }
 
@@ -169,6 +202,14 @@ impl SweepField {
             Self::L2 => crate::train::fit::L2,
             Self::DropoutKeep => crate::train::model::DROPOUT_KEEP,
             Self::MomentumDecay => optim::MOMENTUM_DECAY,
+            Self::Rho => optim::RHO,
+            Self::Lambd => optim::LAMBD,
+            Self::Alpha => optim::ASGD_ALPHA,
+            Self::T0 => optim::T0,
+            Self::EtaMinus => optim::ETA_MINUS,
+            Self::EtaPlus => optim::ETA_PLUS,
+            Self::StepMin => optim::STEP_MIN,
+            Self::StepMax => optim::STEP_MAX,
         }
     }
 
@@ -299,6 +340,28 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             F::WeightDecay => Some(weight_decay),
             _ => None,
         },
+        O::Adadelta { .. } | O::Asgd { .. } | O::Rprop { .. } => classic_field(optimizer, field),
+    }
+}
+
+/// [`optimizer_field`] of Adadelta, ASGD and Rprop (issue 16).
+fn classic_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option<&mut f64> {
+    use OptimizerConfig as O;
+    use SweepField as F;
+    match (optimizer, field) {
+        (O::Adadelta { rho, .. }, F::Rho) => Some(rho),
+        (O::Adadelta { eps, .. }, F::Eps) => Some(eps),
+        (O::Adadelta { weight_decay, .. } | O::Asgd { weight_decay, .. }, F::WeightDecay) => {
+            Some(weight_decay)
+        }
+        (O::Asgd { lambd, .. }, F::Lambd) => Some(lambd),
+        (O::Asgd { alpha, .. }, F::Alpha) => Some(alpha),
+        (O::Asgd { t0, .. }, F::T0) => Some(t0),
+        (O::Rprop { eta_minus, .. }, F::EtaMinus) => Some(eta_minus),
+        (O::Rprop { eta_plus, .. }, F::EtaPlus) => Some(eta_plus),
+        (O::Rprop { step_min, .. }, F::StepMin) => Some(step_min),
+        (O::Rprop { step_max, .. }, F::StepMax) => Some(step_max),
+        _ => None,
     }
 }
 

@@ -1,14 +1,17 @@
 //! What a user writes in RON: [`OptimizerConfig`], its PyTorch defaults and allowed ranges,
 //! the update rule written out in the course's notation, and [`OptimizerConfig::build`].
 
+use super::adadelta::{AdadeltaRule, adadelta_rule_text};
 use super::adagrad::AdagradRule;
 use super::adam::{AdamMoments, AdamRule};
 use super::adamax::AdamaxRule;
+use super::asgd::{AsgdParams, AsgdRule, asgd_rule_text};
 use super::momentum::{LookaheadRule, MomentumRule};
 use super::nadam::NAdamRule;
 use super::optimizer::Optimizer;
 use super::radam::RAdamRule;
 use super::rmsprop::RmsPropRule;
+use super::rprop::{RpropParams, RpropRule, rprop_rule_text};
 use super::sgd::SgdRule;
 use crate::limits::{Limit, LimitError, check_all};
 use serde::{Deserialize, Serialize};
@@ -54,6 +57,24 @@ pub const AVERAGE_POWER: Limit = Limit::closed("r", 0.0, 100.0);
 /// Schedule-Free's power of the lr in the averaging weight (0 = no lr weighting).
 pub const WEIGHT_LR_POWER: Limit = Limit::closed("weight_lr_power", 0.0, 100.0);
 
+// Adadelta, ASGD and Rprop (issue 16).
+/// Adadelta's ρ, the decay of both running averages (torch checks 0 ≤ ρ ≤ 1).
+pub const RHO: Limit = Limit::closed("rho", 0.0, 1.0);
+/// ASGD's λ, the decay term θ ← θ(1 − λη) and in η's decay.
+pub const LAMBD: Limit = Limit::at_least("lambd", 0.0);
+/// ASGD's α, the power of η's decay.
+pub const ASGD_ALPHA: Limit = Limit::at_least("alpha", 0.0);
+/// ASGD's t0, the update after which averaging starts.
+pub const T0: Limit = Limit::at_least("t0", 0.0);
+/// Rprop's η⁻ (torch: 0 < η⁻ < 1 < η⁺).
+pub const ETA_MINUS: Limit = Limit::open("eta_minus", 0.0, 1.0);
+/// Rprop's η⁺ (torch: 0 < η⁻ < 1 < η⁺).
+pub const ETA_PLUS: Limit = Limit::above("eta_plus", 1.0);
+/// Rprop's smallest step size.
+pub const STEP_MIN: Limit = Limit::at_least("step_min", 0.0);
+/// Rprop's largest step size (a `step_min` above it clamps every step to it, as torch does).
+pub const STEP_MAX: Limit = Limit::above("step_max", 0.0);
+
 /// Range-checked deserializers, so RON reports the position of a bad value.
 mod de {
     use super::{
@@ -78,6 +99,59 @@ mod de {
     crate::limited_f64!(average_power, super::AVERAGE_POWER);
     crate::limited_f64!(weight_lr_power, super::WEIGHT_LR_POWER);
     crate::regularize::limited_count!(warmup_steps, u64, super::WARMUP_STEPS);
+    // Adadelta, ASGD and Rprop (issue 16).
+    crate::limited_f64!(rho, super::RHO);
+    crate::limited_f64!(lambd, super::LAMBD);
+    crate::limited_f64!(asgd_alpha, super::ASGD_ALPHA);
+    crate::limited_f64!(t0, super::T0);
+    crate::limited_f64!(eta_minus, super::ETA_MINUS);
+    crate::limited_f64!(eta_plus, super::ETA_PLUS);
+    crate::limited_f64!(step_min, super::STEP_MIN);
+    crate::limited_f64!(step_max, super::STEP_MAX);
+}
+
+/// PyTorch defaults of Adadelta, ASGD and Rprop (issue 16).
+mod classic_dflt {
+    /// `Adadelta` lr.
+    pub(super) fn lr_1() -> f64 {
+        1.0
+    }
+    /// `Adadelta` ρ.
+    pub(super) fn rho() -> f64 {
+        0.9
+    }
+    /// `Adadelta` ε.
+    pub(super) fn eps_1e6() -> f64 {
+        1e-6
+    }
+    /// `ASGD` λ.
+    pub(super) fn lambd() -> f64 {
+        1e-4
+    }
+    /// `ASGD` α.
+    pub(super) fn alpha() -> f64 {
+        0.75
+    }
+    /// `ASGD` t0.
+    pub(super) fn t0() -> f64 {
+        1e6
+    }
+    /// `Rprop` η⁻ (`etas[0]`).
+    pub(super) fn eta_minus() -> f64 {
+        0.5
+    }
+    /// `Rprop` η⁺ (`etas[1]`).
+    pub(super) fn eta_plus() -> f64 {
+        1.2
+    }
+    /// `Rprop` smallest step (`step_sizes[0]`).
+    pub(super) fn step_min() -> f64 {
+        1e-6
+    }
+    /// `Rprop` largest step (`step_sizes[1]`).
+    pub(super) fn step_max() -> f64 {
+        50.0
+    }
 }
 
 /// PyTorch defaults of omitted fields (torch 2.x signatures).
@@ -423,6 +497,60 @@ pub enum OptimizerConfig {
         #[serde(default = "dflt::weight_lr_power", deserialize_with = "de::weight_lr_power")]
         weight_lr_power: f64,
     },
+    /// `torch.optim.Adadelta`: v ← ρv + (1 − ρ)(∇L)², Δ = √(u + ε)/√(v + ε)·∇L,
+    /// u ← ρu + (1 − ρ)Δ², θ ← θ − ηΔ.
+    Adadelta {
+        /// Learning rate η, multiplying the update Δ (torch default 1.0).
+        #[serde(default = "classic_dflt::lr_1", deserialize_with = "de::lr")]
+        lr: f64,
+        /// Decay ρ of both running averages, in [0, 1] (torch default 0.9).
+        #[serde(default = "classic_dflt::rho", deserialize_with = "de::rho")]
+        rho: f64,
+        /// ε inside both square roots (torch default 1e-6).
+        #[serde(default = "classic_dflt::eps_1e6", deserialize_with = "de::eps")]
+        eps: f64,
+        /// Coupled L2 weight decay λ.
+        #[serde(default, deserialize_with = "de::weight_decay")]
+        weight_decay: f64,
+    },
+    /// `torch.optim.ASGD`: θ ← θ(1 − λη) − η∇L with η = lr/(1 + λ·lr·t)^α, and the average
+    /// `θ_avg` of the iterates after t0 updates. The position is θ, not `θ_avg`.
+    Asgd {
+        /// Learning rate (torch default 0.01): η of the first update and the scale of η's decay.
+        #[serde(default = "dflt::lr_1e2", deserialize_with = "de::lr")]
+        lr: f64,
+        /// Decay term λ (torch default 1e-4).
+        #[serde(default = "classic_dflt::lambd", deserialize_with = "de::lambd")]
+        lambd: f64,
+        /// Power α of η's decay (torch default 0.75).
+        #[serde(default = "classic_dflt::alpha", deserialize_with = "de::asgd_alpha")]
+        alpha: f64,
+        /// The update after which averaging starts (torch default 1e6).
+        #[serde(default = "classic_dflt::t0", deserialize_with = "de::t0")]
+        t0: f64,
+        /// Coupled L2 weight decay.
+        #[serde(default, deserialize_with = "de::weight_decay")]
+        weight_decay: f64,
+    },
+    /// `torch.optim.Rprop`: per-coordinate step sizes Δ, grown by η⁺ while the gradient keeps
+    /// its sign and shrunk by η⁻ when it flips; θ ← θ − Δ·sign(∇L).
+    Rprop {
+        /// Learning rate: every step size's starting value (torch default 0.01).
+        #[serde(default = "dflt::lr_1e2", deserialize_with = "de::lr")]
+        lr: f64,
+        /// η⁻ in (0, 1) (torch `etas[0]`, default 0.5).
+        #[serde(default = "classic_dflt::eta_minus", deserialize_with = "de::eta_minus")]
+        eta_minus: f64,
+        /// η⁺ above 1 (torch `etas[1]`, default 1.2).
+        #[serde(default = "classic_dflt::eta_plus", deserialize_with = "de::eta_plus")]
+        eta_plus: f64,
+        /// Smallest step size (torch `step_sizes[0]`, default 1e-6).
+        #[serde(default = "classic_dflt::step_min", deserialize_with = "de::step_min")]
+        step_min: f64,
+        /// Largest step size (torch `step_sizes[1]`, default 50).
+        #[serde(default = "classic_dflt::step_max", deserialize_with = "de::step_max")]
+        step_max: f64,
+    },
 }
 
 impl OptimizerConfig {
@@ -477,6 +605,28 @@ impl OptimizerConfig {
                 let rule = AdamRule::new(n_params, moments, true, weight_decay);
                 Optimizer::AdamW(AdamRule { decoupled: true, ..rule })
             }
+            Self::Adamax { .. } | Self::NAdam { .. } | Self::RAdam { .. } => {
+                self.build_adam_family(n_params)
+            }
+            Self::Lion { .. } | Self::ScheduleFreeAdamW { .. } | Self::ScheduleFreeSgd { .. } => {
+                self.build_signsf(n_params)
+            }
+            Self::Adadelta { rho, eps, weight_decay, .. } => {
+                Optimizer::Adadelta(AdadeltaRule::new(n_params, rho, eps, weight_decay))
+            }
+            Self::Asgd { lambd, alpha, t0, weight_decay, .. } => Optimizer::Asgd(AsgdRule::new(
+                n_params,
+                AsgdParams { lambd, alpha, t0, weight_decay },
+            )),
+            Self::Rprop { eta_minus, eta_plus, step_min, step_max, .. } => Optimizer::Rprop(
+                RpropRule::new(n_params, RpropParams { eta_minus, eta_plus, step_min, step_max }),
+            ),
+        }
+    }
+
+    /// [`Self::build`] for `Adamax`, `NAdam` and `RAdam` (any other kind builds plain SGD).
+    fn build_adam_family(&self, n_params: usize) -> Optimizer {
+        match *self {
             Self::Adamax { beta1, beta2, eps, weight_decay, .. } => {
                 Optimizer::Adamax(AdamaxRule::new(n_params, (beta1, beta2), eps, weight_decay))
             }
@@ -497,9 +647,7 @@ impl OptimizerConfig {
                 let decay = (weight_decay, decoupled_weight_decay);
                 Optimizer::RAdam(RAdamRule::new(n_params, (beta1, beta2, eps), decay))
             }
-            Self::Lion { .. } | Self::ScheduleFreeAdamW { .. } | Self::ScheduleFreeSgd { .. } => {
-                self.build_signsf(n_params)
-            }
+            _ => Self::Sgd { lr: self.lr(), weight_decay: 0.0 }.build(n_params),
         }
     }
 
@@ -520,7 +668,10 @@ impl OptimizerConfig {
             | Self::RAdam { lr, .. }
             | Self::Lion { lr, .. }
             | Self::ScheduleFreeAdamW { lr, .. }
-            | Self::ScheduleFreeSgd { lr, .. } => lr,
+            | Self::ScheduleFreeSgd { lr, .. }
+            | Self::Adadelta { lr, .. }
+            | Self::Asgd { lr, .. }
+            | Self::Rprop { lr, .. } => lr,
         }
     }
 
@@ -540,7 +691,10 @@ impl OptimizerConfig {
             | Self::RAdam { lr, .. }
             | Self::Lion { lr, .. }
             | Self::ScheduleFreeAdamW { lr, .. }
-            | Self::ScheduleFreeSgd { lr, .. } => *lr = new_lr,
+            | Self::ScheduleFreeSgd { lr, .. }
+            | Self::Adadelta { lr, .. }
+            | Self::Asgd { lr, .. }
+            | Self::Rprop { lr, .. } => *lr = new_lr,
         }
     }
 
@@ -562,6 +716,9 @@ impl OptimizerConfig {
             Self::Lion { .. } => "Lion",
             Self::ScheduleFreeAdamW { .. } => "ScheduleFreeAdamW",
             Self::ScheduleFreeSgd { .. } => "ScheduleFreeSgd",
+            Self::Adadelta { .. } => "Adadelta",
+            Self::Asgd { .. } => "Asgd",
+            Self::Rprop { .. } => "Rprop",
         }
     }
 
@@ -617,6 +774,23 @@ impl OptimizerConfig {
             Self::Lion { .. } | Self::ScheduleFreeAdamW { .. } | Self::ScheduleFreeSgd { .. } => {
                 self.validate_signsf()
             }
+            Self::Adadelta { lr, rho, eps, weight_decay } => {
+                check_all(&[(lr, LR), (rho, RHO), (eps, EPS), (weight_decay, WEIGHT_DECAY)])
+            }
+            Self::Asgd { lr, lambd, alpha, t0, weight_decay } => check_all(&[
+                (lr, LR),
+                (lambd, LAMBD),
+                (alpha, ASGD_ALPHA),
+                (t0, T0),
+                (weight_decay, WEIGHT_DECAY),
+            ]),
+            Self::Rprop { lr, eta_minus, eta_plus, step_min, step_max } => check_all(&[
+                (lr, LR),
+                (eta_minus, ETA_MINUS),
+                (eta_plus, ETA_PLUS),
+                (step_min, STEP_MIN),
+                (step_max, STEP_MAX),
+            ]),
         }
     }
 
@@ -666,6 +840,13 @@ impl OptimizerConfig {
             Self::Lion { .. } | Self::ScheduleFreeAdamW { .. } | Self::ScheduleFreeSgd { .. } => {
                 self.update_rule_signsf()
             }
+            Self::Adadelta { weight_decay, .. } => {
+                coupled_decay(weight_decay) + adadelta_rule_text()
+            }
+            Self::Asgd { t0, weight_decay, .. } => {
+                coupled_decay(weight_decay) + &asgd_rule_text(t0)
+            }
+            Self::Rprop { .. } => rprop_rule_text().to_owned(),
         }
     }
 
@@ -710,6 +891,8 @@ impl OptimizerConfig {
                 amsgrad: false,
                 weight_decay: dflt::adamw_weight_decay(),
             },
+            // Adadelta, ASGD and Rprop (issue 16): torch's defaults, except ASGD's t0, 100
+            // instead of 1e6, so its average θ_avg starts within a race.
         ]
         .into_iter()
         .chain(Self::beyond_the_lecture())
@@ -768,6 +951,26 @@ impl OptimizerConfig {
                 warmup_steps: 0,
                 r: 0.0,
                 weight_lr_power: dflt::weight_lr_power(),
+            },
+            Self::Adadelta {
+                lr: classic_dflt::lr_1(),
+                rho: classic_dflt::rho(),
+                eps: classic_dflt::eps_1e6(),
+                weight_decay: 0.0,
+            },
+            Self::Asgd {
+                lr: dflt::lr_1e2(),
+                lambd: classic_dflt::lambd(),
+                alpha: classic_dflt::alpha(),
+                t0: 100.0,
+                weight_decay: 0.0,
+            },
+            Self::Rprop {
+                lr: dflt::lr_1e2(),
+                eta_minus: classic_dflt::eta_minus(),
+                eta_plus: classic_dflt::eta_plus(),
+                step_min: classic_dflt::step_min(),
+                step_max: classic_dflt::step_max(),
             },
         ]
     }

@@ -40,9 +40,11 @@
 //! (torch takes √(v − ḡ²), which turns NaN when rounding makes the difference slightly negative
 //! under a long constant gradient). A NaN that comes from the data still propagates.
 
+mod adadelta;
 mod adagrad;
 mod adam;
 mod adamax;
+mod asgd;
 mod config;
 mod config_signsf;
 mod lion;
@@ -51,13 +53,16 @@ mod nadam;
 mod optimizer;
 mod radam;
 mod rmsprop;
+mod rprop;
 mod rule;
 mod schedule_free;
 mod sgd;
 
+pub use adadelta::AdadeltaRule;
 pub use adagrad::AdagradRule;
 pub use adam::AdamRule;
 pub use adamax::AdamaxRule;
+pub use asgd::AsgdRule;
 pub use config::MOMENTUM_DECAY;
 pub use config::{AVERAGE_POWER, SF_BETA1, SF_MOMENTUM, WARMUP_STEPS, WEIGHT_LR_POWER};
 pub use config::{
@@ -70,6 +75,9 @@ pub use nadam::NAdamRule;
 pub use optimizer::{Optimizer, RuleVisitor};
 pub use radam::{RAdamRule, radam_is_adaptive, radam_rho};
 pub use rmsprop::RmsPropRule;
+pub use rprop::RpropRule;
 pub use rule::{Internals, UpdateRule};
 pub use schedule_free::ScheduleFreeRule;
 pub use sgd::SgdRule;
+// Adadelta, ASGD and Rprop (issue 16).
+pub use config::{ASGD_ALPHA, ETA_MINUS, ETA_PLUS, LAMBD, RHO, STEP_MAX, STEP_MIN, T0};

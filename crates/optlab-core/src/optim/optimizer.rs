@@ -1,13 +1,16 @@
 //! An optimizer with its state: one enum over the rules, matched once per call (or once per
 //! run through [`RuleVisitor`]).
 
+use super::adadelta::AdadeltaRule;
 use super::adagrad::AdagradRule;
 use super::adam::AdamRule;
 use super::adamax::AdamaxRule;
+use super::asgd::AsgdRule;
 use super::momentum::{LookaheadRule, MomentumRule};
 use super::nadam::NAdamRule;
 use super::radam::RAdamRule;
 use super::rmsprop::RmsPropRule;
+use super::rprop::RpropRule;
 use super::rule::{Internals, UpdateRule};
 use super::sgd::SgdRule;
 // Lion and Schedule-Free (signsf).
@@ -46,6 +49,12 @@ pub enum Optimizer {
     ScheduleFreeAdamW(ScheduleFreeRule),
     /// Schedule-Free SGD (`schedulefree`); the parameters are the train-mode point y.
     ScheduleFreeSgd(ScheduleFreeRule),
+    /// Adadelta.
+    Adadelta(AdadeltaRule),
+    /// ASGD (averaged SGD).
+    Asgd(AsgdRule),
+    /// Rprop.
+    Rprop(RpropRule),
 }
 
 /// A computation generic over the rule, run by [`Optimizer::visit`] after one match, so a hot
@@ -72,6 +81,9 @@ macro_rules! dispatch {
             Optimizer::RAdam($rule) => $body,
             Optimizer::Lion($rule) => $body,
             Optimizer::ScheduleFreeAdamW($rule) | Optimizer::ScheduleFreeSgd($rule) => $body,
+            Optimizer::Adadelta($rule) => $body,
+            Optimizer::Asgd($rule) => $body,
+            Optimizer::Rprop($rule) => $body,
         }
     };
 }
@@ -143,6 +155,28 @@ impl Optimizer {
             (Self::Lion(rule), "exp_avg") => Some(rule.exp_avg()),
             (Self::ScheduleFreeAdamW(rule) | Self::ScheduleFreeSgd(rule), "z") => rule.z(),
             (Self::ScheduleFreeAdamW(rule), "exp_avg_sq") => rule.exp_avg_sq(),
+            (Self::Adadelta(_) | Self::Asgd(_) | Self::Rprop(_), _) => self.classic_buffer(name),
+            _ => None,
+        }
+    }
+}
+
+impl Optimizer {
+    /// [`Self::state_buffer`] of Adadelta (`square_avg`, `acc_delta`), ASGD (`ax`, and its
+    /// scalars `eta` and `mu` as one-element slices) and Rprop (`prev`, `step_size`); `None`
+    /// before the first update, where torch has no state yet.
+    fn classic_buffer(&self, name: &str) -> Option<&[f64]> {
+        if self.steps_taken() == 0 {
+            return None;
+        }
+        match (self, name) {
+            (Self::Adadelta(rule), "square_avg") => Some(rule.square_avg()),
+            (Self::Adadelta(rule), "acc_delta") => Some(rule.acc_delta()),
+            (Self::Asgd(rule), "ax") => Some(rule.ax()),
+            (Self::Asgd(rule), "eta") => Some(std::slice::from_ref(&rule.eta)),
+            (Self::Asgd(rule), "mu") => Some(std::slice::from_ref(&rule.mu)),
+            (Self::Rprop(rule), "prev") => Some(rule.prev()),
+            (Self::Rprop(rule), "step_size") => Some(rule.step_size()),
             _ => None,
         }
     }

@@ -129,6 +129,34 @@ fn optimizer() -> BoxedStrategy<OptimizerConfig> {
         adam_family(),
         // Lion and Schedule-Free (signsf).
         sign_and_schedule_free(),
+        classic_optimizer(),
+    ]
+    .boxed()
+}
+
+/// Adadelta, ASGD and Rprop (issue 16), anywhere in their ranges.
+fn classic_optimizer() -> BoxedStrategy<OptimizerConfig> {
+    prop_oneof![
+        (non_negative(), unit_closed(), non_negative(), non_negative()).prop_map(
+            |(lr, rho, eps, weight_decay)| OptimizerConfig::Adadelta { lr, rho, eps, weight_decay }
+        ),
+        (non_negative(), non_negative(), non_negative(), non_negative(), non_negative()).prop_map(
+            |(lr, lambd, alpha, t0, weight_decay)| OptimizerConfig::Asgd {
+                lr,
+                lambd,
+                alpha,
+                t0,
+                weight_decay
+            }
+        ),
+        (non_negative(), 1e-9..0.999_999f64, 1.000_001..1e9f64, non_negative(), 1e-12..1e12f64)
+            .prop_map(|(lr, eta_minus, eta_plus, step_min, step_max)| OptimizerConfig::Rprop {
+                lr,
+                eta_minus,
+                eta_plus,
+                step_min,
+                step_max
+            }),
     ]
     .boxed()
 }

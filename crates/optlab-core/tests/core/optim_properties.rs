@@ -81,6 +81,28 @@ fn config() -> impl Strategy<Value = OptimizerConfig> {
         adam_family(),
         // Lion and Schedule-Free (signsf).
         crate::signsf_properties::config(),
+        // Adadelta, ASGD and Rprop (issue 16).
+        (lr(), unit(), eps(), wd()).prop_map(|(lr, rho, eps, weight_decay)| {
+            OptimizerConfig::Adadelta { lr, rho, eps, weight_decay }
+        }),
+        (lr(), often_zero(0.0..0.1), unit(), 0.0..50.0f64, wd()).prop_map(
+            |(lr, lambd, alpha, t0, weight_decay)| OptimizerConfig::Asgd {
+                lr,
+                lambd,
+                alpha,
+                t0,
+                weight_decay
+            }
+        ),
+        (lr(), 0.01..0.99f64, 1.01..3.0f64, 0.0..1e-3f64, 1e-3..100.0f64).prop_map(
+            |(lr, eta_minus, eta_plus, step_min, step_max)| OptimizerConfig::Rprop {
+                lr,
+                eta_minus,
+                eta_plus,
+                step_min,
+                step_max
+            }
+        ),
     ]
 }
 
@@ -322,7 +344,7 @@ proptest! {
 #[test]
 fn catalogue_round_trips_validates_and_explains_itself() {
     let catalogue = OptimizerConfig::catalogue();
-    assert_eq!(catalogue.len(), 14, "one of each variant");
+    assert_eq!(catalogue.len(), 17, "one of each variant");
     for config in &catalogue {
         config.validate().unwrap_or_else(|e| panic!("{}: {e}", config.name()));
         let text = ron::ser::to_string_pretty(config, ron::ser::PrettyConfig::default()).unwrap();
@@ -333,7 +355,7 @@ fn catalogue_round_trips_validates_and_explains_itself() {
     }
     let mut names: Vec<&str> = catalogue.iter().map(OptimizerConfig::name).collect();
     names.dedup();
-    assert_eq!(names.len(), 14);
+    assert_eq!(names.len(), 17);
 }
 
 #[test]

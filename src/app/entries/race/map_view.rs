@@ -664,9 +664,11 @@ pub fn show(
                 let lookahead = super::lookahead::draw(plot_ui, race, step, runs);
                 let evaluation =
                     super::evaluation_point::draw(plot_ui, race, step, (runs, &state.hidden));
+                let average = super::asgd_average::draw(plot_ui, race, step, runs);
                 let overlays = [
                     lookahead.map(|name| ("◯", name)),
                     evaluation.map(|name| ("┄", name)),
+                    average.map(|name| (super::asgd_average::SWATCH, name)),
                     slice_line.then_some(SLICE_LINE),
                 ];
                 (new_start, overlays)

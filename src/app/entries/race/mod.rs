@@ -1,6 +1,8 @@
 //! The race: optimizers side by side on a 2D loss surface, with its map, 3D view, curves,
 //! internals and table.
 
+pub mod asgd_average;
+pub mod classic_controls;
 pub mod curves_view;
 pub mod evaluation_point;
 pub mod internals_series;

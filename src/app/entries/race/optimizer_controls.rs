@@ -389,6 +389,17 @@ fn optimizer_at(
         OptimizerConfig::Lion { .. }
         | OptimizerConfig::ScheduleFreeAdamW { .. }
         | OptimizerConfig::ScheduleFreeSgd { .. } => sign_and_schedule_free(ui, config),
+        OptimizerConfig::Adadelta { .. }
+        | OptimizerConfig::Asgd { .. }
+        | OptimizerConfig::Rprop { .. } => {
+            let shared = super::classic_controls::Shared {
+                weight_decay: |ui: &mut Ui, value: &mut f64| {
+                    WEIGHT_DECAY.slider(ui, value);
+                },
+                lr_note: |ui: &mut Ui, lr: f64| lr_warning(ui, limit, lr),
+            };
+            super::classic_controls::show(ui, config, shared);
+        }
     }
     update_rule(ui, config);
 }

@@ -219,6 +219,15 @@ fn default_axis(field: SweepField, count: usize) -> SweepAxis {
         SweepField::Noise => (0.0, 2.0, false),
         SweepField::DropoutKeep => (0.1, 1.0, false),
         SweepField::MomentumDecay => (0.0, 0.05, false),
+        // Adadelta, ASGD and Rprop (issue 16).
+        SweepField::Rho => (0.5, 0.999, false),
+        SweepField::Lambd => (1e-6, 1e-2, true),
+        SweepField::Alpha => (0.5, 1.0, false),
+        SweepField::T0 => (0.0, 500.0, false),
+        SweepField::EtaMinus => (0.1, 0.9, false),
+        SweepField::EtaPlus => (1.05, 2.0, false),
+        SweepField::StepMin => (1e-8, 1e-3, true),
+        SweepField::StepMax => (1e-2, 50.0, true),
     };
     SweepAxis { field, from, to, count, log }
 }
