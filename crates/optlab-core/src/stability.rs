@@ -86,7 +86,9 @@ pub fn stability_limit(
         OptimizerConfig::Adagrad { .. }
         | OptimizerConfig::RmsProp { .. }
         | OptimizerConfig::Adam { .. }
-        | OptimizerConfig::AdamW { .. } => return None,
+        | OptimizerConfig::AdamW { .. }
+        | OptimizerConfig::Adafactor { .. }
+        | OptimizerConfig::Muon { .. } => return None,
     };
     let ([_, largest], _) = symmetric_eigen(surface.hessian(start))?;
     let lambda_max = largest + weight_decay;

@@ -271,6 +271,17 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             F::WeightDecay => Some(weight_decay),
             _ => None,
         },
+        // Adafactor and Muon (issue 16): ε is Adafactor's ε₂ (the parameter-RMS floor).
+        O::Adafactor { eps2, weight_decay, .. } => match field {
+            F::Eps => Some(eps2),
+            F::WeightDecay => Some(weight_decay),
+            _ => None,
+        },
+        O::Muon { momentum, weight_decay, .. } => match field {
+            F::Momentum => Some(momentum),
+            F::WeightDecay => Some(weight_decay),
+            _ => None,
+        },
     }
 }
 

@@ -40,23 +40,31 @@
 //! (torch takes √(v − ḡ²), which turns NaN when rounding makes the difference slightly negative
 //! under a long constant gradient). A NaN that comes from the data still propagates.
 
+mod adafactor;
 mod adagrad;
 mod adam;
 mod config;
 mod momentum;
+mod muon;
 mod optimizer;
 mod rmsprop;
 mod rule;
 mod sgd;
+mod shape;
 
+pub use adafactor::AdafactorRule;
 pub use adagrad::AdagradRule;
 pub use adam::AdamRule;
 pub use config::{
     BETA1, BETA2, DAMPENING, DECAY_RATE, EPS, INITIAL_ACCUMULATOR, LR, LR_DECAY, MOMENTUM,
     NESTEROV_MOMENTUM, OptimizerConfig, WEIGHT_DECAY,
 };
+// Adafactor and Muon (issue 16).
+pub use config::{BETA2_DECAY, CLIP_THRESHOLD, EPS1, EPS2, MAX_NS_STEPS, NS_COEFFICIENT, NS_STEPS};
 pub use momentum::{LookaheadRule, MomentumRule};
+pub use muon::{MuonLrAdjust, MuonRule};
 pub use optimizer::{Optimizer, RuleVisitor};
 pub use rmsprop::RmsPropRule;
 pub use rule::{Internals, UpdateRule};
 pub use sgd::SgdRule;
+pub use shape::{SURFACE, Shape, total_len};

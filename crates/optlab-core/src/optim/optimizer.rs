@@ -1,9 +1,11 @@
 //! An optimizer with its state: one enum over the rules, matched once per call (or once per
 //! run through [`RuleVisitor`]).
 
+use super::adafactor::AdafactorRule;
 use super::adagrad::AdagradRule;
 use super::adam::AdamRule;
 use super::momentum::{LookaheadRule, MomentumRule};
+use super::muon::MuonRule;
 use super::rmsprop::RmsPropRule;
 use super::rule::{Internals, UpdateRule};
 use super::sgd::SgdRule;
@@ -28,6 +30,10 @@ pub enum Optimizer {
     Adam(AdamRule),
     /// AdamW (decoupled weight decay).
     AdamW(AdamRule),
+    /// Adafactor (factored second moment for matrices).
+    Adafactor(AdafactorRule),
+    /// Muon (orthogonalized momentum for matrices, AdamW for vectors).
+    Muon(MuonRule),
 }
 
 /// A computation generic over the rule, run by [`Optimizer::visit`] after one match, so a hot
@@ -49,6 +55,8 @@ macro_rules! dispatch {
             Optimizer::Adagrad($rule) => $body,
             Optimizer::RmsProp($rule) => $body,
             Optimizer::Adam($rule) | Optimizer::AdamW($rule) => $body,
+            Optimizer::Adafactor($rule) => $body,
+            Optimizer::Muon($rule) => $body,
         }
     };
 }
@@ -89,7 +97,7 @@ impl Optimizer {
     }
 
     /// A state buffer by its `torch.optim` state name (`momentum_buffer`, `sum`, `square_avg`,
-    /// `grad_avg`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`), or `None` where torch would have
+    /// `grad_avg`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`, `variance`, `row_var`, `col_var`), or `None` where torch would have
     /// none. The look-ahead form's v is `velocity`.
     #[must_use]
     pub fn state_buffer(&self, name: &str) -> Option<&[f64]> {
@@ -103,6 +111,10 @@ impl Optimizer {
             (Self::Adam(rule) | Self::AdamW(rule), "exp_avg") => Some(rule.exp_avg()),
             (Self::Adam(rule) | Self::AdamW(rule), "exp_avg_sq") => Some(rule.exp_avg_sq()),
             (Self::Adam(rule) | Self::AdamW(rule), "max_exp_avg_sq") => rule.max_exp_avg_sq(),
+            (Self::Adafactor(rule), "variance") => rule.variance(),
+            (Self::Adafactor(rule), "row_var") => rule.row_var(),
+            (Self::Adafactor(rule), "col_var") => rule.col_var(),
+            (Self::Muon(rule), "momentum_buffer") => Some(rule.momentum_buffer()),
             _ => None,
         }
     }

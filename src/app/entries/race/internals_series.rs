@@ -19,6 +19,10 @@ pub enum Family {
     RmsProp,
     /// Adam and AdamW: the first moment m and the second moment v.
     Adam,
+    /// Adafactor: the (factored) second-moment estimate V̂ (issue 16).
+    Adafactor,
+    /// Muon: a momentum buffer, orthogonalized (issue 16).
+    Muon,
 }
 
 /// One plotted quantity: its title and how to read it from a sample.
@@ -87,6 +91,8 @@ impl Family {
             OptimizerConfig::Adagrad { .. } => Self::Adagrad,
             OptimizerConfig::RmsProp { .. } => Self::RmsProp,
             OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => Self::Adam,
+            OptimizerConfig::Adafactor { .. } => Self::Adafactor,
+            OptimizerConfig::Muon { .. } => Self::Muon,
         }
     }
 
@@ -113,6 +119,17 @@ impl Family {
             Self::Adam => {
                 "Adam keeps m, an average of gradients (a velocity), and v, an average of \
                  squared gradients; it steps −η·m̂/(√v̂ + ε)."
+            }
+            Self::Adafactor => {
+                "Adafactor keeps the second moment of a matrix as a row factor R and a column \
+                 factor C (here (x, y) is a 1×2 matrix), rebuilds V̂ = RCᵀ/mean(R) from them \
+                 and steps αₜ·∇L/√V̂, clipped to RMS d, with αₜ = min(η, 1/√t)·max(ε₂, RMS(θ))."
+            }
+            Self::Muon => {
+                "Muon keeps a momentum buffer b and steps along its orthogonalized direction \
+                 (Newton–Schulz, in f64 here; PyTorch uses bfloat16): for a 1×2 matrix that \
+                 is the unit vector along the update times a fixed number (≈ 0.70 with the \
+                 default coefficients and 5 iterations), so every step has the same length."
             }
         }
     }
@@ -148,6 +165,18 @@ impl Family {
                 pick: velocity,
                 scale: 1.0,
             }),
+            Self::Adafactor => Some(Series {
+                title: "V̂ = RCᵀ/mean(R), factored second moment",
+                log: true,
+                pick: second,
+                scale: 1.0,
+            }),
+            Self::Muon => Some(Series {
+                title: "b, momentum buffer",
+                log: false,
+                pick: velocity,
+                scale: 1.0,
+            }),
         }
     }
 
@@ -159,6 +188,8 @@ impl Family {
             Self::Adagrad => "effective step η/(√G + ε)",
             Self::RmsProp => "effective step η/(√v + ε)",
             Self::Adam => "effective step η/(√v̂ + ε)",
+            Self::Adafactor => "effective step αₜ/(clip·√V̂)",
+            Self::Muon => "effective step: η adjusted to the shape (times the unit direction)",
         };
         Series { title, log: true, pick: |s| s.effective_step, scale: 1.0 }
     }
