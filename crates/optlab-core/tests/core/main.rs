@@ -11,6 +11,7 @@ mod notebook_roundtrip;
 mod optim_properties;
 mod reference_optimizers;
 mod reference_schedules;
+mod reference_torch_matrix;
 mod refusals;
 mod regularize;
 mod slice;
