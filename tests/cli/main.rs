@@ -3,5 +3,6 @@
 
 mod bad_input;
 mod commands;
+mod matrix;
 mod presets;
 mod slice;
