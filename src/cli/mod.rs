@@ -225,7 +225,8 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
     config.validate().map_err(|e| InputError(format!("--optimizer: {e}")))?;
     let schedule: Schedule = parse_ron("--schedule", &args.schedule)?;
     schedule.validate().map_err(|e| InputError(format!("--schedule: {e}")))?;
-    let mut optimizer = config.build_shaped(&[replay_shape(args.shape.as_deref(), &config, &params)?]);
+    let mut optimizer =
+        config.build_shaped(&[replay_shape(args.shape.as_deref(), &config, &params)?]);
     let mut params = params;
     let mut t = 0_u64;
     replay_rows(params.len(), |gradient| {

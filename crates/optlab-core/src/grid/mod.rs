@@ -242,11 +242,14 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             F::WeightDecay => Some(weight_decay),
             _ => None,
         },
-        O::Nesterov { momentum, weight_decay, .. } => match field {
-            F::Momentum => Some(momentum),
-            F::WeightDecay => Some(weight_decay),
-            _ => None,
-        },
+        // Muon (issue 16) shares Nesterov's fields.
+        O::Nesterov { momentum, weight_decay, .. } | O::Muon { momentum, weight_decay, .. } => {
+            match field {
+                F::Momentum => Some(momentum),
+                F::WeightDecay => Some(weight_decay),
+                _ => None,
+            }
+        }
         O::NesterovLookahead { momentum, .. } => match field {
             F::Momentum => Some(momentum),
             _ => None,
@@ -271,14 +274,9 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             F::WeightDecay => Some(weight_decay),
             _ => None,
         },
-        // Adafactor and Muon (issue 16): ε is Adafactor's ε₂ (the parameter-RMS floor).
+        // Adafactor (issue 16): ε is its ε₂ (the parameter-RMS floor).
         O::Adafactor { eps2, weight_decay, .. } => match field {
             F::Eps => Some(eps2),
-            F::WeightDecay => Some(weight_decay),
-            _ => None,
-        },
-        O::Muon { momentum, weight_decay, .. } => match field {
-            F::Momentum => Some(momentum),
             F::WeightDecay => Some(weight_decay),
             _ => None,
         },

@@ -154,7 +154,9 @@ impl AdafactorRule {
         let norm = params.iter().map(|p| p * p).sum::<f64>().sqrt();
         let alpha = self.hyper.eps2.max(norm / numel.powf(0.5)) * scalars.rho;
         if let Some(shrink) = scalars.shrink {
-            params.iter_mut().for_each(|p| *p *= shrink);
+            for p in params.iter_mut() {
+                *p *= shrink;
+            }
         }
         let range = block.range();
         if let Some(stored) = block.shape.stored_matrix() {
@@ -193,7 +195,7 @@ impl UpdateRule for AdafactorRule {
         debug_assert_eq!(params.len(), self.estimate.len());
         self.steps += 1;
         let t = self.steps as f64;
-        let shrink = (self.hyper.weight_decay != 0.0).then(|| 1.0 - lr * self.hyper.weight_decay);
+        let shrink = (self.hyper.weight_decay != 0.0).then_some(1.0 - lr * self.hyper.weight_decay);
         let scalars = StepScalars {
             weight: t.powf(self.hyper.beta2_decay),
             rho: lr.min(1.0 / t.powf(0.5)),

@@ -40,8 +40,13 @@ pub const INITIAL_ACCUMULATOR: Limit = Limit::at_least("initial_accumulator", 0.
 
 // Adafactor and Muon (issue 16).
 /// Adafactor's τ: β₂ₜ = 1 − t^τ (torch refuses τ > 0).
-pub const BETA2_DECAY: Limit =
-    Limit { name: "beta2_decay", min: f64::NEG_INFINITY, max: 0.0, min_open: true, max_open: false };
+pub const BETA2_DECAY: Limit = Limit {
+    name: "beta2_decay",
+    min: f64::NEG_INFINITY,
+    max: 0.0,
+    min_open: true,
+    max_open: false,
+};
 /// Adafactor's ε₁ when given (`None` is f64's machine epsilon).
 pub const EPS1: Limit = Limit::at_least("eps1", 0.0);
 /// Adafactor's ε₂, the smallest parameter RMS the step is scaled by.
@@ -352,7 +357,7 @@ pub enum OptimizerConfig {
         /// Orthogonalize torch's `grad.lerp(buf, μ)` = g + μ(b − g) instead of the buffer b.
         #[serde(default = "dflt::yes")]
         nesterov: bool,
-        /// (a, b, c) of the iteration X ← aX + (bA + cA²)X, A = XXᵀ.
+        /// (a, b, c) of the iteration X ← aX + (bA + cA²)X, with A = X·Xᵀ.
         #[serde(default = "dflt::ns_coefficients", deserialize_with = "de::ns_coefficients")]
         ns_coefficients: (f64, f64, f64),
         /// ε: X is divided by max(‖X‖_F, ε) before the iteration (torch default 1e-7).
@@ -681,7 +686,15 @@ impl OptimizerConfig {
                 (d, CLIP_THRESHOLD),
                 (weight_decay, WEIGHT_DECAY),
             ]),
-            Self::Muon { lr, weight_decay, momentum, ns_coefficients: (a, b, c), eps, ns_steps, .. } => {
+            Self::Muon {
+                lr,
+                weight_decay,
+                momentum,
+                ns_coefficients: (a, b, c),
+                eps,
+                ns_steps,
+                ..
+            } => {
                 let steps = f64::from(u32::try_from(ns_steps).unwrap_or(u32::MAX));
                 check_all(&[
                     (lr, LR),
@@ -712,7 +725,7 @@ impl OptimizerConfig {
 }
 
 /// AdamW (torch defaults, no weight decay) for the vectors of a Muon run, `None` without any.
-fn muon_vectors(shapes: &[Shape]) -> Option<VectorAdamW> {
+fn muon_vectors(shapes: &[Shape]) -> Option<Box<VectorAdamW>> {
     let len: usize = shapes.iter().filter(|s| matches!(s, Shape::Vector(_))).map(|s| s.len()).sum();
     let has_vectors = shapes.iter().any(|s| matches!(s, Shape::Vector(_)));
     has_vectors.then(|| {
@@ -723,7 +736,7 @@ fn muon_vectors(shapes: &[Shape]) -> Option<VectorAdamW> {
             amsgrad: false,
         };
         let rule = AdamRule { decoupled: true, ..AdamRule::new(len, moments, true, 0.0) };
-        VectorAdamW::new(rule, len)
+        Box::new(VectorAdamW::new(rule, len))
     })
 }
 

@@ -49,7 +49,7 @@ pub(super) struct MuonHyper {
 struct NewtonSchulz {
     /// X, m × n with m ≤ n.
     x: Vec<f64>,
-    /// A = XXᵀ, m × m.
+    /// A = X·Xᵀ, m × m.
     gram: Vec<f64>,
     /// B = bA + (cA)A, m × m.
     poly: Vec<f64>,
@@ -74,8 +74,13 @@ impl NewtonSchulz {
 
     /// Orthogonalizes `update` (stored `rows × cols`, row-major) in place: transposed to
     /// m × n with m ≤ n when taller than wide, divided by max(‖X‖_F, ε), then `steps` times
-    /// A = XXᵀ, B = bA + (cA)A, X ← aX + BX (torch's order of operations, in f64).
-    fn orthogonalize(&mut self, update: &mut [f64], (rows, cols): (usize, usize), hyper: MuonHyper) {
+    /// A = X·Xᵀ, B = bA + (cA)A, X ← aX + BX (torch's order of operations, in f64).
+    fn orthogonalize(
+        &mut self,
+        update: &mut [f64],
+        (rows, cols): (usize, usize),
+        hyper: MuonHyper,
+    ) {
         let tall = rows > cols;
         let (m, n) = if tall { (cols, rows) } else { (rows, cols) };
         let (x, next) = (&mut self.x[..m * n], &mut self.next[..m * n]);
@@ -87,7 +92,9 @@ impl NewtonSchulz {
         }
         let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
         let divisor = clamp_min(norm, hyper.eps);
-        x.iter_mut().for_each(|v| *v /= divisor);
+        for v in x.iter_mut() {
+            *v /= divisor;
+        }
         let (a, b, c) = hyper.coefficients;
         let (gram, poly) = (&mut self.gram[..m * m], &mut self.poly[..m * m]);
         for _ in 0..hyper.ns_steps {
@@ -143,13 +150,17 @@ pub struct MuonRule {
     /// The last update after orthogonalization (zero on the vectors' entries).
     pub(super) update: Vec<f64>,
     /// The vectors' optimizer, `None` without vectors.
-    pub(super) vectors: Option<VectorAdamW>,
-    scratch: NewtonSchulz,
+    pub(super) vectors: Option<Box<VectorAdamW>>,
+    scratch: Box<NewtonSchulz>,
     pub(super) steps: u64,
 }
 
 impl MuonRule {
-    pub(super) fn new(hyper: MuonHyper, shapes: &[Shape], vectors: Option<VectorAdamW>) -> Self {
+    pub(super) fn new(
+        hyper: MuonHyper,
+        shapes: &[Shape],
+        vectors: Option<Box<VectorAdamW>>,
+    ) -> Self {
         let total = super::shape::total_len(shapes);
         Self {
             hyper,
@@ -157,7 +168,7 @@ impl MuonRule {
             buffer: vec![0.0; total],
             update: vec![0.0; total],
             vectors,
-            scratch: NewtonSchulz::for_shapes(shapes),
+            scratch: Box::new(NewtonSchulz::for_shapes(shapes)),
             steps: 0,
         }
     }
@@ -250,7 +261,9 @@ impl UpdateRule for MuonRule {
                     out.fill(lr * self.hyper.adjust_lr.ratio(rows, cols));
                 }
                 Shape::Vector(_) => {
-                    out.iter_mut().for_each(|e| *e = next_vector.next().unwrap_or(f64::NAN));
+                    for e in out.iter_mut() {
+                        *e = next_vector.next().unwrap_or(f64::NAN);
+                    }
                 }
             }
         }

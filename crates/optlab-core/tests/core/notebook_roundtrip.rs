@@ -153,18 +153,24 @@ fn matrix_rules() -> BoxedStrategy<OptimizerConfig> {
         0..=99usize,
         any::<bool>(),
     )
-        .prop_map(|((lr, weight_decay, momentum, nesterov), ns_coefficients, eps, ns_steps, rms)| {
-            OptimizerConfig::Muon {
-                lr,
-                weight_decay,
-                momentum,
-                nesterov,
-                ns_coefficients,
-                eps,
-                ns_steps,
-                adjust_lr: if rms { MuonLrAdjust::MatchRmsAdamW } else { MuonLrAdjust::Original },
-            }
-        });
+        .prop_map(
+            |((lr, weight_decay, momentum, nesterov), ns_coefficients, eps, ns_steps, rms)| {
+                OptimizerConfig::Muon {
+                    lr,
+                    weight_decay,
+                    momentum,
+                    nesterov,
+                    ns_coefficients,
+                    eps,
+                    ns_steps,
+                    adjust_lr: if rms {
+                        MuonLrAdjust::MatchRmsAdamW
+                    } else {
+                        MuonLrAdjust::Original
+                    },
+                }
+            },
+        );
     prop_oneof![adafactor, muon].boxed()
 }
 

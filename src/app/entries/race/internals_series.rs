@@ -171,12 +171,9 @@ impl Family {
                 pick: second,
                 scale: 1.0,
             }),
-            Self::Muon => Some(Series {
-                title: "b, momentum buffer",
-                log: false,
-                pick: velocity,
-                scale: 1.0,
-            }),
+            Self::Muon => {
+                Some(Series { title: "b, momentum buffer", log: false, pick: velocity, scale: 1.0 })
+            }
         }
     }
 

@@ -460,9 +460,11 @@ fn matrix_rule(ui: &mut Ui, config: &mut OptimizerConfig) {
             EPS2.slider(ui, eps2);
             CLIP_THRESHOLD.slider(ui, d);
             ADAFACTOR_DECAY.slider(ui, weight_decay);
-            ui.label("Matrices keep row and column factors of the second moment (a surface's \
+            ui.label(
+                "Matrices keep row and column factors of the second moment (a surface's \
                       (x, y) is a 1×2 matrix, a network's weights are matrices); vectors keep \
-                      one value per entry.");
+                      one value per entry.",
+            );
         }
         OptimizerConfig::Muon { .. } => muon(ui, config),
         _ => {}
@@ -517,9 +519,11 @@ fn muon(ui: &mut Ui, config: &mut OptimizerConfig) {
         *ns_steps = usize::try_from(steps).unwrap_or(optim::MAX_NS_STEPS);
     }
     MUON_EPS.slider(ui, eps);
-    ui.label("Muon takes matrices: a surface's (x, y) is one 1×2 matrix. In a network the \
+    ui.label(
+        "Muon takes matrices: a surface's (x, y) is one 1×2 matrix. In a network the \
               weight matrices take Muon; the biases take AdamW with the same lr and no weight \
-              decay.");
+              decay.",
+    );
 }
 
 /// Muon's lr adjustment to the matrix's shape.
@@ -531,8 +535,9 @@ fn adjust_lr_picker(ui: &mut Ui, adjust_lr: &mut optim::MuonLrAdjust) {
             Adjust::MatchRmsAdamW => "MatchRmsAdamW",
         })
         .show_ui(ui, |ui| {
-            ui.selectable_value(adjust_lr, Adjust::Original, "Original")
-                .on_hover_text("η·√max(1, rows/cols): Keller Jordan's adjustment (torch's default)");
+            ui.selectable_value(adjust_lr, Adjust::Original, "Original").on_hover_text(
+                "η·√max(1, rows/cols): Keller Jordan's adjustment (torch's default)",
+            );
             ui.selectable_value(adjust_lr, Adjust::MatchRmsAdamW, "MatchRmsAdamW")
                 .on_hover_text("η·0.2·√max(rows, cols): Moonshot's, to reuse AdamW's lr and decay");
         })
