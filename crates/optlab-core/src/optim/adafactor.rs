@@ -43,9 +43,9 @@ pub struct AdafactorRule {
     pub(super) row_var: Vec<f64>,
     /// torch's `col_var` of every matrix (one entry per column), end to end.
     pub(super) col_var: Vec<f64>,
-    /// The last update's variance estimate V̂ (clamped at ε₁²), one per parameter.
+    /// The last update's variance estimate V (clamped at ε₁²), one per parameter.
     pub(super) estimate: Vec<f64>,
-    /// The last update's step factor αₜ/(clip·√V̂), one per parameter.
+    /// The last update's step factor αₜ/(clip·√V), one per parameter.
     pub(super) effective: Vec<f64>,
     pub(super) steps: u64,
 }
@@ -99,7 +99,7 @@ impl AdafactorRule {
         (!self.col_var.is_empty()).then_some(self.col_var.as_slice())
     }
 
-    /// Writes V̂ of one matrix into `estimate` after updating its factors with `grad`.
+    /// Writes V of one matrix into `estimate` after updating its factors with `grad`.
     fn factored_estimate(
         &mut self,
         (rows, cols): (usize, usize),
@@ -141,7 +141,7 @@ struct StepScalars {
 }
 
 impl AdafactorRule {
-    /// Updates one tensor: α from its RMS, decay, V̂, the clipped step.
+    /// Updates one tensor: α from its RMS, decay, V, the clipped step.
     fn update_tensor(
         &mut self,
         block: Block,

@@ -740,11 +740,11 @@ fn muon_vectors(shapes: &[Shape]) -> Option<Box<VectorAdamW>> {
     })
 }
 
-/// Adafactor in the course's notation (G the gradient as a matrix, R and C its factors).
+/// Adafactor in the course's notation (R and C a matrix's row and column factors).
 fn adafactor_rule(beta2_decay: f64, eps1: Option<f64>, d: f64, weight_decay: f64) -> String {
-    let eps1 = eps1.map_or_else(|| "ε₁ = f64 machine ε".to_owned(), |e| format!("ε₁ = {e}"));
+    let eps1 = eps1.map_or_else(|| "ε₁ = machine ε".to_owned(), |e| format!("ε₁ = {e}"));
     let mut text = format!(
-        "β₂ₜ = 1 − t^τ,  τ = {beta2_decay};  ρₜ = min(η, 1/√t)\n\
+        "β₂ₜ = 1 − t^τ  (τ = {beta2_decay}),  ρₜ = min(η, 1/√t)\n\
          αₜ = max(ε₂, RMS(θ))·ρₜ"
     );
     if weight_decay != 0.0 {
@@ -752,11 +752,12 @@ fn adafactor_rule(beta2_decay: f64, eps1: Option<f64>, d: f64, weight_decay: f64
     }
     let _ = write!(
         text,
-        "\nmatrix: R ← β₂ₜR + (1 − β₂ₜ)·rowmean(∇L²),  C ← β₂ₜC + (1 − β₂ₜ)·colmean(∇L²)\n\
-         \x20       V̂ = R Cᵀ / max(mean(R), ε₁)\n\
-         vector: V̂ ← β₂ₜV̂ + (1 − β₂ₜ)(∇L)²\n\
-         U = ∇L/max(√V̂, ε₁)   ({eps1})\n\
-         θ ← θ − αₜ U/max(1, RMS(U)/d),  d = {d}"
+        "\nmatrix: R ← β₂ₜR + (1 − β₂ₜ)·rowmean(∇L²)\n\
+         \x20       C ← β₂ₜC + (1 − β₂ₜ)·colmean(∇L²)\n\
+         \x20       V = RCᵀ/max(mean(R), ε₁)\n\
+         vector: V ← β₂ₜV + (1 − β₂ₜ)(∇L)²\n\
+         U = ∇L/max(√V, ε₁)   ({eps1})\n\
+         θ ← θ − αₜU/max(1, RMS(U)/d),  d = {d}"
     );
     text
 }

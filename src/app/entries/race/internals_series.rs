@@ -19,7 +19,7 @@ pub enum Family {
     RmsProp,
     /// Adam and AdamW: the first moment m and the second moment v.
     Adam,
-    /// Adafactor: the (factored) second-moment estimate V̂ (issue 16).
+    /// Adafactor: the (factored) second-moment estimate V (issue 16).
     Adafactor,
     /// Muon: a momentum buffer, orthogonalized (issue 16).
     Muon,
@@ -122,8 +122,8 @@ impl Family {
             }
             Self::Adafactor => {
                 "Adafactor keeps the second moment of a matrix as a row factor R and a column \
-                 factor C (here (x, y) is a 1×2 matrix), rebuilds V̂ = RCᵀ/mean(R) from them \
-                 and steps αₜ·∇L/√V̂, clipped to RMS d, with αₜ = min(η, 1/√t)·max(ε₂, RMS(θ))."
+                 factor C (here (x, y) is a 1×2 matrix), rebuilds V = RCᵀ/mean(R) from them \
+                 and steps αₜ·∇L/√V, clipped to RMS d, with αₜ = min(η, 1/√t)·max(ε₂, RMS(θ))."
             }
             Self::Muon => {
                 "Muon keeps a momentum buffer b and steps along its orthogonalized direction \
@@ -166,7 +166,7 @@ impl Family {
                 scale: 1.0,
             }),
             Self::Adafactor => Some(Series {
-                title: "V̂ = RCᵀ/mean(R), factored second moment",
+                title: "V = RCᵀ/mean(R), factored second moment",
                 log: true,
                 pick: second,
                 scale: 1.0,
@@ -185,7 +185,7 @@ impl Family {
             Self::Adagrad => "effective step η/(√G + ε)",
             Self::RmsProp => "effective step η/(√v + ε)",
             Self::Adam => "effective step η/(√v̂ + ε)",
-            Self::Adafactor => "effective step αₜ/(clip·√V̂)",
+            Self::Adafactor => "effective step αₜ/(clip·√V)",
             Self::Muon => "effective step: η adjusted to the shape (times the unit direction)",
         };
         Series { title, log: true, pick: |s| s.effective_step, scale: 1.0 }

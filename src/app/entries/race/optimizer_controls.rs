@@ -381,7 +381,7 @@ const EPS1: Param = Param {
     max: 1e-3,
     log: true,
     label: "ε₁",
-    tip: "ε₁: the floor of √V̂ in the update ∇L/max(√V̂, ε₁), so a coordinate with tiny \
+    tip: "ε₁: the floor of √V in the update ∇L/max(√V, ε₁), so a coordinate with tiny \
           gradients does not take a huge step",
 };
 const EPS2: Param = Param {
