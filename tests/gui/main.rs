@@ -12,4 +12,5 @@ mod labs;
 mod legends;
 mod lookahead;
 mod map;
+mod matrix_controls;
 mod slice;
