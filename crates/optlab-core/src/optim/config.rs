@@ -68,12 +68,50 @@ mod de {
     crate::limited_f64!(eps2, EPS2);
     crate::limited_f64!(clip_threshold, CLIP_THRESHOLD);
     crate::regularize::limited_count!(ns_steps, usize, NS_STEPS);
-    /// Adafactor's `eps1`: `None`, or a number in [`EPS1`].
+    /// Adafactor's `eps1`: `None`, or a number in [`EPS1`] written bare or as `Some(…)` (the
+    /// command line's RON has no implicit `Some`, notebooks have it).
     pub(crate) fn eps1<'de, D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<f64>, D::Error> {
-        let value = <Option<f64> as serde::Deserialize>::deserialize(deserializer)?;
+        let value = deserializer.deserialize_any(OptionalNumber)?;
         value.map(|v| EPS1.check(v)).transpose().map_err(serde::de::Error::custom)
+    }
+
+    /// Reads `None`, `Some(number)` or a bare number.
+    struct OptionalNumber;
+
+    impl<'de> serde::de::Visitor<'de> for OptionalNumber {
+        type Value = Option<f64>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("None or a number")
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            <f64 as serde::Deserialize>::deserialize(d).map(Some)
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Self::Value, E> {
+            Ok(Some(value))
+        }
+
+        #[expect(clippy::cast_precision_loss, reason = "an ε written as an integer: 0 or 1")]
+        fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Self::Value, E> {
+            Ok(Some(value as f64))
+        }
+
+        #[expect(clippy::cast_precision_loss, reason = "an ε written as an integer: 0 or 1")]
+        fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Self::Value, E> {
+            Ok(Some(value as f64))
+        }
     }
     /// Muon's `ns_coefficients`: three finite numbers.
     pub(crate) fn ns_coefficients<'de, D: serde::Deserializer<'de>>(

@@ -696,7 +696,9 @@ fn adafactor_and_muon_take_pytorch_defaults() {
             ..
         }
     ));
+    let bare: OptimizerConfig = ron::from_str("Adafactor(eps1: 1e-30)").expect("bare parses");
     let eps1: OptimizerConfig = ron::from_str("Adafactor(eps1: Some(1e-30))").expect("parses");
+    assert_eq!(bare, eps1, "without implicit Some (the command line) a bare number is Some");
     assert!(
         matches!(eps1, OptimizerConfig::Adafactor { eps1: Some(e), .. } if e.to_bits() == 1e-30f64.to_bits())
     );
