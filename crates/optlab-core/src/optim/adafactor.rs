@@ -228,3 +228,35 @@ impl UpdateRule for AdafactorRule {
         Internals { velocity: None, second_moment: Some(&self.estimate), steps_taken: self.steps }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lerp_reaches_its_ends_exactly_as_torch_does() {
+        assert_eq!(lerp(3.0, 7.0, 1.0).to_bits(), 7f64.to_bits());
+        assert_eq!(lerp(3.0, 7.0, 0.0).to_bits(), 3f64.to_bits());
+        assert!((lerp(3.0, 7.0, 0.25) - 4.0).abs() < 1e-15);
+        assert!(clamp_min(f64::NAN, 1.0).is_nan(), "torch's clamp keeps NaN");
+    }
+
+    #[test]
+    fn a_rank_one_square_gradient_is_factored_exactly() {
+        // G² = r·cᵀ is rank one, so V = RCᵀ/mean(R) equals G² at the first step (β₂₁ = 0).
+        let hyper = AdafactorHyper {
+            beta2_decay: -0.8,
+            eps1: f64::EPSILON,
+            eps2: 1e-3,
+            d: 1.0,
+            weight_decay: 0.0,
+        };
+        let mut rule = AdafactorRule::new(hyper, &[Shape::matrix(2, 3)]);
+        let grad = [1.0, -2.0, 3.0, 2.0, -4.0, 6.0];
+        let mut params = [1.0; 6];
+        rule.step(&mut params, &grad, 0.01);
+        for (v, g) in rule.estimate.iter().zip(grad) {
+            assert!((v - g * g).abs() <= 1e-12 * g * g, "{:?}", rule.estimate);
+        }
+    }
+}

@@ -270,3 +270,45 @@ impl UpdateRule for MuonRule {
         Internals { velocity: Some(&self.buffer), second_moment: None, steps_taken: self.steps }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lr_adjustments_follow_torch() {
+        // torch's (rows, cols) = param.shape: a 100×2 first layer, a 3×100 output layer.
+        assert!((MuonLrAdjust::Original.ratio(100, 2) - 50f64.sqrt()).abs() < 1e-15);
+        assert!((MuonLrAdjust::Original.ratio(3, 100) - 1.0).abs() < 1e-15);
+        assert!((MuonLrAdjust::MatchRmsAdamW.ratio(1, 2) - 0.2 * 2f64.sqrt()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_tall_matrix_is_orthogonalized_as_its_transpose() {
+        let hyper = MuonHyper {
+            weight_decay: 0.0,
+            momentum: 0.0,
+            nesterov: false,
+            coefficients: (1.5, -0.5, 0.0),
+            eps: 1e-7,
+            ns_steps: 40,
+            adjust_lr: MuonLrAdjust::Original,
+        };
+        let shapes = [Shape::matrix(3, 2), Shape::matrix(2, 3)];
+        let mut scratch = NewtonSchulz::for_shapes(&shapes);
+        let tall = [1.0, 2.0, -3.0, 0.5, 2.0, 1.0];
+        let wide = [1.0, -3.0, 2.0, 2.0, 0.5, 1.0]; // its transpose
+        let (mut a, mut b) = (tall, wide);
+        scratch.orthogonalize(&mut a, (3, 2), hyper);
+        scratch.orthogonalize(&mut b, (2, 3), hyper);
+        for i in 0..3 {
+            for j in 0..2 {
+                assert!((a[i * 2 + j] - b[j * 3 + i]).abs() < 1e-12, "{a:?} vs {b:?}");
+            }
+        }
+        // The columns of the tall result are orthonormal.
+        let dot = |p: usize, q: usize| (0..3).map(|i| a[i * 2 + p] * a[i * 2 + q]).sum::<f64>();
+        assert!((dot(0, 0) - 1.0).abs() < 1e-9 && (dot(1, 1) - 1.0).abs() < 1e-9);
+        assert!(dot(0, 1).abs() < 1e-9);
+    }
+}
