@@ -245,7 +245,9 @@ fn optimizer_at(
         }
         OptimizerConfig::RmsProp { .. } => rmsprop(ui, config),
         OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => adam(ui, config),
-        OptimizerConfig::Adafactor { .. } | OptimizerConfig::Muon { .. } => matrix_rule(ui, config),
+        OptimizerConfig::Adafactor { .. } | OptimizerConfig::Muon { .. } => {
+            matrix_rule(ui, config, salt)
+        }
     }
     update_rule(ui, config);
 }
@@ -451,7 +453,7 @@ const MUON_EPS: Param = Param {
 const NS_STEPS_RANGE: (u64, u64) = (1, 20);
 
 /// Adafactor's or Muon's hyperparameters.
-fn matrix_rule(ui: &mut Ui, config: &mut OptimizerConfig) {
+fn matrix_rule(ui: &mut Ui, config: &mut OptimizerConfig, salt: usize) {
     match config {
         OptimizerConfig::Adafactor { lr, beta2_decay, eps1, eps2, d, weight_decay } => {
             ADAFACTOR_LR.slider(ui, lr);
@@ -466,7 +468,7 @@ fn matrix_rule(ui: &mut Ui, config: &mut OptimizerConfig) {
                       one value per entry.",
             );
         }
-        OptimizerConfig::Muon { .. } => muon(ui, config),
+        OptimizerConfig::Muon { .. } => muon(ui, config, salt),
         _ => {}
     }
 }
@@ -486,7 +488,7 @@ fn eps1_control(ui: &mut Ui, eps1: &mut Option<f64>) {
 }
 
 /// Muon's hyperparameters and what it does with vectors.
-fn muon(ui: &mut Ui, config: &mut OptimizerConfig) {
+fn muon(ui: &mut Ui, config: &mut OptimizerConfig, salt: usize) {
     let OptimizerConfig::Muon {
         lr,
         weight_decay,
@@ -501,7 +503,7 @@ fn muon(ui: &mut Ui, config: &mut OptimizerConfig) {
         return;
     };
     LR.slider(ui, lr);
-    adjust_lr_picker(ui, adjust_lr);
+    adjust_lr_picker(ui, adjust_lr, salt);
     MUON_DECAY.slider(ui, weight_decay);
     MUON_MOMENTUM.slider(ui, momentum);
     ui.checkbox(nesterov, "Nesterov").on_hover_text(
@@ -527,9 +529,9 @@ fn muon(ui: &mut Ui, config: &mut OptimizerConfig) {
 }
 
 /// Muon's lr adjustment to the matrix's shape.
-fn adjust_lr_picker(ui: &mut Ui, adjust_lr: &mut optim::MuonLrAdjust) {
+fn adjust_lr_picker(ui: &mut Ui, adjust_lr: &mut optim::MuonLrAdjust, salt: usize) {
     use optim::MuonLrAdjust as Adjust;
-    egui::ComboBox::from_label("adjust lr")
+    egui::ComboBox::new(("adjust lr", salt), "adjust lr")
         .selected_text(match adjust_lr {
             Adjust::Original => "Original",
             Adjust::MatchRmsAdamW => "MatchRmsAdamW",
