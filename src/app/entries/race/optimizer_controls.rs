@@ -246,7 +246,7 @@ fn optimizer_at(
         OptimizerConfig::RmsProp { .. } => rmsprop(ui, config),
         OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => adam(ui, config),
         OptimizerConfig::Adafactor { .. } | OptimizerConfig::Muon { .. } => {
-            matrix_rule(ui, config, salt)
+            matrix_rule(ui, config, salt);
         }
     }
     update_rule(ui, config);
