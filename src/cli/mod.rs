@@ -21,7 +21,7 @@ mod utf8;
 pub use failure::{Failure, InputError, finish};
 
 pub use notebooks::{CheckArgs, PresetsArgs, RunArgs};
-use optlab_core::optim::OptimizerConfig;
+use optlab_core::optim::{OptimizerConfig, Shape};
 use optlab_core::run::{self, NOISE_SIGMA, Outcome, RunConfig, StepRecord, TraceSink};
 use optlab_core::schedule::Schedule;
 use optlab_core::surface::Surface;
@@ -119,6 +119,11 @@ pub struct ReplayArgs {
     /// Initial parameters P1,P2,... (write negative values as --params=-1,2).
     #[arg(long, allow_hyphen_values = true, value_parser = utf8::Utf8Text)]
     pub params: String,
+    /// The parameters as one R×C matrix stored row by row (R·C must be their number), e.g.
+    /// --shape 2,3: Adafactor factors it, Muon orthogonalizes its update. Without it they are a
+    /// vector (which Muon refuses, as torch does).
+    #[arg(long, conflicts_with = "rule", value_parser = utf8::Utf8Text)]
+    pub shape: Option<String>,
 }
 
 /// Runs the CLI for parsed arguments; `None` means "no subcommand" (the caller opens the GUI).
@@ -220,7 +225,8 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
     config.validate().map_err(|e| InputError(format!("--optimizer: {e}")))?;
     let schedule: Schedule = parse_ron("--schedule", &args.schedule)?;
     schedule.validate().map_err(|e| InputError(format!("--schedule: {e}")))?;
-    let mut optimizer = config.build(params.len());
+    let mut optimizer =
+        config.build_shaped(&[replay_shape(args.shape.as_deref(), &config, &params)?]);
     let mut params = params;
     let mut t = 0_u64;
     replay_rows(params.len(), |gradient| {
@@ -229,6 +235,44 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
         finite_after(&params, t);
         params.clone()
     })
+}
+
+/// The shape of `replay`'s parameters: `--shape R,C` (R·C of them), or a vector without it,
+/// which a rule that takes only matrices (Muon) refuses.
+fn replay_shape(
+    shape: Option<&str>,
+    config: &OptimizerConfig,
+    params: &[f64],
+) -> Result<Shape, InputError> {
+    let Some(text) = shape else {
+        if config.needs_matrices() {
+            return Err(InputError(format!(
+                "--optimizer: {} takes only matrices (torch refuses a parameter that is not \
+                 2-D); give the parameters a shape, e.g. --shape 1,{}",
+                config.name(),
+                params.len()
+            )));
+        }
+        return Ok(Shape::Vector(params.len()));
+    };
+    let dims: Vec<&str> = text.split(',').map(str::trim).collect();
+    let [rows, cols] = dims[..] else {
+        return Err(InputError(format!("--shape `{text}`: write ROWS,COLS, e.g. --shape 2,3")));
+    };
+    let parse = |part: &str, name: &str| {
+        part.parse::<usize>().ok().filter(|&n| n >= 1).ok_or_else(|| {
+            InputError(format!("--shape: {name} `{part}` is not a whole number of at least 1"))
+        })
+    };
+    let (rows, cols) = (parse(rows, "ROWS")?, parse(cols, "COLS")?);
+    if rows.checked_mul(cols) != Some(params.len()) {
+        return Err(InputError(format!(
+            "--shape {rows},{cols}: a {rows}×{cols} matrix has {} entries, but --params has {}",
+            rows.saturating_mul(cols),
+            params.len()
+        )));
+    }
+    Ok(Shape::matrix(rows, cols))
 }
 
 /// Whether every parameter is finite.

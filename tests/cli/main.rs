@@ -4,6 +4,7 @@
 mod bad_input;
 mod classic_optimizers;
 mod commands;
+mod matrix;
 mod presets;
 mod signsf;
 mod slice;

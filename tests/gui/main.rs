@@ -15,4 +15,5 @@ mod legends;
 mod lookahead;
 mod map;
 mod schedule_free;
+mod matrix_controls;
 mod slice;

@@ -214,7 +214,7 @@ pub struct RunSummary {
 /// Runs `config`, streaming every step to `sink`. Never panics on valid configs; a config that
 /// fails [`RunConfig::validate`] still runs but may diverge at once.
 pub fn execute<S: TraceSink>(config: &RunConfig, sink: &mut S) -> RunSummary {
-    let mut optimizer = config.optimizer.build(2);
+    let mut optimizer = config.optimizer.build_shaped(&[crate::optim::SURFACE]);
     optimizer.visit(Loop { config, sink })
 }
 

@@ -95,7 +95,9 @@ pub fn stability_limit(
         | OptimizerConfig::ScheduleFreeAdamW { .. }
         | OptimizerConfig::ScheduleFreeSgd { .. }
         | OptimizerConfig::Adadelta { .. }
-        | OptimizerConfig::Rprop { .. } => return None,
+        | OptimizerConfig::Rprop { .. }
+        | OptimizerConfig::Adafactor { .. }
+        | OptimizerConfig::Muon { .. } => return None,
         // ASGD's first step is SGD's with η = lr on a Hessian shifted by λ + weight decay.
         OptimizerConfig::Asgd { lambd, weight_decay, .. } => {
             (LimitRule::Sgd, 2.0, weight_decay + lambd)

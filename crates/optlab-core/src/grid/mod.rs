@@ -292,8 +292,10 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             F::WeightDecay => Some(weight_decay),
             _ => None,
         },
+        // Muon (issue 16) shares Nesterov's fields.
         O::Nesterov { momentum, weight_decay, .. }
-        | O::ScheduleFreeSgd { momentum, weight_decay, .. } => match field {
+        | O::ScheduleFreeSgd { momentum, weight_decay, .. }
+        | O::Muon { momentum, weight_decay, .. } => match field {
             F::Momentum => Some(momentum),
             F::WeightDecay => Some(weight_decay),
             _ => None,
@@ -341,6 +343,12 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             _ => None,
         },
         O::Adadelta { .. } | O::Asgd { .. } | O::Rprop { .. } => classic_field(optimizer, field),
+        // Adafactor (issue 16): ε is its ε₂ (the parameter-RMS floor).
+        O::Adafactor { eps2, weight_decay, .. } => match field {
+            F::Eps => Some(eps2),
+            F::WeightDecay => Some(weight_decay),
+            _ => None,
+        },
     }
 }
 

@@ -2,17 +2,20 @@
 //! the update rule written out in the course's notation, and [`OptimizerConfig::build`].
 
 use super::adadelta::{AdadeltaRule, adadelta_rule_text};
+use super::adafactor::{AdafactorHyper, AdafactorRule};
 use super::adagrad::AdagradRule;
 use super::adam::{AdamMoments, AdamRule};
 use super::adamax::AdamaxRule;
 use super::asgd::{AsgdParams, AsgdRule, asgd_rule_text};
 use super::momentum::{LookaheadRule, MomentumRule};
 use super::nadam::NAdamRule;
+use super::muon::{MuonHyper, MuonLrAdjust, MuonRule, VectorAdamW};
 use super::optimizer::Optimizer;
 use super::radam::RAdamRule;
 use super::rmsprop::RmsPropRule;
 use super::rprop::{RpropParams, RpropRule, rprop_rule_text};
 use super::sgd::SgdRule;
+use super::shape::{Shape, total_len};
 use crate::limits::{Limit, LimitError, check_all};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -75,8 +78,92 @@ pub const STEP_MIN: Limit = Limit::at_least("step_min", 0.0);
 /// Rprop's largest step size (a `step_min` above it clamps every step to it, as torch does).
 pub const STEP_MAX: Limit = Limit::above("step_max", 0.0);
 
+// Adafactor and Muon (issue 16).
+/// Adafactor's τ: β₂ₜ = 1 − t^τ (torch refuses τ > 0).
+pub const BETA2_DECAY: Limit = Limit {
+    name: "beta2_decay",
+    min: f64::NEG_INFINITY,
+    max: 0.0,
+    min_open: true,
+    max_open: false,
+};
+/// Adafactor's ε₁ when given (`None` is f64's machine epsilon).
+pub const EPS1: Limit = Limit::at_least("eps1", 0.0);
+/// Adafactor's ε₂, the smallest parameter RMS the step is scaled by.
+pub const EPS2: Limit = Limit::at_least("eps2", 0.0);
+/// Adafactor's clipping threshold d of the update's RMS (torch refuses d < 1).
+pub const CLIP_THRESHOLD: Limit = Limit::at_least("d", 1.0);
+/// Muon's Newton–Schulz coefficients (a, b, c): any finite numbers.
+pub const NS_COEFFICIENT: Limit = Limit::finite("ns_coefficients");
+/// Muon's most Newton–Schulz iterations (torch refuses 100 or more).
+pub const MAX_NS_STEPS: usize = 99;
+/// Muon's number of Newton–Schulz iterations, 0 to [`MAX_NS_STEPS`].
+pub const NS_STEPS: Limit = Limit::closed("ns_steps", 0.0, MAX_NS_STEPS as f64);
+
 /// Range-checked deserializers, so RON reports the position of a bad value.
 mod de {
+    // Adafactor and Muon (issue 16).
+    use super::{BETA2_DECAY, CLIP_THRESHOLD, EPS1, EPS2, NS_COEFFICIENT, NS_STEPS};
+    crate::limited_f64!(beta2_decay, BETA2_DECAY);
+    crate::limited_f64!(eps2, EPS2);
+    crate::limited_f64!(clip_threshold, CLIP_THRESHOLD);
+    crate::regularize::limited_count!(ns_steps, usize, NS_STEPS);
+    /// Adafactor's `eps1`: `None`, or a number in [`EPS1`] written bare or as `Some(…)` (the
+    /// command line's RON has no implicit `Some`, notebooks have it).
+    pub(crate) fn eps1<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<f64>, D::Error> {
+        let value = deserializer.deserialize_any(OptionalNumber)?;
+        value.map(|v| EPS1.check(v)).transpose().map_err(serde::de::Error::custom)
+    }
+
+    /// Reads `None`, `Some(number)` or a bare number.
+    struct OptionalNumber;
+
+    impl<'de> serde::de::Visitor<'de> for OptionalNumber {
+        type Value = Option<f64>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("None or a number")
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            <f64 as serde::Deserialize>::deserialize(d).map(Some)
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Self::Value, E> {
+            Ok(Some(value))
+        }
+
+        #[expect(clippy::cast_precision_loss, reason = "an ε written as an integer: 0 or 1")]
+        fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Self::Value, E> {
+            Ok(Some(value as f64))
+        }
+
+        #[expect(clippy::cast_precision_loss, reason = "an ε written as an integer: 0 or 1")]
+        fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Self::Value, E> {
+            Ok(Some(value as f64))
+        }
+    }
+    /// Muon's `ns_coefficients`: three finite numbers.
+    pub(crate) fn ns_coefficients<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<(f64, f64, f64), D::Error> {
+        let (a, b, c) = <(f64, f64, f64) as serde::Deserialize>::deserialize(deserializer)?;
+        for value in [a, b, c] {
+            NS_COEFFICIENT.check(value).map_err(serde::de::Error::custom)?;
+        }
+        Ok((a, b, c))
+    }
+
     use super::{
         BETA1, BETA2, DAMPENING, DECAY_RATE, EPS, INITIAL_ACCUMULATOR, LR, LR_DECAY, MOMENTUM,
         MOMENTUM_DECAY, NESTEROV_MOMENTUM, WEIGHT_DECAY,
@@ -224,6 +311,39 @@ mod dflt {
     /// `torch.optim.NAdam` `momentum_decay`.
     pub(super) fn momentum_decay() -> f64 {
         4e-3
+    }
+    // Adafactor and Muon (issue 16).
+    /// `Adafactor` `beta2_decay`.
+    pub(super) fn beta2_decay() -> f64 {
+        -0.8
+    }
+    /// `Adafactor` ε₂ (`eps[1]`).
+    pub(super) fn eps2() -> f64 {
+        1e-3
+    }
+    /// `Adafactor` clipping threshold d.
+    pub(super) fn one() -> f64 {
+        1.0
+    }
+    /// `Muon` weight decay.
+    pub(super) fn muon_weight_decay() -> f64 {
+        0.1
+    }
+    /// `Muon` momentum.
+    pub(super) fn muon_momentum() -> f64 {
+        0.95
+    }
+    /// `Muon` Newton–Schulz coefficients (Keller Jordan's).
+    pub(super) fn ns_coefficients() -> (f64, f64, f64) {
+        (3.4445, -4.775, 2.0315)
+    }
+    /// `Muon` ε of the Frobenius normalisation.
+    pub(super) fn muon_eps() -> f64 {
+        1e-7
+    }
+    /// `Muon` Newton–Schulz iterations.
+    pub(super) fn ns_steps() -> usize {
+        5
     }
 }
 
@@ -551,6 +671,58 @@ pub enum OptimizerConfig {
         #[serde(default = "classic_dflt::step_max", deserialize_with = "de::step_max")]
         step_max: f64,
     },
+    /// `torch.optim.Adafactor`: a second moment per vector, row and column factors per matrix,
+    /// the step scaled by the parameters' RMS and clipped by d.
+    Adafactor {
+        /// Learning rate η: caps the relative step ρₜ = min(η, 1/√t) (torch default 1e-2).
+        #[serde(default = "dflt::lr_1e2", deserialize_with = "de::lr")]
+        lr: f64,
+        /// τ ≤ 0: β₂ₜ = 1 − t^τ (torch default −0.8).
+        #[serde(default = "dflt::beta2_decay", deserialize_with = "de::beta2_decay")]
+        beta2_decay: f64,
+        /// ε₁ (torch's `eps[0]`): floor of the variance estimate's root; `None` is f64's
+        /// machine epsilon.
+        #[serde(default, deserialize_with = "de::eps1")]
+        eps1: Option<f64>,
+        /// ε₂ (torch's `eps[1]`): the smallest parameter RMS the step is scaled by.
+        #[serde(default = "dflt::eps2", deserialize_with = "de::eps2")]
+        eps2: f64,
+        /// Clipping threshold d ≥ 1 of the update's RMS.
+        #[serde(default = "dflt::one", deserialize_with = "de::clip_threshold")]
+        d: f64,
+        /// Decoupled weight decay λ: θ ← θ(1 − ηλ).
+        #[serde(default, deserialize_with = "de::weight_decay")]
+        weight_decay: f64,
+    },
+    /// `torch.optim.Muon`: momentum, then the update orthogonalized by Newton–Schulz (in f64;
+    /// PyTorch uses bfloat16). Only matrices: a surface's (x, y) is a 1×2 matrix; a network's
+    /// biases take AdamW with the same lr and no weight decay.
+    Muon {
+        /// Learning rate η (torch default 1e-3), adjusted to each matrix's shape.
+        #[serde(default = "dflt::lr_1e3", deserialize_with = "de::lr")]
+        lr: f64,
+        /// Decoupled weight decay λ: θ ← θ(1 − ηλ) (torch default 0.1).
+        #[serde(default = "dflt::muon_weight_decay", deserialize_with = "de::weight_decay")]
+        weight_decay: f64,
+        /// Momentum μ in [0, 1] (torch default 0.95).
+        #[serde(default = "dflt::muon_momentum", deserialize_with = "de::momentum")]
+        momentum: f64,
+        /// Orthogonalize torch's `grad.lerp(buf, μ)` = g + μ(b − g) instead of the buffer b.
+        #[serde(default = "dflt::yes")]
+        nesterov: bool,
+        /// (a, b, c) of the iteration X ← aX + (bA + cA²)X, with A = X·Xᵀ.
+        #[serde(default = "dflt::ns_coefficients", deserialize_with = "de::ns_coefficients")]
+        ns_coefficients: (f64, f64, f64),
+        /// ε: X is divided by max(‖X‖_F, ε) before the iteration (torch default 1e-7).
+        #[serde(default = "dflt::muon_eps", deserialize_with = "de::eps")]
+        eps: f64,
+        /// Newton–Schulz iterations, 0 to 99 (torch default 5).
+        #[serde(default = "dflt::ns_steps", deserialize_with = "de::ns_steps")]
+        ns_steps: usize,
+        /// The lr's shape adjustment (torch's `adjust_lr_fn`; default `Original`).
+        #[serde(default)]
+        adjust_lr: MuonLrAdjust,
+    },
 }
 
 impl OptimizerConfig {
@@ -621,6 +793,8 @@ impl OptimizerConfig {
             Self::Rprop { eta_minus, eta_plus, step_min, step_max, .. } => Optimizer::Rprop(
                 RpropRule::new(n_params, RpropParams { eta_minus, eta_plus, step_min, step_max }),
             ),
+            Self::Adafactor { .. } => self.build_shaped(&[Shape::Vector(n_params)]),
+            Self::Muon { .. } => self.build_shaped(&[Shape::matrix(1, n_params)]),
         }
     }
 
@@ -671,7 +845,9 @@ impl OptimizerConfig {
             | Self::ScheduleFreeSgd { lr, .. }
             | Self::Adadelta { lr, .. }
             | Self::Asgd { lr, .. }
-            | Self::Rprop { lr, .. } => lr,
+            | Self::Rprop { lr, .. }
+            | Self::Adafactor { lr, .. }
+            | Self::Muon { lr, .. } => lr,
         }
     }
 
@@ -694,7 +870,9 @@ impl OptimizerConfig {
             | Self::ScheduleFreeSgd { lr, .. }
             | Self::Adadelta { lr, .. }
             | Self::Asgd { lr, .. }
-            | Self::Rprop { lr, .. } => *lr = new_lr,
+            | Self::Rprop { lr, .. }
+            | Self::Adafactor { lr, .. }
+            | Self::Muon { lr, .. } => *lr = new_lr,
         }
     }
 
@@ -719,6 +897,8 @@ impl OptimizerConfig {
             Self::Adadelta { .. } => "Adadelta",
             Self::Asgd { .. } => "Asgd",
             Self::Rprop { .. } => "Rprop",
+            Self::Adafactor { .. } => "Adafactor",
+            Self::Muon { .. } => "Muon",
         }
     }
 
@@ -791,6 +971,7 @@ impl OptimizerConfig {
                 (step_min, STEP_MIN),
                 (step_max, STEP_MAX),
             ]),
+            Self::Adafactor { .. } | Self::Muon { .. } => self.validate_matrix_rule(),
         }
     }
 
@@ -847,6 +1028,7 @@ impl OptimizerConfig {
                 coupled_decay(weight_decay) + &asgd_rule_text(t0)
             }
             Self::Rprop { .. } => rprop_rule_text().to_owned(),
+            Self::Adafactor { .. } | Self::Muon { .. } => self.matrix_rule_text(),
         }
     }
 
@@ -972,8 +1154,186 @@ impl OptimizerConfig {
                 step_min: classic_dflt::step_min(),
                 step_max: classic_dflt::step_max(),
             },
+            // Adafactor and Muon (issue 16).
+            Self::Adafactor {
+                lr: 0.1,
+                beta2_decay: dflt::beta2_decay(),
+                eps1: None,
+                eps2: dflt::eps2(),
+                d: 1.0,
+                weight_decay: 0.0,
+            },
+            Self::Muon {
+                lr: 0.05,
+                weight_decay: 0.0,
+                momentum: dflt::muon_momentum(),
+                nesterov: true,
+                ns_coefficients: dflt::ns_coefficients(),
+                eps: dflt::muon_eps(),
+                ns_steps: dflt::ns_steps(),
+                adjust_lr: MuonLrAdjust::Original,
+            },
         ]
     }
+}
+
+// Adafactor and Muon (issue 16): the rules that see parameter shapes.
+impl OptimizerConfig {
+    /// A fresh optimizer for parameters of these shapes, end to end in the flat vector
+    /// (torch's parameter tensors). Adafactor factors each matrix; Muon orthogonalizes each
+    /// matrix's update and steps the vectors (biases) with AdamW at the same lr and no weight
+    /// decay. Every other rule ignores the shapes: `build(total length)`.
+    #[must_use]
+    pub fn build_shaped(&self, shapes: &[Shape]) -> Optimizer {
+        match *self {
+            Self::Adafactor { beta2_decay, eps1, eps2, d, weight_decay, .. } => {
+                let eps1 = eps1.unwrap_or(f64::EPSILON);
+                let hyper = AdafactorHyper { beta2_decay, eps1, eps2, d, weight_decay };
+                Optimizer::Adafactor(AdafactorRule::new(hyper, shapes))
+            }
+            Self::Muon {
+                weight_decay,
+                momentum,
+                nesterov,
+                ns_coefficients,
+                eps,
+                ns_steps,
+                adjust_lr,
+                ..
+            } => {
+                let coefficients = ns_coefficients;
+                let hyper = MuonHyper {
+                    weight_decay,
+                    momentum,
+                    nesterov,
+                    coefficients,
+                    eps,
+                    ns_steps,
+                    adjust_lr,
+                };
+                Optimizer::Muon(MuonRule::new(hyper, shapes, muon_vectors(shapes)))
+            }
+            _ => self.build(total_len(shapes)),
+        }
+    }
+
+    /// Whether the rule takes only matrices (Muon: torch refuses a parameter that is not 2-D),
+    /// so a flat vector of parameters needs a shape.
+    #[must_use]
+    pub fn needs_matrices(&self) -> bool {
+        matches!(self, Self::Muon { .. })
+    }
+
+    fn validate_matrix_rule(&self) -> Result<(), LimitError> {
+        match *self {
+            Self::Adafactor { lr, beta2_decay, eps1, eps2, d, weight_decay } => check_all(&[
+                (lr, LR),
+                (beta2_decay, BETA2_DECAY),
+                (eps1.unwrap_or(0.0), EPS1),
+                (eps2, EPS2),
+                (d, CLIP_THRESHOLD),
+                (weight_decay, WEIGHT_DECAY),
+            ]),
+            Self::Muon {
+                lr,
+                weight_decay,
+                momentum,
+                ns_coefficients: (a, b, c),
+                eps,
+                ns_steps,
+                ..
+            } => {
+                let steps = f64::from(u32::try_from(ns_steps).unwrap_or(u32::MAX));
+                check_all(&[
+                    (lr, LR),
+                    (weight_decay, WEIGHT_DECAY),
+                    (momentum, MOMENTUM),
+                    (a, NS_COEFFICIENT),
+                    (b, NS_COEFFICIENT),
+                    (c, NS_COEFFICIENT),
+                    (eps, EPS),
+                    (steps, NS_STEPS),
+                ])
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn matrix_rule_text(&self) -> String {
+        match *self {
+            Self::Adafactor { beta2_decay, eps1, d, weight_decay, .. } => {
+                adafactor_rule(beta2_decay, eps1, d, weight_decay)
+            }
+            Self::Muon { weight_decay, momentum, nesterov, ns_steps, adjust_lr, .. } => {
+                muon_rule(weight_decay, momentum, nesterov, ns_steps, adjust_lr)
+            }
+            _ => String::new(),
+        }
+    }
+}
+
+/// AdamW (torch defaults, no weight decay) for the vectors of a Muon run, `None` without any.
+fn muon_vectors(shapes: &[Shape]) -> Option<Box<VectorAdamW>> {
+    let len: usize = shapes.iter().filter(|s| matches!(s, Shape::Vector(_))).map(|s| s.len()).sum();
+    let has_vectors = shapes.iter().any(|s| matches!(s, Shape::Vector(_)));
+    has_vectors.then(|| {
+        let moments = AdamMoments {
+            beta1: dflt::beta1(),
+            beta2: dflt::beta2(),
+            eps: dflt::eps_1e8(),
+            amsgrad: false,
+        };
+        let rule = AdamRule { decoupled: true, ..AdamRule::new(len, moments, true, 0.0) };
+        Box::new(VectorAdamW::new(rule, len))
+    })
+}
+
+/// Adafactor in the course's notation (R and C a matrix's row and column factors).
+fn adafactor_rule(beta2_decay: f64, eps1: Option<f64>, d: f64, weight_decay: f64) -> String {
+    let eps1 = eps1.map_or_else(|| "ε₁ = machine ε".to_owned(), |e| format!("ε₁ = {e}"));
+    let mut text = format!(
+        "β₂ₜ = 1 − t^τ  (τ = {beta2_decay}),  ρₜ = min(η, 1/√t)\n\
+         αₜ = max(ε₂, RMS(θ))·ρₜ"
+    );
+    if weight_decay != 0.0 {
+        let _ = write!(text, "\nθ ← θ(1 − ηλ)   (decoupled weight decay, λ = {weight_decay})");
+    }
+    let _ = write!(
+        text,
+        "\nmatrix: R ← β₂ₜR + (1 − β₂ₜ)·rowmean(∇L²)\n\
+         \x20       C ← β₂ₜC + (1 − β₂ₜ)·colmean(∇L²)\n\
+         \x20       V = RCᵀ/max(mean(R), ε₁)\n\
+         vector: V ← β₂ₜV + (1 − β₂ₜ)(∇L)²\n\
+         U = ∇L/max(√V, ε₁)   ({eps1})\n\
+         θ ← θ − αₜU/max(1, RMS(U)/d),  d = {d}"
+    );
+    text
+}
+
+/// Muon in the course's notation, saying the iteration runs in f64 (PyTorch: bfloat16).
+fn muon_rule(
+    weight_decay: f64,
+    momentum: f64,
+    nesterov: bool,
+    ns_steps: usize,
+    adjust_lr: MuonLrAdjust,
+) -> String {
+    let mut text = format!("b ← μb + (1 − μ)∇L,  μ = {momentum}");
+    text.push_str(if nesterov { "\nU = ∇L + μ(b − ∇L)   (Nesterov)" } else { "\nU = b" });
+    let _ = write!(
+        text,
+        "\nX = U/max(‖U‖_F, ε)   (Uᵀ when taller than wide)\n\
+         {ns_steps}×: A = XXᵀ,  X ← aX + (bA + cA²)X   (Newton–Schulz in f64; PyTorch: bfloat16)"
+    );
+    if weight_decay != 0.0 {
+        let _ = write!(text, "\nθ ← θ(1 − ηλ)   (decoupled weight decay, λ = {weight_decay})");
+    }
+    let factor = match adjust_lr {
+        MuonLrAdjust::Original => "√max(1, rows/cols)",
+        MuonLrAdjust::MatchRmsAdamW => "0.2·√max(rows, cols)",
+    };
+    let _ = write!(text, "\nθ ← θ − η·{factor}·X   (a surface's (x, y) is a 1×2 matrix)");
+    text
 }
 
 /// The coupled weight-decay line, empty when λ = 0.

@@ -41,6 +41,7 @@
 //! under a long constant gradient). A NaN that comes from the data still propagates.
 
 mod adadelta;
+mod adafactor;
 mod adagrad;
 mod adam;
 mod adamax;
@@ -50,6 +51,7 @@ mod config_signsf;
 mod lion;
 mod momentum;
 mod nadam;
+mod muon;
 mod optimizer;
 mod radam;
 mod rmsprop;
@@ -57,8 +59,10 @@ mod rprop;
 mod rule;
 mod schedule_free;
 mod sgd;
+mod shape;
 
 pub use adadelta::AdadeltaRule;
+pub use adafactor::AdafactorRule;
 pub use adagrad::AdagradRule;
 pub use adam::AdamRule;
 pub use adamax::AdamaxRule;
@@ -70,8 +74,11 @@ pub use config::{
     NESTEROV_MOMENTUM, OptimizerConfig, WEIGHT_DECAY,
 };
 pub use lion::LionRule;
+// Adafactor and Muon (issue 16).
+pub use config::{BETA2_DECAY, CLIP_THRESHOLD, EPS1, EPS2, MAX_NS_STEPS, NS_COEFFICIENT, NS_STEPS};
 pub use momentum::{LookaheadRule, MomentumRule};
 pub use nadam::NAdamRule;
+pub use muon::{MuonLrAdjust, MuonRule};
 pub use optimizer::{Optimizer, RuleVisitor};
 pub use radam::{RAdamRule, radam_is_adaptive, radam_rho};
 pub use rmsprop::RmsPropRule;
@@ -81,3 +88,4 @@ pub use schedule_free::ScheduleFreeRule;
 pub use sgd::SgdRule;
 // Adadelta, ASGD and Rprop (issue 16).
 pub use config::{ASGD_ALPHA, ETA_MINUS, ETA_PLUS, LAMBD, RHO, STEP_MAX, STEP_MIN, T0};
+pub use shape::{SURFACE, Shape, total_len};

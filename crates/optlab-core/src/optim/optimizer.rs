@@ -2,6 +2,7 @@
 //! run through [`RuleVisitor`]).
 
 use super::adadelta::AdadeltaRule;
+use super::adafactor::AdafactorRule;
 use super::adagrad::AdagradRule;
 use super::adam::AdamRule;
 use super::adamax::AdamaxRule;
@@ -9,6 +10,7 @@ use super::asgd::AsgdRule;
 use super::momentum::{LookaheadRule, MomentumRule};
 use super::nadam::NAdamRule;
 use super::radam::RAdamRule;
+use super::muon::MuonRule;
 use super::rmsprop::RmsPropRule;
 use super::rprop::RpropRule;
 use super::rule::{Internals, UpdateRule};
@@ -55,6 +57,10 @@ pub enum Optimizer {
     Asgd(AsgdRule),
     /// Rprop.
     Rprop(RpropRule),
+    /// Adafactor (factored second moment for matrices).
+    Adafactor(AdafactorRule),
+    /// Muon (orthogonalized momentum for matrices, AdamW for vectors).
+    Muon(MuonRule),
 }
 
 /// A computation generic over the rule, run by [`Optimizer::visit`] after one match, so a hot
@@ -84,6 +90,8 @@ macro_rules! dispatch {
             Optimizer::Adadelta($rule) => $body,
             Optimizer::Asgd($rule) => $body,
             Optimizer::Rprop($rule) => $body,
+            Optimizer::Adafactor($rule) => $body,
+            Optimizer::Muon($rule) => $body,
         }
     };
 }
@@ -131,7 +139,8 @@ impl Optimizer {
 
     /// A state buffer by its `torch.optim` state name (`momentum_buffer`, `sum`, `square_avg`,
     /// `grad_avg`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`, `exp_inf`, `mu_product` — a
-    /// one-element buffer —, Schedule-Free's `z`), or `None` where torch would have
+    /// one-element buffer —, Schedule-Free's `z`, Adafactor's `variance`, `row_var`, `col_var`),
+    /// or `None` where torch would have
     /// none. The look-ahead form's v is `velocity`.
     #[must_use]
     pub fn state_buffer(&self, name: &str) -> Option<&[f64]> {
@@ -177,6 +186,10 @@ impl Optimizer {
             (Self::Asgd(rule), "mu") => Some(std::slice::from_ref(&rule.mu)),
             (Self::Rprop(rule), "prev") => Some(rule.prev()),
             (Self::Rprop(rule), "step_size") => Some(rule.step_size()),
+            (Self::Adafactor(rule), "variance") => rule.variance(),
+            (Self::Adafactor(rule), "row_var") => rule.row_var(),
+            (Self::Adafactor(rule), "col_var") => rule.col_var(),
+            (Self::Muon(rule), "momentum_buffer") => Some(rule.momentum_buffer()),
             _ => None,
         }
     }

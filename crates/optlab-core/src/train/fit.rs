@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::data::{Dataset, DatasetConfig};
 use super::model::{Draw, ModelConfig, Network, WeightInit, Workspace, argmax};
 use crate::limits::{Limit, LimitError, check_all};
-use crate::optim::{Optimizer, OptimizerConfig};
+use crate::optim::{Optimizer, OptimizerConfig, Shape};
 use crate::schedule::Schedule;
 
 /// Fraction of the data held out for validation.
@@ -212,7 +212,7 @@ impl Trainer {
             eval: network.workspace(EVAL_CHUNK),
         };
         Self {
-            optimizer: config.optimizer.build(n_params),
+            optimizer: config.optimizer.build_shaped(&param_shapes(&network)),
             config: config.clone(),
             train,
             validation,
@@ -416,4 +416,30 @@ pub fn decision_grid(network: &Network, spec: GridSpec) -> DecisionGrid {
     let classes = network.classes();
     let predicted = probabilities.chunks_exact(classes.max(1)).map(argmax).collect();
     DecisionGrid { spec, classes, probabilities, predicted }
+}
+
+/// The network's parameter tensors in storage order, as torch's `nn.Linear` has them: each
+/// layer's weight matrix (torch shape outputs × inputs) then its bias vector. Adafactor factors
+/// the matrices; Muon orthogonalizes them and steps the biases with AdamW.
+fn param_shapes(network: &Network) -> Vec<Shape> {
+    let mut shapes = Vec::with_capacity(2 * network.layers().len());
+    let mut next = 0;
+    for layer in network.layers() {
+        if layer.weight_offset > next {
+            shapes.push(Shape::Vector(layer.weight_offset - next));
+        }
+        shapes.push(Shape::Matrix {
+            rows: layer.fan_out,
+            cols: layer.fan_in,
+            stored_transposed: !layer.transposed,
+        });
+        shapes.push(Shape::Vector(layer.fan_out));
+        next = layer.end();
+    }
+    let total = network.params().len();
+    if total > next {
+        shapes.push(Shape::Vector(total - next));
+    }
+    // Layers always tile the parameters; should they not, one flat vector keeps the sizes right.
+    if crate::optim::total_len(&shapes) == total { shapes } else { vec![Shape::Vector(total)] }
 }

@@ -16,6 +16,16 @@ const POINT: u64 = (size_of::<[f64; 2]>() + size_of::<usize>()) as u64;
 /// and up to three optimizer state vectors (Adam with AMSGrad keeps m, v and v̂max).
 const PARAMETER_COPIES: u64 = 6;
 
+/// Copies of the parameters a Muon run keeps (issue 16): the parameters, their gradient, the
+/// look-ahead point, the momentum buffer, the orthogonalized update and the Newton–Schulz
+/// scratch (X, the next X, A and B, each at most the size of the largest matrix).
+const MUON_PARAMETER_COPIES: u64 = 9;
+
+/// Copies of the parameters `optimizer` keeps during a run.
+fn parameter_copies(optimizer: &crate::optim::OptimizerConfig) -> u64 {
+    if optimizer.needs_matrices() { MUON_PARAMETER_COPIES } else { PARAMETER_COPIES }
+}
+
 /// One training run's peak memory, by kind of buffer, in bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RunMemory {
@@ -57,7 +67,7 @@ pub fn run_memory(config: &TrainingConfig) -> RunMemory {
     let layers = config.model.layer_shapes(config.dataset.classes());
     let params = layers.last().map_or(0, |layer| layer.end() as u64);
     RunMemory {
-        weights: params.saturating_mul(PARAMETER_COPIES * F64),
+        weights: params.saturating_mul(parameter_copies(&config.optimizer) * F64),
         activations: activations(&config.model, &layers, rows),
         data: points
             .saturating_mul(POINT)

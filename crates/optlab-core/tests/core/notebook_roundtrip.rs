@@ -8,7 +8,7 @@ use optlab_core::entries::fractional_max_pool::{FractionalMaxPoolLab, Pattern};
 use optlab_core::entries::race::{Race, RaceRun};
 use optlab_core::entries::stochastic_depth::StochasticDepthLab;
 use optlab_core::notebook::{Entry, FORMAT_VERSION, LoadError, Notebook};
-use optlab_core::optim::OptimizerConfig;
+use optlab_core::optim::{MuonLrAdjust, OptimizerConfig};
 use optlab_core::schedule::Schedule;
 use optlab_core::surface::Surface;
 use proptest::collection::vec;
@@ -130,6 +130,8 @@ fn optimizer() -> BoxedStrategy<OptimizerConfig> {
         // Lion and Schedule-Free (signsf).
         sign_and_schedule_free(),
         classic_optimizer(),
+        // Adafactor and Muon (issue 16).
+        matrix_rules(),
     ]
     .boxed()
 }
@@ -239,6 +241,48 @@ fn adam_family() -> BoxedStrategy<OptimizerConfig> {
             }
         })
         .boxed()
+}
+
+/// Adafactor (with and without ε₁) and Muon (any coefficients, both lr adjustments).
+fn matrix_rules() -> BoxedStrategy<OptimizerConfig> {
+    let adafactor = (
+        non_negative(),
+        prop_oneof![Just(-0.8), -10.0..=0.0f64],
+        prop::option::of(non_negative()),
+        non_negative(),
+        prop_oneof![Just(1.0), 1.0..100.0f64],
+        non_negative(),
+    )
+        .prop_map(|(lr, beta2_decay, eps1, eps2, d, weight_decay)| {
+            OptimizerConfig::Adafactor { lr, beta2_decay, eps1, eps2, d, weight_decay }
+        });
+    let coefficients = (-10.0..10.0f64, -10.0..10.0f64, -10.0..10.0f64);
+    let muon = (
+        (non_negative(), non_negative(), unit_closed(), any::<bool>()),
+        coefficients,
+        non_negative(),
+        0..=99usize,
+        any::<bool>(),
+    )
+        .prop_map(
+            |((lr, weight_decay, momentum, nesterov), ns_coefficients, eps, ns_steps, rms)| {
+                OptimizerConfig::Muon {
+                    lr,
+                    weight_decay,
+                    momentum,
+                    nesterov,
+                    ns_coefficients,
+                    eps,
+                    ns_steps,
+                    adjust_lr: if rms {
+                        MuonLrAdjust::MatchRmsAdamW
+                    } else {
+                        MuonLrAdjust::Original
+                    },
+                }
+            },
+        );
+    prop_oneof![adafactor, muon].boxed()
 }
 
 fn adam() -> BoxedStrategy<OptimizerConfig> {

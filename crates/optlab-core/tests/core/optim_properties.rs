@@ -1,7 +1,9 @@
 //! Properties of the optimizers that hold for any input, and the RON contract of
 //! `OptimizerConfig`.
 
-use optlab_core::optim::{Optimizer, OptimizerConfig, RuleVisitor, UpdateRule};
+use optlab_core::optim::{
+    MuonLrAdjust, Optimizer, OptimizerConfig, RuleVisitor, Shape, UpdateRule,
+};
 use proptest::prelude::*;
 
 /// A finite coordinate of moderate size.
@@ -101,6 +103,23 @@ fn config() -> impl Strategy<Value = OptimizerConfig> {
                 eta_plus,
                 step_min,
                 step_max
+            }
+        ),
+        // Adafactor and Muon (issue 16).
+        (lr(), -1.0..=0.0f64, prop::option::of(0.0..1e-3f64), 0.0..0.1f64, 1.0..10.0f64, wd())
+            .prop_map(|(lr, beta2_decay, eps1, eps2, d, weight_decay)| {
+                OptimizerConfig::Adafactor { lr, beta2_decay, eps1, eps2, d, weight_decay }
+            }),
+        (lr(), wd(), unit(), any::<bool>(), eps(), 0..8usize, any::<bool>()).prop_map(
+            |(lr, weight_decay, momentum, nesterov, eps, ns_steps, rms)| OptimizerConfig::Muon {
+                lr,
+                weight_decay,
+                momentum,
+                nesterov,
+                ns_coefficients: (3.4445, -4.775, 2.0315),
+                eps,
+                ns_steps,
+                adjust_lr: if rms { MuonLrAdjust::MatchRmsAdamW } else { MuonLrAdjust::Original },
             }
         ),
     ]
@@ -344,7 +363,7 @@ proptest! {
 #[test]
 fn catalogue_round_trips_validates_and_explains_itself() {
     let catalogue = OptimizerConfig::catalogue();
-    assert_eq!(catalogue.len(), 17, "one of each variant");
+    assert_eq!(catalogue.len(), 19, "one of each variant");
     for config in &catalogue {
         config.validate().unwrap_or_else(|e| panic!("{}: {e}", config.name()));
         let text = ron::ser::to_string_pretty(config, ron::ser::PrettyConfig::default()).unwrap();
@@ -355,7 +374,7 @@ fn catalogue_round_trips_validates_and_explains_itself() {
     }
     let mut names: Vec<&str> = catalogue.iter().map(OptimizerConfig::name).collect();
     names.dedup();
-    assert_eq!(names.len(), 17);
+    assert_eq!(names.len(), 19);
 }
 
 #[test]
@@ -538,4 +557,226 @@ fn internals_match_the_first_adam_step() {
     assert!((effective[1] - 0.1 / (0.5 + 1e-8)).abs() < 1e-15);
     assert_eq!(internals.velocity.map(<[f64]>::len), Some(2));
     assert!(internals.second_moment.is_some());
+}
+
+// ---- Adafactor and Muon (issue 16) ----------------------------------------------------------
+
+/// The Newton–Schulz polynomial's value at 1 after `steps` iterations: a 1×n matrix's
+/// orthogonalized update is its unit direction times this.
+fn newton_schulz_scalar(steps: usize) -> f64 {
+    let (a, b, c) = (3.4445, -4.775, 2.0315);
+    (0..steps).fold(1.0, |s: f64, _| a * s + b * s.powi(3) + c * s.powi(5))
+}
+
+fn muon(lr: f64, momentum: f64, nesterov: bool) -> OptimizerConfig {
+    OptimizerConfig::Muon {
+        lr,
+        weight_decay: 0.0,
+        momentum,
+        nesterov,
+        ns_coefficients: (3.4445, -4.775, 2.0315),
+        eps: 1e-7,
+        ns_steps: 5,
+        adjust_lr: MuonLrAdjust::Original,
+    }
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// On a 1×2 matrix (a surface's point) every Muon step has the same length, η·s₅: the
+    /// orthogonalized update is a unit direction (times the quintic's s₅ ≈ 0.70), and the first
+    /// step points against the gradient.
+    #[test]
+    fn muon_steps_on_a_row_have_one_length(
+        start in [coordinate(), coordinate()],
+        grads in prop::collection::vec([large_gradient(), large_gradient()], 1..20),
+        lr in 1e-3..1.0f64,
+        momentum in 0.0..0.99f64,
+        nesterov in any::<bool>(),
+    ) {
+        let mut optimizer = muon(lr, momentum, nesterov).build_shaped(&[Shape::matrix(1, 2)]);
+        let length = lr * newton_schulz_scalar(5);
+        let mut params = start.to_vec();
+        for (k, grad) in grads.iter().enumerate() {
+            let before = params.clone();
+            optimizer.step(&mut params, grad, lr);
+            let delta = [params[0] - before[0], params[1] - before[1]];
+            let size = norm(&delta);
+            let room = 1e-9 * before.iter().fold(1.0f64, |m, p| m.max(p.abs()));
+            prop_assert!((size - length).abs() <= 1e-9 * length + room, "step {k}: {size} vs {length}");
+            if k == 0 {
+                let along = -(delta[0] * grad[0] + delta[1] * grad[1]) / (size * norm(grad));
+                prop_assert!(along > 1.0 - 1e-9, "first step against ∇L: cos {along}");
+            }
+        }
+    }
+
+    /// The orthogonalized update of a matrix has orthonormal-ish rows: for a 2×3 matrix after
+    /// many Newton–Schulz iterations with the classic cubic (a, b, c) = (1.5, −0.5, 0), UUᵀ ≈ I,
+    /// so one step from a zero buffer moves θ by η·U with ‖U‖_F² = 2.
+    #[test]
+    fn muon_orthogonalizes_a_matrix(
+        grad in prop::collection::vec(large_gradient(), 6),
+        lr in 1e-3..1.0f64,
+    ) {
+        // Well-conditioned: the two rows are far from parallel.
+        let (r0, r1) = (&grad[..3], &grad[3..]);
+        let cos = r0.iter().zip(r1).map(|(a, b)| a * b).sum::<f64>() / (norm(r0) * norm(r1));
+        prop_assume!(cos.abs() < 0.9);
+        let config = OptimizerConfig::Muon {
+            lr,
+            weight_decay: 0.0,
+            momentum: 0.0,
+            nesterov: false,
+            ns_coefficients: (1.5, -0.5, 0.0),
+            eps: 1e-7,
+            ns_steps: 60,
+            adjust_lr: MuonLrAdjust::Original,
+        };
+        let mut params = vec![0.0; 6];
+        config.build_shaped(&[Shape::matrix(2, 3)]).step(&mut params, &grad, lr);
+        let u: Vec<f64> = params.iter().map(|p| -p / lr).collect();
+        let dot = |i: usize, j: usize| (0..3).map(|k| u[3 * i + k] * u[3 * j + k]).sum::<f64>();
+        prop_assert!((dot(0, 0) - 1.0).abs() < 1e-6 && (dot(1, 1) - 1.0).abs() < 1e-6, "{u:?}");
+        prop_assert!(dot(0, 1).abs() < 1e-6, "{u:?}");
+    }
+
+    /// A network's biases under Muon take AdamW with the same lr and no weight decay.
+    #[test]
+    fn muon_steps_vectors_with_adamw(
+        grads in prop::collection::vec(prop::collection::vec(coordinate(), 9), 1..10),
+        start in prop::collection::vec(coordinate(), 9),
+        lr in 1e-3..0.5f64,
+    ) {
+        let mut config = muon(lr, 0.95, true);
+        if let OptimizerConfig::Muon { weight_decay, .. } = &mut config {
+            *weight_decay = 0.3;
+        }
+        let mut shaped = config.build_shaped(&[Shape::matrix(2, 3), Shape::Vector(3)]);
+        let adamw = OptimizerConfig::AdamW {
+            lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, amsgrad: false, weight_decay: 0.0,
+        };
+        let mut reference = adamw.build(3);
+        let (mut params, mut bias) = (start.clone(), start[6..].to_vec());
+        for grad in &grads {
+            shaped.step(&mut params, grad, lr);
+            reference.step(&mut bias, &grad[6..], lr);
+            prop_assert_eq!(&params[6..], &bias[..]);
+        }
+    }
+
+    /// Adafactor's step is clipped by d: its RMS is at most αₜ·d with
+    /// αₜ = max(ε₂, RMS(θ))·min(η, 1/√t), for vectors and factored matrices alike.
+    #[test]
+    fn adafactor_steps_are_clipped_by_d(
+        start in prop::collection::vec(coordinate(), 6),
+        grads in prop::collection::vec(prop::collection::vec(coordinate(), 6), 1..15),
+        lr in 1e-3..1.0f64,
+        d in 1.0..4.0f64,
+        factored in any::<bool>(),
+    ) {
+        let config = OptimizerConfig::Adafactor {
+            lr, beta2_decay: -0.8, eps1: None, eps2: 1e-3, d, weight_decay: 0.0,
+        };
+        let shape = if factored { Shape::matrix(2, 3) } else { Shape::Vector(6) };
+        let mut optimizer = config.build_shaped(&[shape]);
+        let mut params = start;
+        for (t, grad) in (1..).zip(&grads) {
+            let before = params.clone();
+            optimizer.step(&mut params, grad, lr);
+            let rms = |v: &[f64]| norm(v) / 6f64.sqrt();
+            let t = f64::from(t);
+            let alpha = 1e-3f64.max(rms(&before)) * lr.min(1.0 / t.sqrt());
+            let delta: Vec<f64> = params.iter().zip(&before).map(|(a, b)| a - b).collect();
+            let room = 1e-12 * before.iter().fold(1.0f64, |m, p| m.max(p.abs()));
+            prop_assert!(rms(&delta) <= alpha * d * (1.0 + 1e-9) + room, "{} > {}", rms(&delta), alpha * d);
+        }
+    }
+
+    /// Adafactor's first step on a vector is αₜ·sign(∇L): V̂ = ∇L², so U = sign(∇L) has RMS 1 ≤ d.
+    #[test]
+    fn adafactor_first_vector_step_is_alpha_times_the_sign(
+        start in prop::collection::vec(coordinate(), 1..8),
+        grad_seed in prop::collection::vec(large_gradient(), 8),
+        lr in 1e-3..1.0f64,
+    ) {
+        let grad = &grad_seed[..start.len()];
+        let config: OptimizerConfig = ron::from_str(&format!("Adafactor(lr: {lr:?})")).unwrap();
+        let mut params = start.clone();
+        config.build(start.len()).step(&mut params, grad, lr);
+        let rms = norm(&start) / (start.len() as f64).sqrt();
+        let alpha = 1e-3f64.max(rms) * lr;
+        for ((after, before), g) in params.iter().zip(&start).zip(grad) {
+            let want = before - alpha * g.signum();
+            prop_assert!((after - want).abs() <= 1e-12 * before.abs().max(1.0), "{after} vs {want}");
+        }
+    }
+}
+
+#[test]
+fn adafactor_and_muon_take_pytorch_defaults() {
+    let adafactor: OptimizerConfig = ron::from_str("Adafactor()").expect("parses");
+    assert_eq!(
+        adafactor,
+        OptimizerConfig::Adafactor {
+            lr: 0.01,
+            beta2_decay: -0.8,
+            eps1: None,
+            eps2: 1e-3,
+            d: 1.0,
+            weight_decay: 0.0,
+        }
+    );
+    let muon: OptimizerConfig = ron::from_str("Muon()").expect("parses");
+    let mut expected = muon_defaults();
+    if let OptimizerConfig::Muon { weight_decay, .. } = &mut expected {
+        *weight_decay = 0.1;
+    }
+    assert_eq!(muon, expected);
+    let given: OptimizerConfig = ron::from_str(
+        "Muon(ns_coefficients: (1.5, -0.5, 0.0), adjust_lr: MatchRmsAdamW, ns_steps: 9)",
+    )
+    .expect("parses");
+    assert!(matches!(
+        given,
+        OptimizerConfig::Muon {
+            ns_coefficients: (1.5, -0.5, 0.0),
+            adjust_lr: MuonLrAdjust::MatchRmsAdamW,
+            ns_steps: 9,
+            ..
+        }
+    ));
+    let bare: OptimizerConfig = ron::from_str("Adafactor(eps1: 1e-30)").expect("bare parses");
+    let eps1: OptimizerConfig = ron::from_str("Adafactor(eps1: Some(1e-30))").expect("parses");
+    assert_eq!(bare, eps1, "without implicit Some (the command line) a bare number is Some");
+    assert!(
+        matches!(eps1, OptimizerConfig::Adafactor { eps1: Some(e), .. } if e.to_bits() == 1e-30f64.to_bits())
+    );
+}
+
+fn muon_defaults() -> OptimizerConfig {
+    muon(0.001, 0.95, true)
+}
+
+#[test]
+fn adafactor_and_muon_refuse_values_out_of_range() {
+    for (text, field) in [
+        ("Adafactor(beta2_decay: 0.5)", "beta2_decay"),
+        ("Adafactor(d: 0.5)", "d"),
+        ("Adafactor(eps1: Some(-1.0))", "eps1"),
+        ("Adafactor(eps2: -1.0)", "eps2"),
+        ("Muon(ns_steps: 100)", "ns_steps"),
+        ("Muon(momentum: 1.5)", "momentum"),
+        ("Muon(ns_coefficients: (1.0, inf, 2.0))", "ns_coefficients"),
+        ("Muon(adjust_lr: Sometimes)", "adjust_lr"),
+    ] {
+        let error = ron::from_str::<OptimizerConfig>(text).expect_err(text).to_string();
+        let named = error.contains(field) || field == "adjust_lr" && error.contains("Sometimes");
+        assert!(named, "{text}: {error}");
+    }
 }

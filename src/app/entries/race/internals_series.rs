@@ -37,6 +37,10 @@ pub enum Family {
     Asgd,
     /// Rprop: a step size per coordinate and the previous gradient.
     Rprop,
+    /// Adafactor: the (factored) second-moment estimate V (issue 16).
+    Adafactor,
+    /// Muon: a momentum buffer, orthogonalized (issue 16).
+    Muon,
 }
 
 /// One plotted quantity: its title and how to read it from a sample.
@@ -114,6 +118,8 @@ impl Family {
             OptimizerConfig::Adadelta { .. } => Self::Adadelta,
             OptimizerConfig::Asgd { .. } => Self::Asgd,
             OptimizerConfig::Rprop { .. } => Self::Rprop,
+            OptimizerConfig::Adafactor { .. } => Self::Adafactor,
+            OptimizerConfig::Muon { .. } => Self::Muon,
         }
     }
 
@@ -186,6 +192,17 @@ impl Family {
                  prev): Δ grows by η⁺ while the gradient keeps its sign and shrinks by η⁻ when \
                  it flips (that coordinate then waits a step, prev = 0); θ moves by Δ·sign(∇L)."
             }
+            Self::Adafactor => {
+                "Adafactor keeps the second moment of a matrix as a row factor R and a column \
+                 factor C (here (x, y) is a 1×2 matrix), rebuilds V = RCᵀ/mean(R) from them \
+                 and steps αₜ·∇L/√V, clipped to RMS d, with αₜ = min(η, 1/√t)·max(ε₂, RMS(θ))."
+            }
+            Self::Muon => {
+                "Muon keeps a momentum buffer b and steps along its orthogonalized direction \
+                 (Newton–Schulz, in f64 here; PyTorch uses bfloat16): for a 1×2 matrix that \
+                 is the unit vector along the update times a fixed number (≈ 0.70 with the \
+                 default coefficients and 5 iterations), so every step has the same length."
+            }
         }
     }
 
@@ -224,6 +241,15 @@ impl Family {
                 Some(Series { title: "m, momentum", log: false, pick: velocity, scale: 1.0 })
             }
             Self::Adadelta | Self::Asgd | Self::Rprop => Some(self.classic_state()),
+            Self::Adafactor => Some(Series {
+                title: "V = RCᵀ/mean(R), factored second moment",
+                log: true,
+                pick: second,
+                scale: 1.0,
+            }),
+            Self::Muon => {
+                Some(Series { title: "b, momentum buffer", log: false, pick: velocity, scale: 1.0 })
+            }
         }
     }
 
@@ -259,6 +285,8 @@ impl Family {
             Self::Adadelta => "effective step η√(u + ε)/√(v + ε)",
             Self::Asgd => "effective step η = lr/(1 + λ·lr·t)^α",
             Self::Rprop => "step size Δ per coordinate (θ moves by Δ·sign(∇L))",
+            Self::Adafactor => "effective step αₜ/(clip·√V)",
+            Self::Muon => "effective step: η adjusted to the shape (times the unit direction)",
         };
         Series { title, log: true, pick: |s| s.effective_step, scale: 1.0 }
     }

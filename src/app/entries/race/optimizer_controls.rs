@@ -400,6 +400,9 @@ fn optimizer_at(
             };
             super::classic_controls::show(ui, config, shared);
         }
+        OptimizerConfig::Adafactor { .. } | OptimizerConfig::Muon { .. } => {
+            matrix_rule(ui, config, salt);
+        }
     }
     update_rule(ui, config);
 }
@@ -555,6 +558,196 @@ fn nadam_radam(ui: &mut Ui, config: &mut OptimizerConfig) {
         "Decoupled weight decay: θ ← θ(1 − ηλ) before the update, and the raw gradient in the \
          moments (torch's decoupled_weight_decay; NAdam becomes NAdamW)",
     );
+}
+
+// ---- Adafactor and Muon (issue 16) -----------------------------------------------------------
+
+const ADAFACTOR_LR: Param = Param {
+    tip: "Learning rate η: Adafactor's relative step is ρₜ = min(η, 1/√t), and the step is \
+          ρₜ times the parameters' RMS (at least ε₂); η also scales the weight decay",
+    ..LR
+};
+const BETA2_DECAY: Param = Param {
+    limit: optim::BETA2_DECAY,
+    min: -1.0,
+    max: 0.0,
+    log: false,
+    label: "β₂ decay τ",
+    tip: "τ ≤ 0: the second moment's decay is β₂ₜ = 1 − t^τ, 0 at the first step and \
+          approaching 1, so early averages forget fast and later ones slowly (−0.8 in the paper)",
+};
+const EPS1: Param = Param {
+    limit: optim::EPS1,
+    min: 1e-30,
+    max: 1e-3,
+    log: true,
+    label: "ε₁",
+    tip: "ε₁: the floor of √V in the update ∇L/max(√V, ε₁), so a coordinate with tiny \
+          gradients does not take a huge step",
+};
+const EPS2: Param = Param {
+    limit: optim::EPS2,
+    min: 1e-6,
+    max: 0.1,
+    log: true,
+    label: "ε₂",
+    tip: "ε₂: the step is ρₜ·max(ε₂, RMS(θ)), so parameters near 0 still move by at least ρₜ·ε₂",
+};
+const CLIP_THRESHOLD: Param = Param {
+    limit: optim::CLIP_THRESHOLD,
+    min: 1.0,
+    max: 10.0,
+    log: false,
+    label: "clip d",
+    tip: "Clipping threshold d: an update U whose RMS exceeds d is scaled down to RMS d \
+          (U/max(1, RMS(U)/d)), which tames the first steps",
+};
+const ADAFACTOR_DECAY: Param = Param {
+    tip: "Decoupled weight decay λ: θ shrinks by the factor (1 − ηλ) each step, before the \
+          Adafactor update",
+    ..DECOUPLED_DECAY
+};
+const MUON_DECAY: Param = Param {
+    tip: "Decoupled weight decay λ: each matrix shrinks by the factor (1 − ηλ) each step \
+          (torch's default 0.1); the biases of a network take AdamW without decay",
+    ..DECOUPLED_DECAY
+};
+const MUON_MOMENTUM: Param = Param {
+    tip: "Momentum μ: the buffer b ← μb + (1 − μ)∇L averages past gradients (0.95 in torch); \
+          its direction is then orthogonalized",
+    ..MOMENTUM
+};
+const NS_A: Param = Param {
+    limit: optim::NS_COEFFICIENT,
+    min: 0.0,
+    max: 5.0,
+    log: false,
+    label: "a",
+    tip: "Newton–Schulz coefficient a of X ← aX + (bA + cA²)X: the slope at 0, how fast small \
+          singular values are pushed toward 1",
+};
+const NS_B: Param = Param {
+    min: -8.0,
+    max: 0.0,
+    label: "b",
+    tip: "Newton–Schulz coefficient b of X ← aX + (bA + cA²)X, A = XXᵀ",
+    ..NS_A
+};
+const NS_C: Param = Param {
+    min: 0.0,
+    max: 4.0,
+    label: "c",
+    tip: "Newton–Schulz coefficient c of X ← aX + (bA + cA²)X, A = XXᵀ",
+    ..NS_A
+};
+const MUON_EPS: Param = Param {
+    limit: optim::EPS,
+    min: 1e-12,
+    max: 1e-3,
+    log: true,
+    label: "ε",
+    tip: "ε: the update is divided by max(‖U‖_F, ε) before the iteration, so a zero gradient \
+          stays zero instead of dividing by 0",
+};
+const NS_STEPS_RANGE: (u64, u64) = (1, 20);
+
+/// Adafactor's or Muon's hyperparameters.
+fn matrix_rule(ui: &mut Ui, config: &mut OptimizerConfig, salt: usize) {
+    match config {
+        OptimizerConfig::Adafactor { lr, beta2_decay, eps1, eps2, d, weight_decay } => {
+            ADAFACTOR_LR.slider(ui, lr);
+            BETA2_DECAY.slider(ui, beta2_decay);
+            eps1_control(ui, eps1);
+            EPS2.slider(ui, eps2);
+            CLIP_THRESHOLD.slider(ui, d);
+            ADAFACTOR_DECAY.slider(ui, weight_decay);
+            ui.label(
+                "Matrices keep row and column factors of the second moment (a surface's \
+                      (x, y) is a 1×2 matrix, a network's weights are matrices); vectors keep \
+                      one value per entry.",
+            );
+        }
+        OptimizerConfig::Muon { .. } => muon(ui, config, salt),
+        _ => {}
+    }
+}
+
+/// Adafactor's ε₁: torch's `None` (f64's machine epsilon) or a number.
+fn eps1_control(ui: &mut Ui, eps1: &mut Option<f64>) {
+    let mut machine = eps1.is_none();
+    let response = ui.checkbox(&mut machine, "ε₁ = machine ε").on_hover_text(
+        "On: ε₁ is f64's machine epsilon (2.2e-16), torch's `None`. Off: choose ε₁ below",
+    );
+    if response.changed() {
+        *eps1 = if machine { None } else { Some(1e-30) };
+    }
+    if let Some(value) = eps1 {
+        EPS1.slider(ui, value);
+    }
+}
+
+/// Muon's hyperparameters and what it does with vectors.
+fn muon(ui: &mut Ui, config: &mut OptimizerConfig, salt: usize) {
+    let OptimizerConfig::Muon {
+        lr,
+        weight_decay,
+        momentum,
+        nesterov,
+        ns_coefficients,
+        eps,
+        ns_steps,
+        adjust_lr,
+    } = config
+    else {
+        return;
+    };
+    LR.slider(ui, lr);
+    adjust_lr_picker(ui, adjust_lr, salt);
+    MUON_DECAY.slider(ui, weight_decay);
+    MUON_MOMENTUM.slider(ui, momentum);
+    ui.checkbox(nesterov, "Nesterov").on_hover_text(
+        "Orthogonalize ∇L + μ(b − ∇L), a look-ahead mix of the gradient and the buffer, \
+         instead of the buffer b itself (torch's default)",
+    );
+    ui.label("Newton–Schulz (in f64 here; PyTorch runs it in bfloat16)");
+    NS_A.slider(ui, &mut ns_coefficients.0);
+    NS_B.slider(ui, &mut ns_coefficients.1);
+    NS_C.slider(ui, &mut ns_coefficients.2);
+    let mut steps = u64::try_from(*ns_steps).unwrap_or(u64::MAX);
+    let range = NS_STEPS_RANGE.0..=NS_STEPS_RANGE.1;
+    let tip = "Newton–Schulz iterations: more make the update's singular values closer to 1";
+    if count_slider(ui, &mut steps, range, optim::NS_STEPS, "NS steps", tip) {
+        *ns_steps = usize::try_from(steps).unwrap_or(optim::MAX_NS_STEPS);
+    }
+    MUON_EPS.slider(ui, eps);
+    ui.label(
+        "Muon takes matrices: a surface's (x, y) is one 1×2 matrix. In a network the \
+              weight matrices take Muon; the biases take AdamW with the same lr and no weight \
+              decay.",
+    );
+}
+
+/// Muon's lr adjustment to the matrix's shape.
+fn adjust_lr_picker(ui: &mut Ui, adjust_lr: &mut optim::MuonLrAdjust, salt: usize) {
+    use optim::MuonLrAdjust as Adjust;
+    egui::ComboBox::new(("adjust lr", salt), "adjust lr")
+        .selected_text(match adjust_lr {
+            Adjust::Original => "Original",
+            Adjust::MatchRmsAdamW => "MatchRmsAdamW",
+        })
+        .show_ui(ui, |ui| {
+            ui.selectable_value(adjust_lr, Adjust::Original, "Original").on_hover_text(
+                "η·√max(1, rows/cols): Keller Jordan's adjustment (torch's default)",
+            );
+            ui.selectable_value(adjust_lr, Adjust::MatchRmsAdamW, "MatchRmsAdamW")
+                .on_hover_text("η·0.2·√max(rows, cols): Moonshot's, to reuse AdamW's lr and decay");
+        })
+        .response
+        .on_hover_text(
+            "How the lr is scaled to each matrix's shape (torch's adjust_lr_fn): Original \
+             η·√max(1, rows/cols), MatchRmsAdamW η·0.2·√max(rows, cols). On a surface \
+             (1×2): Original keeps η, MatchRmsAdamW gives 0.2·√2·η ≈ 0.28η",
+        );
 }
 
 fn amsgrad_checkbox(ui: &mut Ui, amsgrad: &mut bool) {
@@ -761,6 +954,19 @@ mod tests {
             ADAMAX_EPS,
             RADAM_BETA2,
             ADAM_FAMILY_DECAY,
+            // Adafactor and Muon (issue 16).
+            ADAFACTOR_LR,
+            BETA2_DECAY,
+            EPS1,
+            EPS2,
+            CLIP_THRESHOLD,
+            ADAFACTOR_DECAY,
+            MUON_DECAY,
+            MUON_MOMENTUM,
+            NS_A,
+            NS_B,
+            NS_C,
+            MUON_EPS,
             RATE,
             FACTOR,
             MIN_LR,
@@ -782,6 +988,7 @@ mod tests {
         assert!(schedule::PERIOD.contains(PERIOD_RANGE.0 as f64));
         assert!(optim::WARMUP_STEPS.contains(WARMUP_RANGE.0 as f64));
         assert!(optim::WARMUP_STEPS.contains(WARMUP_RANGE.1 as f64));
+        assert!(optim::NS_STEPS.contains(NS_STEPS_RANGE.1 as f64));
     }
 
     #[test]

@@ -1,0 +1,262 @@
+//! `torch.optim.Adafactor` (PyTorch 2.15's `_single_tensor_adafactor`): a second moment kept
+//! per vector, and as row and column factors per matrix.
+
+use super::rule::{Internals, UpdateRule};
+use super::shape::{Block, Shape};
+
+/// torch's `Tensor.lerp_` on the CPU: `a + w(b − a)` for |w| < ½, else `b − (b − a)(1 − w)`.
+#[inline]
+pub(super) fn lerp(a: f64, b: f64, weight: f64) -> f64 {
+    if weight.abs() < 0.5 { a + weight * (b - a) } else { b - (b - a) * (1.0 - weight) }
+}
+
+/// torch's `clamp_(min = floor)`: NaN stays NaN.
+#[inline]
+pub(super) fn clamp_min(value: f64, floor: f64) -> f64 {
+    if value < floor { floor } else { value }
+}
+
+/// Adafactor's hyperparameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct AdafactorHyper {
+    /// τ: β₂ₜ = 1 − t^τ.
+    pub(super) beta2_decay: f64,
+    /// ε₁ (torch's `eps[0]`, the dtype's machine epsilon when `None`).
+    pub(super) eps1: f64,
+    /// ε₂, the smallest parameter RMS the step is scaled by.
+    pub(super) eps2: f64,
+    /// Clipping threshold d of the update's RMS.
+    pub(super) d: f64,
+    /// Decoupled weight decay λ: θ ← θ(1 − ηλ).
+    pub(super) weight_decay: f64,
+}
+
+/// `torch.optim.Adafactor` over parameters of given shapes: each [`Shape::Matrix`] keeps torch's
+/// `row_var` and `col_var`, each [`Shape::Vector`] its `variance`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdafactorRule {
+    pub(super) hyper: AdafactorHyper,
+    pub(super) blocks: Vec<Block>,
+    /// torch's `variance` of every vector, end to end.
+    pub(super) variance: Vec<f64>,
+    /// torch's `row_var` of every matrix (one entry per row), end to end.
+    pub(super) row_var: Vec<f64>,
+    /// torch's `col_var` of every matrix (one entry per column), end to end.
+    pub(super) col_var: Vec<f64>,
+    /// The last update's variance estimate V (clamped at ε₁²), one per parameter.
+    pub(super) estimate: Vec<f64>,
+    /// The last update's step factor αₜ/(clip·√V), one per parameter.
+    pub(super) effective: Vec<f64>,
+    pub(super) steps: u64,
+}
+
+/// Where a block's factors start in the rule's `variance`, `row_var` and `col_var`.
+#[derive(Clone, Copy, Default)]
+struct FactorOffsets {
+    variance: usize,
+    row: usize,
+    col: usize,
+}
+
+impl AdafactorRule {
+    pub(super) fn new(hyper: AdafactorHyper, shapes: &[Shape]) -> Self {
+        let blocks = Block::layout(shapes);
+        let (mut vector_len, mut rows, mut cols, mut total) = (0, 0, 0, 0);
+        for block in &blocks {
+            total += block.shape.len();
+            match block.shape.stored_matrix() {
+                None => vector_len += block.shape.len(),
+                Some((r, c)) => (rows, cols) = (rows + r, cols + c),
+            }
+        }
+        Self {
+            hyper,
+            blocks,
+            variance: vec![0.0; vector_len],
+            row_var: vec![0.0; rows],
+            col_var: vec![0.0; cols],
+            estimate: vec![0.0; total],
+            effective: vec![0.0; total],
+            steps: 0,
+        }
+    }
+
+    /// torch's `variance` (the vectors' second moments end to end), `None` without vectors.
+    #[must_use]
+    pub fn variance(&self) -> Option<&[f64]> {
+        (!self.variance.is_empty()).then_some(self.variance.as_slice())
+    }
+
+    /// torch's `row_var` (the matrices' row factors end to end), `None` without matrices.
+    #[must_use]
+    pub fn row_var(&self) -> Option<&[f64]> {
+        (!self.row_var.is_empty()).then_some(self.row_var.as_slice())
+    }
+
+    /// torch's `col_var` (the matrices' column factors end to end), `None` without matrices.
+    #[must_use]
+    pub fn col_var(&self) -> Option<&[f64]> {
+        (!self.col_var.is_empty()).then_some(self.col_var.as_slice())
+    }
+
+    /// Writes V of one matrix into `estimate` after updating its factors with `grad`.
+    fn factored_estimate(
+        &mut self,
+        (rows, cols): (usize, usize),
+        at: FactorOffsets,
+        grad: &[f64],
+        estimate_at: usize,
+        weight: f64,
+    ) {
+        let row_var = &mut self.row_var[at.row..at.row + rows];
+        let col_var = &mut self.col_var[at.col..at.col + cols];
+        for (i, r) in row_var.iter_mut().enumerate() {
+            let sum: f64 = grad[i * cols..(i + 1) * cols].iter().map(|g| g * g).sum();
+            *r = lerp(*r, sum / cols as f64, weight);
+        }
+        for (j, c) in col_var.iter_mut().enumerate() {
+            let sum: f64 = (0..rows).map(|i| grad[i * cols + j] * grad[i * cols + j]).sum();
+            *c = lerp(*c, sum / rows as f64, weight);
+        }
+        let row_mean = row_var.iter().sum::<f64>() / rows as f64;
+        let scale = clamp_min(row_mean, self.hyper.eps1);
+        let estimate = &mut self.estimate[estimate_at..estimate_at + rows * cols];
+        for (i, &r) in row_var.iter().enumerate() {
+            for (e, &c) in estimate[i * cols..(i + 1) * cols].iter_mut().zip(col_var.iter()) {
+                *e = r * c / scale;
+            }
+        }
+    }
+}
+
+/// The scalars of one update shared by its tensors.
+#[derive(Clone, Copy)]
+struct StepScalars {
+    /// 1 − β₂ₜ = t^τ (the lerp weight).
+    weight: f64,
+    /// ρₜ = min(η, 1/√t).
+    rho: f64,
+    /// 1 − ηλ, or `None` when λ = 0 (torch skips the multiplication).
+    shrink: Option<f64>,
+}
+
+impl AdafactorRule {
+    /// Updates one tensor: α from its RMS, decay, V, the clipped step.
+    fn update_tensor(
+        &mut self,
+        block: Block,
+        at: FactorOffsets,
+        scalars: StepScalars,
+        params: &mut [f64],
+        grad: &[f64],
+    ) {
+        let numel = params.len() as f64;
+        let norm = params.iter().map(|p| p * p).sum::<f64>().sqrt();
+        let alpha = self.hyper.eps2.max(norm / numel.powf(0.5)) * scalars.rho;
+        if let Some(shrink) = scalars.shrink {
+            for p in params.iter_mut() {
+                *p *= shrink;
+            }
+        }
+        let range = block.range();
+        if let Some(stored) = block.shape.stored_matrix() {
+            self.factored_estimate(stored, at, grad, range.start, scalars.weight);
+        } else {
+            let variance = &mut self.variance[at.variance..at.variance + params.len()];
+            for ((v, e), &g) in variance.iter_mut().zip(&mut self.estimate[range.clone()]).zip(grad)
+            {
+                *v = lerp(*v, g * g, scalars.weight);
+                *e = *v;
+            }
+        }
+        let floor = self.hyper.eps1 * self.hyper.eps1;
+        let estimate = &mut self.estimate[range.clone()];
+        let mut square_sum = 0.0;
+        for (e, &g) in estimate.iter_mut().zip(grad) {
+            *e = clamp_min(*e, floor);
+            let update = e.sqrt().recip() * g;
+            square_sum += update * update;
+        }
+        let clip = 1.0_f64.max(square_sum.sqrt() / (numel.powf(0.5) * self.hyper.d));
+        let scale = -alpha / clip;
+        let effective = &mut self.effective[range];
+        for ((p, &g), (&e, eff)) in params.iter_mut().zip(grad).zip(estimate.iter().zip(effective))
+        {
+            let root = e.sqrt().recip();
+            *p += scale * (root * g);
+            *eff = -scale * root;
+        }
+    }
+}
+
+impl UpdateRule for AdafactorRule {
+    fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
+        debug_assert_eq!(params.len(), grad.len());
+        debug_assert_eq!(params.len(), self.estimate.len());
+        self.steps += 1;
+        let t = self.steps as f64;
+        let shrink = (self.hyper.weight_decay != 0.0).then_some(1.0 - lr * self.hyper.weight_decay);
+        let scalars = StepScalars {
+            weight: t.powf(self.hyper.beta2_decay),
+            rho: lr.min(1.0 / t.powf(0.5)),
+            shrink,
+        };
+        let mut at = FactorOffsets::default();
+        for index in 0..self.blocks.len() {
+            let block = self.blocks[index];
+            let range = block.range();
+            let (Some(p), Some(g)) = (params.get_mut(range.clone()), grad.get(range)) else {
+                debug_assert!(false, "parameters shorter than the rule's shapes");
+                return;
+            };
+            self.update_tensor(block, at, scalars, p, g);
+            match block.shape.stored_matrix() {
+                None => at.variance += block.shape.len(),
+                Some((r, c)) => (at.row, at.col) = (at.row + r, at.col + c),
+            }
+        }
+    }
+
+    fn steps_taken(&self) -> u64 {
+        self.steps
+    }
+
+    fn internals(&self, _lr: f64, effective_step: &mut [f64]) -> Internals<'_> {
+        for (out, &e) in effective_step.iter_mut().zip(&self.effective) {
+            *out = e;
+        }
+        Internals { velocity: None, second_moment: Some(&self.estimate), steps_taken: self.steps }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lerp_reaches_its_ends_exactly_as_torch_does() {
+        assert_eq!(lerp(3.0, 7.0, 1.0).to_bits(), 7f64.to_bits());
+        assert_eq!(lerp(3.0, 7.0, 0.0).to_bits(), 3f64.to_bits());
+        assert!((lerp(3.0, 7.0, 0.25) - 4.0).abs() < 1e-15);
+        assert!(clamp_min(f64::NAN, 1.0).is_nan(), "torch's clamp keeps NaN");
+    }
+
+    #[test]
+    fn a_rank_one_square_gradient_is_factored_exactly() {
+        // G² = r·cᵀ is rank one, so V = RCᵀ/mean(R) equals G² at the first step (β₂₁ = 0).
+        let hyper = AdafactorHyper {
+            beta2_decay: -0.8,
+            eps1: f64::EPSILON,
+            eps2: 1e-3,
+            d: 1.0,
+            weight_decay: 0.0,
+        };
+        let mut rule = AdafactorRule::new(hyper, &[Shape::matrix(2, 3)]);
+        let grad = [1.0, -2.0, 3.0, 2.0, -4.0, 6.0];
+        let mut params = [1.0; 6];
+        rule.step(&mut params, &grad, 0.01);
+        for (v, g) in rule.estimate.iter().zip(grad) {
+            assert!((v - g * g).abs() <= 1e-12 * g * g, "{:?}", rule.estimate);
+        }
+    }
+}

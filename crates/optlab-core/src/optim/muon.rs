@@ -1,0 +1,314 @@
+//! `torch.optim.Muon` (PyTorch 2.15's `_single_tensor_muon`) with the Newton–Schulz iteration
+//! in f64 (PyTorch casts to bfloat16 for it). Vectors (a network's biases) take AdamW with the
+//! same lr and no weight decay, as PyTorch's documentation asks of Muon's users.
+
+use super::adafactor::{clamp_min, lerp};
+use super::adam::AdamRule;
+use super::rule::{Internals, UpdateRule};
+use super::shape::{Block, Shape};
+use serde::{Deserialize, Serialize};
+
+/// Muon's learning-rate adjustment to the matrix's shape (torch's `adjust_lr_fn`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MuonLrAdjust {
+    /// Keller Jordan's: η·√max(1, rows/cols) (torch's `"original"`, its default).
+    #[default]
+    Original,
+    /// Moonshot's: η·0.2·√max(rows, cols), so Muon can reuse AdamW's lr and weight decay
+    /// (torch's `"match_rms_adamw"`).
+    MatchRmsAdamW,
+}
+
+impl MuonLrAdjust {
+    /// The factor the lr of a `rows × cols` matrix (torch's shape) is multiplied by.
+    #[must_use]
+    pub fn ratio(self, rows: usize, cols: usize) -> f64 {
+        let (rows, cols) = (rows as f64, cols as f64);
+        match self {
+            Self::Original => (rows / cols).max(1.0).sqrt(),
+            Self::MatchRmsAdamW => 0.2 * rows.max(cols).sqrt(),
+        }
+    }
+}
+
+/// Muon's hyperparameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct MuonHyper {
+    pub(super) weight_decay: f64,
+    pub(super) momentum: f64,
+    pub(super) nesterov: bool,
+    /// (a, b, c) of X ← aX + (bA + cA²)X.
+    pub(super) coefficients: (f64, f64, f64),
+    pub(super) eps: f64,
+    pub(super) ns_steps: usize,
+    pub(super) adjust_lr: MuonLrAdjust,
+}
+
+/// Scratch space of the Newton–Schulz iteration, sized for the largest matrix.
+#[derive(Clone, Debug, PartialEq, Default)]
+struct NewtonSchulz {
+    /// X, m × n with m ≤ n.
+    x: Vec<f64>,
+    /// A = X·Xᵀ, m × m.
+    gram: Vec<f64>,
+    /// B = bA + (cA)A, m × m.
+    poly: Vec<f64>,
+    /// The next X.
+    next: Vec<f64>,
+}
+
+impl NewtonSchulz {
+    fn for_shapes(shapes: &[Shape]) -> Self {
+        let (mut wide, mut square) = (0, 0);
+        for (r, c) in shapes.iter().filter_map(|s| s.stored_matrix()) {
+            wide = usize::max(wide, r * c);
+            square = usize::max(square, r.min(c) * r.min(c));
+        }
+        Self {
+            x: vec![0.0; wide],
+            gram: vec![0.0; square],
+            poly: vec![0.0; square],
+            next: vec![0.0; wide],
+        }
+    }
+
+    /// Orthogonalizes `update` (stored `rows × cols`, row-major) in place: transposed to
+    /// m × n with m ≤ n when taller than wide, divided by max(‖X‖_F, ε), then `steps` times
+    /// A = X·Xᵀ, B = bA + (cA)A, X ← aX + BX (torch's order of operations, in f64).
+    fn orthogonalize(
+        &mut self,
+        update: &mut [f64],
+        (rows, cols): (usize, usize),
+        hyper: MuonHyper,
+    ) {
+        let tall = rows > cols;
+        let (m, n) = if tall { (cols, rows) } else { (rows, cols) };
+        let (x, next) = (&mut self.x[..m * n], &mut self.next[..m * n]);
+        for i in 0..rows {
+            for j in 0..cols {
+                let at = if tall { j * n + i } else { i * n + j };
+                x[at] = update[i * cols + j];
+            }
+        }
+        let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let divisor = clamp_min(norm, hyper.eps);
+        for v in x.iter_mut() {
+            *v /= divisor;
+        }
+        let (a, b, c) = hyper.coefficients;
+        let (gram, poly) = (&mut self.gram[..m * m], &mut self.poly[..m * m]);
+        for _ in 0..hyper.ns_steps {
+            for i in 0..m {
+                for k in 0..m {
+                    let row = |r: usize| &x[r * n..(r + 1) * n];
+                    gram[i * m + k] = row(i).iter().zip(row(k)).map(|(p, q)| p * q).sum();
+                }
+            }
+            for i in 0..m {
+                for k in 0..m {
+                    let product: f64 = (0..m).map(|l| c * gram[i * m + l] * gram[l * m + k]).sum();
+                    poly[i * m + k] = b * gram[i * m + k] + product;
+                }
+            }
+            for i in 0..m {
+                for j in 0..n {
+                    let product: f64 = (0..m).map(|l| poly[i * m + l] * x[l * n + j]).sum();
+                    next[i * n + j] = a * x[i * n + j] + product;
+                }
+            }
+            x.copy_from_slice(next);
+        }
+        for i in 0..rows {
+            for j in 0..cols {
+                update[i * cols + j] = x[if tall { j * n + i } else { i * n + j }];
+            }
+        }
+    }
+}
+
+/// AdamW for the vectors of a Muon run, on their entries gathered end to end.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct VectorAdamW {
+    pub(super) rule: AdamRule,
+    params: Vec<f64>,
+    grad: Vec<f64>,
+}
+
+impl VectorAdamW {
+    pub(super) fn new(rule: AdamRule, len: usize) -> Self {
+        Self { rule, params: vec![0.0; len], grad: vec![0.0; len] }
+    }
+}
+
+/// `torch.optim.Muon` on the matrices, AdamW (same lr, no weight decay) on the vectors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MuonRule {
+    pub(super) hyper: MuonHyper,
+    pub(super) blocks: Vec<Block>,
+    /// torch's `momentum_buffer`, one per parameter (zero on the vectors' entries).
+    pub(super) buffer: Vec<f64>,
+    /// The last update after orthogonalization (zero on the vectors' entries).
+    pub(super) update: Vec<f64>,
+    /// The vectors' optimizer, `None` without vectors.
+    pub(super) vectors: Option<Box<VectorAdamW>>,
+    scratch: Box<NewtonSchulz>,
+    pub(super) steps: u64,
+}
+
+impl MuonRule {
+    pub(super) fn new(
+        hyper: MuonHyper,
+        shapes: &[Shape],
+        vectors: Option<Box<VectorAdamW>>,
+    ) -> Self {
+        let total = super::shape::total_len(shapes);
+        Self {
+            hyper,
+            blocks: Block::layout(shapes),
+            buffer: vec![0.0; total],
+            update: vec![0.0; total],
+            vectors,
+            scratch: Box::new(NewtonSchulz::for_shapes(shapes)),
+            steps: 0,
+        }
+    }
+
+    /// torch's `momentum_buffer`.
+    #[must_use]
+    pub fn momentum_buffer(&self) -> &[f64] {
+        &self.buffer
+    }
+
+    /// The AdamW rule of the vectors (biases), `None` when every parameter is in a matrix.
+    #[must_use]
+    pub fn vector_rule(&self) -> Option<&AdamRule> {
+        self.vectors.as_ref().map(|v| &v.rule)
+    }
+
+    /// One matrix's update: momentum, Nesterov, orthogonalization, decay, step.
+    fn step_matrix(&mut self, block: Block, params: &mut [f64], grad: &[f64], lr: f64) {
+        let Shape::Matrix { rows, cols, .. } = block.shape else { return };
+        let hyper = self.hyper;
+        let range = block.range();
+        let (buffer, update) = (&mut self.buffer[range.clone()], &mut self.update[range]);
+        for ((b, u), &g) in buffer.iter_mut().zip(update.iter_mut()).zip(grad) {
+            *b = lerp(*b, g, 1.0 - hyper.momentum);
+            *u = if hyper.nesterov { lerp(g, *b, hyper.momentum) } else { *b };
+        }
+        let stored = block.shape.stored_matrix().unwrap_or((rows, cols));
+        self.scratch.orthogonalize(update, stored, hyper);
+        let adjusted_lr = lr * hyper.adjust_lr.ratio(rows, cols);
+        let shrink = 1.0 - lr * hyper.weight_decay;
+        for (p, &u) in params.iter_mut().zip(update.iter()) {
+            *p *= shrink;
+            *p += -adjusted_lr * u;
+        }
+    }
+
+    /// The vectors' AdamW step on their gathered entries.
+    fn step_vectors(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
+        let Some(vectors) = &mut self.vectors else { return };
+        let mut at = 0;
+        for block in self.blocks.iter().filter(|b| matches!(b.shape, Shape::Vector(_))) {
+            let len = block.shape.len();
+            vectors.params[at..at + len].copy_from_slice(&params[block.range()]);
+            vectors.grad[at..at + len].copy_from_slice(&grad[block.range()]);
+            at += len;
+        }
+        vectors.rule.step(&mut vectors.params, &vectors.grad, lr);
+        at = 0;
+        for block in self.blocks.iter().filter(|b| matches!(b.shape, Shape::Vector(_))) {
+            let len = block.shape.len();
+            params[block.range()].copy_from_slice(&vectors.params[at..at + len]);
+            at += len;
+        }
+    }
+}
+
+impl UpdateRule for MuonRule {
+    fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
+        debug_assert_eq!(params.len(), grad.len());
+        debug_assert_eq!(params.len(), self.buffer.len());
+        if params.len() != self.buffer.len() || grad.len() != self.buffer.len() {
+            return;
+        }
+        self.steps += 1;
+        for index in 0..self.blocks.len() {
+            let block = self.blocks[index];
+            if matches!(block.shape, Shape::Matrix { .. }) {
+                let range = block.range();
+                self.step_matrix(block, &mut params[range.clone()], &grad[range], lr);
+            }
+        }
+        self.step_vectors(params, grad, lr);
+    }
+
+    fn steps_taken(&self) -> u64 {
+        self.steps
+    }
+
+    fn internals(&self, lr: f64, effective_step: &mut [f64]) -> Internals<'_> {
+        let mut vector_steps = Vec::new();
+        if let Some(vectors) = &self.vectors {
+            vector_steps = vec![0.0; vectors.params.len()];
+            let _ = vectors.rule.internals(lr, &mut vector_steps);
+        }
+        let mut next_vector = vector_steps.into_iter();
+        for block in &self.blocks {
+            let out = effective_step.get_mut(block.range()).unwrap_or_default();
+            match block.shape {
+                Shape::Matrix { rows, cols, .. } => {
+                    out.fill(lr * self.hyper.adjust_lr.ratio(rows, cols));
+                }
+                Shape::Vector(_) => {
+                    for e in out.iter_mut() {
+                        *e = next_vector.next().unwrap_or(f64::NAN);
+                    }
+                }
+            }
+        }
+        Internals { velocity: Some(&self.buffer), second_moment: None, steps_taken: self.steps }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lr_adjustments_follow_torch() {
+        // torch's (rows, cols) = param.shape: a 100×2 first layer, a 3×100 output layer.
+        assert!((MuonLrAdjust::Original.ratio(100, 2) - 50f64.sqrt()).abs() < 1e-15);
+        assert!((MuonLrAdjust::Original.ratio(3, 100) - 1.0).abs() < 1e-15);
+        assert!((MuonLrAdjust::MatchRmsAdamW.ratio(1, 2) - 0.2 * 2f64.sqrt()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_tall_matrix_is_orthogonalized_as_its_transpose() {
+        let hyper = MuonHyper {
+            weight_decay: 0.0,
+            momentum: 0.0,
+            nesterov: false,
+            coefficients: (1.5, -0.5, 0.0),
+            eps: 1e-7,
+            ns_steps: 40,
+            adjust_lr: MuonLrAdjust::Original,
+        };
+        let shapes = [Shape::matrix(3, 2), Shape::matrix(2, 3)];
+        let mut scratch = NewtonSchulz::for_shapes(&shapes);
+        let tall = [1.0, 2.0, -3.0, 0.5, 2.0, 1.0];
+        let wide = [1.0, -3.0, 2.0, 2.0, 0.5, 1.0]; // its transpose
+        let (mut a, mut b) = (tall, wide);
+        scratch.orthogonalize(&mut a, (3, 2), hyper);
+        scratch.orthogonalize(&mut b, (2, 3), hyper);
+        for i in 0..3 {
+            for j in 0..2 {
+                assert!((a[i * 2 + j] - b[j * 3 + i]).abs() < 1e-12, "{a:?} vs {b:?}");
+            }
+        }
+        // The columns of the tall result are orthonormal.
+        let dot = |p: usize, q: usize| (0..3).map(|i| a[i * 2 + p] * a[i * 2 + q]).sum::<f64>();
+        assert!((dot(0, 0) - 1.0).abs() < 1e-9 && (dot(1, 1) - 1.0).abs() < 1e-9);
+        assert!(dot(0, 1).abs() < 1e-9);
+    }
+}
