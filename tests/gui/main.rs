@@ -14,6 +14,6 @@ mod labs;
 mod legends;
 mod lookahead;
 mod map;
-mod schedule_free;
 mod matrix_controls;
+mod schedule_free;
 mod slice;

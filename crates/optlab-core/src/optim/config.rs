@@ -8,8 +8,8 @@ use super::adam::{AdamMoments, AdamRule};
 use super::adamax::AdamaxRule;
 use super::asgd::{AsgdParams, AsgdRule, asgd_rule_text};
 use super::momentum::{LookaheadRule, MomentumRule};
-use super::nadam::NAdamRule;
 use super::muon::{MuonHyper, MuonLrAdjust, MuonRule, VectorAdamW};
+use super::nadam::NAdamRule;
 use super::optimizer::Optimizer;
 use super::radam::RAdamRule;
 use super::rmsprop::RmsPropRule;
@@ -1134,6 +1134,15 @@ impl OptimizerConfig {
                 r: 0.0,
                 weight_lr_power: dflt::weight_lr_power(),
             },
+        ]
+        .into_iter()
+        .chain(Self::more_of_torch())
+        .collect()
+    }
+
+    /// The rest of `torch.optim`, after [`Self::beyond_the_lecture`]'s first ones.
+    fn more_of_torch() -> Vec<OptimizerConfig> {
+        vec![
             Self::Adadelta {
                 lr: classic_dflt::lr_1(),
                 rho: classic_dflt::rho(),

@@ -8,9 +8,9 @@ use super::adam::AdamRule;
 use super::adamax::AdamaxRule;
 use super::asgd::AsgdRule;
 use super::momentum::{LookaheadRule, MomentumRule};
+use super::muon::MuonRule;
 use super::nadam::NAdamRule;
 use super::radam::RAdamRule;
-use super::muon::MuonRule;
 use super::rmsprop::RmsPropRule;
 use super::rprop::RpropRule;
 use super::rule::{Internals, UpdateRule};
@@ -140,8 +140,7 @@ impl Optimizer {
     /// A state buffer by its `torch.optim` state name (`momentum_buffer`, `sum`, `square_avg`,
     /// `grad_avg`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`, `exp_inf`, `mu_product` — a
     /// one-element buffer —, Schedule-Free's `z`, Adafactor's `variance`, `row_var`, `col_var`),
-    /// or `None` where torch would have
-    /// none. The look-ahead form's v is `velocity`.
+    /// or `None` where torch would have none. The look-ahead form's v is `velocity`.
     #[must_use]
     pub fn state_buffer(&self, name: &str) -> Option<&[f64]> {
         match (self, name) {
@@ -164,6 +163,10 @@ impl Optimizer {
             (Self::Lion(rule), "exp_avg") => Some(rule.exp_avg()),
             (Self::ScheduleFreeAdamW(rule) | Self::ScheduleFreeSgd(rule), "z") => rule.z(),
             (Self::ScheduleFreeAdamW(rule), "exp_avg_sq") => rule.exp_avg_sq(),
+            (Self::Adafactor(rule), "variance") => rule.variance(),
+            (Self::Adafactor(rule), "row_var") => rule.row_var(),
+            (Self::Adafactor(rule), "col_var") => rule.col_var(),
+            (Self::Muon(rule), "momentum_buffer") => Some(rule.momentum_buffer()),
             (Self::Adadelta(_) | Self::Asgd(_) | Self::Rprop(_), _) => self.classic_buffer(name),
             _ => None,
         }
@@ -186,10 +189,6 @@ impl Optimizer {
             (Self::Asgd(rule), "mu") => Some(std::slice::from_ref(&rule.mu)),
             (Self::Rprop(rule), "prev") => Some(rule.prev()),
             (Self::Rprop(rule), "step_size") => Some(rule.step_size()),
-            (Self::Adafactor(rule), "variance") => rule.variance(),
-            (Self::Adafactor(rule), "row_var") => rule.row_var(),
-            (Self::Adafactor(rule), "col_var") => rule.col_var(),
-            (Self::Muon(rule), "momentum_buffer") => Some(rule.momentum_buffer()),
             _ => None,
         }
     }
