@@ -64,7 +64,8 @@ pub fn is_quadratic(surface: &Surface) -> bool {
 }
 
 /// The stability limit of `optimizer` on the quadratic that approximates `surface` at `start`;
-/// `None` for adaptive methods (Adagrad, RMSprop, Adam, AdamW), when the Hessian is not finite,
+/// `None` for adaptive methods (Adagrad, RMSprop, Adam, AdamW) and L-BFGS (its line search
+/// sets the step), when the Hessian is not finite,
 /// or when no direction curves upwards (λmax + weight decay ≤ 0: no lr is too large there).
 #[must_use]
 pub fn stability_limit(
@@ -86,7 +87,8 @@ pub fn stability_limit(
         OptimizerConfig::Adagrad { .. }
         | OptimizerConfig::RmsProp { .. }
         | OptimizerConfig::Adam { .. }
-        | OptimizerConfig::AdamW { .. } => return None,
+        | OptimizerConfig::AdamW { .. }
+        | OptimizerConfig::Lbfgs { .. } => return None,
     };
     let ([_, largest], _) = symmetric_eigen(surface.hessian(start))?;
     let lambda_max = largest + weight_decay;

@@ -3,6 +3,7 @@
 
 use super::adagrad::AdagradRule;
 use super::adam::{AdamMoments, AdamRule};
+use super::lbfgs::{self, LbfgsRule, LbfgsSettings};
 use super::momentum::{LookaheadRule, MomentumRule};
 use super::optimizer::Optimizer;
 use super::rmsprop::RmsPropRule;
@@ -236,9 +237,67 @@ pub enum OptimizerConfig {
         #[serde(default = "dflt::adamw_weight_decay", deserialize_with = "de::weight_decay")]
         weight_decay: f64,
     },
+    /// `torch.optim.LBFGS`: one step is one `optimizer.step(closure)` with up to `max_iter`
+    /// iterations of the two-loop recursion and every loss evaluation its line search makes.
+    Lbfgs {
+        /// Learning rate η: the step length t without a line search, its first trial with one.
+        #[serde(default = "lbfgs::dflt::lr", deserialize_with = "de::lr")]
+        lr: f64,
+        /// Iterations per step (PyTorch default 20).
+        #[serde(default = "lbfgs::dflt::max_iter", deserialize_with = "lbfgs::de::max_iter")]
+        max_iter: u32,
+        /// Evaluations of L per step; `None` is `max_iter * 5 // 4`.
+        #[serde(default, deserialize_with = "lbfgs::de::max_eval")]
+        max_eval: Option<u32>,
+        /// A step ends once max |∇L| ≤ this (PyTorch default 1e-7).
+        #[serde(
+            default = "lbfgs::dflt::tolerance_grad",
+            deserialize_with = "lbfgs::de::tolerance_grad"
+        )]
+        tolerance_grad: f64,
+        /// A step ends once the move or the loss change is below this (default 1e-9).
+        #[serde(
+            default = "lbfgs::dflt::tolerance_change",
+            deserialize_with = "lbfgs::de::tolerance_change"
+        )]
+        tolerance_change: f64,
+        /// Pairs (s, y) kept (PyTorch default 100).
+        #[serde(
+            default = "lbfgs::dflt::history_size",
+            deserialize_with = "lbfgs::de::history_size"
+        )]
+        history_size: u32,
+        /// Strong-Wolfe line search (PyTorch `line_search_fn="strong_wolfe"`).
+        #[serde(default)]
+        strong_wolfe: bool,
+    },
 }
 
 impl OptimizerConfig {
+    /// The L-BFGS settings, or `None` for another optimizer.
+    #[must_use]
+    pub fn lbfgs_settings(&self) -> Option<LbfgsSettings> {
+        match *self {
+            Self::Lbfgs {
+                max_iter,
+                max_eval,
+                tolerance_grad,
+                tolerance_change,
+                history_size,
+                strong_wolfe,
+                ..
+            } => Some(LbfgsSettings {
+                max_iter,
+                max_eval,
+                tolerance_grad,
+                tolerance_change,
+                history_size,
+                strong_wolfe,
+            }),
+            _ => None,
+        }
+    }
+
     /// A fresh optimizer (zero state, step counter 0) for `n_params` parameters.
     #[must_use]
     pub fn build(&self, n_params: usize) -> Optimizer {
@@ -290,6 +349,7 @@ impl OptimizerConfig {
                 let rule = AdamRule::new(n_params, moments, true, weight_decay);
                 Optimizer::AdamW(AdamRule { decoupled: true, ..rule })
             }
+            Self::Lbfgs { .. } => Optimizer::Lbfgs(LbfgsRule::new(n_params, self.lbfgs_or_default())),
         }
     }
 
@@ -304,7 +364,8 @@ impl OptimizerConfig {
             | Self::Adagrad { lr, .. }
             | Self::RmsProp { lr, .. }
             | Self::Adam { lr, .. }
-            | Self::AdamW { lr, .. } => lr,
+            | Self::AdamW { lr, .. }
+            | Self::Lbfgs { lr, .. } => lr,
         }
     }
 
@@ -318,7 +379,8 @@ impl OptimizerConfig {
             | Self::Adagrad { lr, .. }
             | Self::RmsProp { lr, .. }
             | Self::Adam { lr, .. }
-            | Self::AdamW { lr, .. } => *lr = new_lr,
+            | Self::AdamW { lr, .. }
+            | Self::Lbfgs { lr, .. } => *lr = new_lr,
         }
     }
 
@@ -334,6 +396,7 @@ impl OptimizerConfig {
             Self::RmsProp { .. } => "RmsProp",
             Self::Adam { .. } => "Adam",
             Self::AdamW { .. } => "AdamW",
+            Self::Lbfgs { .. } => "Lbfgs",
         }
     }
 
@@ -379,6 +442,7 @@ impl OptimizerConfig {
                 (eps, EPS),
                 (weight_decay, WEIGHT_DECAY),
             ]),
+            Self::Lbfgs { lr, .. } => self.lbfgs_or_default().validate(lr),
         }
     }
 
@@ -418,6 +482,7 @@ impl OptimizerConfig {
                 }
                 text + &adam_rule(true, amsgrad)
             }
+            Self::Lbfgs { .. } => lbfgs::update_rule(&self.lbfgs_or_default()),
         }
     }
 
@@ -462,7 +527,29 @@ impl OptimizerConfig {
                 amsgrad: false,
                 weight_decay: dflt::adamw_weight_decay(),
             },
+            // L-BFGS (issue 16, helper lbfgs).
+            Self::Lbfgs {
+                lr: 1.0,
+                max_iter: 20,
+                max_eval: None,
+                tolerance_grad: 1e-7,
+                tolerance_change: 1e-9,
+                history_size: 100,
+                strong_wolfe: true,
+            },
         ]
+    }
+
+    /// [`Self::lbfgs_settings`], or PyTorch's defaults for another optimizer (never used there).
+    fn lbfgs_or_default(&self) -> LbfgsSettings {
+        self.lbfgs_settings().unwrap_or(LbfgsSettings {
+            max_iter: lbfgs::dflt::max_iter(),
+            max_eval: None,
+            tolerance_grad: lbfgs::dflt::tolerance_grad(),
+            tolerance_change: lbfgs::dflt::tolerance_change(),
+            history_size: lbfgs::dflt::history_size(),
+            strong_wolfe: false,
+        })
     }
 }
 

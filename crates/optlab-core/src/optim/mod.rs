@@ -43,6 +43,7 @@
 mod adagrad;
 mod adam;
 mod config;
+mod lbfgs;
 mod momentum;
 mod optimizer;
 mod rmsprop;
@@ -55,8 +56,9 @@ pub use config::{
     BETA1, BETA2, DAMPENING, DECAY_RATE, EPS, INITIAL_ACCUMULATOR, LR, LR_DECAY, MOMENTUM,
     NESTEROV_MOMENTUM, OptimizerConfig, WEIGHT_DECAY,
 };
+pub use lbfgs::{LbfgsRule, LbfgsSettings};
 pub use momentum::{LookaheadRule, MomentumRule};
 pub use optimizer::{Optimizer, RuleVisitor};
 pub use rmsprop::RmsPropRule;
-pub use rule::{Internals, UpdateRule};
+pub use rule::{Internals, Objective, UpdateRule};
 pub use sgd::SgdRule;

@@ -3,9 +3,10 @@
 
 use super::adagrad::AdagradRule;
 use super::adam::AdamRule;
+use super::lbfgs::LbfgsRule;
 use super::momentum::{LookaheadRule, MomentumRule};
 use super::rmsprop::RmsPropRule;
-use super::rule::{Internals, UpdateRule};
+use super::rule::{Internals, Objective, UpdateRule};
 use super::sgd::SgdRule;
 
 /// An optimizer with its state, built by [`OptimizerConfig::build`](super::OptimizerConfig::build). Variants match
@@ -28,6 +29,8 @@ pub enum Optimizer {
     Adam(AdamRule),
     /// AdamW (decoupled weight decay).
     AdamW(AdamRule),
+    /// L-BFGS (steps through a loss-and-gradient closure).
+    Lbfgs(LbfgsRule),
 }
 
 /// A computation generic over the rule, run by [`Optimizer::visit`] after one match, so a hot
@@ -49,6 +52,7 @@ macro_rules! dispatch {
             Optimizer::Adagrad($rule) => $body,
             Optimizer::RmsProp($rule) => $body,
             Optimizer::Adam($rule) | Optimizer::AdamW($rule) => $body,
+            Optimizer::Lbfgs($rule) => $body,
         }
     };
 }
@@ -58,6 +62,22 @@ impl Optimizer {
     #[inline]
     pub fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
         dispatch!(self, rule => rule.step(params, grad, lr));
+    }
+
+    /// Whether the optimizer needs loss values (L-BFGS): step it with
+    /// [`Self::step_with_objective`], not [`Self::step`].
+    #[must_use]
+    pub fn needs_objective(&self) -> bool {
+        fn needs<R: UpdateRule>(_: &R) -> bool {
+            R::NEEDS_OBJECTIVE
+        }
+        dispatch!(self, rule => needs(rule))
+    }
+
+    /// One update through a loss-and-gradient closure (see
+    /// [`UpdateRule::step_with_objective`]).
+    pub fn step_with_objective(&mut self, params: &mut [f64], lr: f64, objective: &mut Objective<'_>) {
+        dispatch!(self, rule => rule.step_with_objective(params, lr, objective));
     }
 
     /// Where the next gradient must be evaluated (see [`UpdateRule::gradient_point`]).
@@ -103,6 +123,7 @@ impl Optimizer {
             (Self::Adam(rule) | Self::AdamW(rule), "exp_avg") => Some(rule.exp_avg()),
             (Self::Adam(rule) | Self::AdamW(rule), "exp_avg_sq") => Some(rule.exp_avg_sq()),
             (Self::Adam(rule) | Self::AdamW(rule), "max_exp_avg_sq") => rule.max_exp_avg_sq(),
+            (Self::Lbfgs(rule), "d") => Some(rule.direction()),
             _ => None,
         }
     }

@@ -9,6 +9,7 @@ mod expr;
 mod layout;
 mod notebook_roundtrip;
 mod optim_properties;
+mod reference_lbfgs;
 mod reference_optimizers;
 mod reference_schedules;
 mod refusals;
