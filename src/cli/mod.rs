@@ -221,6 +221,14 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
     let schedule: Schedule = parse_ron("--schedule", &args.schedule)?;
     schedule.validate().map_err(|e| InputError(format!("--schedule: {e}")))?;
     let mut optimizer = config.build(params.len());
+    if optimizer.needs_objective() {
+        return Err(InputError(format!(
+            "--optimizer: {} needs loss values at the points its line search and iterations \
+             choose, and replay reads only gradients; run it with `optlab trace` on a surface",
+            config.name()
+        ))
+        .into());
+    }
     let mut params = params;
     let mut t = 0_u64;
     replay_rows(params.len(), |gradient| {

@@ -22,6 +22,15 @@ pub const TOLERANCE_CHANGE: Limit = Limit::at_least("tolerance_change", 0.0);
 /// `history_size`: the pairs (s, y) kept (PyTorch default 100; 0 would fail in PyTorch).
 pub const HISTORY_SIZE: Limit = Limit::closed("history_size", 1.0, 1000.0);
 
+/// Training refuses L-BFGS: it is full-batch and needs loss values at points of its own line
+/// search, while a training epoch gives the optimizer one mini-batch gradient per update. The
+/// name is the sentence a user reads; an L-BFGS run checks the value 1 against [0, 0].
+pub const IN_TRAINING: Limit = Limit::closed(
+    "optimizer: L-BFGS is full-batch and needs loss values, which training's mini-batch updates do not give it (race it on a surface instead); L-BFGS runs",
+    0.0,
+    0.0,
+);
+
 /// Range-checked deserializers of the RON fields.
 pub(super) mod de {
     use super::{HISTORY_SIZE, MAX_EVAL, MAX_ITER, TOLERANCE_CHANGE, TOLERANCE_GRAD};
@@ -528,10 +537,11 @@ impl UpdateRule for LbfgsRule {
         self.steps
     }
 
-    /// The effective step is the step length t of the last iteration; no buffer is shown.
+    /// The velocity slot holds the direction d of the last iteration, the effective step its
+    /// step length t (both coordinates).
     fn internals(&self, _lr: f64, effective_step: &mut [f64]) -> Internals<'_> {
         effective_step.fill(self.step_length);
-        Internals { velocity: None, second_moment: None, steps_taken: self.steps }
+        Internals { velocity: Some(&self.direction), second_moment: None, steps_taken: self.steps }
     }
 }
 

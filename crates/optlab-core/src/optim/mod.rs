@@ -56,7 +56,12 @@ pub use config::{
     BETA1, BETA2, DAMPENING, DECAY_RATE, EPS, INITIAL_ACCUMULATOR, LR, LR_DECAY, MOMENTUM,
     NESTEROV_MOMENTUM, OptimizerConfig, WEIGHT_DECAY,
 };
-pub use lbfgs::{LbfgsRule, LbfgsSettings};
+pub use lbfgs::{IN_TRAINING as LBFGS_IN_TRAINING, LbfgsRule, LbfgsSettings};
+
+/// L-BFGS's allowed ranges (`max_iter`, `max_eval`, the tolerances, `history_size`).
+pub mod lbfgs_limits {
+    pub use super::lbfgs::{HISTORY_SIZE, MAX_EVAL, MAX_ITER, TOLERANCE_CHANGE, TOLERANCE_GRAD};
+}
 pub use momentum::{LookaheadRule, MomentumRule};
 pub use optimizer::{Optimizer, RuleVisitor};
 pub use rmsprop::RmsPropRule;

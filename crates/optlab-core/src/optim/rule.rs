@@ -7,7 +7,7 @@ pub struct Internals<'a> {
     /// The momentum-like buffer, in the rule's own units: torch's `momentum_buffer` (a
     /// gradient, Δθ = −η·b) for Momentum, Nesterov and RMSprop with momentum; Adam's first
     /// moment m; the look-ahead velocity v (a parameter step, Δx = v). `None` when the rule
-    /// has no such buffer.
+    /// has no such buffer. L-BFGS puts its direction d = −H∇L of the last iteration here.
     pub velocity: Option<&'a [f64]>,
     /// The squared-gradient accumulator: Adagrad's sum, RMSprop's running average, Adam's raw
     /// (not bias-corrected) v. `None` for the SGD family.

@@ -19,6 +19,8 @@ pub enum Family {
     RmsProp,
     /// Adam and AdamW: the first moment m and the second moment v.
     Adam,
+    /// L-BFGS: the direction d of its last iteration and the step length t.
+    QuasiNewton,
 }
 
 /// One plotted quantity: its title and how to read it from a sample.
@@ -87,6 +89,7 @@ impl Family {
             OptimizerConfig::Adagrad { .. } => Self::Adagrad,
             OptimizerConfig::RmsProp { .. } => Self::RmsProp,
             OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => Self::Adam,
+            OptimizerConfig::Lbfgs { .. } => Self::QuasiNewton,
         }
     }
 
@@ -113,6 +116,13 @@ impl Family {
             Self::Adam => {
                 "Adam keeps m, an average of gradients (a velocity), and v, an average of \
                  squared gradients; it steps −η·m̂/(√v̂ + ε)."
+            }
+            Self::QuasiNewton => {
+                "L-BFGS keeps the last pairs (s, y) of steps and gradient changes and turns −∇L \
+                 into d = −H∇L with an inverse-Hessian estimate H (two-loop recursion); each \
+                 iteration moves t·d. One step here is one optimizer.step(closure) call with \
+                 all its iterations and loss evaluations, so the plots show the last \
+                 iteration's d and t."
             }
         }
     }
@@ -148,6 +158,12 @@ impl Family {
                 pick: velocity,
                 scale: 1.0,
             }),
+            Self::QuasiNewton => Some(Series {
+                title: "direction d = −H∇L of the last iteration",
+                log: false,
+                pick: velocity,
+                scale: 1.0,
+            }),
         }
     }
 
@@ -159,6 +175,7 @@ impl Family {
             Self::Adagrad => "effective step η/(√G + ε)",
             Self::RmsProp => "effective step η/(√v + ε)",
             Self::Adam => "effective step η/(√v̂ + ε)",
+            Self::QuasiNewton => "step length t of the last iteration (line search or η)",
         };
         Series { title, log: true, pick: |s| s.effective_step, scale: 1.0 }
     }

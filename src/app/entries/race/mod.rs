@@ -4,6 +4,7 @@
 pub mod curves_view;
 pub mod internals_series;
 pub mod internals_view;
+pub mod lbfgs_controls;
 pub mod lookahead;
 pub mod map_directions;
 pub mod map_frame;

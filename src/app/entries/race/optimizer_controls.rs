@@ -245,6 +245,7 @@ fn optimizer_at(
         }
         OptimizerConfig::RmsProp { .. } => rmsprop(ui, config),
         OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => adam(ui, config),
+        OptimizerConfig::Lbfgs { .. } => super::lbfgs_controls::lbfgs(ui, config),
     }
     update_rule(ui, config);
 }
