@@ -7,6 +7,7 @@ mod divergence;
 mod dropout_bias_and_masks;
 mod expr;
 mod layout;
+mod lbfgs_properties;
 mod notebook_roundtrip;
 mod optim_properties;
 mod reference_lbfgs;
