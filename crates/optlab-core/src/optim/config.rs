@@ -442,7 +442,7 @@ impl OptimizerConfig {
                 (eps, EPS),
                 (weight_decay, WEIGHT_DECAY),
             ]),
-            Self::Lbfgs { lr, .. } => self.lbfgs_or_default().validate(lr),
+            Self::Lbfgs { lr, .. } => LR.check(lr).and_then(|_| self.lbfgs_or_default().validate()),
         }
     }
 

@@ -103,9 +103,8 @@ impl LbfgsSettings {
     ///
     /// # Errors
     /// The first field out of range.
-    pub fn validate(&self, lr: f64) -> Result<(), LimitError> {
+    pub fn validate(&self) -> Result<(), LimitError> {
         check_all(&[
-            (lr, super::LR),
             (f64::from(self.max_iter), MAX_ITER),
             (f64::from(self.max_eval.unwrap_or(1)), MAX_EVAL),
             (self.tolerance_grad, TOLERANCE_GRAD),
