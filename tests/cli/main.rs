@@ -3,5 +3,6 @@
 
 mod bad_input;
 mod commands;
+mod lbfgs;
 mod presets;
 mod slice;
