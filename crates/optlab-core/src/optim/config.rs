@@ -349,7 +349,9 @@ impl OptimizerConfig {
                 let rule = AdamRule::new(n_params, moments, true, weight_decay);
                 Optimizer::AdamW(AdamRule { decoupled: true, ..rule })
             }
-            Self::Lbfgs { .. } => Optimizer::Lbfgs(LbfgsRule::new(n_params, self.lbfgs_or_default())),
+            Self::Lbfgs { .. } => {
+                Optimizer::Lbfgs(LbfgsRule::new(n_params, self.lbfgs_or_default()))
+            }
         }
     }
 

@@ -45,7 +45,9 @@ pub(super) mod de {
     ) -> Result<Option<u32>, D::Error> {
         let value = <Option<u32> as serde::Deserialize>::deserialize(deserializer)?;
         match value {
-            Some(n) => MAX_EVAL.check(f64::from(n)).map(|_| value).map_err(serde::de::Error::custom),
+            Some(n) => {
+                MAX_EVAL.check(f64::from(n)).map(|_| value).map_err(serde::de::Error::custom)
+            }
             None => Ok(None),
         }
     }
@@ -456,8 +458,7 @@ impl LineSearch<'_> {
 fn cubic_interpolate(first: &Trial, second: &Trial, bounds: Option<(f64, f64)>) -> f64 {
     let (x1, f1, g1) = (first.t, first.f, first.gtd);
     let (x2, f2, g2) = (second.t, second.f, second.gtd);
-    let (xmin_bound, xmax_bound) =
-        bounds.unwrap_or(if x1 <= x2 { (x1, x2) } else { (x2, x1) });
+    let (xmin_bound, xmax_bound) = bounds.unwrap_or(if x1 <= x2 { (x1, x2) } else { (x2, x1) });
     let d1 = g1 + g2 - 3.0 * (f1 - f2) / (x1 - x2);
     let d2_square = d1 * d1 - g1 * g2;
     if d2_square >= 0.0 {
@@ -590,7 +591,8 @@ mod tests {
     fn strong_wolfe_solves_a_quadratic_in_a_few_steps() {
         // PyTorch's default tolerance_change stops where g·d > −1e-9, about 1e-5 from the
         // minimum here; tighter tolerances let it finish.
-        let tight = LbfgsSettings { tolerance_grad: 1e-12, tolerance_change: 1e-20, ..settings(true) };
+        let tight =
+            LbfgsSettings { tolerance_grad: 1e-12, tolerance_change: 1e-20, ..settings(true) };
         let mut rule = LbfgsRule::new(2, tight);
         let mut p = [2.0, -1.0];
         for _ in 0..3 {

@@ -76,7 +76,12 @@ impl Optimizer {
 
     /// One update through a loss-and-gradient closure (see
     /// [`UpdateRule::step_with_objective`]).
-    pub fn step_with_objective(&mut self, params: &mut [f64], lr: f64, objective: &mut Objective<'_>) {
+    pub fn step_with_objective(
+        &mut self,
+        params: &mut [f64],
+        lr: f64,
+        objective: &mut Objective<'_>,
+    ) {
         dispatch!(self, rule => rule.step_with_objective(params, lr, objective));
     }
 

@@ -136,7 +136,13 @@ fn lbfgs() -> BoxedStrategy<OptimizerConfig> {
     let counts = (1..=1000_u32, prop::option::of(1..=10_000_u32), 1..=1000_u32);
     (non_negative(), counts, non_negative(), non_negative(), any::<bool>())
         .prop_map(
-            |(lr, (max_iter, max_eval, history_size), tolerance_grad, tolerance_change, strong_wolfe)| {
+            |(
+                lr,
+                (max_iter, max_eval, history_size),
+                tolerance_grad,
+                tolerance_change,
+                strong_wolfe,
+            )| {
                 OptimizerConfig::Lbfgs {
                     lr,
                     max_iter,

@@ -93,7 +93,11 @@ fn max_eval_field(ui: &mut Ui, max_eval: &mut Option<u32>, max_iter: u32) {
     let tip = "Evaluations of the loss and its gradient per step (PyTorch max_eval). Off: \
                PyTorch's default max_iter·5/4 rounded down — with max_iter 1 that is 1, so a \
                strong-Wolfe search gets no trial beyond its first";
-    if ui.checkbox(&mut given, format!("limit evaluations (default {default})")).on_hover_text(tip).changed() {
+    if ui
+        .checkbox(&mut given, format!("limit evaluations (default {default})"))
+        .on_hover_text(tip)
+        .changed()
+    {
         *max_eval = given.then_some(default.max(1));
     }
     if let Some(limit) = max_eval {
