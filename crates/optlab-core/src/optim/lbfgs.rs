@@ -36,8 +36,29 @@ pub(super) mod de {
     use super::{HISTORY_SIZE, MAX_EVAL, MAX_ITER, TOLERANCE_CHANGE, TOLERANCE_GRAD};
     crate::limited_f64!(tolerance_grad, TOLERANCE_GRAD);
     crate::limited_f64!(tolerance_change, TOLERANCE_CHANGE);
-    crate::regularize::limited_count!(max_iter, u32, MAX_ITER);
-    crate::regularize::limited_count!(history_size, u32, HISTORY_SIZE);
+
+    /// A `u32` checked against `limit`.
+    fn count<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        limit: crate::limits::Limit,
+    ) -> Result<u32, D::Error> {
+        let value = <u32 as serde::Deserialize>::deserialize(deserializer)?;
+        limit.check(f64::from(value)).map(|_| value).map_err(serde::de::Error::custom)
+    }
+
+    /// `max_iter` inside [`MAX_ITER`].
+    pub(crate) fn max_iter<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<u32, D::Error> {
+        count(deserializer, MAX_ITER)
+    }
+
+    /// `history_size` inside [`HISTORY_SIZE`].
+    pub(crate) fn history_size<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<u32, D::Error> {
+        count(deserializer, HISTORY_SIZE)
+    }
 
     /// `max_eval: None` or `Some(n)` with n inside [`MAX_EVAL`].
     pub(crate) fn max_eval<'de, D: serde::Deserializer<'de>>(
@@ -319,9 +340,10 @@ impl LbfgsRule {
         for (d, q) in self.direction.iter_mut().zip(&q) {
             *d = q * self.h_diag;
         }
-        for i in 0..num_old {
-            let be_i = dot(&self.old_dirs[i], &self.direction) * self.ro[i];
-            add_in_place(&mut self.direction, al[i] - be_i, &self.old_stps[i]);
+        for (((al_i, y), s), ro) in al.iter().zip(&self.old_dirs).zip(&self.old_stps).zip(&self.ro)
+        {
+            let be_i = dot(y, &self.direction) * ro;
+            add_in_place(&mut self.direction, al_i - be_i, s);
         }
     }
 }
@@ -396,7 +418,7 @@ impl LineSearch<'_> {
             evals += 1;
             ls_iter += 1;
         }
-        let (mut bracket, done) = bracket.unwrap_or_else(|| ([origin, new], false));
+        let (mut bracket, done) = bracket.unwrap_or(([origin, new], false));
         let (zoom_evals, low) = self.zoom(along, &mut bracket, done, d_norm, ls_iter, max_ls);
         evals += zoom_evals;
         let low = &bracket[low];
@@ -470,7 +492,10 @@ fn cubic_interpolate(first: &Trial, second: &Trial, bounds: Option<(f64, f64)>) 
         };
         py_min(py_max(min_pos, xmin_bound), xmax_bound)
     } else {
-        (xmin_bound + xmax_bound) / 2.0
+        // PyTorch's `(xmin_bound + xmax_bound) / 2.0`, written as it is.
+        #[expect(clippy::manual_midpoint, reason = "the same expression as PyTorch's")]
+        let middle = (xmin_bound + xmax_bound) / 2.0;
+        middle
     }
 }
 

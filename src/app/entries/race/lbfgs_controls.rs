@@ -86,7 +86,7 @@ pub fn lbfgs(ui: &mut Ui, config: &mut OptimizerConfig) {
     );
 }
 
-/// `max_eval`: PyTorch's default (`None`, max_iter·5/4 rounded down) or a given count.
+/// `max_eval`: PyTorch's default (`None`, `max_iter`·5/4 rounded down) or a given count.
 fn max_eval_field(ui: &mut Ui, max_eval: &mut Option<u32>, max_iter: u32) {
     let default = max_iter.saturating_mul(5) / 4;
     let mut given = max_eval.is_some();
