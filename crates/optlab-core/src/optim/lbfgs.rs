@@ -137,19 +137,28 @@ impl LbfgsSettings {
     }
 }
 
-/// The update rule in the course's notation.
+/// The update rule in the course's notation, in lines short enough for the controls column.
 pub(super) fn update_rule(settings: &LbfgsSettings) -> String {
     let search = if settings.strong_wolfe {
-        "t from a strong-Wolfe line search (c₁ = 10⁻⁴, c₂ = 0.9; cubic interpolation)"
+        "t: strong-Wolfe line search\n  (c₁ = 10⁻⁴, c₂ = 0.9, cubic)"
     } else {
-        "t = η   (first iteration ever: t = η·min(1, 1/‖∇L‖₁))"
+        "t = η   (first iteration ever:\n  t = η·min(1, 1/‖∇L‖₁))"
     };
     format!(
-        "s = θₖ₊₁ − θₖ,  y = ∇Lₖ₊₁ − ∇Lₖ   (last {m} pairs with yᵀs > 10⁻¹⁰)\n\
-         d = −H∇L   (two-loop recursion: q ← ∇L; αᵢ = ρᵢsᵢᵀq, q ← q − αᵢyᵢ newest first;\n\
-         \u{20}  r ← (sᵀy/yᵀy)q; βᵢ = ρᵢyᵢᵀr, r ← r + (αᵢ − βᵢ)sᵢ oldest first; d = −r, ρᵢ = 1/yᵢᵀsᵢ)\n\
+        "d = −H∇L, two-loop recursion over\n\
+         \u{20} the last m = {m} pairs\n\
+         \u{20} s = Δθ, y = Δ∇L (yᵀs > 10⁻¹⁰):\n\
+         \u{20} q ← ∇L; newest first:\n\
+         \u{20}   αᵢ = ρᵢsᵢᵀq, q ← q − αᵢyᵢ\n\
+         \u{20} r ← (sᵀy/yᵀy)q; oldest first:\n\
+         \u{20}   βᵢ = ρᵢyᵢᵀr,\n\
+         \u{20}   r ← r + (αᵢ − βᵢ)sᵢ\n\
+         \u{20} d = −r, ρᵢ = 1/yᵢᵀsᵢ\n\
+         \u{20} (first iteration: d = −∇L)\n\
          {search}\n\
-         θ ← θ + t·d   (up to {iters} iterations and {evals} evaluations of L per step)",
+         θ ← θ + t·d\n\
+         a step's budget: {iters} iterations,\n\
+         \u{20} {evals} evaluations of L and ∇L",
         m = settings.history_size,
         iters = settings.max_iter,
         evals = settings.resolved_max_eval(),

@@ -94,7 +94,7 @@ fn max_eval_field(ui: &mut Ui, max_eval: &mut Option<u32>, max_iter: u32) {
                PyTorch's default max_iter·5/4 rounded down — with max_iter 1 that is 1, so a \
                strong-Wolfe search gets no trial beyond its first";
     if ui
-        .checkbox(&mut given, format!("limit evaluations (default {default})"))
+        .checkbox(&mut given, format!("limit evaluations (off: {default})"))
         .on_hover_text(tip)
         .changed()
     {
@@ -123,9 +123,17 @@ fn count(
     }
 }
 
-/// A tolerance on a log slider.
+/// A tolerance on a log slider, written as 1.00e-7.
 fn tolerance(ui: &mut Ui, value: &mut f64, limit: Limit, label: &str, tip: &str) {
-    NumberField::new(limit, label, tip).slider(TOLERANCE_RANGE, true).show(ui, value);
+    NumberField::new(limit, label, tip)
+        .slider(TOLERANCE_RANGE, true)
+        .format(scientific)
+        .show(ui, value);
+}
+
+/// `1.00e-7` (0 as `0`).
+fn scientific(value: f64) -> String {
+    if value == 0.0 { "0".to_owned() } else { format!("{value:.2e}") }
 }
 
 #[cfg(test)]
