@@ -171,3 +171,34 @@ fn the_run_engine_steps_lbfgs_through_the_surface() {
     let last = summary.last.expect("a finite run");
     assert!((last.position[0] - 1.0).abs() < 1e-3 && (last.position[1] - 1.0).abs() < 1e-3);
 }
+
+/// Sweeps and basin maps run L-BFGS cell by cell through the run engine (the lane kernel
+/// takes only the SGD family): every cell is the run `execute` computes, and the lr sweeps.
+#[test]
+fn a_grid_of_lbfgs_runs_is_the_engines_runs() {
+    use optlab_core::grid::{self, Levels, SweepField};
+    let levels = Levels { reached: 1e-6, ..Levels::default() };
+    let configs: Vec<RunConfig> = [0.25, 0.5, 1.0, 2.0]
+        .into_iter()
+        .map(|lr| {
+            let mut config = RunConfig {
+                surface: Surface::Rosenbrock { a: 1.0, b: 100.0 },
+                start: [-1.2, 1.0],
+                optimizer: lbfgs(20, None, true),
+                schedule: Schedule::Constant,
+                steps: 30,
+                noise_sigma: 0.0,
+                seed: 0,
+            };
+            SweepField::Lr.apply(&mut config, lr).expect("L-BFGS sweeps its lr");
+            config
+        })
+        .collect();
+    let cells = grid::compute_cells(&configs, &levels);
+    for (cell, config) in cells.iter().zip(&configs) {
+        assert_eq!(cell, &grid::run_one(config, &levels));
+    }
+    assert!(cells.iter().all(|cell| cell.reached_at.is_some()), "{cells:?}");
+    let mut config = configs[0].clone();
+    assert!(SweepField::Momentum.apply(&mut config, 0.5).is_err(), "L-BFGS has no momentum");
+}
