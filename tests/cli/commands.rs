@@ -294,14 +294,18 @@ fn bench_reports_every_figure_on_a_labelled_line() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     let count = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();
-    assert_eq!(count("steps_per_s optimizer="), 8, "{text}");
+    let optimizers = optlab_core::optim::OptimizerConfig::catalogue().len();
+    assert_eq!(count("steps_per_s optimizer="), optimizers, "{text}");
     // Frame times as wall time and as the window thread's CPU time.
     let frames = ["frame_while_sweeping frames=", "frame_cpu_while_sweeping frames="];
     for prefix in ["sweep runs=", "basin runs="].into_iter().chain(frames) {
         assert_eq!(count(prefix), 1, "{prefix} in {text}");
     }
-    // Every optimizer takes all its steps (none diverges at the bench's learning rate).
-    assert_eq!(text.matches("steps=200000").count(), 8, "{text}");
+    // Every first-order optimizer takes all its steps (none diverges at the bench's learning
+    // rate); L-BFGS runs whole 40-step runs and reports its evaluations per step.
+    assert_eq!(text.matches("steps=200000").count(), optimizers - 1, "{text}");
+    let lbfgs = text.lines().find(|l| l.contains("optimizer=\"Lbfgs\"")).expect(&text);
+    assert!(lbfgs.contains("steps=40 ") && lbfgs.contains("evals_per_step="), "{lbfgs}");
 }
 
 fn trace_rows(surface: &str) -> Vec<Vec<f64>> {
