@@ -54,6 +54,10 @@ fn median_seconds(repeats: usize, mut work: impl FnMut()) -> f64 {
 
 fn optimizers(out: &mut impl Write, steps: u64) -> io::Result<()> {
     for mut optimizer in OptimizerConfig::catalogue() {
+        if optimizer.lbfgs_settings().is_some() {
+            lbfgs(out, &optimizer, steps)?;
+            continue;
+        }
         // A learning rate every rule survives on Rosenbrock from (−1.2, 1), so every run takes
         // all its steps (the SGD family's defaults diverge there at once).
         optimizer.set_lr(optimizer.lr().min(1e-4));
@@ -79,6 +83,51 @@ fn optimizers(out: &mut impl Write, steps: u64) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// L-BFGS (its catalogue form: lr 1, strong Wolfe): whole 40-step runs on Rosenbrock from
+/// (−1.2, 1), where it reaches the minimum, repeated to fill about `steps / 1000` runs; one
+/// step is one `optimizer.step(closure)`. Also the loss-and-gradient evaluations per step,
+/// counted by stepping the same run through a counting closure.
+fn lbfgs(out: &mut impl Write, optimizer: &OptimizerConfig, steps: u64) -> io::Result<()> {
+    const STEPS_PER_RUN: u64 = 40;
+    let surface = Surface::Rosenbrock { a: 1.0, b: 100.0 };
+    let config = RunConfig {
+        surface: surface.clone(),
+        start: [-1.2, 1.0],
+        optimizer: optimizer.clone(),
+        schedule: Schedule::Constant,
+        steps: STEPS_PER_RUN,
+        noise_sigma: 0.0,
+        seed: 0,
+    };
+    let runs = (steps / 1000).max(1);
+    let mut taken = 0;
+    let seconds = median_seconds(3, || {
+        for _ in 0..runs {
+            let summary = run::execute(&config, &mut Discard);
+            taken = summary.last.map_or(0, |r| r.step);
+        }
+    });
+    let mut evaluations = 0_u64;
+    let mut rule = optimizer.build(2);
+    let mut position = [-1.2, 1.0];
+    for _ in 0..taken {
+        rule.step_with_objective(&mut position, optimizer.lr(), &mut |point, gradient| {
+            evaluations += 1;
+            let (loss, exact) = surface.value_and_gradient([point[0], point[1]]);
+            gradient.copy_from_slice(&exact);
+            loss
+        });
+    }
+    let name = optimizer.name();
+    writeln!(
+        out,
+        "steps_per_s optimizer={name:?} surface=\"Rosenbrock\" value={:.3}M steps={taken} runs={runs} evals_per_step={:.2} evals_per_s={:.1}M",
+        (taken * runs) as f64 / seconds / 1e6,
+        evaluations as f64 / taken.max(1) as f64,
+        (evaluations * runs) as f64 / seconds / 1e6,
+    )
 }
 
 fn sweeps(out: &mut impl Write, quick: bool) -> io::Result<()> {

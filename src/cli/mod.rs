@@ -227,6 +227,14 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
     schedule.validate().map_err(|e| InputError(format!("--schedule: {e}")))?;
     let mut optimizer =
         config.build_shaped(&[replay_shape(args.shape.as_deref(), &config, &params)?]);
+    if optimizer.needs_objective() {
+        return Err(InputError(format!(
+            "--optimizer: {} needs loss values at the points its line search and iterations \
+             choose, and replay reads only gradients; run it with `optlab trace` on a surface",
+            config.name()
+        ))
+        .into());
+    }
     let mut params = params;
     let mut t = 0_u64;
     replay_rows(params.len(), |gradient| {

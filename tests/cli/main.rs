@@ -4,6 +4,7 @@
 mod bad_input;
 mod classic_optimizers;
 mod commands;
+mod lbfgs;
 mod matrix;
 mod presets;
 mod signsf;

@@ -11,6 +11,7 @@ mod harness;
 mod inputs;
 mod internals;
 mod labs;
+mod lbfgs;
 mod legends;
 mod lookahead;
 mod map;

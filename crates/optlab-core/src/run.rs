@@ -264,6 +264,10 @@ impl<S: TraceSink> RuleVisitor for Loop<'_, S> {
             if step == config.steps {
                 break;
             }
+            if R::NEEDS_OBJECTIVE {
+                step_with_surface(rule, &config.surface, &mut noise, &mut position, record.lr);
+                continue;
+            }
             let mut update_gradient = if rule.needs_lookahead() {
                 let mut point = [0.0; 2];
                 rule.gradient_point(&position, &mut point);
@@ -279,6 +283,29 @@ impl<S: TraceSink> RuleVisitor for Loop<'_, S> {
         summary.fill_grad_norms(&config.surface);
         summary
     }
+}
+
+/// One step of a rule that evaluates the loss itself (L-BFGS: PyTorch's `step(closure)`): the
+/// closure evaluates the surface's loss and gradient at any point, each gradient with its own
+/// noise draw (a fresh mini-batch per evaluation). Only rules with
+/// [`UpdateRule::NEEDS_OBJECTIVE`] come here, so the other rules' loop never sees it.
+#[inline(never)]
+fn step_with_surface<R: UpdateRule>(
+    rule: &mut R,
+    surface: &Surface,
+    noise: &mut GradientNoise,
+    position: &mut Point,
+    lr: f64,
+) {
+    let mut objective = |point: &[f64], gradient: &mut [f64]| {
+        let (loss, mut exact) = surface.value_and_gradient([point[0], point[1]]);
+        if noise.is_active() {
+            noise.perturb(&mut exact);
+        }
+        gradient.copy_from_slice(&exact);
+        loss
+    };
+    rule.step_with_objective(position, lr, &mut objective);
 }
 
 impl RunSummary {

@@ -64,7 +64,8 @@ pub fn is_quadratic(surface: &Surface) -> bool {
 }
 
 /// The stability limit of `optimizer` on the quadratic that approximates `surface` at `start`;
-/// `None` for adaptive methods (Adagrad, RMSprop, Adam, AdamW), when the Hessian is not finite,
+/// `None` for adaptive methods (Adagrad, RMSprop, Adam, AdamW) and L-BFGS (its line search
+/// sets the step), when the Hessian is not finite,
 /// or when no direction curves upwards (λmax + weight decay ≤ 0: no lr is too large there).
 #[must_use]
 pub fn stability_limit(
@@ -97,7 +98,8 @@ pub fn stability_limit(
         | OptimizerConfig::Adadelta { .. }
         | OptimizerConfig::Rprop { .. }
         | OptimizerConfig::Adafactor { .. }
-        | OptimizerConfig::Muon { .. } => return None,
+        | OptimizerConfig::Muon { .. }
+        | OptimizerConfig::Lbfgs { .. } => return None,
         // ASGD's first step is SGD's with η = lr on a Hessian shifted by λ + weight decay.
         OptimizerConfig::Asgd { lambd, weight_decay, .. } => {
             (LimitRule::Sgd, 2.0, weight_decay + lambd)

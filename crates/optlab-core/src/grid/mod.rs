@@ -349,6 +349,8 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             F::WeightDecay => Some(weight_decay),
             _ => None,
         },
+        // L-BFGS sweeps its lr only: its other numeric fields are counts or tolerances.
+        O::Lbfgs { .. } => None,
     }
 }
 

@@ -7,6 +7,7 @@ use super::adagrad::AdagradRule;
 use super::adam::{AdamMoments, AdamRule};
 use super::adamax::AdamaxRule;
 use super::asgd::{AsgdParams, AsgdRule, asgd_rule_text};
+use super::lbfgs::{self, LbfgsRule, LbfgsSettings};
 use super::momentum::{LookaheadRule, MomentumRule};
 use super::muon::{MuonHyper, MuonLrAdjust, MuonRule, VectorAdamW};
 use super::nadam::NAdamRule;
@@ -723,9 +724,67 @@ pub enum OptimizerConfig {
         #[serde(default)]
         adjust_lr: MuonLrAdjust,
     },
+    /// `torch.optim.LBFGS`: one step is one `optimizer.step(closure)` with up to `max_iter`
+    /// iterations of the two-loop recursion and every loss evaluation its line search makes.
+    Lbfgs {
+        /// Learning rate η: the step length t without a line search, its first trial with one.
+        #[serde(default = "lbfgs::dflt::lr", deserialize_with = "de::lr")]
+        lr: f64,
+        /// Iterations per step (PyTorch default 20).
+        #[serde(default = "lbfgs::dflt::max_iter", deserialize_with = "lbfgs::de::max_iter")]
+        max_iter: u32,
+        /// Evaluations of L per step; `None` is `max_iter * 5 // 4`.
+        #[serde(default, deserialize_with = "lbfgs::de::max_eval")]
+        max_eval: Option<u32>,
+        /// A step ends once max |∇L| ≤ this (PyTorch default 1e-7).
+        #[serde(
+            default = "lbfgs::dflt::tolerance_grad",
+            deserialize_with = "lbfgs::de::tolerance_grad"
+        )]
+        tolerance_grad: f64,
+        /// A step ends once the move or the loss change is below this (default 1e-9).
+        #[serde(
+            default = "lbfgs::dflt::tolerance_change",
+            deserialize_with = "lbfgs::de::tolerance_change"
+        )]
+        tolerance_change: f64,
+        /// Pairs (s, y) kept (PyTorch default 100).
+        #[serde(
+            default = "lbfgs::dflt::history_size",
+            deserialize_with = "lbfgs::de::history_size"
+        )]
+        history_size: u32,
+        /// Strong-Wolfe line search (PyTorch `line_search_fn="strong_wolfe"`).
+        #[serde(default)]
+        strong_wolfe: bool,
+    },
 }
 
 impl OptimizerConfig {
+    /// The L-BFGS settings, or `None` for another optimizer.
+    #[must_use]
+    pub fn lbfgs_settings(&self) -> Option<LbfgsSettings> {
+        match *self {
+            Self::Lbfgs {
+                max_iter,
+                max_eval,
+                tolerance_grad,
+                tolerance_change,
+                history_size,
+                strong_wolfe,
+                ..
+            } => Some(LbfgsSettings {
+                max_iter,
+                max_eval,
+                tolerance_grad,
+                tolerance_change,
+                history_size,
+                strong_wolfe,
+            }),
+            _ => None,
+        }
+    }
+
     /// A fresh optimizer (zero state, step counter 0) for `n_params` parameters.
     #[must_use]
     pub fn build(&self, n_params: usize) -> Optimizer {
@@ -795,6 +854,9 @@ impl OptimizerConfig {
             ),
             Self::Adafactor { .. } => self.build_shaped(&[Shape::Vector(n_params)]),
             Self::Muon { .. } => self.build_shaped(&[Shape::matrix(1, n_params)]),
+            Self::Lbfgs { .. } => {
+                Optimizer::Lbfgs(LbfgsRule::new(n_params, self.lbfgs_or_default()))
+            }
         }
     }
 
@@ -847,7 +909,8 @@ impl OptimizerConfig {
             | Self::Asgd { lr, .. }
             | Self::Rprop { lr, .. }
             | Self::Adafactor { lr, .. }
-            | Self::Muon { lr, .. } => lr,
+            | Self::Muon { lr, .. }
+            | Self::Lbfgs { lr, .. } => lr,
         }
     }
 
@@ -872,7 +935,8 @@ impl OptimizerConfig {
             | Self::Asgd { lr, .. }
             | Self::Rprop { lr, .. }
             | Self::Adafactor { lr, .. }
-            | Self::Muon { lr, .. } => *lr = new_lr,
+            | Self::Muon { lr, .. }
+            | Self::Lbfgs { lr, .. } => *lr = new_lr,
         }
     }
 
@@ -899,6 +963,7 @@ impl OptimizerConfig {
             Self::Rprop { .. } => "Rprop",
             Self::Adafactor { .. } => "Adafactor",
             Self::Muon { .. } => "Muon",
+            Self::Lbfgs { .. } => "Lbfgs",
         }
     }
 
@@ -972,6 +1037,7 @@ impl OptimizerConfig {
                 (step_max, STEP_MAX),
             ]),
             Self::Adafactor { .. } | Self::Muon { .. } => self.validate_matrix_rule(),
+            Self::Lbfgs { lr, .. } => LR.check(lr).and_then(|_| self.lbfgs_or_default().validate()),
         }
     }
 
@@ -1029,6 +1095,7 @@ impl OptimizerConfig {
             }
             Self::Rprop { .. } => rprop_rule_text().to_owned(),
             Self::Adafactor { .. } | Self::Muon { .. } => self.matrix_rule_text(),
+            Self::Lbfgs { .. } => lbfgs::update_rule(&self.lbfgs_or_default()),
         }
     }
 
@@ -1182,7 +1249,29 @@ impl OptimizerConfig {
                 ns_steps: dflt::ns_steps(),
                 adjust_lr: MuonLrAdjust::Original,
             },
+            // L-BFGS (issue 16, helper lbfgs).
+            Self::Lbfgs {
+                lr: 1.0,
+                max_iter: 20,
+                max_eval: None,
+                tolerance_grad: 1e-7,
+                tolerance_change: 1e-9,
+                history_size: 100,
+                strong_wolfe: true,
+            },
         ]
+    }
+
+    /// [`Self::lbfgs_settings`], or PyTorch's defaults for another optimizer (never used there).
+    fn lbfgs_or_default(&self) -> LbfgsSettings {
+        self.lbfgs_settings().unwrap_or(LbfgsSettings {
+            max_iter: lbfgs::dflt::max_iter(),
+            max_eval: None,
+            tolerance_grad: lbfgs::dflt::tolerance_grad(),
+            tolerance_change: lbfgs::dflt::tolerance_change(),
+            history_size: lbfgs::dflt::history_size(),
+            strong_wolfe: false,
+        })
     }
 }
 

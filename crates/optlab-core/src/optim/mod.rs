@@ -48,6 +48,7 @@ mod adamax;
 mod asgd;
 mod config;
 mod config_signsf;
+mod lbfgs;
 mod lion;
 mod momentum;
 mod muon;
@@ -76,6 +77,12 @@ pub use config::{
 pub use lion::LionRule;
 // Adafactor and Muon (issue 16).
 pub use config::{BETA2_DECAY, CLIP_THRESHOLD, EPS1, EPS2, MAX_NS_STEPS, NS_COEFFICIENT, NS_STEPS};
+pub use lbfgs::{IN_TRAINING as LBFGS_IN_TRAINING, LbfgsRule, LbfgsSettings};
+
+/// L-BFGS's allowed ranges (`max_iter`, `max_eval`, the tolerances, `history_size`).
+pub mod lbfgs_limits {
+    pub use super::lbfgs::{HISTORY_SIZE, MAX_EVAL, MAX_ITER, TOLERANCE_CHANGE, TOLERANCE_GRAD};
+}
 pub use momentum::{LookaheadRule, MomentumRule};
 pub use muon::{MuonLrAdjust, MuonRule};
 pub use nadam::NAdamRule;
@@ -83,7 +90,7 @@ pub use optimizer::{Optimizer, RuleVisitor};
 pub use radam::{RAdamRule, radam_is_adaptive, radam_rho};
 pub use rmsprop::RmsPropRule;
 pub use rprop::RpropRule;
-pub use rule::{Internals, UpdateRule};
+pub use rule::{Internals, Objective, UpdateRule};
 pub use schedule_free::ScheduleFreeRule;
 pub use sgd::SgdRule;
 // Adadelta, ASGD and Rprop (issue 16).

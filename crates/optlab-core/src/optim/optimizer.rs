@@ -7,13 +7,14 @@ use super::adagrad::AdagradRule;
 use super::adam::AdamRule;
 use super::adamax::AdamaxRule;
 use super::asgd::AsgdRule;
+use super::lbfgs::LbfgsRule;
 use super::momentum::{LookaheadRule, MomentumRule};
 use super::muon::MuonRule;
 use super::nadam::NAdamRule;
 use super::radam::RAdamRule;
 use super::rmsprop::RmsPropRule;
 use super::rprop::RpropRule;
-use super::rule::{Internals, UpdateRule};
+use super::rule::{Internals, Objective, UpdateRule};
 use super::sgd::SgdRule;
 // Lion and Schedule-Free (signsf).
 use super::lion::LionRule;
@@ -61,6 +62,8 @@ pub enum Optimizer {
     Adafactor(AdafactorRule),
     /// Muon (orthogonalized momentum for matrices, AdamW for vectors).
     Muon(MuonRule),
+    /// L-BFGS (steps through a loss-and-gradient closure).
+    Lbfgs(LbfgsRule),
 }
 
 /// A computation generic over the rule, run by [`Optimizer::visit`] after one match, so a hot
@@ -92,6 +95,7 @@ macro_rules! dispatch {
             Optimizer::Rprop($rule) => $body,
             Optimizer::Adafactor($rule) => $body,
             Optimizer::Muon($rule) => $body,
+            Optimizer::Lbfgs($rule) => $body,
         }
     };
 }
@@ -101,6 +105,27 @@ impl Optimizer {
     #[inline]
     pub fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
         dispatch!(self, rule => rule.step(params, grad, lr));
+    }
+
+    /// Whether the optimizer needs loss values (L-BFGS): step it with
+    /// [`Self::step_with_objective`], not [`Self::step`].
+    #[must_use]
+    pub fn needs_objective(&self) -> bool {
+        fn needs<R: UpdateRule>(_: &R) -> bool {
+            R::NEEDS_OBJECTIVE
+        }
+        dispatch!(self, rule => needs(rule))
+    }
+
+    /// One update through a loss-and-gradient closure (see
+    /// [`UpdateRule::step_with_objective`]).
+    pub fn step_with_objective(
+        &mut self,
+        params: &mut [f64],
+        lr: f64,
+        objective: &mut Objective<'_>,
+    ) {
+        dispatch!(self, rule => rule.step_with_objective(params, lr, objective));
     }
 
     /// Where the next gradient must be evaluated (see [`UpdateRule::gradient_point`]).
@@ -189,6 +214,7 @@ impl Optimizer {
             (Self::Asgd(rule), "mu") => Some(std::slice::from_ref(&rule.mu)),
             (Self::Rprop(rule), "prev") => Some(rule.prev()),
             (Self::Rprop(rule), "step_size") => Some(rule.step_size()),
+            (Self::Lbfgs(rule), "d") => Some(rule.direction()),
             _ => None,
         }
     }

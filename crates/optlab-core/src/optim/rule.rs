@@ -9,6 +9,7 @@ pub struct Internals<'a> {
     /// moment m; the look-ahead velocity v (a parameter step, Δx = v). `None` when the rule
     /// has no such buffer. Adadelta, ASGD and Rprop carry here the state their Internals view
     /// plots: Adadelta's `acc_delta`, ASGD's average `ax` (a point), Rprop's `prev` (a gradient).
+    /// L-BFGS puts its direction d = −H∇L of the last iteration here.
     pub velocity: Option<&'a [f64]>,
     /// The squared-gradient accumulator: Adagrad's sum, RMSprop's running average, Adam's raw
     /// (not bias-corrected) v. `None` for the SGD family.
@@ -17,8 +18,28 @@ pub struct Internals<'a> {
     pub steps_taken: u64,
 }
 
+/// Loss and gradient at a point: writes ∇L(point) into the second slice, returns L(point).
+/// What L-BFGS's closure computes; see [`UpdateRule::step_with_objective`].
+pub type Objective<'a> = dyn FnMut(&[f64], &mut [f64]) -> f64 + 'a;
+
 /// One optimizer's update rule with its state.
 pub trait UpdateRule {
+    /// Whether the rule steps from loss values it evaluates itself (L-BFGS) rather than from
+    /// one gradient: callers then step it with [`Self::step_with_objective`]. A constant, so
+    /// the run loop's branch on it compiles away for every other rule.
+    const NEEDS_OBJECTIVE: bool = false;
+
+    /// One update given a closure that evaluates loss and gradient anywhere (PyTorch's
+    /// `step(closure)`). The default evaluates the gradient once at
+    /// [`Self::gradient_point`] and calls [`Self::step`].
+    fn step_with_objective(&mut self, params: &mut [f64], lr: f64, objective: &mut Objective<'_>) {
+        let mut point = params.to_vec();
+        self.gradient_point(params, &mut point);
+        let mut grad = vec![0.0; params.len()];
+        objective(&point, &mut grad);
+        self.step(params, &grad, lr);
+    }
+
     /// One update of `params` in place given the gradient at [`Self::gradient_point`] and this
     /// update's `lr`. Slices must have the rule's length (checked in debug builds only).
     fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64);

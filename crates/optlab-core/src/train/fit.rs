@@ -103,6 +103,9 @@ impl TrainingConfig {
         self.model.validate()?;
         self.init.validate()?;
         self.optimizer.validate()?;
+        if matches!(self.optimizer, OptimizerConfig::Lbfgs { .. }) {
+            crate::optim::LBFGS_IN_TRAINING.check(1.0)?;
+        }
         self.schedule.validate()?;
         check_all(&[
             (self.validation_fraction, VALIDATION_FRACTION),

@@ -132,6 +132,7 @@ fn optimizer() -> BoxedStrategy<OptimizerConfig> {
         classic_optimizer(),
         // Adafactor and Muon (issue 16).
         matrix_rules(),
+        lbfgs(),
     ]
     .boxed()
 }
@@ -283,6 +284,32 @@ fn matrix_rules() -> BoxedStrategy<OptimizerConfig> {
             },
         );
     prop_oneof![adafactor, muon].boxed()
+}
+
+/// L-BFGS (issue 16) with counts inside their limits and `max_eval` `None` or `Some`.
+fn lbfgs() -> BoxedStrategy<OptimizerConfig> {
+    let counts = (1..=1000_u32, prop::option::of(1..=10_000_u32), 1..=1000_u32);
+    (non_negative(), counts, non_negative(), non_negative(), any::<bool>())
+        .prop_map(
+            |(
+                lr,
+                (max_iter, max_eval, history_size),
+                tolerance_grad,
+                tolerance_change,
+                strong_wolfe,
+            )| {
+                OptimizerConfig::Lbfgs {
+                    lr,
+                    max_iter,
+                    max_eval,
+                    tolerance_grad,
+                    tolerance_change,
+                    history_size,
+                    strong_wolfe,
+                }
+            },
+        )
+        .boxed()
 }
 
 fn adam() -> BoxedStrategy<OptimizerConfig> {

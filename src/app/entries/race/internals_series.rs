@@ -41,6 +41,8 @@ pub enum Family {
     Adafactor,
     /// Muon: a momentum buffer, orthogonalized (issue 16).
     Muon,
+    /// L-BFGS: the direction d of its last iteration and the step length t.
+    QuasiNewton,
 }
 
 /// One plotted quantity: its title and how to read it from a sample.
@@ -120,6 +122,7 @@ impl Family {
             OptimizerConfig::Rprop { .. } => Self::Rprop,
             OptimizerConfig::Adafactor { .. } => Self::Adafactor,
             OptimizerConfig::Muon { .. } => Self::Muon,
+            OptimizerConfig::Lbfgs { .. } => Self::QuasiNewton,
         }
     }
 
@@ -203,6 +206,13 @@ impl Family {
                  is the unit vector along the update times a fixed number (≈ 0.70 with the \
                  default coefficients and 5 iterations), so every step has the same length."
             }
+            Self::QuasiNewton => {
+                "L-BFGS keeps the last pairs (s, y) of steps and gradient changes and turns −∇L \
+                 into d = −H∇L with an inverse-Hessian estimate H (two-loop recursion); each \
+                 iteration moves t·d. One step here is one optimizer.step(closure) call with \
+                 all its iterations and loss evaluations, so the plots show the last \
+                 iteration's d and t."
+            }
         }
     }
 
@@ -250,6 +260,12 @@ impl Family {
             Self::Muon => {
                 Some(Series { title: "b, momentum buffer", log: false, pick: velocity, scale: 1.0 })
             }
+            Self::QuasiNewton => Some(Series {
+                title: "direction d = −H∇L of the last iteration",
+                log: false,
+                pick: velocity,
+                scale: 1.0,
+            }),
         }
     }
 
@@ -287,6 +303,7 @@ impl Family {
             Self::Rprop => "step size Δ per coordinate (θ moves by Δ·sign(∇L))",
             Self::Adafactor => "effective step αₜ/(clip·√V)",
             Self::Muon => "effective step: η adjusted to the shape (times the unit direction)",
+            Self::QuasiNewton => "step length t of the last iteration (line search or η)",
         };
         Series { title, log: true, pick: |s| s.effective_step, scale: 1.0 }
     }

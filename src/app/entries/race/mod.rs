@@ -7,6 +7,7 @@ pub mod curves_view;
 pub mod evaluation_point;
 pub mod internals_series;
 pub mod internals_view;
+pub mod lbfgs_controls;
 pub mod lookahead;
 pub mod map_directions;
 pub mod map_frame;

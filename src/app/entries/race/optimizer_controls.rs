@@ -403,6 +403,7 @@ fn optimizer_at(
         OptimizerConfig::Adafactor { .. } | OptimizerConfig::Muon { .. } => {
             matrix_rule(ui, config, salt);
         }
+        OptimizerConfig::Lbfgs { .. } => super::lbfgs_controls::lbfgs(ui, config),
     }
     update_rule(ui, config);
 }
