@@ -150,6 +150,13 @@ impl Family {
                 "Adam keeps m, an average of gradients (a velocity), and v, an average of \
                  squared gradients; it steps −η·m̂/(√v̂ + ε)."
             }
+            _ => self.note_beyond_the_lecture(),
+        }
+    }
+
+    /// [`Self::note`] for the optimizers added after the lecture's (empty for the lecture's own).
+    fn note_beyond_the_lecture(self) -> &'static str {
+        match self {
             Self::Adamax => {
                 "Adamax keeps m, an average of gradients, and u = max(β₂u, |∇L| + ε), the \
                  largest recent gradient size; it steps −η·m̂/u, so its effective step η/u \
@@ -213,6 +220,7 @@ impl Family {
                  all its iterations and loss evaluations, so the plots show the last \
                  iteration's d and t."
             }
+            Self::Plain | Self::Momentum | Self::Adagrad | Self::RmsProp | Self::Adam => "",
         }
     }
 
