@@ -439,3 +439,33 @@ fn basins_split_himmelblau_four_ways_and_momentum_grows_the_deep_well() {
         "{sgd:?} vs {momentum:?}"
     );
 }
+
+#[test]
+fn beyond_adam_teaches_what_its_notes_say() {
+    let s = run_lab_preset("beyond-adam");
+    let family = "Adam's family";
+    assert!(find(&s, family, "Adam").count("reached_at") < 3000);
+    let nadam = final_loss(&s, family, "NAdam");
+    assert!(nadam < 1e-3 && !find(&s, family, "NAdam").values.contains_key("reached_at"));
+    assert!(find(&s, family, "RAdam").count("diverged_at") <= 5, "plain first steps blow up");
+    assert!(final_loss(&s, family, "RAdam, lr 0.005") > 0.1);
+    assert!(final_loss(&s, family, "Adamax") > 0.01);
+    assert!(final_loss(&s, family, "AdamW") < 1e-2);
+    let signs = "Sign-based";
+    assert!(final_loss(&s, signs, "SGD") < 1e-3);
+    assert!(final_loss(&s, signs, "Lion") > 0.1, "Lion's fixed-size steps are still far off");
+    assert!(
+        find(&s, signs, "Rprop").count("reached_at") < find(&s, signs, "Adam").count("reached_at")
+    );
+    let free = "Schedule-Free";
+    let schedule_free = final_loss(&s, free, "Schedule-Free AdamW");
+    let constant = final_loss(&s, free, "AdamW, constant");
+    let cosine = final_loss(&s, free, "AdamW, cosine");
+    assert!(schedule_free < constant && constant < cosine, "{schedule_free} {constant} {cosine}");
+    let lbfgs = find(&s, "L-BFGS", "L-BFGS (strong Wolfe)").count("reached_at");
+    let adam = find(&s, "L-BFGS", "Adam").count("reached_at");
+    assert!(lbfgs < 50 && adam > 1000, "L-BFGS {lbfgs} vs Adam {adam}");
+    for run in ["Adam", "Muon", "Adafactor"] {
+        assert!(find(&s, "Muon and Adafactor", run).get("train_acc") > 0.95, "{run}");
+    }
+}

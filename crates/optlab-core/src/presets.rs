@@ -38,6 +38,7 @@ const BUILTIN: &[Preset] = &[
     preset!("sweep"),
     preset!("basins"),
     preset!("assignment"),
+    preset!("beyond-adam"),
 ];
 
 impl Preset {
