@@ -1,20 +1,7 @@
 //! L-BFGS through the command line (issue 16): `optlab trace` reproduces PyTorch's
 //! `lbfgs_rosen2d_wolfe_iter1` case row by row, and `optlab replay` refuses L-BFGS (exit 2).
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn optlab(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_optlab"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the optlab binary starts");
-    child.stdin.take().expect("stdin is piped").write_all(stdin.as_bytes()).expect("stdin write");
-    child.wait_with_output().expect("optlab finishes")
-}
+use super::commands::optlab;
 
 /// Rows of PyTorch's `lbfgs_rosen2d_wolfe_iter1` (vectors-torch-public.json): `params[k]` is
 /// the trace's row k + 1.

@@ -2,20 +2,7 @@
 //! vectors (`adafactor_mat`, `muon_mat`: a 2×3 parameter), `trace` on a surface where (x, y) is a
 //! 1×2 matrix (`muon_quad2d`), and the refusals of a shape that does not fit.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn optlab(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_optlab"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the optlab binary starts");
-    child.stdin.take().expect("stdin is piped").write_all(stdin.as_bytes()).expect("stdin write");
-    child.wait_with_output().expect("optlab finishes")
-}
+use super::commands::optlab;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).expect("UTF-8")
