@@ -30,6 +30,10 @@ pub struct NAdamRule {
     /// torch's `mu_product` ∏ᵢ₌₁ᵗ μᵢ (1 before the first update).
     pub(super) mu_product: f64,
     pub(super) steps: u64,
+    /// μₜ₊₁ computed by the last update, which is this update's μₜ (the same `powf` with the
+    /// same inputs, so reusing it is bit-identical and saves one `powf` a step); `None` before
+    /// the first update.
+    pub(super) next_mu: Option<f64>,
 }
 
 /// One `NAdam` update's scalars, applied per coordinate.
@@ -85,6 +89,7 @@ impl NAdamRule {
             exp_avg_sq: vec![0.0; n_params],
             mu_product: 1.0,
             steps: 0,
+            next_mu: None,
         }
     }
 
@@ -113,8 +118,11 @@ impl NAdamRule {
         self.steps += 1;
         let bias_correction2 = 1.0 - python_pow(self.beta2, self.steps);
         let (wd, decoupled) = (self.weight_decay, self.decoupled && self.weight_decay != 0.0);
-        let mu = momentum_coefficient(self.beta1, self.steps, self.momentum_decay);
+        let mu = self
+            .next_mu
+            .unwrap_or_else(|| momentum_coefficient(self.beta1, self.steps, self.momentum_decay));
         let mu_next = momentum_coefficient(self.beta1, self.steps + 1, self.momentum_decay);
+        self.next_mu = Some(mu_next);
         self.mu_product *= mu;
         let mu_product_next = self.mu_product * mu_next;
         NAdamCoordinate {
