@@ -135,7 +135,7 @@ fn series_plot(
     } else {
         plot = plot
             .y_grid_spacer(|input| linear_marks(&input))
-            .y_axis_formatter(|m, _| linear_label(m.value, m.step_size));
+            .y_axis_formatter(|m, _| log_axis::linear_label(m.value, m.step_size));
     }
     plot.show(ui, |plot| {
         for (axis, (name, colour)) in
@@ -171,29 +171,10 @@ fn hover_text(hover: &HoverPosition<'_>, log: bool) -> Option<String> {
     }
 }
 
-/// A linear axis label: plain decimals for ordinary numbers, exponent form for tiny or huge
-/// ones, so a velocity of 0.0003 is not printed as "0".
-fn linear_label(value: f64, step_size: f64) -> String {
-    if value.abs() < step_size * 1e-6 {
-        return "0".to_owned();
-    }
-    let magnitude = value.abs().max(step_size);
-    if (1e-3..1e5).contains(&magnitude) {
-        #[expect(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "the step size is at least 1e-3 here: 0 to 4 decimals"
-        )]
-        let decimals = (-step_size.log10().floor()).clamp(0.0, 6.0) as usize;
-        format!("{value:.decimals$}")
-    } else {
-        format!("{value:.1e}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{linear_label, step_label};
+    use super::step_label;
+    use crate::app::widgets::log_axis::linear_label;
 
     #[test]
     fn step_labels_are_whole_steps() {
