@@ -37,7 +37,7 @@ pub fn show(ui: &mut Ui, entries: &[(String, Swatch)]) {
 
 /// A swatch and a name as one widget, so a narrow column wraps between entries, never inside
 /// one.
-fn entry(ui: &mut Ui, name: &str, swatch: Swatch) {
+pub fn entry(ui: &mut Ui, name: &str, swatch: Swatch) {
     let galley = egui::WidgetText::from(name).into_galley(
         ui,
         Some(egui::TextWrapMode::Extend),

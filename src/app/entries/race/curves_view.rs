@@ -8,6 +8,7 @@ use crate::app::entries::race::evaluation_point;
 use crate::app::entries::race::internals_series::linear_marks;
 use crate::app::entries::race::results::{RunResult, global_minimum};
 use crate::app::widgets::draw_cache::{DrawCache, RecordsKey, column_envelope};
+use crate::app::widgets::legend_row::{self, Swatch};
 use crate::app::widgets::{log_axis, palette};
 use optlab_core::entries::race::Race;
 
@@ -104,7 +105,7 @@ fn legend_row(ui: &mut egui::Ui, race: &Race, runs: &[RunResult], step: u64) {
                 Some(at) => format!("{} (diverged at step {at})", run.name),
                 None => run.name.clone(),
             };
-            legend_entry(ui, &name, colour);
+            legend_row::entry(ui, &name, Swatch::Line(colour));
         }
         // Schedule-Free runs also draw the loss at their evaluation point x, dashed.
         if runs.iter().any(|run| !evaluation_point::evaluation_records(run, 0).is_empty()) {
@@ -113,26 +114,6 @@ fn legend_row(ui: &mut egui::Ui, race: &Race, runs: &[RunResult], step: u64) {
                 .on_hover_text(evaluation_point::LOSS_AT_X_HINT);
         }
     });
-}
-
-/// A swatch and a name as one widget, so a narrow column wraps between entries, never inside
-/// one.
-fn legend_entry(ui: &mut egui::Ui, name: &str, colour: egui::Color32) {
-    let galley = egui::WidgetText::from(name).into_galley(
-        ui,
-        Some(egui::TextWrapMode::Extend),
-        f32::INFINITY,
-        egui::TextStyle::Body,
-    );
-    let swatch = egui::vec2(26.0, galley.size().y);
-    let size = egui::vec2(swatch.x + galley.size().x, galley.size().y);
-    let (rect, response) = ui.allocate_exact_size(size, egui::Sense::hover());
-    let y = rect.center().y;
-    let line = [egui::pos2(rect.left() + 4.0, y), egui::pos2(rect.left() + swatch.x - 4.0, y)];
-    ui.painter().line_segment(line, (3.0, colour));
-    let text_colour = ui.visuals().text_color();
-    ui.painter().galley(rect.left_top() + egui::vec2(swatch.x, 0.0), galley, text_colour);
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Label, true, name));
 }
 
 /// The loss gap on a log axis with a labelled mark at every decade (every 2nd, 5th … when it

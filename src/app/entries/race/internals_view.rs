@@ -12,6 +12,7 @@ use crate::app::entries::race::internals_series::{
 use crate::app::entries::race::lookahead::lookahead_momentum;
 use crate::app::entries::race::results::RunResult;
 use crate::app::entries::race::results::thin;
+use crate::app::widgets::legend_row::{self, Swatch};
 use crate::app::widgets::{log_axis, palette};
 use optlab_core::entries::race::Race;
 use optlab_core::runner::races::InternalsSample;
@@ -76,32 +77,12 @@ fn legend_row(ui: &mut egui::Ui, title: &str) -> f32 {
     ui.horizontal_wrapped(|ui| {
         ui.strong(title);
         for (name, colour) in COORDINATES.iter().zip(palette::COORDINATE_COLOURS) {
-            legend_entry(ui, name, colour);
+            legend_row::entry(ui, name, Swatch::Line(colour));
         }
     })
     .response
     .rect
     .height()
-}
-
-/// A swatch and a name as one widget, so a narrow column wraps between entries, never inside
-/// one.
-fn legend_entry(ui: &mut egui::Ui, name: &str, colour: egui::Color32) {
-    let galley = egui::WidgetText::from(name).into_galley(
-        ui,
-        Some(egui::TextWrapMode::Extend),
-        f32::INFINITY,
-        egui::TextStyle::Body,
-    );
-    let swatch = egui::vec2(30.0, galley.size().y);
-    let size = egui::vec2(swatch.x + galley.size().x, galley.size().y);
-    let (rect, response) = ui.allocate_exact_size(size, egui::Sense::hover());
-    let y = rect.center().y;
-    let line = [egui::pos2(rect.left() + 6.0, y), egui::pos2(rect.left() + swatch.x - 4.0, y)];
-    ui.painter().line_segment(line, (3.0, colour));
-    let text_colour = ui.visuals().text_color();
-    ui.painter().galley(rect.left_top() + egui::vec2(swatch.x, 0.0), galley, text_colour);
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Label, true, name));
 }
 
 /// One plot of `series` against step, on a log axis when it spans decades, with the playback
