@@ -846,6 +846,10 @@ fn schedule_level(ui: &mut Ui, schedule: &mut Schedule, salt: usize, top: bool) 
                 ui.weak("A warmup inside a warmup: edit it in the notebook file");
             }
         }
+        // PLACEHOLDER(s5-enum): the schedule GUI helper adds the controls.
+        _ => {
+            ui.weak("Edit this schedule in the notebook file");
+        }
     }
 }
 

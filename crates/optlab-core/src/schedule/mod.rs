@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::limits::{Limit, LimitError};
 
+mod torch_kinds;
+
+pub use torch_kinds::{Anneal, CyclicMode, PlateauMode, ThresholdMode};
+
 /// Decay rate `k` of `Exponential` and `InverseTime`.
 pub const RATE: Limit = Limit::at_least("k", 0.0);
 /// Multiplicative factor of `Step` and `MultiStep`.
@@ -147,6 +151,151 @@ pub enum Schedule {
         #[serde(default = "default_then")]
         then: Box<Schedule>,
     },
+    /// PyTorch `ConstantLR`: lr·factor for t < `total_iters`, then lr.
+    ConstantFactor {
+        /// Factor before `total_iters`.
+        #[serde(default = "torch_kinds::one_third")]
+        factor: f64,
+        /// Updates that use the factor.
+        #[serde(default = "torch_kinds::five")]
+        total_iters: u64,
+    },
+    /// PyTorch `LinearLR`: the factor moves linearly from `start_factor` to `end_factor` over
+    /// `total_iters` updates (its recursive form).
+    Linear {
+        /// Factor at t = 0.
+        #[serde(default = "torch_kinds::one_third")]
+        start_factor: f64,
+        /// Factor from t = `total_iters` on.
+        #[serde(default = "torch_kinds::one")]
+        end_factor: f64,
+        /// Length of the ramp in updates.
+        #[serde(default = "torch_kinds::five")]
+        total_iters: u64,
+    },
+    /// PyTorch `PolynomialLR`: lr·(1 − t/total_iters)^power, then 0 (its recursive form).
+    Polynomial {
+        /// Updates until the lr reaches 0.
+        #[serde(default = "torch_kinds::five")]
+        total_iters: u64,
+        /// Power of the decay.
+        #[serde(default = "torch_kinds::one")]
+        power: f64,
+    },
+    /// PyTorch `CosineAnnealingWarmRestarts(T_0 = t0, T_mult = t_mult, eta_min)`.
+    CosineWarmRestarts {
+        /// Length of the first cycle in updates.
+        t0: u64,
+        /// Growth factor of each cycle's length.
+        #[serde(default = "torch_kinds::one_u64")]
+        t_mult: u64,
+        /// The lowest lr, at the end of each cycle.
+        #[serde(default)]
+        eta_min: f64,
+    },
+    /// PyTorch `CyclicLR`: replaces the optimizer's lr; with `cycle_momentum` it also drives the
+    /// optimizer's momentum (or β₁) between `max_momentum` and `base_momentum`.
+    Cyclic {
+        /// Lower end of the cycle.
+        base_lr: f64,
+        /// Upper end of the cycle.
+        max_lr: f64,
+        /// Updates from `base_lr` up to `max_lr`.
+        #[serde(default = "torch_kinds::step_size_up")]
+        step_size_up: u64,
+        /// Updates back down (`None`: as many as up).
+        #[serde(default)]
+        step_size_down: Option<u64>,
+        /// Amplitude policy.
+        #[serde(default)]
+        mode: CyclicMode,
+        /// `ExpRange`'s decay per update.
+        #[serde(default = "torch_kinds::one")]
+        gamma: f64,
+        /// Whether the momentum cycles inversely to the lr.
+        #[serde(default = "torch_kinds::yes")]
+        cycle_momentum: bool,
+        /// Momentum at the top of the lr cycle.
+        #[serde(default = "torch_kinds::cyclic_base_momentum")]
+        base_momentum: f64,
+        /// Momentum at the bottom of the lr cycle.
+        #[serde(default = "torch_kinds::cyclic_max_momentum")]
+        max_momentum: f64,
+    },
+    /// PyTorch `OneCycleLR`: warm up to `max_lr`, anneal to max_lr/(div_factor·final_div_factor);
+    /// a run longer than `total_steps` is refused, as PyTorch raises.
+    OneCycle {
+        /// Peak lr.
+        max_lr: f64,
+        /// Updates in the cycle.
+        total_steps: u64,
+        /// Fraction of the cycle spent rising.
+        #[serde(default = "torch_kinds::pct_start")]
+        pct_start: f64,
+        /// Annealing shape.
+        #[serde(default)]
+        anneal: Anneal,
+        /// Whether the momentum cycles inversely to the lr.
+        #[serde(default = "torch_kinds::yes")]
+        cycle_momentum: bool,
+        /// Momentum at the peak lr.
+        #[serde(default = "torch_kinds::one_cycle_base_momentum")]
+        base_momentum: f64,
+        /// Momentum at the start and end.
+        #[serde(default = "torch_kinds::one_cycle_max_momentum")]
+        max_momentum: f64,
+        /// Initial lr = max_lr/div_factor.
+        #[serde(default = "torch_kinds::div_factor")]
+        div_factor: f64,
+        /// Final lr = initial lr/final_div_factor.
+        #[serde(default = "torch_kinds::final_div_factor")]
+        final_div_factor: f64,
+        /// Fastai's three phases (up, back down, annihilate) instead of two.
+        #[serde(default)]
+        three_phase: bool,
+    },
+    /// PyTorch `LambdaLR`: lr·f(t), f a formula in t.
+    Lambda(String),
+    /// PyTorch `MultiplicativeLR`: the lr is multiplied by f(t) at every update after the first.
+    Multiplicative(String),
+    /// PyTorch `SequentialLR`: `schedules[i]` from `milestones[i − 1]` on, each restarted at its
+    /// own t = 0.
+    Sequential {
+        /// The schedules in order.
+        schedules: Vec<Schedule>,
+        /// Updates at which the next schedule takes over (one fewer than `schedules`).
+        milestones: Vec<u64>,
+    },
+    /// PyTorch `ChainedScheduler`: every schedule steps on the same lr, their factors multiply.
+    Chained(Vec<Schedule>),
+    /// PyTorch `ReduceLROnPlateau`: lr·factor after `patience` updates (epochs in training)
+    /// without improvement of the loss it is shown.
+    ReduceOnPlateau {
+        /// Whether lower or higher is better.
+        #[serde(default)]
+        mode: PlateauMode,
+        /// Factor of each reduction.
+        #[serde(default = "torch_kinds::plateau_factor")]
+        factor: f64,
+        /// Bad updates tolerated before a reduction.
+        #[serde(default = "torch_kinds::patience")]
+        patience: u64,
+        /// Least improvement that counts.
+        #[serde(default = "torch_kinds::threshold")]
+        threshold: f64,
+        /// Relative or absolute threshold.
+        #[serde(default)]
+        threshold_mode: ThresholdMode,
+        /// Updates ignored after a reduction.
+        #[serde(default)]
+        cooldown: u64,
+        /// The lr never goes below this.
+        #[serde(default)]
+        min_lr: f64,
+        /// Reductions smaller than this are skipped.
+        #[serde(default = "torch_kinds::plateau_eps")]
+        eps: f64,
+    },
 }
 
 impl Schedule {
@@ -175,6 +324,8 @@ impl Schedule {
                     then.lr(base_lr, t - steps)
                 }
             }
+            // PLACEHOLDER(s5-enum): the schedule helper replaces this with PyTorch's semantics.
+            _ => base_lr,
         }
     }
 
@@ -200,6 +351,8 @@ impl Schedule {
                 START_FACTOR.check(*start_factor)?;
                 then.validate()
             }
+            // PLACEHOLDER(s5-enum): the schedule helper adds the limits.
+            _ => Ok(()),
         }
     }
 
@@ -214,6 +367,17 @@ impl Schedule {
             Self::MultiStep { .. } => "MultiStep",
             Self::Cosine { .. } => "Cosine",
             Self::Warmup { .. } => "Warmup",
+            Self::ConstantFactor { .. } => "ConstantFactor",
+            Self::Linear { .. } => "Linear",
+            Self::Polynomial { .. } => "Polynomial",
+            Self::CosineWarmRestarts { .. } => "CosineWarmRestarts",
+            Self::Cyclic { .. } => "Cyclic",
+            Self::OneCycle { .. } => "OneCycle",
+            Self::Lambda(_) => "Lambda",
+            Self::Multiplicative(_) => "Multiplicative",
+            Self::Sequential { .. } => "Sequential",
+            Self::Chained(_) => "Chained",
+            Self::ReduceOnPlateau { .. } => "ReduceOnPlateau",
         }
     }
 
@@ -236,6 +400,8 @@ impl Schedule {
                  t ≥ {steps}: {} with t counted from {steps}",
                 then.formula()
             ),
+            // PLACEHOLDER(s5-enum): the schedule helper writes these in the course's notation.
+            _ => self.name().to_owned(),
         }
     }
 
