@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::limits::{Limit, LimitError};
 
+mod scheduler;
 mod torch_kinds;
 
+pub use scheduler::Scheduler;
 pub use torch_kinds::{Anneal, CyclicMode, PlateauMode, ThresholdMode};
 
 /// Decay rate `k` of `Exponential` and `InverseTime`.
