@@ -235,6 +235,14 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
         ))
         .into());
     }
+    if optimizer.needs_hessian() {
+        return Err(InputError(format!(
+            "--optimizer: {} inverts the exact Hessian of a surface, and replay reads only \
+             gradients; run it with `optlab trace` on a surface",
+            config.name()
+        ))
+        .into());
+    }
     let mut params = params;
     let mut t = 0_u64;
     replay_rows(params.len(), |gradient| {

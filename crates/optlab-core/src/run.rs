@@ -278,6 +278,9 @@ impl<S: TraceSink> RuleVisitor for Loop<'_, S> {
             if noise.is_active() {
                 noise.perturb(&mut update_gradient);
             }
+            if R::NEEDS_HESSIAN {
+                rule.set_curvature(config.surface.hessian(position));
+            }
             rule.step_2d(&mut position, update_gradient, record.lr);
         }
         summary.fill_grad_norms(&config.surface);

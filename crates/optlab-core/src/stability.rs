@@ -99,7 +99,10 @@ pub fn stability_limit(
         | OptimizerConfig::Rprop { .. }
         | OptimizerConfig::Adafactor { .. }
         | OptimizerConfig::Muon { .. }
-        | OptimizerConfig::Lbfgs { .. } => return None,
+        | OptimizerConfig::Lbfgs { .. }
+        // Newton's step scales with H⁻¹: its limit (η < 2 on a convex quadratic) is not 2/λmax.
+        | OptimizerConfig::Newton { .. }
+        | OptimizerConfig::SaddleFreeNewton { .. } => return None,
         // ASGD's first step is SGD's with η = lr on a Hessian shifted by λ + weight decay.
         OptimizerConfig::Asgd { lambd, weight_decay, .. } => {
             (LimitRule::Sgd, 2.0, weight_decay + lambd)

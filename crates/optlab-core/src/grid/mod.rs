@@ -94,11 +94,14 @@ pub enum SweepField {
     StepMin,
     /// Rprop's largest step size.
     StepMax,
+    // Newton's methods (issue 18).
+    /// Damping δ of Newton and saddle-free Newton.
+    Damping,
 }
 
 impl SweepField {
     /// Every field, in menu order.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::Lr,
         Self::Momentum,
         Self::Dampening,
@@ -120,6 +123,7 @@ impl SweepField {
         Self::EtaPlus,
         Self::StepMin,
         Self::StepMax,
+        Self::Damping,
     ];
 
     /// The name in the course's notation.
@@ -147,6 +151,7 @@ impl SweepField {
             Self::EtaPlus => "Rprop's η⁺",
             Self::StepMin => "Rprop's step min",
             Self::StepMax => "Rprop's step max",
+            Self::Damping => "Newton's damping δ",
         }
     }
 
@@ -210,6 +215,7 @@ impl SweepField {
             Self::EtaPlus => optim::ETA_PLUS,
             Self::StepMin => optim::STEP_MIN,
             Self::StepMax => optim::STEP_MAX,
+            Self::Damping => optim::DAMPING,
         }
     }
 
@@ -351,6 +357,10 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
         },
         // L-BFGS sweeps its lr only: its other numeric fields are counts or tolerances.
         O::Lbfgs { .. } => None,
+        O::Newton { damping, .. } | O::SaddleFreeNewton { damping, .. } => match field {
+            F::Damping => Some(damping),
+            _ => None,
+        },
     }
 }
 

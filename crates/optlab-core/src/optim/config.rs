@@ -11,6 +11,7 @@ use super::lbfgs::{self, LbfgsRule, LbfgsSettings};
 use super::momentum::{LookaheadRule, MomentumRule};
 use super::muon::{MuonHyper, MuonLrAdjust, MuonRule, VectorAdamW};
 use super::nadam::NAdamRule;
+use super::newton::{Curvature, NewtonRule, rule_text as newton_rule_text};
 use super::optimizer::Optimizer;
 use super::radam::RAdamRule;
 use super::rmsprop::RmsPropRule;
@@ -47,6 +48,10 @@ pub const INITIAL_ACCUMULATOR: Limit = Limit::at_least("initial_accumulator", 0.
 // NAdam, RAdam, Adamax:
 /// `NAdam`'s `momentum_decay` ψ in μₜ = β₁(1 − ½·0.96^(tψ)).
 pub const MOMENTUM_DECAY: Limit = Limit::at_least("momentum_decay", 0.0);
+
+// Newton's methods (issue 18).
+/// Damping δ of `Newton` and `SaddleFreeNewton`, added to the curvature's diagonal.
+pub const DAMPING: Limit = Limit::at_least("damping", 0.0);
 
 // Lion, ScheduleFreeAdamW and ScheduleFreeSgd (signsf).
 /// Schedule-Free AdamW's β₁ in (0, 1): the evaluation point x = lerp(y, z, 1 − 1/β₁) needs
@@ -181,6 +186,7 @@ mod de {
     crate::limited_f64!(lr_decay, LR_DECAY);
     crate::limited_f64!(initial_accumulator, INITIAL_ACCUMULATOR);
     crate::limited_f64!(momentum_decay, MOMENTUM_DECAY);
+    crate::limited_f64!(damping, super::DAMPING);
     // Lion and Schedule-Free (signsf).
     crate::limited_f64!(sf_beta1, super::SF_BETA1);
     crate::limited_f64!(sf_momentum, super::SF_MOMENTUM);
@@ -758,6 +764,25 @@ pub enum OptimizerConfig {
         #[serde(default)]
         strong_wolfe: bool,
     },
+    // Newton's methods (issue 18): 2-D surfaces with exact Hessians only.
+    /// Newton's method: θ ← θ − η(H + δI)⁻¹∇L with the surface's exact Hessian H.
+    Newton {
+        /// Learning rate η (default 1: the full Newton step).
+        #[serde(default = "classic_dflt::lr_1", deserialize_with = "de::lr")]
+        lr: f64,
+        /// Damping δ ≥ 0 added to H's diagonal (Levenberg–Marquardt style; default 0).
+        #[serde(default, deserialize_with = "de::damping")]
+        damping: f64,
+    },
+    /// Saddle-free Newton (Dauphin et al. 2014): θ ← θ − η(|H| + δI)⁻¹∇L, |H| = V|Λ|Vᵀ.
+    SaddleFreeNewton {
+        /// Learning rate η (default 1).
+        #[serde(default = "classic_dflt::lr_1", deserialize_with = "de::lr")]
+        lr: f64,
+        /// Damping δ ≥ 0 added to |H|'s diagonal (default 0).
+        #[serde(default, deserialize_with = "de::damping")]
+        damping: f64,
+    },
 }
 
 impl OptimizerConfig {
@@ -857,6 +882,12 @@ impl OptimizerConfig {
             Self::Lbfgs { .. } => {
                 Optimizer::Lbfgs(LbfgsRule::new(n_params, self.lbfgs_or_default()))
             }
+            Self::Newton { damping, .. } => {
+                Optimizer::Newton(NewtonRule::new(Curvature::Plain, damping))
+            }
+            Self::SaddleFreeNewton { damping, .. } => {
+                Optimizer::SaddleFreeNewton(NewtonRule::new(Curvature::Absolute, damping))
+            }
         }
     }
 
@@ -910,7 +941,9 @@ impl OptimizerConfig {
             | Self::Rprop { lr, .. }
             | Self::Adafactor { lr, .. }
             | Self::Muon { lr, .. }
-            | Self::Lbfgs { lr, .. } => lr,
+            | Self::Lbfgs { lr, .. }
+            | Self::Newton { lr, .. }
+            | Self::SaddleFreeNewton { lr, .. } => lr,
         }
     }
 
@@ -936,7 +969,9 @@ impl OptimizerConfig {
             | Self::Rprop { lr, .. }
             | Self::Adafactor { lr, .. }
             | Self::Muon { lr, .. }
-            | Self::Lbfgs { lr, .. } => *lr = new_lr,
+            | Self::Lbfgs { lr, .. }
+            | Self::Newton { lr, .. }
+            | Self::SaddleFreeNewton { lr, .. } => *lr = new_lr,
         }
     }
 
@@ -964,6 +999,8 @@ impl OptimizerConfig {
             Self::Adafactor { .. } => "Adafactor",
             Self::Muon { .. } => "Muon",
             Self::Lbfgs { .. } => "Lbfgs",
+            Self::Newton { .. } => "Newton",
+            Self::SaddleFreeNewton { .. } => "SaddleFreeNewton",
         }
     }
 
@@ -1038,6 +1075,9 @@ impl OptimizerConfig {
             ]),
             Self::Adafactor { .. } | Self::Muon { .. } => self.validate_matrix_rule(),
             Self::Lbfgs { lr, .. } => LR.check(lr).and_then(|_| self.lbfgs_or_default().validate()),
+            Self::Newton { lr, damping } | Self::SaddleFreeNewton { lr, damping } => {
+                check_all(&[(lr, LR), (damping, DAMPING)])
+            }
         }
     }
 
@@ -1096,6 +1136,10 @@ impl OptimizerConfig {
             Self::Rprop { .. } => rprop_rule_text().to_owned(),
             Self::Adafactor { .. } | Self::Muon { .. } => self.matrix_rule_text(),
             Self::Lbfgs { .. } => lbfgs::update_rule(&self.lbfgs_or_default()),
+            Self::Newton { damping, .. } => newton_rule_text(Curvature::Plain, damping),
+            Self::SaddleFreeNewton { damping, .. } => {
+                newton_rule_text(Curvature::Absolute, damping)
+            }
         }
     }
 
@@ -1259,6 +1303,9 @@ impl OptimizerConfig {
                 history_size: 100,
                 strong_wolfe: true,
             },
+            // Newton's methods (issue 18).
+            Self::Newton { lr: 1.0, damping: 0.0 },
+            Self::SaddleFreeNewton { lr: 1.0, damping: 0.0 },
         ]
     }
 

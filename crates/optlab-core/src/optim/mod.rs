@@ -53,6 +53,7 @@ mod lion;
 mod momentum;
 mod muon;
 mod nadam;
+mod newton;
 mod optimizer;
 mod radam;
 mod rmsprop;
@@ -68,6 +69,7 @@ pub use adagrad::AdagradRule;
 pub use adam::AdamRule;
 pub use adamax::AdamaxRule;
 pub use asgd::AsgdRule;
+pub use config::DAMPING;
 pub use config::MOMENTUM_DECAY;
 pub use config::{AVERAGE_POWER, SF_BETA1, SF_MOMENTUM, WARMUP_STEPS, WEIGHT_LR_POWER};
 pub use config::{
@@ -75,6 +77,7 @@ pub use config::{
     NESTEROV_MOMENTUM, OptimizerConfig, WEIGHT_DECAY,
 };
 pub use lion::LionRule;
+pub use newton::{Curvature, IN_TRAINING as NEWTON_IN_TRAINING, NewtonRule};
 // Adafactor and Muon (issue 16).
 pub use config::{BETA2_DECAY, CLIP_THRESHOLD, EPS1, EPS2, MAX_NS_STEPS, NS_COEFFICIENT, NS_STEPS};
 pub use lbfgs::{IN_TRAINING as LBFGS_IN_TRAINING, LbfgsRule, LbfgsSettings};

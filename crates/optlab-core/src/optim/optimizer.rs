@@ -19,6 +19,8 @@ use super::sgd::SgdRule;
 // Lion and Schedule-Free (signsf).
 use super::lion::LionRule;
 use super::schedule_free::ScheduleFreeRule;
+// Newton's methods (issue 18).
+use super::newton::NewtonRule;
 
 /// An optimizer with its state, built by [`OptimizerConfig::build`](super::OptimizerConfig::build). Variants match
 /// [`OptimizerConfig`](super::OptimizerConfig)'s.
@@ -64,6 +66,10 @@ pub enum Optimizer {
     Muon(MuonRule),
     /// L-BFGS (steps through a loss-and-gradient closure).
     Lbfgs(LbfgsRule),
+    /// Newton's method (needs the exact Hessian: 2-D surfaces only).
+    Newton(NewtonRule),
+    /// Saddle-free Newton (needs the exact Hessian: 2-D surfaces only).
+    SaddleFreeNewton(NewtonRule),
 }
 
 /// A computation generic over the rule, run by [`Optimizer::visit`] after one match, so a hot
@@ -96,6 +102,7 @@ macro_rules! dispatch {
             Optimizer::Adafactor($rule) => $body,
             Optimizer::Muon($rule) => $body,
             Optimizer::Lbfgs($rule) => $body,
+            Optimizer::Newton($rule) | Optimizer::SaddleFreeNewton($rule) => $body,
         }
     };
 }
@@ -113,6 +120,16 @@ impl Optimizer {
     pub fn needs_objective(&self) -> bool {
         fn needs<R: UpdateRule>(_: &R) -> bool {
             R::NEEDS_OBJECTIVE
+        }
+        dispatch!(self, rule => needs(rule))
+    }
+
+    /// Whether the optimizer needs the exact Hessian before each update (Newton's methods):
+    /// only the 2-D run engine can give it, so `replay` and training refuse these.
+    #[must_use]
+    pub fn needs_hessian(&self) -> bool {
+        fn needs<R: UpdateRule>(_: &R) -> bool {
+            R::NEEDS_HESSIAN
         }
         dispatch!(self, rule => needs(rule))
     }

@@ -29,6 +29,16 @@ pub trait UpdateRule {
     /// the run loop's branch on it compiles away for every other rule.
     const NEEDS_OBJECTIVE: bool = false;
 
+    /// Whether the rule needs the exact Hessian at the current point before each update
+    /// (Newton's methods): the 2-D run engine then calls [`Self::set_curvature`] first. A
+    /// constant, so every other rule's loop compiles the call away.
+    const NEEDS_HESSIAN: bool = false;
+
+    /// Receives the Hessian at the point of the next update (only rules with
+    /// [`Self::NEEDS_HESSIAN`] read it; the default ignores it).
+    #[inline]
+    fn set_curvature(&mut self, _hessian: [[f64; 2]; 2]) {}
+
     /// One update given a closure that evaluates loss and gradient anywhere (PyTorch's
     /// `step(closure)`). The default evaluates the gradient once at
     /// [`Self::gradient_point`] and calls [`Self::step`].

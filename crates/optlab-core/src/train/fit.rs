@@ -106,6 +106,12 @@ impl TrainingConfig {
         if matches!(self.optimizer, OptimizerConfig::Lbfgs { .. }) {
             crate::optim::LBFGS_IN_TRAINING.check(1.0)?;
         }
+        if matches!(
+            self.optimizer,
+            OptimizerConfig::Newton { .. } | OptimizerConfig::SaddleFreeNewton { .. }
+        ) {
+            crate::optim::NEWTON_IN_TRAINING.check(1.0)?;
+        }
         self.schedule.validate()?;
         check_all(&[
             (self.validation_fraction, VALIDATION_FRACTION),

@@ -16,6 +16,7 @@ mod optim_properties;
 mod reference_lbfgs;
 mod reference_optimizers;
 mod reference_schedules;
+mod reference_second_order;
 mod reference_signsf;
 mod reference_torch_adam;
 mod reference_torch_classic;

@@ -133,6 +133,11 @@ fn optimizer() -> BoxedStrategy<OptimizerConfig> {
         // Adafactor and Muon (issue 16).
         matrix_rules(),
         lbfgs(),
+        // Newton's methods (issue 18).
+        (non_negative(), non_negative())
+            .prop_map(|(lr, damping)| OptimizerConfig::Newton { lr, damping }),
+        (non_negative(), non_negative())
+            .prop_map(|(lr, damping)| OptimizerConfig::SaddleFreeNewton { lr, damping }),
     ]
     .boxed()
 }

@@ -363,7 +363,7 @@ proptest! {
 #[test]
 fn catalogue_round_trips_validates_and_explains_itself() {
     let catalogue = OptimizerConfig::catalogue();
-    assert_eq!(catalogue.len(), 20, "one of each variant");
+    assert_eq!(catalogue.len(), 22, "one of each variant");
     for config in &catalogue {
         config.validate().unwrap_or_else(|e| panic!("{}: {e}", config.name()));
         let text = ron::ser::to_string_pretty(config, ron::ser::PrettyConfig::default()).unwrap();
@@ -374,7 +374,7 @@ fn catalogue_round_trips_validates_and_explains_itself() {
     }
     let mut names: Vec<&str> = catalogue.iter().map(OptimizerConfig::name).collect();
     names.dedup();
-    assert_eq!(names.len(), 20);
+    assert_eq!(names.len(), 22);
 }
 
 #[test]
@@ -524,6 +524,10 @@ impl RuleVisitor for HundredSteps<'_> {
             0.5 * point.iter().map(|x| x * x).sum::<f64>()
         };
         for _ in 0..100 {
+            if R::NEEDS_HESSIAN {
+                // ½|x|² has the Hessian I everywhere (Newton's methods read it).
+                rule.set_curvature([[1.0, 0.0], [0.0, 1.0]]);
+            }
             rule.step_with_objective(self.params, self.lr, &mut half_square);
         }
         rule.steps_taken()

@@ -43,6 +43,8 @@ pub enum Family {
     Muon,
     /// L-BFGS: the direction d of its last iteration and the step length t.
     QuasiNewton,
+    /// Newton and saddle-free Newton: the step direction (H + δI)⁻¹∇L (issue 18).
+    Newton,
 }
 
 /// One plotted quantity: its title and how to read it from a sample.
@@ -123,6 +125,9 @@ impl Family {
             OptimizerConfig::Adafactor { .. } => Self::Adafactor,
             OptimizerConfig::Muon { .. } => Self::Muon,
             OptimizerConfig::Lbfgs { .. } => Self::QuasiNewton,
+            OptimizerConfig::Newton { .. } | OptimizerConfig::SaddleFreeNewton { .. } => {
+                Self::Newton
+            }
         }
     }
 
@@ -220,6 +225,12 @@ impl Family {
                  all its iterations and loss evaluations, so the plots show the last \
                  iteration's d and t."
             }
+            Self::Newton => {
+                "Newton's methods keep no state: each step solves (H + δI)p = ∇L with the exact \
+                 Hessian H at the current point (|H|, every curvature made positive, for \
+                 saddle-free Newton) and moves −η·p. The plot shows p; near a saddle plain \
+                 Newton's p points at the saddle."
+            }
             Self::Plain | Self::Momentum | Self::Adagrad | Self::RmsProp | Self::Adam => "",
         }
     }
@@ -274,6 +285,12 @@ impl Family {
                 pick: velocity,
                 scale: 1.0,
             }),
+            Self::Newton => Some(Series {
+                title: "Newton step p = (H + δI)⁻¹∇L (θ moves −η·p)",
+                log: false,
+                pick: velocity,
+                scale: 1.0,
+            }),
         }
     }
 
@@ -312,6 +329,7 @@ impl Family {
             Self::Adafactor => "effective step αₜ/(clip·√V)",
             Self::Muon => "effective step: η adjusted to the shape (times the unit direction)",
             Self::QuasiNewton => "step length t of the last iteration (line search or η)",
+            Self::Newton => "effective step: the learning rate η (times p)",
         };
         Series { title, log: true, pick: |s| s.effective_step, scale: 1.0 }
     }

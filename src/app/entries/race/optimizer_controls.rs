@@ -88,6 +88,16 @@ const LR: Param = Param {
     label: "lr η",
     tip: "Learning rate η: step size. Too large diverges, too small crawls",
 };
+// Newton's methods (issue 18).
+const DAMPING: Param = Param {
+    limit: optim::DAMPING,
+    min: 0.0,
+    max: 100.0,
+    log: false,
+    label: "damping δ",
+    tip: "Damping δ added to the curvature's diagonal: (H + δI)⁻¹∇L. 0 is the pure Newton \
+          step; a large δ turns it into a gradient step of size η/δ",
+};
 const WEIGHT_DECAY: Param = Param {
     limit: optim::WEIGHT_DECAY,
     min: 0.0,
@@ -404,6 +414,12 @@ fn optimizer_at(
             matrix_rule(ui, config, salt);
         }
         OptimizerConfig::Lbfgs { .. } => super::lbfgs_controls::lbfgs(ui, config),
+        OptimizerConfig::Newton { lr, damping }
+        | OptimizerConfig::SaddleFreeNewton { lr, damping } => {
+            LR.slider(ui, lr);
+            DAMPING.slider(ui, damping);
+            ui.weak("Uses the surface's exact Hessian at every step (2-D surfaces only).");
+        }
     }
     update_rule(ui, config);
 }
@@ -972,6 +988,7 @@ mod tests {
             NS_B,
             NS_C,
             MUON_EPS,
+            DAMPING,
             RATE,
             FACTOR,
             MIN_LR,

@@ -228,6 +228,7 @@ fn default_axis(field: SweepField, count: usize) -> SweepAxis {
         SweepField::EtaPlus => (1.05, 2.0, false),
         SweepField::StepMin => (1e-8, 1e-3, true),
         SweepField::StepMax => (1e-2, 50.0, true),
+        SweepField::Damping => (1e-4, 10.0, true),
     };
     SweepAxis { field, from, to, count, log }
 }
