@@ -26,6 +26,7 @@ mod regularize;
 mod signsf_properties;
 mod slice;
 mod stability;
+mod stability_border;
 mod surfaces;
 mod sweep;
 mod train;

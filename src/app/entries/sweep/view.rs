@@ -3,7 +3,7 @@
 //! click that hands the cell's run to the app.
 
 use egui::{Color32, ColorImage, PointerButton, RichText, TextureHandle, TextureOptions, Ui};
-use egui_plot::{Plot, PlotImage, PlotPoint};
+use egui_plot::{Line, LineStyle, Plot, PlotImage, PlotPoint, PlotPoints};
 use std::sync::Arc;
 
 use crate::app::entries::action::EntryAction;
@@ -14,7 +14,7 @@ use crate::app::widgets::lab_image;
 use crate::app::widgets::log_axis;
 use crate::app::widgets::numbers;
 use crate::app::widgets::palette;
-use optlab_core::entries::sweep::SweepReport;
+use optlab_core::entries::sweep::{StabilityBorder, SweepReport, stability_border};
 use optlab_core::grid::{Metric, SweepAxis};
 
 /// A click on a cell: its column and row.
@@ -76,6 +76,7 @@ fn draw(
         colour_bar(ui, r, &scale, height.max(200.0));
     });
     best_line(ui, r);
+    border_caption(ui, r);
     (clicked, stop)
 }
 
@@ -120,8 +121,12 @@ fn map(
             .y_grid_spacer(|i| log_axis::marks(&i))
             .y_axis_formatter(|m, _| log_axis::label(m.value));
     }
+    let border = stability_border(&r.lab);
     let response = plot.show(ui, |plot_ui| {
         place(plot_ui, r, &texture);
+        if let Some(border) = &border {
+            draw_border(plot_ui, r, border);
+        }
         let pointer = plot_ui.pointer_coordinate();
         let clicked = plot_ui.response().clicked_by(PointerButton::Primary);
         pointer.map(|p| (p, clicked))
@@ -135,6 +140,43 @@ fn map(
         response.response.on_hover_text_at_pointer(cell_text(r, i, j));
     }
     if clicked == Some(true) { hovered } else { None }
+}
+
+/// Colour of the theoretical stability border: white reads on viridis and on the dark red of
+/// diverged cells.
+const BORDER_COLOUR: Color32 = Color32::WHITE;
+
+/// The theoretical stability border as a dashed white line, the part inside the map only (so
+/// the plot's bounds stay the map's).
+fn draw_border(plot_ui: &mut egui_plot::PlotUi<'_>, r: &SweepReport, border: &StabilityBorder) {
+    let inside = |values: &[f64], v: f64| {
+        let (a, b) = (values[0], values[values.len() - 1]);
+        v >= a.min(b) && v <= a.max(b)
+    };
+    let points: Vec<[f64; 2]> = border
+        .points
+        .iter()
+        .filter(|[x, y]| inside(&r.x_values, *x) && inside(&r.y_values, *y))
+        .map(|&[x, y]| [coordinate(&r.lab.x, x), coordinate(&r.lab.y, y)])
+        .collect();
+    let name = format!("stability limit lr = {}", border.formula);
+    let line = Line::new(name, PlotPoints::from(points))
+        .color(BORDER_COLOUR)
+        .width(2.0)
+        .style(LineStyle::dashed_loose())
+        .allow_hover(false);
+    plot_ui.line(line);
+}
+
+/// The sentence under the map that names the dashed line.
+fn border_caption(ui: &mut Ui, r: &SweepReport) {
+    if let Some(border) = stability_border(&r.lab) {
+        ui.label(format!(
+            "Dashed white line: the stability limit lr = {} from the Hessian (λmax of this \
+             quadratic); beyond it every run diverges.",
+            border.formula
+        ));
+    }
 }
 
 /// "η = 0.0012, μ = 0.91\nfinal loss 3.2e-5 …" for cell (i, j).

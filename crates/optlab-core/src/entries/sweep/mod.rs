@@ -2,11 +2,13 @@
 //! momentum, β₂, noise, …), on a loss surface or on a training task; the grid fills while it
 //! computes. The engine is [`crate::grid`].
 
+mod boundary;
 mod compute;
 mod config;
 mod report;
 pub mod training;
 
+pub use boundary::{StabilityBorder, stability_border};
 pub use compute::sweep;
 pub use config::{CELL_STEPS, MAX_CELLS, SweepLab};
 pub use report::SweepReport;
