@@ -93,3 +93,28 @@ fn a_formula_without_minima_compares_with_newtons_direction() {
         "start: Newton's direction −H⁻¹∇f is undefined: the Hessian is singular",
     );
 }
+
+#[test]
+fn the_curvature_at_the_start_and_at_the_runs_point_is_named_under_the_map() {
+    let mut h = preset_window("taco-shell");
+    step_until(&mut h, "all runs computed", all_computed);
+    seek(&mut h, 0);
+    // TacoShell(condition: 100): curvatures 1 and 100 everywhere, a bowl with κ = 100.
+    h.get_by_label_contains(
+        "start: Hessian eigenvalues λ = 1 and 100 (the green cross, arms ∝ 1/√|λ|): a bowl, \
+         condition number κ = λmax/λmin = 100",
+    );
+    seek(&mut h, 40);
+    h.get_by_label_contains("step 40 (SGD): Hessian eigenvalues λ = 1 and 100");
+    // A saddle: the signs differ.
+    race_mut(h.state_mut()).surface = Surface::Saddle;
+    h.step();
+    h.step();
+    let label = h.get_by_label_contains("start: Hessian eigenvalues").value().unwrap_or_default();
+    assert!(label.ends_with("indefinite: a saddle"), "{label}");
+    // The Directions switch hides the cross's sentence with the arrows.
+    h.get_by_label("Directions").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label_contains("Hessian eigenvalues").is_none());
+}

@@ -9,6 +9,7 @@
 //! cannot be computed (a gradient that is zero or not a number, a singular Hessian) is
 //! reported as such, never replaced by a made-up direction.
 
+use crate::limits::short;
 use crate::slice::symmetric_eigen;
 use crate::surface::{Point, Surface};
 
@@ -141,6 +142,46 @@ pub struct Directions {
     /// Angle in degrees between −∇f and the reference direction (`None` when either is
     /// undefined).
     pub angle: Option<f64>,
+    /// The Hessian's eigen-decomposition at the point (`None` when it is not finite).
+    pub curvature: Option<LocalCurvature>,
+}
+
+/// The local quadratic's shape at a point: the Hessian's eigenvalues and unit eigenvectors.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LocalCurvature {
+    /// Eigenvalues, ascending.
+    pub eigenvalues: [f64; 2],
+    /// Unit eigenvectors, in the eigenvalues' order.
+    pub eigenvectors: [Point; 2],
+}
+
+impl LocalCurvature {
+    /// The decomposition of `hessian`; `None` when an entry is not finite.
+    #[must_use]
+    pub fn of(hessian: [[f64; 2]; 2]) -> Option<Self> {
+        let (eigenvalues, eigenvectors) = symmetric_eigen(hessian)?;
+        Some(Self { eigenvalues, eigenvectors })
+    }
+
+    /// κ = λmax/λmin when both curvatures are positive (a bowl), else `None`.
+    #[must_use]
+    pub fn condition_number(&self) -> Option<f64> {
+        let [low, high] = self.eigenvalues;
+        (low > 0.0).then(|| high / low)
+    }
+
+    /// What the local quadratic is, in words: "a bowl, κ = 100", "indefinite: a saddle", …
+    #[must_use]
+    pub fn shape(&self) -> String {
+        let [low, high] = self.eigenvalues;
+        match self.condition_number() {
+            Some(kappa) => format!("a bowl, condition number κ = λmax/λmin = {}", short(kappa)),
+            None if low < 0.0 && high > 0.0 => "indefinite: a saddle".to_owned(),
+            None if high < 0.0 => "a cap (both curvatures negative: near a maximum)".to_owned(),
+            None if high == 0.0 && low == 0.0 => "flat (H = 0)".to_owned(),
+            None => "flat along one direction (κ = ∞)".to_owned(),
+        }
+    }
 }
 
 impl Directions {
@@ -177,7 +218,8 @@ pub fn directions_at(surface: &Surface, minima: &[Point], p: Point) -> Direction
         // Minima exist but the point is not finite: nothing to compare with.
         None => Reference::Newton(Err(NewtonFailure::GradientUndefined)),
     };
-    let mut directions = Directions { at: p, descent, reference, angle: None };
+    let curvature = LocalCurvature::of(surface.hessian(p));
+    let mut directions = Directions { at: p, descent, reference, angle: None, curvature };
     directions.angle =
         descent.zip(directions.reference_direction()).and_then(|(a, b)| angle_degrees(a, b));
     directions
@@ -297,5 +339,30 @@ mod tests {
         let d = surface_directions(&Surface::Saddle, [0.0, 1.0]);
         assert!(matches!(d.reference, Reference::Minimum { direction: None, .. }), "{d:?}");
         assert_eq!(d.angle, None);
+    }
+
+    #[test]
+    fn the_taco_shells_curvature_is_its_condition_number_along_its_axes() {
+        let d = surface_directions(&taco(100.0), [1.0, 1.0]);
+        let c = d.curvature.expect("a finite Hessian");
+        assert!((c.eigenvalues[0] - 1.0).abs() < 1e-12 && (c.eigenvalues[1] - 100.0).abs() < 1e-9);
+        assert!((c.condition_number().expect("a bowl") - 100.0).abs() < 1e-9);
+        // The steep eigenvector is perpendicular to the valley floor at 30°.
+        let steep = c.eigenvectors[1];
+        let along = [30f64.to_radians().cos(), 30f64.to_radians().sin()];
+        assert!((steep[0] * along[0] + steep[1] * along[1]).abs() < 1e-12);
+        assert!(c.shape().contains("κ = λmax/λmin = 100"), "{}", c.shape());
+    }
+
+    #[test]
+    fn a_saddle_and_a_cap_are_named() {
+        let saddle = Surface::Expression(Formula::new("5*x^2 - y^2").expect("formula"));
+        let d = surface_directions(&saddle, [0.3, 0.2]);
+        let c = d.curvature.expect("finite");
+        assert_eq!(c.condition_number(), None);
+        assert_eq!(c.shape(), "indefinite: a saddle");
+        let cap = Surface::Expression(Formula::new("-x^2 - y^2").expect("formula"));
+        let shape = surface_directions(&cap, [0.3, 0.2]).curvature.expect("finite").shape();
+        assert!(shape.starts_with("a cap"), "{shape}");
     }
 }

@@ -41,6 +41,8 @@ const PRINTED: &str = concat!(
     "§÷\u{302}\u{304}Δπᵏ′″ⁱ⁷⁺₃₄ₖₜ←∂≤⌊⌋ⱼ┄◯□",
     // NAdam, RAdam, Adamax (their update rules come from the core):
     "ψ⋯₊",
+    // Newton's methods and the curvature cross (issue 18):
+    "Λ∝",
 );
 
 /// Extra sizes drawn outside the text styles (the 3D view's axis labels).

@@ -813,6 +813,11 @@ fn captions(ui: &mut egui::Ui, marks: &[DirectionMark]) {
             Answer::Failed => format!("{}: the directions could not be computed", mark.place),
         };
         ui.label(text);
+        if let Answer::Ready(directions) = &mark.answer
+            && let Some(curvature) = &directions.curvature
+        {
+            ui.label(super::map_curvature::caption(&mark.place, curvature));
+        }
     }
 }
 
@@ -945,6 +950,7 @@ fn draw<'a>(plot_ui: &mut PlotUi<'a>, scene: MapScene<'a>) -> (Option<Point>, bo
     let slice_line = super::slice_map::draw_on_map(plot_ui);
     draw_markers(plot_ui, markers);
     draw_paths(plot_ui, &paths);
+    super::map_curvature::draw(plot_ui, directions);
     map_directions::draw(plot_ui, directions);
     draw_divergences(plot_ui, &paths);
     (picked_start(plot_ui, &response, &view), slice_line)

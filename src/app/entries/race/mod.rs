@@ -9,6 +9,7 @@ pub mod internals_series;
 pub mod internals_view;
 pub mod lbfgs_controls;
 pub mod lookahead;
+pub mod map_curvature;
 pub mod map_directions;
 pub mod map_frame;
 pub mod map_view;
