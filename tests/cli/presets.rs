@@ -469,3 +469,56 @@ fn beyond_adam_teaches_what_its_notes_say() {
         assert!(find(&s, "Muon and Adafactor", run).get("train_acc") > 0.95, "{run}");
     }
 }
+
+/// Every recorded (x, y, loss) of run `run` of the `second-order` preset's race `entry`,
+/// computed headless from the preset's own configuration.
+fn second_order_trace(entry: &str, run: &str) -> Vec<optlab_core::run::StepRecord> {
+    use optlab_core::entries::Experiment;
+    let notebook = presets::find("second-order").and_then(|p| p.notebook().ok()).expect("loads");
+    let found = notebook.entries.iter().find(|e| e.name.starts_with(entry)).expect("the entry");
+    let Experiment::Race(race) = &found.experiment else { panic!("{entry} is a race") };
+    let index = race.runs.iter().position(|r| r.name == run).expect("the run");
+    let config = race.run_config(index).expect("a run config");
+    let mut trace = optlab_core::run::Trace::with_capacity(100_000);
+    optlab_core::run::execute(&config, &mut trace);
+    trace.records()
+}
+
+/// The first step whose loss is below `level`.
+fn first_below(entry: &str, run: &str, level: f64) -> Option<u64> {
+    second_order_trace(entry, run).iter().find(|r| r.loss < level).map(|r| r.step)
+}
+
+#[test]
+fn second_order_teaches_what_its_notes_say() {
+    let s = run_lab_preset("second-order");
+    // Dauphin's Fig. 2: Newton lands on the saddle, saddle-free Newton escapes fastest.
+    let saddle = "Dauphin's saddle";
+    let newton = second_order_trace(saddle, "Newton");
+    assert!(newton[1..].iter().all(|r| r.position == [0.0, 0.0]), "Newton sits on the saddle");
+    assert_eq!(first_below(saddle, "Saddle-free Newton", -1.0), Some(4));
+    assert_eq!(first_below(saddle, "Gradient descent", -1.0), Some(13));
+    assert!(final_loss(&s, saddle, "Saddle-free Newton") < -4e7);
+    assert!((final_loss(&s, saddle, "Gradient descent") + 3.4).abs() < 0.05);
+    // The monkey saddle: Newton halves its distance to the saddle every step.
+    let monkey = "Monkey saddle";
+    let newton = second_order_trace(monkey, "Newton");
+    let end = newton.last().expect("rows").position;
+    assert!((end[0] + 0.5 / 1024.0).abs() < 1e-15 && (end[1] - 0.2 / 1024.0).abs() < 1e-15);
+    assert_eq!(first_below(monkey, "Saddle-free Newton", -1.0), Some(2));
+    assert_eq!(first_below(monkey, "Gradient descent", -1.0), Some(5));
+    // Himmelblau: Newton climbs to the maximum, saddle-free Newton and GD reach minima.
+    let himmelblau = "Himmelblau";
+    let newton = find(&s, himmelblau, "Newton");
+    assert!((newton.get("x") + 0.2708).abs() < 1e-4 && (newton.get("y") + 0.9230).abs() < 1e-4);
+    assert!(newton.get("final_loss") > 181.6 && !newton.values.contains_key("reached_at"));
+    assert_eq!(find(&s, himmelblau, "Saddle-free Newton").count("reached_at"), 14);
+    assert_eq!(find(&s, himmelblau, "Gradient descent").count("reached_at"), 24);
+    // Rosenbrock: a handful of Newton steps against Adam's thousands.
+    let rosenbrock = "Rosenbrock";
+    let reached = |run| find(&s, rosenbrock, run).count("reached_at");
+    assert_eq!(reached("Newton"), 5);
+    assert_eq!(reached("Damped Newton (δ = 1)"), 26);
+    assert_eq!(reached("L-BFGS (strong Wolfe)"), 33);
+    assert_eq!(reached("Adam"), 4215);
+}

@@ -39,6 +39,7 @@ const BUILTIN: &[Preset] = &[
     preset!("basins"),
     preset!("assignment"),
     preset!("beyond-adam"),
+    preset!("second-order"),
 ];
 
 impl Preset {
