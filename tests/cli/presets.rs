@@ -521,4 +521,11 @@ fn second_order_teaches_what_its_notes_say() {
     assert_eq!(reached("Damped Newton (δ = 1)"), 26);
     assert_eq!(reached("L-BFGS (strong Wolfe)"), 33);
     assert_eq!(reached("Adam"), 4215);
+    // Basins: plain Newton ends elsewhere (saddles, the maximum) from 42 % of the starts.
+    let newton = find(&s, "Basins: Newton on", "elsewhere").get("share");
+    assert!((newton - 0.42).abs() < 0.01, "{newton}");
+    let minima: f64 =
+        (1..=4).map(|k| find(&s, "Basins: Newton on", &format!("minimum {k}")).get("share")).sum();
+    assert!((minima - 0.58).abs() < 0.01, "{minima}");
+    assert!(find(&s, "Basins: saddle-free", "elsewhere").get("share").abs() < f64::EPSILON);
 }

@@ -95,8 +95,8 @@ pub fn rule_text(curvature: Curvature, damping: f64) -> String {
         Curvature::Plain => "H",
         Curvature::Absolute => "|H|",
     };
-    let system = if damping == 0.0 { matrix.to_owned() } else { format!("{matrix} + δI") };
-    let mut text = format!("θ ← θ − η({system})⁻¹∇L   (H: the exact Hessian at θ)");
+    let system = if damping == 0.0 { matrix.to_owned() } else { format!("({matrix} + δI)") };
+    let mut text = format!("θ ← θ − η{system}⁻¹∇L   (H: the exact Hessian at θ)");
     if curvature == Curvature::Absolute {
         text.push_str("\n|H| = V|Λ|Vᵀ   (H = VΛVᵀ with every eigenvalue made positive)");
     }
