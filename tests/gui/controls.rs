@@ -177,14 +177,26 @@ fn every_control_in_the_window_has_a_name_with_all_runs_open() {
 fn stability_warning(h: &Harness<'_, OptlabApp>) -> Option<String> {
     h.query_all_by_role(Role::Label)
         .filter_map(|node| node.accesskit_node().value())
-        .find(|label| label.contains("λmax"))
+        .find(|label| label.contains("λmax") && label.starts_with('⚠'))
+}
+
+/// The first run's stable-lr note, shown while its lr is below the limit.
+fn stable_note(h: &Harness<'_, OptlabApp>) -> Option<String> {
+    h.query_all_by_role(Role::Label)
+        .filter_map(|node| node.accesskit_node().value())
+        .find(|label| label.starts_with("stable for lr <"))
 }
 
 #[test]
 fn raising_the_condition_number_past_the_sgd_limit_shows_the_warning_at_once() {
     let mut h = harness();
-    // The taco shell with κ = 100 and SGD at lr 0.019: just below 2/λmax = 0.02.
+    // The taco shell with κ = 100 and SGD at lr 0.019: just below 2/λmax = 0.02, which the
+    // run's controls say.
     assert_eq!(stability_warning(&h), None);
+    assert_eq!(
+        stable_note(&h).as_deref(),
+        Some("stable for lr < 2/λmax = 0.0200 on this quadratic")
+    );
     h.get_by_role_and_label(Role::Slider, "condition κ").set_value_accesskit(110.0);
     settle(&mut h);
     let warning = stability_warning(&h).expect("lr 0.019 is above 2/110");

@@ -447,7 +447,22 @@ fn lr_warning(ui: &mut Ui, limit: Option<StabilityLimit>, lr: f64) {
                  direction by a factor whose size passes 1 at this lr: the run overshoots \
                  further each step. λmax is the largest eigenvalue of the Hessian at the start.",
             );
+    } else if let Some(limit) = limit {
+        ui.weak(stable_note(&limit)).on_hover_text(
+            "The largest stable lr of the quadratic with the Hessian at the start (λmax its \
+             largest eigenvalue): above it the steepest direction overshoots more every step.",
+        );
     }
+}
+
+/// "stable for lr < 2/λmax = 0.0200 on this quadratic" (or "… of the local quadratic at the
+/// start").
+#[must_use]
+pub fn stable_note(limit: &StabilityLimit) -> String {
+    let value = crate::app::widgets::numbers::compact(limit.lr);
+    let place =
+        if limit.exact { "on this quadratic" } else { "for the local quadratic at the start" };
+    format!("stable for lr < {} = {value} {place}", limit.formula())
 }
 
 /// "⚠ above 2/λmax = 0.0200: diverges on this quadratic", or, on a surface that is not a
