@@ -121,3 +121,28 @@ fn damping_turns_newton_into_a_short_gradient_step() {
     let gradient_step = 1.0 - 2.0 / (2.0 + 1e6);
     assert!((moved[0] - gradient_step).abs() < 1e-15, "{moved:?}");
 }
+
+#[test]
+fn a_sweep_over_damping_reaches_the_newton_rule() {
+    use optlab_core::entries::sweep::SweepLab;
+    use optlab_core::grid::{self, SweepAxis, SweepField};
+    let lab = SweepLab {
+        surface: ron::from_str("Rosenbrock(a: 1.0, b: 100.0)").expect("surface"),
+        start: Some([-1.2, 1.0]),
+        steps: 10,
+        optimizer: OptimizerConfig::Newton { lr: 1.0, damping: 0.0 },
+        x: SweepAxis { field: SweepField::Damping, from: 0.0, to: 10.0, count: 3, log: false },
+        y: SweepAxis { field: SweepField::Lr, from: 0.5, to: 1.0, count: 2, log: false },
+        ..SweepLab::default()
+    };
+    lab.validate().expect("valid");
+    let cells = grid::compute_cells(&lab.configs().expect("Newton has both fields"), &lab.levels());
+    // Row lr = 1: no damping reaches (1, 1) within 10 steps; δ = 10 is still on its way.
+    let (undamped, damped) = (cells[3], cells[5]);
+    assert!(undamped.final_loss < 1e-20, "{undamped:?}");
+    assert!(damped.final_loss > 1e-6, "{damped:?}");
+    // Adam has no damping: the sweep refuses it, naming the optimizer.
+    let adam = SweepLab { optimizer: OptimizerConfig::catalogue()[6].clone(), ..lab };
+    let error = adam.configs().expect_err("Adam has no damping");
+    assert!(error.contains("Adam has no Newton's damping δ"), "{error}");
+}
