@@ -1,4 +1,4 @@
-//! The lane kernel: [`LANES`] runs of the SGD family stepped together.
+//! The lane kernel: [`LANES`] runs of the SGD family or of Adam/AdamW stepped together.
 //!
 //! Each lane's state (position, momentum buffer, best loss, …) is an element of a fixed-size
 //! array, and each step is a loop over the lanes without branches (every `if` is a select), so
@@ -20,31 +20,46 @@ use crate::surface::{Point, SurfaceVisitor};
 /// Runs stepped together.
 pub const LANES: usize = 8;
 
+use super::lanes_adam::AdamLanes;
+
 /// "Never" in the step arrays (a select-friendly `None`). Steps are kept as f64 (exact below
 /// 2⁵³) so every lane array has the same 64-bit float type, which the vectorizer needs.
 const NEVER: f64 = f64::INFINITY;
 
-/// Whether the lane kernel computes every one of `configs` exactly: the SGD family with a
-/// constant learning rate and exact gradients, all torch-form Nesterov or none.
-#[must_use]
-pub fn applies_to_all(configs: &[RunConfig]) -> bool {
-    let is_nesterov = |c: &RunConfig| matches!(c.optimizer, OptimizerConfig::Nesterov { .. });
-    let nesterov = configs.first().is_some_and(is_nesterov);
-    configs.iter().all(|c| applies(c) && is_nesterov(c) == nesterov)
+/// The lane kernels: the SGD family (torch-form Nesterov or not) and Adam/AdamW.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Family {
+    Sgd { nesterov: bool },
+    Adam,
 }
 
-/// Whether the lane kernel computes `config` exactly: the SGD family with a constant learning
-/// rate and exact gradients.
+fn family(config: &RunConfig) -> Option<Family> {
+    match config.optimizer {
+        OptimizerConfig::Sgd { .. } | OptimizerConfig::Momentum { .. } => {
+            Some(Family::Sgd { nesterov: false })
+        }
+        OptimizerConfig::Nesterov { .. } => Some(Family::Sgd { nesterov: true }),
+        OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => Some(Family::Adam),
+        _ => None,
+    }
+}
+
+/// Whether the lane kernel computes every one of `configs` exactly: one lane family for all
+/// (the SGD family with torch-form Nesterov for all or none, or Adam/AdamW), each with a
+/// constant learning rate and exact gradients.
+#[must_use]
+pub fn applies_to_all(configs: &[RunConfig]) -> bool {
+    let first = configs.first().and_then(family);
+    first.is_some() && configs.iter().all(|c| applies(c) && family(c) == first)
+}
+
+/// Whether a lane kernel computes `config` exactly: the SGD family or Adam/AdamW, with a
+/// constant learning rate and exact gradients.
 #[must_use]
 pub fn applies(config: &RunConfig) -> bool {
     matches!(config.schedule, Schedule::Constant)
         && config.noise_sigma == 0.0
-        && matches!(
-            config.optimizer,
-            OptimizerConfig::Sgd { .. }
-                | OptimizerConfig::Momentum { .. }
-                | OptimizerConfig::Nesterov { .. }
-        )
+        && family(config).is_some()
 }
 
 /// Per-lane hyperparameters of the SGD family (plain SGD is μ = 0).
@@ -54,38 +69,27 @@ struct Hyper {
     mu: [f64; LANES],
     undamped: [f64; LANES],
     wd: [f64; LANES],
-    /// Torch-form Nesterov (the same for every lane: a sweep varies numbers, not the kind).
-    nesterov: bool,
 }
 
 impl Hyper {
     fn of(chunk: &[RunConfig]) -> Self {
-        let mut hyper = Self {
-            lr: [0.0; LANES],
-            mu: [0.0; LANES],
-            undamped: [1.0; LANES],
-            wd: [0.0; LANES],
-            nesterov: matches!(
-                chunk.first().map(|c| &c.optimizer),
-                Some(OptimizerConfig::Nesterov { .. })
-            ),
-        };
+        let mut hyper =
+            Self { lr: [0.0; LANES], mu: [0.0; LANES], undamped: [1.0; LANES], wd: [0.0; LANES] };
         for (lane, config) in chunk.iter().enumerate().take(LANES) {
-            let (lr, mu, dampening, wd, nesterov) = match config.optimizer {
-                OptimizerConfig::Sgd { lr, weight_decay } => (lr, 0.0, 0.0, weight_decay, false),
+            let (lr, mu, dampening, wd) = match config.optimizer {
+                OptimizerConfig::Sgd { lr, weight_decay } => (lr, 0.0, 0.0, weight_decay),
                 OptimizerConfig::Momentum { lr, momentum, dampening, weight_decay } => {
-                    (lr, momentum, dampening, weight_decay, false)
+                    (lr, momentum, dampening, weight_decay)
                 }
                 OptimizerConfig::Nesterov { lr, momentum, weight_decay } => {
-                    (lr, momentum, 0.0, weight_decay, true)
+                    (lr, momentum, 0.0, weight_decay)
                 }
-                _ => (0.0, 0.0, 0.0, 0.0, false),
+                _ => (0.0, 0.0, 0.0, 0.0),
             };
             hyper.lr[lane] = lr;
             hyper.mu[lane] = mu;
             hyper.undamped[lane] = 1.0 - dampening;
             hyper.wd[lane] = wd;
-            debug_assert_eq!(nesterov, hyper.nesterov, "one optimizer kind per chunk");
         }
         hyper
     }
@@ -100,31 +104,102 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
         start[0][lane] = config.start[0];
         start[1][lane] = config.start[1];
     }
-    let job = Job { hyper: Hyper::of(chunk), start, steps: first.steps, levels: *levels };
-    let lanes = if levels.settle.iter().all(|l| *l == f64::NEG_INFINITY) {
-        first.surface.visit(Kernel::<0>(job))
-    } else {
-        first.surface.visit(Kernel::<MAX_LEVELS>(job))
+    let job = Job { start, steps: first.steps, levels: *levels };
+    let lanes = match family(first) {
+        Some(Family::Sgd { nesterov: true }) => {
+            visit(first, job, SgdLanes::<true>::of(Hyper::of(chunk)))
+        }
+        Some(Family::Adam) => visit(first, job, AdamLanes::of(chunk)),
+        _ => visit(first, job, SgdLanes::<false>::of(Hyper::of(chunk))),
     };
     lanes.into_iter().take(chunk.len()).collect()
 }
 
+/// Runs `rule`'s lanes on the chunk's surface, tracking settle levels only when asked.
+fn visit<R: LaneRule>(first: &RunConfig, job: Job, rule: R) -> [Cell; LANES] {
+    if job.levels.settle.iter().all(|l| *l == f64::NEG_INFINITY) {
+        first.surface.visit(Kernel::<R, 0> { job, rule })
+    } else {
+        first.surface.visit(Kernel::<R, MAX_LEVELS> { job, rule })
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Job {
-    hyper: Hyper,
     start: [[f64; LANES]; 2],
     steps: u64,
     levels: Levels,
 }
 
-/// The kernel, tracking the first `K` settle levels (0 for sweeps).
-struct Kernel<const K: usize>(Job);
+/// The kernel of lane rule `R`, tracking the first `K` settle levels (0 for sweeps).
+struct Kernel<R, const K: usize> {
+    job: Job,
+    rule: R,
+}
 
-impl<const K: usize> SurfaceVisitor for Kernel<K> {
+impl<R: LaneRule, const K: usize> SurfaceVisitor for Kernel<R, K> {
     type Output = [Cell; LANES];
 
     fn visit<F: Fn(Point) -> (f64, Point) + Copy>(self, value_and_gradient: F) -> [Cell; LANES] {
-        run_lanes::<F, K>(value_and_gradient, &self.0)
+        run_lanes::<F, R, K>(value_and_gradient, &self.job, self.rule)
+    }
+}
+
+/// One optimizer family's update of every lane, exactly as its `UpdateRule::step_2d`.
+pub(super) trait LaneRule: Copy {
+    /// Updates the live lanes (`alive[l]` 1.0) of `x`, `y` with gradients `g`; `first` is the
+    /// run's first update.
+    fn update(
+        &mut self,
+        alive: &[f64; LANES],
+        point: [&mut [f64; LANES]; 2],
+        g: [[f64; LANES]; 2],
+        first: bool,
+    );
+}
+
+/// The SGD family's lanes: hyperparameters and momentum buffers.
+#[derive(Clone, Copy)]
+struct SgdLanes<const NESTEROV: bool> {
+    hyper: Hyper,
+    bx: [f64; LANES],
+    by: [f64; LANES],
+}
+
+impl<const NESTEROV: bool> SgdLanes<NESTEROV> {
+    fn of(hyper: Hyper) -> Self {
+        Self { hyper, bx: [0.0; LANES], by: [0.0; LANES] }
+    }
+}
+
+impl<const NESTEROV: bool> LaneRule for SgdLanes<NESTEROV> {
+    #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+    #[inline(always)]
+    fn update(
+        &mut self,
+        alive: &[f64; LANES],
+        [x, y]: [&mut [f64; LANES]; 2],
+        [gx, gy]: [[f64; LANES]; 2],
+        first: bool,
+    ) {
+        let h = &self.hyper;
+        each(|l| {
+            let coordinate = Coordinate {
+                lr: h.lr[l],
+                mu: h.mu[l],
+                undamped: h.undamped[l],
+                wd: h.wd[l],
+                nesterov: NESTEROV,
+                first,
+            };
+            let live = alive[l] != 0.0;
+            let (nx, nbx) = coordinate.update(x[l], gx[l], self.bx[l]);
+            let (ny, nby) = coordinate.update(y[l], gy[l], self.by[l]);
+            x[l] = pick(live, nx, x[l]);
+            y[l] = pick(live, ny, y[l]);
+            self.bx[l] = pick(live, nbx, self.bx[l]);
+            self.by[l] = pick(live, nby, self.by[l]);
+        });
     }
 }
 
@@ -132,8 +207,6 @@ impl<const K: usize> SurfaceVisitor for Kernel<K> {
 struct State<const K: usize> {
     x: [f64; LANES],
     y: [f64; LANES],
-    bx: [f64; LANES],
-    by: [f64; LANES],
     /// 1 while the lane is finite, 0 from its divergence on.
     alive: [f64; LANES],
     /// The loss above which the lane has diverged ([`divergence_loss`] of its start's loss).
@@ -150,15 +223,14 @@ struct State<const K: usize> {
 /// the baseline packs 2 of the 8 lanes per instruction, AVX-512 all 8. The operations and their
 /// order are the same in every version (no FMA), so results do not depend on the CPU.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2"))]
-fn run_lanes<F: Fn(Point) -> (f64, Point) + Copy, const K: usize>(
+fn run_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
     value_and_gradient: F,
     job: &Job,
+    mut rule: R,
 ) -> [Cell; LANES] {
     let mut s = State::<K> {
         x: job.start[0],
         y: job.start[1],
-        bx: [0.0; LANES],
-        by: [0.0; LANES],
         alive: [1.0; LANES],
         loss_bound: [f64::INFINITY; LANES],
         last_loss: [f64::NAN; LANES],
@@ -169,11 +241,7 @@ fn run_lanes<F: Fn(Point) -> (f64, Point) + Copy, const K: usize>(
         settled: [[NEVER; LANES]; K],
     };
     for step in 0..=job.steps {
-        if job.hyper.nesterov {
-            step_lanes::<F, K, true>(value_and_gradient, job, &mut s, step);
-        } else {
-            step_lanes::<F, K, false>(value_and_gradient, job, &mut s, step);
-        }
+        step_lanes::<F, R, K>(value_and_gradient, job, (&mut s, &mut rule), step);
         if s.alive.iter().all(|&a| a == 0.0) {
             break;
         }
@@ -207,7 +275,7 @@ fn cell<const K: usize>(s: &State<K>, lane: usize) -> Cell {
 /// instructions (each pass below is one such loop, so none mixes types or branches).
 #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
 #[inline(always)]
-fn each(mut f: impl FnMut(usize)) {
+pub(super) fn each(mut f: impl FnMut(usize)) {
     for lane in 0..LANES {
         f(lane);
     }
@@ -217,10 +285,10 @@ fn each(mut f: impl FnMut(usize)) {
 /// Every `if` is a select on a lane's own values; `alive` is 1.0 or 0.0.
 #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
 #[inline(always)]
-fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, const K: usize, const NESTEROV: bool>(
+fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
     value_and_gradient: F,
     job: &Job,
-    s: &mut State<K>,
+    (s, rule): (&mut State<K>, &mut R),
     step: u64,
 ) {
     let (mut loss, mut gx, mut gy) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
@@ -247,25 +315,7 @@ fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, const K: usize, const NESTERO
     s.alive = alive;
     note(job, s, &loss, step_f);
     if step < job.steps {
-        let h = &job.hyper;
-        let first = step == 0;
-        each(|l| {
-            let coordinate = Coordinate {
-                lr: h.lr[l],
-                mu: h.mu[l],
-                undamped: h.undamped[l],
-                wd: h.wd[l],
-                nesterov: NESTEROV,
-                first,
-            };
-            let live = alive[l] != 0.0;
-            let (nx, nbx) = coordinate.update(s.x[l], gx[l], s.bx[l]);
-            let (ny, nby) = coordinate.update(s.y[l], gy[l], s.by[l]);
-            s.x[l] = pick(live, nx, s.x[l]);
-            s.y[l] = pick(live, ny, s.y[l]);
-            s.bx[l] = pick(live, nbx, s.bx[l]);
-            s.by[l] = pick(live, nby, s.by[l]);
-        });
+        rule.update(&alive, [&mut s.x, &mut s.y], [gx, gy], step == 0);
     }
 }
 
@@ -323,7 +373,7 @@ impl Coordinate {
 /// and without a branch, so the lane loops stay SIMD.
 #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
 #[inline(always)]
-fn pick(condition: bool, a: f64, b: f64) -> f64 {
+pub(super) fn pick(condition: bool, a: f64, b: f64) -> f64 {
     let mask = u64::from(condition).wrapping_neg();
     f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }

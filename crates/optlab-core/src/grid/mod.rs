@@ -19,6 +19,7 @@
 
 mod cell;
 pub mod lanes;
+mod lanes_adam;
 mod throttle;
 
 pub use cell::{Cell, Levels, MAX_LEVELS};

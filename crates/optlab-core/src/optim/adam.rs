@@ -7,7 +7,7 @@ use super::rule::{Internals, UpdateRule, decayed};
 /// subnormals and sticks at the smallest one (0.9 × 5e-324 rounds back to 5e-324), and every
 /// later step pays a subnormal-arithmetic stall that made Adam about 10× slower.
 #[inline]
-fn flush_negligible(power: f64) -> f64 {
+pub(crate) fn flush_negligible(power: f64) -> f64 {
     if power < 1e-20 { 0.0 } else { power }
 }
 

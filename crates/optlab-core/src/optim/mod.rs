@@ -67,6 +67,7 @@ pub use adadelta::AdadeltaRule;
 pub use adafactor::AdafactorRule;
 pub use adagrad::AdagradRule;
 pub use adam::AdamRule;
+pub(crate) use adam::flush_negligible;
 pub use adamax::AdamaxRule;
 pub use asgd::AsgdRule;
 pub use config::DAMPING;

@@ -36,8 +36,8 @@ fn surfaces() -> impl Strategy<Value = Surface> {
     ]
 }
 
-/// Up to `LANES` optimizers of one kind (a sweep varies numbers, not the kind): SGD and
-/// Momentum mixed, or Nesterov.
+/// Up to `LANES` optimizers of one lane family (a sweep varies numbers, not the kind): SGD and
+/// Momentum mixed, Nesterov, or Adam and AdamW mixed.
 fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
     let lr = || (-5.0f64..-0.5).prop_map(|e| 10f64.powf(e));
     let wd = || prop_oneof![Just(0.0), 0.0f64..0.1];
@@ -55,7 +55,38 @@ fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
     let nesterov = (lr(), 0.01f64..0.999, wd()).prop_map(|(lr, momentum, weight_decay)| {
         OptimizerConfig::Nesterov { lr, momentum, weight_decay }
     });
-    prop_oneof![prop::collection::vec(plain, 1..=LANES), prop::collection::vec(nesterov, 1..=LANES)]
+    prop_oneof![
+        prop::collection::vec(plain, 1..=LANES),
+        prop::collection::vec(nesterov, 1..=LANES),
+        prop::collection::vec(adam(), 1..=LANES),
+    ]
+}
+
+/// Adam and AdamW anywhere in their ranges (the lane kernel takes both, mixed): bias
+/// correction on or off, AMSGrad, coupled or decoupled decay, tiny and large ε.
+fn adam() -> impl Strategy<Value = OptimizerConfig> {
+    let lr = || (-5.0f64..0.0).prop_map(|e| 10f64.powf(e));
+    let beta = || prop_oneof![Just(0.0), Just(0.9), Just(0.999), 0.0f64..0.9999];
+    let eps = || prop_oneof![Just(1e-8), Just(0.0), (-12.0f64..0.0).prop_map(|e| 10f64.powf(e))];
+    let wd = || prop_oneof![Just(0.0), 0.0f64..0.1];
+    let flags = (any::<bool>(), any::<bool>(), any::<bool>());
+    (lr(), beta(), beta(), eps(), wd(), flags).prop_map(
+        |(lr, beta1, beta2, eps, weight_decay, (adamw, bias_correction, amsgrad))| {
+            if adamw {
+                OptimizerConfig::AdamW { lr, beta1, beta2, eps, amsgrad, weight_decay }
+            } else {
+                OptimizerConfig::Adam {
+                    lr,
+                    beta1,
+                    beta2,
+                    eps,
+                    bias_correction,
+                    amsgrad,
+                    weight_decay,
+                }
+            }
+        },
+    )
 }
 
 proptest! {
