@@ -27,5 +27,6 @@ mod slice;
 mod stability;
 mod surfaces;
 mod sweep;
+mod sweep_issue16;
 mod train;
 mod worker;
