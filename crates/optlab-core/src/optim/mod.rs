@@ -77,7 +77,7 @@ pub use config::{
 pub use lion::LionRule;
 // Adafactor and Muon (issue 16).
 pub use config::{BETA2_DECAY, CLIP_THRESHOLD, EPS1, EPS2, MAX_NS_STEPS, NS_COEFFICIENT, NS_STEPS};
-pub use lbfgs::{IN_TRAINING as LBFGS_IN_TRAINING, LbfgsRule, LbfgsSettings};
+pub use lbfgs::{LbfgsRule, LbfgsSettings};
 
 /// L-BFGS's allowed ranges (`max_iter`, `max_eval`, the tolerances, `history_size`).
 pub mod lbfgs_limits {

@@ -29,4 +29,5 @@ mod surfaces;
 mod sweep;
 mod sweep_issue16;
 mod train;
+mod train_lbfgs;
 mod worker;
