@@ -2,7 +2,7 @@
 //! (`train::full_batch`), refused with random draws (dropout, DropConnect, stochastic depth).
 
 use optlab_core::optim::OptimizerConfig;
-use optlab_core::train::full_batch::{self, LBFGS_WITH_RANDOM_DRAWS};
+use optlab_core::train::full_batch;
 use optlab_core::train::{ModelConfig, Trainer, TrainingConfig};
 
 fn lbfgs() -> OptimizerConfig {
@@ -83,7 +83,6 @@ fn lbfgs_with_random_draws_is_refused_saying_why() {
         let adam = TrainingConfig { model, ..TrainingConfig::default() };
         assert!(adam.validate().is_ok());
     }
-    assert_eq!(LBFGS_WITH_RANDOM_DRAWS.max, 0.0);
     let deterministic = [
         ModelConfig::Mlp { hidden: vec![8], dropout_keep: 1.0, dropconnect_keep: 1.0 },
         ModelConfig::ResidualMlp { width: 8, blocks: 2, final_survival: 1.0 },
