@@ -12,6 +12,7 @@ mod inputs;
 mod internals;
 mod labs;
 mod lbfgs;
+mod lbfgs_training;
 mod legends;
 mod lookahead;
 mod map;
