@@ -249,7 +249,7 @@ fn batch_size(ui: &mut Ui, run: &mut TrainingRun) {
     if !full {
         return;
     }
-    ui.label(egui::RichText::new(FULL_BATCH_NOTE).small());
+    ui.label(FULL_BATCH_NOTE);
     if full_batch::draws_randomly(&run.model) {
         ui.colored_label(
             ui.visuals().error_fg_color,
