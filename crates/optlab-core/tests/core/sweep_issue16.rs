@@ -158,3 +158,41 @@ fn a_count_axis_takes_whole_numbers_and_refuses_repeated_cells() {
     assert_eq!(real.most_distinct_cells(), None);
     assert!(real.values().iter().any(|v| v.fract() != 0.0));
 }
+
+/// A training sweep over L-BFGS's counts: every cell trains full batch, and `max_iter` 1
+/// against 20 gives different validation losses.
+#[test]
+fn a_training_sweep_varies_lbfgs_max_iter_and_history_size() {
+    use optlab_core::entries::sweep::training;
+    use optlab_core::entries::training::TrainingLab;
+    use optlab_core::train::ModelConfig;
+    let mut task = TrainingLab::default();
+    for run in &mut task.runs {
+        run.optimizer = ron::from_str("Lbfgs()").expect("L-BFGS");
+        run.model = ModelConfig::Mlp { hidden: vec![16], dropout_keep: 1.0, dropconnect_keep: 1.0 };
+        run.epochs = 3;
+    }
+    let mut lab = SweepLab { training: Some(task), ..SweepLab::default() };
+    lab.x = SweepAxis { field: SweepField::MaxIter, from: 1.0, to: 20.0, count: 2, log: false };
+    lab.y = SweepAxis { field: SweepField::HistorySize, from: 2.0, to: 10.0, count: 2, log: false };
+    lab.validate().expect("valid");
+    lab.check_axes_fit().expect("L-BFGS has both");
+    let report = optlab_core::entries::sweep::sweep(
+        &lab,
+        &std::sync::atomic::AtomicBool::new(false),
+        std::time::Duration::MAX,
+        |_| {},
+    )
+    .expect("not cancelled");
+    assert!(report.error.is_none(), "{:?}", report.error);
+    let losses: Vec<f64> = report.cells.iter().map(|c| c.expect("computed").final_loss).collect();
+    assert!(losses.iter().all(|l| l.is_finite()), "{losses:?}");
+    assert!((losses[0] - losses[1]).abs() > 1e-6, "max_iter 1 against 20: {losses:?}");
+    let config = training::cell_config(&lab, lab.training.as_ref().unwrap(), 20.0, 10.0).unwrap();
+    let optlab_core::optim::OptimizerConfig::Lbfgs { max_iter, history_size, .. } =
+        config.optimizer
+    else {
+        panic!("{:?}", config.optimizer)
+    };
+    assert_eq!((max_iter, history_size), (20, 10));
+}
