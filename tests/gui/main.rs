@@ -19,3 +19,4 @@ mod map;
 mod matrix_controls;
 mod schedule_free;
 mod slice;
+mod sweep_counts;
