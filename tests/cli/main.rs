@@ -4,6 +4,7 @@
 mod bad_input;
 mod classic_optimizers;
 mod commands;
+mod everywhere;
 mod lbfgs;
 mod matrix;
 mod presets;

@@ -98,11 +98,46 @@ pub enum SweepField {
     // Newton's methods (issue 18).
     /// Damping δ of Newton and saddle-free Newton.
     Damping,
+    // Issue 16's remaining fields.
+    /// Adafactor's τ (`beta2_decay`): β₂ₜ = 1 − t^τ.
+    Beta2Decay,
+    /// Adafactor's ε₁ (`eps1`; a swept value replaces `None`).
+    Eps1,
+    /// Adafactor's clipping threshold d.
+    ClipThreshold,
+    /// Schedule-Free's warm-up length in updates (a count).
+    WarmupSteps,
+    /// Schedule-Free's power r of the average's weights.
+    AveragePower,
+    /// Schedule-Free's `weight_lr_power`.
+    WeightLrPower,
+    /// L-BFGS's iterations per step (a count).
+    MaxIter,
+    /// L-BFGS's evaluations per step (a count; a swept value replaces `None`).
+    MaxEval,
+    /// L-BFGS's pairs (s, y) kept (a count).
+    HistorySize,
+    /// L-BFGS's `tolerance_grad`.
+    ToleranceGrad,
+    /// L-BFGS's `tolerance_change`.
+    ToleranceChange,
+    /// Muon's Newton–Schulz iterations (a count).
+    NsSteps,
+    /// Muon's Newton–Schulz coefficient a.
+    NsA,
+    /// Muon's Newton–Schulz coefficient b.
+    NsB,
+    /// Muon's Newton–Schulz coefficient c.
+    NsC,
+    /// Adagrad's `lr_decay`.
+    LrDecay,
+    /// Adagrad's `initial_accumulator`.
+    InitialAccumulator,
 }
 
 impl SweepField {
     /// Every field, in menu order.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 39] = [
         Self::Lr,
         Self::Momentum,
         Self::Dampening,
@@ -125,6 +160,23 @@ impl SweepField {
         Self::StepMin,
         Self::StepMax,
         Self::Damping,
+        Self::Beta2Decay,
+        Self::Eps1,
+        Self::ClipThreshold,
+        Self::WarmupSteps,
+        Self::AveragePower,
+        Self::WeightLrPower,
+        Self::MaxIter,
+        Self::MaxEval,
+        Self::HistorySize,
+        Self::ToleranceGrad,
+        Self::ToleranceChange,
+        Self::NsSteps,
+        Self::NsA,
+        Self::NsB,
+        Self::NsC,
+        Self::LrDecay,
+        Self::InitialAccumulator,
     ];
 
     /// The name in the course's notation.
@@ -153,6 +205,23 @@ impl SweepField {
             Self::StepMin => "Rprop's step min",
             Self::StepMax => "Rprop's step max",
             Self::Damping => "Newton's damping δ",
+            Self::Beta2Decay => "Adafactor's τ",
+            Self::Eps1 => "Adafactor's ε₁",
+            Self::ClipThreshold => "Adafactor's d",
+            Self::WarmupSteps => "Schedule-Free's warm-up steps (count)",
+            Self::AveragePower => "Schedule-Free's r",
+            Self::WeightLrPower => "Schedule-Free's weight_lr_power",
+            Self::MaxIter => "L-BFGS's max_iter (count)",
+            Self::MaxEval => "L-BFGS's max_eval (count)",
+            Self::HistorySize => "L-BFGS's history_size (count)",
+            Self::ToleranceGrad => "L-BFGS's tolerance_grad",
+            Self::ToleranceChange => "L-BFGS's tolerance_change",
+            Self::NsSteps => "Muon's ns_steps (count)",
+            Self::NsA => "Muon's Newton–Schulz a",
+            Self::NsB => "Muon's Newton–Schulz b",
+            Self::NsC => "Muon's Newton–Schulz c",
+            Self::LrDecay => "Adagrad's lr_decay",
+            Self::InitialAccumulator => "Adagrad's initial_accumulator",
         }
     }
 
@@ -217,10 +286,35 @@ impl SweepField {
             Self::StepMin => optim::STEP_MIN,
             Self::StepMax => optim::STEP_MAX,
             Self::Damping => optim::DAMPING,
+            Self::Beta2Decay => optim::BETA2_DECAY,
+            Self::Eps1 => optim::EPS1,
+            Self::ClipThreshold => optim::CLIP_THRESHOLD,
+            Self::WarmupSteps => optim::WARMUP_STEPS,
+            Self::AveragePower => optim::AVERAGE_POWER,
+            Self::WeightLrPower => optim::WEIGHT_LR_POWER,
+            Self::MaxIter => optim::lbfgs_limits::MAX_ITER,
+            Self::MaxEval => optim::lbfgs_limits::MAX_EVAL,
+            Self::HistorySize => optim::lbfgs_limits::HISTORY_SIZE,
+            Self::ToleranceGrad => optim::lbfgs_limits::TOLERANCE_GRAD,
+            Self::ToleranceChange => optim::lbfgs_limits::TOLERANCE_CHANGE,
+            Self::NsSteps => optim::NS_STEPS,
+            Self::NsA | Self::NsB | Self::NsC => optim::NS_COEFFICIENT,
+            Self::LrDecay => optim::LR_DECAY,
+            Self::InitialAccumulator => optim::INITIAL_ACCUMULATOR,
         }
     }
 
-    /// Sets this field of `run` to `value`.
+    /// Whether the field is a whole number (L-BFGS's `max_iter`, Schedule-Free's
+    /// `warmup_steps`, …): an axis over it takes its values rounded to whole numbers.
+    #[must_use]
+    pub fn is_count(self) -> bool {
+        matches!(
+            self,
+            Self::WarmupSteps | Self::MaxIter | Self::MaxEval | Self::HistorySize | Self::NsSteps
+        )
+    }
+
+    /// Sets this field of `run` to `value` (rounded to a whole number for a count).
     ///
     /// # Errors
     /// The run's optimizer or schedule has no such field.
@@ -230,25 +324,25 @@ impl SweepField {
                 run.optimizer.set_lr(value);
                 return Ok(());
             }
-            Self::Noise => Some(&mut run.noise_sigma),
+            Self::Noise => Some(Slot::Real(&mut run.noise_sigma)),
             Self::L2 | Self::DropoutKeep => {
                 return Err(format!("{} belongs to a training task, not a surface", self.label()));
             }
-            Self::ScheduleRate => schedule_rate(&mut run.schedule),
-            _ => optimizer_field(&mut run.optimizer, self),
+            Self::ScheduleRate => schedule_rate(&mut run.schedule).map(Slot::Real),
+            _ => optimizer_slot(&mut run.optimizer, self),
         };
         let Some(slot) = slot else {
-            return Err(format!(
-                "{} has no {} to vary",
-                if self == Self::ScheduleRate { "this schedule" } else { run.optimizer.name() },
-                self.label()
-            ));
+            return Err(if self == Self::ScheduleRate {
+                format!("this schedule has no {} to vary", self.label())
+            } else {
+                missing_field(&run.optimizer, self)
+            });
         };
-        *slot = value;
+        slot.set(value);
         Ok(())
     }
 
-    /// Sets this field of a training run to `value`.
+    /// Sets this field of a training run to `value` (rounded to a whole number for a count).
     ///
     /// # Errors
     /// The run's optimizer, schedule or model has no such field (gradient noise, dropout on a
@@ -259,20 +353,93 @@ impl SweepField {
                 config.optimizer.set_lr(value);
                 return Ok(());
             }
-            Self::L2 => Some(&mut config.l2),
+            Self::L2 => Some(Slot::Real(&mut config.l2)),
             Self::DropoutKeep => match &mut config.model {
-                ModelConfig::Mlp { dropout_keep, .. } => Some(dropout_keep),
+                ModelConfig::Mlp { dropout_keep, .. } => Some(Slot::Real(dropout_keep)),
                 ModelConfig::ResidualMlp { .. } => None,
             },
             Self::Noise => None,
-            Self::ScheduleRate => schedule_rate(&mut config.schedule),
-            _ => optimizer_field(&mut config.optimizer, self),
+            Self::ScheduleRate => schedule_rate(&mut config.schedule).map(Slot::Real),
+            _ => {
+                let slot = optimizer_slot(&mut config.optimizer, self);
+                if slot.is_none() {
+                    return Err(missing_field(&config.optimizer, self));
+                }
+                slot
+            }
         };
         let Some(slot) = slot else {
             return Err(format!("this training run has no {} to vary", self.label()));
         };
-        *slot = value;
+        slot.set(value);
         Ok(())
+    }
+}
+
+/// "Adam has no momentum μ to vary (its fields: learning rate η, β₁, …)".
+fn missing_field(optimizer: &OptimizerConfig, field: SweepField) -> String {
+    let has: Vec<&str> = SweepField::ALL
+        .into_iter()
+        .filter(|&f| f == SweepField::Lr || optimizer_slot(&mut optimizer.clone(), f).is_some())
+        .map(SweepField::label)
+        .collect();
+    format!(
+        "{} has no {} to vary (its fields: {})",
+        optimizer.name(),
+        field.label(),
+        has.join(", ")
+    )
+}
+
+/// Where a swept value goes: a real field, an optional one (`None` replaced), or a count.
+enum Slot<'a> {
+    Real(&'a mut f64),
+    OptionalReal(&'a mut Option<f64>),
+    Count(&'a mut u64),
+    Count32(&'a mut u32),
+    OptionalCount32(&'a mut Option<u32>),
+    CountUsize(&'a mut usize),
+}
+
+impl Slot<'_> {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a count is rounded first; the axis's ends were checked against the field's \
+                  limit (at most 1e9), and `as` saturates anyway"
+    )]
+    fn set(self, value: f64) {
+        let whole = value.round();
+        match self {
+            Self::Real(slot) => *slot = value,
+            Self::OptionalReal(slot) => *slot = Some(value),
+            Self::Count(slot) => *slot = whole as u64,
+            Self::Count32(slot) => *slot = whole as u32,
+            Self::OptionalCount32(slot) => *slot = Some(whole as u32),
+            Self::CountUsize(slot) => *slot = whole as usize,
+        }
+    }
+}
+
+/// The optimizer's slot for `field`: counts and optional fields here, real ones from
+/// [`optimizer_field`].
+fn optimizer_slot(optimizer: &mut OptimizerConfig, field: SweepField) -> Option<Slot<'_>> {
+    use OptimizerConfig as O;
+    use SweepField as F;
+    if !field.is_count() && field != F::Eps1 {
+        return optimizer_field(optimizer, field).map(Slot::Real);
+    }
+    match (optimizer, field) {
+        (O::Adafactor { eps1, .. }, F::Eps1) => Some(Slot::OptionalReal(eps1)),
+        (
+            O::ScheduleFreeAdamW { warmup_steps, .. } | O::ScheduleFreeSgd { warmup_steps, .. },
+            F::WarmupSteps,
+        ) => Some(Slot::Count(warmup_steps)),
+        (O::Lbfgs { max_iter, .. }, F::MaxIter) => Some(Slot::Count32(max_iter)),
+        (O::Lbfgs { max_eval, .. }, F::MaxEval) => Some(Slot::OptionalCount32(max_eval)),
+        (O::Lbfgs { history_size, .. }, F::HistorySize) => Some(Slot::Count32(history_size)),
+        (O::Muon { ns_steps, .. }, F::NsSteps) => Some(Slot::CountUsize(ns_steps)),
+        _ => None,
     }
 }
 
@@ -299,10 +466,7 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             F::WeightDecay => Some(weight_decay),
             _ => None,
         },
-        // Muon (issue 16) shares Nesterov's fields.
-        O::Nesterov { momentum, weight_decay, .. }
-        | O::ScheduleFreeSgd { momentum, weight_decay, .. }
-        | O::Muon { momentum, weight_decay, .. } => match field {
+        O::Nesterov { momentum, weight_decay, .. } => match field {
             F::Momentum => Some(momentum),
             F::WeightDecay => Some(weight_decay),
             _ => None,
@@ -311,9 +475,11 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             F::Momentum => Some(momentum),
             _ => None,
         },
-        O::Adagrad { eps, weight_decay, .. } => match field {
+        O::Adagrad { eps, weight_decay, lr_decay, initial_accumulator, .. } => match field {
             F::Eps => Some(eps),
             F::WeightDecay => Some(weight_decay),
+            F::LrDecay => Some(lr_decay),
+            F::InitialAccumulator => Some(initial_accumulator),
             _ => None,
         },
         O::RmsProp { decay_rate, eps, momentum, weight_decay, .. } => match field {
@@ -326,8 +492,7 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
         O::Adam { beta1, beta2, eps, weight_decay, .. }
         | O::AdamW { beta1, beta2, eps, weight_decay, .. }
         | O::Adamax { beta1, beta2, eps, weight_decay, .. }
-        | O::RAdam { beta1, beta2, eps, weight_decay, .. }
-        | O::ScheduleFreeAdamW { beta1, beta2, eps, weight_decay, .. } => match field {
+        | O::RAdam { beta1, beta2, eps, weight_decay, .. } => match field {
             F::Beta1 => Some(beta1),
             F::Beta2 => Some(beta2),
             F::Eps => Some(eps),
@@ -350,18 +515,55 @@ fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option
             _ => None,
         },
         O::Adadelta { .. } | O::Asgd { .. } | O::Rprop { .. } => classic_field(optimizer, field),
-        // Adafactor (issue 16): ε is its ε₂ (the parameter-RMS floor).
-        O::Adafactor { eps2, weight_decay, .. } => match field {
-            F::Eps => Some(eps2),
-            F::WeightDecay => Some(weight_decay),
-            _ => None,
-        },
-        // L-BFGS sweeps its lr only: its other numeric fields are counts or tolerances.
-        O::Lbfgs { .. } => None,
+        O::ScheduleFreeAdamW { .. }
+        | O::ScheduleFreeSgd { .. }
+        | O::Adafactor { .. }
+        | O::Muon { .. }
+        | O::Lbfgs { .. } => issue16_field(optimizer, field),
         O::Newton { damping, .. } | O::SaddleFreeNewton { damping, .. } => match field {
             F::Damping => Some(damping),
             _ => None,
         },
+    }
+}
+
+/// [`optimizer_field`] of Schedule-Free, Adafactor, Muon and L-BFGS (issue 16); their counts
+/// and Adafactor's ε₁ are in [`optimizer_slot`].
+fn issue16_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option<&mut f64> {
+    use OptimizerConfig as O;
+    use SweepField as F;
+    match (optimizer, field) {
+        (O::ScheduleFreeSgd { momentum, .. } | O::Muon { momentum, .. }, F::Momentum) => {
+            Some(momentum)
+        }
+        (O::ScheduleFreeAdamW { beta1, .. }, F::Beta1) => Some(beta1),
+        (O::ScheduleFreeAdamW { beta2, .. }, F::Beta2) => Some(beta2),
+        (
+            O::ScheduleFreeAdamW { weight_decay, .. }
+            | O::ScheduleFreeSgd { weight_decay, .. }
+            | O::Muon { weight_decay, .. }
+            | O::Adafactor { weight_decay, .. },
+            F::WeightDecay,
+        ) => Some(weight_decay),
+        // Adafactor's ε is its ε₂ (the parameter-RMS floor); ε₁ is a field of its own.
+        (
+            O::ScheduleFreeAdamW { eps, .. } | O::Muon { eps, .. } | O::Adafactor { eps2: eps, .. },
+            F::Eps,
+        ) => Some(eps),
+        (O::ScheduleFreeAdamW { r, .. } | O::ScheduleFreeSgd { r, .. }, F::AveragePower) => Some(r),
+        (
+            O::ScheduleFreeAdamW { weight_lr_power, .. }
+            | O::ScheduleFreeSgd { weight_lr_power, .. },
+            F::WeightLrPower,
+        ) => Some(weight_lr_power),
+        (O::Adafactor { beta2_decay, .. }, F::Beta2Decay) => Some(beta2_decay),
+        (O::Adafactor { d, .. }, F::ClipThreshold) => Some(d),
+        (O::Muon { ns_coefficients: (a, _, _), .. }, F::NsA) => Some(a),
+        (O::Muon { ns_coefficients: (_, b, _), .. }, F::NsB) => Some(b),
+        (O::Muon { ns_coefficients: (_, _, c), .. }, F::NsC) => Some(c),
+        (O::Lbfgs { tolerance_grad, .. }, F::ToleranceGrad) => Some(tolerance_grad),
+        (O::Lbfgs { tolerance_change, .. }, F::ToleranceChange) => Some(tolerance_change),
+        _ => None,
     }
 }
 
@@ -385,6 +587,10 @@ fn classic_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option<&
         _ => None,
     }
 }
+
+/// The name of the limit on a count axis's cells: the sentence a user reads.
+const DISTINCT_COUNTS: &str = "count (the field is a whole number: each cell's value is rounded, \
+and no two cells may repeat one; use fewer cells or a wider range)";
 
 /// One axis of a sweep: a field and the values it takes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -421,10 +627,30 @@ impl SweepAxis {
                 *v = 10f64.powf(*v);
             }
         }
+        if self.field.is_count() {
+            for v in &mut values {
+                *v = v.round();
+            }
+        }
         values
     }
 
-    /// Checks the count, finiteness and, on a log axis, positive ends.
+    /// The most cells a count axis (see [`SweepField::is_count`]) can have over its range
+    /// without two cells rounding to the same whole number; `None` for other fields.
+    #[must_use]
+    pub fn most_distinct_cells(&self) -> Option<usize> {
+        if !self.field.is_count() {
+            return None;
+        }
+        let distinct = |count: usize| {
+            let values = Self { count, ..self.clone() }.values();
+            values.windows(2).all(|pair| (pair[0] - pair[1]).abs() >= 0.5)
+        };
+        Some((2..=MAX_RESOLUTION).rev().find(|&count| distinct(count)).unwrap_or(1))
+    }
+
+    /// Checks the count, finiteness and, on a log axis, positive ends; on a count axis, that no
+    /// two cells round to the same whole number.
     ///
     /// # Errors
     /// The first value out of range.
@@ -432,7 +658,11 @@ impl SweepAxis {
         RESOLUTION.check(self.count as f64)?;
         let end = if self.log { Limit::above("axis end", 0.0) } else { Limit::finite("axis end") };
         end.check(self.from)?;
-        end.check(self.to).map(drop)
+        end.check(self.to)?;
+        if let Some(most) = self.most_distinct_cells() {
+            Limit::closed(DISTINCT_COUNTS, 2.0, most as f64).check(self.count as f64)?;
+        }
+        Ok(())
     }
 }
 

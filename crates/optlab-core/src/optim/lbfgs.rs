@@ -4,7 +4,8 @@
 //!
 //! L-BFGS needs loss values, so it cannot step from a gradient alone: the run engine hands it an
 //! [`Objective`] (loss and gradient at any point) through [`UpdateRule::step_with_objective`].
-//! Replay (gradients only) and training refuse it before they would build one.
+//! Replay (gradients only) refuses it; training steps it over the whole training set
+//! (`train::full_batch`).
 
 use std::collections::VecDeque;
 
@@ -21,15 +22,6 @@ pub const TOLERANCE_GRAD: Limit = Limit::at_least("tolerance_grad", 0.0);
 pub const TOLERANCE_CHANGE: Limit = Limit::at_least("tolerance_change", 0.0);
 /// `history_size`: the pairs (s, y) kept (PyTorch default 100; 0 would fail in PyTorch).
 pub const HISTORY_SIZE: Limit = Limit::closed("history_size", 1.0, 1000.0);
-
-/// Training refuses L-BFGS: it is full-batch and needs loss values at points of its own line
-/// search, while a training epoch gives the optimizer one mini-batch gradient per update. The
-/// name is the sentence a user reads; an L-BFGS run checks the value 1 against [0, 0].
-pub const IN_TRAINING: Limit = Limit::closed(
-    "optimizer: L-BFGS is full-batch and needs loss values, which training's mini-batch updates do not give it (race it on a surface instead); L-BFGS runs",
-    0.0,
-    0.0,
-);
 
 /// Range-checked deserializers of the RON fields.
 pub(super) mod de {
@@ -559,8 +551,8 @@ impl UpdateRule for LbfgsRule {
     const NEEDS_OBJECTIVE: bool = true;
 
     /// L-BFGS cannot step from a gradient alone: it leaves `params` where they are. Every
-    /// caller either steps it through [`UpdateRule::step_with_objective`] (the run engine) or
-    /// refuses it first (`optlab replay`, training).
+    /// caller either steps it through [`UpdateRule::step_with_objective`] (the run engine,
+    /// training) or refuses it first (`optlab replay`).
     fn step(&mut self, _params: &mut [f64], _grad: &[f64], _lr: f64) {}
 
     fn step_with_objective(&mut self, params: &mut [f64], lr: f64, objective: &mut Objective<'_>) {

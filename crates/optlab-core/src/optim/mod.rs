@@ -81,7 +81,7 @@ pub use lion::LionRule;
 pub use newton::{Curvature, IN_TRAINING as NEWTON_IN_TRAINING, NewtonRule};
 // Adafactor and Muon (issue 16).
 pub use config::{BETA2_DECAY, CLIP_THRESHOLD, EPS1, EPS2, MAX_NS_STEPS, NS_COEFFICIENT, NS_STEPS};
-pub use lbfgs::{IN_TRAINING as LBFGS_IN_TRAINING, LbfgsRule, LbfgsSettings};
+pub use lbfgs::{LbfgsRule, LbfgsSettings};
 
 /// L-BFGS's allowed ranges (`max_iter`, `max_eval`, the tolerances, `history_size`).
 pub mod lbfgs_limits {

@@ -10,6 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::data::{Dataset, DatasetConfig};
+use super::full_batch;
 use super::model::{Draw, ModelConfig, Network, WeightInit, Workspace, argmax};
 use crate::limits::{Limit, LimitError, check_all};
 use crate::optim::{Optimizer, OptimizerConfig, Shape};
@@ -103,8 +104,8 @@ impl TrainingConfig {
         self.model.validate()?;
         self.init.validate()?;
         self.optimizer.validate()?;
-        if matches!(self.optimizer, OptimizerConfig::Lbfgs { .. }) {
-            crate::optim::LBFGS_IN_TRAINING.check(1.0)?;
+        if full_batch::is_full_batch(&self.optimizer) && full_batch::draws_randomly(&self.model) {
+            full_batch::LBFGS_WITH_RANDOM_DRAWS.check(1.0)?;
         }
         if matches!(
             self.optimizer,
@@ -142,6 +143,10 @@ pub struct EpochStats {
     pub validation_loss: Option<f64>,
     /// Validation accuracy; `None` without validation data.
     pub validation_accuracy: Option<f64>,
+    /// Loss-and-gradient evaluations of the epoch's full-batch step (L-BFGS: every inner
+    /// iteration and line-search trial); `None` for mini-batch optimizers.
+    #[serde(default)]
+    pub evaluations: Option<u32>,
 }
 
 /// A training run in progress.
@@ -209,7 +214,7 @@ impl Trainer {
         let classes = train.classes.max(validation.classes);
         let network = Network::new(&config.model, config.init, classes, config.l2, &mut rng);
         let n_params = network.params().len();
-        let rows = config.batch_size.clamp(1, train.len().max(1));
+        let rows = full_batch::workspace_rows(&config.optimizer, config.batch_size, train.len());
         let buffers = Buffers {
             grad: vec![0.0; n_params],
             lookahead: vec![0.0; n_params],
@@ -316,8 +321,12 @@ impl Trainer {
     }
 
     /// One epoch: a seeded shuffle, one update per mini-batch, then the statistics. Runs even
-    /// past the configured epochs (a GUI may extend a run); see [`Self::is_finished`].
+    /// past the configured epochs (a GUI may extend a run); see [`Self::is_finished`]. A
+    /// full-batch optimizer (L-BFGS) makes one step over the whole training set instead.
     pub fn epoch(&mut self) -> EpochStats {
+        if self.optimizer.needs_objective() {
+            return self.full_batch_epoch();
+        }
         self.buffers.order.shuffle(&mut self.rng);
         let n = self.buffers.order.len();
         let batch = self.config.batch_size.max(1);
@@ -330,6 +339,23 @@ impl Trainer {
         }
         self.epochs_done += 1;
         self.stats(lr, loss_sum / batches.max(1) as f64)
+    }
+
+    /// One `optimizer.step(closure)` over the whole training set (see [`full_batch`]); the
+    /// batch size plays no part.
+    fn full_batch_epoch(&mut self) -> EpochStats {
+        let lr = self.current_lr();
+        let b = &mut self.buffers;
+        let step = full_batch::step(
+            &mut self.optimizer,
+            &mut self.network,
+            &self.train,
+            (&mut b.train, &mut b.lookahead),
+            lr,
+        );
+        self.updates += 1;
+        self.epochs_done += 1;
+        EpochStats { evaluations: Some(step.evaluations), ..self.stats(lr, step.loss_before) }
     }
 
     /// Runs the remaining epochs and returns their statistics.
@@ -365,6 +391,7 @@ impl Trainer {
             train_accuracy: train.map_or(f64::NAN, |e| e.accuracy),
             validation_loss: validation.map(|e| e.data_loss),
             validation_accuracy: validation.map(|e| e.accuracy),
+            evaluations: None,
         }
     }
 }

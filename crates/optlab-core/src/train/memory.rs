@@ -21,8 +21,16 @@ const PARAMETER_COPIES: u64 = 6;
 /// scratch (X, the next X, A and B, each at most the size of the largest matrix).
 const MUON_PARAMETER_COPIES: u64 = 9;
 
+/// Copies of the parameters an L-BFGS run keeps besides its history of `history_size` pairs
+/// (s, y): the parameters, the weights the closure reads, the gradient, the direction, the
+/// previous gradient and the line search's trial point and gradient, with one spare.
+const LBFGS_PARAMETER_COPIES: u64 = 8;
+
 /// Copies of the parameters `optimizer` keeps during a run.
 fn parameter_copies(optimizer: &crate::optim::OptimizerConfig) -> u64 {
+    if let crate::optim::OptimizerConfig::Lbfgs { history_size, .. } = optimizer {
+        return LBFGS_PARAMETER_COPIES + 2 * u64::from(*history_size);
+    }
     if optimizer.needs_matrices() { MUON_PARAMETER_COPIES } else { PARAMETER_COPIES }
 }
 
@@ -63,7 +71,12 @@ pub fn run_memory(config: &TrainingConfig) -> RunMemory {
     )]
     let validation = ((fraction.clamp(0.0, 1.0) * points as f64).round() as u64).min(points);
     let train = points - validation;
-    let rows = (config.batch_size as u64).clamp(1, train.max(1));
+    // A full-batch optimizer (L-BFGS) evaluates the whole training set at once.
+    let rows = super::full_batch::workspace_rows(
+        &config.optimizer,
+        config.batch_size,
+        usize::try_from(train).unwrap_or(usize::MAX),
+    ) as u64;
     let layers = config.model.layer_shapes(config.dataset.classes());
     let params = layers.last().map_or(0, |layer| layer.end() as u64);
     RunMemory {

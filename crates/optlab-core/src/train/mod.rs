@@ -7,6 +7,7 @@
 //! * [`model`]: an MLP (relu, inverted dropout, DropConnect) and a residual MLP with stochastic
 //!   depth, softmax cross-entropy and an L2 penalty, all parameters in one flat vector.
 //! * [`fit`]: [`TrainingConfig`], the epoch-by-epoch [`Trainer`] and the decision-region grid.
+//! * [`full_batch`]: L-BFGS's epoch, one closure step over the whole training set.
 //! * [`memory`]: the peak memory of one run, estimated from its config (see [`crate::budget`]).
 //!
 //! The notebook's training entry (its config, its runs trained side by side, its report) is
@@ -17,6 +18,7 @@
 
 pub mod data;
 pub mod fit;
+pub mod full_batch;
 mod kernels;
 pub mod layers;
 pub mod memory;

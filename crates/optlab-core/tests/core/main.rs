@@ -29,5 +29,7 @@ mod stability;
 mod stability_border;
 mod surfaces;
 mod sweep;
+mod sweep_issue16;
 mod train;
+mod train_lbfgs;
 mod worker;

@@ -211,12 +211,6 @@ fn every_optimizer_takes_finite_steps() {
             batch_size: 10,
             ..TrainingConfig::default()
         };
-        if matches!(optimizer, OptimizerConfig::Lbfgs { .. }) {
-            // L-BFGS is full-batch and needs loss values: training refuses it, saying why.
-            let error = config.validate().expect_err("training refuses L-BFGS").to_string();
-            assert!(error.contains("L-BFGS is full-batch"), "{error}");
-            continue;
-        }
         if matches!(
             optimizer,
             OptimizerConfig::Newton { .. } | OptimizerConfig::SaddleFreeNewton { .. }

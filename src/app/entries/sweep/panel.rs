@@ -11,6 +11,7 @@ use optlab_core::entries::sweep::SweepLab;
 use optlab_core::entries::training::TrainingLab;
 use optlab_core::grid::{MAX_RESOLUTION, Metric, SweepAxis, SweepField};
 use optlab_core::limits::Limit;
+use optlab_core::optim::{NS_STEPS, WARMUP_STEPS, lbfgs_limits};
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut SweepLab) {
@@ -174,10 +175,27 @@ fn axis(
         "cells",
         "Values along this axis",
     );
+    count_note(ui, axis);
     // Typed ends are refused outside the range; this moves only ends that a change of the base
     // run made invalid (Nesterov's μ must be above 0 where Momentum's may be 0).
     axis.from = into_range(range, axis.from);
     axis.to = into_range(range, axis.to);
+}
+
+/// Under a count axis (L-BFGS's `max_iter`, …): its values are rounded to whole numbers and
+/// may not repeat, so the cells are at most the whole numbers the range holds; red beyond.
+fn count_note(ui: &mut Ui, axis: &SweepAxis) {
+    let Some(most) = axis.most_distinct_cells() else { return };
+    let text = format!(
+        "A count: each cell's value is rounded to a whole number, and no two cells may repeat \
+         one — at most {most} cells over this range."
+    );
+    if axis.count > most {
+        let refusal = format!("{text} Use fewer cells or a wider range.");
+        ui.colored_label(ui.visuals().error_fg_color, refusal);
+    } else {
+        ui.label(egui::RichText::new(text).small().weak());
+    }
 }
 
 /// `value` moved into `limit`: clamped, and off an excluded end by 1e-4 of its scale.
@@ -214,7 +232,7 @@ fn default_axis(field: SweepField, count: usize) -> SweepAxis {
         SweepField::Momentum | SweepField::Dampening | SweepField::Beta1 => (0.0, 0.99, false),
         SweepField::Beta2 | SweepField::DecayRate => (0.5, 0.9999, false),
         SweepField::Eps => (1e-10, 1e-1, true),
-        SweepField::WeightDecay | SweepField::L2 => (1e-6, 1e-1, true),
+        SweepField::WeightDecay | SweepField::L2 | SweepField::LrDecay => (1e-6, 1e-1, true),
         SweepField::ScheduleRate => (1e-4, 1e-1, true),
         SweepField::Noise => (0.0, 2.0, false),
         SweepField::DropoutKeep => (0.1, 1.0, false),
@@ -229,6 +247,37 @@ fn default_axis(field: SweepField, count: usize) -> SweepAxis {
         SweepField::StepMin => (1e-8, 1e-3, true),
         SweepField::StepMax => (1e-2, 50.0, true),
         SweepField::Damping => (1e-4, 10.0, true),
+        // Issue 16's remaining fields; counts span at least `count` whole numbers.
+        SweepField::Beta2Decay => (-1.0, -0.5, false),
+        SweepField::Eps1 => (1e-16, 1e-3, true),
+        SweepField::ClipThreshold => (1.0, 4.0, false),
+        SweepField::AveragePower | SweepField::WeightLrPower => (0.0, 4.0, false),
+        SweepField::ToleranceGrad => (1e-10, 1e-2, true),
+        SweepField::ToleranceChange => (1e-12, 1e-3, true),
+        SweepField::NsA => (2.0, 4.0, false),
+        SweepField::NsB => (-6.0, -3.0, false),
+        SweepField::NsC => (1.0, 3.0, false),
+        SweepField::InitialAccumulator => (0.0, 1.0, false),
+        SweepField::WarmupSteps => return count_axis(field, count, (0.0, 100.0), WARMUP_STEPS),
+        SweepField::MaxIter => {
+            return count_axis(field, count, (1.0, 20.0), lbfgs_limits::MAX_ITER);
+        }
+        SweepField::MaxEval => {
+            return count_axis(field, count, (1.0, 25.0), lbfgs_limits::MAX_EVAL);
+        }
+        SweepField::HistorySize => {
+            return count_axis(field, count, (1.0, 20.0), lbfgs_limits::HISTORY_SIZE);
+        }
+        SweepField::NsSteps => return count_axis(field, count, (0.0, 10.0), NS_STEPS),
     };
     SweepAxis { field, from, to, count, log }
+}
+
+/// A linear axis over a count field from `from` to at least `to`, wide enough for `count`
+/// distinct whole numbers where the field's range allows (else fewer cells).
+fn count_axis(field: SweepField, count: usize, (from, to): (f64, f64), limit: Limit) -> SweepAxis {
+    let to = to.max(from + count as f64 - 1.0).min(limit.max);
+    let axis = SweepAxis { field, from, to, count, log: false };
+    let fitting = axis.most_distinct_cells().unwrap_or(count).min(count);
+    SweepAxis { count: fitting.max(2), ..axis }
 }

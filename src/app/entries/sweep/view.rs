@@ -41,9 +41,9 @@ fn cell_run(r: &SweepReport, i: usize, j: usize) -> Option<EntryAction> {
     let name = format!(
         "{} {}, {} {}",
         r.lab.x.field.label(),
-        numbers::compact(x),
+        axis_number(r.lab.x.field, x),
         r.lab.y.field.label(),
-        numbers::compact(y)
+        axis_number(r.lab.y.field, y)
     );
     if let Some(task) = &r.lab.training {
         let config = optlab_core::entries::sweep::training::cell_config(&r.lab, task, x, y).ok()?;
@@ -179,14 +179,19 @@ fn border_caption(ui: &mut Ui, r: &SweepReport) {
     }
 }
 
+/// A value of an axis: a whole number for a count field (L-BFGS's `max_iter`, …).
+fn axis_number(field: optlab_core::grid::SweepField, value: f64) -> String {
+    if field.is_count() { format!("{value:.0}") } else { numbers::compact(value) }
+}
+
 /// "η = 0.0012, μ = 0.91\nfinal loss 3.2e-5 …" for cell (i, j).
 fn cell_text(r: &SweepReport, i: usize, j: usize) -> String {
     let head = format!(
         "{} = {}\n{} = {}",
         r.lab.x.field.label(),
-        numbers::compact(r.x_values[i]),
+        axis_number(r.lab.x.field, r.x_values[i]),
         r.lab.y.field.label(),
-        numbers::compact(r.y_values[j])
+        axis_number(r.lab.y.field, r.y_values[j])
     );
     let Some(cell) = r.cell(i, j) else { return format!("{head}\n(not computed yet)") };
     let (loss, step, target) = if r.lab.training.is_some() {
@@ -376,9 +381,9 @@ fn best_line(ui: &mut Ui, r: &SweepReport) {
             RichText::new(format!(
                 "{best} {what}: {shown} at {} = {}, {} = {}",
                 r.lab.x.field.label(),
-                numbers::compact(r.x_values[i]),
+                axis_number(r.lab.x.field, r.x_values[i]),
                 r.lab.y.field.label(),
-                numbers::compact(r.y_values[j]),
+                axis_number(r.lab.y.field, r.y_values[j]),
             ))
             .strong(),
         );

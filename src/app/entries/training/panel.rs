@@ -8,7 +8,7 @@ use crate::app::widgets::lab_widgets;
 use optlab_core::entries::training::MAX_RUNS;
 use optlab_core::entries::training::{TrainingLab, TrainingRun};
 use optlab_core::train::{DatasetConfig, ModelConfig};
-use optlab_core::train::{data, fit, model};
+use optlab_core::train::{data, fit, full_batch, model};
 
 /// Draws the controls.
 pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {
@@ -213,14 +213,7 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
     optimizer_controls::optimizer(ui, &mut run.optimizer, 1000 + index);
     optimizer_controls::schedule(ui, &mut run.schedule, 1000 + index);
     lab_widgets::number(ui, &mut run.l2, (0.0, 0.1), fit::L2, "L2 λ", "Penalty ½λΣW² in the loss");
-    lab_widgets::count(
-        ui,
-        &mut run.batch_size,
-        (1, 4096),
-        fit::BATCH_SIZE,
-        "batch size",
-        "Points per update",
-    );
+    batch_size(ui, run);
     lab_widgets::count(
         ui,
         &mut run.epochs,
@@ -229,6 +222,43 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
         "epochs",
         "Passes over the training set",
     );
+}
+
+/// What L-BFGS's training run does instead of mini-batches.
+const FULL_BATCH_NOTE: &str = "Full batch: each epoch is one L-BFGS step, PyTorch's \
+    optimizer.step(closure), over the whole training set — up to max_iter iterations and \
+    max_eval evaluations of the loss and gradient — so the batch size is ignored. The \
+    evaluations of each step show above the curves.";
+
+/// The batch size; for L-BFGS, greyed out with the full-batch note, and its refusal of a
+/// network with random draws.
+fn batch_size(ui: &mut Ui, run: &mut TrainingRun) {
+    let full = full_batch::is_full_batch(&run.optimizer);
+    ui.add_enabled_ui(!full, |ui| {
+        lab_widgets::count(
+            ui,
+            &mut run.batch_size,
+            (1, 4096),
+            fit::BATCH_SIZE,
+            "batch size",
+            "Points per update",
+        );
+    })
+    .response
+    .on_disabled_hover_text("L-BFGS ignores the batch size: it trains on the whole training set");
+    if !full {
+        return;
+    }
+    ui.label(FULL_BATCH_NOTE);
+    if full_batch::draws_randomly(&run.model) {
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            "L-BFGS cannot train this network: its line search compares loss values, so every \
+             evaluation must see the same network, and dropout, DropConnect or stochastic depth \
+             draw new masks each time. Set their keep probabilities to 1, or pick another \
+             optimizer.",
+        );
+    }
 }
 
 fn widths(hidden: &[usize]) -> String {

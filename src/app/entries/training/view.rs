@@ -102,11 +102,23 @@ fn summary_line(r: &TrainingReport) -> RichText {
             let validation = last
                 .validation_accuracy
                 .map_or_else(String::new, |v| format!(", validation {:.1} %", 100.0 * v));
-            Some(format!("{}: train {:.1} %{validation}", run.name, 100.0 * last.train_accuracy))
+            let evaluations = evaluations_note(&run.epochs);
+            Some(format!(
+                "{}: train {:.1} %{validation}{evaluations}",
+                run.name,
+                100.0 * last.train_accuracy
+            ))
         })
         .collect();
     let when = if r.is_finished() { "Final accuracy" } else { "Accuracy so far" };
     RichText::new(format!("{when} — {}", parts.join(" · "))).strong()
+}
+
+/// ", 14 evaluations in its last step (212 in all)" for a full-batch (L-BFGS) run, else "".
+fn evaluations_note(epochs: &[optlab_core::train::EpochStats]) -> String {
+    let Some(last) = epochs.last().and_then(|e| e.evaluations) else { return String::new() };
+    let all: u64 = epochs.iter().filter_map(|e| e.evaluations).map(u64::from).sum();
+    format!(", {last} evaluations of L in its last step ({all} in all)")
 }
 
 /// A plot's id, its y label and whether its values are log10 of the quantity.

@@ -100,16 +100,19 @@ pub fn summaries(r: &TrainingReport) -> Vec<SummaryLine> {
         .iter()
         .filter_map(|run| {
             let last = run.epochs.last()?;
-            Some((
-                run.name.clone(),
-                vec![
-                    ("train_loss", last.train_loss),
-                    ("val_loss", last.validation_loss.unwrap_or(f64::NAN)),
-                    ("train_acc", last.train_accuracy),
-                    ("val_acc", last.validation_accuracy.unwrap_or(f64::NAN)),
-                    ("epochs", last.epoch as f64),
-                ],
-            ))
+            let mut values = vec![
+                ("train_loss", last.train_loss),
+                ("val_loss", last.validation_loss.unwrap_or(f64::NAN)),
+                ("train_acc", last.train_accuracy),
+                ("val_acc", last.validation_accuracy.unwrap_or(f64::NAN)),
+                ("epochs", last.epoch as f64),
+            ];
+            // A full-batch (L-BFGS) run: its loss-and-gradient evaluations over all epochs.
+            if last.evaluations.is_some() {
+                let all: u64 = run.epochs.iter().filter_map(|e| e.evaluations).map(u64::from).sum();
+                values.push(("evaluations", all as f64));
+            }
+            Some((run.name.clone(), values))
         })
         .collect()
 }
