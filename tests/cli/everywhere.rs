@@ -30,9 +30,18 @@ fn every_optimizer_traces_through_the_cli() {
     }
 }
 
+/// The catalogue without Newton's methods, which need an exact Hessian a network does not
+/// have (training refuses them; their basins are in the `second-order` preset).
+fn trainable() -> Vec<OptimizerConfig> {
+    let newton = |o: &OptimizerConfig| {
+        matches!(o, OptimizerConfig::Newton { .. } | OptimizerConfig::SaddleFreeNewton { .. })
+    };
+    OptimizerConfig::catalogue().into_iter().filter(|o| !newton(o)).collect()
+}
+
 #[test]
 fn every_optimizer_maps_basins_and_trains_through_optlab_run() {
-    let entries: Vec<String> = OptimizerConfig::catalogue()
+    let entries: Vec<String> = trainable()
         .iter()
         .flat_map(|optimizer| {
             let (name, ron) = (optimizer.name(), ron_of(optimizer));
@@ -56,7 +65,7 @@ fn every_optimizer_maps_basins_and_trains_through_optlab_run() {
     let (stdout, stderr) =
         (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{stderr}");
-    for optimizer in OptimizerConfig::catalogue() {
+    for optimizer in trainable() {
         let name = optimizer.name();
         let training = stdout
             .lines()
