@@ -182,7 +182,7 @@ pub enum Schedule {
         #[serde(default = "torch_kinds::five", deserialize_with = "tde::total_iters")]
         total_iters: u64,
     },
-    /// PyTorch `PolynomialLR`: lr·(1 − t/total_iters)^power, then 0 (its recursive form).
+    /// PyTorch `PolynomialLR`: lr·(1 − t/`total_iters`)^`power`, then 0 (its recursive form).
     Polynomial {
         /// Updates until the lr reaches 0 (≥ 1).
         #[serde(default = "torch_kinds::five", deserialize_with = "tde::total_iters")]
@@ -240,7 +240,7 @@ pub enum Schedule {
         )]
         max_momentum: f64,
     },
-    /// PyTorch `OneCycleLR`: warm up to `max_lr`, anneal to max_lr/(div_factor·final_div_factor);
+    /// PyTorch `OneCycleLR`: warm up to `max_lr`, anneal to `max_lr/(div_factor·final_div_factor)`;
     /// a run longer than `total_steps` is refused, as PyTorch raises.
     OneCycle {
         /// Peak lr (> 0).
@@ -270,10 +270,10 @@ pub enum Schedule {
             deserialize_with = "tde::max_momentum"
         )]
         max_momentum: f64,
-        /// Initial lr = max_lr/div_factor.
+        /// Initial lr = `max_lr / div_factor`.
         #[serde(default = "torch_kinds::div_factor", deserialize_with = "tde::div_factor")]
         div_factor: f64,
-        /// Final lr = initial lr/final_div_factor.
+        /// Final lr = initial lr / `final_div_factor`.
         #[serde(
             default = "torch_kinds::final_div_factor",
             deserialize_with = "tde::final_div_factor"
