@@ -7,7 +7,8 @@
 
 use std::f64::consts::PI;
 
-use super::{Anneal, CyclicMode, Schedule};
+use super::kinds::Schedule;
+use super::torch_kinds::{Anneal, CyclicMode};
 use crate::expr::{BinOp, Expr, parse_in_t};
 
 /// The param group the schedulers read and write.
