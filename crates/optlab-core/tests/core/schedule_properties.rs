@@ -268,3 +268,33 @@ fn setting_an_unchanged_momentum_keeps_the_rule_on_its_path() {
         }
     }
 }
+
+#[test]
+fn in_training_reduce_on_plateau_moves_only_between_epochs_and_one_cycle_must_cover_the_run() {
+    use optlab_core::train::{Trainer, TrainingConfig};
+    let plateau: Schedule =
+        ron::from_str("ReduceOnPlateau(factor: 0.5, patience: 0, threshold: 0.5)").expect("parses");
+    let config = TrainingConfig { schedule: plateau, epochs: 6, ..TrainingConfig::default() };
+    let mut trainer = Trainer::new(&config).expect("valid");
+    let base = config.optimizer.lr();
+    let mut seen = Vec::new();
+    while !trainer.is_finished() {
+        let before = trainer.current_lr();
+        let stats = trainer.epoch();
+        // Every update of the epoch used the lr the epoch started with.
+        assert!((stats.lr - before).abs() <= 0.0, "{} vs {before}", stats.lr);
+        seen.push(trainer.current_lr());
+    }
+    // A threshold of 50% makes every epoch after the first bad: halved from the second on.
+    assert!((seen[0] - base).abs() <= 0.0, "{seen:?}");
+    assert!((seen[5] - base / 32.0).abs() <= 1e-18, "{seen:?}");
+    let one_cycle: Schedule =
+        ron::from_str("OneCycle(max_lr: 0.01, total_steps: 3)").expect("parses");
+    let config = TrainingConfig {
+        schedule: one_cycle,
+        optimizer: ron::from_str("Adam()").expect("parses"),
+        ..config
+    };
+    let err = Trainer::new(&config).expect_err("6 epochs need more than 3 updates");
+    assert!(err.to_string().contains("total_steps"), "{err}");
+}
