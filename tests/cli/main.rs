@@ -9,6 +9,7 @@ mod lbfgs;
 mod matrix;
 mod presets;
 mod second_order;
+mod schedules;
 mod signsf;
 mod slice;
 mod torch_adam;

@@ -111,6 +111,7 @@ impl BasinLab {
         self.surface.validate()?;
         self.optimizer.validate()?;
         self.schedule.validate()?;
+        self.schedule.check_run(&self.optimizer, self.steps)?;
         CELL_STEPS.check(self.steps as f64)?;
         Limit { name: "resolution", ..crate::grid::RESOLUTION }.check(self.resolution as f64)?;
         let cells = (self.resolution as u64).saturating_mul(self.resolution as u64);

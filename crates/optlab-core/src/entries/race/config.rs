@@ -159,7 +159,8 @@ impl Race {
         TOLERANCE.check(self.tolerance)?;
         self.runs.iter().try_for_each(|run| {
             run.optimizer.validate()?;
-            run.schedule.validate()
+            run.schedule.validate()?;
+            run.schedule.check_run(&run.optimizer, self.steps)
         })
     }
 }
