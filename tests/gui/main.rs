@@ -17,4 +17,5 @@ mod lookahead;
 mod map;
 mod matrix_controls;
 mod schedule_free;
+mod schedules;
 mod slice;

@@ -18,6 +18,9 @@ use optlab_core::schedule::{Anneal, CyclicMode, PlateauMode, Schedule, Threshold
 /// the notebook file.
 pub const MAX_DEPTH: usize = 2;
 
+/// Height of the picker's list: every schedule without scrolling.
+const PICKER_HEIGHT: f32 = 520.0;
+
 /// Children a combination may get from the panel (more are edited in the notebook file).
 const MAX_CHILDREN: usize = 8;
 
@@ -192,6 +195,7 @@ fn schedule_picker(ui: &mut Ui, schedule: &mut Schedule, label: &str, level: Lev
     let mut picked = None;
     egui::ComboBox::new((label, level.salt), label)
         .selected_text(schedule.name())
+        .height(PICKER_HEIGHT)
         .show_ui(ui, |ui| {
             for candidate in choices(level.context) {
                 let current = discriminant(&candidate) == discriminant(schedule);
