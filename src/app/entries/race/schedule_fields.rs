@@ -29,9 +29,9 @@ pub(super) struct Param {
 impl Param {
     /// Draws the slider and its text field; returns whether the user changed `value`.
     pub(super) fn slider(&self, ui: &mut Ui, value: &mut f64) -> bool {
-        let field = NumberField::new(self.limit, self.label, self.tip)
-            .slider(self.min..=self.max, self.log);
-        if self.log { field.format(numbers::compact) } else { field.format(numbers::coordinate) }
+        NumberField::new(self.limit, self.label, self.tip)
+            .slider(self.min..=self.max, self.log)
+            .format(numbers::coordinate)
             .show(ui, value)
     }
 
@@ -111,8 +111,8 @@ pub(super) const WARMUP_STEPS: Param =
 // ---- ConstantLR, LinearLR, PolynomialLR, CosineAnnealingWarmRestarts --------------------------
 
 const CONSTANT_FACTOR: Param = Param {
-    limit: Limit::closed("factor", 0.0, 1.0),
-    min: 0.0,
+    limit: above_zero_to_one("factor"),
+    min: 0.001,
     max: 1.0,
     log: false,
     label: "factor",
@@ -207,7 +207,7 @@ const STEP_SIZE_DOWN: Param = Param {
     ..STEP_SIZE_UP
 };
 const GAMMA: Param = Param {
-    limit: Limit::above("gamma", 0.0),
+    limit: above_zero_to_one("gamma"),
     min: 0.99,
     max: 1.0,
     log: false,
@@ -216,7 +216,7 @@ const GAMMA: Param = Param {
 };
 const fn momentum(label: &'static str, tip: &'static str) -> Param {
     Param {
-        limit: Limit::closed_open(label, 0.0, 1.0),
+        limit: Limit::closed(label, 0.0, 1.0),
         min: 0.0,
         max: 0.999,
         log: false,

@@ -234,8 +234,10 @@ fn cached(ui: &Ui, schedule: &Schedule, context: &RunContext, salt: usize) -> Ar
 /// The lr against the update, from 0 so a flat line still reads.
 fn lr_plot(ui: &mut Ui, points: &[PlotPoint], salt: usize, flat_note: bool) {
     let name = if flat_note { "lr (if the loss never stalls)" } else { "lr" };
-    small_plot(ui, ("lr-preview", salt), "lr", LR_HEIGHT)
-        .show(ui, |plot| plot.line(Line::new(name, points).allow_band(false)));
+    let colour = ui.visuals().hyperlink_color;
+    small_plot(ui, ("lr-preview", salt), "lr", LR_HEIGHT).show(ui, |plot| {
+        plot.line(Line::new(name, points).color(colour).allow_band(false));
+    });
 }
 
 /// The momentum (or β₁) against the update.
@@ -258,7 +260,7 @@ fn small_plot(ui: &Ui, salt: (&str, usize), y_label: &str, height: f32) -> Plot<
         .show_background(false)
         .include_y(0.0)
         .y_axis_label(y_label.to_owned())
-        .y_axis_min_width(36.0)
+        .y_axis_min_width(48.0)
         .y_grid_spacer(|input| linear_marks(&input))
         .y_axis_formatter(|mark, _| log_axis::linear_label(mark.value, mark.step_size))
         .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
