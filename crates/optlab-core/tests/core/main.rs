@@ -20,6 +20,7 @@ mod reference_signsf;
 mod reference_torch_adam;
 mod reference_torch_classic;
 mod reference_torch_matrix;
+mod reference_torch_schedules;
 mod refusals;
 mod regularize;
 mod signsf_properties;
