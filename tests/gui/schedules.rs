@@ -110,11 +110,11 @@ fn a_bad_lambda_formula_is_refused_with_its_message_and_the_old_one_kept() {
     h.get_by_role_and_label(field().0, field().1).type_text("0.9^(t");
     settle(&mut h);
     assert_eq!(first_schedule(&h), Schedule::Lambda("0.9^t".to_owned()), "not applied");
-    h.get_by_label_contains("⚠ column");
+    h.get_by_label_contains("⚠ formula `0.9^(t`: column");
     h.get_by_role_and_label(field().0, field().1).type_text(")");
     settle(&mut h);
     assert_eq!(first_schedule(&h), Schedule::Lambda("0.9^(t)".to_owned()));
-    assert!(h.query_by_label_contains("⚠ column").is_none(), "the refusal is gone");
+    assert!(h.query_by_label_contains("⚠ formula").is_none(), "the refusal is gone");
 }
 
 #[test]

@@ -215,14 +215,7 @@ const GAMMA: Param = Param {
     tip: "ExpRange: the amplitude is multiplied by gamma at every update",
 };
 const fn momentum(label: &'static str, tip: &'static str) -> Param {
-    Param {
-        limit: Limit::closed(label, 0.0, 1.0),
-        min: 0.0,
-        max: 0.999,
-        log: false,
-        label,
-        tip,
-    }
+    Param { limit: Limit::closed(label, 0.0, 1.0), min: 0.0, max: 0.999, log: false, label, tip }
 }
 const CYCLIC_BASE_MOMENTUM: Param =
     momentum("base_momentum", "The momentum (or β₁) at the top of the lr cycle");
@@ -688,39 +681,12 @@ pub(super) fn format_milestones(milestones: &[u64]) -> String {
     milestones.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
 }
 
-/// A formula in t as the schedule stores it, or the parser's message with its column.
+/// A formula in t as the schedule stores it, or the parser's message with its column (the
+/// core's words, as a notebook file gets them).
 pub(super) fn parse_formula(text: &str) -> Result<String, String> {
-    formula_in_t(text).map(|()| text.to_owned())
-}
-
-/// Whether `text` parses as a formula in t (the surfaces' expression language with t for x).
-// TODO(s5-sched): call the core's check (which also knows `floor`) once merged.
-fn formula_in_t(text: &str) -> Result<(), String> {
-    let mut renamed = String::with_capacity(text.len());
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
-        if !(c.is_alphabetic() || c == '_') {
-            renamed.push(c);
-            continue;
-        }
-        let mut name = String::from(c);
-        while let Some(&(_, next)) = chars.peek().filter(|(_, n)| n.is_alphanumeric() || *n == '_')
-        {
-            name.push(next);
-            chars.next();
-        }
-        match name.as_str() {
-            "x" | "y" => {
-                let column = text[..at].chars().count() + 1;
-                return Err(format!(
-                    "column {column}: `{name}` is not defined; the formula is in t"
-                ));
-            }
-            "t" => renamed.push('x'),
-            _ => renamed.push_str(&name),
-        }
-    }
-    optlab_core::expr::parse(&renamed).map(drop).map_err(|e| e.to_string())
+    optlab_core::expr::parse_in_t(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| format!("formula `{text}`: {e}"))
 }
 
 #[cfg(test)]

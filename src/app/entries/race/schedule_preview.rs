@@ -89,6 +89,8 @@ pub struct Preview {
 pub fn compute(schedule: &Schedule, context: &RunContext) -> Preview {
     let updates = context.updates.min(MAX_PREVIEW_UPDATES);
     let (lrs, momenta) = schedule.preview(context.lr, context.momentum, updates);
+    // Without a momentum to drive there is no curve (the run is refused, see `show`).
+    let momenta = momenta.filter(|_| context.momentum.is_some());
     let mut summary = describe("lr", &lrs);
     if let Some(momenta) = &momenta {
         summary.push('\n');
@@ -179,10 +181,10 @@ pub fn show(ui: &mut Ui, schedule: &Schedule, context: &RunContext, salt: usize)
     if let Some(note) = note {
         ui.weak(note);
     }
-    if let Some(momentum) = &preview.momentum {
-        momentum_plot(ui, momentum, salt);
-    } else if schedule.cycles_momentum() && context.momentum.is_none() {
+    if schedule.cycles_momentum() && context.momentum.is_none() {
         ui.colored_label(ui.visuals().error_fg_color, momentum_refusal(schedule, context));
+    } else if let Some(momentum) = &preview.momentum {
+        momentum_plot(ui, momentum, salt);
     }
     ui.label(egui::RichText::new(&preview.summary).small()).on_hover_text(
         "The previewed values: first, lowest, highest and last, with their update t",
