@@ -178,7 +178,7 @@ pub fn show(
     }
 }
 
-/// The momentum (or β₁) of the runs whose schedule cycles it (Cyclic, OneCycle), dashed in the
+/// The momentum (or β₁) of the runs whose schedule cycles it (`Cyclic`, `OneCycle`), dashed in the
 /// run's colour, on the same steps as the lr above.
 fn momentum_plot(
     ui: &mut egui::Ui,

@@ -243,7 +243,9 @@ fn choices(context: Option<&RunContext>) -> Vec<Schedule> {
         }
     }
     if let Some(context) = context {
-        all.iter_mut().for_each(|schedule| size_to_run(schedule, context));
+        for schedule in &mut all {
+            size_to_run(schedule, context);
+        }
     }
     all
 }
@@ -304,7 +306,7 @@ fn torch_defaults() -> Vec<Schedule> {
     ]
 }
 
-/// Fits a picked schedule's lengths and peak to the run: OneCycle spans the run and peaks at
+/// Fits a picked schedule's lengths and peak to the run: `OneCycle` spans the run and peaks at
 /// the optimizer's lr, Cyclic rises to it in a quarter of the run, warm restarts every quarter.
 fn size_to_run(schedule: &mut Schedule, context: &RunContext) {
     let quarter = (context.updates / 4).max(1);

@@ -360,7 +360,7 @@ pub(super) const ALL: [&Param; 39] = [
 // ---- Drawing --------------------------------------------------------------------------------
 
 /// The fields of a schedule that holds no other schedule; `salt` keeps text fields apart,
-/// `training` words ReduceOnPlateau's fields in epochs. Combinations draw nothing here.
+/// `training` words `ReduceOnPlateau`'s fields in epochs. Combinations draw nothing here.
 pub(super) fn leaf_fields(ui: &mut Ui, schedule: &mut Schedule, salt: usize, training: bool) {
     match schedule {
         Schedule::Exponential { k } | Schedule::InverseTime { k } => {
@@ -387,7 +387,7 @@ pub(super) fn leaf_fields(ui: &mut Ui, schedule: &mut Schedule, salt: usize, tra
     }
 }
 
-/// ConstantLR, LinearLR, PolynomialLR and CosineAnnealingWarmRestarts.
+/// `ConstantLR`, `LinearLR`, `PolynomialLR` and `CosineAnnealingWarmRestarts`.
 fn ramps(ui: &mut Ui, schedule: &mut Schedule) {
     match schedule {
         Schedule::ConstantFactor { factor, total_iters } => {
@@ -418,7 +418,7 @@ pub(super) fn warmup_fields(ui: &mut Ui, steps: &mut u64, start_factor: &mut f64
     START_FACTOR.slider(ui, start_factor);
 }
 
-/// CyclicLR's fields.
+/// `CyclicLR`'s fields.
 fn cyclic(ui: &mut Ui, schedule: &mut Schedule, salt: usize) {
     let Schedule::Cyclic {
         base_lr,
@@ -449,7 +449,7 @@ fn cyclic(ui: &mut Ui, schedule: &mut Schedule, salt: usize) {
     }
 }
 
-/// OneCycleLR's fields.
+/// `OneCycleLR`'s fields.
 fn one_cycle(ui: &mut Ui, schedule: &mut Schedule, salt: usize) {
     let Schedule::OneCycle {
         max_lr,
@@ -490,7 +490,7 @@ fn momentum_cycling(ui: &mut Ui, cycle_momentum: &mut bool) {
     );
 }
 
-/// CyclicLR's `step_size_down`: `None` (as many updates as up) or a count.
+/// `CyclicLR`'s `step_size_down`: `None` (as many updates as up) or a count.
 fn step_size_down_edit(ui: &mut Ui, step_size_down: &mut Option<u64>, up: u64) {
     let mut own = step_size_down.is_some();
     let tip = "step_size_down: updates from max_lr back to base_lr. Off: as many as step_size_up";
@@ -502,7 +502,7 @@ fn step_size_down_edit(ui: &mut Ui, step_size_down: &mut Option<u64>, up: u64) {
     }
 }
 
-/// ReduceLROnPlateau's fields; in training it steps once per epoch.
+/// `ReduceLROnPlateau`'s fields; in training it steps once per epoch.
 fn plateau(ui: &mut Ui, schedule: &mut Schedule, salt: usize, training: bool) {
     let Schedule::ReduceOnPlateau {
         mode,

@@ -169,7 +169,7 @@ pub fn train_points(dataset: &DatasetConfig, validation_fraction: f64) -> usize 
 }
 
 /// One run's network, regularizers and training settings; `train_points` sizes the schedule's
-/// preview (updates = epochs · ⌈train_points / batch size⌉).
+/// preview (updates = epochs · ⌈`train_points` / batch size⌉).
 pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize, train_points: usize) {
     ui.add(
         egui::TextEdit::singleline(&mut run.name)
@@ -230,10 +230,7 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize, train_poin
         }
     }
     optimizer_controls::optimizer(ui, &mut run.optimizer, 1000 + index);
-    let per_epoch = train_points.div_ceil(run.batch_size.max(1)).max(1);
-    let updates = u64::try_from(per_epoch.saturating_mul(run.epochs)).unwrap_or(u64::MAX);
-    let context = RunContext::new(&run.optimizer, updates, true);
-    schedule_controls::schedule_for_run(ui, &mut run.schedule, 1000 + index, &context);
+    run_schedule(ui, run, index, train_points);
     lab_widgets::number(ui, &mut run.l2, (0.0, 0.1), fit::L2, "L2 λ", "Penalty ½λΣW² in the loss");
     lab_widgets::count(
         ui,
@@ -251,6 +248,14 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize, train_poin
         "epochs",
         "Passes over the training set",
     );
+}
+
+/// The run's schedule with its preview over the run's updates (epochs · ⌈train points / batch⌉).
+fn run_schedule(ui: &mut Ui, run: &mut TrainingRun, index: usize, train_points: usize) {
+    let per_epoch = train_points.div_ceil(run.batch_size.max(1)).max(1);
+    let updates = u64::try_from(per_epoch.saturating_mul(run.epochs)).unwrap_or(u64::MAX);
+    let context = RunContext::new(&run.optimizer, updates, true);
+    schedule_controls::schedule_for_run(ui, &mut run.schedule, 1000 + index, &context);
 }
 
 fn widths(hidden: &[usize]) -> String {
