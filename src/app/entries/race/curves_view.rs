@@ -20,6 +20,9 @@ pub const MOMENTUM_NAME: &str = "momentum or β₁ cycled by the schedule (botto
 const MOMENTUM_HINT: &str = "Cyclic and OneCycle drive the optimizer's momentum (or β₁) \
                              inversely to the lr, as PyTorch does: high when the lr is low";
 
+/// Width of every plot's y axis, so the linked plots' x axes line up.
+const Y_AXIS_WIDTH: f32 = 60.0;
+
 /// Smallest loss gap drawn; below it the log axis would run to −∞.
 const LOG_FLOOR: f64 = 1e-16;
 
@@ -190,6 +193,7 @@ fn momentum_plot(
         .height(height)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
+        .y_axis_min_width(Y_AXIS_WIDTH)
         .x_axis_label("step")
         .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
         .y_axis_label("momentum / β₁")
@@ -255,6 +259,7 @@ fn loss_plot(
         .height(height)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
+        .y_axis_min_width(Y_AXIS_WIDTH)
         .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
         .y_axis_label(loss_label)
         .y_grid_spacer(|input| log_axis::marks(&input))
@@ -302,6 +307,7 @@ fn lr_plot(
         .height(height)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
+        .y_axis_min_width(Y_AXIS_WIDTH)
         .x_axis_label("step")
         .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
         .y_axis_label("learning rate")

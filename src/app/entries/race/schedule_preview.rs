@@ -9,9 +9,8 @@
 use std::sync::Arc;
 
 use egui::Ui;
-use egui_plot::{Line, Plot, PlotPoint};
+use egui_plot::{GridInput, GridMark, Line, Plot, PlotPoint};
 
-use crate::app::entries::race::internals_series::linear_marks;
 use crate::app::widgets::log_axis;
 use crate::app::widgets::numbers;
 use optlab_core::optim::OptimizerConfig;
@@ -237,7 +236,7 @@ fn cached(ui: &Ui, schedule: &Schedule, context: &RunContext, salt: usize) -> Ar
 fn lr_plot(ui: &mut Ui, points: &[PlotPoint], salt: usize, flat_note: bool) {
     let name = if flat_note { "lr (if the loss never stalls)" } else { "lr" };
     let colour = ui.visuals().hyperlink_color;
-    small_plot(ui, ("lr-preview", salt), "lr", LR_HEIGHT).show(ui, |plot| {
+    small_plot(ui, ("lr-preview", salt), "lr", LR_HEIGHT).include_y(0.0).show(ui, |plot| {
         plot.line(Line::new(name, points).color(colour).allow_band(false));
     });
 }
@@ -260,12 +259,32 @@ fn small_plot(ui: &Ui, salt: (&str, usize), y_label: &str, height: f32) -> Plot<
         .allow_scroll(false)
         .allow_boxed_zoom(false)
         .show_background(false)
-        .include_y(0.0)
         .y_axis_label(y_label.to_owned())
-        .y_axis_min_width(48.0)
-        .y_grid_spacer(|input| linear_marks(&input))
+        .y_axis_min_width(56.0)
+        .y_grid_spacer(|input| few_marks(&input))
         .y_axis_formatter(|mark, _| log_axis::linear_label(mark.value, mark.step_size))
         .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
+}
+
+/// Labelled marks at 1, 2 or 5 times a power of ten, about three in range: a plot 80 points
+/// high has room for no more labels.
+#[must_use]
+pub fn few_marks(input: &GridInput) -> Vec<GridMark> {
+    let (low, high) = input.bounds;
+    if !(low.is_finite() && high.is_finite()) || high <= low {
+        return Vec::new();
+    }
+    let wanted = (high - low) / 3.0;
+    let decade = 10f64.powf(wanted.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * decade).find(|s| *s >= wanted);
+    let step = step.unwrap_or(10.0 * decade);
+    let (first, last) = ((low / step).ceil(), (high / step).floor());
+    if !(last - first).is_finite() || last - first > 100.0 {
+        return Vec::new();
+    }
+    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "at most 100")]
+    let count = (last - first) as usize + 1;
+    (0..count).map(|i| GridMark { value: (first + i as f64) * step, step_size: step }).collect()
 }
 
 #[cfg(test)]
@@ -281,6 +300,15 @@ mod tests {
         assert!(points.windows(2).all(|w| w[0].x < w[1].x), "x increases");
         assert!(points.len() <= 30);
         assert_eq!(points.last().map(|p| (p.x, p.y)), Some((999.0, 1.0)));
+    }
+
+    #[test]
+    fn a_short_axis_gets_about_three_round_marks() {
+        let input = GridInput { bounds: (0.0, 0.0021), base_step_size: 1e-5 };
+        let values: Vec<f64> = few_marks(&input).iter().map(|m| m.value).collect();
+        assert_eq!(values, vec![0.0, 0.001, 0.002]);
+        let input = GridInput { bounds: (0.84, 0.96), base_step_size: 1e-3 };
+        assert_eq!(few_marks(&input).len(), 3, "0.85, 0.9, 0.95");
     }
 
     #[test]
