@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::limits::{Limit, LimitError};
 
+mod momentum;
 mod scheduler;
+mod sweep;
 mod torch_kinds;
 mod torch_limits;
 mod torch_sim;

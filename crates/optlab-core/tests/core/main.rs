@@ -23,6 +23,7 @@ mod reference_torch_matrix;
 mod reference_torch_schedules;
 mod refusals;
 mod regularize;
+mod schedule_properties;
 mod signsf_properties;
 mod slice;
 mod stability;
