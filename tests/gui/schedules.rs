@@ -38,6 +38,11 @@ fn summary(h: &Harness<'_, OptlabApp>) -> String {
     node.value().or_else(|| node.label()).unwrap_or_default()
 }
 
+/// A number as the preview's summary prints it (4 decimals).
+fn numbers_of(value: f64) -> String {
+    format!("{value:.4}")
+}
+
 /// Opens the first run's schedule picker and picks `name`.
 fn pick(h: &mut Harness<'_, OptlabApp>, name: &str) {
     h.get_by_role_and_label(Role::ComboBox, "schedule").scroll_to_me();
@@ -157,7 +162,7 @@ fn one_cycle_previews_the_momentum_of_a_momentum_run_and_refuses_adagrad() {
     h.get_by_label("Adagrad").click();
     settle(&mut h);
     assert!(!summary(&h).contains("momentum"), "no momentum to cycle");
-    h.get_by_label_contains("has no momentum or β₁ for OneCycle to cycle");
+    h.get_by_label_contains("⚠ OneCycle cycles the momentum, but Adagrad has no momentum or beta1");
 }
 
 const MOMENTUM_NOTEBOOK: &str = r#"(
@@ -195,4 +200,32 @@ fn the_loss_and_lr_tab_draws_a_cycled_momentum_only_when_a_schedule_cycles_it() 
     h.step();
     h.step();
     assert!(h.query_by_label(MOMENTUM_NAME).is_none());
+}
+
+#[test]
+fn reduce_on_plateau_says_its_preview_depends_on_the_loss() {
+    let mut h = harness();
+    pick(&mut h, "ReduceOnPlateau");
+    h.get_by_label_contains("ReduceOnPlateau depends on the loss after each update");
+    let lr = numbers_of(race(h.state()).runs[0].optimizer.lr());
+    let text = summary(&h);
+    assert!(
+        text.starts_with(&format!("lr: {lr} at t = 0, lowest {lr} at t = 0, highest {lr}")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_one_cycle_shorter_than_the_race_is_refused_in_the_panel() {
+    let mut h = harness();
+    let steps = race(h.state()).steps;
+    pick(&mut h, "OneCycle");
+    let Schedule::OneCycle { total_steps, .. } = &mut race_mut(h.state_mut()).runs[0].schedule
+    else {
+        panic!("OneCycle picked");
+    };
+    *total_steps = steps - 1;
+    settle(&mut h);
+    h.get_by_label_contains(&format!("⚠ the run has {steps} updates but its OneCycle"));
+    assert!(h.query_by_label_contains("lr: ").is_none(), "no preview of a refused run");
 }

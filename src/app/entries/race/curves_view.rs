@@ -7,7 +7,7 @@ use egui_plot::{HoverPosition, Line, LineStyle, Plot, PlotPoint, VLine};
 use crate::app::entries::race::evaluation_point;
 use crate::app::entries::race::internals_series::linear_marks;
 use crate::app::entries::race::results::{RunResult, global_minimum};
-use crate::app::entries::race::schedule_preview::{self, RunContext};
+use crate::app::entries::race::schedule_preview;
 use crate::app::widgets::draw_cache::{DrawCache, RecordsKey, column_envelope};
 use crate::app::widgets::legend_row::{self, Swatch};
 use crate::app::widgets::{log_axis, palette};
@@ -136,10 +136,9 @@ fn momentum_series(
     if !schedule.cycles_momentum() {
         return None;
     }
-    let context = RunContext::new(optimizer, steps, false);
-    context.momentum?;
+    let momentum = optimizer.momentum()?;
     let updates = steps.min(schedule_preview::MAX_PREVIEW_UPDATES);
-    schedule.preview(context.lr, context.momentum, updates).1
+    schedule.preview(optimizer.lr(), Some(momentum), updates).1
 }
 
 /// Draws the legend row and both plots in `height` points.

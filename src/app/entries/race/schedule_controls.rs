@@ -58,8 +58,18 @@ pub fn schedule_for_run(ui: &mut Ui, schedule: &mut Schedule, salt: usize, conte
     let level = Level { salt, depth: 0, context: Some(context) };
     schedule_level(ui, schedule, "schedule", level);
     formula(ui, schedule);
-    if refusal(ui, schedule) {
-        schedule_preview::show(ui, schedule, context, salt);
+    if !refusal(ui, schedule) {
+        return;
+    }
+    let error = ui.visuals().error_fg_color;
+    if let Some(why) = schedule.momentum_refusal(&context.optimizer) {
+        ui.colored_label(error, format!("⚠ {why}"));
+    }
+    match schedule.length_refusal(context.updates) {
+        Some(why) => {
+            ui.colored_label(error, format!("⚠ {why}"));
+        }
+        None => schedule_preview::show(ui, schedule, context, salt),
     }
 }
 

@@ -27,14 +27,14 @@ const MOMENTUM_HEIGHT: f32 = 64.0;
 const COLUMNS: usize = 300;
 
 /// Where a schedule runs: what its preview needs from the run around it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RunContext {
     /// The optimizer's learning rate (the schedule's η₀).
     pub lr: f64,
     /// The optimizer's momentum or β₁, `None` when it has none.
     pub momentum: Option<f64>,
-    /// The optimizer's RON name, for the refusal of a momentum-cycling schedule.
-    pub optimizer: &'static str,
+    /// The optimizer (for the refusal of a momentum-cycling schedule).
+    pub optimizer: OptimizerConfig,
     /// Updates the run makes (the preview's x range).
     pub updates: u64,
     /// A training run (`ReduceOnPlateau` steps once per epoch) rather than a race run.
@@ -47,28 +47,11 @@ impl RunContext {
     pub fn new(optimizer: &OptimizerConfig, updates: u64, training: bool) -> Self {
         Self {
             lr: optimizer.lr(),
-            momentum: optimizer_momentum(optimizer),
-            optimizer: optimizer.name(),
+            momentum: optimizer.momentum(),
+            optimizer: optimizer.clone(),
             updates,
             training,
         }
-    }
-}
-
-/// The momentum (or β₁) a momentum-cycling schedule drives, `None` for optimizers without one.
-// TODO(s5-sched): use the core's `OptimizerConfig::momentum()` once merged.
-#[must_use]
-pub fn optimizer_momentum(optimizer: &OptimizerConfig) -> Option<f64> {
-    match *optimizer {
-        OptimizerConfig::Momentum { momentum, .. }
-        | OptimizerConfig::Nesterov { momentum, .. }
-        | OptimizerConfig::NesterovLookahead { momentum, .. } => Some(momentum),
-        OptimizerConfig::Adam { beta1, .. }
-        | OptimizerConfig::AdamW { beta1, .. }
-        | OptimizerConfig::Adamax { beta1, .. }
-        | OptimizerConfig::NAdam { beta1, .. }
-        | OptimizerConfig::RAdam { beta1, .. } => Some(beta1),
-        _ => None,
     }
 }
 
@@ -180,25 +163,12 @@ pub fn show(ui: &mut Ui, schedule: &Schedule, context: &RunContext, salt: usize)
     if let Some(note) = note {
         ui.weak(note);
     }
-    if schedule.cycles_momentum() && context.momentum.is_none() {
-        ui.colored_label(ui.visuals().error_fg_color, momentum_refusal(schedule, context));
-    } else if let Some(momentum) = &preview.momentum {
+    if let Some(momentum) = &preview.momentum {
         momentum_plot(ui, momentum, salt);
     }
     ui.label(egui::RichText::new(&preview.summary).small()).on_hover_text(
         "The previewed values: first, lowest, highest and last, with their update t",
     );
-}
-
-/// Why a momentum-cycling schedule cannot run on an optimizer without momentum.
-#[must_use]
-pub fn momentum_refusal(schedule: &Schedule, context: &RunContext) -> String {
-    format!(
-        "⚠ {} has no momentum or β₁ for {} to cycle (PyTorch refuses it too): untick \
-         cycle_momentum",
-        context.optimizer,
-        schedule.name()
-    )
 }
 
 /// The note under a preview of a schedule that reads the loss.
