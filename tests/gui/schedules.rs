@@ -229,3 +229,30 @@ fn a_one_cycle_shorter_than_the_race_is_refused_in_the_panel() {
     h.get_by_label_contains(&format!("⚠ the run has {steps} updates but its OneCycle"));
     assert!(h.query_by_label_contains("lr: ").is_none(), "no preview of a refused run");
 }
+
+const TRAINING_NOTEBOOK: &str = r#"(
+    version: 1,
+    title: "Schedules in training",
+    entries: [(
+        name: "Spiral",
+        experiment: Training(
+            dataset: Spiral(classes: 3, points_per_class: 100, noise: 0.2),
+            validation_fraction: 0.2,
+            runs: [(name: "plateau", model: Mlp(hidden: [10]), optimizer: Adam(lr: 0.05),
+                    batch_size: 30, epochs: 5, schedule: ReduceOnPlateau())],
+        ),
+    )],
+)"#;
+
+#[test]
+fn the_training_panel_previews_its_schedule_over_the_runs_updates_once_per_epoch() {
+    let notebook = Notebook::from_ron(TRAINING_NOTEBOOK).expect("the notebook loads");
+    let mut h = panel(notebook);
+    settle(&mut h);
+    h.get_by_label("plateau").click_accesskit();
+    settle(&mut h);
+    h.get_by_label_contains("the validation loss, once per epoch");
+    // 240 training points in batches of 30: 8 updates an epoch, 40 in 5 epochs.
+    let text = summary(&h);
+    assert!(text.ends_with("at t = 39"), "{text}");
+}
