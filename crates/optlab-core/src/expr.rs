@@ -641,6 +641,7 @@ impl Parser {
                 self.close(token.pos)?;
                 Ok(inner)
             }
+            _ if self.in_t => Err(unexpected(&token, "a number, t, a function or '('")),
             _ => Err(unexpected(&token, "a number, x, y, a function or '('")),
         }
     }

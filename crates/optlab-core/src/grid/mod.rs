@@ -68,7 +68,7 @@ pub enum SweepField {
     /// Weight decay λ.
     WeightDecay,
     /// The schedule's rate (see [`Schedule::rate_mut`]): k of Exponential and InverseTime, a
-    /// factor, a floor, or `max_lr` of Cyclic and OneCycle.
+    /// factor, a floor, or `max_lr` of `Cyclic` and `OneCycle`.
     ScheduleRate,
     /// Gradient-noise standard deviation.
     Noise,

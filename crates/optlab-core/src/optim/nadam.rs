@@ -172,7 +172,7 @@ impl UpdateRule for NAdamRule {
     /// PyTorch recomputes μₜ from the group's current β₁, so the cached μₜ₊₁ of the last
     /// update is dropped when β₁ moves.
     fn set_momentum(&mut self, value: f64) {
-        if value != self.beta1 {
+        if value.to_bits() != self.beta1.to_bits() {
             self.beta1 = value;
             self.next_mu = None;
         }

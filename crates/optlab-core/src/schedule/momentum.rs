@@ -1,7 +1,7 @@
 //! The optimizer momentum a cycling schedule drives (PyTorch's `momentum` or `betas[0]` of the
 //! param group), and the refusal of cycling for an optimizer without one.
 
-use super::Schedule;
+use super::kinds::Schedule;
 use crate::limits::{Limit, LimitError};
 use crate::optim::OptimizerConfig;
 

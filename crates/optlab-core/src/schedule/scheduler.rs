@@ -7,8 +7,9 @@
 //! inside `Sequential`/`Chained`, runs PyTorch's scheduler objects step for step (see
 //! `torch_sim`).
 
+use super::kinds::Schedule;
+use super::torch_kinds::{PlateauMode, ThresholdMode};
 use super::torch_sim::{Group, Node};
-use super::{PlateauMode, Schedule, ThresholdMode};
 
 /// The state of one schedule during one run.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,6 +1,7 @@
 //! The field a sweep's "schedule rate" varies in each schedule, and its limit.
 
-use super::{FACTOR, MIN_LR, RATE, Schedule, torch_limits};
+use super::kinds::{FACTOR, MIN_LR, RATE, Schedule};
+use super::torch_limits;
 use crate::limits::Limit;
 
 impl Schedule {

@@ -7,7 +7,8 @@
 
 use std::f64::consts::PI;
 
-use super::{Anneal, CyclicMode, Schedule};
+use super::kinds::Schedule;
+use super::torch_kinds::{Anneal, CyclicMode};
 use crate::expr::{BinOp, Expr, parse_in_t};
 
 /// The param group the schedulers read and write.
@@ -192,8 +193,8 @@ impl Node {
         Self { last_epoch: 0, step_count: 1, base_lr: group.lr, kind }
     }
 
-    /// `CyclicLR.__init__`: lr = base_lr and momentum = max_momentum before the initial step,
-    /// whose `base_lrs` are still the group's `initial_lr`; `base_lrs` = base_lr after it.
+    /// `CyclicLR.__init__`: lr = `base_lr` and momentum = `max_momentum` before the initial step,
+    /// whose `base_lrs` are still the group's `initial_lr`; `base_lrs` = `base_lr` after it.
     fn cyclic(schedule: &Schedule, group: &mut Group) -> Self {
         let Schedule::Cyclic {
             base_lr,
@@ -230,8 +231,8 @@ impl Node {
         node
     }
 
-    /// `OneCycleLR.__init__`: `initial_lr` = max_lr/div_factor, its phases, momentum =
-    /// max_momentum, then the initial step.
+    /// `OneCycleLR.__init__`: `initial_lr` = `max_lr / div_factor`, its phases, momentum =
+    /// `max_momentum`, then the initial step.
     fn one_cycle(schedule: &Schedule, group: &mut Group) -> Self {
         let Schedule::OneCycle {
             max_lr,
@@ -332,8 +333,8 @@ impl Node {
         }
     }
 
-    /// `CosineAnnealingWarmRestarts.step()`: T_cur counts up and wraps at T_i, which grows by
-    /// `t_mult`; the lr is the closed form in T_cur.
+    /// `CosineAnnealingWarmRestarts.step()`: `T_cur` counts up and wraps at `T_i`, which grows by
+    /// `t_mult`; the lr is the closed form in `T_cur`.
     fn warm_restarts_step(&mut self, group: &mut Group) {
         let Kind::WarmRestarts { t0, t_mult, eta_min, t_i, t_cur } = &mut self.kind else { return };
         if self.last_epoch < 0 {

@@ -53,8 +53,8 @@ impl optlab_core::run::TraceSink for Collect {
     }
 }
 
-/// The optimizer-with-schedule cases (`onecycle_momentum_rosen2d`: OneCycle cycling the
-/// momentum; `plateau_momentum_rosen2d`: ReduceOnPlateau seeing the loss after each update),
+/// The optimizer-with-schedule cases (`onecycle_momentum_rosen2d`: `OneCycle` cycling the
+/// momentum; `plateau_momentum_rosen2d`: `ReduceOnPlateau` seeing the loss after each update),
 /// traced on their surface: positions to 1e-10·max(1, |x|), the lr column to 1e-12 relative.
 #[test]
 fn optimizer_cases_with_a_schedule_match_pytorch_along_their_path() {
