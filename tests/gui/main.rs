@@ -18,5 +18,6 @@ mod lookahead;
 mod map;
 mod matrix_controls;
 mod schedule_free;
+mod schedules;
 mod slice;
 mod sweep_counts;

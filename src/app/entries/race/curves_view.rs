@@ -7,10 +7,21 @@ use egui_plot::{HoverPosition, Line, LineStyle, Plot, PlotPoint, VLine};
 use crate::app::entries::race::evaluation_point;
 use crate::app::entries::race::internals_series::linear_marks;
 use crate::app::entries::race::results::{RunResult, global_minimum};
+use crate::app::entries::race::schedule_preview;
 use crate::app::widgets::draw_cache::{DrawCache, RecordsKey, column_envelope};
 use crate::app::widgets::legend_row::{self, Swatch};
 use crate::app::widgets::{log_axis, palette};
 use optlab_core::entries::race::Race;
+use optlab_core::optim::OptimizerConfig;
+use optlab_core::schedule::Schedule;
+
+/// The legend's name of the momentum curves.
+pub const MOMENTUM_NAME: &str = "momentum or β₁ cycled by the schedule (bottom plot)";
+const MOMENTUM_HINT: &str = "Cyclic and OneCycle drive the optimizer's momentum (or β₁) \
+                             inversely to the lr, as PyTorch does: high when the lr is low";
+
+/// Width of every plot's y axis, so the linked plots' x axes line up.
+const Y_AXIS_WIDTH: f32 = 60.0;
 
 /// Smallest loss gap drawn; below it the log axis would run to −∞.
 const LOG_FLOOR: f64 = 1e-16;
@@ -26,12 +37,31 @@ pub struct CurveCache {
     lr: DrawCache<(RecordsKey, usize), Vec<PlotPoint>>,
     /// The loss at Schedule-Free's evaluation point x (empty for other rules).
     evaluation: DrawCache<(RecordsKey, usize, u64), Vec<PlotPoint>>,
+    /// Each update's momentum (or β₁) when the run's schedule cycles it, else `None`.
+    momenta: DrawCache<MomentumKey, Option<Vec<f64>>>,
+    /// The drawn momentum curve (empty when the schedule does not cycle it).
+    momentum: DrawCache<(RecordsKey, usize), Vec<PlotPoint>>,
+}
+
+/// What a run's momentum series is computed from: its schedule, optimizer and length.
+#[derive(Clone, Debug, PartialEq)]
+struct MomentumKey {
+    schedule: Schedule,
+    optimizer: OptimizerConfig,
+    steps: u64,
 }
 
 impl CurveCache {
     /// Brings every run's curves up to `step` for a plot `columns` wide.
-    fn update(&mut self, results: &[RunResult], step: u64, columns: usize, floor: f64) {
+    fn update(
+        &mut self,
+        (race, results): (&Race, &[RunResult]),
+        step: u64,
+        columns: usize,
+        floor: f64,
+    ) {
         for (index, result) in results.iter().enumerate() {
+            self.update_momentum(race, (index, result), step, columns);
             let shown = result.records_until(step);
             let key = RecordsKey::new(result, shown.len());
             self.loss.ensure(index, (key, columns, floor.to_bits()), || {
@@ -56,6 +86,61 @@ impl CurveCache {
     }
 }
 
+impl CurveCache {
+    /// Brings run `index`'s momentum curve up to `step` (from its schedule's preview, which
+    /// does not depend on the loss for the schedules that cycle momentum).
+    fn update_momentum(
+        &mut self,
+        race: &Race,
+        (index, result): (usize, &RunResult),
+        step: u64,
+        columns: usize,
+    ) {
+        let Some(run) = race.runs.get(index) else { return };
+        let key = MomentumKey {
+            schedule: run.schedule.clone(),
+            optimizer: run.optimizer.clone(),
+            steps: race.steps,
+        };
+        self.momenta
+            .ensure(index, key, || momentum_series(&run.schedule, &run.optimizer, race.steps));
+        let momenta = self.momenta.get(index).and_then(Option::as_deref).unwrap_or_default();
+        let shown = result.records_until(step);
+        let records = RecordsKey::new(result, shown.len());
+        self.momentum.ensure(index, (records, columns), || {
+            if momenta.is_empty() {
+                return Vec::new();
+            }
+            column_envelope(shown, columns, |r| {
+                usize::try_from(r.step)
+                    .ok()
+                    .and_then(|t| momenta.get(t))
+                    .copied()
+                    .unwrap_or(f64::NAN)
+            })
+        });
+    }
+
+    /// Whether any run draws a momentum curve.
+    fn any_momentum(&self, runs: usize) -> bool {
+        (0..runs).any(|index| self.momentum.get(index).is_some_and(|points| !points.is_empty()))
+    }
+}
+
+/// Each update's momentum (or β₁) when `schedule` cycles the optimizer's, else `None`.
+fn momentum_series(
+    schedule: &Schedule,
+    optimizer: &OptimizerConfig,
+    steps: u64,
+) -> Option<Vec<f64>> {
+    if !schedule.cycles_momentum() {
+        return None;
+    }
+    let momentum = optimizer.momentum()?;
+    let updates = steps.min(schedule_preview::MAX_PREVIEW_UPDATES);
+    schedule.preview(optimizer.lr(), Some(momentum), updates).1
+}
+
 /// Draws the legend row and both plots in `height` points.
 pub fn show(
     ui: &mut egui::Ui,
@@ -73,9 +158,9 @@ pub fn show(
         reason = "a positive screen width of at most a few thousand points"
     )]
     let columns = (ui.available_width() / POINTS_PER_COLUMN).max(16.0) as usize;
-    cache.update(runs, step, columns, floor);
+    cache.update((race, runs), step, columns, floor);
     let top = ui.cursor().top();
-    legend_row(ui, race, runs, step);
+    legend_row(ui, race, runs, (step, cache.any_momentum(runs.len())));
     let plots = (height - (ui.cursor().top() - top)).max(120.0);
     let loss_label = if known.is_none() {
         format!("loss − lowest reached (log), {floor:.4}")
@@ -85,8 +170,48 @@ pub fn show(
         format!("loss − f* (log), f* = {floor:.4})")
     };
     let link = egui::Id::unique("optlab-curves-x");
-    loss_plot(ui, (race, runs, &*cache), (step, plots * 0.62), link, loss_label);
-    lr_plot(ui, (race, runs, &*cache), (step, plots * 0.38 - 8.0), link);
+    if cache.any_momentum(runs.len()) {
+        loss_plot(ui, (race, runs, &*cache), (step, plots * 0.5), link, loss_label);
+        lr_plot(ui, (race, runs, &*cache), (step, plots * 0.27 - 8.0), link);
+        momentum_plot(ui, (race, runs, &*cache), (step, plots * 0.23 - 8.0), link);
+    } else {
+        loss_plot(ui, (race, runs, &*cache), (step, plots * 0.62), link, loss_label);
+        lr_plot(ui, (race, runs, &*cache), (step, plots * 0.38 - 8.0), link);
+    }
+}
+
+/// The momentum (or β₁) of the runs whose schedule cycles it (`Cyclic`, `OneCycle`), dashed in the
+/// run's colour, on the same steps as the lr above.
+fn momentum_plot(
+    ui: &mut egui::Ui,
+    (race, results, curves): Drawn<'_>,
+    (step, height): (u64, f32),
+    link: egui::Id,
+) {
+    Plot::new("momentum-plot")
+        .height(height)
+        .link_axis(link, [true, false])
+        .link_cursor(link, [true, false])
+        .y_axis_min_width(Y_AXIS_WIDTH)
+        .x_axis_label("step")
+        .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
+        .y_axis_label("momentum / β₁")
+        .y_grid_spacer(|input| linear_marks(&input))
+        .y_axis_formatter(|mark, _| log_axis::linear_label(mark.value, mark.step_size))
+        .show(ui, |plot| {
+            for (index, run) in race.runs.iter().enumerate().take(results.len()) {
+                let points = curves.momentum.get(index).map_or(&[][..], Vec::as_slice);
+                if points.is_empty() {
+                    continue;
+                }
+                let colour = palette::run_colour(run.color, index);
+                let name = format!("{} momentum", run.name);
+                plot.line(
+                    curve(name, points, colour, 1.5).style(LineStyle::Dashed { length: 6.0 }),
+                );
+            }
+            plot.vline(VLine::new("", step as f64).color(ui_weak()).width(1.0));
+        });
 }
 
 /// What both plots draw from: the race, its results and their cached curves.
@@ -95,7 +220,7 @@ type Drawn<'a> = (&'a Race, &'a [RunResult], &'a CurveCache);
 /// The legend above the plots (it never covers a curve): a swatch and the name of each run,
 /// with the step where it diverged once playback has reached it, wrapped when the column is
 /// narrow.
-fn legend_row(ui: &mut egui::Ui, race: &Race, runs: &[RunResult], step: u64) {
+fn legend_row(ui: &mut egui::Ui, race: &Race, runs: &[RunResult], (step, momentum): (u64, bool)) {
     ui.horizontal_wrapped(|ui| {
         for (index, run) in race.runs.iter().enumerate() {
             let colour = palette::run_colour(run.color, index);
@@ -113,6 +238,10 @@ fn legend_row(ui: &mut egui::Ui, race: &Race, runs: &[RunResult], step: u64) {
             ui.label(evaluation_point::LOSS_AT_X_NAME)
                 .on_hover_text(evaluation_point::LOSS_AT_X_HINT);
         }
+        if momentum {
+            ui.label("┄").on_hover_text(MOMENTUM_HINT);
+            ui.label(MOMENTUM_NAME).on_hover_text(MOMENTUM_HINT);
+        }
     });
 }
 
@@ -129,6 +258,7 @@ fn loss_plot(
         .height(height)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
+        .y_axis_min_width(Y_AXIS_WIDTH)
         .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
         .y_axis_label(loss_label)
         .y_grid_spacer(|input| log_axis::marks(&input))
@@ -176,6 +306,7 @@ fn lr_plot(
         .height(height)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
+        .y_axis_min_width(Y_AXIS_WIDTH)
         .x_axis_label("step")
         .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
         .y_axis_label("learning rate")

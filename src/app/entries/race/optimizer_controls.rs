@@ -12,10 +12,11 @@ use egui::{RichText, Ui};
 
 use crate::app::widgets::number_field::NumberField;
 
+use crate::app::entries::race::schedule_controls;
 use crate::app::widgets::surface_probe::CHEAP_FORMULA_BYTES;
 use optlab_core::limits::Limit;
 use optlab_core::optim::{self, OptimizerConfig};
-use optlab_core::schedule::{self, Schedule};
+use optlab_core::schedule::Schedule;
 use optlab_core::stability::{StabilityLimit, stability_limit};
 use optlab_core::surface::{Point, Surface};
 
@@ -798,171 +799,11 @@ fn update_rule(ui: &mut Ui, config: &OptimizerConfig) {
 
 // ---- Schedules ------------------------------------------------------------------------------
 
-const RATE: Param = Param {
-    limit: schedule::RATE,
-    min: 1e-5,
-    max: 1.0,
-    log: true,
-    label: "k",
-    tip: "Decay rate k per update: the larger k, the faster the learning rate shrinks",
-};
-const FACTOR: Param = Param {
-    limit: schedule::FACTOR,
-    min: 0.0,
-    max: 1.0,
-    log: false,
-    label: "factor",
-    tip: "Each decay multiplies the learning rate by this factor (0.1 = ten times smaller)",
-};
-const MIN_LR: Param = Param {
-    limit: schedule::MIN_LR,
-    min: 0.0,
-    max: 1.0,
-    log: false,
-    label: "min lr",
-    tip: "The lowest learning rate, reached at the end of the cosine's half period",
-};
-const START_FACTOR: Param = Param {
-    limit: schedule::START_FACTOR,
-    min: 0.0,
-    max: 1.0,
-    log: false,
-    label: "start factor",
-    tip: "Warmup starts at this fraction of the learning rate and rises linearly to the full lr",
-};
-/// Slider range of periods (`every`, `period`, warmup `steps`), inside [`schedule::PERIOD`].
-const PERIOD_RANGE: (u64, u64) = (1, 10_000);
-
-/// Draws the schedule picker, its parameters and its formula.
+/// Draws the schedule picker, its parameters and its formula (see [`schedule_controls`]).
 ///
 /// `salt` keeps the pickers' ids unique among runs (pass the run index).
 pub fn schedule(ui: &mut Ui, schedule: &mut Schedule, salt: usize) {
-    schedule_level(ui, schedule, salt, true);
-    ui.label(RichText::new(schedule.formula()).monospace())
-        .on_hover_text("The learning rate update t uses; η₀ is the optimizer's lr");
-}
-
-/// One level of schedule controls; `top` allows Warmup (whose `then` is one level down).
-fn schedule_level(ui: &mut Ui, schedule: &mut Schedule, salt: usize, top: bool) {
-    schedule_picker(ui, schedule, salt, top);
-    match schedule {
-        Schedule::Constant => {}
-        Schedule::Exponential { k } | Schedule::InverseTime { k } => {
-            RATE.slider(ui, k);
-        }
-        Schedule::Step { every, factor } => {
-            period_slider(ui, every, "every", "Updates between two decays of the learning rate");
-            FACTOR.slider(ui, factor);
-        }
-        Schedule::MultiStep { milestones, factor } => {
-            milestones_edit(ui, milestones, salt, top);
-            FACTOR.slider(ui, factor);
-        }
-        Schedule::Cosine { period, min_lr } => {
-            period_slider(
-                ui,
-                period,
-                "period",
-                "Half period T: the learning rate falls from lr to min lr over T updates \
-                 (and rises again after)",
-            );
-            MIN_LR.slider(ui, min_lr);
-        }
-        Schedule::Warmup { steps, start_factor, then } => {
-            period_slider(ui, steps, "warmup steps", "Length of the linear warmup in updates");
-            START_FACTOR.slider(ui, start_factor);
-            if top {
-                ui.indent(("then", salt), |ui| schedule_level(ui, then, salt, false));
-            } else {
-                ui.weak("A warmup inside a warmup: edit it in the notebook file");
-            }
-        }
-        // PLACEHOLDER(s5-enum): the schedule GUI helper adds the controls.
-        _ => {
-            ui.weak("Edit this schedule in the notebook file");
-        }
-    }
-}
-
-fn period_slider(ui: &mut Ui, value: &mut u64, label: &str, tip: &str) {
-    count_slider(ui, value, PERIOD_RANGE.0..=PERIOD_RANGE.1, schedule::PERIOD, label, tip);
-}
-
-/// The schedule kind picker (`top`: the run's schedule; otherwise a warmup's `then`, which may
-/// not be another warmup).
-fn schedule_picker(ui: &mut Ui, schedule: &mut Schedule, salt: usize, top: bool) {
-    let label = if top { "schedule" } else { "then" };
-    let tip = if top {
-        "How the learning rate changes during the run. Switching starts from that schedule's \
-         defaults"
-    } else {
-        "The schedule after the warmup, counted from the end of the warmup"
-    };
-    let mut picked = None;
-    egui::ComboBox::new((label, salt), label)
-        .selected_text(schedule.name())
-        .show_ui(ui, |ui| {
-            let choices = Schedule::catalogue().into_iter();
-            for candidate in choices.filter(|c| top || !matches!(c, Schedule::Warmup { .. })) {
-                let current = discriminant(&candidate) == discriminant(schedule);
-                if ui.selectable_label(current, candidate.name()).clicked() && !current {
-                    picked = Some(candidate);
-                }
-            }
-        })
-        .response
-        .on_hover_text(tip);
-    if let Some(new_schedule) = picked {
-        *schedule = new_schedule;
-    }
-}
-
-/// Milestones as comma-separated update numbers; text that does not parse is shown in red and
-/// not applied (the text being typed lives in egui's memory until it parses).
-fn milestones_edit(ui: &mut Ui, milestones: &mut Vec<u64>, salt: usize, top: bool) {
-    let id = ui.make_persistent_id(("milestones", salt, top));
-    let stored: Option<String> = ui.data(|d| d.get_temp(id));
-    // Keep the typed text while it is invalid or still means the current milestones; anything
-    // else (undo, a loaded file) shows the notebook's value.
-    let mut text = stored
-        .filter(|t| parse_milestones(t).is_none_or(|parsed| parsed == *milestones))
-        .unwrap_or_else(|| format_milestones(milestones));
-    let parsed = parse_milestones(&text);
-    let error = parsed.is_none().then(|| ui.visuals().error_fg_color);
-    ui.horizontal(|ui| {
-        let label = ui.label("milestones");
-        let response = ui
-            .add(
-                egui::TextEdit::singleline(&mut text)
-                    .hint_text("e.g. 30, 60")
-                    .text_color_opt(error)
-                    .desired_width(140.0),
-            )
-            .labelled_by(label.id)
-            .on_hover_text(
-                "Updates at which the learning rate is multiplied by the factor, separated by \
-                 commas (e.g. 30, 60). Red: not a list of whole numbers, not applied",
-            );
-        if response.changed()
-            && let Some(new) = parse_milestones(&text)
-        {
-            *milestones = new;
-        }
-    });
-    ui.data_mut(|d| d.insert_temp(id, text));
-}
-
-/// `"30, 60"` → `[30, 60]`; empty pieces are skipped, anything else must be a whole number.
-fn parse_milestones(text: &str) -> Option<Vec<u64>> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|piece| !piece.is_empty())
-        .map(|piece| piece.parse().ok())
-        .collect()
-}
-
-fn format_milestones(milestones: &[u64]) -> String {
-    milestones.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+    schedule_controls::schedule(ui, schedule, salt);
 }
 
 #[cfg(test)]
@@ -1004,10 +845,6 @@ mod tests {
             NS_C,
             MUON_EPS,
             DAMPING,
-            RATE,
-            FACTOR,
-            MIN_LR,
-            START_FACTOR,
             // Lion and Schedule-Free (signsf).
             LION_BETA1,
             LION_BETA2,
@@ -1022,7 +859,6 @@ mod tests {
             assert!(p.limit.contains(p.min) && p.limit.contains(p.max), "{}", p.label);
             assert!(p.min < p.max && (!p.log || p.min > 0.0), "{}", p.label);
         }
-        assert!(schedule::PERIOD.contains(PERIOD_RANGE.0 as f64));
         assert!(optim::WARMUP_STEPS.contains(WARMUP_RANGE.0 as f64));
         assert!(optim::WARMUP_STEPS.contains(WARMUP_RANGE.1 as f64));
         assert!(optim::NS_STEPS.contains(NS_STEPS_RANGE.1 as f64));
@@ -1038,15 +874,5 @@ mod tests {
         let limit = stability_limit(&rosenbrock, [-1.2, 1.0], &sgd);
         let note = limit.map(|l| stability_note(&l)).unwrap_or_default();
         assert!(note.ends_with("the limit of the local quadratic at the start"), "{note}");
-    }
-
-    #[test]
-    fn milestones_parse_or_refuse() {
-        assert_eq!(parse_milestones("30, 60"), Some(vec![30, 60]));
-        assert_eq!(parse_milestones(" 5 ,, 7, "), Some(vec![5, 7]));
-        assert_eq!(parse_milestones(""), Some(vec![]));
-        assert_eq!(parse_milestones("30, x"), None);
-        assert_eq!(parse_milestones("-3"), None);
-        assert_eq!(format_milestones(&[30, 60]), "30, 60");
     }
 }

@@ -10,6 +10,8 @@ use egui::{Button, CollapsingHeader, RichText, TextStyle, Ui};
 use std::sync::Arc;
 
 use crate::app::entries::race::optimizer_controls::{self, Param};
+use crate::app::entries::race::schedule_controls;
+use crate::app::entries::race::schedule_preview::RunContext;
 use crate::app::widgets::number_field::NumberField;
 use crate::app::widgets::surface_probe::{Answer, Probe};
 use crate::app::widgets::{lab_widgets, numbers, palette};
@@ -407,7 +409,7 @@ fn runs_controls(ui: &mut Ui, race: &mut Race) {
     let open_new: Option<usize> = ui.data_mut(|d| d.remove_temp(open_id));
     let count = race.runs.len();
     let mut action = None;
-    let at = (&race.surface, race.start_point());
+    let at = (&race.surface, race.start_point(), race.steps);
     for (index, run) in race.runs.iter_mut().enumerate() {
         ui.push_id(index, |ui| {
             let open = (open_new == Some(index)).then_some(true);
@@ -476,7 +478,7 @@ fn new_run(race: &Race) -> RaceRun {
 /// One run as a collapsible block; returns the button the user pressed.
 fn run_controls(
     ui: &mut Ui,
-    (run, at): (&mut RaceRun, (&Surface, Point)),
+    (run, (surface, start, steps)): (&mut RaceRun, (&Surface, Point, u64)),
     index: usize,
     count: usize,
     open: Option<bool>,
@@ -504,9 +506,10 @@ fn run_controls(
                     .char_limit(optlab_core::names::MAX_NAME_CHARS),
             )
             .on_hover_text("The run's name in the legend and the table");
-            optimizer_controls::race_optimizer(ui, &mut run.optimizer, index, at);
+            optimizer_controls::race_optimizer(ui, &mut run.optimizer, index, (surface, start));
             ui.add_space(4.0);
-            optimizer_controls::schedule(ui, &mut run.schedule, index);
+            let context = RunContext::new(&run.optimizer, steps, false);
+            schedule_controls::schedule_for_run(ui, &mut run.schedule, index, &context);
             run_buttons(ui, index, count)
         });
     block.header_response.on_hover_text("Show or hide this run's settings");

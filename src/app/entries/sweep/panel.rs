@@ -142,7 +142,8 @@ fn training_task(ui: &mut Ui, task: &mut TrainingLab) {
     ui.separator();
     ui.strong("Base run").on_hover_text("Each cell trains this run with the two numbers set");
     if let Some(run) = task.runs.first_mut() {
-        training_panel::run_controls(ui, run, 900);
+        let points = training_panel::train_points(&task.dataset, task.validation_fraction);
+        training_panel::run_controls(ui, run, 900, points);
     }
 }
 

@@ -4,6 +4,8 @@
 use egui::{CollapsingHeader, Ui};
 
 use crate::app::entries::race::optimizer_controls;
+use crate::app::entries::race::schedule_controls;
+use crate::app::entries::race::schedule_preview::RunContext;
 use crate::app::widgets::lab_widgets;
 use optlab_core::entries::training::MAX_RUNS;
 use optlab_core::entries::training::{TrainingLab, TrainingRun};
@@ -30,9 +32,10 @@ pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {
     lab_widgets::seed(ui, &mut lab.seed);
     ui.separator();
     let mut remove = None;
+    let points = train_points(&lab.dataset, lab.validation_fraction);
     for (index, run) in lab.runs.iter_mut().enumerate() {
         CollapsingHeader::new(run.name.clone()).id_salt(("training-run", index)).show(ui, |ui| {
-            run_controls(ui, run, index);
+            run_controls(ui, run, index, points);
             if ui.button("Remove").on_hover_text("Remove this run").clicked() {
                 remove = Some(index);
             }
@@ -150,8 +153,24 @@ fn dataset_fields(ui: &mut Ui, dataset: &mut DatasetConfig) {
     }
 }
 
-/// One run's network, regularizers and training settings.
-pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
+/// Points in the training split of `dataset` when `validation_fraction` is held out (as
+/// `Dataset::split` rounds it).
+#[must_use]
+pub fn train_points(dataset: &DatasetConfig, validation_fraction: f64) -> usize {
+    let points = dataset.points();
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "a fraction in [0, 0.9] of a capped point count"
+    )]
+    let held_out = (validation_fraction.clamp(0.0, 1.0) * points as f64).round() as usize;
+    points.saturating_sub(held_out)
+}
+
+/// One run's network, regularizers and training settings; `train_points` sizes the schedule's
+/// preview (updates = epochs · ⌈`train_points` / batch size⌉).
+pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize, train_points: usize) {
     ui.add(
         egui::TextEdit::singleline(&mut run.name)
             .desired_width(f32::INFINITY)
@@ -211,7 +230,7 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize) {
         }
     }
     optimizer_controls::optimizer(ui, &mut run.optimizer, 1000 + index);
-    optimizer_controls::schedule(ui, &mut run.schedule, 1000 + index);
+    run_schedule(ui, run, index, train_points);
     lab_widgets::number(ui, &mut run.l2, (0.0, 0.1), fit::L2, "L2 λ", "Penalty ½λΣW² in the loss");
     batch_size(ui, run);
     lab_widgets::count(
@@ -259,6 +278,19 @@ fn batch_size(ui: &mut Ui, run: &mut TrainingRun) {
              optimizer.",
         );
     }
+}
+
+/// The run's schedule with its preview over the run's updates (epochs · ⌈train points / batch⌉).
+fn run_schedule(ui: &mut Ui, run: &mut TrainingRun, index: usize, train_points: usize) {
+    // L-BFGS takes one full-batch step per epoch.
+    let per_epoch = if full_batch::is_full_batch(&run.optimizer) {
+        1
+    } else {
+        train_points.div_ceil(run.batch_size.max(1)).max(1)
+    };
+    let updates = u64::try_from(per_epoch.saturating_mul(run.epochs)).unwrap_or(u64::MAX);
+    let context = RunContext::new(&run.optimizer, updates, true);
+    schedule_controls::schedule_for_run(ui, &mut run.schedule, 1000 + index, &context);
 }
 
 fn widths(hidden: &[usize]) -> String {
