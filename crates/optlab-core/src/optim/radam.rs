@@ -8,9 +8,14 @@ use super::rule::{Internals, UpdateRule, decayed};
 /// ρ∞ = 2/(1 − β₂) − 1, as torch computes them. Returns (ρ∞, ρₜ).
 #[must_use]
 pub fn radam_rho(beta2: f64, steps: u64) -> (f64, f64) {
+    rho_with_power(beta2, steps, python_pow(beta2, steps))
+}
+
+/// [`radam_rho`] given β₂ᵗ, which the rectification needs too (one `powf` a step, not two).
+#[inline]
+fn rho_with_power(beta2: f64, steps: u64, beta2_pow: f64) -> (f64, f64) {
     #[expect(clippy::cast_precision_loss, reason = "torch holds the step count as a float too")]
     let t = steps as f64;
-    let beta2_pow = python_pow(beta2, steps);
     let rho_inf = 2.0 / (1.0 - beta2) - 1.0;
     (rho_inf, rho_inf - 2.0 * t * beta2_pow / (1.0 - beta2_pow))
 }
@@ -110,9 +115,10 @@ impl RAdamRule {
 
     /// (√(1 − β₂ᵗ), rₜ) at update `steps` when ρₜ > 5, else `None`.
     fn rectification(&self, steps: u64) -> Option<(f64, f64)> {
-        let (rho_inf, rho_t) = radam_rho(self.beta2, steps);
+        let beta2_pow = python_pow(self.beta2, steps);
+        let (rho_inf, rho_t) = rho_with_power(self.beta2, steps, beta2_pow);
         (rho_t > 5.0).then(|| {
-            let bias_correction2 = 1.0 - python_pow(self.beta2, steps);
+            let bias_correction2 = 1.0 - beta2_pow;
             let rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf
                 / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
                 .powf(0.5);
