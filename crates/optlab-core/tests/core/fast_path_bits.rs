@@ -1,7 +1,7 @@
-//! The 2-D run loop's fast paths (`UpdateRule::step_2d`, which NAdam, RAdam, Adafactor and Muon
-//! specialise for the surfaces' 1×2 matrix) give the same bits as the general slice path
+//! The 2-D run loop's fast paths (`UpdateRule::step_2d`, which `NAdam`, `RAdam`, Adafactor and
+//! Muon specialise for the surfaces' 1×2 matrix) give the same bits as the general slice path
 //! (`Optimizer::step` on the same shapes): every position of 3000 Rosenbrock steps, long enough
-//! for NAdam's ∏μ to reach the subnormals and stay there.
+//! for `NAdam`'s ∏μ to reach the subnormals and stay there.
 
 use optlab_core::optim::{OptimizerConfig, SURFACE};
 use optlab_core::run::{self, RunConfig, Trace};
