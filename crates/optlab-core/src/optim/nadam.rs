@@ -34,18 +34,16 @@ fn times_factor(product: f64, factor: f64) -> f64 {
     product * factor
 }
 
-/// (1 − ∏μ, 1 − ∏μ·μₜ₊₁), torch's two bias-correction denominators. Both are exactly 1 when
-/// |∏μ| < 2⁻⁶⁰ and |μₜ₊₁| ≤ 2 (then |∏μ·μₜ₊₁| < 2⁻⁵⁹, below half an ulp of 1), which spares the
-/// subnormal ∏μ its arithmetic; the integer comparison keeps a subnormal out of the FPU.
+/// (1 − ∏μ, 1 − ∏μ·μₜ₊₁), torch's two bias-correction denominators, or `None` when both are
+/// exactly 1: when |∏μ| < 2⁻⁶⁰ and |μₜ₊₁| ≤ 2 (then |∏μ·μₜ₊₁| < 2⁻⁵⁹, below half an ulp of 1).
+/// That spares the subnormal ∏μ its arithmetic (the integer comparison keeps it out of the
+/// FPU) and the update two divisions by 1, which change nothing.
 #[inline]
-fn bias_denominators(mu_product: f64, mu_next: f64) -> (f64, f64) {
+fn bias_denominators(mu_product: f64, mu_next: f64) -> Option<(f64, f64)> {
     /// The bits of 2⁻⁶⁰ (biased exponent 1023 − 60, zero mantissa).
     const NEGLIGIBLE_BITS: u64 = (1023 - 60) << 52;
-    if mu_product.abs().to_bits() < NEGLIGIBLE_BITS && mu_next.abs() <= 2.0 {
-        (1.0, 1.0)
-    } else {
-        (1.0 - mu_product, 1.0 - mu_product * mu_next)
-    }
+    let negligible = mu_product.abs().to_bits() < NEGLIGIBLE_BITS && mu_next.abs() <= 2.0;
+    (!negligible).then(|| (1.0 - mu_product, 1.0 - mu_product * mu_next))
 }
 
 /// `torch.optim.NAdam`.
@@ -160,7 +158,14 @@ impl NAdamRule {
         let mu_next = momentum_coefficient(self.beta1, self.steps + 1, self.momentum_decay);
         self.next_mu = Some(mu_next);
         self.mu_product = times_factor(self.mu_product, mu);
-        let (rest, rest_next) = bias_denominators(self.mu_product, mu_next);
+        let (grad_coefficient, momentum_coefficient) = (-lr * (1.0 - mu), -lr * mu_next);
+        let (grad_coefficient, momentum_coefficient) =
+            match bias_denominators(self.mu_product, mu_next) {
+                Some((rest, rest_next)) => {
+                    (grad_coefficient / rest, momentum_coefficient / rest_next)
+                }
+                None => (grad_coefficient, momentum_coefficient),
+            };
         NAdamCoordinate {
             beta1: self.beta1,
             beta2: self.beta2,
@@ -168,8 +173,8 @@ impl NAdamRule {
             coupled: if self.decoupled { 0.0 } else { wd },
             shrink: decoupled.then_some(1.0 - lr * wd),
             bias_correction2,
-            grad_coefficient: -lr * (1.0 - mu) / rest,
-            momentum_coefficient: (-lr * mu_next) / rest_next,
+            grad_coefficient,
+            momentum_coefficient,
         }
     }
 }
