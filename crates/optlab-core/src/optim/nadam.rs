@@ -21,29 +21,33 @@ fn momentum_coefficient(beta1: f64, steps: u64, momentum_decay: f64) -> f64 {
 /// of over a hundred cycles; two of them per update held `NAdam` at 6 M steps/s. The check
 /// below is exact: k and 1 − μ (Sterbenz, μ ∈ [½, 2]) are exact in f64, and rounding is
 /// monotone, so a computed k·|1 − μ| below ½ means the exact one is below ½ too.
+///
+/// The multiplication is done on 1 instead of a product it leaves unchanged, so no subnormal
+/// reaches the FPU however the compiler lays out the choice (as a branch, or both sides and a
+/// select).
 #[inline]
 fn times_factor(product: f64, factor: f64) -> f64 {
     let bits = product.to_bits();
-    if bits > 0 && bits < 1 << 52 && (0.5..=2.0).contains(&factor) {
-        #[expect(clippy::cast_precision_loss, reason = "k < 2⁵² is exact in f64")]
-        let k = bits as f64;
-        if k * (1.0 - factor).abs() < 0.5 {
-            return product;
-        }
-    }
-    product * factor
+    #[expect(clippy::cast_precision_loss, reason = "k < 2⁵² is exact in f64")]
+    let unchanged = bits > 0
+        && bits < 1 << 52
+        && (0.5..=2.0).contains(&factor)
+        && (bits as f64) * (1.0 - factor).abs() < 0.5;
+    let multiplied = if unchanged { 1.0 } else { product } * factor;
+    if unchanged { product } else { multiplied }
 }
 
-/// (1 − ∏μ, 1 − ∏μ·μₜ₊₁), torch's two bias-correction denominators, or `None` when both are
-/// exactly 1: when |∏μ| < 2⁻⁶⁰ and |μₜ₊₁| ≤ 2 (then |∏μ·μₜ₊₁| < 2⁻⁵⁹, below half an ulp of 1).
-/// That spares the subnormal ∏μ its arithmetic (the integer comparison keeps it out of the
-/// FPU) and the update two divisions by 1, which change nothing.
+/// (1 − ∏μ, 1 − ∏μ·μₜ₊₁), torch's two bias-correction denominators. Both are exactly 1 when
+/// |∏μ| < 2⁻⁶⁰ and |μₜ₊₁| ≤ 2 (then |∏μ·μₜ₊₁| < 2⁻⁵⁹, below half an ulp of 1), and so they are
+/// with ∏μ replaced by 0: a subnormal ∏μ never reaches the FPU, whether the compiler lays the
+/// choice out as a branch or computes both sides (the integer comparison keeps it out too).
 #[inline]
-fn bias_denominators(mu_product: f64, mu_next: f64) -> Option<(f64, f64)> {
+fn bias_denominators(mu_product: f64, mu_next: f64) -> (f64, f64) {
     /// The bits of 2⁻⁶⁰ (biased exponent 1023 − 60, zero mantissa).
     const NEGLIGIBLE_BITS: u64 = (1023 - 60) << 52;
     let negligible = mu_product.abs().to_bits() < NEGLIGIBLE_BITS && mu_next.abs() <= 2.0;
-    (!negligible).then(|| (1.0 - mu_product, 1.0 - mu_product * mu_next))
+    let product = if negligible { 0.0 } else { mu_product };
+    (1.0 - product, 1.0 - product * mu_next)
 }
 
 /// `torch.optim.NAdam`.
@@ -158,14 +162,7 @@ impl NAdamRule {
         let mu_next = momentum_coefficient(self.beta1, self.steps + 1, self.momentum_decay);
         self.next_mu = Some(mu_next);
         self.mu_product = times_factor(self.mu_product, mu);
-        let (grad_coefficient, momentum_coefficient) = (-lr * (1.0 - mu), -lr * mu_next);
-        let (grad_coefficient, momentum_coefficient) =
-            match bias_denominators(self.mu_product, mu_next) {
-                Some((rest, rest_next)) => {
-                    (grad_coefficient / rest, momentum_coefficient / rest_next)
-                }
-                None => (grad_coefficient, momentum_coefficient),
-            };
+        let (rest, rest_next) = bias_denominators(self.mu_product, mu_next);
         NAdamCoordinate {
             beta1: self.beta1,
             beta2: self.beta2,
@@ -173,8 +170,8 @@ impl NAdamRule {
             coupled: if self.decoupled { 0.0 } else { wd },
             shrink: decoupled.then_some(1.0 - lr * wd),
             bias_correction2,
-            grad_coefficient,
-            momentum_coefficient,
+            grad_coefficient: -lr * (1.0 - mu) / rest,
+            momentum_coefficient: (-lr * mu_next) / rest_next,
         }
     }
 }
