@@ -47,6 +47,9 @@ pub struct AdafactorRule {
     pub(super) estimate: Vec<f64>,
     /// The last update's step factor αₜ/(clip·√V), one per parameter.
     pub(super) effective: Vec<f64>,
+    /// √2 as torch computes `numel ** 0.5` when the parameters are exactly the surfaces' 1×2
+    /// matrix ([`super::SURFACE`]), for [`UpdateRule::step_2d`]'s closed form; `None` otherwise.
+    surface_root_numel: Option<f64>,
     pub(super) steps: u64,
 }
 
@@ -69,9 +72,11 @@ impl AdafactorRule {
                 Some((r, c)) => (rows, cols) = (rows + r, cols + c),
             }
         }
+        let surface_root_numel = (*shapes == [super::SURFACE]).then(|| 2.0_f64.powf(0.5));
         Self {
             hyper,
             blocks,
+            surface_root_numel,
             variance: vec![0.0; vector_len],
             row_var: vec![0.0; rows],
             col_var: vec![0.0; cols],
@@ -189,18 +194,93 @@ impl AdafactorRule {
     }
 }
 
+/// ρₜ = min(η, 1/t^½) as torch computes it (`min(lr, 1 / step ** 0.5)`), without the `powf`
+/// when t·η² < 1 − 10⁻⁶: then the exact 1/√t exceeds |η| by a relative 4·10⁻⁷, far more than
+/// the few ulps by which `powf` and the division can miss it, so the minimum is η itself.
+#[inline]
+fn relative_step(lr: f64, t: f64) -> f64 {
+    if t * lr * lr < 1.0 - 1e-6 { lr } else { lr.min(1.0 / t.powf(0.5)) }
+}
+
+impl AdafactorRule {
+    /// Advances t and returns this update's scalars.
+    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
+    #[inline(always)]
+    fn begin_step(&mut self, lr: f64) -> StepScalars {
+        self.steps += 1;
+        #[expect(clippy::cast_precision_loss, reason = "torch holds the step count as a float too")]
+        let t = self.steps as f64;
+        let shrink = (self.hyper.weight_decay != 0.0).then_some(1.0 - lr * self.hyper.weight_decay);
+        StepScalars { weight: t.powf(self.hyper.beta2_decay), rho: relative_step(lr, t), shrink }
+    }
+
+    /// [`UpdateRule::step`] on the surfaces' 1×2 matrix (one row factor, two column factors),
+    /// as [`Self::update_tensor`] and [`Self::factored_estimate`] compute it with rows = 1 and
+    /// cols = 2: the same operations in the same order, sums included, so the same bits.
+    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
+    #[inline(always)]
+    fn step_surface(&mut self, params: &mut [f64; 2], grad: [f64; 2], root_numel: f64, lr: f64) {
+        let scalars = self.begin_step(lr);
+        let hyper = self.hyper;
+        let (Some(row), Some(col), Some(estimate), Some(effective)) = (
+            self.row_var.first_mut(),
+            self.col_var.first_chunk_mut::<2>(),
+            self.estimate.first_chunk_mut::<2>(),
+            self.effective.first_chunk_mut::<2>(),
+        ) else {
+            debug_assert!(false, "a surface Adafactor has one row and two columns");
+            return;
+        };
+        let norm = params.iter().map(|p| p * p).sum::<f64>().sqrt();
+        let alpha = hyper.eps2.max(norm / root_numel) * scalars.rho;
+        if let Some(shrink) = scalars.shrink {
+            for p in params.iter_mut() {
+                *p *= shrink;
+            }
+        }
+        let squares = grad.map(|g| g * g);
+        *row = lerp(*row, squares.iter().sum::<f64>() / 2.0, scalars.weight);
+        for (c, &square) in col.iter_mut().zip(&squares) {
+            *c = lerp(*c, std::iter::once(square).sum::<f64>() / 1.0, scalars.weight);
+        }
+        let scale = clamp_min(std::iter::once(*row).sum::<f64>() / 1.0, hyper.eps1);
+        let floor = hyper.eps1 * hyper.eps1;
+        let mut roots = [0.0; 2];
+        let mut square_sum = 0.0;
+        for ((e, root), (&c, &g)) in estimate.iter_mut().zip(&mut roots).zip(col.iter().zip(&grad))
+        {
+            *e = clamp_min(*row * c / scale, floor);
+            *root = e.sqrt().recip();
+            let update = *root * g;
+            square_sum += update * update;
+        }
+        let clip = 1.0_f64.max(square_sum.sqrt() / (root_numel * hyper.d));
+        let scale = -alpha / clip;
+        for ((p, &g), (&root, eff)) in params.iter_mut().zip(&grad).zip(roots.iter().zip(effective))
+        {
+            *p += scale * (root * g);
+            *eff = -scale * root;
+        }
+    }
+}
+
 impl UpdateRule for AdafactorRule {
+    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
+    #[inline(always)]
+    fn step_2d(&mut self, params: &mut [f64; 2], grad: [f64; 2], lr: f64) {
+        if let Some(root_numel) = self.surface_root_numel {
+            self.step_surface(params, grad, root_numel, lr);
+        } else {
+            let mut copy = *params;
+            self.step(&mut copy, &grad, lr);
+            *params = copy;
+        }
+    }
+
     fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
         debug_assert_eq!(params.len(), grad.len());
         debug_assert_eq!(params.len(), self.estimate.len());
-        self.steps += 1;
-        let t = self.steps as f64;
-        let shrink = (self.hyper.weight_decay != 0.0).then_some(1.0 - lr * self.hyper.weight_decay);
-        let scalars = StepScalars {
-            weight: t.powf(self.hyper.beta2_decay),
-            rho: lr.min(1.0 / t.powf(0.5)),
-            shrink,
-        };
+        let scalars = self.begin_step(lr);
         let mut at = FactorOffsets::default();
         for index in 0..self.blocks.len() {
             let block = self.blocks[index];
@@ -239,6 +319,39 @@ mod tests {
         assert_eq!(lerp(3.0, 7.0, 0.0).to_bits(), 3f64.to_bits());
         assert!((lerp(3.0, 7.0, 0.25) - 4.0).abs() < 1e-15);
         assert!(clamp_min(f64::NAN, 1.0).is_nan(), "torch's clamp keeps NaN");
+    }
+
+    #[test]
+    fn the_relative_step_is_torchs_minimum() {
+        let lrs = [0.0, 1e-4, 1e-2, 0.1, 0.5, 0.999, 1.0, 2.0, f64::INFINITY, f64::NAN];
+        for lr in lrs {
+            for t in (1..=200_u32).chain([9_999, 10_000, 10_001, 99_999_999, 100_000_000]) {
+                let t = f64::from(t);
+                let torch = lr.min(1.0 / t.powf(0.5));
+                assert_eq!(relative_step(lr, t).to_bits(), torch.to_bits(), "lr {lr}, t {t}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_surface_form_equals_step_bit_for_bit() {
+        let hyper = AdafactorHyper {
+            beta2_decay: -0.8,
+            eps1: f64::EPSILON,
+            eps2: 1e-3,
+            d: 1.0,
+            weight_decay: 0.05,
+        };
+        let mut flat = AdafactorRule::new(hyper, &[crate::optim::SURFACE]);
+        let mut fast = flat.clone();
+        let (mut a, mut b) = ([0.5, -1.5], [0.5, -1.5]);
+        for k in 0..200 {
+            let grad = [f64::from(k).sin() * 3.0, (f64::from(k) * 0.7).cos()];
+            flat.step(&mut a, &grad, 0.3);
+            fast.step_2d(&mut b, grad, 0.3);
+            assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
+        }
+        assert_eq!(flat, fast);
     }
 
     #[test]

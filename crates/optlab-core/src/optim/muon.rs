@@ -152,6 +152,9 @@ pub struct MuonRule {
     /// The vectors' optimizer, `None` without vectors.
     pub(super) vectors: Option<Box<VectorAdamW>>,
     scratch: Box<NewtonSchulz>,
+    /// Whether the parameters are exactly the surfaces' 1×2 matrix ([`super::SURFACE`]) and
+    /// nothing else, so [`UpdateRule::step_2d`] can take its closed form.
+    surface: bool,
     pub(super) steps: u64,
 }
 
@@ -162,6 +165,7 @@ impl MuonRule {
         vectors: Option<Box<VectorAdamW>>,
     ) -> Self {
         let total = super::shape::total_len(shapes);
+        let surface = *shapes == [super::SURFACE] && vectors.is_none();
         Self {
             hyper,
             blocks: Block::layout(shapes),
@@ -169,6 +173,7 @@ impl MuonRule {
             update: vec![0.0; total],
             vectors,
             scratch: Box::new(NewtonSchulz::for_shapes(shapes)),
+            surface,
             steps: 0,
         }
     }
@@ -225,7 +230,69 @@ impl MuonRule {
     }
 }
 
+/// [`NewtonSchulz::orthogonalize`] of a 1×2 matrix X (m = 1, n = 2): A = X·Xᵀ is a scalar,
+/// so B = bA + (cA)A and X ← aX + BX need no scratch. The same operations in the same order,
+/// sums included (each is `Iterator::sum` over the same terms), so the same bits.
+#[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
+#[inline(always)]
+fn orthogonalize_row(mut x: [f64; 2], hyper: MuonHyper) -> [f64; 2] {
+    let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let divisor = clamp_min(norm, hyper.eps);
+    for v in &mut x {
+        *v /= divisor;
+    }
+    let (a, b, c) = hyper.coefficients;
+    for _ in 0..hyper.ns_steps {
+        let gram: f64 = x.iter().zip(&x).map(|(p, q)| p * q).sum();
+        let product: f64 = std::iter::once(c * gram * gram).sum();
+        let poly = b * gram + product;
+        x = x.map(|v| a * v + std::iter::once(poly * v).sum::<f64>());
+    }
+    x
+}
+
+impl MuonRule {
+    /// [`UpdateRule::step`] on the surfaces' 1×2 matrix, as [`Self::step_matrix`] computes it
+    /// with [`orthogonalize_row`] for the Newton–Schulz iteration: bit for bit the same.
+    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
+    #[inline(always)]
+    fn step_surface(&mut self, params: &mut [f64; 2], grad: [f64; 2], lr: f64) {
+        let hyper = self.hyper;
+        let (Some(buffer), Some(update)) =
+            (self.buffer.first_chunk_mut::<2>(), self.update.first_chunk_mut::<2>())
+        else {
+            debug_assert!(false, "a surface Muon has two parameters");
+            return;
+        };
+        self.steps += 1;
+        for i in 0..2 {
+            buffer[i] = lerp(buffer[i], grad[i], 1.0 - hyper.momentum);
+            update[i] =
+                if hyper.nesterov { lerp(grad[i], buffer[i], hyper.momentum) } else { buffer[i] };
+        }
+        *update = orthogonalize_row(*update, hyper);
+        let adjusted_lr = lr * hyper.adjust_lr.ratio(1, 2);
+        let shrink = 1.0 - lr * hyper.weight_decay;
+        for (p, &u) in params.iter_mut().zip(update.iter()) {
+            *p *= shrink;
+            *p += -adjusted_lr * u;
+        }
+    }
+}
+
 impl UpdateRule for MuonRule {
+    #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
+    #[inline(always)]
+    fn step_2d(&mut self, params: &mut [f64; 2], grad: [f64; 2], lr: f64) {
+        if self.surface {
+            self.step_surface(params, grad, lr);
+        } else {
+            let mut copy = *params;
+            self.step(&mut copy, &grad, lr);
+            *params = copy;
+        }
+    }
+
     fn step(&mut self, params: &mut [f64], grad: &[f64], lr: f64) {
         debug_assert_eq!(params.len(), grad.len());
         debug_assert_eq!(params.len(), self.buffer.len());
@@ -281,6 +348,41 @@ mod tests {
         assert!((MuonLrAdjust::Original.ratio(100, 2) - 50f64.sqrt()).abs() < 1e-15);
         assert!((MuonLrAdjust::Original.ratio(3, 100) - 1.0).abs() < 1e-15);
         assert!((MuonLrAdjust::MatchRmsAdamW.ratio(1, 2) - 0.2 * 2f64.sqrt()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn the_surface_form_equals_step_bit_for_bit() {
+        for nesterov in [true, false] {
+            let hyper = MuonHyper {
+                weight_decay: 0.1,
+                momentum: 0.9,
+                nesterov,
+                coefficients: (3.4445, -4.775, 2.0315),
+                eps: 1e-7,
+                ns_steps: 5,
+                adjust_lr: MuonLrAdjust::MatchRmsAdamW,
+            };
+            let mut flat = MuonRule::new(hyper, &[crate::optim::SURFACE], None);
+            let mut fast = flat.clone();
+            assert!(fast.surface);
+            let (mut a, mut b) = ([0.5, -1.5], [0.5, -1.5]);
+            for k in 0..200 {
+                // Zero gradients too: the sums' signed zeros must match.
+                let grad = if k % 7 == 0 {
+                    [0.0, -0.0]
+                } else {
+                    [f64::from(k).sin() * 3.0, (f64::from(k) * 0.7).cos()]
+                };
+                flat.step(&mut a, &grad, 0.05);
+                fast.step_2d(&mut b, grad, 0.05);
+                assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
+                assert_eq!(
+                    flat.update.iter().map(|u| u.to_bits()).collect::<Vec<_>>(),
+                    fast.update.iter().map(|u| u.to_bits()).collect::<Vec<_>>()
+                );
+            }
+            assert_eq!((&flat.buffer, flat.steps), (&fast.buffer, fast.steps));
+        }
     }
 
     #[test]

@@ -12,6 +12,44 @@ fn momentum_coefficient(beta1: f64, steps: u64, momentum_decay: f64) -> f64 {
     beta1 * (1.0 - 0.5 * 0.96f64.powf(t * momentum_decay))
 }
 
+/// `product · factor` as f64 multiplication rounds it, without the multiplication when
+/// `product` is a positive subnormal that `factor` leaves unchanged.
+///
+/// ∏μ falls into the subnormals after about a thousand updates and then stays at a few times
+/// the smallest one: a subnormal is k·2⁻¹⁰⁷⁴ for an integer k < 2⁵², and k·μ rounds back to k
+/// while k·|1 − μ| < ½. Every multiplication with a subnormal operand takes a microcode assist
+/// of over a hundred cycles; two of them per update held `NAdam` at 6 M steps/s. The check
+/// below is exact: k and 1 − μ (Sterbenz, μ ∈ [½, 2]) are exact in f64, and rounding is
+/// monotone, so a computed k·|1 − μ| below ½ means the exact one is below ½ too.
+///
+/// The multiplication is done on 1 instead of a product it leaves unchanged, so no subnormal
+/// reaches the FPU however the compiler lays out the choice (as a branch, or both sides and a
+/// select).
+#[inline]
+fn times_factor(product: f64, factor: f64) -> f64 {
+    let bits = product.to_bits();
+    #[expect(clippy::cast_precision_loss, reason = "k < 2⁵² is exact in f64")]
+    let unchanged = bits > 0
+        && bits < 1 << 52
+        && (0.5..=2.0).contains(&factor)
+        && (bits as f64) * (1.0 - factor).abs() < 0.5;
+    let multiplied = if unchanged { 1.0 } else { product } * factor;
+    if unchanged { product } else { multiplied }
+}
+
+/// (1 − ∏μ, 1 − ∏μ·μₜ₊₁), torch's two bias-correction denominators. Both are exactly 1 when
+/// |∏μ| < 2⁻⁶⁰ and |μₜ₊₁| ≤ 2 (then |∏μ·μₜ₊₁| < 2⁻⁵⁹, below half an ulp of 1), and so they are
+/// with ∏μ replaced by 0: a subnormal ∏μ never reaches the FPU, whether the compiler lays the
+/// choice out as a branch or computes both sides (the integer comparison keeps it out too).
+#[inline]
+fn bias_denominators(mu_product: f64, mu_next: f64) -> (f64, f64) {
+    /// The bits of 2⁻⁶⁰ (biased exponent 1023 − 60, zero mantissa).
+    const NEGLIGIBLE_BITS: u64 = (1023 - 60) << 52;
+    let negligible = mu_product.abs().to_bits() < NEGLIGIBLE_BITS && mu_next.abs() <= 2.0;
+    let product = if negligible { 0.0 } else { mu_product };
+    (1.0 - product, 1.0 - product * mu_next)
+}
+
 /// `torch.optim.NAdam`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NAdamRule {
@@ -123,8 +161,8 @@ impl NAdamRule {
             .unwrap_or_else(|| momentum_coefficient(self.beta1, self.steps, self.momentum_decay));
         let mu_next = momentum_coefficient(self.beta1, self.steps + 1, self.momentum_decay);
         self.next_mu = Some(mu_next);
-        self.mu_product *= mu;
-        let mu_product_next = self.mu_product * mu_next;
+        self.mu_product = times_factor(self.mu_product, mu);
+        let (rest, rest_next) = bias_denominators(self.mu_product, mu_next);
         NAdamCoordinate {
             beta1: self.beta1,
             beta2: self.beta2,
@@ -132,8 +170,8 @@ impl NAdamRule {
             coupled: if self.decoupled { 0.0 } else { wd },
             shrink: decoupled.then_some(1.0 - lr * wd),
             bias_correction2,
-            grad_coefficient: -lr * (1.0 - mu) / (1.0 - self.mu_product),
-            momentum_coefficient: (-lr * mu_next) / (1.0 - mu_product_next),
+            grad_coefficient: -lr * (1.0 - mu) / rest,
+            momentum_coefficient: (-lr * mu_next) / rest_next,
         }
     }
 }
@@ -197,6 +235,44 @@ impl UpdateRule for NAdamRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_factor_rounds_as_the_multiplication_does() {
+        let products = (0..40_u64)
+            .chain([255, 4096, (1 << 52) - 1, 1 << 52])
+            .map(f64::from_bits)
+            .chain([0.0, -0.0, 1e-300, 0.5, f64::MIN_POSITIVE, f64::INFINITY, f64::NAN]);
+        let factors = [0.0, 0.3, 0.5, 0.5 + f64::EPSILON, 0.75, 0.8, 0.875, 0.9, 0.95, 0.99]
+            .into_iter()
+            .chain([0.999_999, 1.0, 1.0 + f64::EPSILON, 1.1, 1.25, 1.5, 2.0, 3.0, f64::NAN]);
+        for product in products {
+            for factor in factors.clone() {
+                let (ours, plain) = (times_factor(product, factor), product * factor);
+                assert_eq!(ours.to_bits(), plain.to_bits(), "{product:e} × {factor}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_momentum_product_and_its_denominators_stay_torchs_through_the_subnormals() {
+        // torch: mu_product *= mu; 1 − mu_product; 1 − mu_product·μₜ₊₁, plainly multiplied.
+        for beta1 in [0.9, 0.99, 0.95, 0.75, 0.6, 0.3] {
+            let mut rule = NAdamRule::new(1, (beta1, 0.999, 1e-8), (0.0, false), 0.004);
+            let mut product = 1.0_f64;
+            for t in 1..=6000_u64 {
+                let coordinate = rule.begin_step(0.5);
+                let mu = momentum_coefficient(beta1, t, 0.004);
+                let mu_next = momentum_coefficient(beta1, t + 1, 0.004);
+                product *= mu;
+                let grad = -0.5 * (1.0 - mu) / (1.0 - product);
+                let momentum = (-0.5 * mu_next) / (1.0 - product * mu_next);
+                assert_eq!(rule.mu_product.to_bits(), product.to_bits(), "β₁ {beta1}, t {t}");
+                assert_eq!(coordinate.grad_coefficient.to_bits(), grad.to_bits());
+                assert_eq!(coordinate.momentum_coefficient.to_bits(), momentum.to_bits());
+            }
+            assert!(product < f64::MIN_POSITIVE, "β₁ {beta1}: the run reached the subnormals");
+        }
+    }
 
     #[test]
     fn mu_product_is_the_product_of_the_momentum_schedule() {

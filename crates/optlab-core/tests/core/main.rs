@@ -7,6 +7,7 @@ mod budget;
 mod divergence;
 mod dropout_bias_and_masks;
 mod expr;
+mod fast_path_bits;
 mod layout;
 mod lbfgs_properties;
 mod matrix_training;
