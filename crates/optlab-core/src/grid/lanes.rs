@@ -17,9 +17,8 @@ use crate::run::{DIVERGENCE_BOUND, RunConfig, divergence_loss};
 use crate::schedule::Schedule;
 use crate::surface::{Point, SurfaceVisitor};
 
-/// Runs stepped together.
-pub const LANES: usize = 8;
-
+pub use super::lane_ops::LANES;
+use super::lane_ops::{LaneRule, each, pick};
 use super::lanes_adam::AdamLanes;
 
 /// "Never" in the step arrays (a select-friendly `None`). Steps are kept as f64 (exact below
@@ -145,19 +144,6 @@ impl<R: LaneRule, const K: usize> SurfaceVisitor for Kernel<R, K> {
     }
 }
 
-/// One optimizer family's update of every lane, exactly as its `UpdateRule::step_2d`.
-pub(super) trait LaneRule: Copy {
-    /// Updates the live lanes (`alive[l]` 1.0) of `x`, `y` with gradients `g`; `first` is the
-    /// run's first update.
-    fn update(
-        &mut self,
-        alive: &[f64; LANES],
-        point: [&mut [f64; LANES]; 2],
-        g: [[f64; LANES]; 2],
-        first: bool,
-    );
-}
-
 /// The SGD family's lanes: hyperparameters and momentum buffers.
 #[derive(Clone, Copy)]
 struct SgdLanes<const NESTEROV: bool> {
@@ -271,16 +257,6 @@ fn cell<const K: usize>(s: &State<K>, lane: usize) -> Cell {
     }
 }
 
-/// Applies `f` to every lane: a loop of known length the compiler unrolls and packs into SIMD
-/// instructions (each pass below is one such loop, so none mixes types or branches).
-#[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
-#[inline(always)]
-pub(super) fn each(mut f: impl FnMut(usize)) {
-    for lane in 0..LANES {
-        f(lane);
-    }
-}
-
 /// Record `step` of every lane (measure, check, note), then update it unless it was the last.
 /// Every `if` is a select on a lane's own values; `alive` is 1.0 or 0.0.
 #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
@@ -367,13 +343,4 @@ impl Coordinate {
         let plain_sgd = self.mu == 0.0;
         (pick(plain_sgd, plain, with_momentum), pick(plain_sgd, b, b_new))
     }
-}
-
-/// `if condition { a } else { b }` through bit masks: exact (the chosen value's bits are kept),
-/// and without a branch, so the lane loops stay SIMD.
-#[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
-#[inline(always)]
-pub(super) fn pick(condition: bool, a: f64, b: f64) -> f64 {
-    let mask = u64::from(condition).wrapping_neg();
-    f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }

@@ -8,7 +8,7 @@
     reason = "branch-free lane code: `&` on bools keeps every lane's select free of jumps"
 )]
 
-use super::lanes::{LANES, LaneRule, each, pick};
+use super::lane_ops::{LANES, LaneRule, each, pick};
 use crate::optim::OptimizerConfig;
 use crate::optim::flush_negligible;
 use crate::run::RunConfig;

@@ -49,9 +49,8 @@ pub fn draw(plot_ui: &mut PlotUi<'_>, marks: &[DirectionMark]) {
         if !(mark.at[0].is_finite() && mark.at[1].is_finite()) {
             continue;
         }
-        let arms = arm_lengths(curvature, longest);
-        for axis in 0..2 {
-            arm(plot_ui, (index, axis), mark.at, curvature, arms[axis]);
+        for (axis, half) in arm_lengths(curvature, longest).into_iter().enumerate() {
+            arm(plot_ui, (index, axis), mark.at, curvature, half);
         }
     }
 }
