@@ -27,5 +27,6 @@ mod slice;
 mod stability;
 mod surfaces;
 mod sweep;
+mod torch_script;
 mod train;
 mod worker;
