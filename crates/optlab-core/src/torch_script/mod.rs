@@ -50,11 +50,11 @@ impl std::error::Error for Refusal {}
 /// A sentence saying why the run has no PyTorch equivalent (an Adam without bias correction,
 /// a formula Python cannot hold, L-BFGS with gradient noise, …) or the run's own range error.
 pub fn script(config: &RunConfig) -> Result<String, Refusal> {
-    config.validate().map_err(|e| Refusal(e.to_string()))?;
+    check(config)?;
     let optimizer = optimizer::code(&config.optimizer)?;
     let scheduler = schedule::code(&config.schedule)?;
     let loss = surface::code(&config.surface)?;
-    let noise = noise_code(config, &optimizer)?;
+    let noise = noise_code(config);
     let mut text = String::new();
     header(&mut text, config, &optimizer);
     text.push_str(&loss);
@@ -63,6 +63,33 @@ pub fn script(config: &RunConfig) -> Result<String, Refusal> {
     text.push_str(&noise);
     main_loop(&mut text, config, &optimizer);
     Ok(text)
+}
+
+/// Whether [`script`] can export `config`, without writing the script (cheap enough for every
+/// frame: a formula's tree is only measured, no noise is drawn).
+///
+/// # Errors
+/// The sentence [`script`] would refuse with.
+pub fn check(config: &RunConfig) -> Result<(), Refusal> {
+    config.validate().map_err(|e| Refusal(e.to_string()))?;
+    let optimizer = optimizer::code(&config.optimizer)?;
+    schedule::code(&config.schedule)?;
+    surface::check(&config.surface)?;
+    if config.noise_sigma > 0.0 && optimizer.closure {
+        return Err(Refusal(
+            "L-BFGS with gradient noise cannot be exported: optlab draws fresh noise for every \
+             evaluation of its line search, a number the script cannot know in advance"
+                .to_owned(),
+        ));
+    }
+    if config.noise_sigma > 0.0 && config.steps > MAX_NOISY_STEPS {
+        return Err(Refusal(format!(
+            "a noisy run of {} steps cannot be exported: the script embeds the noise of every \
+             update, at most {MAX_NOISY_STEPS} updates",
+            config.steps
+        )));
+    }
+    Ok(())
 }
 
 /// The `optlab trace` command line that prints the same rows as the script.
@@ -159,24 +186,11 @@ def evaluate(point):
 ";
 
 /// `NOISE = [...]`: the noise optlab adds to each update's gradient (σ·z, z ~ N(0, 1) from
-/// ChaCha8 seeded with the run's seed), or nothing for a noiseless run.
-fn noise_code(config: &RunConfig, optimizer: &OptimizerCode) -> Result<String, Refusal> {
+/// ChaCha8 seeded with the run's seed), or nothing for a noiseless run ([`check`] has refused
+/// the noisy runs it cannot embed).
+fn noise_code(config: &RunConfig) -> String {
     if config.noise_sigma <= 0.0 {
-        return Ok(String::new());
-    }
-    if optimizer.closure {
-        return Err(Refusal(
-            "L-BFGS with gradient noise cannot be exported: optlab draws fresh noise for every \
-             evaluation of its line search, a number the script cannot know in advance"
-                .to_owned(),
-        ));
-    }
-    if config.steps > MAX_NOISY_STEPS {
-        return Err(Refusal(format!(
-            "a noisy run of {} steps cannot be exported: the script embeds the noise of every \
-             update, at most {MAX_NOISY_STEPS} updates",
-            config.steps
-        )));
+        return String::new();
     }
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut text = format!(
@@ -191,7 +205,7 @@ fn noise_code(config: &RunConfig, optimizer: &OptimizerCode) -> Result<String, R
         let _ = writeln!(text, "    ({}, {}),", pair[0], pair[1]);
     }
     text.push_str("]\n");
-    Ok(text)
+    text
 }
 
 fn main_loop(text: &mut String, config: &RunConfig, optimizer: &OptimizerCode) {

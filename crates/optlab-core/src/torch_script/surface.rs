@@ -62,12 +62,7 @@ pub(super) fn code(surface: &Surface) -> Result<String, Refusal> {
             "    w = x * x - 1.0\n    return w * w + 0.3 * x + y * y\n".to_owned()
         }
         Surface::Expression(formula) => {
-            if depth(formula.expr()) > MAX_FORMULA_DEPTH {
-                return Err(Refusal(format!(
-                    "the formula is nested more than {MAX_FORMULA_DEPTH} levels deep, more than \
-                     Python's parser takes once it is fully parenthesized"
-                )));
-            }
+            check(surface)?;
             let mut text = String::new();
             let _ = writeln!(text, "    # {}", formula.text().replace('\n', " "));
             if has_variable(formula.expr()) {
@@ -83,6 +78,22 @@ pub(super) fn code(surface: &Surface) -> Result<String, Refusal> {
         "\ndef loss_fn(p):\n    \"\"\"The surface's loss at p (2 numbers, any shape).\"\"\"\n    \
          x, y = p.reshape(2)[0], p.reshape(2)[1]\n{body}"
     ))
+}
+
+/// Refuses a formula nested deeper than Python can parse once fully parenthesized.
+///
+/// # Errors
+/// The sentence saying so.
+pub(super) fn check(surface: &Surface) -> Result<(), Refusal> {
+    match surface {
+        Surface::Expression(formula) if depth(formula.expr()) > MAX_FORMULA_DEPTH => {
+            Err(Refusal(format!(
+                "the formula is nested more than {MAX_FORMULA_DEPTH} levels deep, more than \
+                 Python's parser takes once it is fully parenthesized"
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The formula tree as torch syntax, every operation in parentheses.
