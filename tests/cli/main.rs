@@ -9,4 +9,5 @@ mod matrix;
 mod presets;
 mod signsf;
 mod slice;
+mod torch;
 mod torch_adam;
