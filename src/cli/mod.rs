@@ -25,7 +25,7 @@ pub use failure::{Failure, InputError, finish};
 pub use notebooks::{CheckArgs, PresetsArgs, RunArgs};
 use optlab_core::optim::{OptimizerConfig, Shape};
 use optlab_core::run::{self, NOISE_SIGMA, Outcome, RunConfig, StepRecord, TraceSink};
-use optlab_core::schedule::Schedule;
+use optlab_core::schedule::{Schedule, Scheduler};
 use optlab_core::surface::Surface;
 pub use parse::{parse_numbers, parse_pair, parse_ron};
 pub use slice::SliceArgs;
@@ -168,6 +168,7 @@ fn trace_config(args: &TraceArgs) -> Result<RunConfig, InputError> {
         noise_sigma: args.noise,
         seed: args.seed,
     };
+    schedule_refusal(&config.schedule, &config.optimizer, Some(config.steps))?;
     config.validate().map_err(|e| InputError(e.to_string()))?;
     Ok(config)
 }
@@ -227,7 +228,7 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
             stepper.step(gradient);
             steps += 1;
             finite_after(stepper.w(), steps);
-            stepper.w().to_vec()
+            Ok(stepper.w().to_vec())
         });
     }
     let text = args.optimizer.as_deref().unwrap_or_default();
@@ -235,6 +236,15 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
     config.validate().map_err(|e| InputError(format!("--optimizer: {e}")))?;
     let schedule: Schedule = parse_ron("--schedule", &args.schedule)?;
     schedule.validate().map_err(|e| InputError(format!("--schedule: {e}")))?;
+    if schedule.reads_loss() {
+        return Err(InputError(format!(
+            "--schedule: {} reads the loss after each update, and replay reads only gradients; \
+             run it with `optlab trace` on a surface",
+            schedule.name()
+        ))
+        .into());
+    }
+    schedule_refusal(&schedule, &config, None)?;
     let mut optimizer =
         config.build_shaped(&[replay_shape(args.shape.as_deref(), &config, &params)?]);
     if optimizer.needs_objective() {
@@ -247,12 +257,34 @@ fn replay(args: &ReplayArgs) -> Result<(), Failure> {
     }
     let mut params = params;
     let mut t = 0_u64;
+    let mut scheduler = Scheduler::new(&schedule, config.lr(), config.momentum());
     replay_rows(params.len(), |gradient| {
-        optimizer.step(&mut params, gradient, schedule.lr(config.lr(), t));
+        if let Some(refusal) = schedule.length_refusal(t + 1) {
+            return Err(InputError(format!("stdin line {}: --schedule: {refusal}", t + 1)).into());
+        }
+        if let Some(momentum) = scheduler.momentum() {
+            optimizer.set_momentum(momentum);
+        }
+        optimizer.step(&mut params, gradient, scheduler.lr());
+        scheduler.step(None);
         t += 1;
         finite_after(&params, t);
-        params.clone()
+        Ok(params.clone())
     })
+}
+
+/// Refuses, as a sentence, a schedule that cycles the momentum of an optimizer without one, or
+/// (with `steps`) a `OneCycle` shorter than the run.
+fn schedule_refusal(
+    schedule: &Schedule,
+    optimizer: &OptimizerConfig,
+    steps: Option<u64>,
+) -> Result<(), InputError> {
+    let length = steps.and_then(|steps| schedule.length_refusal(steps));
+    match schedule.momentum_refusal(optimizer).or(length) {
+        Some(refusal) => Err(InputError(format!("--schedule: {refusal}"))),
+        None => Ok(()),
+    }
 }
 
 /// The shape of `replay`'s parameters: `--shape R,C` (R·C of them), or a vector without it,
@@ -339,7 +371,10 @@ fn assignment_stepper(
 const MAX_LINE_BYTES: u64 = 1 << 20;
 
 /// Reads one gradient row per stdin line, applies `step` and prints the parameters after it.
-fn replay_rows(len: usize, mut step: impl FnMut(&[f64]) -> Vec<f64>) -> Result<(), Failure> {
+fn replay_rows(
+    len: usize,
+    mut step: impl FnMut(&[f64]) -> Result<Vec<f64>, Failure>,
+) -> Result<(), Failure> {
     let mut out = BufWriter::new(io::stdout().lock());
     let mut input = io::stdin().lock();
     let mut bytes = Vec::new();
@@ -357,7 +392,7 @@ fn replay_rows(len: usize, mut step: impl FnMut(&[f64]) -> Vec<f64>) -> Result<(
             ))
             .into());
         }
-        let params = step(&gradient);
+        let params = step(&gradient)?;
         if !all_finite(&params) {
             // A step that leaves a parameter NaN or infinite ends the rows, as in `trace`: the
             // finite rows are the result; the step said so on stderr.

@@ -7,6 +7,7 @@ mod commands;
 mod lbfgs;
 mod matrix;
 mod presets;
+mod schedules;
 mod signsf;
 mod slice;
 mod torch;

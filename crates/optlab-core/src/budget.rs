@@ -138,20 +138,35 @@ pub fn run_config_bytes(config: &RunConfig) -> u64 {
     (size_of::<RunConfig>() as u64).saturating_add(schedule_heap_bytes(&config.schedule))
 }
 
-/// Bytes a schedule owns beyond its struct: milestones and the schedules after warmups.
+/// Bytes a schedule owns beyond its struct: milestones, formulas and the schedules inside
+/// warmups and combinations.
 #[must_use]
 pub fn schedule_heap_bytes(schedule: &Schedule) -> u64 {
+    let schedule_size = size_of::<Schedule>() as u64;
     let mut bytes = 0_u64;
-    let mut next = Some(schedule);
-    // A loop rather than recursion: a file may nest warmups as deep as the parser allows.
-    while let Some(schedule) = next.take() {
+    // A stack rather than recursion: a file may nest warmups as deep as the parser allows.
+    let mut pending = vec![schedule];
+    while let Some(schedule) = pending.pop() {
         match schedule {
             Schedule::MultiStep { milestones, .. } => {
                 bytes = bytes.saturating_add(milestones.len() as u64 * size_of::<u64>() as u64);
             }
             Schedule::Warmup { then, .. } => {
-                bytes = bytes.saturating_add(size_of::<Schedule>() as u64);
-                next = Some(then);
+                bytes = bytes.saturating_add(schedule_size);
+                pending.push(then);
+            }
+            Schedule::Lambda(text) | Schedule::Multiplicative(text) => {
+                bytes = bytes
+                    .saturating_add((text.len() as u64).saturating_mul(FORMULA_BYTES_PER_CHAR));
+            }
+            Schedule::Sequential { schedules, milestones } => {
+                bytes = bytes.saturating_add(milestones.len() as u64 * size_of::<u64>() as u64);
+                bytes = bytes.saturating_add(schedules.len() as u64 * schedule_size);
+                pending.extend(schedules);
+            }
+            Schedule::Chained(schedules) => {
+                bytes = bytes.saturating_add(schedules.len() as u64 * schedule_size);
+                pending.extend(schedules);
             }
             _ => {}
         }

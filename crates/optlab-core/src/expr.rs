@@ -103,6 +103,8 @@ pub enum Func {
     Abs,
     /// `tanh`.
     Tanh,
+    /// `floor`, only in a schedule's formula in t (see [`parse_in_t`]); its derivative is 0.
+    Floor,
 }
 
 impl Func {
@@ -134,6 +136,7 @@ impl Func {
             Self::Sqrt => u.sqrt(),
             Self::Abs => u.abs(),
             Self::Tanh => u.tanh(),
+            Self::Floor => u.floor(),
         }
     }
 
@@ -149,6 +152,7 @@ impl Func {
             Self::Sqrt => (f, 0.5 / f, -0.25 / (u * f)),
             Self::Abs => (f, if u == 0.0 { 0.0 } else { u.signum() }, 0.0),
             Self::Tanh => (f, 1.0 - f * f, -2.0 * f * (1.0 - f * f)),
+            Self::Floor => (f, 0.0, 0.0),
         }
     }
 }
@@ -498,7 +502,29 @@ pub fn parse(text: &str) -> Result<Expr, ExprError> {
     if tokens.len() == 1 {
         return Err(ExprError::new(0, "empty input: write a formula in x and y, e.g. x^2 + y^2"));
     }
-    let mut parser = Parser { tokens, at: 0, nesting: 0 };
+    let mut parser = Parser { tokens, at: 0, nesting: 0, in_t: false };
+    let (expr, _) = parser.expr()?;
+    parser.finish()?;
+    Ok(expr)
+}
+
+/// Parses a formula in the update counter `t` (a schedule's `Lambda`/`Multiplicative`): the
+/// grammar of [`parse`] with the variable `t` instead of `x` and `y`, and the function `floor`
+/// besides [`FUNCTION_NAMES`]. In the tree `t` is [`Expr::X`]; a formula that names `x` or `y`
+/// is refused.
+///
+/// # Errors
+/// As [`parse`], with the column of the first problem.
+pub fn parse_in_t(text: &str) -> Result<Expr, ExprError> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() > MAX_FORMULA_CHARS {
+        return Err(ExprError::new(MAX_FORMULA_CHARS, "the formula is too long"));
+    }
+    let tokens = lex(&chars);
+    if tokens.len() == 1 {
+        return Err(ExprError::new(0, "empty input: write a formula in t, e.g. 0.95^t"));
+    }
+    let mut parser = Parser { tokens, at: 0, nesting: 0, in_t: true };
     let (expr, _) = parser.expr()?;
     parser.finish()?;
     Ok(expr)
@@ -512,6 +538,8 @@ struct Parser {
     tokens: Vec<Token>,
     at: usize,
     nesting: usize,
+    /// A schedule's formula: the variable is `t` (stored as [`Expr::X`]) and `floor` exists.
+    in_t: bool,
 }
 
 impl Parser {
@@ -613,6 +641,7 @@ impl Parser {
                 self.close(token.pos)?;
                 Ok(inner)
             }
+            _ if self.in_t => Err(unexpected(&token, "a number, t, a function or '('")),
             _ => Err(unexpected(&token, "a number, x, y, a function or '('")),
         }
     }
@@ -623,6 +652,13 @@ impl Parser {
             return self.call(name, pos);
         }
         let expr = match name {
+            "t" if self.in_t => Expr::X,
+            _ if self.in_t && (name == "x" || name == "y") => {
+                let message = format!(
+                    "unknown variable '{name}'; a schedule's formula is in t (allowed: t, pi, e)"
+                );
+                return Err(ExprError::new(pos, message));
+            }
             "x" => Expr::X,
             "y" => Expr::Y,
             "pi" => Expr::Num(PI),
@@ -634,9 +670,10 @@ impl Parser {
                 return Err(ExprError::new(self.peek().pos, message));
             }
             _ => {
+                let allowed =
+                    if self.in_t { "t, pi, e".to_owned() } else { VARIABLE_NAMES.join(", ") };
                 let message = format!(
-                    "unknown variable '{name}'; allowed variables and constants: {}",
-                    VARIABLE_NAMES.join(", ")
+                    "unknown variable '{name}'; allowed variables and constants: {allowed}"
                 );
                 return Err(ExprError::new(pos, message));
             }
@@ -646,7 +683,8 @@ impl Parser {
 
     /// `name '(' expr ')'`, the next token being the `(`.
     fn call(&mut self, name: &str, pos: usize) -> Result<Parsed, ExprError> {
-        let Some(func) = Func::from_name(name) else {
+        let floor = (self.in_t && name == "floor").then_some(Func::Floor);
+        let Some(func) = floor.or_else(|| Func::from_name(name)) else {
             let message = format!(
                 "unknown function '{name}'; allowed functions: {}",
                 FUNCTION_NAMES.join(", ")

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::limits::{Limit, LimitError};
 use crate::optim::{Internals, OptimizerConfig, RuleVisitor, UpdateRule};
-use crate::schedule::Schedule;
+use crate::schedule::{Schedule, Scheduler};
 use crate::surface::{Point, Surface};
 
 /// A run stops as diverged once a coordinate leaves `[-DIVERGENCE_BOUND, DIVERGENCE_BOUND]`.
@@ -124,6 +124,7 @@ impl RunConfig {
         self.surface.validate()?;
         self.optimizer.validate()?;
         self.schedule.validate()?;
+        self.schedule.check_run(&self.optimizer, self.steps)?;
         Limit::finite("start x").check(self.start[0])?;
         Limit::finite("start y").check(self.start[1])?;
         steps_within_a_day(&self.surface, 1, MAX_STEPS).check(self.steps as f64)?;
@@ -229,17 +230,15 @@ impl<S: TraceSink> RuleVisitor for Loop<'_, S> {
 
     fn visit<R: UpdateRule>(self, rule: &mut R) -> RunSummary {
         let Loop { config, sink } = self;
-        let base_lr = config.optimizer.lr();
         let mut noise = GradientNoise::new(config.noise_sigma, config.seed);
         let mut summary = RunSummary { outcome: Outcome::Finished, last: None, best: None };
         let mut position = config.start;
-        // Hoisted so the common constant-lr run keeps the schedule's match out of its loop.
-        let constant_lr = matches!(config.schedule, Schedule::Constant);
+        let mut rates = Rates::new(config);
         let mut loss_bound = f64::INFINITY;
         for step in 0..=config.steps {
-            let lr = if constant_lr { base_lr } else { config.schedule.lr(base_lr, step) };
-            let (record, gradient) =
-                measure(&config.surface, position, step, lr, sink.wants_grad_norm());
+            let (mut record, gradient) =
+                measure(&config.surface, position, step, rates.base_lr, sink.wants_grad_norm());
+            record.lr = rates.lr_after(step, record.loss);
             if step == 0 {
                 loss_bound = divergence_loss(record.loss);
             }
@@ -278,10 +277,46 @@ impl<S: TraceSink> RuleVisitor for Loop<'_, S> {
             if noise.is_active() {
                 noise.perturb(&mut update_gradient);
             }
+            rates.set_momentum(rule);
             rule.step_2d(&mut position, update_gradient, record.lr);
         }
         summary.fill_grad_norms(&config.surface);
         summary
+    }
+}
+
+/// The learning rate (and driven momentum) of each update: the schedule's [`Scheduler`],
+/// stepped after each update with the loss at the new position (read by `ReduceOnPlateau`).
+struct Rates {
+    base_lr: f64,
+    /// `None` for the common constant-lr run, which keeps the scheduler out of its loop.
+    scheduler: Option<Scheduler>,
+}
+
+impl Rates {
+    fn new(config: &RunConfig) -> Self {
+        let base_lr = config.optimizer.lr();
+        let scheduler = (!matches!(config.schedule, Schedule::Constant))
+            .then(|| Scheduler::new(&config.schedule, base_lr, config.optimizer.momentum()));
+        Self { base_lr, scheduler }
+    }
+
+    /// The lr of update `step + 1`, given the loss after `step` updates.
+    #[inline]
+    fn lr_after(&mut self, step: u64, loss: f64) -> f64 {
+        let Some(scheduler) = &mut self.scheduler else { return self.base_lr };
+        if step > 0 {
+            scheduler.step(Some(loss));
+        }
+        scheduler.lr()
+    }
+
+    /// Writes the schedule's momentum into the rule before its update, when it drives one.
+    #[inline]
+    fn set_momentum<R: UpdateRule>(&self, rule: &mut R) {
+        if let Some(momentum) = self.scheduler.as_ref().and_then(Scheduler::momentum) {
+            rule.set_momentum(momentum);
+        }
     }
 }
 

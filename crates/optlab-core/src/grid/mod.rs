@@ -67,7 +67,8 @@ pub enum SweepField {
     Eps,
     /// Weight decay λ.
     WeightDecay,
-    /// The schedule's rate: k of Exponential and InverseTime, factor of Step.
+    /// The schedule's rate (see [`Schedule::rate_mut`]): k of Exponential and InverseTime, a
+    /// factor, a floor, or `max_lr` of `Cyclic` and `OneCycle`.
     ScheduleRate,
     /// Gradient-noise standard deviation.
     Noise,
@@ -194,10 +195,7 @@ impl SweepField {
             Self::DecayRate => optim::DECAY_RATE,
             Self::Eps => optim::EPS,
             Self::WeightDecay => optim::WEIGHT_DECAY,
-            Self::ScheduleRate => match schedule {
-                Schedule::Step { .. } => crate::schedule::FACTOR,
-                _ => crate::schedule::RATE,
-            },
+            Self::ScheduleRate => schedule.rate_limit(),
             Self::Noise => run::NOISE_SIGMA,
             Self::L2 => crate::train::fit::L2,
             Self::DropoutKeep => crate::train::model::DROPOUT_KEEP,
@@ -270,11 +268,7 @@ impl SweepField {
 }
 
 fn schedule_rate(schedule: &mut Schedule) -> Option<&mut f64> {
-    match schedule {
-        Schedule::Exponential { k, .. } | Schedule::InverseTime { k, .. } => Some(k),
-        Schedule::Step { factor, .. } => Some(factor),
-        _ => None,
-    }
+    schedule.rate_mut()
 }
 
 fn optimizer_field(optimizer: &mut OptimizerConfig, field: SweepField) -> Option<&mut f64> {

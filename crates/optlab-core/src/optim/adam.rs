@@ -76,6 +76,9 @@ pub struct AdamRule {
     pub(super) beta1_pow: f64,
     pub(super) beta2_pow: f64,
     pub(super) steps: u64,
+    /// Set once a schedule has moved β₁: β₁ᵗ is then PyTorch's `beta1 ** step` with the
+    /// current β₁ instead of the running product.
+    pub(super) beta1_moved: bool,
 }
 
 impl AdamRule {
@@ -96,6 +99,7 @@ impl AdamRule {
             beta1_pow: 1.0,
             beta2_pow: 1.0,
             steps: 0,
+            beta1_moved: false,
         }
     }
 
@@ -157,7 +161,11 @@ impl AdamRule {
     fn begin_step(&mut self, lr: f64) -> AdamCoordinate {
         let AdamMoments { beta1, beta2, eps, amsgrad } = self.hyper;
         self.steps += 1;
-        self.beta1_pow = flush_negligible(self.beta1_pow * beta1);
+        self.beta1_pow = if self.beta1_moved {
+            flush_negligible(super::adamax::python_pow(beta1, self.steps))
+        } else {
+            flush_negligible(self.beta1_pow * beta1)
+        };
         self.beta2_pow = flush_negligible(self.beta2_pow * beta2);
         // torch: θ −= (η/bc1)·m/(√v/√bc2 + ε). Multiplying through by √bc2 gives
         // θ −= (η√bc2/bc1)·m/(√v + ε√bc2): equal up to rounding (~1e-16), one operation shorter
@@ -207,6 +215,11 @@ impl UpdateRule for AdamRule {
 
     fn steps_taken(&self) -> u64 {
         self.steps
+    }
+
+    fn set_momentum(&mut self, value: f64) {
+        self.hyper.beta1 = value;
+        self.beta1_moved = true;
     }
 
     fn internals(&self, lr: f64, effective_step: &mut [f64]) -> Internals<'_> {

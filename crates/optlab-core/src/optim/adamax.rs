@@ -144,6 +144,10 @@ impl UpdateRule for AdamaxRule {
         self.steps
     }
 
+    fn set_momentum(&mut self, value: f64) {
+        self.beta1 = value;
+    }
+
     /// The effective step η/u, the factor applied to m̂ = m/(1 − β₁ᵗ) (infinite before the
     /// first update, where u = 0).
     fn internals(&self, lr: f64, effective_step: &mut [f64]) -> Internals<'_> {

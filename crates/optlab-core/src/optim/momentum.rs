@@ -123,6 +123,10 @@ impl UpdateRule for MomentumRule {
         self.steps
     }
 
+    fn set_momentum(&mut self, value: f64) {
+        self.momentum = value;
+    }
+
     fn internals(&self, lr: f64, effective_step: &mut [f64]) -> Internals<'_> {
         effective_step.fill(lr);
         Internals { velocity: self.buffer(), second_moment: None, steps_taken: self.steps }
@@ -192,6 +196,10 @@ impl UpdateRule for LookaheadRule {
 
     fn steps_taken(&self) -> u64 {
         self.steps
+    }
+
+    fn set_momentum(&mut self, value: f64) {
+        self.momentum = value;
     }
 
     fn internals(&self, lr: f64, effective_step: &mut [f64]) -> Internals<'_> {

@@ -169,6 +169,15 @@ impl UpdateRule for NAdamRule {
         self.steps
     }
 
+    /// PyTorch recomputes μₜ from the group's current β₁, so the cached μₜ₊₁ of the last
+    /// update is dropped when β₁ moves.
+    fn set_momentum(&mut self, value: f64) {
+        if value.to_bits() != self.beta1.to_bits() {
+            self.beta1 = value;
+            self.next_mu = None;
+        }
+    }
+
     /// The effective step η/(√v̂ + ε) (v̂ = v/(1 − β₂ᵗ); v itself before the first update),
     /// the factor applied to the Nesterov combination of ∇L and m.
     fn internals(&self, lr: f64, effective_step: &mut [f64]) -> Internals<'_> {

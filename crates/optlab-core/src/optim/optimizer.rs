@@ -107,6 +107,12 @@ impl Optimizer {
         dispatch!(self, rule => rule.step(params, grad, lr));
     }
 
+    /// Sets the momentum (or β₁) of the next update (see [`UpdateRule::set_momentum`]).
+    #[inline]
+    pub fn set_momentum(&mut self, value: f64) {
+        dispatch!(self, rule => rule.set_momentum(value));
+    }
+
     /// Whether the optimizer needs loss values (L-BFGS): step it with
     /// [`Self::step_with_objective`], not [`Self::step`].
     #[must_use]

@@ -170,6 +170,10 @@ impl UpdateRule for RAdamRule {
         self.steps
     }
 
+    fn set_momentum(&mut self, value: f64) {
+        self.beta1 = value;
+    }
+
     /// The effective step applied to m̂ by the last update: η·rₜ·√(1 − β₂ᵗ)/(√v + ε) when it
     /// was rectified (ρₜ > 5), else η (before the first update too).
     fn internals(&self, lr: f64, effective_step: &mut [f64]) -> Internals<'_> {

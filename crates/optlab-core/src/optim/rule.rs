@@ -70,6 +70,12 @@ pub trait UpdateRule {
     /// Updates taken so far.
     fn steps_taken(&self) -> u64;
 
+    /// Sets the momentum (or β₁) the next update uses, as a momentum-cycling schedule writes
+    /// PyTorch's `momentum` or `betas[0]` of the param group before the update. The default,
+    /// for rules without one, does nothing (validation refuses cycling for them).
+    #[inline]
+    fn set_momentum(&mut self, _value: f64) {}
+
     /// Where the model is evaluated when that is not the parameters (Schedule-Free's average
     /// x, whose parameters are the train-mode point y): writes it into `out` and returns
     /// `true`. The default, for every other rule, returns `false` and writes nothing.

@@ -35,6 +35,10 @@ pub type JobKey = u64;
 
 /// Work for the background threads.
 #[derive(Clone, Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a job is built once per run and moved to a worker; the schedule's options make RunConfig large"
+)]
 pub enum Job {
     /// One optimizer run, streamed with optimizer internals.
     Run(RunConfig),

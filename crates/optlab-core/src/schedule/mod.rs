@@ -1,20 +1,27 @@
 //! Learning-rate schedules.
 //!
-//! A schedule maps the update counter t = 0, 1, … to the learning rate that update t uses, as a
-//! multiple of the optimizer's base lr. Every form is the closed form of the PyTorch scheduler it
-//! names (`ExponentialLR` via e^(−kt), `StepLR`, `MultiStepLR`, `CosineAnnealingLR`, `LinearLR`
-//! inside `SequentialLR` for the warmup); torch computes some of these recursively, which agrees
-//! with the closed form to about 2e-16.
+//! A schedule maps the update counter t = 0, 1, … to the learning rate that update t uses. The
+//! course's schedules (`Constant` … `Warmup`) used alone are closed forms of the PyTorch
+//! schedulers they name (`ExponentialLR` via e^(−kt), `StepLR`, `MultiStepLR`,
+//! `CosineAnnealingLR`, `LinearLR` inside `SequentialLR` for the warmup). The PyTorch-named
+//! schedules, and every schedule inside `Sequential`/`Chained`, follow PyTorch 2.15's scheduler
+//! objects step for step, recursive forms included ([`Scheduler`]).
 
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{Limit, LimitError};
 
+mod momentum;
 mod scheduler;
+mod sweep;
 mod torch_kinds;
+mod torch_limits;
+mod torch_sim;
 
 pub use scheduler::Scheduler;
 pub use torch_kinds::{Anneal, CyclicMode, PlateauMode, ThresholdMode};
+use torch_limits::de as tde;
+pub use torch_limits::formula_error;
 
 /// Decay rate `k` of `Exponential` and `InverseTime`.
 pub const RATE: Limit = Limit::at_least("k", 0.0);
@@ -155,84 +162,95 @@ pub enum Schedule {
     },
     /// PyTorch `ConstantLR`: lr·factor for t < `total_iters`, then lr.
     ConstantFactor {
-        /// Factor before `total_iters`.
-        #[serde(default = "torch_kinds::one_third")]
+        /// Factor before `total_iters`, in (0, 1].
+        #[serde(default = "torch_kinds::one_third", deserialize_with = "tde::constant_factor")]
         factor: f64,
-        /// Updates that use the factor.
-        #[serde(default = "torch_kinds::five")]
+        /// Updates that use the factor (≥ 1).
+        #[serde(default = "torch_kinds::five", deserialize_with = "tde::total_iters")]
         total_iters: u64,
     },
     /// PyTorch `LinearLR`: the factor moves linearly from `start_factor` to `end_factor` over
     /// `total_iters` updates (its recursive form).
     Linear {
-        /// Factor at t = 0.
-        #[serde(default = "torch_kinds::one_third")]
+        /// Factor at t = 0, in (0, 1].
+        #[serde(default = "torch_kinds::one_third", deserialize_with = "tde::linear_start")]
         start_factor: f64,
-        /// Factor from t = `total_iters` on.
-        #[serde(default = "torch_kinds::one")]
+        /// Factor from t = `total_iters` on, in [0, 1].
+        #[serde(default = "torch_kinds::one", deserialize_with = "tde::linear_end")]
         end_factor: f64,
-        /// Length of the ramp in updates.
-        #[serde(default = "torch_kinds::five")]
+        /// Length of the ramp in updates (≥ 1).
+        #[serde(default = "torch_kinds::five", deserialize_with = "tde::total_iters")]
         total_iters: u64,
     },
-    /// PyTorch `PolynomialLR`: lr·(1 − t/total_iters)^power, then 0 (its recursive form).
+    /// PyTorch `PolynomialLR`: lr·(1 − t/`total_iters`)^`power`, then 0 (its recursive form).
     Polynomial {
-        /// Updates until the lr reaches 0.
-        #[serde(default = "torch_kinds::five")]
+        /// Updates until the lr reaches 0 (≥ 1).
+        #[serde(default = "torch_kinds::five", deserialize_with = "tde::total_iters")]
         total_iters: u64,
-        /// Power of the decay.
-        #[serde(default = "torch_kinds::one")]
+        /// Power of the decay (≥ 0).
+        #[serde(default = "torch_kinds::one", deserialize_with = "tde::power")]
         power: f64,
     },
     /// PyTorch `CosineAnnealingWarmRestarts(T_0 = t0, T_mult = t_mult, eta_min)`.
     CosineWarmRestarts {
-        /// Length of the first cycle in updates.
+        /// Length of the first cycle in updates (≥ 1).
+        #[serde(deserialize_with = "tde::t0")]
         t0: u64,
-        /// Growth factor of each cycle's length.
-        #[serde(default = "torch_kinds::one_u64")]
+        /// Growth factor of each cycle's length (≥ 1).
+        #[serde(default = "torch_kinds::one_u64", deserialize_with = "tde::t_mult")]
         t_mult: u64,
         /// The lowest lr, at the end of each cycle.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "tde::eta_min")]
         eta_min: f64,
     },
     /// PyTorch `CyclicLR`: replaces the optimizer's lr; with `cycle_momentum` it also drives the
     /// optimizer's momentum (or β₁) between `max_momentum` and `base_momentum`.
     Cyclic {
-        /// Lower end of the cycle.
+        /// Lower end of the cycle (> 0).
+        #[serde(deserialize_with = "tde::cyclic_base_lr")]
         base_lr: f64,
-        /// Upper end of the cycle.
+        /// Upper end of the cycle (> 0).
+        #[serde(deserialize_with = "tde::max_lr")]
         max_lr: f64,
-        /// Updates from `base_lr` up to `max_lr`.
-        #[serde(default = "torch_kinds::step_size_up")]
+        /// Updates from `base_lr` up to `max_lr` (≥ 1).
+        #[serde(default = "torch_kinds::step_size_up", deserialize_with = "tde::step_size_up")]
         step_size_up: u64,
         /// Updates back down (`None`: as many as up).
-        #[serde(default)]
+        #[serde(default, deserialize_with = "tde::step_size_down")]
         step_size_down: Option<u64>,
         /// Amplitude policy.
         #[serde(default)]
         mode: CyclicMode,
-        /// `ExpRange`'s decay per update.
-        #[serde(default = "torch_kinds::one")]
+        /// `ExpRange`'s decay per update, in (0, 1].
+        #[serde(default = "torch_kinds::one", deserialize_with = "tde::gamma")]
         gamma: f64,
         /// Whether the momentum cycles inversely to the lr.
         #[serde(default = "torch_kinds::yes")]
         cycle_momentum: bool,
         /// Momentum at the top of the lr cycle.
-        #[serde(default = "torch_kinds::cyclic_base_momentum")]
+        #[serde(
+            default = "torch_kinds::cyclic_base_momentum",
+            deserialize_with = "tde::base_momentum"
+        )]
         base_momentum: f64,
         /// Momentum at the bottom of the lr cycle.
-        #[serde(default = "torch_kinds::cyclic_max_momentum")]
+        #[serde(
+            default = "torch_kinds::cyclic_max_momentum",
+            deserialize_with = "tde::max_momentum"
+        )]
         max_momentum: f64,
     },
-    /// PyTorch `OneCycleLR`: warm up to `max_lr`, anneal to max_lr/(div_factor·final_div_factor);
+    /// PyTorch `OneCycleLR`: warm up to `max_lr`, anneal to `max_lr/(div_factor·final_div_factor)`;
     /// a run longer than `total_steps` is refused, as PyTorch raises.
     OneCycle {
-        /// Peak lr.
+        /// Peak lr (> 0).
+        #[serde(deserialize_with = "tde::max_lr")]
         max_lr: f64,
-        /// Updates in the cycle.
+        /// Updates in the cycle (≥ 1).
+        #[serde(deserialize_with = "tde::total_steps")]
         total_steps: u64,
-        /// Fraction of the cycle spent rising.
-        #[serde(default = "torch_kinds::pct_start")]
+        /// Fraction of the cycle spent rising, in [0, 1].
+        #[serde(default = "torch_kinds::pct_start", deserialize_with = "tde::pct_start")]
         pct_start: f64,
         /// Annealing shape.
         #[serde(default)]
@@ -241,25 +259,34 @@ pub enum Schedule {
         #[serde(default = "torch_kinds::yes")]
         cycle_momentum: bool,
         /// Momentum at the peak lr.
-        #[serde(default = "torch_kinds::one_cycle_base_momentum")]
+        #[serde(
+            default = "torch_kinds::one_cycle_base_momentum",
+            deserialize_with = "tde::base_momentum"
+        )]
         base_momentum: f64,
         /// Momentum at the start and end.
-        #[serde(default = "torch_kinds::one_cycle_max_momentum")]
+        #[serde(
+            default = "torch_kinds::one_cycle_max_momentum",
+            deserialize_with = "tde::max_momentum"
+        )]
         max_momentum: f64,
-        /// Initial lr = max_lr/div_factor.
-        #[serde(default = "torch_kinds::div_factor")]
+        /// Initial lr = `max_lr / div_factor`.
+        #[serde(default = "torch_kinds::div_factor", deserialize_with = "tde::div_factor")]
         div_factor: f64,
-        /// Final lr = initial lr/final_div_factor.
-        #[serde(default = "torch_kinds::final_div_factor")]
+        /// Final lr = initial lr / `final_div_factor`.
+        #[serde(
+            default = "torch_kinds::final_div_factor",
+            deserialize_with = "tde::final_div_factor"
+        )]
         final_div_factor: f64,
         /// Fastai's three phases (up, back down, annihilate) instead of two.
         #[serde(default)]
         three_phase: bool,
     },
     /// PyTorch `LambdaLR`: lr·f(t), f a formula in t.
-    Lambda(String),
+    Lambda(#[serde(deserialize_with = "tde::formula_in_t")] String),
     /// PyTorch `MultiplicativeLR`: the lr is multiplied by f(t) at every update after the first.
-    Multiplicative(String),
+    Multiplicative(#[serde(deserialize_with = "tde::formula_in_t")] String),
     /// PyTorch `SequentialLR`: `schedules[i]` from `milestones[i − 1]` on, each restarted at its
     /// own t = 0.
     Sequential {
@@ -276,14 +303,14 @@ pub enum Schedule {
         /// Whether lower or higher is better.
         #[serde(default)]
         mode: PlateauMode,
-        /// Factor of each reduction.
-        #[serde(default = "torch_kinds::plateau_factor")]
+        /// Factor of each reduction, in [0, 1).
+        #[serde(default = "torch_kinds::plateau_factor", deserialize_with = "tde::plateau_factor")]
         factor: f64,
         /// Bad updates tolerated before a reduction.
         #[serde(default = "torch_kinds::patience")]
         patience: u64,
         /// Least improvement that counts.
-        #[serde(default = "torch_kinds::threshold")]
+        #[serde(default = "torch_kinds::threshold", deserialize_with = "tde::threshold")]
         threshold: f64,
         /// Relative or absolute threshold.
         #[serde(default)]
@@ -292,10 +319,10 @@ pub enum Schedule {
         #[serde(default)]
         cooldown: u64,
         /// The lr never goes below this.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "tde::plateau_min_lr")]
         min_lr: f64,
         /// Reductions smaller than this are skipped.
-        #[serde(default = "torch_kinds::plateau_eps")]
+        #[serde(default = "torch_kinds::plateau_eps", deserialize_with = "tde::eps")]
         eps: f64,
     },
 }
@@ -319,6 +346,7 @@ impl Schedule {
                 let phase = std::f64::consts::PI * t as f64 / (*period).max(1) as f64;
                 min_lr + 0.5 * (base_lr - min_lr) * (1.0 + phase.cos())
             }
+            Self::Warmup { then, .. } if !then.is_closed_form() => self.lr_by_stepping(base_lr, t),
             Self::Warmup { steps, start_factor, then } => {
                 if t < *steps {
                     base_lr * (start_factor + (1.0 - start_factor) * t as f64 / *steps as f64)
@@ -326,8 +354,8 @@ impl Schedule {
                     then.lr(base_lr, t - steps)
                 }
             }
-            // PLACEHOLDER(s5-enum): the schedule helper replaces this with PyTorch's semantics.
-            _ => base_lr,
+            // PyTorch's scheduler objects, stepped t times.
+            _ => self.lr_by_stepping(base_lr, t),
         }
     }
 
@@ -353,8 +381,7 @@ impl Schedule {
                 START_FACTOR.check(*start_factor)?;
                 then.validate()
             }
-            // PLACEHOLDER(s5-enum): the schedule helper adds the limits.
-            _ => Ok(()),
+            _ => self.validate_torch(),
         }
     }
 
@@ -402,8 +429,7 @@ impl Schedule {
                  t ≥ {steps}: {} with t counted from {steps}",
                 then.formula()
             ),
-            // PLACEHOLDER(s5-enum): the schedule helper writes these in the course's notation.
-            _ => self.name().to_owned(),
+            _ => self.formula_torch(),
         }
     }
 
@@ -423,6 +449,19 @@ impl Schedule {
                 then: Box::new(Self::Cosine { period: default_period(), min_lr: 0.0 }),
             },
         ]
+    }
+}
+
+impl Schedule {
+    /// The lr of update `t` by running a [`Scheduler`] for `t` steps (no loss is seen), for the
+    /// schedules that have no closed form.
+    #[inline(never)]
+    fn lr_by_stepping(&self, base_lr: f64, t: u64) -> f64 {
+        let mut scheduler = Scheduler::new(self, base_lr, None);
+        for _ in 0..t {
+            scheduler.step(None);
+        }
+        scheduler.lr()
     }
 }
 

@@ -13,7 +13,7 @@ use super::data::{Dataset, DatasetConfig};
 use super::model::{Draw, ModelConfig, Network, WeightInit, Workspace, argmax};
 use crate::limits::{Limit, LimitError, check_all};
 use crate::optim::{Optimizer, OptimizerConfig, Shape};
-use crate::schedule::Schedule;
+use crate::schedule::{Schedule, Scheduler};
 
 /// Fraction of the data held out for validation.
 pub const VALIDATION_FRACTION: Limit = Limit::closed("validation_fraction", 0.0, 0.9);
@@ -107,6 +107,7 @@ impl TrainingConfig {
             crate::optim::LBFGS_IN_TRAINING.check(1.0)?;
         }
         self.schedule.validate()?;
+        self.schedule.check_run(&self.optimizer, 0)?;
         check_all(&[
             (self.validation_fraction, VALIDATION_FRACTION),
             (self.l2, L2),
@@ -146,6 +147,9 @@ pub struct Trainer {
     validation: Dataset,
     network: Network,
     optimizer: Optimizer,
+    /// The schedule: stepped after every update, or (`ReduceOnPlateau`) once per epoch with
+    /// the validation loss.
+    scheduler: Scheduler,
     rng: ChaCha8Rng,
     buffers: Buffers,
     epochs_done: usize,
@@ -177,6 +181,7 @@ impl Trainer {
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let data = config.dataset.generate(&mut rng);
         let (train, validation) = data.split(config.validation_fraction, &mut rng);
+        check_schedule_length(config, train.len())?;
         Ok(Self::from_parts(config, train, validation, rng))
     }
 
@@ -190,6 +195,7 @@ impl Trainer {
         validation: Dataset,
     ) -> Result<Self, LimitError> {
         config.validate()?;
+        check_schedule_length(config, train.len())?;
         let rng = ChaCha8Rng::seed_from_u64(config.seed);
         Ok(Self::from_parts(config, train, validation, rng))
     }
@@ -216,6 +222,11 @@ impl Trainer {
         };
         Self {
             optimizer: config.optimizer.build_shaped(&param_shapes(&network)),
+            scheduler: Scheduler::new(
+                &config.schedule,
+                config.optimizer.lr(),
+                config.optimizer.momentum(),
+            ),
             config: config.clone(),
             train,
             validation,
@@ -298,15 +309,21 @@ impl Trainer {
             &mut b.train,
             &mut b.grad,
         );
+        if let Some(momentum) = self.scheduler.momentum() {
+            self.optimizer.set_momentum(momentum);
+        }
         self.optimizer.step(self.network.params_mut(), &b.grad, lr);
         self.updates += 1;
+        if !self.config.schedule.reads_loss() {
+            self.scheduler.step(None);
+        }
         loss.total()
     }
 
     /// The learning rate the next update will use.
     #[must_use]
     pub fn current_lr(&self) -> f64 {
-        self.config.schedule.lr(self.config.optimizer.lr(), self.updates)
+        self.scheduler.lr()
     }
 
     /// One epoch: a seeded shuffle, one update per mini-batch, then the statistics. Runs even
@@ -323,7 +340,11 @@ impl Trainer {
             batches += 1;
         }
         self.epochs_done += 1;
-        self.stats(lr, loss_sum / batches.max(1) as f64)
+        let stats = self.stats(lr, loss_sum / batches.max(1) as f64);
+        if self.config.schedule.reads_loss() {
+            self.scheduler.step(Some(stats.validation_loss.unwrap_or(stats.train_loss)));
+        }
+        stats
     }
 
     /// Runs the remaining epochs and returns their statistics.
@@ -361,6 +382,14 @@ impl Trainer {
             validation_accuracy: validation.map(|e| e.accuracy),
         }
     }
+}
+
+/// Refuses a `OneCycle` schedule shorter than the run: `epochs` epochs of ⌈`train_len`/batch⌉
+/// updates (PyTorch raises past `total_steps`).
+fn check_schedule_length(config: &TrainingConfig, train_len: usize) -> Result<(), LimitError> {
+    let batches = train_len.div_ceil(config.batch_size.max(1)).max(1);
+    let updates = (config.epochs as u64).saturating_mul(batches as u64);
+    config.schedule.check_run(&config.optimizer, updates)
 }
 
 /// A rectangular grid of points for a decision-region picture.
