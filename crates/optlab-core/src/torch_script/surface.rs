@@ -156,6 +156,7 @@ fn function_name(func: Func) -> &'static str {
         Func::Sqrt => "sqrt",
         Func::Abs => "abs",
         Func::Tanh => "tanh",
+        Func::Floor => "floor",
     }
 }
 
