@@ -155,7 +155,7 @@ fn nesterov(lr: f64, momentum: f64, weight_decay: f64) -> OptimizerCode {
     )
 }
 
-/// Adagrad, RMSprop, Adamax, NAdam, RAdam, Adadelta.
+/// Adagrad, `RMSprop`, Adamax, `NAdam`, `RAdam`, Adadelta.
 fn adaptive_code(config: &OptimizerConfig) -> Result<OptimizerCode, Refusal> {
     Ok(match *config {
         OptimizerConfig::Adagrad { lr, lr_decay, eps, initial_accumulator, weight_decay } => {

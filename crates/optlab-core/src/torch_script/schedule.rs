@@ -114,7 +114,7 @@ fn constructor(schedule: &Schedule, nested: bool) -> Result<String, Refusal> {
     })
 }
 
-/// Lambda, Multiplicative, Sequential, Chained, ReduceOnPlateau.
+/// Lambda, Multiplicative, Sequential, Chained, `ReduceOnPlateau`.
 fn combination(schedule: &Schedule, nested: bool) -> Result<String, Refusal> {
     Ok(match schedule {
         Schedule::Lambda(formula) => {

@@ -1,5 +1,9 @@
 //! "Copy as PyTorch" (`torch_script`): the generated text names the right constructor with the
 //! right arguments for every optimizer and schedule, and refuses what PyTorch cannot run.
+#![expect(
+    clippy::float_cmp,
+    reason = "the script writes Rust's shortest round-trip digits: they must read back bit for bit"
+)]
 
 use std::collections::HashMap;
 
