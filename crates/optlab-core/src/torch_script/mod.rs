@@ -11,6 +11,7 @@
 
 mod optimizer;
 mod python;
+mod refusal;
 mod schedule;
 mod surface;
 
@@ -25,24 +26,13 @@ use crate::schedule::Schedule;
 
 use optimizer::OptimizerCode;
 use python::float;
+pub use refusal::Refusal;
 
 /// The first line of every generated script.
 pub const HEADER: &str = "# optlab run as a PyTorch script";
 
 /// Most updates of a noisy run the script embeds the noise of (two numbers per update).
 pub const MAX_NOISY_STEPS: u64 = 100_000;
-
-/// Why a run cannot be exported: a sentence for the user.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal(pub String);
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Refusal {}
 
 /// The Python script that runs `config` with PyTorch and prints `optlab trace`'s CSV.
 ///

@@ -3,8 +3,8 @@
 
 use crate::optim::{MuonLrAdjust, OptimizerConfig};
 
-use super::Refusal;
 use super::python::{boolean, float};
+use super::refusal::Refusal;
 
 /// What the script needs to run one optimizer.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,7 +1,7 @@
 //! Python text: number and boolean literals, the `fmt` function that prints a float as Rust's
 //! `{}` does, and schedule formulas in t as Python expressions.
 
-use super::Refusal;
+use super::refusal::Refusal;
 
 /// `fmt(v)`: a float as Rust's `Display` prints it (shortest round-trip digits, never an
 /// exponent, `1` for 1.0, `-0`, `NaN`, `inf`), so the CSV equals `optlab trace`'s.

@@ -2,8 +2,8 @@
 
 use crate::schedule::{Anneal, CyclicMode, PlateauMode, Schedule, ThresholdMode};
 
-use super::Refusal;
 use super::python::{boolean, float, formula_in_t};
+use super::refusal::Refusal;
 
 const MODULE: &str = "torch.optim.lr_scheduler";
 

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use crate::expr::{BinOp, Expr, Func};
 use crate::surface::Surface;
 
-use super::Refusal;
 use super::python::float;
+use super::refusal::Refusal;
 
 /// Deepest formula tree the script writes: Python's parser refuses more than 200 nested
 /// parentheses, and every node of the fully parenthesized formula adds one.
