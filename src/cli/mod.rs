@@ -1,4 +1,5 @@
-//! The headless command line: `optlab trace`, `optlab replay`, `optlab slice` (in `slice.rs`),
+//! The headless command line: `optlab trace`, `optlab torch` (in `torch.rs`), `optlab replay`,
+//! `optlab slice` (in `slice.rs`),
 //! and the notebook commands `optlab check`, `optlab run`, `optlab presets` (in
 //! [`optlab_core::headless`]).
 //!
@@ -16,6 +17,7 @@ mod failure;
 mod notebooks;
 mod parse;
 mod slice;
+mod torch;
 mod utf8;
 
 pub use failure::{Failure, InputError, finish};
@@ -45,6 +47,11 @@ pub struct Cli {
 pub enum Command {
     /// Run one optimizer on a surface and print every step as CSV: step,x,y,loss,lr.
     Trace(TraceArgs),
+    /// Print a Python script that runs the same run with PyTorch (float64) and prints the CSV
+    /// `trace` prints, for `diff`. Same arguments as `trace`; gradient noise (--noise, --seed) is
+    /// embedded as the noise vectors optlab draws, so the script reproduces a noisy run exactly
+    /// (L-BFGS with noise is refused). Runs PyTorch cannot reproduce are refused with the reason.
+    Torch(TraceArgs),
     /// Apply an optimizer to parameters, reading one gradient row per step from stdin.
     Replay(ReplayArgs),
     /// Print the loss along a line through a surface as CSV: s,x,y,loss (one row per point).
@@ -131,6 +138,9 @@ pub struct ReplayArgs {
 pub fn dispatch(command: Command) -> ExitCode {
     match command {
         Command::Trace(args) => finish(trace(&args)),
+        Command::Torch(args) => {
+            finish(trace_config(&args).map_err(Failure::from).and_then(|c| torch::print(&c)))
+        }
         Command::Replay(args) => finish(replay(&args)),
         Command::Slice(args) => finish(slice::print(&args)),
         Command::Check(args) => notebooks::check(&args),

@@ -12,4 +12,5 @@ mod schedules;
 mod second_order;
 mod signsf;
 mod slice;
+mod torch;
 mod torch_adam;

@@ -6,6 +6,7 @@ mod app;
 mod big_surface;
 mod classic_optimizers;
 mod controls;
+mod copy_torch;
 mod faults;
 mod harness;
 mod inputs;

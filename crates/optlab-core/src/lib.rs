@@ -30,4 +30,5 @@ pub mod schedule;
 pub mod slice;
 pub mod stability;
 pub mod surface;
+pub mod torch_script;
 pub mod train;

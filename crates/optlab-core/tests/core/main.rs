@@ -33,6 +33,7 @@ mod stability_border;
 mod surfaces;
 mod sweep;
 mod sweep_issue16;
+mod torch_script;
 mod train;
 mod train_lbfgs;
 mod worker;

@@ -3,6 +3,7 @@
 
 pub mod asgd_average;
 pub mod classic_controls;
+pub mod copy_torch;
 pub mod curves_view;
 pub mod evaluation_point;
 pub mod internals_series;

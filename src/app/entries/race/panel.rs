@@ -9,6 +9,7 @@ use egui::{Button, CollapsingHeader, RichText, TextStyle, Ui};
 
 use std::sync::Arc;
 
+use crate::app::entries::race::copy_torch;
 use crate::app::entries::race::optimizer_controls::{self, Param};
 use crate::app::entries::race::schedule_controls;
 use crate::app::entries::race::schedule_preview::RunContext;
@@ -20,7 +21,7 @@ use optlab_core::entries::race::{Race, RaceRun};
 use optlab_core::expr::Formula;
 use optlab_core::limits::Limit;
 use optlab_core::optim::OptimizerConfig;
-use optlab_core::run::NOISE_SIGMA;
+use optlab_core::run::{NOISE_SIGMA, RunConfig};
 use optlab_core::runner::Wake;
 use optlab_core::schedule::Schedule;
 use optlab_core::surface::{self, GradientCheck, Point, Surface};
@@ -409,11 +410,13 @@ fn runs_controls(ui: &mut Ui, race: &mut Race) {
     let open_new: Option<usize> = ui.data_mut(|d| d.remove_temp(open_id));
     let count = race.runs.len();
     let mut action = None;
+    let exports: Vec<_> = (0..count).map(|i| race.run_config(i)).collect();
     let at = (&race.surface, race.start_point(), race.steps);
     for (index, run) in race.runs.iter_mut().enumerate() {
         ui.push_id(index, |ui| {
             let open = (open_new == Some(index)).then_some(true);
-            if let Some(a) = run_controls(ui, (run, at), index, count, open) {
+            let export = exports[index].as_ref();
+            if let Some(a) = run_controls(ui, (run, at, export), index, count, open) {
                 action = Some((index, a));
             }
         });
@@ -478,7 +481,11 @@ fn new_run(race: &Race) -> RaceRun {
 /// One run as a collapsible block; returns the button the user pressed.
 fn run_controls(
     ui: &mut Ui,
-    (run, (surface, start, steps)): (&mut RaceRun, (&Surface, Point, u64)),
+    (run, (surface, start, steps), export): (
+        &mut RaceRun,
+        (&Surface, Point, u64),
+        Option<&RunConfig>,
+    ),
     index: usize,
     count: usize,
     open: Option<bool>,
@@ -510,7 +517,9 @@ fn run_controls(
             ui.add_space(4.0);
             let context = RunContext::new(&run.optimizer, steps, false);
             schedule_controls::schedule_for_run(ui, &mut run.schedule, index, &context);
-            run_buttons(ui, index, count)
+            let action = run_buttons(ui, index, count);
+            copy_torch::button(ui, export);
+            action
         });
     block.header_response.on_hover_text("Show or hide this run's settings");
     block.body_returned.flatten()
