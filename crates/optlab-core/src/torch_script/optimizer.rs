@@ -68,7 +68,8 @@ fn b(value: bool) -> String {
 /// The PyTorch code of `config`.
 ///
 /// # Errors
-/// An optimizer PyTorch has no equivalent of (Adam without bias correction).
+/// An optimizer PyTorch has no equivalent of (Adam without bias correction, Newton's
+/// methods).
 pub(super) fn code(config: &OptimizerConfig) -> Result<OptimizerCode, Refusal> {
     match *config {
         OptimizerConfig::Sgd { lr, weight_decay } => {
@@ -96,6 +97,11 @@ pub(super) fn code(config: &OptimizerConfig) -> Result<OptimizerCode, Refusal> {
             ],
             ..nesterov(lr, momentum, 0.0)
         }),
+        OptimizerConfig::Newton { .. } | OptimizerConfig::SaddleFreeNewton { .. } => Err(Refusal(
+            "Newton's methods are not in torch.optim: they invert the exact Hessian, which \
+             torch.optim never forms"
+                .to_owned(),
+        )),
         OptimizerConfig::Adam { bias_correction: false, .. } => Err(Refusal(
             "Adam with bias_correction: false has no PyTorch equivalent: torch.optim.Adam always \
              divides by 1 − β₁ᵗ and 1 − β₂ᵗ"
