@@ -470,11 +470,16 @@ fn beyond_adam_teaches_what_its_notes_say() {
     }
 }
 
-/// Every recorded (x, y, loss) of run `run` of the `second-order` preset's race `entry`,
-/// computed headless from the preset's own configuration.
+/// [`preset_trace`] of the `second-order` preset.
 fn second_order_trace(entry: &str, run: &str) -> Vec<optlab_core::run::StepRecord> {
+    preset_trace("second-order", entry, run)
+}
+
+/// Every recorded step of run `run` of preset `preset`'s race `entry`, computed headless from
+/// the preset's own configuration.
+fn preset_trace(preset: &str, entry: &str, run: &str) -> Vec<optlab_core::run::StepRecord> {
     use optlab_core::entries::Experiment;
-    let notebook = presets::find("second-order").and_then(|p| p.notebook().ok()).expect("loads");
+    let notebook = presets::find(preset).and_then(|p| p.notebook().ok()).expect("loads");
     let found = notebook.entries.iter().find(|e| e.name.starts_with(entry)).expect("the entry");
     let Experiment::Race(race) = &found.experiment else { panic!("{entry} is a race") };
     let index = race.runs.iter().position(|r| r.name == run).expect("the run");
@@ -528,4 +533,35 @@ fn second_order_teaches_what_its_notes_say() {
         (1..=4).map(|k| find(&s, "Basins: Newton on", &format!("minimum {k}")).get("share")).sum();
     assert!((minima - 0.58).abs() < 0.01, "{minima}");
     assert!(find(&s, "Basins: saddle-free", "elsewhere").get("share").abs() < f64::EPSILON);
+}
+
+#[test]
+fn schedules_teach_what_their_notes_say() {
+    const FIRST_CUT: f64 = 45.0;
+    let s = run_lab_preset("schedules");
+    let valley = "Warm restarts vs cosine";
+    let constant = final_loss(&s, valley, "Constant");
+    assert!(final_loss(&s, valley, "Cosine") < constant / 5.0);
+    assert!(final_loss(&s, valley, "One-cycle") < constant / 10.0);
+    // Warm restarts: the lr is back at its top at t = 100, 300, 700.
+    let restarts = preset_trace("schedules", valley, "Warm restarts");
+    for t in [100, 300, 700] {
+        assert!((restarts[t].lr - 0.01).abs() < 1e-15, "restart at {t}: {}", restarts[t].lr);
+        assert!(restarts[t - 1].lr < 1e-5, "the end of a cycle before {t}");
+    }
+    // Reduce-on-plateau halves the lr when the loss stalls, down to its min_lr.
+    let plateau = "Reduce-on-plateau";
+    let trace = preset_trace("schedules", plateau, "Reduce on plateau");
+    let first_cut = trace.iter().position(|r| r.lr < 0.01).expect("a reduction");
+    assert!((first_cut as f64 - FIRST_CUT).abs() < 1.0, "first reduction at {first_cut}");
+    assert!((trace.last().expect("rows").lr - 1e-4).abs() < 1e-18, "ends at min_lr");
+    assert!(
+        final_loss(&s, plateau, "Reduce on plateau") < final_loss(&s, plateau, "Constant") / 10.0
+    );
+    // One-cycle on Rosenbrock: both one-cycles arrive before the constant lr.
+    let rosenbrock = "One-cycle's momentum";
+    let reached = |run| find(&s, rosenbrock, run).count("reached_at");
+    assert_eq!(reached("Momentum, constant"), 1386);
+    assert_eq!(reached("One-cycle, momentum cycled"), 872);
+    assert_eq!(reached("One-cycle, momentum fixed"), 727);
 }

@@ -40,6 +40,7 @@ const BUILTIN: &[Preset] = &[
     preset!("assignment"),
     preset!("beyond-adam"),
     preset!("second-order"),
+    preset!("schedules"),
 ];
 
 impl Preset {
