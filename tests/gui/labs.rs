@@ -14,7 +14,8 @@ use super::harness::{experiment, preset_window as harness, step_until};
 
 /// Steps until the selected lab's report for the current config has arrived.
 fn settle(h: &mut Harness<'_, OptlabApp>) {
-    let deadline = Instant::now() + Duration::from_mins(1);
+    // A hang guard, not a speed check: generous, so a loaded machine does not fail it.
+    let deadline = Instant::now() + Duration::from_mins(5);
     loop {
         h.step();
         let app = h.state();
