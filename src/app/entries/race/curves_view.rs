@@ -196,7 +196,8 @@ fn momentum_plot(
         .x_axis_label("step")
         .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
         .y_axis_label("momentum / β₁")
-        .y_grid_spacer(|input| linear_marks(&input))
+        // A short plot: about three labelled ticks, so egui_plot keeps them apart enough to draw.
+        .y_grid_spacer(|input| super::schedule_preview::few_marks(&input))
         .y_axis_formatter(|mark, _| log_axis::linear_label(mark.value, mark.step_size))
         .show(ui, |plot| {
             for (index, run) in race.runs.iter().enumerate().take(results.len()) {
