@@ -14,7 +14,7 @@ mod scheduler;
 mod sweep;
 mod torch_checks;
 mod torch_kinds;
-mod torch_limits;
+pub mod torch_limits;
 mod torch_sim;
 
 pub use kinds::{FACTOR, MIN_LR, PERIOD, RATE, START_FACTOR, Schedule};

@@ -8,7 +8,9 @@ use egui::Ui;
 use crate::app::widgets::number_field::NumberField;
 use crate::app::widgets::numbers;
 use optlab_core::limits::Limit;
-use optlab_core::schedule::{self, Anneal, CyclicMode, PlateauMode, Schedule, ThresholdMode};
+use optlab_core::schedule::{
+    self, Anneal, CyclicMode, PlateauMode, Schedule, ThresholdMode, torch_limits,
+};
 
 /// One numeric field edited by a slider, as `optimizer_controls`' `Param`.
 pub(super) struct Param {
@@ -42,16 +44,6 @@ impl Param {
             .whole()
             .show_u64(ui, value)
     }
-}
-
-/// `Limit` with `name`, for a count of at least one update.
-const fn at_least_one(name: &'static str) -> Limit {
-    Limit::at_least(name, 1.0)
-}
-
-/// `(0, 1]`.
-const fn above_zero_to_one(name: &'static str) -> Limit {
-    Limit { name, min: 0.0, max: 1.0, min_open: true, max_open: false }
 }
 
 // ---- The schedules of before issue 17 -------------------------------------------------------
@@ -111,7 +103,7 @@ pub(super) const WARMUP_STEPS: Param =
 // ---- ConstantLR, LinearLR, PolynomialLR, CosineAnnealingWarmRestarts --------------------------
 
 const CONSTANT_FACTOR: Param = Param {
-    limit: above_zero_to_one("factor"),
+    limit: torch_limits::CONSTANT_FACTOR,
     min: 0.001,
     max: 1.0,
     log: false,
@@ -120,7 +112,7 @@ const CONSTANT_FACTOR: Param = Param {
 };
 const fn total_iters(tip: &'static str) -> Param {
     Param {
-        limit: at_least_one("total_iters"),
+        limit: torch_limits::TOTAL_ITERS,
         min: 1.0,
         max: 10_000.0,
         log: true,
@@ -133,7 +125,7 @@ const LINEAR_ITERS: Param =
     total_iters("Length of the linear ramp from start_factor to end_factor");
 const POLYNOMIAL_ITERS: Param = total_iters("Updates until the lr reaches 0 (it stays 0 after)");
 const LINEAR_START: Param = Param {
-    limit: above_zero_to_one("start_factor"),
+    limit: torch_limits::LINEAR_START,
     min: 0.001,
     max: 1.0,
     log: false,
@@ -141,7 +133,7 @@ const LINEAR_START: Param = Param {
     tip: "LinearLR: the factor of η₀ at t = 0 (PyTorch refuses 0)",
 };
 const LINEAR_END: Param = Param {
-    limit: Limit::closed("end_factor", 0.0, 1.0),
+    limit: torch_limits::LINEAR_END,
     min: 0.0,
     max: 1.0,
     log: false,
@@ -149,7 +141,7 @@ const LINEAR_END: Param = Param {
     tip: "LinearLR: the factor of η₀ from t = total_iters on",
 };
 const POWER: Param = Param {
-    limit: Limit::at_least("power", 0.0),
+    limit: torch_limits::POWER,
     min: 0.1,
     max: 10.0,
     log: true,
@@ -157,7 +149,7 @@ const POWER: Param = Param {
     tip: "PolynomialLR: ηₜ = η₀·(1 − t/total_iters)^power; 1 is a straight line to 0",
 };
 const T0: Param = Param {
-    limit: at_least_one("t0"),
+    limit: torch_limits::T0,
     min: 1.0,
     max: 10_000.0,
     log: true,
@@ -165,7 +157,7 @@ const T0: Param = Param {
     tip: "Length of the first cosine cycle in updates; the lr jumps back to η₀ after it",
 };
 const T_MULT: Param = Param {
-    limit: at_least_one("t_mult"),
+    limit: torch_limits::T_MULT,
     min: 1.0,
     max: 10.0,
     log: false,
@@ -173,7 +165,7 @@ const T_MULT: Param = Param {
     tip: "Each cycle is T_mult times longer than the one before (1: all equal)",
 };
 const ETA_MIN: Param = Param {
-    limit: Limit::at_least("eta_min", 0.0),
+    limit: torch_limits::ETA_MIN,
     min: 0.0,
     max: 1.0,
     log: false,
@@ -184,7 +176,14 @@ const ETA_MIN: Param = Param {
 // ---- CyclicLR and OneCycleLR ----------------------------------------------------------------
 
 const fn peak_lr(name: &'static str, label: &'static str, tip: &'static str) -> Param {
-    Param { limit: Limit::above(name, 0.0), min: 1e-5, max: 10.0, log: true, label, tip }
+    Param {
+        limit: Limit { name, ..torch_limits::MAX_LR },
+        min: 1e-5,
+        max: 10.0,
+        log: true,
+        label,
+        tip,
+    }
 }
 const CYCLIC_BASE_LR: Param = peak_lr(
     "base_lr",
@@ -193,7 +192,7 @@ const CYCLIC_BASE_LR: Param = peak_lr(
 );
 const CYCLIC_MAX_LR: Param = peak_lr("max_lr", "max_lr", "The top of the first cycle");
 const STEP_SIZE_UP: Param = Param {
-    limit: at_least_one("step_size_up"),
+    limit: torch_limits::STEP_SIZE,
     min: 1.0,
     max: 10_000.0,
     log: true,
@@ -201,13 +200,13 @@ const STEP_SIZE_UP: Param = Param {
     tip: "Updates from base_lr up to max_lr",
 };
 const STEP_SIZE_DOWN: Param = Param {
-    limit: at_least_one("step_size_down"),
+    limit: Limit { name: "step_size_down", ..torch_limits::STEP_SIZE },
     label: "updates down",
     tip: "Updates from max_lr back down to base_lr",
     ..STEP_SIZE_UP
 };
 const GAMMA: Param = Param {
-    limit: above_zero_to_one("gamma"),
+    limit: torch_limits::GAMMA,
     min: 0.99,
     max: 1.0,
     log: false,
@@ -215,7 +214,14 @@ const GAMMA: Param = Param {
     tip: "ExpRange: the amplitude is multiplied by gamma at every update",
 };
 const fn momentum(label: &'static str, tip: &'static str) -> Param {
-    Param { limit: Limit::closed(label, 0.0, 1.0), min: 0.0, max: 0.999, log: false, label, tip }
+    Param {
+        limit: Limit { name: label, ..torch_limits::BASE_MOMENTUM },
+        min: 0.0,
+        max: 0.999,
+        log: false,
+        label,
+        tip,
+    }
 }
 const CYCLIC_BASE_MOMENTUM: Param =
     momentum("base_momentum", "The momentum (or β₁) at the top of the lr cycle");
@@ -227,7 +233,7 @@ const ONE_CYCLE_MAX_LR: Param = peak_lr(
     "The peak lr; OneCycleLR replaces the optimizer's lr (it starts at max_lr/div_factor)",
 );
 const TOTAL_STEPS: Param = Param {
-    limit: at_least_one("total_steps"),
+    limit: torch_limits::TOTAL_STEPS,
     min: 1.0,
     max: 100_000.0,
     log: true,
@@ -235,7 +241,7 @@ const TOTAL_STEPS: Param = Param {
     tip: "Updates in the cycle; a run longer than this is refused, as PyTorch raises",
 };
 const PCT_START: Param = Param {
-    limit: Limit::closed("pct_start", 0.0, 1.0),
+    limit: torch_limits::PCT_START,
     min: 0.0,
     max: 1.0,
     log: false,
@@ -247,7 +253,7 @@ const ONE_CYCLE_BASE_MOMENTUM: Param =
 const ONE_CYCLE_MAX_MOMENTUM: Param =
     momentum("max_momentum", "The momentum (or β₁) at the start and the end");
 const DIV_FACTOR: Param = Param {
-    limit: Limit::above("div_factor", 0.0),
+    limit: torch_limits::DIV_FACTOR,
     min: 1.0,
     max: 1000.0,
     log: true,
@@ -255,7 +261,7 @@ const DIV_FACTOR: Param = Param {
     tip: "The first lr is max_lr/div_factor",
 };
 const FINAL_DIV_FACTOR: Param = Param {
-    limit: Limit::above("final_div_factor", 0.0),
+    limit: torch_limits::FINAL_DIV_FACTOR,
     min: 1.0,
     max: 1e6,
     log: true,
@@ -266,7 +272,7 @@ const FINAL_DIV_FACTOR: Param = Param {
 // ---- ReduceLROnPlateau ----------------------------------------------------------------------
 
 const PLATEAU_FACTOR: Param = Param {
-    limit: Limit::closed_open("factor", 0.0, 1.0),
+    limit: torch_limits::PLATEAU_FACTOR,
     min: 0.0,
     max: 0.99,
     log: false,
@@ -274,7 +280,7 @@ const PLATEAU_FACTOR: Param = Param {
     tip: "Each reduction multiplies the lr by this factor (below 1)",
 };
 const THRESHOLD: Param = Param {
-    limit: Limit::at_least("threshold", 0.0),
+    limit: torch_limits::THRESHOLD,
     min: 1e-8,
     max: 1.0,
     log: true,
@@ -282,7 +288,7 @@ const THRESHOLD: Param = Param {
     tip: "The least improvement that counts (relative or absolute, see threshold_mode)",
 };
 const PLATEAU_MIN_LR: Param = Param {
-    limit: Limit::at_least("min_lr", 0.0),
+    limit: torch_limits::PLATEAU_MIN_LR,
     min: 0.0,
     max: 1.0,
     log: false,
@@ -290,7 +296,7 @@ const PLATEAU_MIN_LR: Param = Param {
     tip: "The lr never goes below this",
 };
 const PLATEAU_EPS: Param = Param {
-    limit: Limit::at_least("eps", 0.0),
+    limit: torch_limits::EPS,
     min: 1e-12,
     max: 1e-2,
     log: true,
