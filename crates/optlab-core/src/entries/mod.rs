@@ -96,10 +96,6 @@ macro_rules! entry_kinds {
 
         /// Everything one lab's views draw.
         #[derive(Clone, Debug, PartialEq)]
-        #[expect(
-            clippy::large_enum_variant,
-            reason = "one report per lab on screen, moved once from its thread; boxing buys nothing"
-        )]
         pub enum LabReport {
             $( $(#[$doc])* $kind(<$config as LabKind>::Report), )*
         }

@@ -14,7 +14,7 @@ use crate::app::widgets::lab_image;
 use crate::app::widgets::log_axis;
 use crate::app::widgets::numbers;
 use crate::app::widgets::palette;
-use optlab_core::entries::sweep::{StabilityBorder, SweepReport, stability_border};
+use optlab_core::entries::sweep::{StabilityBorder, SweepReport};
 use optlab_core::grid::{Metric, SweepAxis};
 
 /// A click on a cell: its column and row.
@@ -121,10 +121,9 @@ fn map(
             .y_grid_spacer(|i| log_axis::marks(&i))
             .y_axis_formatter(|m, _| log_axis::label(m.value));
     }
-    let border = stability_border(&r.lab);
     let response = plot.show(ui, |plot_ui| {
         place(plot_ui, r, &texture);
-        if let Some(border) = &border {
+        if let Some(border) = &r.border {
             draw_border(plot_ui, r, border);
         }
         let pointer = plot_ui.pointer_coordinate();
@@ -170,7 +169,7 @@ fn draw_border(plot_ui: &mut egui_plot::PlotUi<'_>, r: &SweepReport, border: &St
 
 /// The sentence under the map that names the dashed line.
 fn border_caption(ui: &mut Ui, r: &SweepReport) {
-    if let Some(border) = stability_border(&r.lab) {
+    if let Some(border) = &r.border {
         ui.label(format!(
             "Dashed white line: the stability limit lr = {} from the Hessian (λmax of this \
              quadratic); beyond it every run diverges.",

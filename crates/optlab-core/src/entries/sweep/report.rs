@@ -1,6 +1,7 @@
 //! What the sweep and basin views draw and `optlab run` exports: the grid so far (cells not yet
 //! computed are `None`), and its tables and summary lines.
 
+use super::boundary::{StabilityBorder, stability_border};
 use super::config::SweepLab;
 use crate::entries::kind::{SummaryLine, Table, step_or_nan};
 use crate::grid::{Cell, Metric};
@@ -24,6 +25,9 @@ pub struct SweepReport {
     pub best: Option<(usize, usize, f64)>,
     /// Lowest and highest metric value over the computed cells.
     pub metric_range: Option<(f64, f64)>,
+    /// The theoretical stability border the map draws, when the sweep has one (computed once
+    /// with the empty grid, not per frame).
+    pub border: Option<StabilityBorder>,
 }
 
 /// `clone_from` reuses the target's buffers: a streaming sweep copies its grid into a recycled
@@ -40,6 +44,7 @@ impl Clone for SweepReport {
             done: self.done,
             best: self.best,
             metric_range: self.metric_range,
+            border: self.border.clone(),
         }
     }
 
@@ -50,6 +55,7 @@ impl Clone for SweepReport {
         self.cells.clone_from(&source.cells);
         self.error.clone_from(&source.error);
         (self.done, self.best, self.metric_range) = (source.done, source.best, source.metric_range);
+        self.border.clone_from(&source.border);
     }
 }
 
@@ -68,6 +74,7 @@ impl SweepReport {
             done: 0,
             best: None,
             metric_range: None,
+            border: stability_border(lab),
         }
     }
 
