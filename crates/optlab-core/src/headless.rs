@@ -111,7 +111,11 @@ pub fn write_lab(
     let report = LabReport::compute(lab);
     if let Some(dir) = dir {
         for table in report.tables() {
+            // A table named `run/slice` goes into the entry's folder `run/`.
             let path = dir.join(format!("{}.csv", table.name));
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(|e| naming(parent, &e))?;
+            }
             write_table(&path, &table).map_err(|e| naming(&path, &e))?;
         }
     }

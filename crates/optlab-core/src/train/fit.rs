@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::data::{Dataset, DatasetConfig};
 use super::full_batch;
 use super::model::{Draw, ModelConfig, Network, WeightInit, Workspace, argmax};
+use super::objective::{Activation, LossFunction};
 use crate::limits::{Limit, LimitError, check_all};
 use crate::optim::{Optimizer, OptimizerConfig, Shape};
 use crate::schedule::{Schedule, Scheduler};
@@ -51,6 +52,10 @@ pub struct TrainingConfig {
     pub model: ModelConfig,
     /// Weight initialisation.
     pub init: WeightInit,
+    /// The hidden layers' nonlinearity.
+    pub activation: Activation,
+    /// The data loss.
+    pub loss: LossFunction,
     /// λ of the penalty `½λΣW²` in the loss (the course's `reg`), in [0, 1000]. Separate from an
     /// optimizer's `weight_decay`, which adds λθ to the gradient without showing in the loss.
     #[serde(deserialize_with = "de::l2")]
@@ -76,6 +81,8 @@ impl Default for TrainingConfig {
             validation_fraction: 0.2,
             model: ModelConfig::default(),
             init: WeightInit::default(),
+            activation: Activation::default(),
+            loss: LossFunction::default(),
             l2: 1e-3,
             optimizer: OptimizerConfig::Adam {
                 lr: 0.01,
@@ -218,7 +225,8 @@ impl Trainer {
         mut rng: ChaCha8Rng,
     ) -> Self {
         let classes = train.classes.max(validation.classes);
-        let network = Network::new(&config.model, config.init, classes, config.l2, &mut rng);
+        let network = Network::new(&config.model, config.init, classes, config.l2, &mut rng)
+            .with_objective(config.activation, config.loss);
         let n_params = network.params().len();
         let rows = full_batch::workspace_rows(&config.optimizer, config.batch_size, train.len());
         let buffers = Buffers {

@@ -23,8 +23,10 @@ mod kernels;
 pub mod layers;
 pub mod memory;
 pub mod model;
+pub mod objective;
 
 pub use data::{Dataset, DatasetConfig};
 pub use fit::{DecisionGrid, EpochStats, GridSpec, Trainer, TrainingConfig, decision_grid};
 pub use layers::Linear;
 pub use model::{Draw, Evaluation, Loss, Mode, ModelConfig, Network, WeightInit, Workspace};
+pub use objective::{Activation, LossFunction};

@@ -40,6 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use super::kernels;
 use super::layers::{Linear, add_combination, axpy, relu_of, softmax_row};
+use super::objective::{Activation, LossFunction};
 use crate::entries::dropout::KEEP;
 use crate::entries::stochastic_depth::survival_probabilities;
 use crate::limits::{Limit, LimitError, check_all};
@@ -272,6 +273,8 @@ pub struct Network {
     params: Vec<f64>,
     classes: usize,
     l2: f64,
+    activation: Activation,
+    loss: LossFunction,
 }
 
 impl Network {
@@ -303,7 +306,15 @@ impl Network {
             }
         };
         let layers = layer_shapes(&widths, classes);
-        let mut network = Self { kind, layers, params: Vec::new(), classes, l2: l2.max(0.0) };
+        let mut network = Self {
+            kind,
+            layers,
+            params: Vec::new(),
+            classes,
+            l2: l2.max(0.0),
+            activation: Activation::default(),
+            loss: LossFunction::default(),
+        };
         network.params = network.initial_params(init, rng);
         network
     }
@@ -332,6 +343,24 @@ impl Network {
     /// Whether layer `index` is a residual block (neither the projection nor the output).
     fn is_residual_block(&self, index: usize) -> bool {
         matches!(self.kind, Kind::Residual { .. }) && index > 0 && index + 1 < self.layers.len()
+    }
+
+    /// The same network with hidden activation `activation`, trained on `loss`.
+    #[must_use]
+    pub fn with_objective(self, activation: Activation, loss: LossFunction) -> Self {
+        Self { activation, loss, ..self }
+    }
+
+    /// The hidden layers' nonlinearity.
+    #[must_use]
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+
+    /// The data loss.
+    #[must_use]
+    pub fn loss_function(&self) -> LossFunction {
+        self.loss
     }
 
     /// The flat parameter vector.

@@ -43,6 +43,41 @@ fn draw(ui: &mut Ui, r: &TrainingReport, generation: u64, progress: Progress) ->
     }
     let toggled = toolbar(ui, r, progress);
     ui.label(summary_line(r));
+    match tab_row(ui) {
+        TrainingTab::Curves => curves_and_regions(ui, r, generation),
+    }
+    toggled
+}
+
+/// The training entry's views, one tab each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum TrainingTab {
+    /// Loss and accuracy per epoch, and the decision regions.
+    #[default]
+    Curves,
+}
+
+impl TrainingTab {
+    /// Every tab, in the row's order, with its label and tooltip.
+    const ALL: [(Self, &'static str, &'static str); 1] =
+        [(Self::Curves, "Curves", "Loss and accuracy per epoch, and the decision regions")];
+}
+
+/// The row of tabs; returns the chosen one (kept in egui's memory for the entry's view).
+fn tab_row(ui: &mut Ui) -> TrainingTab {
+    let id = ui.make_persistent_id("training-tab");
+    let mut tab = ui.data(|d| d.get_temp::<TrainingTab>(id)).unwrap_or_default();
+    ui.horizontal(|ui| {
+        for (choice, label, hint) in TrainingTab::ALL {
+            ui.selectable_value(&mut tab, choice, label).on_hover_text(hint);
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(id, tab));
+    tab
+}
+
+/// The loss and accuracy curves of every run beside the chosen run's decision regions.
+fn curves_and_regions(ui: &mut Ui, r: &TrainingReport, generation: u64) {
     let height = ui.available_height();
     ui.columns(2, |columns| {
         columns[0].vertical(|ui| {
@@ -60,7 +95,6 @@ fn draw(ui: &mut Ui, r: &TrainingReport, generation: u64, progress: Progress) ->
         });
         columns[1].vertical(|ui| decision_regions(ui, r, generation, height - 70.0));
     });
-    toggled
 }
 
 /// Pause/resume and the epochs trained so far.

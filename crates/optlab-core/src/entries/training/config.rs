@@ -8,7 +8,9 @@ use crate::limits::{Limit, LimitError};
 use crate::optim::OptimizerConfig;
 use crate::schedule::Schedule;
 use crate::train::memory::{RunMemory, run_memory};
-use crate::train::{DatasetConfig, ModelConfig, TrainingConfig, WeightInit};
+use crate::train::{
+    Activation, DatasetConfig, LossFunction, ModelConfig, TrainingConfig, WeightInit,
+};
 
 /// Most runs one training entry holds.
 pub const MAX_RUNS: usize = 8;
@@ -48,6 +50,12 @@ pub struct TrainingRun {
     /// Weight initialisation.
     #[serde(default)]
     pub init: WeightInit,
+    /// The hidden layers' nonlinearity.
+    #[serde(default)]
+    pub activation: Activation,
+    /// The data loss.
+    #[serde(default)]
+    pub loss: LossFunction,
     /// λ of the penalty `½λΣW²`.
     #[serde(default = "default_l2")]
     pub l2: f64,
@@ -97,6 +105,8 @@ impl TrainingRun {
             name: name.to_owned(),
             model: config.model.clone(),
             init: config.init,
+            activation: config.activation,
+            loss: config.loss,
             l2: config.l2,
             optimizer: config.optimizer.clone(),
             schedule: config.schedule.clone(),
@@ -116,6 +126,8 @@ impl TrainingLab {
             validation_fraction: self.validation_fraction,
             model: run.model.clone(),
             init: run.init,
+            activation: run.activation,
+            loss: run.loss,
             l2: run.l2,
             optimizer: run.optimizer.clone(),
             schedule: run.schedule.clone(),

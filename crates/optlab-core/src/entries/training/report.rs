@@ -50,17 +50,32 @@ pub struct TrainedRun {
     pub error: Option<String>,
 }
 
-/// `curves-<run>.csv`: one table per run that trained.
+/// Every run's file-system name, in the entry's order: the slug of its name, with `_` added
+/// until it differs from the earlier runs' (`curves-<slug>.csv`, and the folder `<slug>/` of
+/// its other tables).
 #[must_use]
-pub fn tables(r: &TrainingReport) -> Vec<Table> {
+pub fn run_slugs(r: &TrainingReport) -> Vec<String> {
     let mut taken = std::collections::HashSet::new();
     r.runs
         .iter()
         .map(|run| {
-            let mut name = format!("curves-{}", slug(&run.name, "run"));
+            let mut name = slug(&run.name, "run");
             while !taken.insert(name.clone()) {
                 name.push('_');
             }
+            name
+        })
+        .collect()
+}
+
+/// `curves-<run>.csv`: one table per run that trained.
+#[must_use]
+pub fn tables(r: &TrainingReport) -> Vec<Table> {
+    r.runs
+        .iter()
+        .zip(run_slugs(r))
+        .map(|(run, run_slug)| {
+            let name = format!("curves-{run_slug}");
             Table {
                 name,
                 header: vec![
