@@ -36,4 +36,5 @@ mod sweep_issue16;
 mod torch_script;
 mod train;
 mod train_lbfgs;
+mod train_objective;
 mod worker;
