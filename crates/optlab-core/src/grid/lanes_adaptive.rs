@@ -3,11 +3,6 @@
 //! `RmsPropCoordinate::update` (`optim/rmsprop.rs`), with selects instead of branches, so a
 //! lane ends bit for bit where the run engine ends.
 
-#![expect(
-    clippy::needless_bitwise_bool,
-    reason = "branch-free lane code: `&` on bools keeps every lane's select free of jumps"
-)]
-
 use super::lane_ops::{LANES, LaneRule, each, pick};
 use crate::optim::OptimizerConfig;
 use crate::run::RunConfig;
