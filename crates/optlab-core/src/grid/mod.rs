@@ -18,6 +18,7 @@
 //! blocks.
 
 mod cell;
+mod lane_drivers;
 mod lane_ops;
 pub mod lanes;
 mod lanes_adam;

@@ -128,6 +128,36 @@ fn adam() -> impl Strategy<Value = OptimizerConfig> {
     )
 }
 
+/// A lane's schedule: mostly constant, else one of the closed forms, a PyTorch scheduler
+/// object or `ReduceOnPlateau` (which reads the lane's own loss).
+fn schedule() -> impl Strategy<Value = Schedule> {
+    use optlab_core::schedule::{PlateauMode, ThresholdMode};
+    prop_oneof![
+        3 => Just(Schedule::Constant),
+        1 => (1u64..50, 0.1f64..0.9).prop_map(|(every, factor)| Schedule::Step { every, factor }),
+        1 => (1u64..300, 0.0f64..1e-3).prop_map(|(period, min_lr)| Schedule::Cosine { period, min_lr }),
+        1 => (1u64..100, 0.1f64..1.0).prop_map(|(total_iters, power)| Schedule::Polynomial {
+            total_iters,
+            power
+        }),
+        1 => (0.05f64..0.9, 0u64..5).prop_map(|(factor, patience)| Schedule::ReduceOnPlateau {
+            mode: PlateauMode::Min,
+            factor,
+            patience,
+            threshold: 1e-4,
+            threshold_mode: ThresholdMode::Rel,
+            cooldown: 1,
+            min_lr: 0.0,
+            eps: 1e-8,
+        }),
+    ]
+}
+
+/// A lane's gradient noise σ: mostly none.
+fn noise() -> impl Strategy<Value = f64> {
+    prop_oneof![3 => Just(0.0), 1 => 0.0f64..2.0]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -136,20 +166,22 @@ proptest! {
         surface in surfaces(),
         optimizers in optimizers(),
         starts in prop::collection::vec((-4.0f64..4.0, -4.0f64..4.0), LANES),
+        drivers in prop::collection::vec((schedule(), noise(), any::<u64>()), LANES),
         steps in 0u64..400,
         tolerance in 1e-6f64..1.0,
     ) {
         let configs: Vec<RunConfig> = optimizers
             .into_iter()
             .zip(starts)
-            .map(|(optimizer, (x, y))| RunConfig {
+            .zip(drivers)
+            .map(|((optimizer, (x, y)), (schedule, noise_sigma, seed))| RunConfig {
                 surface: surface.clone(),
                 start: [x, y],
                 optimizer,
-                schedule: Schedule::Constant,
+                schedule,
                 steps,
-                noise_sigma: 0.0,
-                seed: 0,
+                noise_sigma,
+                seed,
             })
             .collect();
         let minima = surface.minima();
