@@ -169,8 +169,9 @@ proptest! {
         drivers in prop::collection::vec((schedule(), noise(), any::<u64>()), LANES),
         steps in 0u64..400,
         tolerance in 1e-6f64..1.0,
+        shared in any::<bool>(),
     ) {
-        let configs: Vec<RunConfig> = optimizers
+        let mut configs: Vec<RunConfig> = optimizers
             .into_iter()
             .zip(starts)
             .zip(drivers)
@@ -184,6 +185,15 @@ proptest! {
                 seed,
             })
             .collect();
+        if shared {
+            // One schedule and lr for every lane (a sweep of other numbers): the lanes share
+            // one scheduler.
+            let (schedule, lr) = (configs[0].schedule.clone(), configs[0].optimizer.lr());
+            for config in &mut configs {
+                config.schedule = schedule.clone();
+                config.optimizer.set_lr(lr);
+            }
+        }
         let minima = surface.minima();
         let mut levels = Levels {
             reached: sweep::global_minimum(&surface).unwrap_or(f64::NEG_INFINITY) + tolerance,
