@@ -2,7 +2,7 @@
 //! gradient noise, computed exactly as the run engine computes them (`run.rs`: `Rates` and
 //! `GradientNoise`), so a lane with a schedule or noise still ends bit for bit where the engine
 //! ends. A schedule's lr is computed once per distinct (schedule, base lr, momentum), not once
-//! per lane; noise is one ChaCha stream per lane, as each run has its own seed.
+//! per lane; noise is one `ChaCha` stream per lane, as each run has its own seed.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
