@@ -1,5 +1,5 @@
-//! The lane kernel: [`LANES`] runs of the SGD family, Adam/AdamW, Adagrad or RMSprop stepped
-//! together.
+//! The lane kernel: [`LANES`] runs of the SGD family, Adam/AdamW, Adagrad, RMSprop, Lion or
+//! Adamax stepped together.
 //!
 //! Each lane's state (position, momentum buffer, best loss, …) is an element of a fixed-size
 //! array, and each step is a loop over the lanes without branches (every `if` is a select), so
@@ -22,6 +22,7 @@ pub use super::lane_ops::LANES;
 use super::lane_ops::{LaneRule, each, pick};
 use super::lanes_adam::AdamLanes;
 use super::lanes_adaptive::{AdagradLanes, RmsPropLanes};
+use super::lanes_more::{AdamaxLanes, LionLanes};
 
 /// "Never" in the step arrays (a select-friendly `None`). Steps are kept as f64 (exact below
 /// 2⁵³) so every lane array has the same 64-bit float type, which the vectorizer needs.
@@ -35,6 +36,8 @@ enum Family {
     Adam,
     Adagrad,
     RmsProp,
+    Lion,
+    Adamax,
 }
 
 fn family(config: &RunConfig) -> Option<Family> {
@@ -46,22 +49,25 @@ fn family(config: &RunConfig) -> Option<Family> {
         OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => Some(Family::Adam),
         OptimizerConfig::Adagrad { .. } => Some(Family::Adagrad),
         OptimizerConfig::RmsProp { .. } => Some(Family::RmsProp),
+        OptimizerConfig::Lion { .. } => Some(Family::Lion),
+        OptimizerConfig::Adamax { .. } => Some(Family::Adamax),
         _ => None,
     }
 }
 
 /// Whether the lane kernel computes every one of `configs` exactly: one lane family for all
-/// (the SGD family with torch-form Nesterov for all or none, Adam/AdamW, Adagrad or RMSprop),
-/// each with any schedule that does not cycle the momentum, with or without gradient noise.
+/// (the SGD family with torch-form Nesterov for all or none, Adam/AdamW, Adagrad, RMSprop,
+/// Lion or Adamax), each with any schedule that does not cycle the momentum, with or without
+/// gradient noise.
 #[must_use]
 pub fn applies_to_all(configs: &[RunConfig]) -> bool {
     let first = configs.first().and_then(family);
     first.is_some() && configs.iter().all(|c| applies(c) && family(c) == first)
 }
 
-/// Whether a lane kernel computes `config` exactly: the SGD family, Adam/AdamW, Adagrad or
-/// RMSprop, with any schedule that does not cycle the momentum (each lane keeps its own
-/// scheduler and noise generator, see [`Drivers`]).
+/// Whether a lane kernel computes `config` exactly: the SGD family, Adam/AdamW, Adagrad,
+/// RMSprop, Lion or Adamax, with any schedule that does not cycle the momentum (each lane keeps
+/// its own scheduler and noise generator, see [`Drivers`]).
 #[must_use]
 pub fn applies(config: &RunConfig) -> bool {
     !config.schedule.cycles_momentum() && family(config).is_some()
@@ -118,6 +124,8 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
         Some(Family::Adam) => visit(first, job, AdamLanes::of(chunk), drivers),
         Some(Family::Adagrad) => visit(first, job, AdagradLanes::of(chunk), drivers),
         Some(Family::RmsProp) => visit(first, job, RmsPropLanes::of(chunk), drivers),
+        Some(Family::Lion) => visit(first, job, LionLanes::of(chunk), drivers),
+        Some(Family::Adamax) => visit(first, job, AdamaxLanes::of(chunk), drivers),
         _ => visit(first, job, SgdLanes::<false>::of(Hyper::of(chunk)), drivers),
     };
     lanes.into_iter().take(chunk.len()).collect()

@@ -37,7 +37,7 @@ fn surfaces() -> impl Strategy<Value = Surface> {
 }
 
 /// Up to `LANES` optimizers of one lane family (a sweep varies numbers, not the kind): SGD and
-/// Momentum mixed, Nesterov, Adam and AdamW mixed, Adagrad, or RMSprop.
+/// Momentum mixed, Nesterov, Adam and AdamW mixed, Adagrad, RMSprop, Lion or Adamax.
 fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
     let lr = || (-5.0f64..-0.5).prop_map(|e| 10f64.powf(e));
     let wd = || prop_oneof![Just(0.0), 0.0f64..0.1];
@@ -61,7 +61,33 @@ fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
         prop::collection::vec(adam(), 1..=LANES),
         prop::collection::vec(adagrad(), 1..=LANES),
         prop::collection::vec(rmsprop(), 1..=LANES),
+        prop::collection::vec(lion(), 1..=LANES),
+        prop::collection::vec(adamax(), 1..=LANES),
     ]
+}
+
+/// Lion with and without decoupled decay.
+fn lion() -> impl Strategy<Value = OptimizerConfig> {
+    let lr = (-5.0f64..-1.0).prop_map(|e| 10f64.powf(e));
+    let beta = || prop_oneof![Just(0.9), Just(0.99), Just(0.0), 0.0f64..0.9999];
+    let wd = prop_oneof![Just(0.0), 0.0f64..1.0];
+    (lr, beta(), beta(), wd).prop_map(|(lr, beta1, beta2, weight_decay)| OptimizerConfig::Lion {
+        lr,
+        beta1,
+        beta2,
+        weight_decay,
+    })
+}
+
+/// Adamax with β₁ repeated across lanes or not (its βᵗ is computed once per distinct value).
+fn adamax() -> impl Strategy<Value = OptimizerConfig> {
+    let lr = (-5.0f64..-0.5).prop_map(|e| 10f64.powf(e));
+    let beta = || prop_oneof![Just(0.9), Just(0.999), Just(0.0), 0.0f64..0.9999];
+    let eps = prop_oneof![Just(1e-8), Just(0.0), (-12.0f64..0.0).prop_map(|e| 10f64.powf(e))];
+    let wd = prop_oneof![Just(0.0), 0.0f64..0.1];
+    (lr, beta(), beta(), eps, wd).prop_map(|(lr, beta1, beta2, eps, weight_decay)| {
+        OptimizerConfig::Adamax { lr, beta1, beta2, eps, weight_decay }
+    })
 }
 
 /// Adagrad with and without lr decay, a starting accumulator and coupled decay.
