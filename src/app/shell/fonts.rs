@@ -43,6 +43,8 @@ const PRINTED: &str = concat!(
     "ψ⋯₊",
     // Newton's methods and the curvature cross (issue 18):
     "Λ∝",
+    // The training run's loss picker (issue 19):
+    "ᵧ",
 );
 
 /// Extra sizes drawn outside the text styles (the 3D view's axis labels).

@@ -1,5 +1,5 @@
-//! The lane kernel: [`LANES`] runs of the SGD family, Adam/AdamW, Adagrad, RMSprop, Lion or
-//! Adamax stepped together.
+//! The lane kernel: [`LANES`] runs of the SGD family, Adam/AdamW, Adagrad, RMSprop, Lion,
+//! Adamax, Adadelta or Rprop stepped together.
 //!
 //! Each lane's state (position, momentum buffer, best loss, …) is an element of a fixed-size
 //! array, and each step is a loop over the lanes without branches (every `if` is a select), so
@@ -22,7 +22,7 @@ pub use super::lane_ops::LANES;
 use super::lane_ops::{LaneRule, each, pick};
 use super::lanes_adam::AdamLanes;
 use super::lanes_adaptive::{AdagradLanes, RmsPropLanes};
-use super::lanes_more::{AdamaxLanes, LionLanes};
+use super::lanes_more::{AdadeltaLanes, AdamaxLanes, LionLanes, RpropLanes};
 
 /// "Never" in the step arrays (a select-friendly `None`). Steps are kept as f64 (exact below
 /// 2⁵³) so every lane array has the same 64-bit float type, which the vectorizer needs.
@@ -38,6 +38,8 @@ enum Family {
     RmsProp,
     Lion,
     Adamax,
+    Adadelta,
+    Rprop,
 }
 
 fn family(config: &RunConfig) -> Option<Family> {
@@ -51,13 +53,15 @@ fn family(config: &RunConfig) -> Option<Family> {
         OptimizerConfig::RmsProp { .. } => Some(Family::RmsProp),
         OptimizerConfig::Lion { .. } => Some(Family::Lion),
         OptimizerConfig::Adamax { .. } => Some(Family::Adamax),
+        OptimizerConfig::Adadelta { .. } => Some(Family::Adadelta),
+        OptimizerConfig::Rprop { .. } => Some(Family::Rprop),
         _ => None,
     }
 }
 
 /// Whether the lane kernel computes every one of `configs` exactly: one lane family for all
 /// (the SGD family with torch-form Nesterov for all or none, Adam/AdamW, Adagrad, RMSprop,
-/// Lion or Adamax), each with any schedule that does not cycle the momentum, with or without
+/// Lion, Adamax, Adadelta or Rprop), each with any schedule that does not cycle the momentum, with or without
 /// gradient noise.
 #[must_use]
 pub fn applies_to_all(configs: &[RunConfig]) -> bool {
@@ -66,7 +70,7 @@ pub fn applies_to_all(configs: &[RunConfig]) -> bool {
 }
 
 /// Whether a lane kernel computes `config` exactly: the SGD family, Adam/AdamW, Adagrad,
-/// RMSprop, Lion or Adamax, with any schedule that does not cycle the momentum (each lane keeps
+/// RMSprop, Lion, Adamax, Adadelta or Rprop, with any schedule that does not cycle the momentum (each lane keeps
 /// its own scheduler and noise generator, see [`Drivers`]).
 #[must_use]
 pub fn applies(config: &RunConfig) -> bool {
@@ -126,6 +130,8 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
         Some(Family::RmsProp) => visit(first, job, RmsPropLanes::of(chunk), drivers),
         Some(Family::Lion) => visit(first, job, LionLanes::of(chunk), drivers),
         Some(Family::Adamax) => visit(first, job, AdamaxLanes::of(chunk), drivers),
+        Some(Family::Adadelta) => visit(first, job, AdadeltaLanes::of(chunk), drivers),
+        Some(Family::Rprop) => visit(first, job, RpropLanes::of(chunk), drivers),
         _ => visit(first, job, SgdLanes::<false>::of(Hyper::of(chunk)), drivers),
     };
     lanes.into_iter().take(chunk.len()).collect()

@@ -1,7 +1,7 @@
-//! Lion and Adamax in the lane kernel: [`LANES`] runs' states in arrays, each update the same
-//! operations in the same order as `LionCoordinate::update` (`optim/lion.rs`) and
-//! `AdamaxCoordinate::update` (`optim/adamax.rs`), with selects instead of branches, so a lane
-//! ends bit for bit where the run engine ends.
+//! Lion, Adamax, Adadelta and Rprop in the lane kernel: [`LANES`] runs' states in arrays, each
+//! update the same operations in the same order as the rule's own per-coordinate update
+//! (`optim/lion.rs`, `adamax.rs`, `adadelta.rs`, `rprop.rs`), with selects instead of branches,
+//! so a lane ends bit for bit where the run engine ends.
 
 use super::lane_ops::{LANES, LaneRule, each, pick};
 use crate::optim::OptimizerConfig;
@@ -177,6 +177,164 @@ impl LaneRule for AdamaxLanes {
                 let [new_p, m, u] = self.coordinate((c, l), p[l], g[c][l], neg_clr);
                 self.m[c][l] = pick(live, m, self.m[c][l]);
                 self.u[c][l] = pick(live, u, self.u[c][l]);
+                p[l] = pick(live, new_p, p[l]);
+            }
+        });
+    }
+}
+
+/// Per-lane hyperparameters and state of Adadelta.
+#[derive(Clone, Copy)]
+pub(super) struct AdadeltaLanes {
+    lr: [f64; LANES],
+    rho: [f64; LANES],
+    eps: [f64; LANES],
+    wd: [f64; LANES],
+    /// torch's `square_avg` and `acc_delta` of x and y.
+    square_avg: [[f64; LANES]; 2],
+    acc_delta: [[f64; LANES]; 2],
+}
+
+impl AdadeltaLanes {
+    /// The lanes of `chunk` (Adadelta configs; any other lane stays at lr 0).
+    pub(super) fn of(chunk: &[RunConfig]) -> Self {
+        let mut lanes = Self {
+            lr: [0.0; LANES],
+            rho: [0.0; LANES],
+            eps: [1.0; LANES],
+            wd: [0.0; LANES],
+            square_avg: [[0.0; LANES]; 2],
+            acc_delta: [[0.0; LANES]; 2],
+        };
+        for (lane, config) in chunk.iter().enumerate().take(LANES) {
+            if let OptimizerConfig::Adadelta { lr, rho, eps, weight_decay } = config.optimizer {
+                lanes.lr[lane] = lr;
+                lanes.rho[lane] = rho;
+                lanes.eps[lane] = eps;
+                lanes.wd[lane] = weight_decay;
+            }
+        }
+        lanes
+    }
+}
+
+impl LaneRule for AdadeltaLanes {
+    fn lr(&mut self) -> &mut [f64; LANES] {
+        &mut self.lr
+    }
+
+    /// `adadelta_update` of every coordinate of every live lane.
+    #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+    #[inline(always)]
+    fn update(
+        &mut self,
+        alive: &[f64; LANES],
+        [x, y]: [&mut [f64; LANES]; 2],
+        g: [[f64; LANES]; 2],
+        _first: bool,
+    ) {
+        each(|l| {
+            let live = alive[l] != 0.0;
+            let (rho, eps) = (self.rho[l], self.eps[l]);
+            for (c, p) in [&mut *x, &mut *y].into_iter().enumerate() {
+                let grad = pick(self.wd[l] == 0.0, g[c][l], g[c][l] + self.wd[l] * p[l]);
+                let square_avg = self.square_avg[c][l] * rho + (1.0 - rho) * grad * grad;
+                let std = (square_avg + eps).sqrt();
+                let acc_delta = self.acc_delta[c][l];
+                let delta = (acc_delta + eps).sqrt() / std * grad;
+                let acc_delta = acc_delta * rho + (1.0 - rho) * delta * delta;
+                let new_p = p[l] + -self.lr[l] * delta;
+                self.square_avg[c][l] = pick(live, square_avg, self.square_avg[c][l]);
+                self.acc_delta[c][l] = pick(live, acc_delta, self.acc_delta[c][l]);
+                p[l] = pick(live, new_p, p[l]);
+            }
+        });
+    }
+}
+
+/// Per-lane hyperparameters and state of Rprop.
+#[derive(Clone, Copy)]
+pub(super) struct RpropLanes {
+    lr: [f64; LANES],
+    eta_minus: [f64; LANES],
+    eta_plus: [f64; LANES],
+    step_min: [f64; LANES],
+    step_max: [f64; LANES],
+    /// torch's `prev` and `step_size` of x and y.
+    prev: [[f64; LANES]; 2],
+    step_size: [[f64; LANES]; 2],
+}
+
+impl RpropLanes {
+    /// The lanes of `chunk` (Rprop configs; any other lane stays at lr 0).
+    pub(super) fn of(chunk: &[RunConfig]) -> Self {
+        let mut lanes = Self {
+            lr: [0.0; LANES],
+            eta_minus: [0.5; LANES],
+            eta_plus: [1.2; LANES],
+            step_min: [0.0; LANES],
+            step_max: [0.0; LANES],
+            prev: [[0.0; LANES]; 2],
+            step_size: [[0.0; LANES]; 2],
+        };
+        for (lane, config) in chunk.iter().enumerate().take(LANES) {
+            if let OptimizerConfig::Rprop { lr, eta_minus, eta_plus, step_min, step_max } =
+                config.optimizer
+            {
+                lanes.lr[lane] = lr;
+                lanes.eta_minus[lane] = eta_minus;
+                lanes.eta_plus[lane] = eta_plus;
+                lanes.step_min[lane] = step_min;
+                lanes.step_max[lane] = step_max;
+            }
+        }
+        lanes
+    }
+
+    /// `rprop_update` of coordinate `c` of lane `l`: (new parameter, prev, step size).
+    #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+    #[inline(always)]
+    #[expect(clippy::float_cmp, reason = "torch masks where the factor equals eta_minus exactly")]
+    fn coordinate(&self, (c, l): (usize, usize), p: f64, g: f64, step_size: f64) -> [f64; 3] {
+        let product = g * self.prev[c][l];
+        let factor = pick(
+            product > 0.0,
+            self.eta_plus[l],
+            pick(product < 0.0, self.eta_minus[l], pick(product == 0.0, 1.0, product)),
+        );
+        // torch.clamp: NaN stays, else max with step_min, then min with step_max.
+        let scaled = step_size * factor;
+        let raised = pick(scaled > self.step_min[l], scaled, self.step_min[l]);
+        let clamped = pick(raised < self.step_max[l], raised, self.step_max[l]);
+        let step_size = pick(scaled.is_nan(), scaled, clamped);
+        let g = pick(factor == self.eta_minus[l], 0.0, g);
+        let sign = pick(g > 0.0, 1.0, pick(g < 0.0, -1.0, g * 0.0));
+        [p + -(sign * step_size), g, step_size]
+    }
+}
+
+impl LaneRule for RpropLanes {
+    fn lr(&mut self) -> &mut [f64; LANES] {
+        &mut self.lr
+    }
+
+    /// torch fills the step sizes with the lr before the first update.
+    #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+    #[inline(always)]
+    fn update(
+        &mut self,
+        alive: &[f64; LANES],
+        [x, y]: [&mut [f64; LANES]; 2],
+        g: [[f64; LANES]; 2],
+        first: bool,
+    ) {
+        each(|l| {
+            let live = alive[l] != 0.0;
+            for (c, p) in [&mut *x, &mut *y].into_iter().enumerate() {
+                let step_size = pick(first, self.lr[l], self.step_size[c][l]);
+                let [new_p, prev, step_size] = self.coordinate((c, l), p[l], g[c][l], step_size);
+                self.prev[c][l] = pick(live, prev, self.prev[c][l]);
+                self.step_size[c][l] = pick(live, step_size, self.step_size[c][l]);
                 p[l] = pick(live, new_p, p[l]);
             }
         });

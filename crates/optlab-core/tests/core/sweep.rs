@@ -37,7 +37,7 @@ fn surfaces() -> impl Strategy<Value = Surface> {
 }
 
 /// Up to `LANES` optimizers of one lane family (a sweep varies numbers, not the kind): SGD and
-/// Momentum mixed, Nesterov, Adam and AdamW mixed, Adagrad, RMSprop, Lion or Adamax.
+/// Momentum mixed, Nesterov, Adam and AdamW mixed, Adagrad, RMSprop, Lion, Adamax, Adadelta or Rprop.
 fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
     let lr = || (-5.0f64..-0.5).prop_map(|e| 10f64.powf(e));
     let wd = || prop_oneof![Just(0.0), 0.0f64..0.1];
@@ -63,7 +63,34 @@ fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
         prop::collection::vec(rmsprop(), 1..=LANES),
         prop::collection::vec(lion(), 1..=LANES),
         prop::collection::vec(adamax(), 1..=LANES),
+        prop::collection::vec(adadelta(), 1..=LANES),
+        prop::collection::vec(rprop(), 1..=LANES),
     ]
+}
+
+/// Adadelta with and without coupled decay.
+fn adadelta() -> impl Strategy<Value = OptimizerConfig> {
+    let lr = (-2.0f64..0.5).prop_map(|e| 10f64.powf(e));
+    let rho = prop_oneof![Just(0.9), Just(0.0), 0.0f64..0.999];
+    let eps = prop_oneof![Just(1e-6), (-10.0f64..-1.0).prop_map(|e| 10f64.powf(e))];
+    let wd = prop_oneof![Just(0.0), 0.0f64..0.1];
+    (lr, rho, eps, wd).prop_map(|(lr, rho, eps, weight_decay)| OptimizerConfig::Adadelta {
+        lr,
+        rho,
+        eps,
+        weight_decay,
+    })
+}
+
+/// Rprop with its step-size factors and bounds anywhere in their ranges.
+fn rprop() -> impl Strategy<Value = OptimizerConfig> {
+    let lr = (-4.0f64..-0.5).prop_map(|e| 10f64.powf(e));
+    let eta_minus = prop_oneof![Just(0.5), 0.05f64..0.95];
+    let eta_plus = prop_oneof![Just(1.2), 1.01f64..3.0];
+    let bounds = prop_oneof![Just((1e-6, 50.0)), (0.0f64..1e-3, 1e-2f64..10.0)];
+    (lr, eta_minus, eta_plus, bounds).prop_map(|(lr, eta_minus, eta_plus, (step_min, step_max))| {
+        OptimizerConfig::Rprop { lr, eta_minus, eta_plus, step_min, step_max }
+    })
 }
 
 /// Lion with and without decoupled decay.
