@@ -13,12 +13,19 @@ fn momentum_from_power(beta1: f64, power: f64) -> f64 {
 
 /// 2⁻⁵⁶. A power x = bᵉ of a base b ∈ [0, 1) that `powf` returns at most this small has
 /// negligible successors: for every larger exponent e′ the exact bᵉ′ is below the exact bᵉ, and
-/// `powf` (glibc's `pow`, the function CPython's `**` calls too, within one ulp) returns at most
+/// `powf` (glibc's `pow`, the function Python's `**` calls too, within one ulp) returns at most
 /// 2⁻⁵⁶(1 + 2⁻⁵⁰) < 2⁻⁵⁴. Then 1 − x′ and 1 − ½x′ round to exactly 1 (a difference of at most
 /// 2⁻⁵⁴ from 1 is at most half the spacing 2⁻⁵³ of the doubles below 1, and a tie rounds to
 /// the even 1), so torch's results are the same bits with x′ replaced by 0, and the `powf`
 /// can be skipped.
 pub(super) const NEGLIGIBLE_POWER: f64 = 1.0 / (1_u64 << 56) as f64;
+
+/// Whether `value` is exactly 1 (the shortcuts below skip a division or multiplication by 1,
+/// which changes no bit).
+#[inline]
+pub(super) fn is_one(value: f64) -> bool {
+    value.to_bits() == 1.0_f64.to_bits()
+}
 
 /// A power of a base in [0, 1) computed with `powf` for increasing exponents, replaced by 0
 /// from the update after it first fell to [`NEGLIGIBLE_POWER`] on (which gives the same bits
@@ -140,7 +147,7 @@ impl NAdamCoordinate {
         *m = torch_lerp(*m, g, 1.0 - self.beta1);
         *v = *v * self.beta2 + (1.0 - self.beta2) * g * g;
         // v/1 is v: skipping the division once β₂ᵗ is negligible changes no bit.
-        let corrected = if self.bias_correction2 == 1.0 { *v } else { *v / self.bias_correction2 };
+        let corrected = if is_one(self.bias_correction2) { *v } else { *v / self.bias_correction2 };
         let denom = corrected.sqrt() + self.eps;
         // Two addcdiv_ over the same denominator, in torch's order.
         *p += self.grad_coefficient * g / denom;

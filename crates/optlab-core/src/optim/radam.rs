@@ -2,7 +2,7 @@
 //! once the variance of v̂ is tractable (ρₜ > 5), and scaled by the rectification term rₜ.
 
 use super::adamax::{python_pow, torch_lerp};
-use super::nadam::NEGLIGIBLE_POWER;
+use super::nadam::{NEGLIGIBLE_POWER, is_one};
 use super::rule::{Internals, UpdateRule, decayed};
 
 /// The length of the approximated simple moving average ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ), with
@@ -46,10 +46,11 @@ pub struct RAdamRule {
     /// from t = 2t₀ on without its `powf` (see [`Self::beta1_power`]); keyed by β₁ so that a
     /// β₁ changed between updates is powered afresh.
     beta1_underflow: Option<(u64, u64)>,
-    /// `Some(rectification)` once ρₜ has settled at ρ∞ for good (see
-    /// [`Self::rectification_settling`]): the rectification of every later update, computed
-    /// once instead of with three `powf` a step.
-    settled: Option<Option<(f64, f64)>>,
+    /// Whether ρₜ has settled at ρ∞ for good (see [`Self::rectification_settling`]).
+    settled: bool,
+    /// The rectification of every update once `settled`, computed once instead of with three
+    /// `powf` a step.
+    settled_rectification: Option<(f64, f64)>,
 }
 
 /// One `RAdam` update's scalars, applied per coordinate.
@@ -79,12 +80,12 @@ impl RAdamCoordinate {
         *m = torch_lerp(*m, g, 1.0 - self.beta1);
         *v = *v * self.beta2 + (1.0 - self.beta2) * g * g;
         // x/1 and x·1 are x: skipping them once the corrections are 1 changes no bit.
-        let corrected = if self.bias_correction1 == 1.0 { *m } else { *m / self.bias_correction1 };
+        let corrected = if is_one(self.bias_correction1) { *m } else { *m / self.bias_correction1 };
         let step = match self.rectified {
             // torch: m̂·lr·(√bc2 / (√v + ε))·r, where scalar / tensor is reciprocal × scalar.
             Some((root_bc2, rect)) => {
                 let reciprocal = 1.0 / (v.sqrt() + self.eps);
-                let adaptive = if root_bc2 == 1.0 { reciprocal } else { reciprocal * root_bc2 };
+                let adaptive = if is_one(root_bc2) { reciprocal } else { reciprocal * root_bc2 };
                 corrected * self.lr * adaptive * rect
             }
             None => corrected * self.lr,
@@ -110,7 +111,8 @@ impl RAdamRule {
             exp_avg_sq: vec![0.0; n_params],
             steps: 0,
             beta1_underflow: None,
-            settled: None,
+            settled: false,
+            settled_rectification: None,
         }
     }
 
@@ -156,8 +158,8 @@ impl RAdamRule {
     /// less than half the spacing of the doubles below ρ∞: ρₜ′ rounds to ρ∞ itself. Every later
     /// update's rectification is then the one computed with β₂ᵗ = 0, bit for bit.
     fn rectification_settling(&mut self, steps: u64) -> Option<(f64, f64)> {
-        if let Some(settled) = self.settled {
-            return settled;
+        if self.settled {
+            return self.settled_rectification;
         }
         let beta2_pow = python_pow(self.beta2, steps);
         #[expect(clippy::cast_precision_loss, reason = "torch holds the step count as a float too")]
@@ -165,7 +167,8 @@ impl RAdamRule {
         let rho_inf = 2.0 / (1.0 - self.beta2) - 1.0;
         let ulp = f64::from_bits(rho_inf.to_bits() + 1) - rho_inf;
         if (0.0..=NEGLIGIBLE_POWER).contains(&beta2_pow) && decay <= ulp / 8.0 {
-            self.settled = Some(self.rectification_with_power(steps, 0.0));
+            self.settled = true;
+            self.settled_rectification = self.rectification_with_power(steps, 0.0);
         }
         self.rectification_with_power(steps, beta2_pow)
     }
