@@ -1,6 +1,7 @@
 //! `torch.optim.Adafactor` (PyTorch 2.15's `_single_tensor_adafactor`): a second moment kept
 //! per vector, and as row and column factors per matrix.
 
+use super::nadam::is_one;
 use super::rule::{Internals, UpdateRule};
 use super::shape::{Block, Shape};
 
@@ -47,10 +48,55 @@ pub struct AdafactorRule {
     pub(super) estimate: Vec<f64>,
     /// The last update's step factor αₜ/(clip·√V), one per parameter.
     pub(super) effective: Vec<f64>,
-    /// √2 as torch computes `numel ** 0.5` when the parameters are exactly the surfaces' 1×2
-    /// matrix ([`super::SURFACE`]), for [`UpdateRule::step_2d`]'s closed form; `None` otherwise.
-    surface_root_numel: Option<f64>,
+    /// The closed form's constants when the parameters are exactly the surfaces' 1×2 matrix
+    /// ([`super::SURFACE`]), for [`UpdateRule::step_2d`]; `None` otherwise.
+    surface: Option<SurfaceConstants>,
+    /// The lerp weight t^τ of the next update, computed one update ahead by the closed form
+    /// (the same `powf` with the same inputs, whose result the update computing it does not
+    /// wait for); `None` when not yet computed.
+    weight_ahead: Option<f64>,
     pub(super) steps: u64,
+}
+
+/// [`AdafactorRule::step_surface`]'s constants.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct SurfaceConstants {
+    /// √2 as torch computes `numel ** 0.5`.
+    root_numel: f64,
+    /// The largest square sum s of the update whose clip max(1, √s/(√2·d)) is exactly 1 (see
+    /// [`unclipped_bound`]).
+    unclipped: f64,
+}
+
+/// The largest s ≥ 0 with `1.0_f64.max(s.sqrt() / k) == 1.0`, the clip of an update whose
+/// square sum is s as [`AdafactorRule::update_tensor`] computes it with k = √numel·d; −∞ when k
+/// is not a moderate positive number (no s is then tested against it).
+///
+/// The clip rounds monotonically in s (√ and ÷ are correctly rounded, and max keeps order), so
+/// the square sums whose clip is 1 are exactly those up to this bound: an update compares its
+/// square sum with it instead of waiting for a square root and a division (about 9 ns of the
+/// closed form's chain of dependent operations), and divides −α by 1 (which changes no bit)
+/// without dividing.
+fn unclipped_bound(k: f64) -> f64 {
+    let clip = |s: f64| 1.0_f64.max(s.sqrt() / k);
+    if !(1e-100..=1e100).contains(&k) {
+        return f64::NEG_INFINITY;
+    }
+    // k² is within a few ulps of the bound: step down to a sum clipped by 1, then up to the last.
+    let mut bound = k * k;
+    for _ in 0..64 {
+        if is_one(clip(bound)) {
+            break;
+        }
+        bound = bound.next_down();
+    }
+    for _ in 0..64 {
+        if !is_one(clip(bound.next_up())) {
+            return if is_one(clip(bound)) { bound } else { f64::NEG_INFINITY };
+        }
+        bound = bound.next_up();
+    }
+    f64::NEG_INFINITY
 }
 
 /// Where a block's factors start in the rule's `variance`, `row_var` and `col_var`.
@@ -72,11 +118,15 @@ impl AdafactorRule {
                 Some((r, c)) => (rows, cols) = (rows + r, cols + c),
             }
         }
-        let surface_root_numel = (*shapes == [super::SURFACE]).then(|| 2.0_f64.powf(0.5));
+        let surface = (*shapes == [super::SURFACE]).then(|| {
+            let root_numel = 2.0_f64.powf(0.5);
+            SurfaceConstants { root_numel, unclipped: unclipped_bound(root_numel * hyper.d) }
+        });
         Self {
             hyper,
             blocks,
-            surface_root_numel,
+            surface,
+            weight_ahead: None,
             variance: vec![0.0; vector_len],
             row_var: vec![0.0; rows],
             col_var: vec![0.0; cols],
@@ -211,7 +261,8 @@ impl AdafactorRule {
         #[expect(clippy::cast_precision_loss, reason = "torch holds the step count as a float too")]
         let t = self.steps as f64;
         let shrink = (self.hyper.weight_decay != 0.0).then_some(1.0 - lr * self.hyper.weight_decay);
-        StepScalars { weight: t.powf(self.hyper.beta2_decay), rho: relative_step(lr, t), shrink }
+        let weight = self.weight_ahead.take().unwrap_or_else(|| t.powf(self.hyper.beta2_decay));
+        StepScalars { weight, rho: relative_step(lr, t), shrink }
     }
 
     /// [`UpdateRule::step`] on the surfaces' 1×2 matrix (one row factor, two column factors),
@@ -219,8 +270,18 @@ impl AdafactorRule {
     /// cols = 2: the same operations in the same order, sums included, so the same bits.
     #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
     #[inline(always)]
-    fn step_surface(&mut self, params: &mut [f64; 2], grad: [f64; 2], root_numel: f64, lr: f64) {
+    fn step_surface(
+        &mut self,
+        params: &mut [f64; 2],
+        grad: [f64; 2],
+        constants: SurfaceConstants,
+        lr: f64,
+    ) {
         let scalars = self.begin_step(lr);
+        #[expect(clippy::cast_precision_loss, reason = "torch holds the step count as a float too")]
+        let next_t = (self.steps + 1) as f64;
+        self.weight_ahead = Some(next_t.powf(self.hyper.beta2_decay));
+        let SurfaceConstants { root_numel, unclipped } = constants;
         let hyper = self.hyper;
         let (Some(row), Some(col), Some(estimate), Some(effective)) = (
             self.row_var.first_mut(),
@@ -246,16 +307,23 @@ impl AdafactorRule {
         let scale = clamp_min(std::iter::once(*row).sum::<f64>() / 1.0, hyper.eps1);
         let floor = hyper.eps1 * hyper.eps1;
         let mut roots = [0.0; 2];
-        let mut square_sum = 0.0;
-        for ((e, root), (&c, &g)) in estimate.iter_mut().zip(&mut roots).zip(col.iter().zip(&grad))
+        let mut squares = [0.0; 2];
+        for ((e, root), ((&c, &g), square)) in
+            estimate.iter_mut().zip(&mut roots).zip(col.iter().zip(&grad).zip(&mut squares))
         {
             *e = clamp_min(*row * c / scale, floor);
             *root = e.sqrt().recip();
             let update = *root * g;
-            square_sum += update * update;
+            *square = update * update;
         }
-        let clip = 1.0_f64.max(square_sum.sqrt() / (root_numel * hyper.d));
-        let scale = -alpha / clip;
+        // The general path's sum starts at +0: 0 + u₀² is u₀², a square never being −0.
+        let square_sum = squares[0] + squares[1];
+        // A branch, not a select: the common unclipped update must not wait for √ and ÷.
+        let scale = if square_sum <= unclipped {
+            -alpha
+        } else {
+            -alpha / 1.0_f64.max(square_sum.sqrt() / (root_numel * hyper.d))
+        };
         for ((p, &g), (&root, eff)) in params.iter_mut().zip(&grad).zip(roots.iter().zip(effective))
         {
             *p += scale * (root * g);
@@ -268,8 +336,8 @@ impl UpdateRule for AdafactorRule {
     #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
     #[inline(always)]
     fn step_2d(&mut self, params: &mut [f64; 2], grad: [f64; 2], lr: f64) {
-        if let Some(root_numel) = self.surface_root_numel {
-            self.step_surface(params, grad, root_numel, lr);
+        if let Some(constants) = self.surface {
+            self.step_surface(params, grad, constants, lr);
         } else {
             let mut copy = *params;
             self.step(&mut copy, &grad, lr);
@@ -351,7 +419,37 @@ mod tests {
             fast.step_2d(&mut b, grad, 0.3);
             assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
         }
+        // The closed form computes the next update's weight ahead; the state is the same.
+        assert!(fast.weight_ahead.is_some());
+        fast.weight_ahead = None;
         assert_eq!(flat, fast);
+    }
+
+    #[test]
+    fn the_unclipped_bound_separates_the_sums_clipped_by_one() {
+        let root = 2.0_f64.powf(0.5);
+        for d in [1.0, 1.0 + f64::EPSILON, 1.5, 2.0, 3.0, 10.0, 1e6] {
+            let k = root * d;
+            let bound = unclipped_bound(k);
+            let clip = |s: f64| 1.0_f64.max(s.sqrt() / k);
+            assert!(bound.is_finite() && bound > 0.0, "d {d}");
+            assert!(is_one(clip(bound)), "d {d}");
+            assert!(clip(bound.next_up()) > 1.0, "d {d}");
+            // Around the bound and far from it, the comparison decides as the clip does.
+            let mut s = bound;
+            for _ in 0..50 {
+                s = s.next_down();
+            }
+            for _ in 0..100 {
+                assert_eq!(s <= bound, is_one(clip(s)), "d {d}, s {s:e}");
+                s = s.next_up();
+            }
+            for s in [0.0, 1e-300, 0.5 * bound, 2.0 * bound, f64::INFINITY, f64::NAN] {
+                assert_eq!(s <= bound, is_one(clip(s)) && !s.is_nan(), "d {d}, s {s:e}");
+            }
+        }
+        assert!(unclipped_bound(f64::INFINITY) < f64::MIN);
+        assert!(unclipped_bound(0.0) < f64::MIN);
     }
 
     #[test]

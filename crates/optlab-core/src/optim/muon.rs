@@ -155,6 +155,8 @@ pub struct MuonRule {
     /// Whether the parameters are exactly the surfaces' 1×2 matrix ([`super::SURFACE`]) and
     /// nothing else, so [`UpdateRule::step_2d`] can take its closed form.
     surface: bool,
+    /// The lr factor of a 1×2 matrix, `adjust_lr.ratio(1, 2)`, computed once.
+    surface_ratio: f64,
     pub(super) steps: u64,
 }
 
@@ -174,6 +176,7 @@ impl MuonRule {
             vectors,
             scratch: Box::new(NewtonSchulz::for_shapes(shapes)),
             surface,
+            surface_ratio: hyper.adjust_lr.ratio(1, 2),
             steps: 0,
         }
     }
@@ -265,15 +268,19 @@ impl MuonRule {
             return;
         };
         self.steps += 1;
+        // In registers: the stores to `buffer` and `update` are off the chain of dependent
+        // operations from one position to the next, which is what limits this rule's speed.
+        let mut fresh = [0.0; 2];
         for i in 0..2 {
             buffer[i] = lerp(buffer[i], grad[i], 1.0 - hyper.momentum);
-            update[i] =
+            fresh[i] =
                 if hyper.nesterov { lerp(grad[i], buffer[i], hyper.momentum) } else { buffer[i] };
         }
-        *update = orthogonalize_row(*update, hyper);
-        let adjusted_lr = lr * hyper.adjust_lr.ratio(1, 2);
+        let orthogonal = orthogonalize_row(fresh, hyper);
+        *update = orthogonal;
+        let adjusted_lr = lr * self.surface_ratio;
         let shrink = 1.0 - lr * hyper.weight_decay;
-        for (p, &u) in params.iter_mut().zip(update.iter()) {
+        for (p, &u) in params.iter_mut().zip(orthogonal.iter()) {
             *p *= shrink;
             *p += -adjusted_lr * u;
         }

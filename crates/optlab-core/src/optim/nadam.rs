@@ -4,12 +4,49 @@
 use super::adamax::{python_pow, torch_lerp};
 use super::rule::{Internals, UpdateRule, decayed};
 
-/// Dozat's momentum coefficient μₜ = β₁(1 − ½·0.96^(t·ψ)), as torch computes it in Python floats.
+/// Dozat's momentum coefficient μ = β₁(1 − ½·`power`) given `power` = 0.96^(t·ψ), in torch's
+/// order of operations.
 #[inline]
-fn momentum_coefficient(beta1: f64, steps: u64, momentum_decay: f64) -> f64 {
-    #[expect(clippy::cast_precision_loss, reason = "torch holds the step count as a float too")]
-    let t = steps as f64;
-    beta1 * (1.0 - 0.5 * 0.96f64.powf(t * momentum_decay))
+fn momentum_from_power(beta1: f64, power: f64) -> f64 {
+    beta1 * (1.0 - 0.5 * power)
+}
+
+/// 2⁻⁵⁶. A power x = bᵉ of a base b ∈ [0, 1) that `powf` returns at most this small has
+/// negligible successors: for every larger exponent e′ the exact bᵉ′ is below the exact bᵉ, and
+/// `powf` (glibc's `pow`, the function Python's `**` calls too, within one ulp) returns at most
+/// 2⁻⁵⁶(1 + 2⁻⁵⁰) < 2⁻⁵⁴. Then 1 − x′ and 1 − ½x′ round to exactly 1 (a difference of at most
+/// 2⁻⁵⁴ from 1 is at most half the spacing 2⁻⁵³ of the doubles below 1, and a tie rounds to
+/// the even 1), so torch's results are the same bits with x′ replaced by 0, and the `powf`
+/// can be skipped.
+pub(super) const NEGLIGIBLE_POWER: f64 = 1.0 / (1_u64 << 56) as f64;
+
+/// Whether `value` is exactly 1 (the shortcuts below skip a division or multiplication by 1,
+/// which changes no bit).
+#[inline]
+pub(super) fn is_one(value: f64) -> bool {
+    value.to_bits() == 1.0_f64.to_bits()
+}
+
+/// A power of a base in [0, 1) computed with `powf` for increasing exponents, replaced by 0
+/// from the update after it first fell to [`NEGLIGIBLE_POWER`] on (which gives the same bits
+/// in every formula below, see there).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct SettlingPower {
+    settled: bool,
+}
+
+impl SettlingPower {
+    /// `base.powf(exponent)`, or 0 once an earlier (smaller or equal) exponent's power was
+    /// negligible. Exponents must not decrease from call to call.
+    #[inline]
+    fn power(&mut self, base: f64, exponent: f64) -> f64 {
+        if self.settled {
+            return 0.0;
+        }
+        let power = base.powf(exponent);
+        self.settled = (0.0..=NEGLIGIBLE_POWER).contains(&power);
+        power
+    }
 }
 
 /// `product · factor` as f64 multiplication rounds it, without the multiplication when
@@ -22,9 +59,10 @@ fn momentum_coefficient(beta1: f64, steps: u64, momentum_decay: f64) -> f64 {
 /// below is exact: k and 1 − μ (Sterbenz, μ ∈ [½, 2]) are exact in f64, and rounding is
 /// monotone, so a computed k·|1 − μ| below ½ means the exact one is below ½ too.
 ///
-/// The multiplication is done on 1 instead of a product it leaves unchanged, so no subnormal
-/// reaches the FPU however the compiler lays out the choice (as a branch, or both sides and a
-/// select).
+/// The multiplication is done on 1 instead of a product it leaves unchanged, and the choice of
+/// operand goes through [`std::hint::black_box`], so no subnormal reaches the FPU however the
+/// compiler lays out the choice: without it, opt-level 2 turned `choice · factor` back into
+/// `product · factor` computed before the check (the test build's `NAdam` ran at 8 M steps/s).
 #[inline]
 fn times_factor(product: f64, factor: f64) -> f64 {
     let bits = product.to_bits();
@@ -33,7 +71,7 @@ fn times_factor(product: f64, factor: f64) -> f64 {
         && bits < 1 << 52
         && (0.5..=2.0).contains(&factor)
         && (bits as f64) * (1.0 - factor).abs() < 0.5;
-    let multiplied = if unchanged { 1.0 } else { product } * factor;
+    let multiplied = std::hint::black_box(if unchanged { 1.0 } else { product }) * factor;
     if unchanged { product } else { multiplied }
 }
 
@@ -68,10 +106,17 @@ pub struct NAdamRule {
     /// torch's `mu_product` ∏ᵢ₌₁ᵗ μᵢ (1 before the first update).
     pub(super) mu_product: f64,
     pub(super) steps: u64,
-    /// μₜ₊₁ computed by the last update, which is this update's μₜ (the same `powf` with the
-    /// same inputs, so reusing it is bit-identical and saves one `powf` a step); `None` before
-    /// the first update.
-    pub(super) next_mu: Option<f64>,
+    /// (0.96^(tψ), 0.96^((t+1)ψ)) for the next update t, computed one update ahead (the same
+    /// `powf` with the same inputs as torch's, so the same bits; one `powf` a step, whose result
+    /// the update that computes it does not wait for); `None` before the first update. Powers,
+    /// not μ: torch recomputes μ from the group's current β₁, which `set_momentum` may move.
+    schedule_powers: Option<[f64; 2]>,
+    /// The momentum schedule's 0.96^(tψ), 0 once negligible.
+    schedule_settling: SettlingPower,
+    /// 1 − β₂ᵗ of the next update, computed one update ahead; `None` before the first update.
+    bias_correction2_ahead: Option<f64>,
+    /// β₂ᵗ, 0 once negligible (from t ≈ 38 800 on with β₂ = 0.999).
+    beta2_settling: SettlingPower,
 }
 
 /// One `NAdam` update's scalars, applied per coordinate.
@@ -101,7 +146,9 @@ impl NAdamCoordinate {
         let g = decayed(g, *p, self.coupled);
         *m = torch_lerp(*m, g, 1.0 - self.beta1);
         *v = *v * self.beta2 + (1.0 - self.beta2) * g * g;
-        let denom = (*v / self.bias_correction2).sqrt() + self.eps;
+        // v/1 is v: skipping the division once β₂ᵗ is negligible changes no bit.
+        let corrected = if is_one(self.bias_correction2) { *v } else { *v / self.bias_correction2 };
+        let denom = corrected.sqrt() + self.eps;
         // Two addcdiv_ over the same denominator, in torch's order.
         *p += self.grad_coefficient * g / denom;
         *p += self.momentum_coefficient * *m / denom;
@@ -127,7 +174,10 @@ impl NAdamRule {
             exp_avg_sq: vec![0.0; n_params],
             mu_product: 1.0,
             steps: 0,
-            next_mu: None,
+            schedule_powers: None,
+            schedule_settling: SettlingPower::default(),
+            bias_correction2_ahead: None,
+            beta2_settling: SettlingPower::default(),
         }
     }
 
@@ -149,18 +199,39 @@ impl NAdamRule {
         std::slice::from_ref(&self.mu_product)
     }
 
+    /// torch's `bias_correction2 = 1 - beta2 ** step` of update `t`.
+    #[inline]
+    fn bias_correction2(&mut self, t: u64) -> f64 {
+        #[expect(clippy::cast_precision_loss, reason = "torch holds the step count as a float too")]
+        let exponent = t as f64;
+        1.0 - self.beta2_settling.power(self.beta2, exponent)
+    }
+
+    /// 0.96^(tψ) of update `t`, as torch computes it in Python floats (`0.96 ** (step *
+    /// momentum_decay)`).
+    #[inline]
+    fn schedule_power(&mut self, t: u64) -> f64 {
+        #[expect(clippy::cast_precision_loss, reason = "torch holds the step count as a float too")]
+        let exponent = t as f64 * self.momentum_decay;
+        self.schedule_settling.power(0.96, exponent)
+    }
+
     /// Advances t, multiplies μₜ into ∏μ and returns this update's per-coordinate scalars.
     #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
     #[inline(always)]
     fn begin_step(&mut self, lr: f64) -> NAdamCoordinate {
         self.steps += 1;
-        let bias_correction2 = 1.0 - python_pow(self.beta2, self.steps);
+        let t = self.steps;
+        let bias_correction2 =
+            self.bias_correction2_ahead.unwrap_or_else(|| self.bias_correction2(t));
+        self.bias_correction2_ahead = Some(self.bias_correction2(t + 1));
+        let [power, power_next] = self
+            .schedule_powers
+            .unwrap_or_else(|| [self.schedule_power(t), self.schedule_power(t + 1)]);
+        self.schedule_powers = Some([power_next, self.schedule_power(t + 2)]);
         let (wd, decoupled) = (self.weight_decay, self.decoupled && self.weight_decay != 0.0);
-        let mu = self
-            .next_mu
-            .unwrap_or_else(|| momentum_coefficient(self.beta1, self.steps, self.momentum_decay));
-        let mu_next = momentum_coefficient(self.beta1, self.steps + 1, self.momentum_decay);
-        self.next_mu = Some(mu_next);
+        let mu = momentum_from_power(self.beta1, power);
+        let mu_next = momentum_from_power(self.beta1, power_next);
         self.mu_product = times_factor(self.mu_product, mu);
         let (rest, rest_next) = bias_denominators(self.mu_product, mu_next);
         NAdamCoordinate {
@@ -207,13 +278,10 @@ impl UpdateRule for NAdamRule {
         self.steps
     }
 
-    /// PyTorch recomputes μₜ from the group's current β₁, so the cached μₜ₊₁ of the last
-    /// update is dropped when β₁ moves.
+    /// PyTorch recomputes μₜ and μₜ₊₁ from the group's current β₁ each update; so does this
+    /// rule (it caches the powers of 0.96, which do not depend on β₁).
     fn set_momentum(&mut self, value: f64) {
-        if value.to_bits() != self.beta1.to_bits() {
-            self.beta1 = value;
-            self.next_mu = None;
-        }
+        self.beta1 = value;
     }
 
     /// The effective step η/(√v̂ + ε) (v̂ = v/(1 − β₂ᵗ); v itself before the first update),
@@ -251,6 +319,13 @@ mod tests {
                 assert_eq!(ours.to_bits(), plain.to_bits(), "{product:e} × {factor}");
             }
         }
+    }
+
+    /// torch's `beta1 * (1. - 0.5 * (0.96 ** (step * momentum_decay)))`, with its `powf`.
+    fn momentum_coefficient(beta1: f64, steps: u64, momentum_decay: f64) -> f64 {
+        #[expect(clippy::cast_precision_loss, reason = "torch holds the step count as a float")]
+        let t = steps as f64;
+        beta1 * (1.0 - 0.5 * 0.96f64.powf(t * momentum_decay))
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! once the variance of v̂ is tractable (ρₜ > 5), and scaled by the rectification term rₜ.
 
 use super::adamax::{python_pow, torch_lerp};
+use super::nadam::{NEGLIGIBLE_POWER, is_one};
 use super::rule::{Internals, UpdateRule, decayed};
 
 /// The length of the approximated simple moving average ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ), with
@@ -45,6 +46,11 @@ pub struct RAdamRule {
     /// from t = 2t₀ on without its `powf` (see [`Self::beta1_power`]); keyed by β₁ so that a
     /// β₁ changed between updates is powered afresh.
     beta1_underflow: Option<(u64, u64)>,
+    /// Whether ρₜ has settled at ρ∞ for good (see [`Self::rectification_settling`]).
+    settled: bool,
+    /// The rectification of every update once `settled`, computed once instead of with three
+    /// `powf` a step.
+    settled_rectification: Option<(f64, f64)>,
 }
 
 /// One `RAdam` update's scalars, applied per coordinate.
@@ -73,11 +79,13 @@ impl RAdamCoordinate {
         let g = decayed(g, *p, self.coupled);
         *m = torch_lerp(*m, g, 1.0 - self.beta1);
         *v = *v * self.beta2 + (1.0 - self.beta2) * g * g;
-        let corrected = *m / self.bias_correction1;
+        // x/1 and x·1 are x: skipping them once the corrections are 1 changes no bit.
+        let corrected = if is_one(self.bias_correction1) { *m } else { *m / self.bias_correction1 };
         let step = match self.rectified {
             // torch: m̂·lr·(√bc2 / (√v + ε))·r, where scalar / tensor is reciprocal × scalar.
             Some((root_bc2, rect)) => {
-                let adaptive = (1.0 / (v.sqrt() + self.eps)) * root_bc2;
+                let reciprocal = 1.0 / (v.sqrt() + self.eps);
+                let adaptive = if is_one(root_bc2) { reciprocal } else { reciprocal * root_bc2 };
                 corrected * self.lr * adaptive * rect
             }
             None => corrected * self.lr,
@@ -103,6 +111,8 @@ impl RAdamRule {
             exp_avg_sq: vec![0.0; n_params],
             steps: 0,
             beta1_underflow: None,
+            settled: false,
+            settled_rectification: None,
         }
     }
 
@@ -141,9 +151,35 @@ impl RAdamRule {
         &self.exp_avg_sq
     }
 
+    /// [`Self::rectification`] of update `steps`, noting when ρₜ has settled: when β₂ᵗ ≤ 2⁻⁵⁶
+    /// ([`NEGLIGIBLE_POWER`]) and 2tβ₂ᵗ ≤ ulp(ρ∞)/8. Then for every later t′ the computed β₂ᵗ′
+    /// is below 2⁻⁵⁴, so 1 − β₂ᵗ′ is exactly 1, and 2t′β₂ᵗ′ is below 2tβ₂ᵗ (t·β₂ᵗ falls once
+    /// t·ln(1/β₂) > 1, and here it is above 38), so its computed value stays below ulp(ρ∞)/4,
+    /// less than half the spacing of the doubles below ρ∞: ρₜ′ rounds to ρ∞ itself. Every later
+    /// update's rectification is then the one computed with β₂ᵗ = 0, bit for bit.
+    fn rectification_settling(&mut self, steps: u64) -> Option<(f64, f64)> {
+        if self.settled {
+            return self.settled_rectification;
+        }
+        let beta2_pow = python_pow(self.beta2, steps);
+        #[expect(clippy::cast_precision_loss, reason = "torch holds the step count as a float too")]
+        let decay = 2.0 * steps as f64 * beta2_pow;
+        let rho_inf = 2.0 / (1.0 - self.beta2) - 1.0;
+        let ulp = f64::from_bits(rho_inf.to_bits() + 1) - rho_inf;
+        if (0.0..=NEGLIGIBLE_POWER).contains(&beta2_pow) && decay <= ulp / 8.0 {
+            self.settled = true;
+            self.settled_rectification = self.rectification_with_power(steps, 0.0);
+        }
+        self.rectification_with_power(steps, beta2_pow)
+    }
+
     /// (√(1 − β₂ᵗ), rₜ) at update `steps` when ρₜ > 5, else `None`.
     fn rectification(&self, steps: u64) -> Option<(f64, f64)> {
-        let beta2_pow = python_pow(self.beta2, steps);
+        self.rectification_with_power(steps, python_pow(self.beta2, steps))
+    }
+
+    /// [`Self::rectification`] given β₂ᵗ.
+    fn rectification_with_power(&self, steps: u64, beta2_pow: f64) -> Option<(f64, f64)> {
         let (rho_inf, rho_t) = rho_with_power(self.beta2, steps, beta2_pow);
         (rho_t > 5.0).then(|| {
             let bias_correction2 = 1.0 - beta2_pow;
@@ -168,7 +204,7 @@ impl RAdamRule {
             shrink: decoupled.then_some(1.0 - lr * wd),
             lr,
             bias_correction1: 1.0 - self.beta1_power(self.steps),
-            rectified: self.rectification(self.steps),
+            rectified: self.rectification_settling(self.steps),
         }
     }
 }
