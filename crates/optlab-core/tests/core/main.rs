@@ -10,6 +10,7 @@ mod expr;
 mod fast_path_bits;
 mod layout;
 mod lbfgs_properties;
+mod lr_range;
 mod matrix_training;
 mod notebook_roundtrip;
 mod optim_classic;

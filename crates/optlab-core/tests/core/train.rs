@@ -135,6 +135,8 @@ fn spiral_net_reaches_98_percent_training_accuracy() {
         validation_fraction: 0.0,
         model: mlp(&[100], 1.0, 1.0),
         init: WeightInit::KaimingNormal,
+        activation: optlab_core::train::Activation::Relu,
+        loss: optlab_core::train::LossFunction::CrossEntropy,
         l2: 1e-3,
         optimizer: adam(0.1),
         schedule: Schedule::Constant,
