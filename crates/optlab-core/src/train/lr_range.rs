@@ -39,7 +39,7 @@ pub struct RangePlan {
 }
 
 /// The learning rate of mini-batch `iteration` (from 0): fastai's `SchedExp(start, end)` at
-/// `iteration / num_it`, i.e. start·(end/start)^(iteration/num_it).
+/// `iteration / num_it`, i.e. `start·(end/start)^(iteration/num_it)`.
 #[must_use]
 pub fn ramp_lr(start_lr: f64, end_lr: f64, iteration: usize, num_it: usize) -> f64 {
     start_lr * (end_lr / start_lr).powf(iteration as f64 / num_it.max(1) as f64)
@@ -319,7 +319,7 @@ pub fn np_interp(x: f64, xp: &[f64], fp: &[f64]) -> f64 {
 
 /// fastai's `slide`: from the right end, move a pair of points `lr_diff` apart to the left
 /// while their loss gradients differ by more than `thresh`; the lr of the last left point
-/// visited (lr_diff = 15, thresh = 0.005, `adjust_value` = 1). The marked loss is numpy's
+/// visited (`lr_diff` = 15, `thresh` = 0.005, `adjust_value` = 1). The marked loss is numpy's
 /// interpolation at that lr on the log10 axis.
 ///
 /// # Errors

@@ -97,6 +97,10 @@ fn the_window_is_python_s_slice_cut_at_the_first_nan() {
 }
 
 #[test]
+#[expect(
+    clippy::unreadable_literal,
+    reason = "the digits as benches/lr_find_reference.py prints them, to compare by eye"
+)]
 fn suggestions_match_fastai_on_the_classic_curve() {
     let test = simulate(&plan(1e-7, 10.0, 100, true), classic);
     assert_eq!((test.lrs.len(), test.window.len()), (100, 85));
@@ -125,6 +129,10 @@ fn suggestions_match_fastai_on_the_classic_curve() {
 }
 
 #[test]
+#[expect(
+    clippy::unreadable_literal,
+    reason = "the digits as benches/lr_find_reference.py prints them, to compare by eye"
+)]
 fn suggestions_match_fastai_on_a_diverging_noisy_curve() {
     let test = simulate(&plan(1e-7, 10.0, 100, true), diverging);
     assert_eq!(test.window.len(), 72);
@@ -152,6 +160,10 @@ fn suggestions_match_fastai_on_a_diverging_noisy_curve() {
 }
 
 #[test]
+#[expect(
+    clippy::unreadable_literal,
+    reason = "the digits as benches/lr_find_reference.py prints them, to compare by eye"
+)]
 fn suggestions_match_fastai_on_a_long_ramp() {
     let test = simulate(&plan(1e-6, 1.0, 300, false), diverging);
     assert_eq!((test.lrs.len(), test.window.len()), (300, 265));
@@ -179,6 +191,10 @@ fn suggestions_match_fastai_on_a_long_ramp() {
 }
 
 #[test]
+#[expect(
+    clippy::unreadable_literal,
+    reason = "the digits as benches/lr_find_reference.py prints them, to compare by eye"
+)]
 fn suggestions_match_fastai_after_a_nan_cut() {
     let test = simulate(&plan(1e-7, 10.0, 100, false), nan_above);
     let s = &test.suggestions;
@@ -205,6 +221,10 @@ fn suggestions_match_fastai_after_a_nan_cut() {
 }
 
 #[test]
+#[expect(
+    clippy::unreadable_literal,
+    reason = "the digits as benches/lr_find_reference.py prints them, to compare by eye"
+)]
 fn a_short_test_has_no_slide_suggestion_and_says_why() {
     let test = simulate(&plan(1e-7, 10.0, 20, true), classic);
     assert_eq!(test.window.len(), 13);

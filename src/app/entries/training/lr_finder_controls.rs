@@ -62,6 +62,7 @@ fn fields(ui: &mut Ui, options: &mut LrFinderOptions) {
         "Learning rate of the first update (fastai: 1e-7), in (0, 10⁴]",
     )
     .slider(1e-9..=1.0, true)
+    .format(|lr| format!("{lr:e}"))
     .show(ui, &mut options.start_lr);
     NumberField::new(
         END_LR,

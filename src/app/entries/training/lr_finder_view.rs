@@ -91,6 +91,12 @@ pub fn show(ui: &mut Ui, r: &TrainingReport, actions: &mut Vec<EntryAction>) {
         test.window.start + 1,
         test.window.end,
     ));
+    let above = test.losses.iter().filter(|v| !v.is_finite() || **v > y_top(test)).count();
+    if above > 0 {
+        ui.label(format!(
+            "{above} mini-batch losses lie above the plot (diverging): small triangles at its top."
+        ));
+    }
     buttons(ui, test, chosen, actions);
     legend(ui);
     plot(ui, test);
@@ -214,7 +220,7 @@ fn plot(ui: &mut Ui, test: &RangeTest) {
         })
         .show(ui, |plot| {
             let dots = Points::new("loss of each mini-batch", PlotPoints::from(raw));
-            plot.points(dots.color(faint.gamma_multiply(0.6)).radius(1.5).filled(true));
+            plot.points(dots.color(faint.gamma_multiply(0.8)).radius(1.8).filled(true));
             let above = Points::new("mini-batch loss above the plot", PlotPoints::from(over));
             plot.points(above.color(faint).radius(3.0).shape(MarkerShape::Up));
             let window = &test.window;
