@@ -14,14 +14,13 @@ fn spiral(optimizer: OptimizerConfig, epochs: usize) -> TrainingConfig {
         validation_fraction: 0.0,
         model: ModelConfig::Mlp { hidden: vec![100], dropout_keep: 1.0, dropconnect_keep: 1.0 },
         init: WeightInit::KaimingNormal,
-        activation: optlab_core::train::Activation::Relu,
-        loss: optlab_core::train::LossFunction::CrossEntropy,
         l2: 1e-3,
         optimizer,
         schedule: Schedule::Constant,
         batch_size: 300,
         epochs,
         seed: 0,
+        ..TrainingConfig::default()
     }
 }
 

@@ -135,14 +135,13 @@ fn spiral_net_reaches_98_percent_training_accuracy() {
         validation_fraction: 0.0,
         model: mlp(&[100], 1.0, 1.0),
         init: WeightInit::KaimingNormal,
-        activation: optlab_core::train::Activation::Relu,
-        loss: optlab_core::train::LossFunction::CrossEntropy,
         l2: 1e-3,
         optimizer: adam(0.1),
         schedule: Schedule::Constant,
         batch_size: 300,
         epochs: 60,
         seed: 0,
+        ..TrainingConfig::default()
     };
     let mut trainer = Trainer::new(&config).expect("valid config");
     let history = trainer.run();

@@ -2,6 +2,7 @@
 
 pub mod lr_finder_controls;
 pub mod lr_finder_view;
+pub mod objective_controls;
 pub mod panel;
 pub mod view;
 
