@@ -78,3 +78,33 @@ fn the_valley_suggestion_lies_in_the_band_where_the_sweep_trains_best() {
     // The band is a real restriction: the ends of the sweep train far worse.
     assert!(column[0].1 > 3.0 * best && column[12].1 > 3.0 * best, "{column:?}");
 }
+
+/// `optlab check` on a training entry whose LR finder has `lr_finder` set to `options`.
+fn check_with(options: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("finder.ron");
+    let notebook = format!(
+        "(\n    version: 1,\n    entries: [\n        (\n            name: \"t\",\n            \
+         experiment: Training(\n                runs: [(name: \"a\", optimizer: Adam(lr: 0.01))],\n\
+         \x20               lr_finder: {options},\n            ),\n        ),\n    ],\n)\n"
+    );
+    fs::write(&file, notebook).expect("written");
+    let out = Command::new(env!("CARGO_BIN_EXE_optlab"))
+        .args(["check", &file.display().to_string()])
+        .output()
+        .expect("optlab starts");
+    let said =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), said)
+}
+
+#[test]
+fn bad_lr_finder_options_are_refused_naming_the_field_and_range() {
+    let (ok, said) = check_with("(num_it: 3)");
+    assert!(!ok && said.contains("num_it") && said.contains("[6, 10000]"), "{said}");
+    assert!(said.contains(":8:"), "the line of the bad value: {said}");
+    let (ok, said) = check_with("(start_lr: 0.001, end_lr: 0.0001)");
+    assert!(!ok && said.contains("end_lr") && said.contains("(0.001, 10000]"), "{said}");
+    let (ok, said) = check_with("(start_lr: 1e-6, end_lr: 1.0, num_it: 50, stop_div: false)");
+    assert!(ok, "{said}");
+}
