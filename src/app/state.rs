@@ -217,6 +217,14 @@ impl OptlabApp {
             }
             EntryAction::PauseLab(paused) => self.labs.set_paused(paused),
             EntryAction::StopLab => self.labs.stop(),
+            EntryAction::LrFinder(request) => {
+                let entry = self.document.notebook.entries.get_mut(self.selected);
+                if let Some(Experiment::Training(lab)) = entry.map(|e| &mut e.experiment)
+                    && let Some(message) = request.apply(lab)
+                {
+                    self.say(message);
+                }
+            }
         }
     }
 
@@ -242,6 +250,7 @@ impl OptlabApp {
                 validation_fraction: config.validation_fraction,
                 seed: config.seed,
                 runs: Vec::new(),
+                lr_finder: None,
             };
             entries.insert(
                 at,

@@ -6,6 +6,7 @@ mod classic_optimizers;
 mod commands;
 mod everywhere;
 mod lbfgs;
+mod lr_finder;
 mod matrix;
 mod presets;
 mod schedules;

@@ -16,6 +16,7 @@ mod lbfgs;
 mod lbfgs_training;
 mod legends;
 mod lookahead;
+mod lr_finder;
 mod map;
 mod matrix_controls;
 mod schedule_free;

@@ -1,6 +1,7 @@
 //! What an entry's views ask the app to do once they are drawn: views only read what they
 //! show, and the app applies these to the notebook and the computations.
 
+use super::training::lr_finder_controls::LrFinderAction;
 use optlab_core::run::RunConfig;
 use optlab_core::surface::Point;
 use optlab_core::train::TrainingConfig;
@@ -28,4 +29,6 @@ pub enum EntryAction {
     PauseLab(bool),
     /// Stop the lab's computation, keeping what it computed so far.
     StopLab,
+    /// Use an LR finder suggestion as a run's lr, or turn the finder on (training entries).
+    LrFinder(LrFinderAction),
 }

@@ -21,6 +21,8 @@ pub enum Swatch {
     },
     /// A filled diamond.
     Diamond(Color32),
+    /// A filled square.
+    Square(Color32),
 }
 
 /// Width of a swatch in points.
@@ -71,6 +73,11 @@ pub fn entry(ui: &mut Ui, name: &str, swatch: Swatch) {
             let corners =
                 vec![c + vec2(0.0, -r), c + vec2(r, 0.0), c + vec2(0.0, r), c - vec2(r, 0.0)];
             painter.add(egui::Shape::convex_polygon(corners, colour, Stroke::NONE));
+        }
+        Swatch::Square(colour) => {
+            let square =
+                egui::Rect::from_center_size(pos2(0.5 * (left + right), y), vec2(8.0, 8.0));
+            painter.rect_filled(square, 0.0, colour);
         }
     }
     let text_colour = ui.visuals().text_color();

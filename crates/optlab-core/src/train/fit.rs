@@ -339,6 +339,26 @@ impl Trainer {
         loss.total()
     }
 
+    /// One mini-batch update at learning rate `lr` instead of the schedule's: a step of the LR
+    /// range test ([`super::lr_range`]). Batches follow each other as in training (the order
+    /// is reshuffled when a pass over the training set begins, masks are drawn, the optimizer
+    /// keeps its other hyper-parameters). Returns the batch loss before the update (with L2),
+    /// or `None` for a full-batch optimizer (L-BFGS) or an empty training set.
+    pub fn update_at_lr(&mut self, lr: f64) -> Option<f64> {
+        let n = self.buffers.order.len();
+        if n == 0 || self.optimizer.needs_objective() {
+            return None;
+        }
+        let batch = self.config.batch_size.max(1);
+        let batches = n.div_ceil(batch) as u64;
+        let start = usize::try_from(self.updates % batches).unwrap_or(0) * batch;
+        if start == 0 {
+            self.buffers.order.shuffle(&mut self.rng);
+        }
+        self.scheduler = Scheduler::new(&Schedule::Constant, lr, None);
+        Some(self.update(start, (start + batch).min(n)))
+    }
+
     /// The learning rate the next update will use.
     #[must_use]
     pub fn current_lr(&self) -> f64 {

@@ -8,6 +8,8 @@
 //!   depth, softmax cross-entropy and an L2 penalty, all parameters in one flat vector.
 //! * [`fit`]: [`TrainingConfig`], the epoch-by-epoch [`Trainer`] and the decision-region grid.
 //! * [`full_batch`]: L-BFGS's epoch, one closure step over the whole training set.
+//! * [`lr_range`]: the LR range test (fastai's `lr_find`): the exponential ramp, the smoothed
+//!   loss, the stop rule and fastai's four suggestions.
 //! * [`memory`]: the peak memory of one run, estimated from its config (see [`crate::budget`]).
 //!
 //! The notebook's training entry (its config, its runs trained side by side, its report) is
@@ -21,6 +23,7 @@ pub mod fit;
 pub mod full_batch;
 mod kernels;
 pub mod layers;
+pub mod lr_range;
 pub mod memory;
 pub mod model;
 pub mod objective;

@@ -11,6 +11,7 @@ mod fast_path_bits;
 mod fast_path_speed_bits;
 mod layout;
 mod lbfgs_properties;
+mod lr_range;
 mod matrix_training;
 mod notebook_roundtrip;
 mod optim_classic;

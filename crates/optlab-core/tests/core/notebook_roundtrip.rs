@@ -7,6 +7,8 @@ use optlab_core::entries::dropout::DropoutLab;
 use optlab_core::entries::fractional_max_pool::{FractionalMaxPoolLab, Pattern};
 use optlab_core::entries::race::{Race, RaceRun};
 use optlab_core::entries::stochastic_depth::StochasticDepthLab;
+use optlab_core::entries::training::TrainingLab;
+use optlab_core::entries::training::lr_finder::LrFinderOptions;
 use optlab_core::notebook::{Entry, FORMAT_VERSION, LoadError, Notebook};
 use optlab_core::optim::{MuonLrAdjust, OptimizerConfig};
 use optlab_core::schedule::Schedule;
@@ -455,7 +457,24 @@ fn lab() -> BoxedStrategy<Experiment> {
             })
         },
     );
-    prop_oneof![dropout, dropconnect, pooling, depth].boxed()
+    prop_oneof![dropout, dropconnect, pooling, depth, training_with_lr_finder()].boxed()
+}
+
+/// A default training entry with the LR finder off or on with any valid options.
+fn training_with_lr_finder() -> BoxedStrategy<Experiment> {
+    let options = (1e-9..1.0f64, 1.001..1e4f64, 6..=10_000usize, any::<bool>()).prop_map(
+        |(start_lr, ratio, num_it, stop_div)| LrFinderOptions {
+            start_lr,
+            end_lr: (start_lr * ratio).min(1e4),
+            num_it,
+            stop_div,
+        },
+    );
+    option::of(options)
+        .prop_map(|lr_finder| {
+            Experiment::Training(TrainingLab { lr_finder, ..TrainingLab::default() })
+        })
+        .boxed()
 }
 
 fn notebook() -> impl Strategy<Value = Notebook> {

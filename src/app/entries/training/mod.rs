@@ -1,5 +1,7 @@
 //! The training lab: small networks trained on toy data sets.
 
+pub mod lr_finder_controls;
+pub mod lr_finder_view;
 pub mod objective_controls;
 pub mod panel;
 pub mod view;

@@ -10,6 +10,7 @@
 use std::time::Instant;
 
 use super::config::TrainingLab;
+use super::lr_finder;
 use super::report::{TrainedRun, TrainingReport};
 use crate::entries::kind::Feed;
 use crate::train::{DecisionGrid, GridSpec, Trainer, decision_grid};
@@ -46,6 +47,7 @@ impl TrainingSession {
                 grid: None,
                 grid_epoch: 0,
                 error: None,
+                lr_find: None,
             };
             match built {
                 Some(Ok(trainer)) => {
@@ -54,6 +56,7 @@ impl TrainingSession {
                         report.validation = trainer.validation_data().clone();
                     }
                     trained.grid = Some(grid_of(&trainer));
+                    trained.lr_find = lab.lr_finder.map(|o| lr_finder::range_test(&o, &trainer));
                     trainers.push(Some(trainer));
                 }
                 Some(Err(e)) => {
@@ -76,6 +79,7 @@ impl TrainingSession {
             grid: None,
             grid_epoch: 0,
             error: Some(error.to_owned()),
+            lr_find: None,
         });
         let report = TrainingReport { runs: runs.collect(), ..TrainingReport::default() };
         Self { trainers: lab.runs.iter().map(|_| None).collect(), report }

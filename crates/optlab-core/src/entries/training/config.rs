@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::lr_finder::{self, LrFinderOptions};
 use crate::budget::{MemoryError, MemoryEstimate};
 use crate::limits::{Limit, LimitError};
 use crate::optim::OptimizerConfig;
@@ -35,6 +36,8 @@ pub struct TrainingLab {
     pub seed: u64,
     /// The runs, trained side by side.
     pub runs: Vec<TrainingRun>,
+    /// The LR range test of every run before it trains (fastai's `lr_find`), when on.
+    pub lr_finder: Option<LrFinderOptions>,
 }
 
 /// One network trained on the entry's data.
@@ -93,6 +96,7 @@ impl Default for TrainingLab {
             validation_fraction: config.validation_fraction,
             seed: 0,
             runs: vec![TrainingRun::from_config("Adam", &config)],
+            lr_finder: None,
         }
     }
 }
@@ -145,6 +149,7 @@ impl TrainingLab {
     /// The first value out of range.
     pub fn validate(&self) -> Result<(), LimitError> {
         Limit::closed("number of runs", 1.0, MAX_RUNS as f64).check(self.runs.len() as f64)?;
+        self.lr_finder.as_ref().map_or(Ok(()), LrFinderOptions::validate)?;
         (0..self.runs.len()).filter_map(|i| self.config(i)).try_for_each(|c| c.validate())
     }
 
@@ -160,6 +165,8 @@ impl TrainingLab {
         estimate.add_each("runs", "weights and optimizer state", &parts(|r| r.weights));
         estimate.add_each("runs", "data", &parts(|r| r.data));
         estimate.add_each("runs", "epoch history", &parts(|r| r.history * HISTORY_COPIES));
+        let lr_find = lr_finder::memory_bytes(self.lr_finder.as_ref(), runs.len());
+        estimate.add_each("runs", "LR range test", &lr_find);
         estimate
     }
 

@@ -5,6 +5,7 @@
 
 mod compute;
 mod config;
+pub mod lr_finder;
 mod report;
 
 pub use compute::{GRID_SIDE, TrainingSession};
@@ -39,7 +40,9 @@ impl LabKind for TrainingLab {
     }
 
     fn tables(report: &TrainingReport) -> Vec<Table> {
-        report::tables(report)
+        let mut tables = report::tables(report);
+        tables.extend(lr_finder::tables(report));
+        tables
     }
 
     fn summaries(report: &TrainingReport) -> Vec<SummaryLine> {

@@ -3,6 +3,7 @@
 
 use crate::entries::kind::{SummaryLine, Table};
 use crate::names::slug;
+use crate::train::lr_range::RangeTest;
 use crate::train::{Dataset, DecisionGrid, EpochStats};
 
 /// The training lab's numbers: per run, its curves and its decision regions.
@@ -48,6 +49,8 @@ pub struct TrainedRun {
     pub grid_epoch: usize,
     /// Why the run could not train (a config out of range), if it could not.
     pub error: Option<String>,
+    /// The LR range test on a copy of the fresh run, when the entry's LR finder is on.
+    pub lr_find: Option<RangeTest>,
 }
 
 /// Every run's file-system name, in the entry's order: the slug of its name, with `_` added
@@ -127,6 +130,7 @@ pub fn summaries(r: &TrainingReport) -> Vec<SummaryLine> {
                 let all: u64 = run.epochs.iter().filter_map(|e| e.evaluations).map(u64::from).sum();
                 values.push(("evaluations", all as f64));
             }
+            values.extend(run.lr_find.as_ref().map(RangeTest::summary_values).unwrap_or_default());
             Some((run.name.clone(), values))
         })
         .collect()
