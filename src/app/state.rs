@@ -242,6 +242,7 @@ impl OptlabApp {
                 validation_fraction: config.validation_fraction,
                 seed: config.seed,
                 runs: Vec::new(),
+                landscape: None,
             };
             entries.insert(
                 at,

@@ -20,6 +20,7 @@ pub mod data;
 pub mod fit;
 pub mod full_batch;
 mod kernels;
+pub mod landscape;
 pub mod layers;
 pub mod memory;
 pub mod model;

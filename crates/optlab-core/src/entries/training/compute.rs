@@ -10,6 +10,7 @@
 use std::time::Instant;
 
 use super::config::TrainingLab;
+use super::landscape::LandscapeWork;
 use super::report::{TrainedRun, TrainingReport};
 use crate::entries::kind::Feed;
 use crate::train::{DecisionGrid, GridSpec, Trainer, decision_grid};
@@ -24,6 +25,8 @@ const GRID_MARGIN: f64 = 0.25;
 pub struct TrainingSession {
     trainers: Vec<Option<Trainer>>,
     report: TrainingReport,
+    /// The loss-landscape work (recorded paths, views after training), when on.
+    landscape: Option<LandscapeWork>,
 }
 
 impl TrainingSession {
@@ -64,7 +67,11 @@ impl TrainingSession {
             }
             report.runs.push(trained);
         }
-        Self { trainers, report }
+        let landscape = LandscapeWork::new(lab, &trainers);
+        if let Some(work) = &landscape {
+            report.landscape = work.empty_report(report.runs.len());
+        }
+        Self { trainers, report, landscape }
     }
 
     /// A session that trains nothing: every run carries `error`.
@@ -78,7 +85,7 @@ impl TrainingSession {
             error: Some(error.to_owned()),
         });
         let report = TrainingReport { runs: runs.collect(), ..TrainingReport::default() };
-        Self { trainers: lab.runs.iter().map(|_| None).collect(), report }
+        Self { trainers: lab.runs.iter().map(|_| None).collect(), report, landscape: None }
     }
 
     /// Trains one epoch of every unfinished run; returns whether any run trained.
@@ -90,7 +97,20 @@ impl TrainingSession {
                 trained = true;
             }
         }
+        if let Some(work) = &mut self.landscape {
+            work.record(&self.trainers);
+        }
         trained
+    }
+
+    /// Once every run has trained, does one piece of the landscape work; returns whether it
+    /// did any (`false` when training is not over, or the views are off or done).
+    pub fn landscape_step(&mut self) -> bool {
+        if !self.is_finished() {
+            return false;
+        }
+        let Some(work) = &mut self.landscape else { return false };
+        work.step(&self.trainers, &mut self.report.landscape)
     }
 
     /// Whether every run has run all its epochs.
@@ -117,6 +137,7 @@ impl TrainingSession {
     #[must_use]
     pub fn finish(mut self) -> TrainingReport {
         while self.advance() {}
+        while self.landscape_step() {}
         self.refresh_grids();
         self.report
     }
@@ -166,6 +187,8 @@ pub fn stream(lab: &TrainingLab, feed: &mut Feed<'_, TrainingReport>) -> Option<
         if paused {
             feed.wait();
         } else if session.advance() {
+            unsent = true;
+        } else if session.landscape_step() {
             unsent = true;
         } else {
             return Some(session.finish());

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::landscape::LandscapeOptions;
 use crate::budget::{MemoryError, MemoryEstimate};
 use crate::limits::{Limit, LimitError};
 use crate::optim::OptimizerConfig;
@@ -35,6 +36,9 @@ pub struct TrainingLab {
     pub seed: u64,
     /// The runs, trained side by side.
     pub runs: Vec<TrainingRun>,
+    /// The loss-landscape views computed after training (`None`: off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub landscape: Option<LandscapeOptions>,
 }
 
 /// One network trained on the entry's data.
@@ -93,6 +97,7 @@ impl Default for TrainingLab {
             validation_fraction: config.validation_fraction,
             seed: 0,
             runs: vec![TrainingRun::from_config("Adam", &config)],
+            landscape: None,
         }
     }
 }
@@ -145,7 +150,8 @@ impl TrainingLab {
     /// The first value out of range.
     pub fn validate(&self) -> Result<(), LimitError> {
         Limit::closed("number of runs", 1.0, MAX_RUNS as f64).check(self.runs.len() as f64)?;
-        (0..self.runs.len()).filter_map(|i| self.config(i)).try_for_each(|c| c.validate())
+        (0..self.runs.len()).filter_map(|i| self.config(i)).try_for_each(|c| c.validate())?;
+        self.landscape.as_ref().map_or(Ok(()), |l| l.validate(self.runs.len()))
     }
 
     /// The peak memory of training every run side by side (they all exist at once: the
@@ -160,6 +166,7 @@ impl TrainingLab {
         estimate.add_each("runs", "weights and optimizer state", &parts(|r| r.weights));
         estimate.add_each("runs", "data", &parts(|r| r.data));
         estimate.add_each("runs", "epoch history", &parts(|r| r.history * HISTORY_COPIES));
+        estimate.add_each("runs", "landscape path", &super::landscape::path_memory(self));
         estimate
     }
 

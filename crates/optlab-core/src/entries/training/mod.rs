@@ -5,10 +5,12 @@
 
 mod compute;
 mod config;
+pub mod landscape;
 mod report;
 
 pub use compute::{GRID_SIDE, TrainingSession};
 pub use config::{MAX_RUNS, MEMORY_ADVICE, TrainingLab, TrainingRun};
+pub use landscape::LandscapeOptions;
 pub use report::{TrainedRun, TrainingReport};
 
 use crate::budget::MemoryError;
@@ -39,10 +41,14 @@ impl LabKind for TrainingLab {
     }
 
     fn tables(report: &TrainingReport) -> Vec<Table> {
-        report::tables(report)
+        let mut tables = report::tables(report);
+        tables.extend(landscape::tables(report));
+        tables
     }
 
     fn summaries(report: &TrainingReport) -> Vec<SummaryLine> {
-        report::summaries(report)
+        let mut lines = report::summaries(report);
+        lines.extend(landscape::pair_summary(report));
+        lines
     }
 }

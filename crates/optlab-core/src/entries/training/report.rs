@@ -14,6 +14,8 @@ pub struct TrainingReport {
     pub validation: Dataset,
     /// One per run, in the entry's order.
     pub runs: Vec<TrainedRun>,
+    /// The loss-landscape views, computed after training (empty when off).
+    pub landscape: super::landscape::LandscapeReport,
 }
 
 impl TrainingReport {
@@ -127,6 +129,8 @@ pub fn summaries(r: &TrainingReport) -> Vec<SummaryLine> {
                 let all: u64 = run.epochs.iter().filter_map(|e| e.evaluations).map(u64::from).sum();
                 values.push(("evaluations", all as f64));
             }
+            let index = r.runs.iter().position(|other| std::ptr::eq(other, run)).unwrap_or(0);
+            values.extend(super::landscape::summary_values(r, index));
             Some((run.name.clone(), values))
         })
         .collect()
