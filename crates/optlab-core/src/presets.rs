@@ -41,6 +41,7 @@ const BUILTIN: &[Preset] = &[
     preset!("beyond-adam"),
     preset!("second-order"),
     preset!("schedules"),
+    preset!("landscape"),
 ];
 
 impl Preset {
