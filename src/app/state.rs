@@ -217,6 +217,12 @@ impl OptlabApp {
             }
             EntryAction::PauseLab(paused) => self.labs.set_paused(paused),
             EntryAction::StopLab => self.labs.stop(),
+            EntryAction::EnableLandscape => {
+                let entry = self.document.notebook.entries.get_mut(self.selected);
+                if let Some(Experiment::Training(lab)) = entry.map(|e| &mut e.experiment) {
+                    lab.landscape.get_or_insert_with(Default::default);
+                }
+            }
         }
     }
 

@@ -28,13 +28,19 @@ struct Progress {
 pub fn show(ui: &mut Ui, r: &TrainingReport, labs: &LabResults, actions: &mut Vec<EntryAction>) {
     let generation = labs.generation;
     let progress = Progress { busy: labs.busy(), paused: labs.paused() };
-    if draw(ui, r, generation, progress) {
+    if draw(ui, r, generation, progress, actions) {
         actions.push(EntryAction::PauseLab(!progress.paused));
     }
 }
 
 /// Draws the lab; returns whether the pause/resume button was clicked.
-fn draw(ui: &mut Ui, r: &TrainingReport, generation: u64, progress: Progress) -> bool {
+fn draw(
+    ui: &mut Ui,
+    r: &TrainingReport,
+    generation: u64,
+    progress: Progress,
+    actions: &mut Vec<EntryAction>,
+) -> bool {
     for run in r.runs.iter().filter(|run| run.error.is_some()) {
         ui.colored_label(
             ui.visuals().error_fg_color,
@@ -45,6 +51,7 @@ fn draw(ui: &mut Ui, r: &TrainingReport, generation: u64, progress: Progress) ->
     ui.label(summary_line(r));
     match tab_row(ui) {
         TrainingTab::Curves => curves_and_regions(ui, r, generation),
+        TrainingTab::Landscape => super::landscape_view::show(ui, r, generation, actions),
     }
     toggled
 }
@@ -55,12 +62,21 @@ enum TrainingTab {
     /// Loss and accuracy per epoch, and the decision regions.
     #[default]
     Curves,
+    /// The loss around the trained weights: random slice, PCA plane, interpolation.
+    Landscape,
 }
 
 impl TrainingTab {
     /// Every tab, in the row's order, with its label and tooltip.
-    const ALL: [(Self, &'static str, &'static str); 1] =
-        [(Self::Curves, "Curves", "Loss and accuracy per epoch, and the decision regions")];
+    const ALL: [(Self, &'static str, &'static str); 2] = [
+        (Self::Curves, "Curves", "Loss and accuracy per epoch, and the decision regions"),
+        (
+            Self::Landscape,
+            "Landscape",
+            "The loss around the trained weights: a random filter-normalized slice, the PCA \
+             plane of the training path, and the lines init → final and between two runs",
+        ),
+    ];
 }
 
 /// The row of tabs; returns the chosen one (kept in egui's memory for the entry's view).
