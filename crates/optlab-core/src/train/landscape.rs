@@ -3,7 +3,7 @@
 //! optimization problems").
 //!
 //! * [`filter_normalized_directions`]: two random directions d ~ N(0, I) from a seeded
-//!   ChaCha, each filter (a fully connected layer's output unit: its incoming weight vector)
+//!   `ChaCha`, each filter (a fully connected layer's output unit: its incoming weight vector)
 //!   rescaled to the norm of the same filter of θ, biases set to 0 (Li et al.'s
 //!   `--xignore biasbn`).
 //! * [`Objective`]: the loss every view shows, the **training objective**: the data loss on the
@@ -12,9 +12,9 @@
 //! * [`LossGrid`] and [`fill_rows`]: the loss over a plane θ + a·d₁ + b·d₂, filled a block of
 //!   rows at a time on several threads; every point is computed alone, so the numbers are the
 //!   same whatever the thread count.
-//! * [`path_pca`]: the first two principal directions of a recorded path (θᵢ − θ_final), the
+//! * [`path_pca`]: the first two principal directions of a recorded path (θᵢ − θ*), the
 //!   fraction of variance each explains and the path's coordinates on that plane.
-//! * [`line_losses`]: the loss along (1 − α)·θ_from + α·θ_to.
+//! * [`line_losses`]: the loss along (1 − α)·θ(from) + α·θ(to).
 
 use std::ops::Range;
 use std::thread;
@@ -25,7 +25,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::model::{Mode, Network, Workspace};
 
-/// The ChaCha stream of the directions (the entry's seed draws its data and weights on stream
+/// The `ChaCha` stream of the directions (the entry's seed draws its data and weights on stream
 /// 0; the directions use their own, so they never repeat those draws).
 const DIRECTION_STREAM: u64 = 0x5_11CE;
 
@@ -309,14 +309,14 @@ pub struct PathPca {
     pub directions: [Vec<f64>; 2],
     /// The fraction of the path's variance each explains.
     pub explained: [f64; 2],
-    /// Every snapshot's coordinates (θᵢ − θ_final)·dₖ on the plane.
+    /// Every snapshot's coordinates (θᵢ − θ*)·dₖ on the plane.
     pub coordinates: Vec<[f64; 2]>,
 }
 
 /// The PCA of the path `snapshots` around its last point, as Li et al.'s code computes it:
-/// the rows θᵢ − θ_final are centred (scikit-learn's PCA subtracts their mean), the first two
+/// the rows θᵢ − θ* are centred (scikit-learn's PCA subtracts their mean), the first two
 /// principal directions come from the eigenvectors of the small Gram matrix, and the path is
-/// projected uncentred, so θ_final sits at (0, 0). `None` with fewer than 3 snapshots, a
+/// projected uncentred, so θ* sits at (0, 0). `None` with fewer than 3 snapshots, a
 /// non-finite value, or a path that does not move.
 #[must_use]
 pub fn path_pca(snapshots: &[Vec<f64>]) -> Option<PathPca> {
@@ -355,7 +355,7 @@ pub fn path_pca(snapshots: &[Vec<f64>]) -> Option<PathPca> {
         let norm = dot(&d, &d).sqrt();
         (norm > 0.0 && norm.is_finite()).then(|| d.iter().map(|x| x / norm).collect())
     };
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         return None;
     }
     let directions = [direction(0)?, direction(1)?];
@@ -463,7 +463,7 @@ mod tests {
         let mut sorted = values.clone();
         sorted.sort_by(f64::total_cmp);
         assert!((sorted[0] - 1.0).abs() < 1e-12 && (sorted[1] - 3.0).abs() < 1e-12, "{values:?}");
-        let big = if values[0] > values[1] { 0 } else { 1 };
+        let big = usize::from(values[1] > values[0]);
         let (x, y) = (vectors[big], vectors[2 + big]);
         assert!((x.abs() - y.abs()).abs() < 1e-12 && x * y > 0.0, "{vectors:?}");
     }

@@ -67,7 +67,7 @@ fn a_slice_is_the_same_whatever_the_thread_count_and_holds_the_loss_at_its_centr
     let mut ws = objective.workspace();
     let centre = objective.loss(&params, &mut ws);
     assert_eq!(one.nearest(0.0, 0.0), Some(centre));
-    assert_eq!(one.loss[12], centre);
+    assert_eq!(one.loss[12].to_bits(), centre.to_bits());
     // The L2 penalty is part of the objective.
     let data_only = network.loss_at(
         &params,
@@ -122,9 +122,9 @@ fn two_run_lab(epochs: usize) -> TrainingLab {
     run.batch_size = 1000;
     run.optimizer = OptimizerConfig::Sgd { lr: 0.5, weight_decay: 0.0 };
     let mut adam = run.clone();
-    adam.name = "Adam".to_owned();
+    "Adam".clone_into(&mut adam.name);
     adam.optimizer = adam_optimizer;
-    run.name = "SGD".to_owned();
+    "SGD".clone_into(&mut run.name);
     lab.runs = vec![run, adam];
     lab.landscape = Some(LandscapeOptions {
         resolution: 7,

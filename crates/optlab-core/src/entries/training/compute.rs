@@ -186,9 +186,7 @@ pub fn stream(lab: &TrainingLab, feed: &mut Feed<'_, TrainingReport>) -> Option<
         }
         if paused {
             feed.wait();
-        } else if session.advance() {
-            unsent = true;
-        } else if session.landscape_step() {
+        } else if session.advance() || session.landscape_step() {
             unsent = true;
         } else {
             return Some(session.finish());

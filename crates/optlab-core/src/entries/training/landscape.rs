@@ -4,8 +4,8 @@
 //! the report's tables and summary values. The numbers are [`crate::train::landscape`]'s.
 //!
 //! Per run that trained, after training finishes:
-//! 1. the line θ_init → θ_final (`<run>/interpolation.csv`, `alpha,loss`);
-//! 2. the filter-normalized random slice around θ_final (`<run>/slice.csv`, `a,b,loss`);
+//! 1. the line θ₀ → θ* (`<run>/interpolation.csv`, `alpha,loss`);
+//! 2. the filter-normalized random slice around θ* (`<run>/slice.csv`, `a,b,loss`);
 //! 3. the PCA plane of the recorded path: the path (`<run>/pca_path.csv`,
 //!    `epoch,a,b,loss`, the loss at the recorded θ itself) and the loss over the plane around
 //!    it (`<run>/pca_plane.csv`, `a,b,loss`);
@@ -171,9 +171,9 @@ pub struct LandscapeReport {
 /// One run's landscape, as far as computed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunLandscape {
-    /// `(α, loss)` along (1 − α)·θ_init + α·θ_final.
+    /// `(α, loss)` along (1 − α)·θ₀ + α·θ*.
     pub interpolation: Vec<[f64; 2]>,
-    /// The loss over the filter-normalized random plane around θ_final.
+    /// The loss over the filter-normalized random plane around θ*.
     pub slice: Option<LossGrid>,
     /// The PCA plane of the recorded path.
     pub pca: Option<PcaPlane>,
@@ -199,7 +199,7 @@ pub struct PairLine {
     pub from: usize,
     /// Run B's index.
     pub to: usize,
-    /// `(α, loss)` along (1 − α)·θ_A + α·θ_B (run A's objective); empty with a note.
+    /// `(α, loss)` along (1 − α)·θᴬ + α·θᴮ (run A's objective); empty with a note.
     pub points: Vec<[f64; 2]>,
     /// Why the line was not computed.
     pub note: Option<String>,
@@ -214,13 +214,19 @@ enum Task {
     Between,
 }
 
+/// Snapshots `(epoch, θ)` of one run's parameters.
+type Snapshots = Vec<(usize, Vec<f64>)>;
+
+/// The epochs to record for one run, and the snapshots recorded so far.
+type RecordedPath = (Vec<usize>, Snapshots);
+
 /// What the session keeps for the landscape: the options, the recorded paths and the work left.
 pub struct LandscapeWork {
     options: LandscapeOptions,
     seed: u64,
     pair: Option<(usize, usize)>,
-    /// Per run: the epochs to record and the snapshots `(epoch, θ)` recorded so far.
-    paths: Vec<(Vec<usize>, Vec<(usize, Vec<f64>)>)>,
+    /// Per run: the epochs to record and the snapshots recorded so far.
+    paths: Vec<RecordedPath>,
     tasks: std::collections::VecDeque<Task>,
     /// The current PCA's directions (kept while its grid fills).
     pca: Vec<Option<PathPca>>,
@@ -516,9 +522,9 @@ fn grid_table(name: String, grid: &LossGrid) -> Table {
 }
 
 /// The summary values of run `index`: `slice_centre`, `slice_min`, `slice_min_a`,
-/// `slice_min_b` (the random slice's loss at θ_final and its lowest point),
+/// `slice_min_b` (the random slice's loss at θ* and its lowest point),
 /// `pca_explained_1`, `pca_explained_2`, and `interp_max_rise` (the largest increase of the
-/// loss between consecutive points of θ_init → θ_final for α in [0, 1]; 0 for a
+/// loss between consecutive points of θ₀ → θ* for α in [0, 1]; 0 for a
 /// non-increasing line).
 #[must_use]
 pub fn summary_values(r: &TrainingReport, index: usize) -> Vec<(&'static str, f64)> {
