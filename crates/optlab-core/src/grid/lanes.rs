@@ -1,4 +1,5 @@
-//! The lane kernel: [`LANES`] runs of the SGD family or of Adam/AdamW stepped together.
+//! The lane kernel: [`LANES`] runs of the SGD family, Adam/AdamW, Adagrad or RMSprop stepped
+//! together.
 //!
 //! Each lane's state (position, momentum buffer, best loss, …) is an element of a fixed-size
 //! array, and each step is a loop over the lanes without branches (every `if` is a select), so
@@ -20,16 +21,20 @@ use crate::surface::{Point, SurfaceVisitor};
 pub use super::lane_ops::LANES;
 use super::lane_ops::{LaneRule, each, pick};
 use super::lanes_adam::AdamLanes;
+use super::lanes_adaptive::{AdagradLanes, RmsPropLanes};
 
 /// "Never" in the step arrays (a select-friendly `None`). Steps are kept as f64 (exact below
 /// 2⁵³) so every lane array has the same 64-bit float type, which the vectorizer needs.
 const NEVER: f64 = f64::INFINITY;
 
-/// The lane kernels: the SGD family (torch-form Nesterov or not) and Adam/AdamW.
+/// The lane kernels: the SGD family (torch-form Nesterov or not), Adam/AdamW, Adagrad and
+/// RMSprop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Family {
     Sgd { nesterov: bool },
     Adam,
+    Adagrad,
+    RmsProp,
 }
 
 fn family(config: &RunConfig) -> Option<Family> {
@@ -39,12 +44,15 @@ fn family(config: &RunConfig) -> Option<Family> {
         }
         OptimizerConfig::Nesterov { .. } => Some(Family::Sgd { nesterov: true }),
         OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => Some(Family::Adam),
+        OptimizerConfig::Adagrad { .. } => Some(Family::Adagrad),
+        OptimizerConfig::RmsProp { .. } => Some(Family::RmsProp),
         _ => None,
     }
 }
 
 /// Whether the lane kernel computes every one of `configs` exactly: one lane family for all
-/// (the SGD family with torch-form Nesterov for all or none, or Adam/AdamW), each with a
+/// (the SGD family with torch-form Nesterov for all or none, Adam/AdamW, Adagrad or RMSprop),
+/// each with a
 /// constant learning rate and exact gradients.
 #[must_use]
 pub fn applies_to_all(configs: &[RunConfig]) -> bool {
@@ -52,8 +60,8 @@ pub fn applies_to_all(configs: &[RunConfig]) -> bool {
     first.is_some() && configs.iter().all(|c| applies(c) && family(c) == first)
 }
 
-/// Whether a lane kernel computes `config` exactly: the SGD family or Adam/AdamW, with a
-/// constant learning rate and exact gradients.
+/// Whether a lane kernel computes `config` exactly: the SGD family, Adam/AdamW, Adagrad or
+/// RMSprop, with a constant learning rate and exact gradients.
 #[must_use]
 pub fn applies(config: &RunConfig) -> bool {
     matches!(config.schedule, Schedule::Constant)
@@ -109,6 +117,8 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
             visit(first, job, SgdLanes::<true>::of(Hyper::of(chunk)))
         }
         Some(Family::Adam) => visit(first, job, AdamLanes::of(chunk)),
+        Some(Family::Adagrad) => visit(first, job, AdagradLanes::of(chunk)),
+        Some(Family::RmsProp) => visit(first, job, RmsPropLanes::of(chunk)),
         _ => visit(first, job, SgdLanes::<false>::of(Hyper::of(chunk))),
     };
     lanes.into_iter().take(chunk.len()).collect()

@@ -21,6 +21,7 @@ mod cell;
 mod lane_ops;
 pub mod lanes;
 mod lanes_adam;
+mod lanes_adaptive;
 mod throttle;
 
 pub use cell::{Cell, Levels, MAX_LEVELS};

@@ -37,7 +37,7 @@ fn surfaces() -> impl Strategy<Value = Surface> {
 }
 
 /// Up to `LANES` optimizers of one lane family (a sweep varies numbers, not the kind): SGD and
-/// Momentum mixed, Nesterov, or Adam and AdamW mixed.
+/// Momentum mixed, Nesterov, Adam and AdamW mixed, Adagrad, or RMSprop.
 fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
     let lr = || (-5.0f64..-0.5).prop_map(|e| 10f64.powf(e));
     let wd = || prop_oneof![Just(0.0), 0.0f64..0.1];
@@ -59,7 +59,46 @@ fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
         prop::collection::vec(plain, 1..=LANES),
         prop::collection::vec(nesterov, 1..=LANES),
         prop::collection::vec(adam(), 1..=LANES),
+        prop::collection::vec(adagrad(), 1..=LANES),
+        prop::collection::vec(rmsprop(), 1..=LANES),
     ]
+}
+
+/// Adagrad with and without lr decay, a starting accumulator and coupled decay.
+fn adagrad() -> impl Strategy<Value = OptimizerConfig> {
+    let lr = (-4.0f64..0.5).prop_map(|e| 10f64.powf(e));
+    let lr_decay = prop_oneof![Just(0.0), 0.0f64..0.1];
+    let eps = prop_oneof![Just(1e-10), Just(0.0), (-12.0f64..0.0).prop_map(|e| 10f64.powf(e))];
+    let initial = prop_oneof![Just(0.0), 0.0f64..1.0];
+    let wd = prop_oneof![Just(0.0), 0.0f64..0.1];
+    (lr, lr_decay, eps, initial, wd).prop_map(
+        |(lr, lr_decay, eps, initial_accumulator, weight_decay)| OptimizerConfig::Adagrad {
+            lr,
+            lr_decay,
+            eps,
+            initial_accumulator,
+            weight_decay,
+        },
+    )
+}
+
+/// RMSprop centered or not, with and without momentum and coupled decay.
+fn rmsprop() -> impl Strategy<Value = OptimizerConfig> {
+    let lr = (-5.0f64..-0.5).prop_map(|e| 10f64.powf(e));
+    let decay = prop_oneof![Just(0.99), Just(0.0), 0.0f64..0.9999];
+    let eps = prop_oneof![Just(1e-8), Just(0.0), (-12.0f64..0.0).prop_map(|e| 10f64.powf(e))];
+    let momentum = prop_oneof![Just(0.0), 0.0f64..0.99];
+    let wd = prop_oneof![Just(0.0), 0.0f64..0.1];
+    (lr, decay, eps, any::<bool>(), momentum, wd).prop_map(
+        |(lr, decay_rate, eps, centered, momentum, weight_decay)| OptimizerConfig::RmsProp {
+            lr,
+            decay_rate,
+            eps,
+            centered,
+            momentum,
+            weight_decay,
+        },
+    )
 }
 
 /// Adam and AdamW anywhere in their ranges (the lane kernel takes both, mixed): bias

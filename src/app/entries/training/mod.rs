@@ -2,6 +2,7 @@
 
 pub mod landscape_controls;
 pub mod landscape_view;
+pub mod objective_controls;
 pub mod panel;
 pub mod view;
 
