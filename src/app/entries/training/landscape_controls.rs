@@ -23,6 +23,13 @@ pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {
     {
         lab.landscape = on.then(LandscapeOptions::default);
     }
+    // A removed run must not leave the line pointing past the end (the entry would be refused).
+    let count = lab.runs.len();
+    if let Some(options) = lab.landscape.as_mut()
+        && options.between.is_some_and(|(a, b)| a.max(b) >= count)
+    {
+        options.between = None;
+    }
     let runs: Vec<String> = lab.runs.iter().map(|run| run.name.clone()).collect();
     let pair = lab.landscape.as_ref().and_then(|options| options.pair(lab));
     let shapes_match = pair.is_some_and(|(a, b)| same_shape(lab, a, b));

@@ -137,20 +137,22 @@ pub fn same_shape(lab: &TrainingLab, a: usize, b: usize) -> bool {
     }
 }
 
-/// Bytes of the recorded paths of `lab`'s runs (one entry per run; empty when the views are
-/// off): up to [`MAX_SNAPSHOTS`] copies of the parameters, and the two directions.
+/// Bytes of the landscape of `lab`'s runs (one entry per run; empty when the views are off):
+/// up to [`MAX_SNAPSHOTS`] copies of the parameters, the directions and the point being
+/// evaluated, and the two grids (the report's and two on their way to the window).
 #[must_use]
 pub fn path_memory(lab: &TrainingLab) -> Vec<u64> {
     if lab.landscape.is_none() {
         return Vec::new();
     }
+    let grids = lab.landscape.as_ref().map_or(0, |o| (o.resolution as u64).pow(2) * 2 * 3 * 8);
     (0..lab.runs.len())
         .filter_map(|i| lab.config(i))
         .map(|config| {
             let layers = config.model.layer_shapes(config.dataset.classes());
             let params = layers.last().map_or(0, |layer| layer.end() as u64);
             let copies = recorded_epochs(config.epochs, MAX_SNAPSHOTS).len() as u64 + 4;
-            params.saturating_mul(copies).saturating_mul(8)
+            params.saturating_mul(copies).saturating_mul(8).saturating_add(grids)
         })
         .collect()
 }
