@@ -6,7 +6,7 @@ use egui::Ui;
 use crate::app::widgets::lab_widgets;
 use optlab_core::entries::training::TrainingLab;
 use optlab_core::entries::training::landscape::{
-    INTERPOLATION_POINTS, LandscapeOptions, RESOLUTION, SPAN, same_shape,
+    self as landscape, INTERPOLATION_POINTS, LandscapeOptions, RESOLUTION, SPAN, same_shape,
 };
 
 /// Draws the controls of `lab`'s landscape option.
@@ -31,7 +31,7 @@ pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {
         options.between = None;
     }
     let runs: Vec<String> = lab.runs.iter().map(|run| run.name.clone()).collect();
-    let pair = lab.landscape.as_ref().and_then(|options| options.pair(lab));
+    let pair = lab.landscape.as_ref().and_then(|options| landscape::pair(options, lab));
     let shapes_match = pair.is_some_and(|(a, b)| same_shape(lab, a, b));
     let Some(options) = lab.landscape.as_mut() else { return };
     lab_widgets::count(

@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use super::config::TrainingLab;
-use super::landscape::LandscapeWork;
+use super::landscape::work::LandscapeWork;
 use super::report::{TrainedRun, TrainingReport};
 use crate::entries::kind::Feed;
 use crate::train::{DecisionGrid, GridSpec, Trainer, decision_grid};

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::landscape::LandscapeOptions;
+use super::landscape::options::LandscapeOptions;
 use crate::budget::{MemoryError, MemoryEstimate};
 use crate::limits::{Limit, LimitError};
 use crate::optim::OptimizerConfig;
@@ -166,7 +166,15 @@ impl TrainingLab {
         estimate.add_each("runs", "weights and optimizer state", &parts(|r| r.weights));
         estimate.add_each("runs", "data", &parts(|r| r.data));
         estimate.add_each("runs", "epoch history", &parts(|r| r.history * HISTORY_COPIES));
-        estimate.add_each("runs", "landscape path", &super::landscape::path_memory(self));
+        if let Some(options) = &self.landscape {
+            let configs: Vec<TrainingConfig> =
+                (0..self.runs.len()).filter_map(|i| self.config(i)).collect();
+            estimate.add_each(
+                "runs",
+                "landscape",
+                &super::landscape::path_memory(options, &configs),
+            );
+        }
         estimate
     }
 

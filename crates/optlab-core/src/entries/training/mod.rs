@@ -42,13 +42,13 @@ impl LabKind for TrainingLab {
 
     fn tables(report: &TrainingReport) -> Vec<Table> {
         let mut tables = report::tables(report);
-        tables.extend(landscape::tables(report));
+        tables.extend(landscape::tables::tables(report));
         tables
     }
 
     fn summaries(report: &TrainingReport) -> Vec<SummaryLine> {
         let mut lines = report::summaries(report);
-        lines.extend(landscape::pair_summary(report));
+        lines.extend(landscape::tables::pair_summary(report));
         lines
     }
 }

@@ -15,7 +15,7 @@ pub struct TrainingReport {
     /// One per run, in the entry's order.
     pub runs: Vec<TrainedRun>,
     /// The loss-landscape views, computed after training (empty when off).
-    pub landscape: super::landscape::LandscapeReport,
+    pub landscape: super::landscape::parts::LandscapeReport,
 }
 
 impl TrainingReport {
@@ -130,7 +130,7 @@ pub fn summaries(r: &TrainingReport) -> Vec<SummaryLine> {
                 values.push(("evaluations", all as f64));
             }
             let index = r.runs.iter().position(|other| std::ptr::eq(other, run)).unwrap_or(0);
-            values.extend(super::landscape::summary_values(r, index));
+            values.extend(super::landscape::parts::summary_values(&r.landscape, index));
             Some((run.name.clone(), values))
         })
         .collect()
