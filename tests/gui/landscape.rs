@@ -17,7 +17,7 @@ fn small_training() -> Notebook {
     run.epochs = 10;
     run.batch_size = 1000;
     lab.runs.push(lab.runs[0].clone());
-    lab.runs[1].name = "Adam 2".to_owned();
+    "Adam 2".clone_into(&mut lab.runs[1].name);
     let mut notebook = Notebook::default_notebook();
     notebook.entries = vec![Entry {
         name: "landscape".to_owned(),
