@@ -36,7 +36,11 @@ fn landscape_on(h: &egui_kittest::Harness<'_, optlab::app::OptlabApp>) -> bool {
 #[test]
 fn the_landscape_tab_turns_on_with_one_click_and_shows_its_three_views() {
     let mut h = window(small_training());
-    h.run_steps(10);
+    // The tabs are drawn with the first report (later on a loaded machine).
+    step_until(&mut h, "the first report", |app| {
+        matches!(app.labs.report(), Some(LabReport::Training(_)))
+    });
+    h.run_steps(3);
     h.get_by_label("Landscape").click();
     h.run_steps(3);
     assert!(h.query_by_label_contains("The loss-landscape views are off").is_some());
