@@ -6,6 +6,9 @@ pub const LANES: usize = 8;
 
 /// One optimizer family's update of every lane, exactly as its `UpdateRule::step_2d`.
 pub(super) trait LaneRule: Copy {
+    /// The lanes' learning rates (their base lrs until a schedule sets them).
+    fn lr(&mut self) -> &mut [f64; LANES];
+
     /// Updates the live lanes (`alive[l]` 1.0) of `x`, `y` with gradients `g`; `first` is the
     /// run's first update.
     fn update(

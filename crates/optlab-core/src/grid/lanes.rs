@@ -1,5 +1,5 @@
-//! The lane kernel: [`LANES`] runs of the SGD family, Adam/AdamW, Adagrad or RMSprop stepped
-//! together.
+//! The lane kernel: [`LANES`] runs of the SGD family, Adam/AdamW, Adagrad, RMSprop, Lion or
+//! Adamax stepped together.
 //!
 //! Each lane's state (position, momentum buffer, best loss, …) is an element of a fixed-size
 //! array, and each step is a loop over the lanes without branches (every `if` is a select), so
@@ -15,13 +15,14 @@
 use super::cell::{Cell, Levels, MAX_LEVELS};
 use crate::optim::OptimizerConfig;
 use crate::run::{DIVERGENCE_BOUND, RunConfig, divergence_loss};
-use crate::schedule::Schedule;
 use crate::surface::{Point, SurfaceVisitor};
 
+use super::lane_drivers::Drivers;
 pub use super::lane_ops::LANES;
 use super::lane_ops::{LaneRule, each, pick};
 use super::lanes_adam::AdamLanes;
 use super::lanes_adaptive::{AdagradLanes, RmsPropLanes};
+use super::lanes_more::{AdamaxLanes, LionLanes};
 
 /// "Never" in the step arrays (a select-friendly `None`). Steps are kept as f64 (exact below
 /// 2⁵³) so every lane array has the same 64-bit float type, which the vectorizer needs.
@@ -35,6 +36,8 @@ enum Family {
     Adam,
     Adagrad,
     RmsProp,
+    Lion,
+    Adamax,
 }
 
 fn family(config: &RunConfig) -> Option<Family> {
@@ -46,27 +49,28 @@ fn family(config: &RunConfig) -> Option<Family> {
         OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => Some(Family::Adam),
         OptimizerConfig::Adagrad { .. } => Some(Family::Adagrad),
         OptimizerConfig::RmsProp { .. } => Some(Family::RmsProp),
+        OptimizerConfig::Lion { .. } => Some(Family::Lion),
+        OptimizerConfig::Adamax { .. } => Some(Family::Adamax),
         _ => None,
     }
 }
 
 /// Whether the lane kernel computes every one of `configs` exactly: one lane family for all
-/// (the SGD family with torch-form Nesterov for all or none, Adam/AdamW, Adagrad or RMSprop),
-/// each with a
-/// constant learning rate and exact gradients.
+/// (the SGD family with torch-form Nesterov for all or none, Adam/AdamW, Adagrad, RMSprop,
+/// Lion or Adamax), each with any schedule that does not cycle the momentum, with or without
+/// gradient noise.
 #[must_use]
 pub fn applies_to_all(configs: &[RunConfig]) -> bool {
     let first = configs.first().and_then(family);
     first.is_some() && configs.iter().all(|c| applies(c) && family(c) == first)
 }
 
-/// Whether a lane kernel computes `config` exactly: the SGD family, Adam/AdamW, Adagrad or
-/// RMSprop, with a constant learning rate and exact gradients.
+/// Whether a lane kernel computes `config` exactly: the SGD family, Adam/AdamW, Adagrad,
+/// RMSprop, Lion or Adamax, with any schedule that does not cycle the momentum (each lane keeps
+/// its own scheduler and noise generator, see [`Drivers`]).
 #[must_use]
 pub fn applies(config: &RunConfig) -> bool {
-    matches!(config.schedule, Schedule::Constant)
-        && config.noise_sigma == 0.0
-        && family(config).is_some()
+    !config.schedule.cycles_momentum() && family(config).is_some()
 }
 
 /// Per-lane hyperparameters of the SGD family (plain SGD is μ = 0).
@@ -112,24 +116,27 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
         start[1][lane] = config.start[1];
     }
     let job = Job { start, steps: first.steps, levels: *levels };
+    let drivers = Drivers::of(chunk);
     let lanes = match family(first) {
         Some(Family::Sgd { nesterov: true }) => {
-            visit(first, job, SgdLanes::<true>::of(Hyper::of(chunk)))
+            visit(first, job, SgdLanes::<true>::of(Hyper::of(chunk)), drivers)
         }
-        Some(Family::Adam) => visit(first, job, AdamLanes::of(chunk)),
-        Some(Family::Adagrad) => visit(first, job, AdagradLanes::of(chunk)),
-        Some(Family::RmsProp) => visit(first, job, RmsPropLanes::of(chunk)),
-        _ => visit(first, job, SgdLanes::<false>::of(Hyper::of(chunk))),
+        Some(Family::Adam) => visit(first, job, AdamLanes::of(chunk), drivers),
+        Some(Family::Adagrad) => visit(first, job, AdagradLanes::of(chunk), drivers),
+        Some(Family::RmsProp) => visit(first, job, RmsPropLanes::of(chunk), drivers),
+        Some(Family::Lion) => visit(first, job, LionLanes::of(chunk), drivers),
+        Some(Family::Adamax) => visit(first, job, AdamaxLanes::of(chunk), drivers),
+        _ => visit(first, job, SgdLanes::<false>::of(Hyper::of(chunk)), drivers),
     };
     lanes.into_iter().take(chunk.len()).collect()
 }
 
 /// Runs `rule`'s lanes on the chunk's surface, tracking settle levels only when asked.
-fn visit<R: LaneRule>(first: &RunConfig, job: Job, rule: R) -> [Cell; LANES] {
+fn visit<R: LaneRule>(first: &RunConfig, job: Job, rule: R, drivers: Drivers) -> [Cell; LANES] {
     if job.levels.settle.iter().all(|l| *l == f64::NEG_INFINITY) {
-        first.surface.visit(Kernel::<R, 0> { job, rule })
+        first.surface.visit(Kernel::<R, 0> { job, rule, drivers })
     } else {
-        first.surface.visit(Kernel::<R, MAX_LEVELS> { job, rule })
+        first.surface.visit(Kernel::<R, MAX_LEVELS> { job, rule, drivers })
     }
 }
 
@@ -144,13 +151,15 @@ struct Job {
 struct Kernel<R, const K: usize> {
     job: Job,
     rule: R,
+    drivers: Drivers,
 }
 
 impl<R: LaneRule, const K: usize> SurfaceVisitor for Kernel<R, K> {
     type Output = [Cell; LANES];
 
     fn visit<F: Fn(Point) -> (f64, Point) + Copy>(self, value_and_gradient: F) -> [Cell; LANES] {
-        run_lanes::<F, R, K>(value_and_gradient, &self.job, self.rule)
+        let Self { job, rule, mut drivers } = self;
+        run_lanes::<F, R, K>(value_and_gradient, &job, rule, &mut drivers)
     }
 }
 
@@ -169,6 +178,10 @@ impl<const NESTEROV: bool> SgdLanes<NESTEROV> {
 }
 
 impl<const NESTEROV: bool> LaneRule for SgdLanes<NESTEROV> {
+    fn lr(&mut self) -> &mut [f64; LANES] {
+        &mut self.hyper.lr
+    }
+
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
     #[inline(always)]
     fn update(
@@ -223,6 +236,7 @@ fn run_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
     value_and_gradient: F,
     job: &Job,
     mut rule: R,
+    drivers: &mut Drivers,
 ) -> [Cell; LANES] {
     let mut s = State::<K> {
         x: job.start[0],
@@ -237,7 +251,7 @@ fn run_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
         settled: [[NEVER; LANES]; K],
     };
     for step in 0..=job.steps {
-        step_lanes::<F, R, K>(value_and_gradient, job, (&mut s, &mut rule), step);
+        step_lanes::<F, R, K>(value_and_gradient, job, (&mut s, &mut rule, drivers), step);
         if s.alive.iter().all(|&a| a == 0.0) {
             break;
         }
@@ -274,7 +288,7 @@ fn cell<const K: usize>(s: &State<K>, lane: usize) -> Cell {
 fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
     value_and_gradient: F,
     job: &Job,
-    (s, rule): (&mut State<K>, &mut R),
+    (s, rule, drivers): (&mut State<K>, &mut R, &mut Drivers),
     step: u64,
 ) {
     let (mut loss, mut gx, mut gy) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
@@ -301,6 +315,10 @@ fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
     s.alive = alive;
     note(job, s, &loss, step_f);
     if step < job.steps {
+        if drivers.is_scheduled() {
+            drivers.lr_after(step, &loss, &alive, rule.lr());
+        }
+        drivers.perturb(&alive, [&mut gx, &mut gy]);
         rule.update(&alive, [&mut s.x, &mut s.y], [gx, gy], step == 0);
     }
 }

@@ -141,6 +141,10 @@ impl AdamLanes {
 }
 
 impl LaneRule for AdamLanes {
+    fn lr(&mut self) -> &mut [f64; LANES] {
+        &mut self.lr
+    }
+
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
     #[inline(always)]
     fn update(

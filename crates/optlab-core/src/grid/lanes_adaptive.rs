@@ -60,6 +60,10 @@ impl AdagradLanes {
 }
 
 impl LaneRule for AdagradLanes {
+    fn lr(&mut self) -> &mut [f64; LANES] {
+        &mut self.lr
+    }
+
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
     #[inline(always)]
     fn update(
@@ -160,6 +164,10 @@ impl RmsPropLanes {
 }
 
 impl LaneRule for RmsPropLanes {
+    fn lr(&mut self) -> &mut [f64; LANES] {
+        &mut self.lr
+    }
+
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
     #[inline(always)]
     fn update(

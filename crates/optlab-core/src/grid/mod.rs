@@ -18,10 +18,12 @@
 //! blocks.
 
 mod cell;
+mod lane_drivers;
 mod lane_ops;
 pub mod lanes;
 mod lanes_adam;
 mod lanes_adaptive;
+mod lanes_more;
 mod throttle;
 
 pub use cell::{Cell, Levels, MAX_LEVELS};

@@ -37,7 +37,7 @@ fn surfaces() -> impl Strategy<Value = Surface> {
 }
 
 /// Up to `LANES` optimizers of one lane family (a sweep varies numbers, not the kind): SGD and
-/// Momentum mixed, Nesterov, Adam and AdamW mixed, Adagrad, or RMSprop.
+/// Momentum mixed, Nesterov, Adam and AdamW mixed, Adagrad, RMSprop, Lion or Adamax.
 fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
     let lr = || (-5.0f64..-0.5).prop_map(|e| 10f64.powf(e));
     let wd = || prop_oneof![Just(0.0), 0.0f64..0.1];
@@ -61,7 +61,33 @@ fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
         prop::collection::vec(adam(), 1..=LANES),
         prop::collection::vec(adagrad(), 1..=LANES),
         prop::collection::vec(rmsprop(), 1..=LANES),
+        prop::collection::vec(lion(), 1..=LANES),
+        prop::collection::vec(adamax(), 1..=LANES),
     ]
+}
+
+/// Lion with and without decoupled decay.
+fn lion() -> impl Strategy<Value = OptimizerConfig> {
+    let lr = (-5.0f64..-1.0).prop_map(|e| 10f64.powf(e));
+    let beta = || prop_oneof![Just(0.9), Just(0.99), Just(0.0), 0.0f64..0.9999];
+    let wd = prop_oneof![Just(0.0), 0.0f64..1.0];
+    (lr, beta(), beta(), wd).prop_map(|(lr, beta1, beta2, weight_decay)| OptimizerConfig::Lion {
+        lr,
+        beta1,
+        beta2,
+        weight_decay,
+    })
+}
+
+/// Adamax with β₁ repeated across lanes or not (its βᵗ is computed once per distinct value).
+fn adamax() -> impl Strategy<Value = OptimizerConfig> {
+    let lr = (-5.0f64..-0.5).prop_map(|e| 10f64.powf(e));
+    let beta = || prop_oneof![Just(0.9), Just(0.999), Just(0.0), 0.0f64..0.9999];
+    let eps = prop_oneof![Just(1e-8), Just(0.0), (-12.0f64..0.0).prop_map(|e| 10f64.powf(e))];
+    let wd = prop_oneof![Just(0.0), 0.0f64..0.1];
+    (lr, beta(), beta(), eps, wd).prop_map(|(lr, beta1, beta2, eps, weight_decay)| {
+        OptimizerConfig::Adamax { lr, beta1, beta2, eps, weight_decay }
+    })
 }
 
 /// Adagrad with and without lr decay, a starting accumulator and coupled decay.
@@ -128,6 +154,36 @@ fn adam() -> impl Strategy<Value = OptimizerConfig> {
     )
 }
 
+/// A lane's schedule: mostly constant, else one of the closed forms, a PyTorch scheduler
+/// object or `ReduceOnPlateau` (which reads the lane's own loss).
+fn schedule() -> impl Strategy<Value = Schedule> {
+    use optlab_core::schedule::{PlateauMode, ThresholdMode};
+    prop_oneof![
+        3 => Just(Schedule::Constant),
+        1 => (1u64..50, 0.1f64..0.9).prop_map(|(every, factor)| Schedule::Step { every, factor }),
+        1 => (1u64..300, 0.0f64..1e-3).prop_map(|(period, min_lr)| Schedule::Cosine { period, min_lr }),
+        1 => (1u64..100, 0.1f64..1.0).prop_map(|(total_iters, power)| Schedule::Polynomial {
+            total_iters,
+            power
+        }),
+        1 => (0.05f64..0.9, 0u64..5).prop_map(|(factor, patience)| Schedule::ReduceOnPlateau {
+            mode: PlateauMode::Min,
+            factor,
+            patience,
+            threshold: 1e-4,
+            threshold_mode: ThresholdMode::Rel,
+            cooldown: 1,
+            min_lr: 0.0,
+            eps: 1e-8,
+        }),
+    ]
+}
+
+/// A lane's gradient noise σ: mostly none.
+fn noise() -> impl Strategy<Value = f64> {
+    prop_oneof![3 => Just(0.0), 1 => 0.0f64..2.0]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -136,22 +192,34 @@ proptest! {
         surface in surfaces(),
         optimizers in optimizers(),
         starts in prop::collection::vec((-4.0f64..4.0, -4.0f64..4.0), LANES),
+        drivers in prop::collection::vec((schedule(), noise(), any::<u64>()), LANES),
         steps in 0u64..400,
         tolerance in 1e-6f64..1.0,
+        shared in any::<bool>(),
     ) {
-        let configs: Vec<RunConfig> = optimizers
+        let mut configs: Vec<RunConfig> = optimizers
             .into_iter()
             .zip(starts)
-            .map(|(optimizer, (x, y))| RunConfig {
+            .zip(drivers)
+            .map(|((optimizer, (x, y)), (schedule, noise_sigma, seed))| RunConfig {
                 surface: surface.clone(),
                 start: [x, y],
                 optimizer,
-                schedule: Schedule::Constant,
+                schedule,
                 steps,
-                noise_sigma: 0.0,
-                seed: 0,
+                noise_sigma,
+                seed,
             })
             .collect();
+        if shared {
+            // One schedule and lr for every lane (a sweep of other numbers): the lanes share
+            // one scheduler.
+            let (schedule, lr) = (configs[0].schedule.clone(), configs[0].optimizer.lr());
+            for config in &mut configs {
+                config.schedule = schedule.clone();
+                config.optimizer.set_lr(lr);
+            }
+        }
         let minima = surface.minima();
         let mut levels = Levels {
             reached: sweep::global_minimum(&surface).unwrap_or(f64::NEG_INFINITY) + tolerance,

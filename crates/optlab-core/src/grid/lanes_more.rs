@@ -1,0 +1,184 @@
+//! Lion and Adamax in the lane kernel: [`LANES`] runs' states in arrays, each update the same
+//! operations in the same order as `LionCoordinate::update` (`optim/lion.rs`) and
+//! `AdamaxCoordinate::update` (`optim/adamax.rs`), with selects instead of branches, so a lane
+//! ends bit for bit where the run engine ends.
+
+use super::lane_ops::{LANES, LaneRule, each, pick};
+use crate::optim::OptimizerConfig;
+use crate::run::RunConfig;
+
+/// torch's `sign` as selects: 1, −1, or 0 (also for NaN).
+#[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+#[inline(always)]
+fn sign(value: f64) -> f64 {
+    pick(value > 0.0, 1.0, pick(value < 0.0, -1.0, 0.0))
+}
+
+/// Per-lane hyperparameters and momentum of Lion.
+#[derive(Clone, Copy)]
+pub(super) struct LionLanes {
+    lr: [f64; LANES],
+    beta1: [f64; LANES],
+    beta2: [f64; LANES],
+    wd: [f64; LANES],
+    /// lion-pytorch's `exp_avg` of x and y.
+    m: [[f64; LANES]; 2],
+}
+
+impl LionLanes {
+    /// The lanes of `chunk` (Lion configs; any other lane stays at lr 0).
+    pub(super) fn of(chunk: &[RunConfig]) -> Self {
+        let mut lanes = Self {
+            lr: [0.0; LANES],
+            beta1: [0.0; LANES],
+            beta2: [0.0; LANES],
+            wd: [0.0; LANES],
+            m: [[0.0; LANES]; 2],
+        };
+        for (lane, config) in chunk.iter().enumerate().take(LANES) {
+            if let OptimizerConfig::Lion { lr, beta1, beta2, weight_decay } = config.optimizer {
+                lanes.lr[lane] = lr;
+                lanes.beta1[lane] = beta1;
+                lanes.beta2[lane] = beta2;
+                lanes.wd[lane] = weight_decay;
+            }
+        }
+        lanes
+    }
+}
+
+impl LaneRule for LionLanes {
+    fn lr(&mut self) -> &mut [f64; LANES] {
+        &mut self.lr
+    }
+
+    #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+    #[inline(always)]
+    fn update(
+        &mut self,
+        alive: &[f64; LANES],
+        [x, y]: [&mut [f64; LANES]; 2],
+        g: [[f64; LANES]; 2],
+        _first: bool,
+    ) {
+        each(|l| {
+            let live = alive[l] != 0.0;
+            let (lr, beta1, beta2) = (self.lr[l], self.beta1[l], self.beta2[l]);
+            let shrink = 1.0 - lr * self.wd[l];
+            for (c, p) in [&mut *x, &mut *y].into_iter().enumerate() {
+                let (m, grad) = (self.m[c][l], g[c][l]);
+                let shrunk = p[l] * shrink;
+                let interpolated = m * beta1 + (1.0 - beta1) * grad;
+                let new_p = shrunk + -lr * sign(interpolated);
+                let new_m = m * beta2 + (1.0 - beta2) * grad;
+                self.m[c][l] = pick(live, new_m, m);
+                p[l] = pick(live, new_p, p[l]);
+            }
+        });
+    }
+}
+
+/// Per-lane hyperparameters and state of Adamax.
+#[derive(Clone, Copy)]
+pub(super) struct AdamaxLanes {
+    lr: [f64; LANES],
+    beta1: [f64; LANES],
+    beta2: [f64; LANES],
+    eps: [f64; LANES],
+    wd: [f64; LANES],
+    /// Updates taken (exact in f64 below 2⁵³).
+    steps: [f64; LANES],
+    /// torch's `exp_avg` and `exp_inf` of x and y.
+    m: [[f64; LANES]; 2],
+    u: [[f64; LANES]; 2],
+}
+
+impl AdamaxLanes {
+    /// The lanes of `chunk` (Adamax configs; any other lane stays at lr 0).
+    pub(super) fn of(chunk: &[RunConfig]) -> Self {
+        let mut lanes = Self {
+            lr: [0.0; LANES],
+            beta1: [0.0; LANES],
+            beta2: [0.0; LANES],
+            eps: [1.0; LANES],
+            wd: [0.0; LANES],
+            steps: [0.0; LANES],
+            m: [[0.0; LANES]; 2],
+            u: [[0.0; LANES]; 2],
+        };
+        for (lane, config) in chunk.iter().enumerate().take(LANES) {
+            if let OptimizerConfig::Adamax { lr, beta1, beta2, eps, weight_decay } =
+                config.optimizer
+            {
+                lanes.lr[lane] = lr;
+                lanes.beta1[lane] = beta1;
+                lanes.beta2[lane] = beta2;
+                lanes.eps[lane] = eps;
+                lanes.wd[lane] = weight_decay;
+            }
+        }
+        lanes
+    }
+
+    /// Python's `beta1 ** step` of every lane after this update's step count: one `powf` per
+    /// distinct (β₁, step) in the chunk, the same call `adamax::python_pow` makes.
+    fn beta1_powers(&self, steps: &[f64; LANES]) -> [f64; LANES] {
+        let mut powers = [0.0; LANES];
+        for lane in 0..LANES {
+            let earlier = (0..lane).find(|&e| {
+                self.beta1[e].to_bits() == self.beta1[lane].to_bits()
+                    && steps[e].to_bits() == steps[lane].to_bits()
+            });
+            powers[lane] = match earlier {
+                Some(e) => powers[e],
+                None => self.beta1[lane].powf(steps[lane]),
+            };
+        }
+        powers
+    }
+
+    /// `AdamaxCoordinate::update` of coordinate `c` of lane `l`; returns the new parameter.
+    #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+    #[inline(always)]
+    fn coordinate(&mut self, (c, l): (usize, usize), p: f64, g: f64, neg_clr: f64) -> [f64; 3] {
+        let g = pick(self.wd[l] == 0.0, g, g + self.wd[l] * p);
+        let (m, weight) = (self.m[c][l], 1.0 - self.beta1[l]);
+        // torch's CPU `lerp_`, both of its forms computed, one kept.
+        let m = pick(weight.abs() < 0.5, m + weight * (g - m), g - (g - m) * (1.0 - weight));
+        let (decayed_norm, fresh) = (self.u[c][l] * self.beta2[l], g.abs() + self.eps[l]);
+        let either_nan = decayed_norm.is_nan() | fresh.is_nan();
+        let u = pick(either_nan, f64::NAN, pick(decayed_norm > fresh, decayed_norm, fresh));
+        [p + neg_clr * m / u, m, u]
+    }
+}
+
+impl LaneRule for AdamaxLanes {
+    fn lr(&mut self) -> &mut [f64; LANES] {
+        &mut self.lr
+    }
+
+    #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+    #[inline(always)]
+    fn update(
+        &mut self,
+        alive: &[f64; LANES],
+        [x, y]: [&mut [f64; LANES]; 2],
+        g: [[f64; LANES]; 2],
+        _first: bool,
+    ) {
+        let mut steps = self.steps;
+        each(|l| steps[l] += 1.0);
+        let powers = self.beta1_powers(&steps);
+        each(|l| {
+            let live = alive[l] != 0.0;
+            self.steps[l] = pick(live, steps[l], self.steps[l]);
+            let neg_clr = -(self.lr[l] / (1.0 - powers[l]));
+            for (c, p) in [&mut *x, &mut *y].into_iter().enumerate() {
+                let [new_p, m, u] = self.coordinate((c, l), p[l], g[c][l], neg_clr);
+                self.m[c][l] = pick(live, m, self.m[c][l]);
+                self.u[c][l] = pick(live, u, self.u[c][l]);
+                p[l] = pick(live, new_p, p[l]);
+            }
+        });
+    }
+}
