@@ -225,6 +225,12 @@ impl OptlabApp {
                     self.say(message);
                 }
             }
+            EntryAction::EnableLandscape => {
+                let entry = self.document.notebook.entries.get_mut(self.selected);
+                if let Some(Experiment::Training(lab)) = entry.map(|e| &mut e.experiment) {
+                    lab.landscape.get_or_insert_with(Default::default);
+                }
+            }
         }
     }
 
@@ -251,6 +257,7 @@ impl OptlabApp {
                 seed: config.seed,
                 runs: Vec::new(),
                 lr_finder: None,
+                landscape: None,
             };
             entries.insert(
                 at,

@@ -5,6 +5,7 @@ mod bad_input;
 mod classic_optimizers;
 mod commands;
 mod everywhere;
+mod landscape;
 mod lbfgs;
 mod lr_finder;
 mod matrix;

@@ -12,6 +12,7 @@ mod harness;
 mod inputs;
 mod internals;
 mod labs;
+mod landscape;
 mod lbfgs;
 mod lbfgs_training;
 mod legends;

@@ -42,6 +42,7 @@ const BUILTIN: &[Preset] = &[
     preset!("second-order"),
     preset!("schedules"),
     preset!("lr-finder"),
+    preset!("landscape"),
 ];
 
 impl Preset {

@@ -31,4 +31,6 @@ pub enum EntryAction {
     StopLab,
     /// Use an LR finder suggestion as a run's lr, or turn the finder on (training entries).
     LrFinder(LrFinderAction),
+    /// Turn on the selected training entry's loss-landscape views (default options).
+    EnableLandscape,
 }

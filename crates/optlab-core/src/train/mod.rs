@@ -22,6 +22,7 @@ pub mod data;
 pub mod fit;
 pub mod full_batch;
 mod kernels;
+pub mod landscape;
 pub mod layers;
 pub mod lr_range;
 pub mod memory;

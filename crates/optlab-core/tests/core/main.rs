@@ -9,6 +9,7 @@ mod dropout_bias_and_masks;
 mod expr;
 mod fast_path_bits;
 mod fast_path_speed_bits;
+mod landscape;
 mod layout;
 mod lbfgs_properties;
 mod lr_range;

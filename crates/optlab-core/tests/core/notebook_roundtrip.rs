@@ -725,3 +725,43 @@ fn a_race_on_a_typed_formula_round_trips_and_a_bad_formula_names_its_place() {
     assert_eq!(e.line, 2, "{e}");
     assert!(e.message.contains("missing") || e.message.contains(')'), "{e}");
 }
+
+/// Any valid loss-landscape option of a training entry with three runs.
+fn landscape_options() -> impl Strategy<Value = optlab_core::entries::training::LandscapeOptions> {
+    let between = option::of((0..3usize, 0..3usize).prop_filter("two runs", |(a, b)| a != b));
+    (3..=201usize, 1e-3..=100.0f64, 3..=1001usize, between).prop_map(
+        |(resolution, span, interpolation_points, between)| {
+            optlab_core::entries::training::LandscapeOptions {
+                resolution,
+                span,
+                interpolation_points,
+                between,
+            }
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_training_entry_s_landscape_option_round_trips(options in option::of(landscape_options())) {
+        let mut lab = optlab_core::entries::training::TrainingLab::default();
+        let run = lab.runs[0].clone();
+        lab.runs = vec![run.clone(), run.clone(), run];
+        lab.landscape = options;
+        let notebook = Notebook {
+            version: FORMAT_VERSION,
+            title: String::new(),
+            entries: vec![Entry {
+                name: "t".to_owned(),
+                notes: String::new(),
+                experiment: Experiment::Training(lab),
+            }],
+        };
+        let text = notebook.to_ron();
+        let loaded = Notebook::from_ron(&text)
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(&loaded, &notebook);
+    }
+}

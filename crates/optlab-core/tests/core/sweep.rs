@@ -340,7 +340,7 @@ fn a_training_sweep_cell_is_the_run_it_names() {
     use optlab_core::entries::training::TrainingLab;
     use optlab_core::train::Trainer;
     let task = TrainingLab::default();
-    let mut lab = SweepLab { training: Some(task.clone()), ..SweepLab::default() };
+    let mut lab = SweepLab { training: Some(Box::new(task.clone())), ..SweepLab::default() };
     lab.x = SweepAxis { field: SweepField::L2, from: 1e-4, to: 1e-2, count: 2, log: true };
     lab.y = SweepAxis { field: SweepField::DropoutKeep, from: 0.5, to: 1.0, count: 2, log: false };
     for config in &mut lab.training.as_mut().unwrap().runs {

@@ -172,7 +172,7 @@ fn a_training_sweep_varies_lbfgs_max_iter_and_history_size() {
         run.model = ModelConfig::Mlp { hidden: vec![16], dropout_keep: 1.0, dropconnect_keep: 1.0 };
         run.epochs = 3;
     }
-    let mut lab = SweepLab { training: Some(task), ..SweepLab::default() };
+    let mut lab = SweepLab { training: Some(Box::new(task)), ..SweepLab::default() };
     lab.x = SweepAxis { field: SweepField::MaxIter, from: 1.0, to: 20.0, count: 2, log: false };
     lab.y = SweepAxis { field: SweepField::HistorySize, from: 2.0, to: 10.0, count: 2, log: false };
     lab.validate().expect("valid");

@@ -92,7 +92,7 @@ fn task_toggle(ui: &mut Ui, lab: &mut SweepLab) {
         );
     });
     if training != lab.training.is_some() {
-        lab.training = training.then(TrainingLab::default);
+        lab.training = training.then(Box::<TrainingLab>::default);
         if training {
             lab.x = default_axis(SweepField::L2, 8);
             lab.y = default_axis(SweepField::Lr, 8);

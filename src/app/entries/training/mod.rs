@@ -1,5 +1,7 @@
 //! The training lab: small networks trained on toy data sets.
 
+pub mod landscape_controls;
+pub mod landscape_view;
 pub mod lr_finder_controls;
 pub mod lr_finder_view;
 pub mod objective_controls;

@@ -45,6 +45,7 @@ pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {
     if let Some(index) = remove.filter(|_| lab.runs.len() > 1) {
         lab.runs.remove(index);
     }
+    super::landscape_controls::show(ui, lab);
     let can_add = lab.runs.len() < MAX_RUNS;
     if ui
         .add_enabled(can_add, egui::Button::new("➕ Run"))

@@ -52,6 +52,7 @@ fn draw(
     match tab_row(ui) {
         TrainingTab::Curves => curves_and_regions(ui, r, generation),
         TrainingTab::LrFinder => super::lr_finder_view::show(ui, r, actions),
+        TrainingTab::Landscape => super::landscape_view::show(ui, r, generation, actions),
     }
     toggled
 }
@@ -64,12 +65,20 @@ enum TrainingTab {
     Curves,
     /// The LR range test of every run and fastai's suggestions.
     LrFinder,
+    /// The loss around the trained weights: random slice, PCA plane, interpolation.
+    Landscape,
 }
 
 impl TrainingTab {
     /// Every tab, in the row's order, with its label and tooltip.
-    const ALL: [(Self, &'static str, &'static str); 2] = [
+    const ALL: [(Self, &'static str, &'static str); 3] = [
         (Self::Curves, "Curves", "Loss and accuracy per epoch, and the decision regions"),
+        (
+            Self::Landscape,
+            "Landscape",
+            "The loss around the trained weights: a random filter-normalized slice, the PCA \
+             plane of the training path, and the lines init → final and between two runs",
+        ),
         (
             Self::LrFinder,
             "LR finder",

@@ -34,7 +34,7 @@ pub struct DropoutReport {
     /// Standard error of the last Monte Carlo mean.
     pub final_std_error: f64,
     /// Train against test activations under each scaling rule at p.
-    pub scalings: [ScalingComparison; 3],
+    pub scalings: Box<[ScalingComparison; 3]>,
     /// Train and test means of each rule over p in (0, 1].
     pub sweep: Vec<SweepPoint>,
 }
@@ -55,7 +55,7 @@ pub fn compute(lab: &DropoutLab) -> DropoutReport {
         unit_scaled: unit_dropout_expectation(&lab.weights, &lab.inputs, lab.bias, lab.keep),
         final_std_error: lab.standard_error(last),
         monte_carlo,
-        scalings: lab.scaling_at(lab.keep),
+        scalings: Box::new(lab.scaling_at(lab.keep)),
         sweep: lab.scaling_sweep(SWEEP_POINTS),
     }
 }

@@ -47,7 +47,7 @@ pub struct SweepLab {
     /// When set, every cell trains this task's (first) run instead of running on the surface;
     /// the metrics are measured on its validation data and its steps are epochs.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub training: Option<TrainingLab>,
+    pub training: Option<Box<TrainingLab>>,
 }
 
 impl Default for SweepLab {
@@ -151,7 +151,7 @@ impl SweepLab {
         self.x.validate()?;
         self.y.validate()?;
         self.axis_ends_in_range()?;
-        self.training.as_ref().map_or(Ok(()), TrainingLab::validate)
+        self.training.as_deref().map_or(Ok(()), TrainingLab::validate)
     }
 
     /// Both axes' ends lie in their field's range, the one the field has in a notebook

@@ -10,6 +10,7 @@
 use std::time::Instant;
 
 use super::config::TrainingLab;
+use super::landscape::work::LandscapeWork;
 use super::lr_finder;
 use super::report::{TrainedRun, TrainingReport};
 use crate::entries::kind::Feed;
@@ -25,6 +26,8 @@ const GRID_MARGIN: f64 = 0.25;
 pub struct TrainingSession {
     trainers: Vec<Option<Trainer>>,
     report: TrainingReport,
+    /// The loss-landscape work (recorded paths, views after training), when on.
+    landscape: Option<LandscapeWork>,
 }
 
 impl TrainingSession {
@@ -67,7 +70,11 @@ impl TrainingSession {
             }
             report.runs.push(trained);
         }
-        Self { trainers, report }
+        let landscape = LandscapeWork::new(lab, &trainers);
+        if let Some(work) = &landscape {
+            report.landscape = Box::new(work.empty_report(report.runs.len()));
+        }
+        Self { trainers, report, landscape }
     }
 
     /// A session that trains nothing: every run carries `error`.
@@ -82,7 +89,7 @@ impl TrainingSession {
             lr_find: None,
         });
         let report = TrainingReport { runs: runs.collect(), ..TrainingReport::default() };
-        Self { trainers: lab.runs.iter().map(|_| None).collect(), report }
+        Self { trainers: lab.runs.iter().map(|_| None).collect(), report, landscape: None }
     }
 
     /// Trains one epoch of every unfinished run; returns whether any run trained.
@@ -94,7 +101,20 @@ impl TrainingSession {
                 trained = true;
             }
         }
+        if let Some(work) = &mut self.landscape {
+            work.record(&self.trainers);
+        }
         trained
+    }
+
+    /// Once every run has trained, does one piece of the landscape work; returns whether it
+    /// did any (`false` when training is not over, or the views are off or done).
+    pub fn landscape_step(&mut self) -> bool {
+        if !self.is_finished() {
+            return false;
+        }
+        let Some(work) = &mut self.landscape else { return false };
+        work.step(&self.trainers, &mut self.report.landscape)
     }
 
     /// Whether every run has run all its epochs.
@@ -121,6 +141,7 @@ impl TrainingSession {
     #[must_use]
     pub fn finish(mut self) -> TrainingReport {
         while self.advance() {}
+        while self.landscape_step() {}
         self.refresh_grids();
         self.report
     }
@@ -169,7 +190,7 @@ pub fn stream(lab: &TrainingLab, feed: &mut Feed<'_, TrainingReport>) -> Option<
         }
         if paused {
             feed.wait();
-        } else if session.advance() {
+        } else if session.advance() || session.landscape_step() {
             unsent = true;
         } else {
             return Some(session.finish());

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::landscape::options::LandscapeOptions;
 use super::lr_finder::{self, LrFinderOptions};
 use crate::budget::{MemoryError, MemoryEstimate};
 use crate::limits::{Limit, LimitError};
@@ -38,6 +39,9 @@ pub struct TrainingLab {
     pub runs: Vec<TrainingRun>,
     /// The LR range test of every run before it trains (fastai's `lr_find`), when on.
     pub lr_finder: Option<LrFinderOptions>,
+    /// The loss-landscape views computed after training (`None`: off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub landscape: Option<LandscapeOptions>,
 }
 
 /// One network trained on the entry's data.
@@ -97,6 +101,7 @@ impl Default for TrainingLab {
             seed: 0,
             runs: vec![TrainingRun::from_config("Adam", &config)],
             lr_finder: None,
+            landscape: None,
         }
     }
 }
@@ -150,7 +155,8 @@ impl TrainingLab {
     pub fn validate(&self) -> Result<(), LimitError> {
         Limit::closed("number of runs", 1.0, MAX_RUNS as f64).check(self.runs.len() as f64)?;
         self.lr_finder.as_ref().map_or(Ok(()), LrFinderOptions::validate)?;
-        (0..self.runs.len()).filter_map(|i| self.config(i)).try_for_each(|c| c.validate())
+        (0..self.runs.len()).filter_map(|i| self.config(i)).try_for_each(|c| c.validate())?;
+        self.landscape.as_ref().map_or(Ok(()), |l| l.validate(self.runs.len()))
     }
 
     /// The peak memory of training every run side by side (they all exist at once: the
@@ -167,6 +173,15 @@ impl TrainingLab {
         estimate.add_each("runs", "epoch history", &parts(|r| r.history * HISTORY_COPIES));
         let lr_find = lr_finder::memory_bytes(self.lr_finder.as_ref(), runs.len());
         estimate.add_each("runs", "LR range test", &lr_find);
+        if let Some(options) = &self.landscape {
+            let configs: Vec<TrainingConfig> =
+                (0..self.runs.len()).filter_map(|i| self.config(i)).collect();
+            estimate.add_each(
+                "runs",
+                "landscape",
+                &super::landscape::path_memory(options, &configs),
+            );
+        }
         estimate
     }
 

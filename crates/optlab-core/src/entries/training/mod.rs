@@ -5,11 +5,13 @@
 
 mod compute;
 mod config;
+pub mod landscape;
 pub mod lr_finder;
 mod report;
 
 pub use compute::{GRID_SIDE, TrainingSession};
 pub use config::{MAX_RUNS, MEMORY_ADVICE, TrainingLab, TrainingRun};
+pub use landscape::LandscapeOptions;
 pub use report::{TrainedRun, TrainingReport};
 
 use crate::budget::MemoryError;
@@ -42,10 +44,13 @@ impl LabKind for TrainingLab {
     fn tables(report: &TrainingReport) -> Vec<Table> {
         let mut tables = report::tables(report);
         tables.extend(lr_finder::tables(report));
+        tables.extend(landscape::tables::tables(report));
         tables
     }
 
     fn summaries(report: &TrainingReport) -> Vec<SummaryLine> {
-        report::summaries(report)
+        let mut lines = report::summaries(report);
+        lines.extend(landscape::tables::pair_summary(report));
+        lines
     }
 }

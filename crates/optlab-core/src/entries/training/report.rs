@@ -15,6 +15,8 @@ pub struct TrainingReport {
     pub validation: Dataset,
     /// One per run, in the entry's order.
     pub runs: Vec<TrainedRun>,
+    /// The loss-landscape views, computed after training (empty when off).
+    pub landscape: Box<super::landscape::parts::LandscapeReport>,
 }
 
 impl TrainingReport {
@@ -131,6 +133,8 @@ pub fn summaries(r: &TrainingReport) -> Vec<SummaryLine> {
                 values.push(("evaluations", all as f64));
             }
             values.extend(run.lr_find.as_ref().map(RangeTest::summary_values).unwrap_or_default());
+            let index = r.runs.iter().position(|other| std::ptr::eq(other, run)).unwrap_or(0);
+            values.extend(super::landscape::parts::summary_values(&r.landscape, index));
             Some((run.name.clone(), values))
         })
         .collect()
