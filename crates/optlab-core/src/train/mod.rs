@@ -19,11 +19,13 @@
 pub mod data;
 pub mod fit;
 pub mod full_batch;
+pub mod hessian;
 mod kernels;
 pub mod layers;
 pub mod memory;
 pub mod model;
 pub mod objective;
+pub mod sharpness;
 
 pub use data::{Dataset, DatasetConfig};
 pub use fit::{DecisionGrid, EpochStats, GridSpec, Trainer, TrainingConfig, decision_grid};

@@ -8,6 +8,7 @@ mod divergence;
 mod dropout_bias_and_masks;
 mod expr;
 mod fast_path_bits;
+mod hessian;
 mod layout;
 mod lbfgs_properties;
 mod matrix_training;
