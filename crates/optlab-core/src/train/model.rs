@@ -1,6 +1,8 @@
-//! Small networks on 2-D inputs: an MLP (relu, inverted dropout, DropConnect) and a residual
-//! MLP with stochastic depth, both ending in softmax cross-entropy with an L2 penalty `½λΣW²` on
-//! the weights (not the biases).
+//! Small networks on 2-D inputs: an MLP (inverted dropout, DropConnect) and a residual MLP
+//! with stochastic depth, with relu or tanh hidden units ([`Activation`]), trained on softmax
+//! cross-entropy or squared error ([`LossFunction`]) plus an L2 penalty `½λΣW²` on the weights
+//! (not the biases). Relu and cross-entropy (the course's net) take the fused kernel of
+//! [`kernels`] when the shape fits; everything else runs layer by layer.
 //!
 //! # Parameter layout
 //!
@@ -26,8 +28,9 @@
 //!   inference (moment-matched Gaussian sampling) is shown in [`crate::entries::drop_connect`]
 //!   and is not used here: it would need many forward samples per prediction. The output layer
 //!   is never masked.
-//! * **Stochastic depth** (residual MLP): block l computes hₗ = relu(hₗ₋₁ + gₗ·(hₗ₋₁Aₗ + cₗ)),
-//!   the paper's Hₗ = relu(bₗ·fₗ(Hₗ₋₁) + Hₗ₋₁) with a one-layer branch. In training
+//! * **Stochastic depth** (residual MLP): block l computes hₗ = a(hₗ₋₁ + gₗ·(hₗ₋₁Aₗ + cₗ)),
+//!   the paper's Hₗ = relu(bₗ·fₗ(Hₗ₋₁) + Hₗ₋₁) with a one-layer branch (a is the run's
+//!   activation; a dropped block is a(hₗ₋₁), the identity under relu). In training
 //!   gₗ = bₗ ~ Bernoulli(pₗ) once per mini-batch, pₗ from the linear decay rule
 //!   [`survival_probabilities`]; at test time gₗ = pₗ (the paper's rule).
 //!
@@ -40,7 +43,7 @@ use serde::{Deserialize, Serialize};
 
 use super::kernels;
 use super::layers::{Linear, add_combination, axpy, relu_of, softmax_row};
-use super::objective::{Activation, LossFunction};
+use super::objective::{Activation, LossFunction, squared_error_row};
 use crate::entries::dropout::KEEP;
 use crate::entries::stochastic_depth::survival_probabilities;
 use crate::limits::{Limit, LimitError, check_all};
@@ -167,6 +170,9 @@ pub enum WeightInit {
     /// 1/√L so the stream's variance stays bounded with depth.
     #[default]
     KaimingNormal,
+    /// N(0, 1/`fan_in`) (`LeCun` normal, suited to tanh units); residual branches are scaled by
+    /// 1/√L as under `KaimingNormal`.
+    LecunNormal,
     /// N(0, std²) everywhere (PyTorch `normal_`; the course uses std = 0.01).
     Normal {
         /// Standard deviation, 0 to 10.
@@ -182,7 +188,7 @@ impl WeightInit {
     /// `std` out of range.
     pub fn validate(&self) -> Result<(), LimitError> {
         match *self {
-            Self::KaimingNormal => Ok(()),
+            Self::KaimingNormal | Self::LecunNormal => Ok(()),
             Self::Normal { std } => INIT_STD.check(std).map(drop),
         }
     }
@@ -326,9 +332,10 @@ impl Network {
         for (index, layer) in self.layers.iter().enumerate() {
             let std = match init {
                 WeightInit::Normal { std } => std,
-                WeightInit::KaimingNormal => {
+                WeightInit::KaimingNormal | WeightInit::LecunNormal => {
+                    let gain = if init == WeightInit::KaimingNormal { 2.0 } else { 1.0 };
                     let branch = self.is_residual_block(index);
-                    (2.0 / layer.fan_in as f64).sqrt() / if branch { blocks.sqrt() } else { 1.0 }
+                    (gain / layer.fan_in as f64).sqrt() / if branch { blocks.sqrt() } else { 1.0 }
                 }
             };
             let range = layer.weight_offset..layer.bias_offset;
@@ -508,7 +515,7 @@ impl Network {
         let rows = batch_rows(x, y, ws);
         let Some(input) = x.get(..rows) else { return Loss::default() };
         self.forward(params, input.as_flattened(), rows, mode, ws);
-        let data = self.softmax_cross_entropy(y, rows, ws, false);
+        let data = self.data_loss(y, rows, ws, false);
         Loss { data, l2: self.l2_penalty(params) }
     }
 
@@ -550,7 +557,7 @@ impl Network {
         let rows = x.len();
         let input = x.as_flattened();
         self.forward(params, input, rows, Mode::Train(draw), ws);
-        let data = self.softmax_cross_entropy(y, rows, ws, true);
+        let data = self.data_loss(y, rows, ws, true);
         match &self.kind {
             Kind::Mlp { dropout_keep, .. } => {
                 self.backward_mlp(params, input, rows, (draw, *dropout_keep), ws, grad);
@@ -573,6 +580,9 @@ impl Network {
         grad: &mut [f64],
     ) -> Option<f64> {
         let Kind::Mlp { dropconnect_keep, .. } = self.kind else { return None };
+        if self.activation != Activation::Relu || self.loss != LossFunction::CrossEntropy {
+            return None;
+        }
         let [hidden, output] = &self.layers[..] else { return None };
         let shape_fits = !hidden.transposed && output.transposed;
         if dropconnect_keep < 1.0 || !draw.dropout.is_empty() || !shape_fits {
@@ -673,7 +683,7 @@ impl Network {
             };
             affine(layer, input, weights, layer.bias(params), out);
             if index < hidden {
-                relu(out);
+                activate(self.activation, out);
                 if let Mode::Train(draw) = mode
                     && let Some(factors) = draw.dropout.get(index)
                 {
@@ -701,23 +711,54 @@ impl Network {
             let (weights, bias) = (layer.weights(params), layer.bias(params));
             if index == 0 {
                 affine(layer, input, weights, bias, out);
-                relu(out);
+                activate(self.activation, out);
             } else if index == last {
                 affine(layer, input, weights, bias, out);
             } else {
                 let gate = block_gate(mode, survival, index - 1);
+                let activation = self.activation;
                 if gate == 0.0 {
-                    // A dropped block is the identity (its input is already non-negative); it
-                    // costs a copy, not a matrix product, which is the paper's speed-up.
-                    out.iter_mut().zip(input).for_each(|(o, h)| *o = *h);
+                    // A dropped block is a(h): the identity under relu (its input is already
+                    // non-negative); it costs no matrix product, which is the paper's speed-up.
+                    out.iter_mut().zip(input).for_each(|(o, h)| *o = activation.apply(*h));
                 } else {
                     affine(layer, input, weights, bias, out);
                     for (o, h) in out.iter_mut().zip(input) {
-                        *o = relu_of(h + gate * *o);
+                        *o = activation.apply(h + gate * *o);
                     }
                 }
             }
         }
+    }
+
+    /// The mean data loss of the last forward pass (the run's [`LossFunction`]), with the class
+    /// probabilities in `ws.probabilities`; with `gradient`, ∂loss/∂scores into `ws.delta`.
+    fn data_loss(&self, y: &[usize], rows: usize, ws: &mut Workspace, gradient: bool) -> f64 {
+        match self.loss {
+            LossFunction::CrossEntropy => self.softmax_cross_entropy(y, rows, ws, gradient),
+            LossFunction::SquaredError => self.squared_error(y, rows, ws, gradient),
+        }
+    }
+
+    /// Softmax of the scores into `ws.probabilities` (for predictions) and the mean of
+    /// ½‖s − one-hot‖² over the rows; with `gradient`, ∂loss/∂scores = (s − one-hot)/rows
+    /// into `ws.delta`.
+    fn squared_error(&self, y: &[usize], rows: usize, ws: &mut Workspace, gradient: bool) -> f64 {
+        let classes = self.classes;
+        if self.softmax_rows(rows, ws).is_none() {
+            return f64::NAN;
+        }
+        let Some(scores) = ws.outputs.last().and_then(|s| s.get(..rows * classes)) else {
+            return f64::NAN;
+        };
+        let n = rows.max(1) as f64;
+        let mut total = 0.0;
+        let mut deltas = ws.delta.chunks_exact_mut(classes);
+        for (row, &label) in scores.chunks_exact(classes).zip(y) {
+            let delta = if gradient { deltas.next().map(|d| (d, n)) } else { None };
+            total += squared_error_row(row, label, delta);
+        }
+        total / n
     }
 
     /// Softmax of the scores into `ws.probabilities` and the mean cross-entropy; with
@@ -779,11 +820,12 @@ impl Network {
             let weights = if masked { &ws.effective[index][..] } else { layer.weights(params) };
             let out = &mut ws.delta_prev[..rows * layer.fan_in];
             input_grad(layer, weights, delta, out);
-            // Through dropout and ReLU: the stored output is relu(z)·m/p, positive exactly where
-            // the unit was active and kept.
-            for (d, h) in out.iter_mut().zip(input) {
-                *d *= if *h > 0.0 { dropout_scale } else { 0.0 };
-            }
+            through_activation(
+                self.activation,
+                out,
+                input,
+                (draw.dropout.get(index - 1), dropout_scale),
+            );
             std::mem::swap(&mut ws.delta, &mut ws.delta_prev);
         }
     }
@@ -804,7 +846,7 @@ impl Network {
             let (dw, db) = layer_grads(layer, grad);
             if index == last || index == 0 {
                 if index == 0 {
-                    relu_mask(&mut ws.delta[..n], &ws.outputs[0][..n]);
+                    slope_mask(self.activation, &mut ws.delta[..n], &ws.outputs[0][..n]);
                 }
                 accumulate_weight_grad(layer, input, &ws.delta[..n], dw, db);
                 if index == 0 {
@@ -820,7 +862,7 @@ impl Network {
                 continue;
             }
             // Block: pre = h + g(hA + c), out = relu(pre).
-            relu_mask(&mut ws.delta[..n], &ws.outputs[index][..n]);
+            slope_mask(self.activation, &mut ws.delta[..n], &ws.outputs[index][..n]);
             let gate = if draw.gates.get(index - 1).copied().unwrap_or(true) { 1.0 } else { 0.0 };
             if gate != 0.0 {
                 let scaled = &mut ws.scaled[..n];
@@ -979,18 +1021,56 @@ fn layer_grads<'a>(layer: &Linear, grad: &'a mut [f64]) -> (&'a mut [f64], &'a m
     block.split_at_mut(layer.weight_count())
 }
 
-fn relu(values: &mut [f64]) {
-    for v in values {
-        *v = relu_of(*v);
+fn activate(activation: Activation, values: &mut [f64]) {
+    match activation {
+        Activation::Relu => values.iter_mut().for_each(|v| *v = relu_of(*v)),
+        Activation::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
     }
 }
 
-/// Zeroes the gradient where the relu output is not positive (`relu'(0) = 0`, as numpy's
-/// `dhidden[hidden <= 0] = 0`).
-fn relu_mask(delta: &mut [f64], output: &[f64]) {
-    for (d, h) in delta.iter_mut().zip(output) {
-        if *h <= 0.0 {
-            *d = 0.0;
+/// The gradient through the activation, written from its output: relu zeroes it where the
+/// output is not positive (`relu'(0) = 0`, as numpy's `dhidden[hidden <= 0] = 0`), tanh
+/// multiplies it by 1 − h².
+fn slope_mask(activation: Activation, delta: &mut [f64], output: &[f64]) {
+    match activation {
+        Activation::Relu => {
+            for (d, h) in delta.iter_mut().zip(output) {
+                if *h <= 0.0 {
+                    *d = 0.0;
+                }
+            }
+        }
+        Activation::Tanh => {
+            delta.iter_mut().zip(output).for_each(|(d, h)| *d *= 1.0 - h * h);
+        }
+    }
+}
+
+/// The gradient back through an MLP hidden layer's dropout and activation, from the stored
+/// output a(z)·f (f = 1/p where the unit was kept, 0 where dropped; no factors when dropout is
+/// off). Relu: the output is positive exactly where the unit was active and kept, so the slope
+/// is `dropout_scale` there. Tanh: f·(1 − t²) with t = a(z) recovered as output/f.
+fn through_activation(
+    activation: Activation,
+    delta: &mut [f64],
+    output: &[f64],
+    (factors, dropout_scale): (Option<&Vec<f64>>, f64),
+) {
+    match (activation, factors) {
+        (Activation::Relu, _) => {
+            for (d, h) in delta.iter_mut().zip(output) {
+                *d *= if *h > 0.0 { dropout_scale } else { 0.0 };
+            }
+        }
+        (Activation::Tanh, None) => slope_mask(activation, delta, output),
+        (Activation::Tanh, Some(factors)) => {
+            // A unit past the end of a short factor buffer was kept unscaled (as the forward
+            // pass treats it).
+            for (i, (d, h)) in delta.iter_mut().zip(output).enumerate() {
+                let f = factors.get(i).copied().unwrap_or(1.0);
+                let t = if f == 0.0 { 0.0 } else { h / f };
+                *d *= f * (1.0 - t * t);
+            }
         }
     }
 }

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::layers::relu_of;
+
 /// The nonlinearity after every hidden layer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Activation {
@@ -49,4 +51,51 @@ impl LossFunction {
             Self::SquaredError => "SquaredError",
         }
     }
+}
+
+impl Activation {
+    /// a(z).
+    #[inline]
+    #[must_use]
+    pub fn apply(self, z: f64) -> f64 {
+        match self {
+            Self::Relu => relu_of(z),
+            Self::Tanh => z.tanh(),
+        }
+    }
+
+    /// a′(z) written from the output h = a(z): relu's is 1 where h > 0 and 0 elsewhere
+    /// (`relu'(0) = 0`, as numpy's `dhidden[hidden <= 0] = 0`), tanh's is 1 − h².
+    #[inline]
+    #[must_use]
+    pub fn slope_from_output(self, h: f64) -> f64 {
+        match self {
+            Self::Relu => {
+                if h > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Self::Tanh => 1.0 - h * h,
+        }
+    }
+}
+
+/// ½‖s − one-hot(label)‖² of one row of output scores, and with `delta` its gradient
+/// (s − one-hot(label)) divided by `rows` (the batch mean's factor). A label outside the row
+/// has no hot entry.
+pub(super) fn squared_error_row(
+    row: &[f64],
+    label: usize,
+    delta: Option<(&mut [f64], f64)>,
+) -> f64 {
+    let target = |class: usize| if class == label { 1.0 } else { 0.0 };
+    let total: f64 = row.iter().enumerate().map(|(k, s)| (s - target(k)) * (s - target(k))).sum();
+    if let Some((delta, rows)) = delta {
+        for (k, (d, s)) in delta.iter_mut().zip(row).enumerate() {
+            *d = (s - target(k)) / rows;
+        }
+    }
+    0.5 * total
 }

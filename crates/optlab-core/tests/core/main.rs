@@ -37,4 +37,5 @@ mod sweep_issue16;
 mod torch_script;
 mod train;
 mod train_lbfgs;
+mod train_objective;
 mod worker;

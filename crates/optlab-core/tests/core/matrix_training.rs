@@ -20,6 +20,7 @@ fn spiral(optimizer: OptimizerConfig, epochs: usize) -> TrainingConfig {
         batch_size: 300,
         epochs,
         seed: 0,
+        ..TrainingConfig::default()
     }
 }
 

@@ -141,6 +141,7 @@ fn spiral_net_reaches_98_percent_training_accuracy() {
         batch_size: 300,
         epochs: 60,
         seed: 0,
+        ..TrainingConfig::default()
     };
     let mut trainer = Trainer::new(&config).expect("valid config");
     let history = trainer.run();

@@ -1,5 +1,6 @@
 //! The training lab: small networks trained on toy data sets.
 
+pub mod objective_controls;
 pub mod panel;
 pub mod view;
 

@@ -199,7 +199,7 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize, train_poin
                 (0, 8),
                 model::HIDDEN_LAYERS,
                 "hidden layers",
-                "ReLU layers",
+                "Hidden layers, each followed by the activation",
             ) {
                 let width = hidden.first().copied().unwrap_or(100);
                 hidden.resize(layers, width);
@@ -209,7 +209,10 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize, train_poin
             lab_widgets::keep_labelled(ui, dropconnect_keep, weight, "DropConnect keep p");
         }
         ModelConfig::ResidualMlp { width, blocks, final_survival } => {
-            ui.label("Residual MLP: hₗ = relu(hₗ₋₁ + bₗ·fₗ(hₗ₋₁))");
+            ui.label(format!(
+                "Residual MLP: hₗ = {}(hₗ₋₁ + bₗ·fₗ(hₗ₋₁))",
+                run.activation.name().to_lowercase()
+            ));
             lab_widgets::count(
                 ui,
                 width,
@@ -229,6 +232,7 @@ pub fn run_controls(ui: &mut Ui, run: &mut TrainingRun, index: usize, train_poin
             );
         }
     }
+    super::objective_controls::show(ui, run, index);
     optimizer_controls::optimizer(ui, &mut run.optimizer, 1000 + index);
     run_schedule(ui, run, index, train_points);
     lab_widgets::number(ui, &mut run.l2, (0.0, 0.1), fit::L2, "L2 λ", "Penalty ½λΣW² in the loss");
