@@ -217,6 +217,15 @@ impl OptlabApp {
             }
             EntryAction::PauseLab(paused) => self.labs.set_paused(paused),
             EntryAction::StopLab => self.labs.stop(),
+            EntryAction::TrackSharpness => {
+                let entry = self.document.notebook.entries.get_mut(self.selected);
+                if let Some(Experiment::Training(lab)) = entry.map(|e| &mut e.experiment)
+                    && lab.sharpness.is_none()
+                {
+                    lab.sharpness =
+                        Some(optlab_core::entries::training::SharpnessTracking::default());
+                }
+            }
         }
     }
 
@@ -242,6 +251,7 @@ impl OptlabApp {
                 validation_fraction: config.validation_fraction,
                 seed: config.seed,
                 runs: Vec::new(),
+                sharpness: None,
             };
             entries.insert(
                 at,

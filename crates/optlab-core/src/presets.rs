@@ -41,6 +41,7 @@ const BUILTIN: &[Preset] = &[
     preset!("beyond-adam"),
     preset!("second-order"),
     preset!("schedules"),
+    preset!("edge-of-stability"),
 ];
 
 impl Preset {

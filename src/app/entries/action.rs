@@ -28,4 +28,6 @@ pub enum EntryAction {
     PauseLab(bool),
     /// Stop the lab's computation, keeping what it computed so far.
     StopLab,
+    /// Turn on sharpness tracking (default settings) for the selected training entry.
+    TrackSharpness,
 }

@@ -3,8 +3,7 @@
 //! What is independent of what:
 //! * H·v against central differences of the gradient (1e-6 relative) checks the R-passes
 //!   against the gradient; the gradient is checked against `Network::loss_and_gradient`
-//!   (`model.rs`, separate code) where that computes the same objective, and against central
-//!   differences of `Network::loss_at` otherwise.
+//!   (`model.rs`, separate code) at 1e-12, and the loss against `Network::loss_at`.
 //! * The dense Hessian (columns H·eᵢ) must be symmetric to 1e-12 — nothing forces that but
 //!   the products being exact second derivatives. Its eigenvalues (Jacobi, in this file) are
 //!   compared with the eigenvalues of a dense Hessian from central differences of
@@ -79,24 +78,6 @@ fn cases() -> Vec<(String, ModelConfig, Activation, LossFunction)> {
     cases
 }
 
-/// Whether `model.rs` computes this objective (the lead's tanh and squared error land later).
-fn model_rs_computes(network: &Network, data: &Dataset) -> bool {
-    let mut ws = network.workspace(data.len());
-    let loss = network.loss_at(network.params(), &data.x, &data.y, Mode::Eval, &mut ws);
-    let mut hessian = HessianWorkspace::new(network, &model_of(network), &data.x, &data.y);
-    hessian
-        .as_mut()
-        .is_some_and(|h| (h.prepare(network.params()).total() - loss.total()).abs() < 1e-12)
-}
-
-fn model_of(network: &Network) -> ModelConfig {
-    if network.survival().is_empty() && network.layers().len() == 3 {
-        mlp(&[7, 9])
-    } else {
-        residual(6, 2)
-    }
-}
-
 #[test]
 fn hessian_vector_products_match_differences_of_the_gradient() {
     let data = spiral(8);
@@ -132,36 +113,11 @@ fn the_gradient_is_the_objectives_gradient() {
         let gradient = hessian.gradient().to_vec();
         let mut ws = net.workspace(data.len());
         let eval = net.loss_at(&params, &data.x, &data.y, Mode::Eval, &mut ws);
-        if model_rs_computes(&net, &data) {
-            assert!((at.total() - eval.total()).abs() < 1e-12 * eval.total().abs(), "{label}");
-            let mut reference = vec![0.0; params.len()];
-            net.loss_and_gradient(
-                &params,
-                &data.x,
-                &data.y,
-                &Draw::default(),
-                &mut ws,
-                &mut reference,
-            );
-            let error = relative(&gradient, &reference);
-            assert!(error < 1e-12, "{label}: gradient off model.rs's by {error:e}");
-        } else {
-            // Central differences of this module's own loss.
-            let h = 1e-6;
-            let mut probe = params.clone();
-            let numeric: Vec<f64> = (0..params.len())
-                .map(|i| {
-                    probe[i] = params[i] + h;
-                    let up = hessian.prepare(&probe).total();
-                    probe[i] = params[i] - h;
-                    let down = hessian.prepare(&probe).total();
-                    probe[i] = params[i];
-                    (up - down) / (2.0 * h)
-                })
-                .collect();
-            let error = relative(&gradient, &numeric);
-            assert!(error < 1e-7, "{label}: gradient off its differences by {error:e}");
-        }
+        assert!((at.total() - eval.total()).abs() < 1e-12 * eval.total().abs(), "{label}");
+        let mut reference = vec![0.0; params.len()];
+        net.loss_and_gradient(&params, &data.x, &data.y, &Draw::default(), &mut ws, &mut reference);
+        let error = relative(&gradient, &reference);
+        assert!(error < 1e-12, "{label}: gradient off model.rs's by {error:e}");
     }
 }
 
@@ -299,9 +255,7 @@ fn dense_eigenvalues_match_a_finite_difference_hessian_of_model_rs() {
         let computes = hessian.prepare(net.params()).total();
         let mut ws = net.workspace(data.len());
         let eval = net.loss_at(net.params(), &data.x, &data.y, Mode::Eval, &mut ws).total();
-        if (computes - eval).abs() > 1e-12 {
-            continue; // model.rs does not compute this objective yet
-        }
+        assert!((computes - eval).abs() <= 1e-12 * eval, "{label}: {computes} against {eval}");
         let exact = symmetric_eigenvalues(&dense_hessian(&mut hessian, net.params()));
         let numeric = finite_difference_eigenvalues(&net, &data);
         let scale = exact.iter().fold(0.0_f64, |m, e| m.max(e.abs()));

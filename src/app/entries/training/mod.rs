@@ -2,6 +2,8 @@
 
 pub mod objective_controls;
 pub mod panel;
+pub mod sharpness_controls;
+pub mod sharpness_view;
 pub mod view;
 
 use egui::Ui;

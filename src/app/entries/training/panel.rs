@@ -30,6 +30,7 @@ pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {
         "Fraction of the points held out to measure generalization",
     );
     lab_widgets::seed(ui, &mut lab.seed);
+    super::sharpness_controls::show(ui, lab);
     ui.separator();
     let mut remove = None;
     let points = train_points(&lab.dataset, lab.validation_fraction);

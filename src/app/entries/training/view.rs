@@ -31,6 +31,7 @@ pub fn show(ui: &mut Ui, r: &TrainingReport, labs: &LabResults, actions: &mut Ve
     if draw(ui, r, generation, progress) {
         actions.push(EntryAction::PauseLab(!progress.paused));
     }
+    super::sharpness_view::take_request(ui, actions);
 }
 
 /// Draws the lab; returns whether the pause/resume button was clicked.
@@ -45,6 +46,7 @@ fn draw(ui: &mut Ui, r: &TrainingReport, generation: u64, progress: Progress) ->
     ui.label(summary_line(r));
     match tab_row(ui) {
         TrainingTab::Curves => curves_and_regions(ui, r, generation),
+        TrainingTab::Sharpness => super::sharpness_view::show(ui, r),
     }
     toggled
 }
@@ -55,12 +57,20 @@ enum TrainingTab {
     /// Loss and accuracy per epoch, and the decision regions.
     #[default]
     Curves,
+    /// λmax of the Hessian per epoch against the edge of stability.
+    Sharpness,
 }
 
 impl TrainingTab {
     /// Every tab, in the row's order, with its label and tooltip.
-    const ALL: [(Self, &'static str, &'static str); 1] =
-        [(Self::Curves, "Curves", "Loss and accuracy per epoch, and the decision regions")];
+    const ALL: [(Self, &'static str, &'static str); 2] = [
+        (Self::Curves, "Curves", "Loss and accuracy per epoch, and the decision regions"),
+        (
+            Self::Sharpness,
+            "Sharpness",
+            "λmax of the training loss's Hessian per epoch, against the edge of stability 2/lr",
+        ),
+    ];
 }
 
 /// The row of tabs; returns the chosen one (kept in egui's memory for the entry's view).

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use super::config::TrainingLab;
 use super::report::{TrainedRun, TrainingReport};
+use super::sharpness::SharpnessTracker;
 use crate::entries::kind::Feed;
 use crate::train::{DecisionGrid, GridSpec, Trainer, decision_grid};
 
@@ -24,6 +25,8 @@ const GRID_MARGIN: f64 = 0.25;
 pub struct TrainingSession {
     trainers: Vec<Option<Trainer>>,
     report: TrainingReport,
+    /// Per run, its sharpness tracker (`None`: not tracked or not training).
+    trackers: Vec<Option<SharpnessTracker>>,
 }
 
 impl TrainingSession {
@@ -37,6 +40,7 @@ impl TrainingSession {
         }
         let mut report = TrainingReport::default();
         let mut trainers = Vec::with_capacity(lab.runs.len());
+        let mut trackers = Vec::with_capacity(lab.runs.len());
         for (index, run) in lab.runs.iter().enumerate() {
             let built = lab.config(index).map(|config| Trainer::new(&config));
             let mut trained = TrainedRun {
@@ -46,6 +50,7 @@ impl TrainingSession {
                 grid: None,
                 grid_epoch: 0,
                 error: None,
+                sharpness: Vec::new(),
             };
             match built {
                 Some(Ok(trainer)) => {
@@ -54,17 +59,26 @@ impl TrainingSession {
                         report.validation = trainer.validation_data().clone();
                     }
                     trained.grid = Some(grid_of(&trainer));
+                    trackers.push(SharpnessTracker::start(
+                        lab.sharpness,
+                        &trainer,
+                        &mut trained.sharpness,
+                    ));
                     trainers.push(Some(trainer));
                 }
                 Some(Err(e)) => {
                     trained.error = Some(e.to_string());
                     trainers.push(None);
+                    trackers.push(None);
                 }
-                None => trainers.push(None),
+                None => {
+                    trainers.push(None);
+                    trackers.push(None);
+                }
             }
             report.runs.push(trained);
         }
-        Self { trainers, report }
+        Self { trainers, report, trackers }
     }
 
     /// A session that trains nothing: every run carries `error`.
@@ -76,17 +90,24 @@ impl TrainingSession {
             grid: None,
             grid_epoch: 0,
             error: Some(error.to_owned()),
+            sharpness: Vec::new(),
         });
         let report = TrainingReport { runs: runs.collect(), ..TrainingReport::default() };
-        Self { trainers: lab.runs.iter().map(|_| None).collect(), report }
+        let trackers = lab.runs.iter().map(|_| None).collect();
+        Self { trainers: lab.runs.iter().map(|_| None).collect(), report, trackers }
     }
 
     /// Trains one epoch of every unfinished run; returns whether any run trained.
     pub fn advance(&mut self) -> bool {
         let mut trained = false;
-        for (trainer, run) in self.trainers.iter_mut().zip(&mut self.report.runs) {
+        let runs = self.trainers.iter_mut().zip(&mut self.report.runs).zip(&mut self.trackers);
+        for ((trainer, run), tracker) in runs {
             if let Some(trainer) = trainer.as_mut().filter(|t| !t.is_finished()) {
-                run.epochs.push(trainer.epoch());
+                let stats = trainer.epoch();
+                run.epochs.push(stats);
+                if let Some(tracker) = tracker {
+                    tracker.after_epoch(trainer, stats.lr, &mut run.sharpness);
+                }
                 trained = true;
             }
         }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::sharpness::{SharpnessTracking, tracker_memory};
 use crate::budget::{MemoryError, MemoryEstimate};
 use crate::limits::{Limit, LimitError};
 use crate::optim::OptimizerConfig;
@@ -35,6 +36,9 @@ pub struct TrainingLab {
     pub seed: u64,
     /// The runs, trained side by side.
     pub runs: Vec<TrainingRun>,
+    /// Sharpness (λmax of the training objective's Hessian) tracked every few epochs; `None`
+    /// is off.
+    pub sharpness: Option<SharpnessTracking>,
 }
 
 /// One network trained on the entry's data.
@@ -93,6 +97,7 @@ impl Default for TrainingLab {
             validation_fraction: config.validation_fraction,
             seed: 0,
             runs: vec![TrainingRun::from_config("Adam", &config)],
+            sharpness: None,
         }
     }
 }
@@ -145,6 +150,7 @@ impl TrainingLab {
     /// The first value out of range.
     pub fn validate(&self) -> Result<(), LimitError> {
         Limit::closed("number of runs", 1.0, MAX_RUNS as f64).check(self.runs.len() as f64)?;
+        self.sharpness.as_ref().map_or(Ok(()), SharpnessTracking::validate)?;
         (0..self.runs.len()).filter_map(|i| self.config(i)).try_for_each(|c| c.validate())
     }
 
@@ -160,6 +166,9 @@ impl TrainingLab {
         estimate.add_each("runs", "weights and optimizer state", &parts(|r| r.weights));
         estimate.add_each("runs", "data", &parts(|r| r.data));
         estimate.add_each("runs", "epoch history", &parts(|r| r.history * HISTORY_COPIES));
+        let configs = (0..self.runs.len()).filter_map(|i| self.config(i));
+        let tracking: Vec<u64> = configs.map(|c| tracker_memory(&c, self.sharpness)).collect();
+        estimate.add_each("runs", "sharpness tracking", &tracking);
         estimate
     }
 

@@ -1,6 +1,7 @@
 //! The training entry's report: per run, its curves and its decision regions, with its tables
 //! (one per run) and summary lines.
 
+use super::sharpness::{self, SharpnessPoint};
 use crate::entries::kind::{SummaryLine, Table};
 use crate::names::slug;
 use crate::train::{Dataset, DecisionGrid, EpochStats};
@@ -48,6 +49,8 @@ pub struct TrainedRun {
     pub grid_epoch: usize,
     /// Why the run could not train (a config out of range), if it could not.
     pub error: Option<String>,
+    /// Sharpness measurements (empty when not tracked).
+    pub sharpness: Vec<SharpnessPoint>,
 }
 
 /// Every run's file-system name, in the entry's order: the slug of its name, with `_` added
@@ -105,6 +108,12 @@ pub fn tables(r: &TrainingReport) -> Vec<Table> {
             }
         })
         .filter(|table| !table.rows.is_empty())
+        .chain(
+            r.runs
+                .iter()
+                .zip(run_slugs(r))
+                .filter_map(|(run, s)| sharpness::table(&run.sharpness, &s)),
+        )
         .collect()
 }
 
@@ -127,6 +136,7 @@ pub fn summaries(r: &TrainingReport) -> Vec<SummaryLine> {
                 let all: u64 = run.epochs.iter().filter_map(|e| e.evaluations).map(u64::from).sum();
                 values.push(("evaluations", all as f64));
             }
+            values.extend(sharpness::summary(&run.sharpness, run.planned_epochs));
             Some((run.name.clone(), values))
         })
         .collect()
