@@ -84,7 +84,9 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 fn normalize(v: &mut [f64]) -> bool {
     let norm = dot(v, v).sqrt();
     if norm > 0.0 && norm.is_finite() {
-        v.iter_mut().for_each(|x| *x /= norm);
+        for x in v.iter_mut() {
+            *x /= norm;
+        }
         true
     } else {
         false

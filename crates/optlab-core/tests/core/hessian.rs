@@ -158,15 +158,16 @@ fn symmetric_eigenvalues(matrix: &[Vec<f64>]) -> Vec<f64> {
                 let t = if theta == 0.0 { 1.0 } else { t };
                 let c = 1.0 / (t * t + 1.0).sqrt();
                 let s = t * c;
-                for k in 0..n {
-                    let (akp, akq) = (a[k][p], a[k][q]);
-                    a[k][p] = c * akp - s * akq;
-                    a[k][q] = s * akp + c * akq;
+                for row in &mut a {
+                    let (akp, akq) = (row[p], row[q]);
+                    row[p] = c * akp - s * akq;
+                    row[q] = s * akp + c * akq;
                 }
-                for k in 0..n {
-                    let (apk, aqk) = (a[p][k], a[q][k]);
-                    a[p][k] = c * apk - s * aqk;
-                    a[q][k] = s * apk + c * aqk;
+                let (low, high) = a.split_at_mut(q);
+                for (x, y) in low[p].iter_mut().zip(high[0].iter_mut()) {
+                    let (apk, aqk) = (*x, *y);
+                    *x = c * apk - s * aqk;
+                    *y = s * apk + c * aqk;
                 }
             }
         }
@@ -233,12 +234,9 @@ fn finite_difference_eigenvalues(net: &Network, data: &Dataset) -> Vec<f64> {
         }
     }
     // Symmetrize away the differences' rounding.
-    for i in 0..n {
-        for j in 0..i {
-            let mean = 0.5 * (columns[i][j] + columns[j][i]);
-            (columns[i][j], columns[j][i]) = (mean, mean);
-        }
-    }
+    let columns: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| 0.5 * (columns[i][j] + columns[j][i])).collect())
+        .collect();
     symmetric_eigenvalues(&columns)
 }
 

@@ -747,7 +747,7 @@ fn sharpness_tracking_out_of_range_is_refused_with_its_field() {
     for (field, text) in
         [("every", "every: 0, iterations: 20"), ("iterations", "every: 5, iterations: 5000")]
     {
-        let ron = format!("(entries: [(name: \"t\", experiment: Training(sharpness: ({text}))))])");
+        let ron = format!("(entries: [(name: \"t\", experiment: Training(sharpness: ({text})))])");
         let error = refuse(&ron).to_string();
         assert!(error.contains(field), "{error}");
     }

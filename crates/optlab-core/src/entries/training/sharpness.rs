@@ -135,7 +135,8 @@ impl SharpnessTracker {
     /// (every `every` epochs, and the run's last).
     pub fn after_epoch(&mut self, trainer: &Trainer, lr: f64, points: &mut Vec<SharpnessPoint>) {
         let done = trainer.epochs_done();
-        let due = done % self.tracking.every.max(1) == 0 || done == trainer.config().epochs;
+        let due =
+            done.is_multiple_of(self.tracking.every.max(1)) || done == trainer.config().epochs;
         if due && points.last().is_none_or(|p| p.epoch < done) {
             points.push(self.measure(trainer, lr, self.tracking.iterations));
         }

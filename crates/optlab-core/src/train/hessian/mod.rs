@@ -1,5 +1,5 @@
 //! Exact Hessian-vector products of a network's training objective
-//! L(θ) = mean data loss over the given points + ½λΣW², by Pearlmutter's R-operator: a forward
+//! L(θ) = mean data loss over the given points + `½λΣW²`, by Pearlmutter's R-operator: a forward
 //! and backward pass at θ (kept), then per direction v the R-forward pass (R{u}, R{a}: the
 //! directional derivatives of every pre-activation and activation) and the R-backward pass
 //! (R{∂L/∂a}), whose weight sums are H·v. No finite differences: H·v is exact up to rounding.
