@@ -47,25 +47,37 @@ fn sharpness_hovers_at_two_over_lr_while_the_loss_keeps_falling() {
     let entry = dir.path().join("sharpness-rises-to-2-lr");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{stdout}");
-    for (line, (lr, slug)) in lines.iter().zip([(0.2, "sgd-lr-0-2"), (0.3, "sgd-lr-0-3"), (0.4, "sgd-lr-0-4")]) {
+    for (line, (lr, slug)) in
+        lines.iter().zip([(0.2, "sgd-lr-0-2"), (0.3, "sgd-lr-0-3"), (0.4, "sgd-lr-0-4")])
+    {
         let values = values(line);
         let edge = 2.0 / lr;
         assert!((get(&values, "edge") - edge).abs() < 1e-9, "{line}");
         let mean = get(&values, "sharpness_mean_last_half");
-        assert!((mean - edge).abs() <= 0.1 * edge, "lr {lr}: mean λmax {mean} against 2/lr = {edge}");
+        assert!(
+            (mean - edge).abs() <= 0.1 * edge,
+            "lr {lr}: mean λmax {mean} against 2/lr = {edge}"
+        );
         assert!(get(&values, "sharpness_final").is_finite(), "{line}");
         let rows = sharpness_rows(&entry.join(slug).join("sharpness.csv"));
         let epochs = get(&values, "epochs");
         let half = rows.iter().find(|r| 2.0 * r[0] >= epochs).expect("a point in the second half");
         let last = rows.last().expect("points");
         assert_eq!(last[0], epochs, "the last epoch is measured");
-        assert!(last[3] < half[3], "lr {lr}: loss {} at the end, {} at epoch {}", last[3], half[3], half[0]);
+        assert!(
+            last[3] < half[3],
+            "lr {lr}: loss {} at the end, {} at epoch {}",
+            last[3],
+            half[3],
+            half[0]
+        );
         // The sharpness starts below 2/lr for the smallest lr: it rises to the edge.
         if lr < 0.25 {
             assert!(rows[0][1] < 0.8 * edge, "lr {lr}: starts at {}", rows[0][1]);
         }
         let mean_csv: f64 = {
-            let second: Vec<f64> = rows.iter().filter(|r| 2.0 * r[0] >= epochs).map(|r| r[1]).collect();
+            let second: Vec<f64> =
+                rows.iter().filter(|r| 2.0 * r[0] >= epochs).map(|r| r[1]).collect();
             second.iter().sum::<f64>() / second.len() as f64
         };
         assert!((mean_csv - mean).abs() < 1e-9 * mean, "the summary's mean is the CSV's");

@@ -234,9 +234,8 @@ fn finite_difference_eigenvalues(net: &Network, data: &Dataset) -> Vec<f64> {
         }
     }
     // Symmetrize away the differences' rounding.
-    let columns: Vec<Vec<f64>> = (0..n)
-        .map(|i| (0..n).map(|j| 0.5 * (columns[i][j] + columns[j][i])).collect())
-        .collect();
+    let columns: Vec<Vec<f64>> =
+        (0..n).map(|i| (0..n).map(|j| 0.5 * (columns[i][j] + columns[j][i])).collect()).collect();
     symmetric_eigenvalues(&columns)
 }
 
