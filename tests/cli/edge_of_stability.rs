@@ -63,7 +63,7 @@ fn sharpness_hovers_at_two_over_lr_while_the_loss_keeps_falling() {
         let epochs = get(&values, "epochs");
         let half = rows.iter().find(|r| 2.0 * r[0] >= epochs).expect("a point in the second half");
         let last = rows.last().expect("points");
-        assert_eq!(last[0], epochs, "the last epoch is measured");
+        assert!((last[0] - epochs).abs() < 0.5, "the last epoch is measured");
         assert!(
             last[3] < half[3],
             "lr {lr}: loss {} at the end, {} at epoch {}",

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use optlab::app::OptlabApp;
-use optlab_core::entries::training::TrainingLab;
+use optlab_core::entries::training::{SharpnessTracking, TrainingLab};
 use optlab_core::entries::{Experiment, LabReport};
 use optlab_core::notebook::{Entry, FORMAT_VERSION, Notebook};
 use optlab_core::train::ModelConfig;
@@ -55,7 +55,7 @@ fn the_sharpness_tab_turns_tracking_on_and_plots_it() {
     h.get_by_label("Track sharpness").click();
     h.run_steps(2);
     let Experiment::Training(lab) = experiment(&mut h) else { panic!("a training entry") };
-    assert_eq!(lab.sharpness, Some(Default::default()), "the button turned tracking on");
+    assert_eq!(lab.sharpness, Some(SharpnessTracking::default()), "the button turned tracking on");
     settle(&mut h);
     step_until(&mut h, "sharpness points", |app| match app.labs.report() {
         Some(LabReport::Training(r)) => r.runs.iter().all(|run| run.sharpness.len() == 4),
