@@ -209,3 +209,44 @@ pub fn tracker_memory(config: &TrainingConfig, tracking: Option<SharpnessTrackin
         .saturating_mul(3 * size_of::<SharpnessPoint>() as u64);
     rows.saturating_add(fixed).saturating_add(history)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entries::training::{TrainingLab, TrainingSession};
+    use crate::train::ModelConfig;
+
+    #[test]
+    fn the_edge_is_two_over_lr_or_its_momentum_form_and_none_for_adam() {
+        let sgd = OptimizerConfig::Sgd { lr: 0.2, weight_decay: 0.0 };
+        assert!((edge(&sgd, 0.2) - 10.0).abs() < 1e-12);
+        let momentum =
+            OptimizerConfig::Momentum { lr: 0.1, momentum: 0.9, dampening: 0.0, weight_decay: 0.0 };
+        assert!((edge(&momentum, 0.1) - 38.0).abs() < 1e-9, "(2 + 2μ)/lr");
+        assert!(edge(&TrainingConfig::default().optimizer, 0.01).is_nan(), "Adam has no edge");
+        assert!(edge(&sgd, 0.0).is_nan());
+    }
+
+    #[test]
+    fn a_session_measures_epoch_zero_every_k_epochs_and_the_last() {
+        let mut lab = TrainingLab::default();
+        for run in &mut lab.runs {
+            run.model =
+                ModelConfig::Mlp { hidden: vec![6], dropout_keep: 1.0, dropconnect_keep: 1.0 };
+            run.epochs = 25;
+            run.optimizer = OptimizerConfig::Sgd { lr: 0.5, weight_decay: 0.0 };
+        }
+        assert!(TrainingSession::new(&lab).finish().runs[0].sharpness.is_empty(), "off by default");
+        lab.sharpness = Some(SharpnessTracking { every: 10, iterations: 15 });
+        let report = TrainingSession::new(&lab).finish();
+        let points = &report.runs[0].sharpness;
+        assert_eq!(points.iter().map(|p| p.epoch).collect::<Vec<_>>(), [0, 10, 20, 25]);
+        assert!(points.iter().all(|p| p.sharpness > 0.0 && (p.edge - 4.0).abs() < 1e-12));
+        let last = report.runs[0].epochs.last().expect("epochs");
+        let loss = points.last().expect("points").train_loss;
+        assert!((loss - last.train_loss).abs() < 1e-9 * last.train_loss, "{loss} vs {last:?}");
+        let summary = summary(points, 25);
+        let mean = (points[2].sharpness + points[3].sharpness) / 2.0;
+        assert_eq!(summary[1], ("sharpness_mean_last_half", mean));
+    }
+}
