@@ -246,7 +246,7 @@ mod tests {
         let loss = points.last().expect("points").train_loss;
         assert!((loss - last.train_loss).abs() < 1e-9 * last.train_loss, "{loss} vs {last:?}");
         let summary = summary(points, 25);
-        let mean = (points[2].sharpness + points[3].sharpness) / 2.0;
+        let mean = f64::midpoint(points[2].sharpness, points[3].sharpness);
         assert_eq!(summary[1], ("sharpness_mean_last_half", mean));
     }
 }
