@@ -231,6 +231,15 @@ impl OptlabApp {
                     lab.landscape.get_or_insert_with(Default::default);
                 }
             }
+            EntryAction::TrackSharpness => {
+                let entry = self.document.notebook.entries.get_mut(self.selected);
+                if let Some(Experiment::Training(lab)) = entry.map(|e| &mut e.experiment)
+                    && lab.sharpness.is_none()
+                {
+                    lab.sharpness =
+                        Some(optlab_core::entries::training::SharpnessTracking::default());
+                }
+            }
         }
     }
 
@@ -258,6 +267,7 @@ impl OptlabApp {
                 runs: Vec::new(),
                 lr_finder: None,
                 landscape: None,
+                sharpness: None,
             };
             entries.insert(
                 at,

@@ -22,5 +22,6 @@ mod map;
 mod matrix_controls;
 mod schedule_free;
 mod schedules;
+mod sharpness;
 mod slice;
 mod sweep_counts;

@@ -43,6 +43,7 @@ const BUILTIN: &[Preset] = &[
     preset!("schedules"),
     preset!("lr-finder"),
     preset!("landscape"),
+    preset!("edge-of-stability"),
 ];
 
 impl Preset {

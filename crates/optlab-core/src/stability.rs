@@ -73,7 +73,25 @@ pub fn stability_limit(
     start: Point,
     optimizer: &OptimizerConfig,
 ) -> Option<StabilityLimit> {
-    let (rule, numerator, weight_decay) = match *optimizer {
+    let (rule, numerator, weight_decay) = limit_factor(optimizer)?;
+    let ([_, largest], _) = symmetric_eigen(surface.hessian(start))?;
+    let lambda_max = largest + weight_decay;
+    let lr = numerator / lambda_max;
+    (lambda_max > 0.0 && lr.is_finite() && lr > 0.0).then_some(StabilityLimit {
+        lr,
+        lambda_max,
+        rule,
+        exact: is_quadratic(surface),
+    })
+}
+
+/// The rule of `optimizer`'s stability limit, the limit times λmax (2, 2(1 + μ)/(1 − τ),
+/// 2(1 + μ)/(1 + 2μ)) and the coupled weight decay added to every eigenvalue; `None` for the
+/// optimizers without such a limit (see [`stability_limit`]). The curvature at the edge of
+/// stability for a learning rate lr is `factor / lr − weight_decay`.
+#[must_use]
+pub fn limit_factor(optimizer: &OptimizerConfig) -> Option<(LimitRule, f64, f64)> {
+    let factor = match *optimizer {
         OptimizerConfig::Sgd { weight_decay, .. } => (LimitRule::Sgd, 2.0, weight_decay),
         OptimizerConfig::Momentum { momentum, dampening, weight_decay, .. } => {
             (LimitRule::HeavyBall, 2.0 * (1.0 + momentum) / (1.0 - dampening), weight_decay)
@@ -108,15 +126,7 @@ pub fn stability_limit(
             (LimitRule::Sgd, 2.0, weight_decay + lambd)
         }
     };
-    let ([_, largest], _) = symmetric_eigen(surface.hessian(start))?;
-    let lambda_max = largest + weight_decay;
-    let lr = numerator / lambda_max;
-    (lambda_max > 0.0 && lr.is_finite() && lr > 0.0).then_some(StabilityLimit {
-        lr,
-        lambda_max,
-        rule,
-        exact: is_quadratic(surface),
-    })
+    Some(factor)
 }
 
 /// 2(1 + μ)/(1 + 2μ): Nesterov's limit times λmax.

@@ -33,4 +33,6 @@ pub enum EntryAction {
     LrFinder(LrFinderAction),
     /// Turn on the selected training entry's loss-landscape views (default options).
     EnableLandscape,
+    /// Turn on sharpness tracking (default settings) for the selected training entry.
+    TrackSharpness,
 }

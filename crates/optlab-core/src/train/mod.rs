@@ -21,6 +21,7 @@
 pub mod data;
 pub mod fit;
 pub mod full_batch;
+pub mod hessian;
 mod kernels;
 pub mod landscape;
 pub mod layers;
@@ -28,6 +29,7 @@ pub mod lr_range;
 pub mod memory;
 pub mod model;
 pub mod objective;
+pub mod sharpness;
 
 pub use data::{Dataset, DatasetConfig};
 pub use fit::{DecisionGrid, EpochStats, GridSpec, Trainer, TrainingConfig, decision_grid};

@@ -10,6 +10,7 @@ mod expr;
 mod fast_path_bits;
 mod fast_path_speed_bits;
 mod landscape;
+mod hessian;
 mod layout;
 mod lbfgs_properties;
 mod lr_range;

@@ -765,3 +765,52 @@ proptest! {
         prop_assert_eq!(&loaded, &notebook);
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// Training entries with sharpness tracking (issue 19).
+
+fn training_with_sharpness() -> impl Strategy<Value = Notebook> {
+    use optlab_core::entries::training::{SharpnessTracking, TrainingLab};
+    let tracking = option::of((1_usize..=100_000, 1_usize..=1000))
+        .prop_map(|t| t.map(|(every, iterations)| SharpnessTracking { every, iterations }));
+    (tracking, any::<u64>()).prop_map(|(sharpness, seed)| Notebook {
+        version: FORMAT_VERSION,
+        title: "sharpness".to_owned(),
+        entries: vec![Entry {
+            name: "tracked".to_owned(),
+            notes: String::new(),
+            experiment: Experiment::Training(TrainingLab {
+                sharpness,
+                seed,
+                ..TrainingLab::default()
+            }),
+        }],
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sharpness_tracking_survives_saving_and_loading(notebook in training_with_sharpness()) {
+        let text = notebook.to_ron();
+        let loaded = Notebook::from_ron(&text)
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(&loaded, &notebook);
+        prop_assert_eq!(loaded.to_ron(), text);
+    }
+}
+
+#[test]
+fn sharpness_tracking_out_of_range_is_refused_with_its_field() {
+    for (field, text) in
+        [("every", "every: 0, iterations: 20"), ("iterations", "every: 5, iterations: 5000")]
+    {
+        let ron = format!("(entries: [(name: \"t\", experiment: Training(sharpness: ({text})))])");
+        let error = refuse(&ron).to_string();
+        assert!(error.contains(field), "{error}");
+    }
+    let notebook = load("(entries: [(name: \"t\", experiment: Training(sharpness: ()))])");
+    let Experiment::Training(lab) = &notebook.entries[0].experiment else { panic!("training") };
+    assert_eq!(lab.sharpness.map(|t| (t.every, t.iterations)), Some((10, 20)));
+}

@@ -6,6 +6,8 @@ pub mod lr_finder_controls;
 pub mod lr_finder_view;
 pub mod objective_controls;
 pub mod panel;
+pub mod sharpness_controls;
+pub mod sharpness_view;
 pub mod view;
 
 use egui::Ui;

@@ -31,6 +31,7 @@ pub fn show(ui: &mut Ui, lab: &mut TrainingLab) {
     );
     lab_widgets::seed(ui, &mut lab.seed);
     super::lr_finder_controls::show(ui, &mut lab.lr_finder);
+    super::sharpness_controls::show(ui, lab);
     ui.separator();
     let mut remove = None;
     let points = train_points(&lab.dataset, lab.validation_fraction);

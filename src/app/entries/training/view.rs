@@ -31,6 +31,7 @@ pub fn show(ui: &mut Ui, r: &TrainingReport, labs: &LabResults, actions: &mut Ve
     if draw(ui, r, generation, progress, actions) {
         actions.push(EntryAction::PauseLab(!progress.paused));
     }
+    super::sharpness_view::take_request(ui, actions);
 }
 
 /// Draws the lab; returns whether the pause/resume button was clicked.
@@ -53,6 +54,7 @@ fn draw(
         TrainingTab::Curves => curves_and_regions(ui, r, generation),
         TrainingTab::LrFinder => super::lr_finder_view::show(ui, r, actions),
         TrainingTab::Landscape => super::landscape_view::show(ui, r, generation, actions),
+        TrainingTab::Sharpness => super::sharpness_view::show(ui, r),
     }
     toggled
 }
@@ -67,12 +69,19 @@ enum TrainingTab {
     LrFinder,
     /// The loss around the trained weights: random slice, PCA plane, interpolation.
     Landscape,
+    /// λmax of the Hessian per epoch against the edge of stability.
+    Sharpness,
 }
 
 impl TrainingTab {
     /// Every tab, in the row's order, with its label and tooltip.
-    const ALL: [(Self, &'static str, &'static str); 3] = [
+    const ALL: [(Self, &'static str, &'static str); 4] = [
         (Self::Curves, "Curves", "Loss and accuracy per epoch, and the decision regions"),
+        (
+            Self::Sharpness,
+            "Sharpness",
+            "λmax of the training loss's Hessian per epoch, against the edge of stability 2/lr",
+        ),
         (
             Self::Landscape,
             "Landscape",

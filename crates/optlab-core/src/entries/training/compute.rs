@@ -13,6 +13,7 @@ use super::config::TrainingLab;
 use super::landscape::work::LandscapeWork;
 use super::lr_finder;
 use super::report::{TrainedRun, TrainingReport};
+use super::sharpness::SharpnessTracker;
 use crate::entries::kind::Feed;
 use crate::train::{DecisionGrid, GridSpec, Trainer, decision_grid};
 
@@ -28,6 +29,8 @@ pub struct TrainingSession {
     report: TrainingReport,
     /// The loss-landscape work (recorded paths, views after training), when on.
     landscape: Option<LandscapeWork>,
+    /// Per run, its sharpness tracker (`None`: not tracked or not training).
+    trackers: Vec<Option<SharpnessTracker>>,
 }
 
 impl TrainingSession {
@@ -41,6 +44,7 @@ impl TrainingSession {
         }
         let mut report = TrainingReport::default();
         let mut trainers = Vec::with_capacity(lab.runs.len());
+        let mut trackers = Vec::with_capacity(lab.runs.len());
         for (index, run) in lab.runs.iter().enumerate() {
             let built = lab.config(index).map(|config| Trainer::new(&config));
             let mut trained = TrainedRun {
@@ -51,6 +55,7 @@ impl TrainingSession {
                 grid_epoch: 0,
                 error: None,
                 lr_find: None,
+                sharpness: Vec::new(),
             };
             match built {
                 Some(Ok(trainer)) => {
@@ -60,13 +65,22 @@ impl TrainingSession {
                     }
                     trained.grid = Some(grid_of(&trainer));
                     trained.lr_find = lab.lr_finder.map(|o| lr_finder::range_test(&o, &trainer));
+                    trackers.push(SharpnessTracker::start(
+                        lab.sharpness,
+                        &trainer,
+                        &mut trained.sharpness,
+                    ));
                     trainers.push(Some(trainer));
                 }
                 Some(Err(e)) => {
                     trained.error = Some(e.to_string());
                     trainers.push(None);
+                    trackers.push(None);
                 }
-                None => trainers.push(None),
+                None => {
+                    trainers.push(None);
+                    trackers.push(None);
+                }
             }
             report.runs.push(trained);
         }
@@ -74,7 +88,7 @@ impl TrainingSession {
         if let Some(work) = &landscape {
             report.landscape = Box::new(work.empty_report(report.runs.len()));
         }
-        Self { trainers, report, landscape }
+        Self { trainers, report, landscape, trackers }
     }
 
     /// A session that trains nothing: every run carries `error`.
@@ -87,17 +101,29 @@ impl TrainingSession {
             grid_epoch: 0,
             error: Some(error.to_owned()),
             lr_find: None,
+            sharpness: Vec::new(),
         });
         let report = TrainingReport { runs: runs.collect(), ..TrainingReport::default() };
-        Self { trainers: lab.runs.iter().map(|_| None).collect(), report, landscape: None }
+        let trackers = lab.runs.iter().map(|_| None).collect();
+        Self {
+            trainers: lab.runs.iter().map(|_| None).collect(),
+            report,
+            landscape: None,
+            trackers,
+        }
     }
 
     /// Trains one epoch of every unfinished run; returns whether any run trained.
     pub fn advance(&mut self) -> bool {
         let mut trained = false;
-        for (trainer, run) in self.trainers.iter_mut().zip(&mut self.report.runs) {
+        let runs = self.trainers.iter_mut().zip(&mut self.report.runs).zip(&mut self.trackers);
+        for ((trainer, run), tracker) in runs {
             if let Some(trainer) = trainer.as_mut().filter(|t| !t.is_finished()) {
-                run.epochs.push(trainer.epoch());
+                let stats = trainer.epoch();
+                run.epochs.push(stats);
+                if let Some(tracker) = tracker {
+                    tracker.after_epoch(trainer, stats.lr, &mut run.sharpness);
+                }
                 trained = true;
             }
         }

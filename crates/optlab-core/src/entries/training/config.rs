@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::landscape::options::LandscapeOptions;
 use super::lr_finder::{self, LrFinderOptions};
+use super::sharpness::{SharpnessTracking, tracker_memory};
 use crate::budget::{MemoryError, MemoryEstimate};
 use crate::limits::{Limit, LimitError};
 use crate::optim::OptimizerConfig;
@@ -42,6 +43,9 @@ pub struct TrainingLab {
     /// The loss-landscape views computed after training (`None`: off).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub landscape: Option<LandscapeOptions>,
+    /// Sharpness (λmax of the training objective's Hessian) tracked every few epochs; `None`
+    /// is off.
+    pub sharpness: Option<SharpnessTracking>,
 }
 
 /// One network trained on the entry's data.
@@ -102,6 +106,7 @@ impl Default for TrainingLab {
             runs: vec![TrainingRun::from_config("Adam", &config)],
             lr_finder: None,
             landscape: None,
+            sharpness: None,
         }
     }
 }
@@ -155,6 +160,7 @@ impl TrainingLab {
     pub fn validate(&self) -> Result<(), LimitError> {
         Limit::closed("number of runs", 1.0, MAX_RUNS as f64).check(self.runs.len() as f64)?;
         self.lr_finder.as_ref().map_or(Ok(()), LrFinderOptions::validate)?;
+        self.sharpness.as_ref().map_or(Ok(()), SharpnessTracking::validate)?;
         (0..self.runs.len()).filter_map(|i| self.config(i)).try_for_each(|c| c.validate())?;
         self.landscape.as_ref().map_or(Ok(()), |l| l.validate(self.runs.len()))
     }
@@ -182,6 +188,9 @@ impl TrainingLab {
                 &super::landscape::path_memory(options, &configs),
             );
         }
+        let configs = (0..self.runs.len()).filter_map(|i| self.config(i));
+        let tracking: Vec<u64> = configs.map(|c| tracker_memory(&c, self.sharpness)).collect();
+        estimate.add_each("runs", "sharpness tracking", &tracking);
         estimate
     }
 

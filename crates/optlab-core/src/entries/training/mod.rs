@@ -8,11 +8,13 @@ mod config;
 pub mod landscape;
 pub mod lr_finder;
 mod report;
+pub mod sharpness;
 
 pub use compute::{GRID_SIDE, TrainingSession};
 pub use config::{MAX_RUNS, MEMORY_ADVICE, TrainingLab, TrainingRun};
 pub use landscape::LandscapeOptions;
 pub use report::{TrainedRun, TrainingReport};
+pub use sharpness::{SharpnessPoint, SharpnessTracking};
 
 use crate::budget::MemoryError;
 use crate::entries::kind::{EntryKind, Feed, LabKind, SummaryLine, Table};

@@ -1,6 +1,7 @@
 //! The training entry's report: per run, its curves and its decision regions, with its tables
 //! (one per run) and summary lines.
 
+use super::sharpness::{self, SharpnessPoint};
 use crate::entries::kind::{SummaryLine, Table};
 use crate::names::slug;
 use crate::train::lr_range::RangeTest;
@@ -53,6 +54,8 @@ pub struct TrainedRun {
     pub error: Option<String>,
     /// The LR range test on a copy of the fresh run, when the entry's LR finder is on.
     pub lr_find: Option<RangeTest>,
+    /// Sharpness measurements (empty when not tracked).
+    pub sharpness: Vec<SharpnessPoint>,
 }
 
 /// Every run's file-system name, in the entry's order: the slug of its name, with `_` added
@@ -110,6 +113,12 @@ pub fn tables(r: &TrainingReport) -> Vec<Table> {
             }
         })
         .filter(|table| !table.rows.is_empty())
+        .chain(
+            r.runs
+                .iter()
+                .zip(run_slugs(r))
+                .filter_map(|(run, s)| sharpness::table(&run.sharpness, &s)),
+        )
         .collect()
 }
 
@@ -135,6 +144,7 @@ pub fn summaries(r: &TrainingReport) -> Vec<SummaryLine> {
             values.extend(run.lr_find.as_ref().map(RangeTest::summary_values).unwrap_or_default());
             let index = r.runs.iter().position(|other| std::ptr::eq(other, run)).unwrap_or(0);
             values.extend(super::landscape::parts::summary_values(&r.landscape, index));
+            values.extend(sharpness::summary(&run.sharpness, run.planned_epochs));
             Some((run.name.clone(), values))
         })
         .collect()

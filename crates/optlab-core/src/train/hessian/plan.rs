@@ -1,0 +1,149 @@
+//! How each layer of a [`Network`] enters the objective the Hessian is taken of (eval mode),
+//! and the layer's weights copied in both orientations, scaled as that forward pass uses them.
+
+use super::super::layers::Linear;
+use super::super::model::{ModelConfig, Network};
+use super::super::objective::Activation;
+use super::products::{add_product, add_product_transposed};
+
+/// Narrower outputs than this go through dot products instead of vectorized rows.
+pub(super) const NARROW: usize = 8;
+
+/// One layer: pre-activation u = \[skip: input\] + input·(`weight_scale`·W) + `bias_scale`·b,
+/// output σ(u) when `activated`, u otherwise; an `identity` layer passes its input through.
+#[derive(Clone, Debug)]
+pub(super) struct LayerPlan {
+    pub shape: Linear,
+    pub weight_scale: f64,
+    pub bias_scale: f64,
+    pub skip: bool,
+    pub activated: bool,
+    pub identity: bool,
+}
+
+impl LayerPlan {
+    pub fn fan_in(&self) -> usize {
+        self.shape.fan_in
+    }
+
+    pub fn fan_out(&self) -> usize {
+        self.shape.fan_out
+    }
+
+    /// Whether a weight gradient is summed as Gᵀ (`fan_out` rows of `fan_in`): for narrow
+    /// outputs, so the sums run over the longer side.
+    pub fn outer_transposed(&self) -> bool {
+        self.fan_out() < NARROW && self.fan_in() > self.fan_out()
+    }
+}
+
+/// The layers of `network` as `model` builds them, evaluated as in `Mode::Eval`: DropConnect's
+/// hidden weights ×p, dropout the identity, residual branches ×pₗ. `None` when `model` does not
+/// describe `network` (other layer shapes).
+pub(super) fn layer_plans(network: &Network, model: &ModelConfig) -> Option<Vec<LayerPlan>> {
+    let layers = network.layers();
+    if model.layer_shapes(network.classes()) != layers {
+        return None;
+    }
+    let last = layers.len().checked_sub(1)?;
+    let plans = layers.iter().enumerate().map(|(index, &shape)| {
+        let plain = LayerPlan {
+            shape,
+            weight_scale: 1.0,
+            bias_scale: 1.0,
+            skip: false,
+            activated: index < last,
+            identity: false,
+        };
+        match model {
+            ModelConfig::Mlp { dropconnect_keep, .. } if index < last => {
+                let keep =
+                    if dropconnect_keep.is_nan() { 0.0 } else { dropconnect_keep.clamp(0.0, 1.0) };
+                LayerPlan { weight_scale: keep, ..plain }
+            }
+            ModelConfig::ResidualMlp { .. } if index > 0 && index < last => {
+                let gate = network.survival().get(index - 1).copied().unwrap_or(1.0);
+                LayerPlan {
+                    weight_scale: gate,
+                    bias_scale: gate,
+                    skip: true,
+                    identity: gate == 0.0,
+                    ..plain
+                }
+            }
+            _ => plain,
+        }
+    });
+    Some(plans.collect())
+}
+
+/// A layer's matrix (weights or a direction), scaled, as `fan_in` rows of `fan_out` (`forward`)
+/// and as `fan_out` rows of `fan_in` (`backward`), and its bias part, scaled.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Matrices {
+    pub forward: Vec<f64>,
+    pub backward: Vec<f64>,
+    pub bias: Vec<f64>,
+}
+
+impl Matrices {
+    /// Copies layer `plan`'s block of the flat vector `values` (the parameters' layout).
+    pub fn load(&mut self, plan: &LayerPlan, values: &[f64]) {
+        let shape = plan.shape;
+        let (fan_in, fan_out) = (shape.fan_in, shape.fan_out);
+        let stored = values.get(shape.weight_offset..shape.bias_offset).unwrap_or(&[]);
+        self.forward.resize(fan_in * fan_out, 0.0);
+        self.backward.resize(fan_in * fan_out, 0.0);
+        for (index, &w) in stored.iter().enumerate() {
+            let (input, output) = if shape.transposed {
+                (index % fan_in, index / fan_in)
+            } else {
+                (index / fan_out, index % fan_out)
+            };
+            let w = plan.weight_scale * w;
+            self.forward[input * fan_out + output] = w;
+            self.backward[output * fan_in + input] = w;
+        }
+        let bias = values.get(shape.bias_offset..shape.end()).unwrap_or(&[]);
+        self.bias.clear();
+        self.bias.extend(bias.iter().map(|b| plan.bias_scale * b));
+    }
+
+    /// C (rows × `fan_out`) += A (rows × `fan_in`) · M.
+    pub fn add_forward(&self, plan: &LayerPlan, a: &[f64], c: &mut [f64]) {
+        let (k, n) = (plan.fan_in(), plan.fan_out());
+        if n >= NARROW {
+            add_product(a, &self.forward, c, k, n);
+        } else {
+            add_product_transposed(a, &self.backward, c, k, n);
+        }
+    }
+
+    /// C (rows × `fan_in`) += D (rows × `fan_out`) · Mᵀ.
+    pub fn add_backward(&self, plan: &LayerPlan, d: &[f64], c: &mut [f64]) {
+        let (k, n) = (plan.fan_out(), plan.fan_in());
+        if n >= NARROW {
+            add_product(d, &self.backward, c, k, n);
+        } else {
+            add_product_transposed(d, &self.forward, c, k, n);
+        }
+    }
+}
+
+/// σ(u), σ′(u) and σ″(u) of `activation` (relu's σ″ is 0 wherever it exists).
+pub(super) fn activate(activation: Activation, u: f64) -> (f64, f64, f64) {
+    match activation {
+        Activation::Relu => {
+            if u > 0.0 {
+                (u, 1.0, 0.0)
+            } else {
+                (0.0, 0.0, 0.0)
+            }
+        }
+        Activation::Tanh => {
+            let t = u.tanh();
+            let slope = 1.0 - t * t;
+            (t, slope, -2.0 * t * slope)
+        }
+    }
+}

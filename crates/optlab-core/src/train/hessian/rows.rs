@@ -1,0 +1,415 @@
+//! One part of the data's rows: its forward and backward pass at the current parameters
+//! (kept), and the R-passes of a Hessian-vector product on top of them. Parts are independent;
+//! [`super::HessianWorkspace`] sums their gradients and products in part order.
+
+use super::super::layers::softmax_row;
+use super::super::model::Network;
+use super::super::objective::{Activation, LossFunction};
+use super::plan::{LayerPlan, Matrices, activate};
+use super::products::add_outer_sum;
+
+/// What every part reads: the layers, the weights and the direction, the objective.
+pub(super) struct Shared<'a> {
+    pub plans: &'a [LayerPlan],
+    pub weights: &'a [Matrices],
+    pub direction: &'a [Matrices],
+    pub activation: Activation,
+    pub loss: LossFunction,
+    pub classes: usize,
+    /// Rows of the whole batch (the divisor of the mean).
+    pub total_rows: usize,
+}
+
+impl<'a> Shared<'a> {
+    /// What the parts of `network` read (`total_rows` still to be set).
+    pub fn new(
+        plans: &'a [LayerPlan],
+        weights: &'a [Matrices],
+        direction: &'a [Matrices],
+        network: &Network,
+    ) -> Self {
+        Self {
+            plans,
+            weights,
+            direction,
+            activation: network.activation(),
+            loss: network.loss_function(),
+            classes: network.classes(),
+            total_rows: 0,
+        }
+    }
+}
+
+/// Buffers of one layer, rows × `fan_out` each.
+#[derive(Clone, Debug, Default)]
+struct LayerRows {
+    /// The layer's output a.
+    output: Vec<f64>,
+    /// σ′(u) and σ″(u) (activated layers only).
+    slope: Vec<f64>,
+    curve: Vec<f64>,
+    /// ∂L/∂a and ∂L/∂u.
+    delta_out: Vec<f64>,
+    delta_pre: Vec<f64>,
+    /// R{u} and R{a} of the current direction.
+    r_pre: Vec<f64>,
+    r_out: Vec<f64>,
+    /// This part's weight gradient (or its R) in the plan's summing orientation, and bias.
+    weight_sum: Vec<f64>,
+    bias_sum: Vec<f64>,
+}
+
+/// A block of rows with everything its passes keep.
+#[derive(Clone, Debug, Default)]
+pub(super) struct RowPart {
+    x: Vec<f64>,
+    y: Vec<usize>,
+    layers: Vec<LayerRows>,
+    /// Softmax of the scores (cross-entropy only).
+    probabilities: Vec<f64>,
+    /// R{∂L/∂a} of the layer being walked and of its input.
+    r_delta: Vec<f64>,
+    r_delta_in: Vec<f64>,
+    /// Sum of this part's row losses (not yet divided by the batch's rows).
+    pub loss_sum: f64,
+    /// This part's data-loss gradient, then (after a product) its H·v, in the parameters'
+    /// layout, without the L2 term.
+    pub gradient: Vec<f64>,
+    pub product: Vec<f64>,
+}
+
+impl RowPart {
+    /// A part holding the rows `x`, `y`, with buffers for `plans` and `params` parameters.
+    pub fn new(
+        x: &[[f64; 2]],
+        y: &[usize],
+        plans: &[LayerPlan],
+        classes: usize,
+        params: usize,
+    ) -> Self {
+        let rows = x.len().min(y.len());
+        let widest = plans.iter().map(|p| p.fan_in().max(p.fan_out())).max().unwrap_or(1);
+        let layers = plans
+            .iter()
+            .map(|plan| {
+                let size = rows * plan.fan_out();
+                let curved = if plan.activated { size } else { 0 };
+                LayerRows {
+                    output: vec![0.0; size],
+                    slope: vec![0.0; curved],
+                    curve: vec![0.0; curved],
+                    delta_out: vec![0.0; size],
+                    delta_pre: vec![0.0; size],
+                    r_pre: vec![0.0; size],
+                    r_out: vec![0.0; size],
+                    weight_sum: vec![0.0; plan.shape.weight_count()],
+                    bias_sum: vec![0.0; plan.fan_out()],
+                }
+            })
+            .collect();
+        Self {
+            x: x[..rows].as_flattened().to_vec(),
+            y: y[..rows].to_vec(),
+            layers,
+            probabilities: vec![0.0; rows * classes],
+            r_delta: vec![0.0; rows * widest],
+            r_delta_in: vec![0.0; rows * widest],
+            loss_sum: 0.0,
+            gradient: vec![0.0; params],
+            product: vec![0.0; params],
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.y.len()
+    }
+
+    /// Forward pass, loss and backward pass at the weights in `shared`: keeps the activations,
+    /// their slopes and the backpropagated gradients, and fills [`Self::gradient`].
+    pub fn prepare(&mut self, shared: &Shared<'_>) {
+        self.forward(shared);
+        self.output_delta(shared);
+        self.backward(shared);
+    }
+
+    fn forward(&mut self, shared: &Shared<'_>) {
+        let rows = self.rows();
+        for (index, plan) in shared.plans.iter().enumerate() {
+            let (before, rest) = self.layers.split_at_mut(index);
+            let input = before.last().map_or(&self.x[..], |l| &l.output[..]);
+            let layer = &mut rest[0];
+            let pre = &mut layer.r_pre;
+            if plan.identity {
+                layer.output.copy_from_slice(input);
+                continue;
+            }
+            let matrices = &shared.weights[index];
+            for row in pre.chunks_exact_mut(plan.fan_out()) {
+                row.copy_from_slice(&matrices.bias);
+            }
+            if plan.skip {
+                pre.iter_mut().zip(input).for_each(|(u, a)| *u += a);
+            }
+            matrices.add_forward(plan, &input[..rows * plan.fan_in()], pre);
+            if plan.activated {
+                for (i, &u) in pre.iter().enumerate() {
+                    let (a, slope, curve) = activate(shared.activation, u);
+                    (layer.output[i], layer.slope[i], layer.curve[i]) = (a, slope, curve);
+                }
+            } else {
+                layer.output.copy_from_slice(pre);
+            }
+        }
+    }
+
+    /// The loss of every row into [`Self::loss_sum`], ∂L/∂scores into the last layer's
+    /// `delta_out`.
+    fn output_delta(&mut self, shared: &Shared<'_>) {
+        let classes = shared.classes;
+        let n = shared.total_rows.max(1) as f64;
+        let Some(last) = self.layers.last_mut() else { return };
+        let scores = last.output.chunks_exact(classes);
+        let deltas = last.delta_out.chunks_exact_mut(classes);
+        let probabilities = self.probabilities.chunks_exact_mut(classes);
+        let mut total = 0.0;
+        for (((s, d), p), &label) in scores.zip(deltas).zip(probabilities).zip(&self.y) {
+            match shared.loss {
+                LossFunction::CrossEntropy => {
+                    total += softmax_row(s, p, label);
+                    for (class, (d, p)) in d.iter_mut().zip(p.iter()).enumerate() {
+                        *d = (p - f64::from(u8::from(class == label))) / n;
+                    }
+                }
+                LossFunction::SquaredError => {
+                    for (class, (d, s)) in d.iter_mut().zip(s).enumerate() {
+                        let residual = s - f64::from(u8::from(class == label));
+                        total += 0.5 * residual * residual;
+                        *d = residual / n;
+                    }
+                }
+            }
+        }
+        self.loss_sum = total;
+    }
+
+    fn backward(&mut self, shared: &Shared<'_>) {
+        for (index, plan) in shared.plans.iter().enumerate().rev() {
+            let (before, rest) = self.layers.split_at_mut(index);
+            let layer = &mut rest[0];
+            if plan.identity {
+                if let Some(previous) = before.last_mut() {
+                    previous.delta_out.copy_from_slice(&layer.delta_out);
+                }
+                continue;
+            }
+            if plan.activated {
+                for ((pre, slope), out) in
+                    layer.delta_pre.iter_mut().zip(&layer.slope).zip(&layer.delta_out)
+                {
+                    *pre = slope * out;
+                }
+            } else {
+                layer.delta_pre.copy_from_slice(&layer.delta_out);
+            }
+            let input = before.last().map_or(&self.x[..], |l| &l.output[..]);
+            sum_layer_gradient(
+                plan,
+                input,
+                None,
+                &layer.delta_pre,
+                (&mut layer.weight_sum, &mut layer.bias_sum),
+            );
+            if let Some(previous) = before.last_mut() {
+                let target = &mut previous.delta_out;
+                if plan.skip {
+                    target.copy_from_slice(&layer.delta_pre);
+                } else {
+                    target.fill(0.0);
+                }
+                shared.weights[index].add_backward(plan, &layer.delta_pre, target);
+            }
+        }
+        scatter(shared.plans, &self.layers, &mut self.gradient);
+    }
+
+    /// H·v of this part's rows (data loss only) into [`Self::product`], for the direction in
+    /// `shared` (already loaded); needs a [`Self::prepare`] at the same weights.
+    pub fn hessian_product(&mut self, shared: &Shared<'_>) {
+        self.r_forward(shared);
+        self.r_output(shared);
+        self.r_backward(shared);
+    }
+
+    fn r_forward(&mut self, shared: &Shared<'_>) {
+        let rows = self.rows();
+        for (index, plan) in shared.plans.iter().enumerate() {
+            let (before, rest) = self.layers.split_at_mut(index);
+            let layer = &mut rest[0];
+            let Some(previous) = before.last() else {
+                // The first layer: its input is the data, R{x} = 0.
+                first_r_pre(plan, &shared.direction[0], &self.x, layer);
+                finish_r_out(plan, layer);
+                continue;
+            };
+            if plan.identity {
+                layer.r_out.copy_from_slice(&previous.r_out);
+                continue;
+            }
+            let pre = &mut layer.r_pre;
+            for row in pre.chunks_exact_mut(plan.fan_out()) {
+                row.copy_from_slice(&shared.direction[index].bias);
+            }
+            if plan.skip {
+                pre.iter_mut().zip(&previous.r_out).for_each(|(u, a)| *u += a);
+            }
+            let n_in = rows * plan.fan_in();
+            shared.weights[index].add_forward(plan, &previous.r_out[..n_in], pre);
+            shared.direction[index].add_forward(plan, &previous.output[..n_in], pre);
+            finish_r_out(plan, layer);
+        }
+    }
+
+    /// R{∂L/∂scores}: Rs/n for squared error, (p ⊙ Rs − p (p·Rs))/n for cross-entropy.
+    fn r_output(&mut self, shared: &Shared<'_>) {
+        let classes = shared.classes;
+        let n = shared.total_rows.max(1) as f64;
+        let Some(last) = self.layers.last() else { return };
+        let r_scores = last.r_out.chunks_exact(classes);
+        let r_delta = self.r_delta.chunks_exact_mut(classes);
+        match shared.loss {
+            LossFunction::SquaredError => {
+                for (d, rs) in r_delta.zip(r_scores) {
+                    d.iter_mut().zip(rs).for_each(|(d, rs)| *d = rs / n);
+                }
+            }
+            LossFunction::CrossEntropy => {
+                let probabilities = self.probabilities.chunks_exact(classes);
+                for ((d, rs), p) in r_delta.zip(r_scores).zip(probabilities) {
+                    let mean: f64 = p.iter().zip(rs).map(|(p, rs)| p * rs).sum();
+                    for ((d, rs), p) in d.iter_mut().zip(rs).zip(p) {
+                        *d = p * (rs - mean) / n;
+                    }
+                }
+            }
+        }
+    }
+
+    fn r_backward(&mut self, shared: &Shared<'_>) {
+        let rows = self.rows();
+        for (index, plan) in shared.plans.iter().enumerate().rev() {
+            let (before, rest) = self.layers.split_at_mut(index);
+            let layer = &mut rest[0];
+            let size = rows * plan.fan_out();
+            if plan.identity {
+                continue;
+            }
+            let r_delta = &mut self.r_delta[..size];
+            if plan.activated {
+                for (i, d) in r_delta.iter_mut().enumerate() {
+                    *d = layer.slope[i] * *d + layer.curve[i] * layer.r_pre[i] * layer.delta_out[i];
+                }
+            }
+            let input = before.last().map_or(&self.x[..], |l| &l.output[..]);
+            let r_input = before.last().map(|l| &l.r_out[..]);
+            let extra = r_input.map(|r| (r, &layer.delta_pre[..]));
+            sum_layer_gradient(
+                plan,
+                input,
+                extra,
+                r_delta,
+                (&mut layer.weight_sum, &mut layer.bias_sum),
+            );
+            if before.is_empty() {
+                continue;
+            }
+            let target = &mut self.r_delta_in[..rows * plan.fan_in()];
+            if plan.skip {
+                target.copy_from_slice(r_delta);
+            } else {
+                target.fill(0.0);
+            }
+            shared.weights[index].add_backward(plan, r_delta, target);
+            shared.direction[index].add_backward(plan, &layer.delta_pre, target);
+            std::mem::swap(&mut self.r_delta, &mut self.r_delta_in);
+        }
+        scatter(shared.plans, &self.layers, &mut self.product);
+    }
+}
+
+/// R{u} of the first layer: x·V + Vb (the data does not move).
+fn first_r_pre(plan: &LayerPlan, direction: &Matrices, x: &[f64], layer: &mut LayerRows) {
+    let pre = &mut layer.r_pre;
+    for row in pre.chunks_exact_mut(plan.fan_out()) {
+        row.copy_from_slice(&direction.bias);
+    }
+    direction.add_forward(plan, x, pre);
+}
+
+/// R{a} = σ′(u) ⊙ R{u} for an activated layer, R{u} otherwise.
+fn finish_r_out(plan: &LayerPlan, layer: &mut LayerRows) {
+    if plan.activated {
+        for ((r, slope), pre) in layer.r_out.iter_mut().zip(&layer.slope).zip(&layer.r_pre) {
+            *r = slope * pre;
+        }
+    } else {
+        layer.r_out.copy_from_slice(&layer.r_pre);
+    }
+}
+
+/// The layer's weight and bias sums: inputᵀ·delta (+ `extra`'s R{input}ᵀ·δ) and Σ delta.
+fn sum_layer_gradient(
+    plan: &LayerPlan,
+    input: &[f64],
+    extra: Option<(&[f64], &[f64])>,
+    delta: &[f64],
+    (weight_sum, bias_sum): (&mut [f64], &mut [f64]),
+) {
+    let (fan_in, fan_out) = (plan.fan_in(), plan.fan_out());
+    weight_sum.fill(0.0);
+    let mut add = |a: &[f64], d: &[f64]| {
+        if plan.outer_transposed() {
+            add_outer_sum(d, a, weight_sum, fan_out, fan_in);
+        } else {
+            add_outer_sum(a, d, weight_sum, fan_in, fan_out);
+        }
+    };
+    if let Some((r_input, delta_pre)) = extra {
+        add(r_input, delta_pre);
+    }
+    add(input, delta);
+    bias_sum.fill(0.0);
+    for row in delta.chunks_exact(fan_out) {
+        bias_sum.iter_mut().zip(row).for_each(|(b, d)| *b += d);
+    }
+}
+
+/// Writes every layer's sums, times its scales, into `out` in the parameters' layout.
+fn scatter(plans: &[LayerPlan], layers: &[LayerRows], out: &mut [f64]) {
+    for (plan, layer) in plans.iter().zip(layers) {
+        let shape = plan.shape;
+        let (fan_in, fan_out) = (shape.fan_in, shape.fan_out);
+        let Some(weights) = out.get_mut(shape.weight_offset..shape.bias_offset) else { continue };
+        if plan.identity {
+            weights.fill(0.0);
+        } else {
+            for (index, w) in weights.iter_mut().enumerate() {
+                let (input, output) = if shape.transposed {
+                    (index % fan_in, index / fan_in)
+                } else {
+                    (index / fan_out, index % fan_out)
+                };
+                let summed = if plan.outer_transposed() {
+                    layer.weight_sum[output * fan_in + input]
+                } else {
+                    layer.weight_sum[input * fan_out + output]
+                };
+                *w = plan.weight_scale * summed;
+            }
+        }
+        if let Some(bias) = out.get_mut(shape.bias_offset..shape.end()) {
+            for (b, sum) in bias.iter_mut().zip(&layer.bias_sum) {
+                *b = if plan.identity { 0.0 } else { plan.bias_scale * sum };
+            }
+        }
+    }
+}
