@@ -31,6 +31,7 @@ pub fn report(out: &mut impl Write, quick: bool) -> io::Result<()> {
     writeln!(out, "# optlab bench ({} cores, release build expected)", cores())?;
     optimizers(out, OPTIMIZER_STEPS / scale)?;
     sweeps(out, quick)?;
+    family_sweeps(out, quick)?;
     frames(out, quick)?;
     out.flush()
 }
@@ -186,6 +187,66 @@ fn sweeps(out: &mut impl Write, quick: bool) -> io::Result<()> {
         basin.steps,
         configs.len() as f64 / seconds,
     )
+}
+
+/// One sweep per first-order optimizer: its lr over a decade each side of its default (x) ×
+/// the start's x from −1.5 to 1.5 (y), on Rosenbrock from y = 1, every core; whether the SIMD
+/// lane kernel takes the family or it runs run by run through the engine. Steps per second
+/// count the steps taken (a diverged run stops there).
+fn family_sweeps(out: &mut impl Write, quick: bool) -> io::Result<()> {
+    let (side, steps) = if quick { (32, 1000) } else { (100, 1000) };
+    let levels = sweep::Levels::default();
+    for optimizer in OptimizerConfig::catalogue() {
+        let second_order = matches!(
+            optimizer,
+            OptimizerConfig::Lbfgs { .. }
+                | OptimizerConfig::Newton { .. }
+                | OptimizerConfig::SaddleFreeNewton { .. }
+        );
+        if second_order {
+            continue;
+        }
+        let configs = family_configs(&optimizer, side, steps);
+        let seconds = median_seconds(3, || {
+            std::hint::black_box(sweep::compute_cells(&configs, &levels));
+        });
+        // Steps actually taken: a diverged run stops at its divergence.
+        let cells = sweep::compute_cells(&configs, &levels);
+        let diverged = cells.iter().filter(|c| c.diverged_at.is_some()).count();
+        let taken: u64 = cells.iter().map(|c| c.diverged_at.unwrap_or(steps)).sum();
+        writeln!(
+            out,
+            "sweep_family optimizer={} kernel={} runs={} steps_each={steps} diverged={diverged} seconds={seconds:.4} steps_per_s={:.1}M",
+            optimizer.name(),
+            if sweep::lanes::applies_to_all(&configs) { "lanes" } else { "engine" },
+            configs.len(),
+            taken as f64 / seconds / 1e6,
+        )?;
+    }
+    Ok(())
+}
+
+/// The `side × side` runs of [`family_sweeps`] for `optimizer`.
+fn family_configs(optimizer: &OptimizerConfig, side: usize, steps: u64) -> Vec<RunConfig> {
+    let base_lr = optimizer.lr();
+    let fraction = |i: usize| i as f64 / (side.max(2) - 1) as f64;
+    let mut configs = Vec::with_capacity(side * side);
+    for row in 0..side {
+        for column in 0..side {
+            let mut optimizer = optimizer.clone();
+            optimizer.set_lr(base_lr * 10f64.powf(2.0 * fraction(column) - 1.0));
+            configs.push(RunConfig {
+                surface: Surface::Rosenbrock { a: 1.0, b: 100.0 },
+                start: [3.0 * fraction(row) - 1.5, 1.0],
+                optimizer,
+                schedule: Schedule::Constant,
+                steps,
+                noise_sigma: 0.0,
+                seed: 0,
+            });
+        }
+    }
+    configs
 }
 
 /// Frames of the app (egui pass plus tessellation, 1600 × 1000) while a 300 × 300 sweep of
