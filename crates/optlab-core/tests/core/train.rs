@@ -9,11 +9,11 @@ use optlab_core::train::{GridSpec, Trainer, TrainingConfig, decision_grid};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-fn rng(seed: u64) -> ChaCha8Rng {
+pub(crate) fn rng(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
 }
 
-fn mlp(hidden: &[usize], dropout_keep: f64, dropconnect_keep: f64) -> ModelConfig {
+pub(crate) fn mlp(hidden: &[usize], dropout_keep: f64, dropconnect_keep: f64) -> ModelConfig {
     ModelConfig::Mlp { hidden: hidden.to_vec(), dropout_keep, dropconnect_keep }
 }
 
@@ -31,7 +31,7 @@ fn adam(lr: f64) -> OptimizerConfig {
 
 /// Largest relative error |a − n|/max(|a|, |n|, floor) between the analytic gradient and a
 /// central difference of the full loss (data + L2), with the masks of `draw` held fixed.
-fn gradient_check(network: &Network, data: &Dataset, draw: &Draw) -> f64 {
+pub(crate) fn gradient_check(network: &Network, data: &Dataset, draw: &Draw) -> f64 {
     let mut ws = network.workspace(data.len());
     let params = network.params().to_vec();
     let mut grad = vec![0.0; params.len()];
@@ -54,7 +54,7 @@ fn gradient_check(network: &Network, data: &Dataset, draw: &Draw) -> f64 {
 
 /// Twelve points of three blobs: none at the origin, where zero biases would put every
 /// pre-activation of the first layer exactly on the relu kink.
-fn small_data() -> Dataset {
+pub(crate) fn small_data() -> Dataset {
     data::blobs(3, 4, 0.5, &mut rng(7))
 }
 

@@ -2,47 +2,10 @@
 //! network shape and under every random draw, the loss by hand on a one-layer net, and runs
 //! that learn with them.
 
+use crate::train::{gradient_check, mlp, rng, small_data};
 use optlab_core::optim::OptimizerConfig;
-use optlab_core::train::data::{self, Dataset};
 use optlab_core::train::model::{Draw, Mode, ModelConfig, Network, WeightInit};
 use optlab_core::train::{Activation, LossFunction, Trainer, TrainingConfig};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-
-fn rng(seed: u64) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(seed)
-}
-
-fn mlp(hidden: &[usize], dropout_keep: f64, dropconnect_keep: f64) -> ModelConfig {
-    ModelConfig::Mlp { hidden: hidden.to_vec(), dropout_keep, dropconnect_keep }
-}
-
-/// Largest relative error between the analytic gradient and a central difference of the loss
-/// (data + L2) with the draws of `draw` held fixed.
-fn gradient_check(network: &Network, data: &Dataset, draw: &Draw) -> f64 {
-    let mut ws = network.workspace(data.len());
-    let params = network.params().to_vec();
-    let mut grad = vec![0.0; params.len()];
-    network.loss_and_gradient(&params, &data.x, &data.y, draw, &mut ws, &mut grad);
-    let h = 1e-5;
-    let mut worst: f64 = 0.0;
-    let mut probe = params.clone();
-    for (i, analytic) in grad.iter().enumerate() {
-        let mut loss_at = |value: f64| {
-            probe[i] = value;
-            network.loss_at(&probe, &data.x, &data.y, Mode::Train(draw), &mut ws).total()
-        };
-        let numeric = (loss_at(params[i] + h) - loss_at(params[i] - h)) / (2.0 * h);
-        probe[i] = params[i];
-        let scale = analytic.abs().max(numeric.abs()).max(1e-6);
-        worst = worst.max((analytic - numeric).abs() / scale);
-    }
-    worst
-}
-
-fn small_data() -> Dataset {
-    data::blobs(3, 4, 0.5, &mut rng(7))
-}
 
 /// A network with λ = 0.1 and every parameter moved off its initial value.
 fn network(model: &ModelConfig, objective: (Activation, LossFunction), seed: u64) -> Network {
