@@ -1,5 +1,5 @@
 //! The lane kernel: [`LANES`] runs of the SGD family, Adam/AdamW, Adagrad, RMSprop, Lion,
-//! Adamax, Adadelta or Rprop stepped together.
+//! Adamax, Adadelta, Rprop or `NAdam` stepped together.
 //!
 //! Each lane's state (position, momentum buffer, best loss, …) is an element of a fixed-size
 //! array, and each step is a loop over the lanes without branches (every `if` is a select), so
@@ -23,6 +23,7 @@ use super::lane_ops::{LaneRule, each, pick};
 use super::lanes_adam::AdamLanes;
 use super::lanes_adaptive::{AdagradLanes, RmsPropLanes};
 use super::lanes_more::{AdadeltaLanes, AdamaxLanes, LionLanes, RpropLanes};
+use super::lanes_nadam::NAdamLanes;
 
 /// "Never" in the step arrays (a select-friendly `None`). Steps are kept as f64 (exact below
 /// 2⁵³) so every lane array has the same 64-bit float type, which the vectorizer needs.
@@ -40,6 +41,7 @@ enum Family {
     Adamax,
     Adadelta,
     Rprop,
+    NAdam,
 }
 
 fn family(config: &RunConfig) -> Option<Family> {
@@ -55,14 +57,15 @@ fn family(config: &RunConfig) -> Option<Family> {
         OptimizerConfig::Adamax { .. } => Some(Family::Adamax),
         OptimizerConfig::Adadelta { .. } => Some(Family::Adadelta),
         OptimizerConfig::Rprop { .. } => Some(Family::Rprop),
+        OptimizerConfig::NAdam { .. } => Some(Family::NAdam),
         _ => None,
     }
 }
 
 /// Whether the lane kernel computes every one of `configs` exactly: one lane family for all
 /// (the SGD family with torch-form Nesterov for all or none, Adam/AdamW, Adagrad, RMSprop,
-/// Lion, Adamax, Adadelta or Rprop), each with any schedule that does not cycle the momentum, with or without
-/// gradient noise.
+/// Lion, Adamax, Adadelta, Rprop or `NAdam`), each with any schedule that does not cycle the
+/// momentum, with or without gradient noise.
 #[must_use]
 pub fn applies_to_all(configs: &[RunConfig]) -> bool {
     let first = configs.first().and_then(family);
@@ -70,8 +73,8 @@ pub fn applies_to_all(configs: &[RunConfig]) -> bool {
 }
 
 /// Whether a lane kernel computes `config` exactly: the SGD family, Adam/AdamW, Adagrad,
-/// RMSprop, Lion, Adamax, Adadelta or Rprop, with any schedule that does not cycle the momentum (each lane keeps
-/// its own scheduler and noise generator, see [`Drivers`]).
+/// RMSprop, Lion, Adamax, Adadelta, Rprop or `NAdam`, with any schedule that does not cycle the
+/// momentum (each lane keeps its own scheduler and noise generator, see [`Drivers`]).
 #[must_use]
 pub fn applies(config: &RunConfig) -> bool {
     !config.schedule.cycles_momentum() && family(config).is_some()
@@ -132,6 +135,7 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
         Some(Family::Adamax) => visit(first, job, AdamaxLanes::of(chunk), drivers),
         Some(Family::Adadelta) => visit(first, job, AdadeltaLanes::of(chunk), drivers),
         Some(Family::Rprop) => visit(first, job, RpropLanes::of(chunk), drivers),
+        Some(Family::NAdam) => visit(first, job, NAdamLanes::of(chunk), drivers),
         _ => visit(first, job, SgdLanes::<false>::of(Hyper::of(chunk)), drivers),
     };
     lanes.into_iter().take(chunk.len()).collect()

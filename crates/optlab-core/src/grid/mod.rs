@@ -24,6 +24,7 @@ pub mod lanes;
 mod lanes_adam;
 mod lanes_adaptive;
 mod lanes_more;
+mod lanes_nadam;
 mod throttle;
 
 pub use cell::{Cell, Levels, MAX_LEVELS};

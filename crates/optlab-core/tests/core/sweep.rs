@@ -37,7 +37,8 @@ fn surfaces() -> impl Strategy<Value = Surface> {
 }
 
 /// Up to `LANES` optimizers of one lane family (a sweep varies numbers, not the kind): SGD and
-/// Momentum mixed, Nesterov, Adam and AdamW mixed, Adagrad, RMSprop, Lion, Adamax, Adadelta or Rprop.
+/// Momentum mixed, Nesterov, Adam and AdamW mixed, Adagrad, RMSprop, Lion, Adamax, Adadelta,
+/// Rprop or `NAdam`.
 fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
     let lr = || (-5.0f64..-0.5).prop_map(|e| 10f64.powf(e));
     let wd = || prop_oneof![Just(0.0), 0.0f64..0.1];
@@ -65,7 +66,30 @@ fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
         prop::collection::vec(adamax(), 1..=LANES),
         prop::collection::vec(adadelta(), 1..=LANES),
         prop::collection::vec(rprop(), 1..=LANES),
+        prop::collection::vec(nadam(), 1..=LANES),
     ]
+}
+
+/// `NAdam` with coupled or decoupled decay and its momentum decay ψ anywhere in range.
+fn nadam() -> impl Strategy<Value = OptimizerConfig> {
+    let lr = (-5.0f64..-0.5).prop_map(|e| 10f64.powf(e));
+    let beta = || prop_oneof![Just(0.9), Just(0.999), Just(0.0), 0.0f64..0.9999];
+    let eps = prop_oneof![Just(1e-8), Just(0.0), (-12.0f64..0.0).prop_map(|e| 10f64.powf(e))];
+    let wd = prop_oneof![Just(0.0), 0.0f64..0.1];
+    let psi = prop_oneof![Just(0.004), 0.0f64..0.1];
+    (lr, beta(), beta(), eps, wd, psi, any::<bool>()).prop_map(
+        |(lr, beta1, beta2, eps, weight_decay, momentum_decay, decoupled_weight_decay)| {
+            OptimizerConfig::NAdam {
+                lr,
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                momentum_decay,
+                decoupled_weight_decay,
+            }
+        },
+    )
 }
 
 /// Adadelta with and without coupled decay.
@@ -397,4 +421,38 @@ fn the_spiral_training_sweep_preset_teaches_its_lesson() {
     let (i, j, best) = report.best.unwrap();
     assert!(best < 0.1, "{best}");
     assert!(report.x_values[i] <= 1e-4 && (0.03..=0.32).contains(&report.y_values[j]));
+}
+
+/// `NAdam`'s lanes compute torch's formula plainly; the engine's rule skips powers once they are
+/// negligible (β₂ᵗ, 0.96^(tψ)) and keeps a subnormal μ-product cheaply. Past all of those
+/// points (60 000 steps: β₁ᵗ is subnormal from about step 6 700) they still agree bit for bit.
+#[test]
+fn nadam_lanes_match_the_engine_past_its_settling_points() {
+    let configs: Vec<RunConfig> = [(0.999, 0.004), (0.99, 0.04), (0.9, 0.1), (0.999, 0.0)]
+        .iter()
+        .enumerate()
+        .map(|(i, &(beta2, momentum_decay))| RunConfig {
+            surface: Surface::Rosenbrock { a: 1.0, b: 100.0 },
+            start: [-1.2 + 0.1 * i as f64, 1.0],
+            optimizer: OptimizerConfig::NAdam {
+                lr: 1e-3,
+                beta1: 0.9,
+                beta2,
+                eps: 1e-8,
+                weight_decay: if i % 2 == 0 { 0.0 } else { 1e-3 },
+                momentum_decay,
+                decoupled_weight_decay: i == 1,
+            },
+            schedule: Schedule::Constant,
+            steps: 60_000,
+            noise_sigma: 0.0,
+            seed: 0,
+        })
+        .collect();
+    let levels = Levels::default();
+    assert!(lanes::applies_to_all(&configs));
+    for (lane, config) in lanes::run_chunk(&configs, &levels).iter().zip(&configs) {
+        assert!(lane.diverged_at.is_none(), "{lane:?}");
+        assert_same_cell(lane, &sweep::run_one(config, &levels), config);
+    }
 }
