@@ -38,3 +38,19 @@ pub(super) fn pick(condition: bool, a: f64, b: f64) -> f64 {
     let mask = u64::from(condition).wrapping_neg();
     f64::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }
+
+/// torch's coupled weight decay (`rule::decayed`) as a select: g + λθ only when λ ≠ 0 (so a
+/// non-finite θ with λ = 0 leaves the gradient alone).
+#[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+#[inline(always)]
+pub(super) fn decayed(g: f64, p: f64, wd: f64) -> f64 {
+    pick(wd == 0.0, g, g + wd * p)
+}
+
+/// torch's CPU `start.lerp_(end, weight)` (`adamax::torch_lerp`): both of its forms computed,
+/// the one torch takes kept.
+#[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+#[inline(always)]
+pub(super) fn lerp(start: f64, end: f64, weight: f64) -> f64 {
+    pick(weight.abs() < 0.5, start + weight * (end - start), end - (end - start) * (1.0 - weight))
+}

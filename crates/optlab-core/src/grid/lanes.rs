@@ -19,7 +19,7 @@ use crate::surface::{Point, SurfaceVisitor};
 
 use super::lane_drivers::Drivers;
 pub use super::lane_ops::LANES;
-use super::lane_ops::{LaneRule, each, pick};
+use super::lane_ops::{LaneRule, decayed, each, pick};
 use super::lanes_adam::AdamLanes;
 use super::lanes_adaptive::{AdagradLanes, RmsPropLanes};
 use super::lanes_more::{AdadeltaLanes, AdamaxLanes, LionLanes, RpropLanes};
@@ -373,7 +373,7 @@ impl Coordinate {
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
     #[inline(always)]
     fn update(self, p: f64, g: f64, b: f64) -> (f64, f64) {
-        let g = pick(self.wd == 0.0, g, g + self.wd * p);
+        let g = decayed(g, p, self.wd);
         let b_new = pick(self.first, g, self.mu * b + self.undamped * g);
         let direction = if self.nesterov { g + self.mu * b_new } else { b_new };
         let with_momentum = p - self.lr * direction;

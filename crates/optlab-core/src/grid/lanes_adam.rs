@@ -8,7 +8,7 @@
     reason = "branch-free lane code: `&` on bools keeps every lane's select free of jumps"
 )]
 
-use super::lane_ops::{LANES, LaneRule, each, pick};
+use super::lane_ops::{LANES, LaneRule, decayed, each, pick};
 use crate::optim::OptimizerConfig;
 use crate::optim::flush_negligible;
 use crate::run::RunConfig;
@@ -125,7 +125,7 @@ impl AdamLanes {
     ) -> f64 {
         let [step_size, eps, coupled, shrink, active] = scalars;
         let p = pick(active != 0.0, p * shrink, p);
-        let g = pick(coupled == 0.0, g, g + coupled * p);
+        let g = decayed(g, p, coupled);
         let (beta1, beta2) = (self.beta1[l], self.beta2[l]);
         let m = self.m[c][l] + (1.0 - beta1) * (g - self.m[c][l]);
         let v = beta2 * self.v[c][l] + (1.0 - beta2) * g * g;

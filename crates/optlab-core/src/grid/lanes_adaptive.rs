@@ -3,16 +3,9 @@
 //! `RmsPropCoordinate::update` (`optim/rmsprop.rs`), with selects instead of branches, so a
 //! lane ends bit for bit where the run engine ends.
 
-use super::lane_ops::{LANES, LaneRule, each, pick};
+use super::lane_ops::{LANES, LaneRule, decayed, each, pick};
 use crate::optim::OptimizerConfig;
 use crate::run::RunConfig;
-
-/// torch's coupled weight decay, `rule::decayed`, as a select: g + λθ only when λ ≠ 0.
-#[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
-#[inline(always)]
-fn decayed(g: f64, p: f64, wd: f64) -> f64 {
-    pick(wd == 0.0, g, g + wd * p)
-}
 
 /// Per-lane hyperparameters and state of Adagrad.
 #[derive(Clone, Copy)]

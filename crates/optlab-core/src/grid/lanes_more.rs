@@ -3,7 +3,7 @@
 //! (`optim/lion.rs`, `adamax.rs`, `adadelta.rs`, `rprop.rs`), with selects instead of branches,
 //! so a lane ends bit for bit where the run engine ends.
 
-use super::lane_ops::{LANES, LaneRule, each, pick};
+use super::lane_ops::{LANES, LaneRule, decayed, each, lerp, pick};
 use crate::optim::OptimizerConfig;
 use crate::run::RunConfig;
 
@@ -141,10 +141,9 @@ impl AdamaxLanes {
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
     #[inline(always)]
     fn coordinate(&mut self, (c, l): (usize, usize), p: f64, g: f64, neg_clr: f64) -> [f64; 3] {
-        let g = pick(self.wd[l] == 0.0, g, g + self.wd[l] * p);
+        let g = decayed(g, p, self.wd[l]);
         let (m, weight) = (self.m[c][l], 1.0 - self.beta1[l]);
-        // torch's CPU `lerp_`, both of its forms computed, one kept.
-        let m = pick(weight.abs() < 0.5, m + weight * (g - m), g - (g - m) * (1.0 - weight));
+        let m = lerp(m, g, weight);
         let (decayed_norm, fresh) = (self.u[c][l] * self.beta2[l], g.abs() + self.eps[l]);
         let either_nan = decayed_norm.is_nan() | fresh.is_nan();
         let u = pick(either_nan, f64::NAN, pick(decayed_norm > fresh, decayed_norm, fresh));
@@ -237,7 +236,7 @@ impl LaneRule for AdadeltaLanes {
             let live = alive[l] != 0.0;
             let (rho, eps) = (self.rho[l], self.eps[l]);
             for (c, p) in [&mut *x, &mut *y].into_iter().enumerate() {
-                let grad = pick(self.wd[l] == 0.0, g[c][l], g[c][l] + self.wd[l] * p[l]);
+                let grad = decayed(g[c][l], p[l], self.wd[l]);
                 let square_avg = self.square_avg[c][l] * rho + (1.0 - rho) * grad * grad;
                 let std = (square_avg + eps).sqrt();
                 let acc_delta = self.acc_delta[c][l];

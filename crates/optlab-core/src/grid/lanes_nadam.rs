@@ -9,7 +9,7 @@
     reason = "branch-free lane code: `&` on bools keeps every lane's select free of jumps"
 )]
 
-use super::lane_ops::{LANES, LaneRule, each, pick};
+use super::lane_ops::{LANES, LaneRule, decayed, each, lerp, pick};
 use crate::optim::OptimizerConfig;
 use crate::run::RunConfig;
 
@@ -135,9 +135,9 @@ impl NAdamLanes {
         let wd = self.wd[l];
         let p = pick(decoupled & (wd != 0.0), p * (1.0 - self.lr[l] * wd), p);
         let coupled = pick(decoupled, 0.0, wd);
-        let g = pick(coupled == 0.0, g, g + coupled * p);
+        let g = decayed(g, p, coupled);
         let (m, weight) = (self.m[c][l], 1.0 - self.beta1[l]);
-        let m = pick(weight.abs() < 0.5, m + weight * (g - m), g - (g - m) * (1.0 - weight));
+        let m = lerp(m, g, weight);
         let beta2 = self.beta2[l];
         let v = self.v[c][l] * beta2 + (1.0 - beta2) * g * g;
         let denom = (v / s.bias_correction2[l]).sqrt() + self.eps[l];
