@@ -239,7 +239,8 @@ struct State<const K: usize> {
 }
 
 /// Compiled for AVX-512, AVX2 and the SSE2 baseline, the widest the CPU has chosen at run time:
-/// the baseline packs 2 of the 8 lanes per instruction, AVX-512 all 8. The operations and their
+/// the baseline packs 2 of the 16 lanes per instruction, AVX-512 8 (two independent chains, so
+/// one hides the other's latency). The operations and their
 /// order are the same in every version (no FMA), so results do not depend on the CPU.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2"))]
 fn run_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
