@@ -4,9 +4,17 @@
 //!
 //! Wall-clock medians of a few repetitions; the `cargo bench` targets (`engine`, `sweep`,
 //! `frame`) measure the same things with more statistics. Build with `--release`.
+//!
+//! `optlab bench --compare` ([`compare`]) times the same work in optlab and in numpy and JAX
+//! (`benches/anchors.py`), alternately, and prints the ratios.
 
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
+
+mod compare;
+mod work;
+
+pub use compare::{CompareOptions, agreement, compare};
 
 use crate::app::{Document, OptlabApp};
 use optlab_core::entries::Experiment;

@@ -73,6 +73,18 @@ pub struct BenchArgs {
     /// Ten times smaller sizes: a quick check that the report works.
     #[arg(long)]
     pub quick: bool,
+    /// Instead of the report: time the sweeps, the spiral step and sharpness in optlab and in
+    /// numpy and JAX (`benches/anchors.py`, built in), alternately, and print the ratios and a
+    /// run-by-run check of the sweeps' final losses. Needs Python 3 with numpy and jax (pip
+    /// install numpy jax); without them it says what to install and prints optlab's figures.
+    #[arg(long)]
+    pub compare: bool,
+    /// Rounds of (optlab, anchors) with --compare, 1 to 100.
+    #[arg(long, default_value_t = 5, requires = "compare", value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub pairs: u16,
+    /// The Python interpreter for --compare.
+    #[arg(long, default_value = "python3", requires = "compare", value_parser = utf8::Utf8Text)]
+    pub python: String,
 }
 
 /// Arguments of `optlab trace`.
@@ -146,9 +158,22 @@ pub fn dispatch(command: Command) -> ExitCode {
         Command::Check(args) => notebooks::check(&args),
         Command::Run(args) => notebooks::run(&args),
         Command::Presets(args) => notebooks::presets(&args),
-        Command::Bench(args) => {
-            finish(crate::bench::report(&mut io::stdout().lock(), args.quick).map_err(Failure::Io))
-        }
+        Command::Bench(args) => finish(bench(&args).map_err(Failure::Io)),
+    }
+}
+
+/// `optlab bench`: the report, or with `--compare` the side-by-side comparison.
+fn bench(args: &BenchArgs) -> io::Result<()> {
+    let out = &mut io::stdout().lock();
+    if args.compare {
+        let options = crate::bench::CompareOptions {
+            pairs: usize::from(args.pairs),
+            quick: args.quick,
+            python: args.python.clone(),
+        };
+        crate::bench::compare(out, &options)
+    } else {
+        crate::bench::report(out, args.quick)
     }
 }
 

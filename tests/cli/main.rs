@@ -4,6 +4,7 @@
 mod bad_input;
 mod classic_optimizers;
 mod commands;
+mod compare;
 mod edge_of_stability;
 mod everywhere;
 mod landscape;

@@ -142,6 +142,10 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
 }
 
 /// Runs `rule`'s lanes on the chunk's surface, tracking settle levels only when asked.
+#[expect(
+    clippy::large_types_passed_by_value,
+    reason = "the job is moved into the kernel, which owns it for the whole run"
+)]
 fn visit<R: LaneRule>(first: &RunConfig, job: Job, rule: R, drivers: Drivers) -> [Cell; LANES] {
     if job.levels.settle.iter().all(|l| *l == f64::NEG_INFINITY) {
         first.surface.visit(Kernel::<R, 0> { job, rule, drivers })
@@ -182,6 +186,10 @@ struct SgdLanes<const NESTEROV: bool> {
 }
 
 impl<const NESTEROV: bool> SgdLanes<NESTEROV> {
+    #[expect(
+        clippy::large_types_passed_by_value,
+        reason = "the hyperparameters are moved into the lanes, which own them"
+    )]
     fn of(hyper: Hyper) -> Self {
         Self { hyper, bx: [0.0; LANES], by: [0.0; LANES] }
     }
