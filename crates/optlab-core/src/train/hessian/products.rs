@@ -32,6 +32,8 @@ const fn tile_rows(simd_width: Option<usize>) -> usize {
 }
 /// Partial sums of a dot product.
 const DOT_LANES: usize = 8;
+/// Rows whose dot products [`add_product_transposed`] computes side by side.
+const DOT_ROWS: usize = 4;
 
 /// C (`rows` × n) += A (`rows` × k) · B (k × n), all row-major; `rows` = `c.len() / n`.
 /// Mismatched lengths are clamped to the rows all three hold.
@@ -109,11 +111,50 @@ pub fn add_product_transposed(a: &[f64], bt: &[f64], c: &mut [f64], k: usize, n:
     if k == 0 || n == 0 || bt.len() < k * n {
         return;
     }
+    // Blocks of `DOT_ROWS` rows: their dot products with one row of Bt are independent
+    // chains the core overlaps (one dot product alone waits on its adds' latency).
+    let mut a_blocks = a.chunks_exact(DOT_ROWS * k);
+    let mut c_blocks = c.chunks_exact_mut(DOT_ROWS * n);
+    for (a_block, c_block) in (&mut a_blocks).zip(&mut c_blocks) {
+        for (column, b_row) in bt.chunks_exact(k).take(n).enumerate() {
+            let sums = dots::<DOT_ROWS>(a_block, b_row, k);
+            for (r, sum) in sums.iter().enumerate() {
+                c_block[r * n + column] += sum;
+            }
+        }
+    }
+    let (a, c) = (a_blocks.remainder(), c_blocks.into_remainder());
     for (a_row, c_row) in a.chunks_exact(k).zip(c.chunks_exact_mut(n)) {
         for (c, b_row) in c_row.iter_mut().zip(bt.chunks_exact(k)) {
             *c += dot(a_row, b_row);
         }
     }
+}
+
+/// [`dot`] of each of the `R` rows of `a_block` (k long each) with `b`, the same arithmetic
+/// per row, computed side by side.
+#[inline(always)]
+fn dots<const R: usize>(a_block: &[f64], b: &[f64], k: usize) -> [f64; R] {
+    let mut lanes = [[0.0; DOT_LANES]; R];
+    let (b_chunks, b_tail) = b[..k].as_chunks::<DOT_LANES>();
+    for (r, lanes) in lanes.iter_mut().enumerate() {
+        let (a_chunks, _) = a_block[r * k..(r + 1) * k].as_chunks::<DOT_LANES>();
+        for (a, b) in a_chunks.iter().zip(b_chunks) {
+            for ((lane, a), b) in lanes.iter_mut().zip(a).zip(b) {
+                *lane = a.mul_add(*b, *lane);
+            }
+        }
+    }
+    let mut sums = [0.0; R];
+    for (r, (sum, lanes)) in sums.iter_mut().zip(&lanes).enumerate() {
+        let [l0, l1, l2, l3, l4, l5, l6, l7] = *lanes;
+        *sum = ((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7));
+        let a_tail = &a_block[r * k + k - b_tail.len()..(r + 1) * k];
+        for (a, b) in a_tail.iter().zip(b_tail) {
+            *sum = a.mul_add(*b, *sum);
+        }
+    }
+    sums
 }
 
 /// Σ aᵢbᵢ with [`DOT_LANES`] partial sums (lane j sums the terms i ≡ j mod `DOT_LANES`), added
@@ -249,7 +290,7 @@ mod tests {
     /// (sizes chosen to leave remainders of rows, tiles and columns).
     #[test]
     fn every_entry_is_the_index_order_fused_sum_bit_for_bit() {
-        for (rows, k, n) in [(13, 64, 64), (9, 17, 19), (150, 64, 3), (3, 5, 40)] {
+        for (rows, k, n) in [(13, 64, 64), (9, 17, 19), (150, 64, 3), (3, 5, 40), (11, 67, 5)] {
             let a = filled(rows * k, 0.3);
             let b = filled(k * n, 0.9);
             let start = filled(rows * n, 0.5);
@@ -264,6 +305,16 @@ mod tests {
                     let sum = (0..k).fold(0.0, |s: f64, i| a[r * k + i].mul_add(b[i * n + j], s));
                     let want = start[r * n + j] + sum;
                     assert_eq!(c[r * n + j].to_bits(), want.to_bits(), "A·B {rows}×{k}×{n}");
+                }
+            }
+            // Blocks of rows side by side give each row's own `dot` bits.
+            let bt: Vec<f64> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
+            let mut c_dot = start.clone();
+            add_product_transposed(&a, &bt, &mut c_dot, k, n);
+            for r in 0..rows {
+                for j in 0..n {
+                    let want = start[r * n + j] + dot(&a[r * k..(r + 1) * k], &bt[j * k..][..k]);
+                    assert_eq!(c_dot[r * n + j].to_bits(), want.to_bits(), "A·Btᵀ {rows}×{k}×{n}");
                 }
             }
             for i in 0..k {
