@@ -3,14 +3,17 @@
 //! outputs too narrow to vectorize over), and G += Aᵀ·D ([`add_outer_sum`], the gradient of a
 //! weight matrix summed over rows).
 //!
-//! Each is compiled for AVX-512, AVX2 and the SSE2 baseline (`multiversion`) and picks one at
-//! run time. The operations and their order do not depend on the SIMD level: vectors run across
-//! independent output columns, every sum over the inner dimension goes in index order into an
-//! accumulator that starts at zero and is added to the destination once, and the dot products
-//! of [`add_product_transposed`] keep [`DOT_LANES`] partial sums combined in a fixed order.
-//! Rust never fuses a multiply and an add, so every level rounds identically. Output columns
-//! go in chunks of two SIMD vectors (16 columns with AVX-512, 8 with AVX2, 4 with SSE2), which
-//! changes how many columns share a pass, not any column's arithmetic.
+//! Each is compiled for AVX-512, AVX2 with FMA and the SSE2 baseline (`multiversion`) and picks
+//! one at run time. The operations and their order do not depend on the SIMD level: vectors run
+//! across independent output columns, every sum over the inner dimension goes in index order
+//! into an accumulator that starts at zero and is added to the destination once, and the dot
+//! products of [`add_product_transposed`] keep [`DOT_LANES`] partial sums combined in a fixed
+//! order. Every multiply-add of a sum is one fused, correctly rounded `f64::mul_add` on every
+//! level (an FMA instruction on AVX-512 and AVX2 + FMA; the baseline calls the C library's
+//! `fma`, slower but the same bits), so every level rounds identically. Output columns go in
+//! chunks of two SIMD vectors (16 columns with AVX-512, 8 with AVX2, 4 with SSE2) and rows in
+//! tiles of [`tile_rows`] (8 with AVX-512's 32 registers, 4 otherwise), which changes how many
+//! outputs share a pass, not any output's arithmetic.
 #![expect(
     clippy::inline_always,
     reason = "the block helpers must be inlined into each SIMD version to be compiled for it"
@@ -19,16 +22,25 @@
 use multiversion::multiversion;
 use multiversion::target::selected_target;
 
-/// Rows of the destination computed together (their accumulators stay in registers).
-const ROWS: usize = 4;
+/// Rows of the destination computed together (their accumulators stay in registers): 8 with
+/// 512-bit vectors (32 registers hold 16 accumulators), 4 otherwise (16 registers).
+const fn tile_rows(simd_width: Option<usize>) -> usize {
+    match simd_width {
+        Some(width) if width >= 8 => 8,
+        _ => 4,
+    }
+}
 /// Partial sums of a dot product.
 const DOT_LANES: usize = 8;
+/// Rows whose dot products [`add_product_transposed`] computes side by side.
+const DOT_ROWS: usize = 4;
 
 /// C (`rows` × n) += A (`rows` × k) · B (k × n), all row-major; `rows` = `c.len() / n`.
 /// Mismatched lengths are clamped to the rows all three hold.
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2"))]
+#[multiversion(targets("x86_64+avx512f+avx512vl+fma", "x86_64+avx2+fma"))]
 pub fn add_product(a: &[f64], b: &[f64], c: &mut [f64], k: usize, n: usize) {
     const COLUMNS: usize = chunk_width(selected_target!().suggested_simd_width::<f64>());
+    const ROWS: usize = tile_rows(selected_target!().suggested_simd_width::<f64>());
     if k == 0 || n == 0 || b.len() < k * n {
         return;
     }
@@ -70,7 +82,7 @@ fn product_block<const R: usize, const COLUMNS: usize>(
             for (r, acc) in acc.iter_mut().enumerate() {
                 let scale = a[r * k + i];
                 for (acc, b) in acc.iter_mut().zip(b_chunk) {
-                    *acc += scale * b;
+                    *acc = scale.mul_add(*b, *acc);
                 }
             }
         }
@@ -85,7 +97,7 @@ fn product_block<const R: usize, const COLUMNS: usize>(
         for r in 0..R {
             let mut sum = 0.0;
             for (i, a) in a[r * k..(r + 1) * k].iter().enumerate() {
-                sum += a * b[i * n + column];
+                sum = a.mul_add(b[i * n + column], sum);
             }
             c[r * n + column] += sum;
         }
@@ -94,16 +106,55 @@ fn product_block<const R: usize, const COLUMNS: usize>(
 
 /// C (`rows` × n) += A (`rows` × k) · Btᵀ with Bt stored as n rows of k: one dot product per
 /// entry, for narrow outputs (a few classes) where [`add_product`] could not vectorize.
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2"))]
+#[multiversion(targets("x86_64+avx512f+avx512vl+fma", "x86_64+avx2+fma"))]
 pub fn add_product_transposed(a: &[f64], bt: &[f64], c: &mut [f64], k: usize, n: usize) {
     if k == 0 || n == 0 || bt.len() < k * n {
         return;
     }
+    // Blocks of `DOT_ROWS` rows: their dot products with one row of Bt are independent
+    // chains the core overlaps (one dot product alone waits on its adds' latency).
+    let mut a_blocks = a.chunks_exact(DOT_ROWS * k);
+    let mut c_blocks = c.chunks_exact_mut(DOT_ROWS * n);
+    for (a_block, c_block) in (&mut a_blocks).zip(&mut c_blocks) {
+        for (column, b_row) in bt.chunks_exact(k).take(n).enumerate() {
+            let sums = dots::<DOT_ROWS>(a_block, b_row, k);
+            for (r, sum) in sums.iter().enumerate() {
+                c_block[r * n + column] += sum;
+            }
+        }
+    }
+    let (a, c) = (a_blocks.remainder(), c_blocks.into_remainder());
     for (a_row, c_row) in a.chunks_exact(k).zip(c.chunks_exact_mut(n)) {
         for (c, b_row) in c_row.iter_mut().zip(bt.chunks_exact(k)) {
             *c += dot(a_row, b_row);
         }
     }
+}
+
+/// [`dot`] of each of the `R` rows of `a_block` (k long each) with `b`, the same arithmetic
+/// per row, computed side by side.
+#[inline(always)]
+fn dots<const R: usize>(a_block: &[f64], b: &[f64], k: usize) -> [f64; R] {
+    let mut lanes = [[0.0; DOT_LANES]; R];
+    let (b_chunks, b_tail) = b[..k].as_chunks::<DOT_LANES>();
+    for (r, lanes) in lanes.iter_mut().enumerate() {
+        let (a_chunks, _) = a_block[r * k..(r + 1) * k].as_chunks::<DOT_LANES>();
+        for (a, b) in a_chunks.iter().zip(b_chunks) {
+            for ((lane, a), b) in lanes.iter_mut().zip(a).zip(b) {
+                *lane = a.mul_add(*b, *lane);
+            }
+        }
+    }
+    let mut sums = [0.0; R];
+    for (r, (sum, lanes)) in sums.iter_mut().zip(&lanes).enumerate() {
+        let [l0, l1, l2, l3, l4, l5, l6, l7] = *lanes;
+        *sum = ((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7));
+        let a_tail = &a_block[r * k + k - b_tail.len()..(r + 1) * k];
+        for (a, b) in a_tail.iter().zip(b_tail) {
+            *sum = a.mul_add(*b, *sum);
+        }
+    }
+    sums
 }
 
 /// Σ aᵢbᵢ with [`DOT_LANES`] partial sums (lane j sums the terms i ≡ j mod `DOT_LANES`), added
@@ -115,73 +166,78 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     let (b_chunks, b_tail) = b.as_chunks::<DOT_LANES>();
     for (a, b) in a_chunks.iter().zip(b_chunks) {
         for ((lane, a), b) in lanes.iter_mut().zip(a).zip(b) {
-            *lane += a * b;
+            *lane = a.mul_add(*b, *lane);
         }
     }
     let [l0, l1, l2, l3, l4, l5, l6, l7] = lanes;
     let mut sum = ((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7));
     for (a, b) in a_tail.iter().zip(b_tail) {
-        sum += a * b;
+        sum = a.mul_add(*b, sum);
     }
     sum
 }
 
 /// G (k × n) += Aᵀ·D = Σ over rows r of A\[r\]ᵀ D\[r\], with A `rows` × k and D `rows` × n,
 /// row-major. Rows are summed in order into accumulators that start at zero.
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2"))]
+#[multiversion(targets("x86_64+avx512f+avx512vl+fma", "x86_64+avx2+fma"))]
 pub fn add_outer_sum(a: &[f64], d: &[f64], g: &mut [f64], k: usize, n: usize) {
     const COLUMNS: usize = chunk_width(selected_target!().suggested_simd_width::<f64>());
+    const ROWS: usize = tile_rows(selected_target!().suggested_simd_width::<f64>());
     if k == 0 || n == 0 || g.len() < k * n {
         return;
     }
     let rows = (a.len() / k).min(d.len() / n);
-    let (a, d) = (&a[..rows * k], &d[..rows * n]);
-    let mut first = 0;
-    for g_block in g[..k * n].chunks_exact_mut(ROWS * n) {
-        outer_block::<ROWS, COLUMNS>(a, d, g_block, first, (k, n));
-        first += ROWS;
-    }
-    for g_row in g[first * n..k * n].chunks_exact_mut(n) {
-        outer_block::<1, COLUMNS>(a, d, g_row, first, (k, n));
-        first += 1;
-    }
-}
-
-/// `R` rows of G (inputs `first`..`first + R`) += Aᵀ·D.
-#[inline(always)]
-fn outer_block<const R: usize, const COLUMNS: usize>(
-    a: &[f64],
-    d: &[f64],
-    g: &mut [f64],
-    first: usize,
-    (k, n): (usize, usize),
-) {
+    let (a, d, g) = (&a[..rows * k], &d[..rows * n], &mut g[..k * n]);
+    // Column chunks outermost: a chunk's slice of D (rows × `COLUMNS`) stays in the L1 cache
+    // while every tile of G's rows walks it.
     let chunks = n / COLUMNS;
-    for chunk in 0..chunks {
-        let mut acc = [[0.0; COLUMNS]; R];
-        for (a_row, d_row) in a.chunks_exact(k).zip(d.chunks_exact(n)) {
-            let d_chunk = &d_row[chunk * COLUMNS..(chunk + 1) * COLUMNS];
-            for (r, acc) in acc.iter_mut().enumerate() {
-                let scale = a_row[first + r];
-                for (acc, d) in acc.iter_mut().zip(d_chunk) {
-                    *acc += scale * d;
-                }
-            }
+    for column in (0..chunks).map(|chunk| chunk * COLUMNS) {
+        let mut first = 0;
+        while first + ROWS <= k {
+            outer_tile::<ROWS, COLUMNS>(a, d, g, (first, column), (k, n));
+            first += ROWS;
         }
-        for (r, acc) in acc.iter().enumerate() {
-            let g_chunk = &mut g[r * n + chunk * COLUMNS..r * n + (chunk + 1) * COLUMNS];
-            for (g, acc) in g_chunk.iter_mut().zip(acc) {
-                *g += acc;
-            }
+        while first < k {
+            outer_tile::<1, COLUMNS>(a, d, g, (first, column), (k, n));
+            first += 1;
         }
     }
     for column in chunks * COLUMNS..n {
-        for r in 0..R {
+        for input in 0..k {
             let mut sum = 0.0;
             for (a_row, d_row) in a.chunks_exact(k).zip(d.chunks_exact(n)) {
-                sum += a_row[first + r] * d_row[column];
+                sum = a_row[input].mul_add(d_row[column], sum);
             }
-            g[r * n + column] += sum;
+            g[input * n + column] += sum;
+        }
+    }
+}
+
+/// G's rows `first`..`first + R`, columns `column`..`column + COLUMNS` += (Aᵀ·D) there.
+#[inline(always)]
+fn outer_tile<const R: usize, const COLUMNS: usize>(
+    a: &[f64],
+    d: &[f64],
+    g: &mut [f64],
+    (first, column): (usize, usize),
+    (k, n): (usize, usize),
+) {
+    let mut acc = [[0.0; COLUMNS]; R];
+    for (a_row, d_row) in a.chunks_exact(k).zip(d.chunks_exact(n)) {
+        // A fixed-size copy: whole vectors (a slice here compiled to shuffles).
+        let mut d_chunk = [0.0; COLUMNS];
+        d_chunk.copy_from_slice(&d_row[column..column + COLUMNS]);
+        for (r, acc) in acc.iter_mut().enumerate() {
+            let scale = a_row[first + r];
+            for (acc, d) in acc.iter_mut().zip(d_chunk) {
+                *acc = scale.mul_add(d, *acc);
+            }
+        }
+    }
+    for (r, acc) in acc.iter().enumerate() {
+        let start = (first + r) * n + column;
+        for (g, acc) in g[start..start + COLUMNS].iter_mut().zip(acc) {
+            *g += acc;
         }
     }
 }
@@ -224,6 +280,50 @@ mod tests {
                 assert!((c[index] - want).abs() < scale, "A·B {rows}×{k}×{n}");
                 assert!((c_dot[index] - want).abs() < scale, "A·Btᵀ {rows}×{k}×{n}");
                 assert!((g[index] - want).abs() < scale, "Aᵀ·D {rows}×{k}×{n}");
+            }
+        }
+    }
+
+    /// The contract that makes results independent of the CPU: every entry is its own fused
+    /// sum in index order from zero, added to the destination once. A reference loop written
+    /// that way must give the same bits whatever tile, chunk or SIMD level the kernels used
+    /// (sizes chosen to leave remainders of rows, tiles and columns).
+    #[test]
+    fn every_entry_is_the_index_order_fused_sum_bit_for_bit() {
+        for (rows, k, n) in [(13, 64, 64), (9, 17, 19), (150, 64, 3), (3, 5, 40), (11, 67, 5)] {
+            let a = filled(rows * k, 0.3);
+            let b = filled(k * n, 0.9);
+            let start = filled(rows * n, 0.5);
+            let mut c = start.clone();
+            add_product(&a, &b, &mut c, k, n);
+            // Aᵀ·D with A = `a` read as `rows` rows of k, D = `start` (rows × n): G is k × n.
+            let g_start = filled(k * n, 0.2);
+            let mut g = g_start.clone();
+            add_outer_sum(&a, &start, &mut g, k, n);
+            for r in 0..rows {
+                for j in 0..n {
+                    let sum = (0..k).fold(0.0, |s: f64, i| a[r * k + i].mul_add(b[i * n + j], s));
+                    let want = start[r * n + j] + sum;
+                    assert_eq!(c[r * n + j].to_bits(), want.to_bits(), "A·B {rows}×{k}×{n}");
+                }
+            }
+            // Blocks of rows side by side give each row's own `dot` bits.
+            let bt: Vec<f64> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
+            let mut c_dot = start.clone();
+            add_product_transposed(&a, &bt, &mut c_dot, k, n);
+            for r in 0..rows {
+                for j in 0..n {
+                    let want = start[r * n + j] + dot(&a[r * k..(r + 1) * k], &bt[j * k..][..k]);
+                    assert_eq!(c_dot[r * n + j].to_bits(), want.to_bits(), "A·Btᵀ {rows}×{k}×{n}");
+                }
+            }
+            for i in 0..k {
+                for j in 0..n {
+                    let sum =
+                        (0..rows).fold(0.0, |s: f64, r| a[r * k + i].mul_add(start[r * n + j], s));
+                    let want = g_start[i * n + j] + sum;
+                    assert_eq!(g[i * n + j].to_bits(), want.to_bits(), "Aᵀ·D {rows}×{k}×{n}");
+                }
             }
         }
     }

@@ -45,7 +45,8 @@ impl<'a> Shared<'a> {
 struct LayerRows {
     /// The layer's output a.
     output: Vec<f64>,
-    /// σ′(u) and σ″(u) (activated layers only).
+    /// σ′(u), and σ″(u) (after the backward pass σ″(u)·∂L/∂a, the factor of R{u} in
+    /// R{∂L/∂u}, fixed across products) (activated layers only).
     slope: Vec<f64>,
     curve: Vec<f64>,
     /// ∂L/∂a and ∂L/∂u.
@@ -208,6 +209,7 @@ impl RowPart {
                 {
                     *pre = slope * out;
                 }
+                layer.curve.iter_mut().zip(&layer.delta_out).for_each(|(c, out)| *c *= out);
             } else {
                 layer.delta_pre.copy_from_slice(&layer.delta_out);
             }
@@ -305,8 +307,9 @@ impl RowPart {
             }
             let r_delta = &mut self.r_delta[..size];
             if plan.activated {
-                for (i, d) in r_delta.iter_mut().enumerate() {
-                    *d = layer.slope[i] * *d + layer.curve[i] * layer.r_pre[i] * layer.delta_out[i];
+                let factors = layer.slope.iter().zip(&layer.curve).zip(&layer.r_pre);
+                for (d, ((slope, curve), r_pre)) in r_delta.iter_mut().zip(factors) {
+                    *d = slope * *d + curve * r_pre;
                 }
             }
             let input = before.last().map_or(&self.x[..], |l| &l.output[..]);
