@@ -23,7 +23,10 @@ use super::lane_ops::{LaneRule, decayed, each, pick};
 use super::lanes_adam::AdamLanes;
 use super::lanes_adaptive::{AdagradLanes, RmsPropLanes};
 use super::lanes_more::{AdadeltaLanes, AdamaxLanes, LionLanes, RpropLanes};
+use super::lanes_averaged::{AsgdLanes, ScheduleFreeLanes};
+use super::lanes_lookahead::LookaheadLanes;
 use super::lanes_nadam::NAdamLanes;
+use super::lanes_radam::RAdamLanes;
 
 /// "Never" in the step arrays (a select-friendly `None`). Steps are kept as f64 (exact below
 /// 2⁵³) so every lane array has the same 64-bit float type, which the vectorizer needs.
@@ -42,6 +45,10 @@ enum Family {
     Adadelta,
     Rprop,
     NAdam,
+    RAdam,
+    Asgd,
+    NesterovLookahead,
+    ScheduleFree { adaptive: bool },
 }
 
 fn family(config: &RunConfig) -> Option<Family> {
@@ -58,6 +65,11 @@ fn family(config: &RunConfig) -> Option<Family> {
         OptimizerConfig::Adadelta { .. } => Some(Family::Adadelta),
         OptimizerConfig::Rprop { .. } => Some(Family::Rprop),
         OptimizerConfig::NAdam { .. } => Some(Family::NAdam),
+        OptimizerConfig::RAdam { .. } => Some(Family::RAdam),
+        OptimizerConfig::Asgd { .. } => Some(Family::Asgd),
+        OptimizerConfig::NesterovLookahead { .. } => Some(Family::NesterovLookahead),
+        OptimizerConfig::ScheduleFreeAdamW { .. } => Some(Family::ScheduleFree { adaptive: true }),
+        OptimizerConfig::ScheduleFreeSgd { .. } => Some(Family::ScheduleFree { adaptive: false }),
         _ => None,
     }
 }
@@ -136,6 +148,15 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
         Some(Family::Adadelta) => visit(first, job, AdadeltaLanes::of(chunk), drivers),
         Some(Family::Rprop) => visit(first, job, RpropLanes::of(chunk), drivers),
         Some(Family::NAdam) => visit(first, job, NAdamLanes::of(chunk), drivers),
+        Some(Family::RAdam) => visit(first, job, RAdamLanes::of(chunk), drivers),
+        Some(Family::Asgd) => visit(first, job, AsgdLanes::of(chunk), drivers),
+        Some(Family::NesterovLookahead) => visit(first, job, LookaheadLanes::of(chunk), drivers),
+        Some(Family::ScheduleFree { adaptive: true }) => {
+            visit(first, job, ScheduleFreeLanes::<true>::of(chunk), drivers)
+        }
+        Some(Family::ScheduleFree { adaptive: false }) => {
+            visit(first, job, ScheduleFreeLanes::<false>::of(chunk), drivers)
+        }
         _ => visit(first, job, SgdLanes::<false>::of(Hyper::of(chunk)), drivers),
     };
     lanes.into_iter().take(chunk.len()).collect()
@@ -328,6 +349,10 @@ fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
     if step < job.steps {
         if drivers.is_scheduled() {
             drivers.lr_after(step, &loss, &alive, rule.lr());
+        }
+        if R::LOOKAHEAD {
+            let [px, py] = rule.gradient_point([&s.x, &s.y]);
+            each(|l| [gx[l], gy[l]] = value_and_gradient([px[l], py[l]]).1);
         }
         drivers.perturb(&alive, [&mut gx, &mut gy]);
         rule.update(&alive, [&mut s.x, &mut s.y], [gx, gy], step == 0);
