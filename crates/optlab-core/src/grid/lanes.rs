@@ -1,5 +1,6 @@
 //! The lane kernel: [`LANES`] runs of the SGD family, Adam/AdamW, Adagrad, RMSprop, Lion,
 //! Adamax, Adadelta, Rprop or `NAdam` stepped together.
+//! Also `RAdam`, ASGD, `NesterovLookahead`, `ScheduleFreeAdamW` and `ScheduleFreeSgd`.
 //!
 //! Each lane's state (position, momentum buffer, best loss, …) is an element of a fixed-size
 //! array, and each step is a loop over the lanes without branches (every `if` is a select), so
@@ -22,9 +23,9 @@ pub use super::lane_ops::LANES;
 use super::lane_ops::{LaneRule, decayed, each, pick};
 use super::lanes_adam::AdamLanes;
 use super::lanes_adaptive::{AdagradLanes, RmsPropLanes};
-use super::lanes_more::{AdadeltaLanes, AdamaxLanes, LionLanes, RpropLanes};
 use super::lanes_averaged::{AsgdLanes, ScheduleFreeLanes};
 use super::lanes_lookahead::LookaheadLanes;
+use super::lanes_more::{AdadeltaLanes, AdamaxLanes, LionLanes, RpropLanes};
 use super::lanes_nadam::NAdamLanes;
 use super::lanes_radam::RAdamLanes;
 
@@ -34,6 +35,8 @@ const NEVER: f64 = f64::INFINITY;
 
 /// The lane kernels: the SGD family (torch-form Nesterov or not), Adam/AdamW, Adagrad and
 /// RMSprop.
+/// Also Lion, Adamax, Adadelta, Rprop, `NAdam`, `RAdam`, ASGD, `NesterovLookahead` and
+/// Schedule-Free (AdamW or SGD, one kind per chunk).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Family {
     Sgd { nesterov: bool },
@@ -78,6 +81,7 @@ fn family(config: &RunConfig) -> Option<Family> {
 /// (the SGD family with torch-form Nesterov for all or none, Adam/AdamW, Adagrad, RMSprop,
 /// Lion, Adamax, Adadelta, Rprop or `NAdam`), each with any schedule that does not cycle the
 /// momentum, with or without gradient noise.
+/// Also `RAdam`, ASGD, `NesterovLookahead`, `ScheduleFreeAdamW` or `ScheduleFreeSgd` for all.
 #[must_use]
 pub fn applies_to_all(configs: &[RunConfig]) -> bool {
     let first = configs.first().and_then(family);
@@ -87,6 +91,7 @@ pub fn applies_to_all(configs: &[RunConfig]) -> bool {
 /// Whether a lane kernel computes `config` exactly: the SGD family, Adam/AdamW, Adagrad,
 /// RMSprop, Lion, Adamax, Adadelta, Rprop or `NAdam`, with any schedule that does not cycle the
 /// momentum (each lane keeps its own scheduler and noise generator, see [`Drivers`]).
+/// Also `RAdam`, ASGD, `NesterovLookahead`, `ScheduleFreeAdamW` and `ScheduleFreeSgd`.
 #[must_use]
 pub fn applies(config: &RunConfig) -> bool {
     !config.schedule.cycles_momentum() && family(config).is_some()
@@ -163,6 +168,10 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
 }
 
 /// Runs `rule`'s lanes on the chunk's surface, tracking settle levels only when asked.
+#[expect(
+    clippy::large_types_passed_by_value,
+    reason = "16 lanes made the job 304 bytes; it is moved into the kernel once per chunk"
+)]
 fn visit<R: LaneRule>(first: &RunConfig, job: Job, rule: R, drivers: Drivers) -> [Cell; LANES] {
     if job.levels.settle.iter().all(|l| *l == f64::NEG_INFINITY) {
         first.surface.visit(Kernel::<R, 0> { job, rule, drivers })
@@ -203,6 +212,10 @@ struct SgdLanes<const NESTEROV: bool> {
 }
 
 impl<const NESTEROV: bool> SgdLanes<NESTEROV> {
+    #[expect(
+        clippy::large_types_passed_by_value,
+        reason = "16 lanes made the hyperparameters 512 bytes; moved in once per chunk"
+    )]
     fn of(hyper: Hyper) -> Self {
         Self { hyper, bx: [0.0; LANES], by: [0.0; LANES] }
     }

@@ -5,8 +5,8 @@
 //! ASGD's average `ax` and its weight μ are left out: the run's position, loss and end point
 //! are the parameters, which never read them (so `t0` changes no cell). Its step size
 //! η = lr/(1 + λ·lr·t)^α is one `powf` per distinct (1 + λ·lr·t, α) among the live lanes.
-//! Schedule-Free's weights are the package's: (t + 1)ʳ once per distinct r, lr_max^`weight_lr_power`
-//! once per distinct (lr, power) among the lanes whose lr_max changed (each update of the
+//! Schedule-Free's weights are the package's: (t + 1)ʳ once per distinct r, `lr_max`^`weight_lr_power`
+//! once per distinct (lr, power) among the lanes whose `lr_max` changed (each update of the
 //! warm-up, then never under a constant lr).
 
 #![expect(
@@ -49,8 +49,7 @@ impl AsgdLanes {
             steps: 0,
         };
         for (lane, config) in chunk.iter().enumerate().take(LANES) {
-            if let OptimizerConfig::Asgd { lr, lambd, alpha, weight_decay, .. } = config.optimizer
-            {
+            if let OptimizerConfig::Asgd { lr, lambd, alpha, weight_decay, .. } = config.optimizer {
                 lanes.lr[lane] = lr;
                 lanes.lambd[lane] = lambd;
                 lanes.alpha[lane] = alpha;

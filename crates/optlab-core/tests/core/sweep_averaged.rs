@@ -1,7 +1,9 @@
 //! The lane kernel's `RAdam`, ASGD, `NesterovLookahead` and Schedule-Free: the strategies the
-//! lane property test (`sweep.rs`) draws them with, and `RAdam` past its settling points.
+//! lane property test (`sweep.rs`) draws them with, a property test of these five families
+//! alone (more cases each than the shared one gives them), and `RAdam` past its settling
+//! points.
 
-use optlab_core::grid::{self as sweep, Levels, lanes};
+use optlab_core::grid::{self as sweep, LANES, Levels, lanes};
 use optlab_core::optim::OptimizerConfig;
 use optlab_core::run::RunConfig;
 use optlab_core::schedule::Schedule;
@@ -103,6 +105,99 @@ pub fn schedule_free_sgd() -> impl Strategy<Value = OptimizerConfig> {
             }
         },
     )
+}
+
+/// One of the five families, up to [`LANES`] lanes of it.
+fn families() -> impl Strategy<Value = Vec<OptimizerConfig>> {
+    let lanes = |family: BoxedStrategy<OptimizerConfig>| prop::collection::vec(family, 1..=LANES);
+    prop_oneof![
+        lanes(radam().boxed()),
+        lanes(asgd().boxed()),
+        lanes(lookahead().boxed()),
+        lanes(schedule_free_adamw().boxed()),
+        lanes(schedule_free_sgd().boxed()),
+    ]
+}
+
+/// A lane's schedule: constant, a closed form, or `ReduceOnPlateau` on its own loss.
+fn schedule() -> impl Strategy<Value = Schedule> {
+    use optlab_core::schedule::{PlateauMode, ThresholdMode};
+    prop_oneof![
+        2 => Just(Schedule::Constant),
+        1 => (1u64..50, 0.1f64..0.9).prop_map(|(every, factor)| Schedule::Step { every, factor }),
+        1 => (1u64..300, 0.0f64..1e-3).prop_map(|(period, min_lr)| Schedule::Cosine { period, min_lr }),
+        1 => (0.05f64..0.9, 0u64..5).prop_map(|(factor, patience)| Schedule::ReduceOnPlateau {
+            mode: PlateauMode::Min,
+            factor,
+            patience,
+            threshold: 1e-4,
+            threshold_mode: ThresholdMode::Rel,
+            cooldown: 1,
+            min_lr: 0.0,
+            eps: 1e-8,
+        }),
+    ]
+}
+
+fn same(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(320))]
+
+    /// `sweep.rs`'s `the_lane_kernel_equals_the_engine_bit_for_bit` for these five families only.
+    #[test]
+    fn the_averaging_lanes_equal_the_engine_bit_for_bit(
+        surface in prop_oneof![
+            Just(Surface::Rosenbrock { a: 1.0, b: 100.0 }),
+            Just(Surface::Himmelblau),
+            Just(Surface::Saddle),
+            Just(Surface::TacoShell { condition: 50.0, angle: 30.0 }),
+        ],
+        optimizers in families(),
+        starts in prop::collection::vec((-4.0f64..4.0, -4.0f64..4.0), LANES),
+        drivers in prop::collection::vec(
+            (schedule(), prop_oneof![3 => Just(0.0), 1 => 0.0f64..2.0], any::<u64>()),
+            LANES,
+        ),
+        steps in 0u64..400,
+        tolerance in 1e-6f64..1.0,
+    ) {
+        let configs: Vec<RunConfig> = optimizers
+            .into_iter()
+            .zip(starts)
+            .zip(drivers)
+            .map(|((optimizer, (x, y)), (schedule, noise_sigma, seed))| RunConfig {
+                surface: surface.clone(),
+                start: [x, y],
+                optimizer,
+                schedule,
+                steps,
+                noise_sigma,
+                seed,
+            })
+            .collect();
+        let mut levels = Levels {
+            reached: sweep::global_minimum(&surface).unwrap_or(f64::NEG_INFINITY) + tolerance,
+            ..Levels::default()
+        };
+        for (level, minimum) in levels.settle.iter_mut().zip(&surface.minima()) {
+            *level = minimum.value + tolerance;
+        }
+        prop_assert!(lanes::applies_to_all(&configs));
+        for (lane, config) in lanes::run_chunk(&configs, &levels).iter().zip(&configs) {
+            let engine = sweep::run_one(config, &levels);
+            let ok = same(lane.final_loss, engine.final_loss)
+                && same(lane.best_loss, engine.best_loss)
+                && same(lane.end[0], engine.end[0])
+                && same(lane.end[1], engine.end[1])
+                && lane.reached_at == engine.reached_at
+                && lane.diverged_at == engine.diverged_at
+                && lane.settled_at == engine.settled_at;
+            prop_assert!(ok, "lane {:?}\nengine {:?}\nconfig {:?}", lane, engine, config);
+        }
+    }
 }
 
 /// `RAdam`'s rule skips β₁ᵗ's `powf` from twice the step where it underflowed and fixes the
