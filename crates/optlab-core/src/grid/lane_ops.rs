@@ -10,6 +10,16 @@ pub const LANES: usize = 16;
 
 /// One optimizer family's update of every lane, exactly as its `UpdateRule::step_2d`.
 pub(super) trait LaneRule: Copy {
+    /// Whether the update's gradient is taken at [`Self::gradient_point`] instead of the
+    /// measured point (`NesterovLookahead`'s x + μv, as the engine's `needs_lookahead`).
+    const LOOKAHEAD: bool = false;
+
+    /// Where each lane's update gradient is taken when [`Self::LOOKAHEAD`] (the point itself
+    /// otherwise).
+    fn gradient_point(&self, point: [&[f64; LANES]; 2]) -> [[f64; LANES]; 2] {
+        [*point[0], *point[1]]
+    }
+
     /// The lanes' learning rates (their base lrs until a schedule sets them).
     fn lr(&mut self) -> &mut [f64; LANES];
 

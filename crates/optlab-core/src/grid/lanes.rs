@@ -1,5 +1,6 @@
 //! The lane kernel: [`LANES`] runs of the SGD family, Adam/AdamW, Adagrad, RMSprop, Lion,
 //! Adamax, Adadelta, Rprop or `NAdam` stepped together.
+//! Also `RAdam`, ASGD, `NesterovLookahead`, `ScheduleFreeAdamW` and `ScheduleFreeSgd`.
 //!
 //! Each lane's state (position, momentum buffer, best loss, …) is an element of a fixed-size
 //! array, and each step is a loop over the lanes without branches (every `if` is a select), so
@@ -22,8 +23,11 @@ pub use super::lane_ops::LANES;
 use super::lane_ops::{LaneRule, decayed, each, pick};
 use super::lanes_adam::AdamLanes;
 use super::lanes_adaptive::{AdagradLanes, RmsPropLanes};
+use super::lanes_averaged::{AsgdLanes, ScheduleFreeLanes};
+use super::lanes_lookahead::LookaheadLanes;
 use super::lanes_more::{AdadeltaLanes, AdamaxLanes, LionLanes, RpropLanes};
 use super::lanes_nadam::NAdamLanes;
+use super::lanes_radam::RAdamLanes;
 
 /// "Never" in the step arrays (a select-friendly `None`). Steps are kept as f64 (exact below
 /// 2⁵³) so every lane array has the same 64-bit float type, which the vectorizer needs.
@@ -31,6 +35,8 @@ const NEVER: f64 = f64::INFINITY;
 
 /// The lane kernels: the SGD family (torch-form Nesterov or not), Adam/AdamW, Adagrad and
 /// RMSprop.
+/// Also Lion, Adamax, Adadelta, Rprop, `NAdam`, `RAdam`, ASGD, `NesterovLookahead` and
+/// Schedule-Free (AdamW or SGD, one kind per chunk).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Family {
     Sgd { nesterov: bool },
@@ -42,6 +48,10 @@ enum Family {
     Adadelta,
     Rprop,
     NAdam,
+    RAdam,
+    Asgd,
+    NesterovLookahead,
+    ScheduleFree { adaptive: bool },
 }
 
 fn family(config: &RunConfig) -> Option<Family> {
@@ -58,6 +68,11 @@ fn family(config: &RunConfig) -> Option<Family> {
         OptimizerConfig::Adadelta { .. } => Some(Family::Adadelta),
         OptimizerConfig::Rprop { .. } => Some(Family::Rprop),
         OptimizerConfig::NAdam { .. } => Some(Family::NAdam),
+        OptimizerConfig::RAdam { .. } => Some(Family::RAdam),
+        OptimizerConfig::Asgd { .. } => Some(Family::Asgd),
+        OptimizerConfig::NesterovLookahead { .. } => Some(Family::NesterovLookahead),
+        OptimizerConfig::ScheduleFreeAdamW { .. } => Some(Family::ScheduleFree { adaptive: true }),
+        OptimizerConfig::ScheduleFreeSgd { .. } => Some(Family::ScheduleFree { adaptive: false }),
         _ => None,
     }
 }
@@ -66,6 +81,7 @@ fn family(config: &RunConfig) -> Option<Family> {
 /// (the SGD family with torch-form Nesterov for all or none, Adam/AdamW, Adagrad, RMSprop,
 /// Lion, Adamax, Adadelta, Rprop or `NAdam`), each with any schedule that does not cycle the
 /// momentum, with or without gradient noise.
+/// Also `RAdam`, ASGD, `NesterovLookahead`, `ScheduleFreeAdamW` or `ScheduleFreeSgd` for all.
 #[must_use]
 pub fn applies_to_all(configs: &[RunConfig]) -> bool {
     let first = configs.first().and_then(family);
@@ -75,6 +91,7 @@ pub fn applies_to_all(configs: &[RunConfig]) -> bool {
 /// Whether a lane kernel computes `config` exactly: the SGD family, Adam/AdamW, Adagrad,
 /// RMSprop, Lion, Adamax, Adadelta, Rprop or `NAdam`, with any schedule that does not cycle the
 /// momentum (each lane keeps its own scheduler and noise generator, see [`Drivers`]).
+/// Also `RAdam`, ASGD, `NesterovLookahead`, `ScheduleFreeAdamW` and `ScheduleFreeSgd`.
 #[must_use]
 pub fn applies(config: &RunConfig) -> bool {
     !config.schedule.cycles_momentum() && family(config).is_some()
@@ -136,6 +153,15 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
         Some(Family::Adadelta) => visit(first, job, AdadeltaLanes::of(chunk), drivers),
         Some(Family::Rprop) => visit(first, job, RpropLanes::of(chunk), drivers),
         Some(Family::NAdam) => visit(first, job, NAdamLanes::of(chunk), drivers),
+        Some(Family::RAdam) => visit(first, job, RAdamLanes::of(chunk), drivers),
+        Some(Family::Asgd) => visit(first, job, AsgdLanes::of(chunk), drivers),
+        Some(Family::NesterovLookahead) => visit(first, job, LookaheadLanes::of(chunk), drivers),
+        Some(Family::ScheduleFree { adaptive: true }) => {
+            visit(first, job, ScheduleFreeLanes::<true>::of(chunk), drivers)
+        }
+        Some(Family::ScheduleFree { adaptive: false }) => {
+            visit(first, job, ScheduleFreeLanes::<false>::of(chunk), drivers)
+        }
         _ => visit(first, job, SgdLanes::<false>::of(Hyper::of(chunk)), drivers),
     };
     lanes.into_iter().take(chunk.len()).collect()
@@ -336,6 +362,10 @@ fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
     if step < job.steps {
         if drivers.is_scheduled() {
             drivers.lr_after(step, &loss, &alive, rule.lr());
+        }
+        if R::LOOKAHEAD {
+            let [px, py] = rule.gradient_point([&s.x, &s.y]);
+            each(|l| [gx[l], gy[l]] = value_and_gradient([px[l], py[l]]).1);
         }
         drivers.perturb(&alive, [&mut gx, &mut gy]);
         rule.update(&alive, [&mut s.x, &mut s.y], [gx, gy], step == 0);

@@ -20,11 +20,15 @@
 mod cell;
 mod lane_drivers;
 mod lane_ops;
+mod lane_powers;
 pub mod lanes;
 mod lanes_adam;
 mod lanes_adaptive;
+mod lanes_averaged;
+mod lanes_lookahead;
 mod lanes_more;
 mod lanes_nadam;
+mod lanes_radam;
 mod throttle;
 
 pub use cell::{Cell, Levels, MAX_LEVELS};

@@ -36,6 +36,7 @@ mod stability;
 mod stability_border;
 mod surfaces;
 mod sweep;
+mod sweep_averaged;
 mod sweep_issue16;
 mod torch_script;
 mod train;

@@ -39,6 +39,7 @@ fn surfaces() -> impl Strategy<Value = Surface> {
 /// Up to `LANES` optimizers of one lane family (a sweep varies numbers, not the kind): SGD and
 /// Momentum mixed, Nesterov, Adam and AdamW mixed, Adagrad, RMSprop, Lion, Adamax, Adadelta,
 /// Rprop or `NAdam`.
+/// Also `RAdam`, ASGD, `NesterovLookahead` and Schedule-Free (`sweep_averaged.rs`).
 fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
     let lr = || (-5.0f64..-0.5).prop_map(|e| 10f64.powf(e));
     let wd = || prop_oneof![Just(0.0), 0.0f64..0.1];
@@ -67,6 +68,11 @@ fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
         prop::collection::vec(adadelta(), 1..=LANES),
         prop::collection::vec(rprop(), 1..=LANES),
         prop::collection::vec(nadam(), 1..=LANES),
+        prop::collection::vec(super::sweep_averaged::radam(), 1..=LANES),
+        prop::collection::vec(super::sweep_averaged::asgd(), 1..=LANES),
+        prop::collection::vec(super::sweep_averaged::lookahead(), 1..=LANES),
+        prop::collection::vec(super::sweep_averaged::schedule_free_adamw(), 1..=LANES),
+        prop::collection::vec(super::sweep_averaged::schedule_free_sgd(), 1..=LANES),
     ]
 }
 
