@@ -205,12 +205,66 @@ fn adam() -> impl Strategy<Value = OptimizerConfig> {
     )
 }
 
+/// A schedule that cycles the momentum (μ or β₁) inversely to the lr: `OneCycle` or `Cyclic`
+/// with `cycle_momentum` on, alone or as the second schedule of a `Sequential` (so the momentum
+/// first stays at the optimizer's own, possibly 0, then cycles), with base and max momentum
+/// anywhere in [0, 1).
+fn cycling_schedule() -> impl Strategy<Value = Schedule> {
+    use optlab_core::schedule::{Anneal, CyclicMode};
+    let momenta = (prop_oneof![Just(0.0), Just(0.85), 0.0f64..0.99], 0.0f64..1.0)
+        .prop_map(|(base, spread)| (base, base + spread * (0.999 - base)));
+    let one_cycle = (
+        (-3.0f64..0.0, 400u64..1000, 0.05f64..0.95),
+        (any::<bool>(), any::<bool>(), momenta.clone()),
+    )
+        .prop_map(|((e, total_steps, pct_start), (linear, three_phase, (base, max)))| {
+            Schedule::OneCycle {
+                max_lr: 10f64.powf(e),
+                total_steps,
+                pct_start,
+                anneal: if linear { Anneal::Linear } else { Anneal::Cos },
+                cycle_momentum: true,
+                base_momentum: base,
+                max_momentum: max,
+                div_factor: 25.0,
+                final_div_factor: 1e4,
+                three_phase,
+            }
+        });
+    let modes = prop_oneof![
+        Just(CyclicMode::Triangular),
+        Just(CyclicMode::Triangular2),
+        Just(CyclicMode::ExpRange)
+    ];
+    let cyclic = ((-5.0f64..-3.0, -3.0f64..-0.5, 1u64..60), (modes, 0.99f64..1.0, momenta))
+        .prop_map(|((low, high, step_size_up), (mode, gamma, (base, max)))| Schedule::Cyclic {
+            base_lr: 10f64.powf(low),
+            max_lr: 10f64.powf(high),
+            step_size_up,
+            step_size_down: None,
+            mode,
+            gamma,
+            cycle_momentum: true,
+            base_momentum: base,
+            max_momentum: max,
+        });
+    let cycling = prop_oneof![one_cycle, cyclic];
+    prop_oneof![
+        2 => cycling.clone(),
+        1 => (cycling, 1u64..100).prop_map(|(then, milestone)| Schedule::Sequential {
+            schedules: vec![Schedule::Step { every: 10, factor: 0.5 }, then],
+            milestones: vec![milestone],
+        }),
+    ]
+}
+
 /// A lane's schedule: mostly constant, else one of the closed forms, a PyTorch scheduler
-/// object or `ReduceOnPlateau` (which reads the lane's own loss).
+/// object, `ReduceOnPlateau` (which reads the lane's own loss) or one that cycles the momentum.
 fn schedule() -> impl Strategy<Value = Schedule> {
     use optlab_core::schedule::{PlateauMode, ThresholdMode};
     prop_oneof![
         3 => Just(Schedule::Constant),
+        2 => cycling_schedule(),
         1 => (1u64..50, 0.1f64..0.9).prop_map(|(every, factor)| Schedule::Step { every, factor }),
         1 => (1u64..300, 0.0f64..1e-3).prop_map(|(period, min_lr)| Schedule::Cosine { period, min_lr }),
         1 => (1u64..100, 0.1f64..1.0).prop_map(|(total_iters, power)| Schedule::Polynomial {
@@ -287,6 +341,58 @@ proptest! {
             }
         }
     }
+}
+
+/// A `OneCycle` schedule of 1000 updates that cycles the momentum.
+fn one_cycle() -> Schedule {
+    use optlab_core::schedule::Anneal;
+    Schedule::OneCycle {
+        max_lr: 0.01,
+        total_steps: 1000,
+        pct_start: 0.3,
+        anneal: Anneal::Cos,
+        cycle_momentum: true,
+        base_momentum: 0.85,
+        max_momentum: 0.95,
+        div_factor: 25.0,
+        final_div_factor: 1e4,
+        three_phase: false,
+    }
+}
+
+#[test]
+fn momentum_cycling_runs_in_the_lanes_for_the_families_that_implement_it() {
+    let config = |optimizer| RunConfig {
+        surface: Surface::Rosenbrock { a: 1.0, b: 100.0 },
+        start: [-1.2, 1.0],
+        optimizer,
+        schedule: one_cycle(),
+        steps: 1000,
+        noise_sigma: 0.0,
+        seed: 0,
+    };
+    let (lr, momentum, weight_decay) = (1e-3, 0.9, 0.0);
+    let (beta1, beta2, eps) = (0.9, 0.999, 1e-8);
+    let in_lanes = [
+        OptimizerConfig::Momentum { lr, momentum, dampening: 0.0, weight_decay },
+        OptimizerConfig::Nesterov { lr, momentum, weight_decay },
+        OptimizerConfig::AdamW { lr, beta1, beta2, eps, amsgrad: false, weight_decay },
+        OptimizerConfig::Adamax { lr, beta1, beta2, eps, weight_decay },
+        OptimizerConfig::NAdam {
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            momentum_decay: 0.004,
+            decoupled_weight_decay: false,
+        },
+    ];
+    for optimizer in in_lanes {
+        assert!(lanes::applies(&config(optimizer.clone())), "{optimizer:?}");
+    }
+    // Plain SGD has no momentum to cycle (the run refuses it); the engine keeps it.
+    assert!(!lanes::applies(&config(OptimizerConfig::Sgd { lr, weight_decay })));
 }
 
 #[test]
