@@ -208,11 +208,15 @@ fn adam() -> impl Strategy<Value = OptimizerConfig> {
 /// A schedule that cycles the momentum (μ or β₁) inversely to the lr: `OneCycle` or `Cyclic`
 /// with `cycle_momentum` on, alone or as the second schedule of a `Sequential` (so the momentum
 /// first stays at the optimizer's own, possibly 0, then cycles), with base and max momentum
-/// anywhere in [0, 1).
+/// anywhere in [0, 1) (validation allows base > max).
 fn cycling_schedule() -> impl Strategy<Value = Schedule> {
     use optlab_core::schedule::{Anneal, CyclicMode};
-    let momenta = (prop_oneof![Just(0.0), Just(0.85), 0.0f64..0.99], 0.0f64..1.0)
-        .prop_map(|(base, spread)| (base, base + spread * (0.999 - base)));
+    // Independent, so the momentum may also rise with the lr (base > max) from 0 on, when a
+    // Momentum lane's first update has μ = 0 and its buffer starts at a later one.
+    let momenta = (
+        prop_oneof![Just(0.0), Just(0.85), 0.0f64..0.99],
+        prop_oneof![Just(0.0), Just(0.95), 0.0f64..0.999],
+    );
     let one_cycle = (
         (-3.0f64..0.0, 400u64..1000, 0.05f64..0.95),
         (any::<bool>(), any::<bool>(), momenta.clone()),
@@ -393,6 +397,44 @@ fn momentum_cycling_runs_in_the_lanes_for_the_families_that_implement_it() {
     }
     // Plain SGD has no momentum to cycle (the run refuses it); the engine keeps it.
     assert!(!lanes::applies(&config(OptimizerConfig::Sgd { lr, weight_decay })));
+}
+
+/// A `Cyclic` schedule whose momentum rises with the lr from 0 (base 0.9 > max 0, which
+/// validation allows): torch creates a Momentum lane's buffer at its first update with μ ≠ 0,
+/// the second one here, and the lane must too.
+#[test]
+fn a_momentum_buffer_starts_at_the_first_update_with_nonzero_momentum() {
+    use optlab_core::schedule::CyclicMode;
+    let schedule = Schedule::Cyclic {
+        base_lr: 1e-4,
+        max_lr: 1e-3,
+        step_size_up: 20,
+        step_size_down: None,
+        mode: CyclicMode::Triangular,
+        gamma: 1.0,
+        cycle_momentum: true,
+        base_momentum: 0.9,
+        max_momentum: 0.0,
+    };
+    let config = |optimizer| RunConfig {
+        surface: Surface::Rosenbrock { a: 1.0, b: 100.0 },
+        start: [-1.2, 1.0],
+        optimizer,
+        schedule: schedule.clone(),
+        steps: 200,
+        noise_sigma: 0.0,
+        seed: 0,
+    };
+    let (lr, momentum, weight_decay) = (1e-3, 0.5, 0.0);
+    let configs = [
+        config(OptimizerConfig::Momentum { lr, momentum, dampening: 0.3, weight_decay }),
+        config(OptimizerConfig::Momentum { lr: 2e-3, momentum, dampening: 0.0, weight_decay }),
+    ];
+    assert!(lanes::applies_to_all(&configs));
+    let cells = lanes::run_chunk(&configs, &Levels::default());
+    for (cell, config) in cells.iter().zip(&configs) {
+        assert_same_cell(cell, &sweep::run_one(config, &Levels::default()), config);
+    }
 }
 
 #[test]
