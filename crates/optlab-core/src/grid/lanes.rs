@@ -155,6 +155,10 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
 }
 
 /// Runs `rule`'s lanes on the chunk's surface, tracking settle levels only when asked.
+#[expect(
+    clippy::large_types_passed_by_value,
+    reason = "once per chunk of 16 runs; every family's dispatch arm passes the job by value"
+)]
 fn visit<R: LaneRule>(first: &RunConfig, job: Job, rule: R, drivers: Drivers) -> [Cell; LANES] {
     if job.levels.settle.iter().all(|l| *l == f64::NEG_INFINITY) {
         first.surface.visit(Kernel::<R, 0> { job, rule, drivers })
@@ -198,6 +202,7 @@ struct SgdLanes<const NESTEROV: bool> {
 }
 
 impl<const NESTEROV: bool> SgdLanes<NESTEROV> {
+    #[expect(clippy::large_types_passed_by_value, reason = "once per chunk of 16 runs")]
     fn of(hyper: Hyper) -> Self {
         Self { hyper, bx: [0.0; LANES], by: [0.0; LANES], has_buffer: [0.0; LANES] }
     }
