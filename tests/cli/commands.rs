@@ -301,9 +301,21 @@ fn bench_reports_every_figure_on_a_labelled_line() {
     let optimizers = optlab_core::optim::OptimizerConfig::catalogue().len();
     assert_eq!(count("steps_per_s optimizer="), optimizers, "{text}");
     // Frame times as wall time and as the window thread's CPU time.
-    let frames = ["frame_while_sweeping frames=", "frame_cpu_while_sweeping frames="];
-    for prefix in ["sweep runs=", "basin runs="].into_iter().chain(frames) {
+    for prefix in ["sweep runs=", "basin runs="] {
         assert_eq!(count(prefix), 1, "{prefix} in {text}");
+    }
+    // One line of each per kind of sweep: lanes (Momentum, Adam), engine (Muon), training.
+    for prefix in ["frame_while_sweeping frames=", "frame_cpu_while_sweeping frames="] {
+        assert_eq!(count(prefix), 4, "{prefix} in {text}");
+        for kind in [
+            "sweep=momentum kernel=lanes",
+            "sweep=adam kernel=lanes",
+            "sweep=muon",
+            "sweep=training",
+        ] {
+            let found = text.lines().any(|l| l.starts_with(prefix) && l.contains(kind));
+            assert!(found, "{prefix} {kind} in {text}");
+        }
     }
     // Every first-order optimizer takes all its steps (none diverges at the bench's learning
     // rate); L-BFGS runs whole 40-step runs and reports its evaluations per step.

@@ -1,14 +1,15 @@
 //! What drives the lanes from outside their rule: each lane's learning-rate schedule and its
 //! gradient noise, computed exactly as the run engine computes them (`run.rs`: `Rates` and
 //! `GradientNoise`), so a lane with a schedule or noise still ends bit for bit where the engine
-//! ends. A schedule's lr is computed once per distinct (schedule, base lr, momentum), not once
-//! per lane; noise is one `ChaCha` stream per lane, as each run has its own seed.
+//! ends. A schedule's lr (and the momentum of one that cycles it) is computed once per distinct
+//! (schedule, base lr, momentum), not once per lane; noise is one `ChaCha` stream per lane, as
+//! each run has its own seed.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::lane_ops::LANES;
+use super::lane_ops::{LANES, LaneRule};
 use crate::run::RunConfig;
 use crate::schedule::{Schedule, Scheduler};
 
@@ -26,6 +27,9 @@ struct SharedScheduler {
     scheduler: Scheduler,
     /// 1.0 for the lanes it drives.
     lanes: [f64; LANES],
+    /// Whether it drives their momentum too (it cycles it, and they have one: `Rates` then calls
+    /// `UpdateRule::set_momentum` before every update).
+    drives_momentum: bool,
 }
 
 /// The schedules and noise of up to [`LANES`] runs; empty (and free) when every lane has a
@@ -37,6 +41,8 @@ pub(super) struct Drivers {
     schedulers: Vec<SharedScheduler>,
     /// Per lane, its noise; empty when no lane has any.
     noise: Vec<Option<LaneNoise>>,
+    /// Whether a scheduler drives its lanes' momentum.
+    drives_momentum: bool,
 }
 
 /// The distinct schedulers of `chunk`'s scheduled lanes.
@@ -61,7 +67,9 @@ fn shared_schedulers(chunk: &[RunConfig]) -> Vec<SharedScheduler> {
         let scheduler = Scheduler::new(&config.schedule, base_lr, config.optimizer.momentum());
         let mut lanes = [0.0; LANES];
         lanes[lane] = 1.0;
-        shared.push((SharedScheduler { scheduler, lanes }, config));
+        let drives_momentum =
+            scheduler.momentum().is_some() && config.optimizer.momentum().is_some();
+        shared.push((SharedScheduler { scheduler, lanes, drives_momentum }, config));
     }
     shared.into_iter().map(|(s, _)| s).collect()
 }
@@ -75,9 +83,12 @@ impl Drivers {
             (c.noise_sigma > 0.0)
                 .then(|| LaneNoise { sigma: c.noise_sigma, rng: ChaCha8Rng::seed_from_u64(c.seed) })
         };
+        let schedulers = shared_schedulers(chunk);
+        let drives_momentum = schedulers.iter().any(|shared| shared.drives_momentum);
         Self {
-            schedulers: shared_schedulers(chunk),
+            schedulers,
             noise: if noisy { lanes().map(noise).collect() } else { Vec::new() },
+            drives_momentum,
         }
     }
 
@@ -108,6 +119,39 @@ impl Drivers {
                 }
             }
         }
+    }
+
+    /// Whether any lane's schedule drives its momentum (see [`Self::drive_momentum`]).
+    pub(super) fn drives_momentum(&self) -> bool {
+        self.drives_momentum
+    }
+
+    /// `Rates::set_momentum` of update `step + 1` of every live lane whose schedule drives its
+    /// momentum, after [`Self::lr_after`] has advanced the schedulers: the scheduler's momentum
+    /// written into the rule's, then the rule told which lanes moved
+    /// ([`LaneRule::momentum_driven`]).
+    pub(super) fn drive_momentum<R: LaneRule>(
+        &self,
+        step: u64,
+        alive: &[f64; LANES],
+        rule: &mut R,
+    ) {
+        let Some(momentum) = rule.momentum() else { return };
+        let mut driven = [0.0; LANES];
+        for shared in self.schedulers.iter().filter(|shared| shared.drives_momentum) {
+            let Some(value) = shared.scheduler.momentum() else { continue };
+            for lane in 0..LANES {
+                if shared.lanes[lane] != 0.0 && alive[lane] != 0.0 {
+                    momentum[lane] = value;
+                    driven[lane] = 1.0;
+                }
+            }
+        }
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "torch holds the step count as a float too"
+        )]
+        rule.momentum_driven(&driven, (step + 1) as f64);
     }
 
     /// Adds each live noisy lane's N(0, σ²) draws to its gradient, x then y, as

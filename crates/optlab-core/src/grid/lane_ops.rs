@@ -23,6 +23,19 @@ pub(super) trait LaneRule: Copy {
     /// The lanes' learning rates (their base lrs until a schedule sets them).
     fn lr(&mut self) -> &mut [f64; LANES];
 
+    /// The lanes' momentum μ or β₁, which a schedule that cycles the momentum writes before
+    /// every update (`UpdateRule::set_momentum`); `None` for a family whose lanes do not take
+    /// such schedules (the engine runs those, see `Family::cycles_momentum_in_lanes`).
+    fn momentum(&mut self) -> Option<&mut [f64; LANES]> {
+        None
+    }
+
+    /// Told after a cycling schedule wrote the momentum of the lanes `driven` (1.0) for update
+    /// number `update` (1.0 for the first): for a rule that derives something from the
+    /// momentum beyond the update's own arithmetic (Adam's β₁ᵗ, which becomes Python's
+    /// `beta1 ** t` of the current β₁ once a schedule moved it). Does nothing by default.
+    fn momentum_driven(&mut self, _driven: &[f64; LANES], _update: f64) {}
+
     /// Updates the live lanes (`alive[l]` 1.0) of `x`, `y` with gradients `g`; `first` is the
     /// run's first update.
     fn update(

@@ -54,6 +54,15 @@ enum Family {
     ScheduleFree { adaptive: bool },
 }
 
+impl Family {
+    /// Whether the family's lanes take a schedule that cycles the momentum
+    /// ([`LaneRule::momentum`]): the SGD family (Momentum and Nesterov), Adam/AdamW, Adamax and
+    /// `NAdam`.
+    fn cycles_momentum_in_lanes(self) -> bool {
+        matches!(self, Self::Sgd { .. } | Self::Adam | Self::Adamax | Self::NAdam)
+    }
+}
+
 fn family(config: &RunConfig) -> Option<Family> {
     match config.optimizer {
         OptimizerConfig::Sgd { .. } | OptimizerConfig::Momentum { .. } => {
@@ -79,9 +88,9 @@ fn family(config: &RunConfig) -> Option<Family> {
 
 /// Whether the lane kernel computes every one of `configs` exactly: one lane family for all
 /// (the SGD family with torch-form Nesterov for all or none, Adam/AdamW, Adagrad, RMSprop,
-/// Lion, Adamax, Adadelta, Rprop or `NAdam`), each with any schedule that does not cycle the
-/// momentum, with or without gradient noise.
-/// Also `RAdam`, ASGD, `NesterovLookahead`, `ScheduleFreeAdamW` or `ScheduleFreeSgd` for all.
+/// Lion, Adamax, Adadelta, Rprop, `NAdam`, `RAdam`, ASGD, `NesterovLookahead`,
+/// `ScheduleFreeAdamW` or `ScheduleFreeSgd`), each with any schedule (one that cycles the
+/// momentum only where [`applies`] says so), with or without gradient noise.
 #[must_use]
 pub fn applies_to_all(configs: &[RunConfig]) -> bool {
     let first = configs.first().and_then(family);
@@ -89,12 +98,16 @@ pub fn applies_to_all(configs: &[RunConfig]) -> bool {
 }
 
 /// Whether a lane kernel computes `config` exactly: the SGD family, Adam/AdamW, Adagrad,
-/// RMSprop, Lion, Adamax, Adadelta, Rprop or `NAdam`, with any schedule that does not cycle the
-/// momentum (each lane keeps its own scheduler and noise generator, see [`Drivers`]).
-/// Also `RAdam`, ASGD, `NesterovLookahead`, `ScheduleFreeAdamW` and `ScheduleFreeSgd`.
+/// RMSprop, Lion, Adamax, Adadelta, Rprop, `NAdam`, `RAdam`, ASGD, `NesterovLookahead`,
+/// `ScheduleFreeAdamW` or `ScheduleFreeSgd`, with any schedule (each lane keeps its own
+/// scheduler and noise generator, see [`Drivers`]); a schedule that cycles the momentum only for
+/// an optimizer whose lanes take it (`Family::cycles_momentum_in_lanes`).
 #[must_use]
 pub fn applies(config: &RunConfig) -> bool {
-    !config.schedule.cycles_momentum() && family(config).is_some()
+    family(config).is_some_and(|family| {
+        !config.schedule.cycles_momentum()
+            || (family.cycles_momentum_in_lanes() && config.optimizer.momentum().is_some())
+    })
 }
 
 /// Per-lane hyperparameters of the SGD family (plain SGD is μ = 0).
@@ -209,6 +222,9 @@ struct SgdLanes<const NESTEROV: bool> {
     hyper: Hyper,
     bx: [f64; LANES],
     by: [f64; LANES],
+    /// 1.0 once the lane has a momentum buffer (`MomentumRule::has_buffer`: from its first
+    /// update with μ ≠ 0 on, which a cycling schedule may make a later one than the first).
+    has_buffer: [f64; LANES],
 }
 
 impl<const NESTEROV: bool> SgdLanes<NESTEROV> {
@@ -217,13 +233,17 @@ impl<const NESTEROV: bool> SgdLanes<NESTEROV> {
         reason = "the hyperparameters are moved into the lanes, which own them"
     )]
     fn of(hyper: Hyper) -> Self {
-        Self { hyper, bx: [0.0; LANES], by: [0.0; LANES] }
+        Self { hyper, bx: [0.0; LANES], by: [0.0; LANES], has_buffer: [0.0; LANES] }
     }
 }
 
 impl<const NESTEROV: bool> LaneRule for SgdLanes<NESTEROV> {
     fn lr(&mut self) -> &mut [f64; LANES] {
         &mut self.hyper.lr
+    }
+
+    fn momentum(&mut self) -> Option<&mut [f64; LANES]> {
+        Some(&mut self.hyper.mu)
     }
 
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
@@ -233,7 +253,7 @@ impl<const NESTEROV: bool> LaneRule for SgdLanes<NESTEROV> {
         alive: &[f64; LANES],
         [x, y]: [&mut [f64; LANES]; 2],
         [gx, gy]: [[f64; LANES]; 2],
-        first: bool,
+        _first: bool,
     ) {
         let h = &self.hyper;
         each(|l| {
@@ -243,9 +263,10 @@ impl<const NESTEROV: bool> LaneRule for SgdLanes<NESTEROV> {
                 undamped: h.undamped[l],
                 wd: h.wd[l],
                 nesterov: NESTEROV,
-                first,
+                first: self.has_buffer[l] == 0.0,
             };
             let live = alive[l] != 0.0;
+            self.has_buffer[l] = pick(live & (h.mu[l] != 0.0), 1.0, self.has_buffer[l]);
             let (nx, nbx) = coordinate.update(x[l], gx[l], self.bx[l]);
             let (ny, nby) = coordinate.update(y[l], gy[l], self.by[l]);
             x[l] = pick(live, nx, x[l]);
@@ -362,6 +383,9 @@ fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
     if step < job.steps {
         if drivers.is_scheduled() {
             drivers.lr_after(step, &loss, &alive, rule.lr());
+            if drivers.drives_momentum() {
+                drivers.drive_momentum(step, &alive, rule);
+            }
         }
         if R::LOOKAHEAD {
             let [px, py] = rule.gradient_point([&s.x, &s.y]);

@@ -29,6 +29,11 @@ pub(super) struct AdamLanes {
     amsgrad: [f64; LANES],
     /// β₁ᵗ and β₂ᵗ as running products, flushed as the rule flushes them.
     beta1_pow: [f64; LANES],
+    /// 1.0 once a cycling schedule has moved the lane's β₁ (`AdamRule::beta1_moved`): its β₁ᵗ
+    /// is then [`Self::moved_beta1_pow`].
+    moved: [f64; LANES],
+    /// Python's `beta1 ** t` of the current β₁ and update t, flushed, for the moved lanes.
+    moved_beta1_pow: [f64; LANES],
     beta2_pow: [f64; LANES],
     /// torch's `exp_avg`, `exp_avg_sq` and `max_exp_avg_sq` of x and y.
     m: [[f64; LANES]; 2],
@@ -49,6 +54,8 @@ impl AdamLanes {
             corrected: [0.0; LANES],
             amsgrad: [0.0; LANES],
             beta1_pow: [1.0; LANES],
+            moved: [0.0; LANES],
+            moved_beta1_pow: [1.0; LANES],
             beta2_pow: [1.0; LANES],
             m: [[0.0; LANES]; 2],
             v: [[0.0; LANES]; 2],
@@ -91,7 +98,11 @@ impl AdamLanes {
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
     #[inline(always)]
     fn begin(&mut self, l: usize, live: bool) -> [f64; 5] {
-        let beta1_pow = flush_negligible(self.beta1_pow[l] * self.beta1[l]);
+        let beta1_pow = pick(
+            self.moved[l] != 0.0,
+            self.moved_beta1_pow[l],
+            flush_negligible(self.beta1_pow[l] * self.beta1[l]),
+        );
         let beta2_pow = flush_negligible(self.beta2_pow[l] * self.beta2[l]);
         self.beta1_pow[l] = pick(live, beta1_pow, self.beta1_pow[l]);
         self.beta2_pow[l] = pick(live, beta2_pow, self.beta2_pow[l]);
@@ -143,6 +154,25 @@ impl AdamLanes {
 impl LaneRule for AdamLanes {
     fn lr(&mut self) -> &mut [f64; LANES] {
         &mut self.lr
+    }
+
+    fn momentum(&mut self) -> Option<&mut [f64; LANES]> {
+        Some(&mut self.beta1)
+    }
+
+    /// `AdamRule::set_momentum` and the moved branch of its `begin_step`: β₁ᵗ becomes
+    /// `flush_negligible(python_pow(β₁, t))`, one `powf` per distinct β₁ among the driven lanes.
+    fn momentum_driven(&mut self, driven: &[f64; LANES], update: f64) {
+        for lane in (0..LANES).filter(|&lane| driven[lane] != 0.0) {
+            let beta1 = self.beta1[lane];
+            let earlier =
+                (0..lane).find(|&e| driven[e] != 0.0 && self.beta1[e].to_bits() == beta1.to_bits());
+            self.moved[lane] = 1.0;
+            self.moved_beta1_pow[lane] = match earlier {
+                Some(e) => self.moved_beta1_pow[e],
+                None => flush_negligible(beta1.powf(update)),
+            };
+        }
     }
 
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]

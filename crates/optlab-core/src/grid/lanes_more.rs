@@ -156,6 +156,12 @@ impl LaneRule for AdamaxLanes {
         &mut self.lr
     }
 
+    /// β₁, from which every update takes its lerp weight and `beta1 ** t`, as
+    /// `AdamaxRule::begin_step` does.
+    fn momentum(&mut self) -> Option<&mut [f64; LANES]> {
+        Some(&mut self.beta1)
+    }
+
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
     #[inline(always)]
     fn update(

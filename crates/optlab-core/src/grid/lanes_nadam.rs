@@ -151,6 +151,12 @@ impl LaneRule for NAdamLanes {
         &mut self.lr
     }
 
+    /// β₁, from which every update recomputes μₜ and μₜ₊₁ as `NAdamRule::begin_step` does
+    /// (∏μ keeps the μ of past updates, as torch's `mu_product` does).
+    fn momentum(&mut self) -> Option<&mut [f64; LANES]> {
+        Some(&mut self.beta1)
+    }
+
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
     #[inline(always)]
     fn update(

@@ -211,12 +211,70 @@ fn adam() -> impl Strategy<Value = OptimizerConfig> {
     )
 }
 
+/// A schedule that cycles the momentum (μ or β₁) inversely to the lr: `OneCycle` or `Cyclic`
+/// with `cycle_momentum` on, alone or as the second schedule of a `Sequential` (so the momentum
+/// first stays at the optimizer's own, possibly 0, then cycles), with base and max momentum
+/// anywhere in [0, 1) (validation allows base > max).
+fn cycling_schedule() -> impl Strategy<Value = Schedule> {
+    use optlab_core::schedule::{Anneal, CyclicMode};
+    // Independent, so the momentum may also rise with the lr (base > max) from 0 on, when a
+    // Momentum lane's first update has μ = 0 and its buffer starts at a later one.
+    let momenta = (
+        prop_oneof![Just(0.0), Just(0.85), 0.0f64..0.99],
+        prop_oneof![Just(0.0), Just(0.95), 0.0f64..0.999],
+    );
+    let one_cycle = (
+        (-3.0f64..0.0, 400u64..1000, 0.05f64..0.95),
+        (any::<bool>(), any::<bool>(), momenta.clone()),
+    )
+        .prop_map(|((e, total_steps, pct_start), (linear, three_phase, (base, max)))| {
+            Schedule::OneCycle {
+                max_lr: 10f64.powf(e),
+                total_steps,
+                pct_start,
+                anneal: if linear { Anneal::Linear } else { Anneal::Cos },
+                cycle_momentum: true,
+                base_momentum: base,
+                max_momentum: max,
+                div_factor: 25.0,
+                final_div_factor: 1e4,
+                three_phase,
+            }
+        });
+    let modes = prop_oneof![
+        Just(CyclicMode::Triangular),
+        Just(CyclicMode::Triangular2),
+        Just(CyclicMode::ExpRange)
+    ];
+    let cyclic = ((-5.0f64..-3.0, -3.0f64..-0.5, 1u64..60), (modes, 0.99f64..1.0, momenta))
+        .prop_map(|((low, high, step_size_up), (mode, gamma, (base, max)))| Schedule::Cyclic {
+            base_lr: 10f64.powf(low),
+            max_lr: 10f64.powf(high),
+            step_size_up,
+            step_size_down: None,
+            mode,
+            gamma,
+            cycle_momentum: true,
+            base_momentum: base,
+            max_momentum: max,
+        });
+    let cycling = prop_oneof![one_cycle, cyclic];
+    prop_oneof![
+        2 => cycling.clone(),
+        1 => (cycling, 1u64..100).prop_map(|(then, milestone)| Schedule::Sequential {
+            schedules: vec![Schedule::Step { every: 10, factor: 0.5 }, then],
+            milestones: vec![milestone],
+        }),
+    ]
+}
+
 /// A lane's schedule: mostly constant, else one of the closed forms, a PyTorch scheduler
-/// object or `ReduceOnPlateau` (which reads the lane's own loss).
+/// object, `ReduceOnPlateau` (which reads the lane's own loss) or one that cycles the momentum.
 fn schedule() -> impl Strategy<Value = Schedule> {
     use optlab_core::schedule::{PlateauMode, ThresholdMode};
     prop_oneof![
         3 => Just(Schedule::Constant),
+        2 => cycling_schedule(),
         1 => (1u64..50, 0.1f64..0.9).prop_map(|(every, factor)| Schedule::Step { every, factor }),
         1 => (1u64..300, 0.0f64..1e-3).prop_map(|(period, min_lr)| Schedule::Cosine { period, min_lr }),
         1 => (1u64..100, 0.1f64..1.0).prop_map(|(total_iters, power)| Schedule::Polynomial {
@@ -292,6 +350,96 @@ proptest! {
                 assert_same_cell(lane, &sweep::run_one(config, &levels), config);
             }
         }
+    }
+}
+
+/// A `OneCycle` schedule of 1000 updates that cycles the momentum.
+fn one_cycle() -> Schedule {
+    use optlab_core::schedule::Anneal;
+    Schedule::OneCycle {
+        max_lr: 0.01,
+        total_steps: 1000,
+        pct_start: 0.3,
+        anneal: Anneal::Cos,
+        cycle_momentum: true,
+        base_momentum: 0.85,
+        max_momentum: 0.95,
+        div_factor: 25.0,
+        final_div_factor: 1e4,
+        three_phase: false,
+    }
+}
+
+#[test]
+fn momentum_cycling_runs_in_the_lanes_for_the_families_that_implement_it() {
+    let config = |optimizer| RunConfig {
+        surface: Surface::Rosenbrock { a: 1.0, b: 100.0 },
+        start: [-1.2, 1.0],
+        optimizer,
+        schedule: one_cycle(),
+        steps: 1000,
+        noise_sigma: 0.0,
+        seed: 0,
+    };
+    let (lr, momentum, weight_decay) = (1e-3, 0.9, 0.0);
+    let (beta1, beta2, eps) = (0.9, 0.999, 1e-8);
+    let in_lanes = [
+        OptimizerConfig::Momentum { lr, momentum, dampening: 0.0, weight_decay },
+        OptimizerConfig::Nesterov { lr, momentum, weight_decay },
+        OptimizerConfig::AdamW { lr, beta1, beta2, eps, amsgrad: false, weight_decay },
+        OptimizerConfig::Adamax { lr, beta1, beta2, eps, weight_decay },
+        OptimizerConfig::NAdam {
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            momentum_decay: 0.004,
+            decoupled_weight_decay: false,
+        },
+    ];
+    for optimizer in in_lanes {
+        assert!(lanes::applies(&config(optimizer.clone())), "{optimizer:?}");
+    }
+    // Plain SGD has no momentum to cycle (the run refuses it); the engine keeps it.
+    assert!(!lanes::applies(&config(OptimizerConfig::Sgd { lr, weight_decay })));
+}
+
+/// A `Cyclic` schedule whose momentum rises with the lr from 0 (base 0.9 > max 0, which
+/// validation allows): torch creates a Momentum lane's buffer at its first update with μ ≠ 0,
+/// the second one here, and the lane must too.
+#[test]
+fn a_momentum_buffer_starts_at_the_first_update_with_nonzero_momentum() {
+    use optlab_core::schedule::CyclicMode;
+    let schedule = Schedule::Cyclic {
+        base_lr: 1e-4,
+        max_lr: 1e-3,
+        step_size_up: 20,
+        step_size_down: None,
+        mode: CyclicMode::Triangular,
+        gamma: 1.0,
+        cycle_momentum: true,
+        base_momentum: 0.9,
+        max_momentum: 0.0,
+    };
+    let config = |optimizer| RunConfig {
+        surface: Surface::Rosenbrock { a: 1.0, b: 100.0 },
+        start: [-1.2, 1.0],
+        optimizer,
+        schedule: schedule.clone(),
+        steps: 200,
+        noise_sigma: 0.0,
+        seed: 0,
+    };
+    let (lr, momentum, weight_decay) = (1e-3, 0.5, 0.0);
+    let configs = [
+        config(OptimizerConfig::Momentum { lr, momentum, dampening: 0.3, weight_decay }),
+        config(OptimizerConfig::Momentum { lr: 2e-3, momentum, dampening: 0.0, weight_decay }),
+    ];
+    assert!(lanes::applies_to_all(&configs));
+    let cells = lanes::run_chunk(&configs, &Levels::default());
+    for (cell, config) in cells.iter().zip(&configs) {
+        assert_same_cell(cell, &sweep::run_one(config, &Levels::default()), config);
     }
 }
 
