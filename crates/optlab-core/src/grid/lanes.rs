@@ -59,7 +59,15 @@ impl Family {
     /// ([`LaneRule::momentum`]): the SGD family (Momentum and Nesterov), Adam/AdamW, Adamax and
     /// `NAdam`.
     fn cycles_momentum_in_lanes(self) -> bool {
-        matches!(self, Self::Sgd { .. } | Self::Adam | Self::Adamax | Self::NAdam)
+        matches!(
+            self,
+            Self::Sgd { .. }
+                | Self::Adam
+                | Self::Adamax
+                | Self::NAdam
+                | Self::RAdam
+                | Self::NesterovLookahead
+        )
     }
 }
 
@@ -381,15 +389,16 @@ fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
     s.alive = alive;
     note(job, s, &loss, step_f);
     if step < job.steps {
+        // The look-ahead point is taken before a cycling schedule moves μ, as in the engine.
+        if R::LOOKAHEAD {
+            let [px, py] = rule.gradient_point([&s.x, &s.y]);
+            each(|l| [gx[l], gy[l]] = value_and_gradient([px[l], py[l]]).1);
+        }
         if drivers.is_scheduled() {
             drivers.lr_after(step, &loss, &alive, rule.lr());
             if drivers.drives_momentum() {
                 drivers.drive_momentum(step, &alive, rule);
             }
-        }
-        if R::LOOKAHEAD {
-            let [px, py] = rule.gradient_point([&s.x, &s.y]);
-            each(|l| [gx[l], gy[l]] = value_and_gradient([px[l], py[l]]).1);
         }
         drivers.perturb(&alive, [&mut gx, &mut gy]);
         rule.update(&alive, [&mut s.x, &mut s.y], [gx, gy], step == 0);

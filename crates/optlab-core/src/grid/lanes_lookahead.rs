@@ -47,6 +47,12 @@ impl LaneRule for LookaheadLanes {
         &mut self.lr
     }
 
+    /// μ (`LookaheadRule::set_momentum`), written after the look-ahead point was taken with
+    /// the previous μ, as the engine does.
+    fn momentum(&mut self) -> Option<&mut [f64; LANES]> {
+        Some(&mut self.mu)
+    }
+
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
     #[inline(always)]
     fn update(

@@ -47,6 +47,8 @@ fn rectification(beta2: f64, t: f64, beta2_pow: f64) -> Rectification {
 struct Shortcuts {
     /// The update at which β₁ᵗ first came out 0 (`RAdamRule::beta1_underflow`), else ∞.
     beta1_zero_at: [f64; LANES],
+    /// The bits of the β₁ whose power came out 0 there (a cycled β₁ is powered afresh).
+    beta1_zero_bits: [u64; LANES],
     /// The rectification of every update once ρₜ has settled (`RAdamRule::settled`).
     settled: [Option<Rectification>; LANES],
 }
@@ -63,6 +65,8 @@ pub(super) struct RAdamLanes {
     decoupled: [f64; LANES],
     /// Each lane's first lane with the same β₁, and with the same β₂.
     beta1_first: [usize; LANES],
+    /// 1.0 for a lane whose β₁ a cycling schedule writes: its β₁ᵗ is its own, not shared.
+    moved: [f64; LANES],
     beta2_first: [usize; LANES],
     shortcuts: Shortcuts,
     /// Updates taken by the live lanes.
@@ -92,7 +96,12 @@ impl RAdamLanes {
             decoupled: [0.0; LANES],
             beta1_first: [0; LANES],
             beta2_first: [0; LANES],
-            shortcuts: Shortcuts { beta1_zero_at: [f64::INFINITY; LANES], settled: [None; LANES] },
+            shortcuts: Shortcuts {
+                beta1_zero_at: [f64::INFINITY; LANES],
+                beta1_zero_bits: [0; LANES],
+                settled: [None; LANES],
+            },
+            moved: [0.0; LANES],
             steps: 0,
             m: [[0.0; LANES]; 2],
             v: [[0.0; LANES]; 2],
@@ -120,16 +129,21 @@ impl RAdamLanes {
         lanes
     }
 
-    /// `RAdamRule::beta1_power` of update `t` for the β₁ of `lane` (a first lane).
+    /// `RAdamRule::beta1_power` of update `t` for the current β₁ of `lane` (a first lane, or a
+    /// moved one): 0 without the `powf` from twice the update where this β₁'s power first
+    /// came out 0.
     fn beta1_power(&mut self, lane: usize, t: f64) -> f64 {
-        let zero_at = &mut self.shortcuts.beta1_zero_at[lane];
-        if t >= 2.0 * *zero_at {
+        let beta1 = self.beta1[lane];
+        let bits = beta1.to_bits();
+        let zero_at = self.shortcuts.beta1_zero_at[lane];
+        let known = zero_at.is_finite() && self.shortcuts.beta1_zero_bits[lane] == bits;
+        if known && t >= 2.0 * zero_at {
             return 0.0;
         }
-        let beta1 = self.beta1[lane];
         let power = beta1.powf(t);
-        if power == 0.0 && (0.0..1.0).contains(&beta1) && *zero_at == f64::INFINITY {
-            *zero_at = t;
+        if power == 0.0 && (0.0..1.0).contains(&beta1) && !known {
+            self.shortcuts.beta1_zero_at[lane] = t;
+            self.shortcuts.beta1_zero_bits[lane] = bits;
         }
         power
     }
@@ -163,7 +177,9 @@ impl RAdamLanes {
                 continue;
             }
             let first1 = self.beta1_first[lane];
-            s.bias_correction1[lane] = if first1 == lane || alive[first1] == 0.0 {
+            let own = first1 == lane || alive[first1] == 0.0;
+            let moved = self.moved[lane] != 0.0 || self.moved[first1] != 0.0;
+            s.bias_correction1[lane] = if own || moved {
                 1.0 - self.beta1_power(lane, t)
             } else {
                 s.bias_correction1[first1]
@@ -183,6 +199,15 @@ impl RAdamLanes {
 impl LaneRule for RAdamLanes {
     fn lr(&mut self) -> &mut [f64; LANES] {
         &mut self.lr
+    }
+
+    /// β₁ (`RAdamRule::set_momentum`); the update's β₁ᵗ is then Python's `beta1 ** t` of it.
+    fn momentum(&mut self) -> Option<&mut [f64; LANES]> {
+        Some(&mut self.beta1)
+    }
+
+    fn momentum_driven(&mut self, driven: &[f64; LANES], _update: f64) {
+        each(|l| self.moved[l] = pick(driven[l] != 0.0, 1.0, self.moved[l]));
     }
 
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]

@@ -215,7 +215,7 @@ fn adam() -> impl Strategy<Value = OptimizerConfig> {
 /// with `cycle_momentum` on, alone or as the second schedule of a `Sequential` (so the momentum
 /// first stays at the optimizer's own, possibly 0, then cycles), with base and max momentum
 /// anywhere in [0, 1) (validation allows base > max).
-fn cycling_schedule() -> impl Strategy<Value = Schedule> {
+pub fn cycling_schedule() -> impl Strategy<Value = Schedule> {
     use optlab_core::schedule::{Anneal, CyclicMode};
     // Independent, so the momentum may also rise with the lr (base > max) from 0 on, when a
     // Momentum lane's first update has μ = 0 and its buffer starts at a later one.

@@ -119,11 +119,14 @@ fn families() -> impl Strategy<Value = Vec<OptimizerConfig>> {
     ]
 }
 
-/// A lane's schedule: constant, a closed form, or `ReduceOnPlateau` on its own loss.
+/// A lane's schedule: constant, a closed form, `ReduceOnPlateau` on its own loss, or one that
+/// cycles the momentum (which `RAdam`'s and `NesterovLookahead`'s lanes take; the test gives
+/// the other families' lanes a constant lr instead).
 fn schedule() -> impl Strategy<Value = Schedule> {
     use optlab_core::schedule::{PlateauMode, ThresholdMode};
     prop_oneof![
         2 => Just(Schedule::Constant),
+        2 => super::sweep::cycling_schedule(),
         1 => (1u64..50, 0.1f64..0.9).prop_map(|(every, factor)| Schedule::Step { every, factor }),
         1 => (1u64..300, 0.0f64..1e-3).prop_map(|(period, min_lr)| Schedule::Cosine { period, min_lr }),
         1 => (0.05f64..0.9, 0u64..5).prop_map(|(factor, patience)| Schedule::ReduceOnPlateau {
@@ -164,7 +167,7 @@ proptest! {
         steps in 0u64..400,
         tolerance in 1e-6f64..1.0,
     ) {
-        let configs: Vec<RunConfig> = optimizers
+        let mut configs: Vec<RunConfig> = optimizers
             .into_iter()
             .zip(starts)
             .zip(drivers)
@@ -178,6 +181,12 @@ proptest! {
                 seed,
             })
             .collect();
+        // ASGD and Schedule-Free have no momentum to cycle: their lanes keep a constant lr.
+        for config in &mut configs {
+            if !lanes::applies(config) {
+                config.schedule = Schedule::Constant;
+            }
+        }
         let mut levels = Levels {
             reached: sweep::global_minimum(&surface).unwrap_or(f64::NEG_INFINITY) + tolerance,
             ..Levels::default()
