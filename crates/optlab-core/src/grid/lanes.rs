@@ -22,6 +22,7 @@ pub use super::lane_ops::LANES;
 use super::lane_ops::{LaneRule, decayed, each, pick};
 use super::lanes_adam::AdamLanes;
 use super::lanes_adaptive::{AdagradLanes, RmsPropLanes};
+use super::lanes_matrix::{AdafactorLanes, MuonLanes};
 use super::lanes_more::{AdadeltaLanes, AdamaxLanes, LionLanes, RpropLanes};
 use super::lanes_nadam::NAdamLanes;
 
@@ -42,6 +43,8 @@ enum Family {
     Adadelta,
     Rprop,
     NAdam,
+    Muon,
+    Adafactor,
 }
 
 fn family(config: &RunConfig) -> Option<Family> {
@@ -58,6 +61,8 @@ fn family(config: &RunConfig) -> Option<Family> {
         OptimizerConfig::Adadelta { .. } => Some(Family::Adadelta),
         OptimizerConfig::Rprop { .. } => Some(Family::Rprop),
         OptimizerConfig::NAdam { .. } => Some(Family::NAdam),
+        OptimizerConfig::Muon { .. } => Some(Family::Muon),
+        OptimizerConfig::Adafactor { .. } => Some(Family::Adafactor),
         _ => None,
     }
 }
@@ -136,6 +141,8 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
         Some(Family::Adadelta) => visit(first, job, AdadeltaLanes::of(chunk), drivers),
         Some(Family::Rprop) => visit(first, job, RpropLanes::of(chunk), drivers),
         Some(Family::NAdam) => visit(first, job, NAdamLanes::of(chunk), drivers),
+        Some(Family::Muon) => visit(first, job, MuonLanes::of(chunk), drivers),
+        Some(Family::Adafactor) => visit(first, job, AdafactorLanes::of(chunk), drivers),
         _ => visit(first, job, SgdLanes::<false>::of(Hyper::of(chunk)), drivers),
     };
     lanes.into_iter().take(chunk.len()).collect()

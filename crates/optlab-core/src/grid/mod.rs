@@ -23,6 +23,7 @@ mod lane_ops;
 pub mod lanes;
 mod lanes_adam;
 mod lanes_adaptive;
+mod lanes_matrix;
 mod lanes_more;
 mod lanes_nadam;
 mod throttle;
