@@ -149,6 +149,7 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
 }
 
 /// Runs `rule`'s lanes on the chunk's surface, tracking settle levels only when asked.
+#[expect(clippy::large_types_passed_by_value, reason = "moved into the kernel once per chunk")]
 fn visit<R: LaneRule>(first: &RunConfig, job: Job, rule: R, drivers: Drivers) -> [Cell; LANES] {
     if job.levels.settle.iter().all(|l| *l == f64::NEG_INFINITY) {
         first.surface.visit(Kernel::<R, 0> { job, rule, drivers })
@@ -189,6 +190,7 @@ struct SgdLanes<const NESTEROV: bool> {
 }
 
 impl<const NESTEROV: bool> SgdLanes<NESTEROV> {
+    #[expect(clippy::large_types_passed_by_value, reason = "moved into the lanes once per chunk")]
     fn of(hyper: Hyper) -> Self {
         Self { hyper, bx: [0.0; LANES], by: [0.0; LANES] }
     }

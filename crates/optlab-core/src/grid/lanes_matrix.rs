@@ -99,6 +99,10 @@ impl MuonLanes {
     #[inline(always)]
     fn factors(&self, alive: &[f64; LANES], norm: &[f64; LANES]) -> [f64; LANES] {
         let mut factor = self.unit;
+        #[expect(
+            clippy::neg_cmp_op_on_partial_ord,
+            reason = "a NaN norm takes the scalar iteration, as the rule's `else` does"
+        )]
         let small = |l: usize| alive[l] != 0.0 && !(norm[l] >= self.eps[l]);
         if (0..LANES).any(small) {
             for l in (0..LANES).filter(|&l| small(l)) {
@@ -231,12 +235,18 @@ impl LaneRule for AdafactorLanes {
             let shrink = 1.0 - lr * self.wd[l];
             let p = [pick(decays, px * shrink, px), pick(decays, py * shrink, py)];
             let squares = [g[0][l] * g[0][l], g[1][l] * g[1][l]];
+            #[expect(clippy::manual_midpoint, reason = "the rule's sum over 2, the same bits")]
             let row = lerp(self.row[l], (squares[0] + squares[1]) / 2.0, w);
             let col = [lerp(self.col[0][l], squares[0], w), lerp(self.col[1][l], squares[1], w)];
             let eps1 = self.eps1[l];
             let scale = clamp_min(row, eps1);
             // `adafactor::rank_one_estimate`: the column factor itself when the row factor is
             // the (positive, finite) divisor, r·c/r otherwise.
+            #[expect(
+                clippy::float_cmp,
+                clippy::needless_bitwise_bool,
+                reason = "an exact test, as `adafactor::one_row_is_plain`; `&` keeps it a select"
+            )]
             let plain = (scale == row) & (row > 0.0) & row.is_finite();
             let floor = eps1 * eps1;
             let mut root = [0.0; 2];

@@ -197,6 +197,7 @@ impl AdafactorRule {
 /// operations; the general path and the closed form both take it, so they agree bit for bit.
 #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
 #[inline(always)]
+#[expect(clippy::float_cmp, reason = "exactly: whether the clamp kept r itself")]
 fn one_row_is_plain(row: f64, scale: f64) -> bool {
     scale == row && row > 0.0 && row.is_finite()
 }
