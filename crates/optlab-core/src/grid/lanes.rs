@@ -1,6 +1,6 @@
-//! The lane kernel: [`LANES`] runs of the SGD family, Adam/AdamW, Adagrad, RMSprop, Lion,
-//! Adamax, Adadelta, Rprop or `NAdam` stepped together.
-//! Also `RAdam`, ASGD, `NesterovLookahead`, `ScheduleFreeAdamW` and `ScheduleFreeSgd`.
+//! The lane kernel: [`LANES`] runs of one first-order family stepped together — the SGD family,
+//! Adam/AdamW, Adagrad, RMSprop, Lion, Adamax, Adadelta, Rprop, `NAdam`, `RAdam`, ASGD,
+//! `NesterovLookahead`, `ScheduleFreeAdamW`, `ScheduleFreeSgd`, Muon or Adafactor.
 //!
 //! Each lane's state (position, momentum buffer, best loss, …) is an element of a fixed-size
 //! array, and each step is a loop over the lanes without branches (every `if` is a select), so
@@ -25,6 +25,7 @@ use super::lanes_adam::AdamLanes;
 use super::lanes_adaptive::{AdagradLanes, RmsPropLanes};
 use super::lanes_averaged::{AsgdLanes, ScheduleFreeLanes};
 use super::lanes_lookahead::LookaheadLanes;
+use super::lanes_matrix::{AdafactorLanes, MuonLanes};
 use super::lanes_more::{AdadeltaLanes, AdamaxLanes, LionLanes, RpropLanes};
 use super::lanes_nadam::NAdamLanes;
 use super::lanes_radam::RAdamLanes;
@@ -33,10 +34,10 @@ use super::lanes_radam::RAdamLanes;
 /// 2⁵³) so every lane array has the same 64-bit float type, which the vectorizer needs.
 const NEVER: f64 = f64::INFINITY;
 
-/// The lane kernels: the SGD family (torch-form Nesterov or not), Adam/AdamW, Adagrad and
-/// RMSprop.
-/// Also Lion, Adamax, Adadelta, Rprop, `NAdam`, `RAdam`, ASGD, `NesterovLookahead` and
-/// Schedule-Free (AdamW or SGD, one kind per chunk).
+/// The lane kernels: the SGD family (torch-form Nesterov or not), Adam/AdamW, Adagrad,
+/// RMSprop, Lion, Adamax, Adadelta, Rprop, `NAdam`, `RAdam`, ASGD, `NesterovLookahead`,
+/// Schedule-Free (AdamW or SGD, one kind per chunk), Muon and Adafactor (the surfaces' 1×2
+/// matrix).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Family {
     Sgd { nesterov: bool },
@@ -52,12 +53,14 @@ enum Family {
     Asgd,
     NesterovLookahead,
     ScheduleFree { adaptive: bool },
+    Muon,
+    Adafactor,
 }
 
 impl Family {
     /// Whether the family's lanes take a schedule that cycles the momentum
-    /// ([`LaneRule::momentum`]): the SGD family (Momentum and Nesterov), Adam/AdamW, Adamax and
-    /// `NAdam`.
+    /// ([`LaneRule::momentum`]): the SGD family (Momentum and Nesterov), Adam/AdamW, Adamax,
+    /// `NAdam`, `RAdam` and `NesterovLookahead`.
     fn cycles_momentum_in_lanes(self) -> bool {
         matches!(
             self,
@@ -90,6 +93,8 @@ fn family(config: &RunConfig) -> Option<Family> {
         OptimizerConfig::NesterovLookahead { .. } => Some(Family::NesterovLookahead),
         OptimizerConfig::ScheduleFreeAdamW { .. } => Some(Family::ScheduleFree { adaptive: true }),
         OptimizerConfig::ScheduleFreeSgd { .. } => Some(Family::ScheduleFree { adaptive: false }),
+        OptimizerConfig::Muon { .. } => Some(Family::Muon),
+        OptimizerConfig::Adafactor { .. } => Some(Family::Adafactor),
         _ => None,
     }
 }
@@ -97,7 +102,7 @@ fn family(config: &RunConfig) -> Option<Family> {
 /// Whether the lane kernel computes every one of `configs` exactly: one lane family for all
 /// (the SGD family with torch-form Nesterov for all or none, Adam/AdamW, Adagrad, RMSprop,
 /// Lion, Adamax, Adadelta, Rprop, `NAdam`, `RAdam`, ASGD, `NesterovLookahead`,
-/// `ScheduleFreeAdamW` or `ScheduleFreeSgd`), each with any schedule (one that cycles the
+/// `ScheduleFreeAdamW`, `ScheduleFreeSgd`, Muon or Adafactor), each with any schedule (one that cycles the
 /// momentum only where [`applies`] says so), with or without gradient noise.
 #[must_use]
 pub fn applies_to_all(configs: &[RunConfig]) -> bool {
@@ -107,7 +112,7 @@ pub fn applies_to_all(configs: &[RunConfig]) -> bool {
 
 /// Whether a lane kernel computes `config` exactly: the SGD family, Adam/AdamW, Adagrad,
 /// RMSprop, Lion, Adamax, Adadelta, Rprop, `NAdam`, `RAdam`, ASGD, `NesterovLookahead`,
-/// `ScheduleFreeAdamW` or `ScheduleFreeSgd`, with any schedule (each lane keeps its own
+/// `ScheduleFreeAdamW`, `ScheduleFreeSgd`, Muon or Adafactor, with any schedule (each lane keeps its own
 /// scheduler and noise generator, see [`Drivers`]); a schedule that cycles the momentum only for
 /// an optimizer whose lanes take it (`Family::cycles_momentum_in_lanes`).
 #[must_use]
@@ -183,6 +188,8 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
         Some(Family::ScheduleFree { adaptive: false }) => {
             visit(first, job, ScheduleFreeLanes::<false>::of(chunk), drivers)
         }
+        Some(Family::Muon) => visit(first, job, MuonLanes::of(chunk), drivers),
+        Some(Family::Adafactor) => visit(first, job, AdafactorLanes::of(chunk), drivers),
         _ => visit(first, job, SgdLanes::<false>::of(Hyper::of(chunk)), drivers),
     };
     lanes.into_iter().take(chunk.len()).collect()

@@ -26,6 +26,7 @@ mod lanes_adam;
 mod lanes_adaptive;
 mod lanes_averaged;
 mod lanes_lookahead;
+mod lanes_matrix;
 mod lanes_more;
 mod lanes_nadam;
 mod lanes_radam;

@@ -88,6 +88,7 @@ pub mod lbfgs_limits {
     pub use super::lbfgs::{HISTORY_SIZE, MAX_EVAL, MAX_ITER, TOLERANCE_CHANGE, TOLERANCE_GRAD};
 }
 pub use momentum::{LookaheadRule, MomentumRule};
+pub use muon::newton_schulz_rank_one;
 pub use muon::{MuonLrAdjust, MuonRule};
 pub use nadam::NAdamRule;
 pub use optimizer::{Optimizer, RuleVisitor};

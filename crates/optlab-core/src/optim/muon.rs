@@ -1,6 +1,18 @@
 //! `torch.optim.Muon` (PyTorch 2.15's `_single_tensor_muon`) with the Newton–Schulz iteration
 //! in f64 (PyTorch casts to bfloat16 for it). Vectors (a network's biases) take AdamW with the
 //! same lr and no weight decay, as PyTorch's documentation asks of Muon's users.
+//!
+//! A matrix with one row or one column (the surfaces' 1×2 point among them) has rank ≤ 1, and
+//! the iteration acts on its one singular value: X₀ = G/max(‖G‖, ε) = s₀u with u = G/‖G‖ a unit
+//! row and s₀ = ‖G‖/max(‖G‖, ε), so A = X·Xᵀ = s² is a scalar and X ← aX + (bA + cA²)X is
+//! s ← s·(a + bs² + cs⁴). Its result is G·∏ᵢ(a + bAᵢ + cAᵢ²)/max(‖G‖, ε) with A₀ = s₀² and
+//! Aᵢ₊₁ = Aᵢ·(a + bAᵢ + cAᵢ²)² ([`newton_schulz_rank_one`]). When ‖G‖ ≥ ε, s₀ is exactly 1 and
+//! the product is one number per hyperparameter set, computed when the rule is built; below ε
+//! the scalar iteration runs from s₀ (and G = 0 gives 0). Both the general path
+//! ([`NewtonSchulz::orthogonalize`]) and the surfaces' `step_2d` take this form through
+//! [`orthogonalize_rank_one`], so they agree bit for bit. It agrees with the matrix iteration to
+//! about 10⁻¹³ relative, not bit for bit: the matrix form rounds every entry of X and the sum
+//! A = Σ xⱼ² at each iteration (A₀ is 1 only to within n ulps), the closed form rounds s² once.
 
 use super::adafactor::{clamp_min, lerp};
 use super::adam::AdamRule;
@@ -72,15 +84,27 @@ impl NewtonSchulz {
         }
     }
 
-    /// Orthogonalizes `update` (stored `rows × cols`, row-major) in place: transposed to
-    /// m × n with m ≤ n when taller than wide, divided by max(‖X‖_F, ε), then `steps` times
-    /// A = X·Xᵀ, B = bA + (cA)A, X ← aX + BX (torch's order of operations, in f64).
+    /// Orthogonalizes `update` (stored `rows × cols`, row-major) in place: a matrix with one
+    /// row or one column by [`orthogonalize_rank_one`] (`unit` = [`newton_schulz_rank_one`] from
+    /// A₀ = 1), any other by [`Self::iterate`].
     fn orthogonalize(
         &mut self,
         update: &mut [f64],
         (rows, cols): (usize, usize),
         hyper: MuonHyper,
+        unit: f64,
     ) {
+        if rows.min(cols) == 1 {
+            orthogonalize_rank_one(update, hyper, unit);
+        } else {
+            self.iterate(update, (rows, cols), hyper);
+        }
+    }
+
+    /// The matrix iteration: `update` (stored `rows × cols`, row-major) transposed to m × n
+    /// with m ≤ n when taller than wide, divided by max(‖X‖_F, ε), then `steps` times
+    /// A = X·Xᵀ, B = bA + (cA)A, X ← aX + BX (torch's order of operations, in f64).
+    fn iterate(&mut self, update: &mut [f64], (rows, cols): (usize, usize), hyper: MuonHyper) {
         let tall = rows > cols;
         let (m, n) = if tall { (cols, rows) } else { (rows, cols) };
         let (x, next) = (&mut self.x[..m * n], &mut self.next[..m * n]);
@@ -157,6 +181,9 @@ pub struct MuonRule {
     surface: bool,
     /// The lr factor of a 1×2 matrix, `adjust_lr.ratio(1, 2)`, computed once.
     surface_ratio: f64,
+    /// [`newton_schulz_rank_one`] from A₀ = 1: what the iteration multiplies a rank-one
+    /// matrix's unit direction by (module doc), computed once.
+    unit_factor: f64,
     pub(super) steps: u64,
 }
 
@@ -177,6 +204,7 @@ impl MuonRule {
             scratch: Box::new(NewtonSchulz::for_shapes(shapes)),
             surface,
             surface_ratio: hyper.adjust_lr.ratio(1, 2),
+            unit_factor: newton_schulz_rank_one(1.0, hyper.coefficients, hyper.ns_steps),
             steps: 0,
         }
     }
@@ -204,7 +232,7 @@ impl MuonRule {
             *u = if hyper.nesterov { lerp(g, *b, hyper.momentum) } else { *b };
         }
         let stored = block.shape.stored_matrix().unwrap_or((rows, cols));
-        self.scratch.orthogonalize(update, stored, hyper);
+        self.scratch.orthogonalize(update, stored, hyper, self.unit_factor);
         let adjusted_lr = lr * hyper.adjust_lr.ratio(rows, cols);
         let shrink = 1.0 - lr * hyper.weight_decay;
         for (p, &u) in params.iter_mut().zip(update.iter()) {
@@ -233,30 +261,44 @@ impl MuonRule {
     }
 }
 
-/// [`NewtonSchulz::orthogonalize`] of a 1×2 matrix X (m = 1, n = 2): A = X·Xᵀ is a scalar,
-/// so B = bA + (cA)A and X ← aX + BX need no scratch. The same operations in the same order,
-/// sums included (each is `Iterator::sum` over the same terms), so the same bits.
+/// The factor ∏ᵢ(a + (bAᵢ + cAᵢ²)) by which `steps` Newton–Schulz iterations with
+/// `coefficients` (a, b, c) multiply a rank-one X whose X·Xᵀ starts at `gram` = A₀, with
+/// Aᵢ₊₁ = Aᵢ·(a + (bAᵢ + cAᵢ²))²: X ← aX + (bA + cA²)X for X = su, ‖u‖ = 1 (module doc).
+#[must_use]
+pub fn newton_schulz_rank_one(gram: f64, (a, b, c): (f64, f64, f64), steps: usize) -> f64 {
+    let (mut gram, mut factor) = (gram, 1.0);
+    for _ in 0..steps {
+        let multiplier = a + (b * gram + c * gram * gram);
+        factor *= multiplier;
+        gram *= multiplier * multiplier;
+    }
+    factor
+}
+
+/// Newton–Schulz on a matrix with one row or one column, in place (module doc): G times
+/// `unit`/‖G‖ when ‖G‖ ≥ ε (`unit` is [`newton_schulz_rank_one`] from A₀ = 1), else times the
+/// scalar iteration's factor from A₀ = (‖G‖/ε)² over ε. The general path and the surfaces'
+/// closed form both call this, so they give the same bits.
 #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
 #[inline(always)]
-fn orthogonalize_row(mut x: [f64; 2], hyper: MuonHyper) -> [f64; 2] {
+fn orthogonalize_rank_one(x: &mut [f64], hyper: MuonHyper, unit: f64) {
     let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
     let divisor = clamp_min(norm, hyper.eps);
-    for v in &mut x {
-        *v /= divisor;
+    let factor = if norm >= hyper.eps {
+        unit
+    } else {
+        let start = norm / hyper.eps;
+        newton_schulz_rank_one(start * start, hyper.coefficients, hyper.ns_steps)
+    };
+    let scale = factor / divisor;
+    for v in x {
+        *v *= scale;
     }
-    let (a, b, c) = hyper.coefficients;
-    for _ in 0..hyper.ns_steps {
-        let gram: f64 = x.iter().zip(&x).map(|(p, q)| p * q).sum();
-        let product: f64 = std::iter::once(c * gram * gram).sum();
-        let poly = b * gram + product;
-        x = x.map(|v| a * v + std::iter::once(poly * v).sum::<f64>());
-    }
-    x
 }
 
 impl MuonRule {
     /// [`UpdateRule::step`] on the surfaces' 1×2 matrix, as [`Self::step_matrix`] computes it
-    /// with [`orthogonalize_row`] for the Newton–Schulz iteration: bit for bit the same.
+    /// (with [`orthogonalize_rank_one`] for the Newton–Schulz iteration): bit for bit the same.
     #[expect(clippy::inline_always, reason = "the 2-D run loop; see benches/engine.rs")]
     #[inline(always)]
     fn step_surface(&mut self, params: &mut [f64; 2], grad: [f64; 2], lr: f64) {
@@ -276,7 +318,8 @@ impl MuonRule {
             fresh[i] =
                 if hyper.nesterov { lerp(grad[i], buffer[i], hyper.momentum) } else { buffer[i] };
         }
-        let orthogonal = orthogonalize_row(fresh, hyper);
+        orthogonalize_rank_one(&mut fresh, hyper, self.unit_factor);
+        let orthogonal = fresh;
         *update = orthogonal;
         let adjusted_lr = lr * self.surface_ratio;
         let shrink = 1.0 - lr * hyper.weight_decay;
@@ -357,15 +400,98 @@ mod tests {
         assert!((MuonLrAdjust::MatchRmsAdamW.ratio(1, 2) - 0.2 * 2f64.sqrt()).abs() < 1e-15);
     }
 
+    fn hyper(eps: f64, ns_steps: usize) -> MuonHyper {
+        MuonHyper {
+            weight_decay: 0.0,
+            momentum: 0.0,
+            nesterov: false,
+            coefficients: (3.4445, -4.775, 2.0315),
+            eps,
+            ns_steps,
+            adjust_lr: MuonLrAdjust::Original,
+        }
+    }
+
+    /// Deterministic entries of both signs spread over a few decades.
+    fn entries(seed: usize, len: usize, scale: f64) -> Vec<f64> {
+        (0..len)
+            .map(|k| {
+                let t = (seed * 31 + k * 7 + 1) as f64;
+                scale * (t * 1.37).sin() * (1.0 + 9.0 * (t * 0.61).cos().abs())
+            })
+            .collect()
+    }
+
+    fn assert_near(closed: &[f64], matrix: &[f64], tolerance: f64, what: &str) {
+        let size = matrix.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        for (c, m) in closed.iter().zip(matrix) {
+            assert!((c - m).abs() <= tolerance * size, "{what}: {closed:?} vs {matrix:?}");
+        }
+    }
+
+    #[test]
+    fn the_rank_one_form_agrees_with_the_matrix_iteration() {
+        let mut worst = 0.0_f64;
+        for ns_steps in 1..=6 {
+            for len in 1..=12 {
+                for (seed, scale) in [1e-3, 1.0, 250.0].into_iter().enumerate() {
+                    for dims in [(1, len), (len, 1)] {
+                        let h = hyper(1e-7, ns_steps);
+                        let unit = newton_schulz_rank_one(1.0, h.coefficients, ns_steps);
+                        let mut scratch =
+                            NewtonSchulz::for_shapes(&[Shape::matrix(dims.0, dims.1)]);
+                        let grad = entries(seed + len, len, scale);
+                        let (mut closed, mut matrix) = (grad.clone(), grad.clone());
+                        scratch.orthogonalize(&mut closed, dims, h, unit);
+                        scratch.iterate(&mut matrix, dims, h);
+                        let size = matrix.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+                        for (c, m) in closed.iter().zip(&matrix) {
+                            worst = worst.max((c - m).abs() / size);
+                        }
+                        assert_near(&closed, &matrix, 1e-13, &format!("{dims:?}, {ns_steps}"));
+                    }
+                }
+            }
+        }
+        // Not bit for bit (module doc), but close: a mutation of the form is far above this.
+        assert!(worst > 0.0 && worst < 1e-13, "worst relative difference {worst:e}");
+    }
+
+    #[test]
+    fn a_norm_below_eps_iterates_the_scalar_and_zero_stays_zero() {
+        for ns_steps in [1, 3, 5] {
+            for dims in [(1, 3), (3, 1), (1, 2)] {
+                let h = hyper(1e-3, ns_steps);
+                let unit = newton_schulz_rank_one(1.0, h.coefficients, ns_steps);
+                let mut scratch = NewtonSchulz::for_shapes(&[Shape::matrix(dims.0, dims.1)]);
+                // ‖G‖ ≈ 4·10⁻⁴ < ε: X₀ = G/ε is far from unit length, and the result is no
+                // longer unit·G/‖G‖.
+                let grad = [2e-4, -3e-4, 1e-4];
+                let grad = &grad[..dims.0 * dims.1];
+                let (mut closed, mut matrix) = (grad.to_vec(), grad.to_vec());
+                scratch.orthogonalize(&mut closed, dims, h, unit);
+                scratch.iterate(&mut matrix, dims, h);
+                assert_near(&closed, &matrix, 1e-13, &format!("{dims:?}, {ns_steps}"));
+                let norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
+                assert!((closed[0] - unit * grad[0] / norm).abs() > 1e-3 * closed[0].abs());
+                // G = 0 (with signed zeros) gives zeros, not NaN.
+                let mut zero = vec![0.0, -0.0, 0.0][..dims.0 * dims.1].to_vec();
+                scratch.orthogonalize(&mut zero, dims, h, unit);
+                assert!(zero.iter().all(|z| *z == 0.0), "{zero:?}");
+            }
+        }
+    }
+
     #[test]
     fn the_surface_form_equals_step_bit_for_bit() {
-        for nesterov in [true, false] {
+        for (nesterov, momentum, eps) in [(true, 0.9, 1e-7), (false, 0.9, 1e-7), (false, 0.0, 1e-3)]
+        {
             let hyper = MuonHyper {
                 weight_decay: 0.1,
-                momentum: 0.9,
+                momentum,
                 nesterov,
                 coefficients: (3.4445, -4.775, 2.0315),
-                eps: 1e-7,
+                eps,
                 ns_steps: 5,
                 adjust_lr: MuonLrAdjust::MatchRmsAdamW,
             };
@@ -375,8 +501,11 @@ mod tests {
             let (mut a, mut b) = ([0.5, -1.5], [0.5, -1.5]);
             for k in 0..200 {
                 // Zero gradients too: the sums' signed zeros must match.
+                // Zero and small gradients: the small-norm branch with momentum 0.
                 let grad = if k % 7 == 0 {
                     [0.0, -0.0]
+                } else if k % 5 == 0 {
+                    [f64::from(k).sin() * 1e-4, 3e-4]
                 } else {
                     [f64::from(k).sin() * 3.0, (f64::from(k) * 0.7).cos()]
                 };
@@ -408,8 +537,8 @@ mod tests {
         let tall = [1.0, 2.0, -3.0, 0.5, 2.0, 1.0];
         let wide = [1.0, -3.0, 2.0, 2.0, 0.5, 1.0]; // its transpose
         let (mut a, mut b) = (tall, wide);
-        scratch.orthogonalize(&mut a, (3, 2), hyper);
-        scratch.orthogonalize(&mut b, (2, 3), hyper);
+        scratch.orthogonalize(&mut a, (3, 2), hyper, f64::NAN);
+        scratch.orthogonalize(&mut b, (2, 3), hyper, f64::NAN);
         for i in 0..3 {
             for j in 0..2 {
                 assert!((a[i * 2 + j] - b[j * 3 + i]).abs() < 1e-12, "{a:?} vs {b:?}");

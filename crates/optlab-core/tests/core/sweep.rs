@@ -2,6 +2,7 @@
 
 use optlab_core::entries::sweep::SweepLab;
 use optlab_core::grid::{self as sweep, Cell, LANES, Levels, SweepAxis, SweepField, lanes};
+use optlab_core::optim::MuonLrAdjust;
 use optlab_core::optim::OptimizerConfig;
 use optlab_core::run::RunConfig;
 use optlab_core::schedule::Schedule;
@@ -73,7 +74,50 @@ fn optimizers() -> impl Strategy<Value = Vec<OptimizerConfig>> {
         prop::collection::vec(super::sweep_averaged::lookahead(), 1..=LANES),
         prop::collection::vec(super::sweep_averaged::schedule_free_adamw(), 1..=LANES),
         prop::collection::vec(super::sweep_averaged::schedule_free_sgd(), 1..=LANES),
+        prop::collection::vec(muon(), 1..=LANES),
+        prop::collection::vec(adafactor(), 1..=LANES),
     ]
+}
+
+/// Muon with either lr adjustment, Nesterov on or off, 0 to 6 Newton–Schulz iterations with
+/// torch's or other coefficients, and ε up to values above the gradients' norms (the small-norm
+/// branch of the rank-one form).
+fn muon() -> impl Strategy<Value = OptimizerConfig> {
+    let lr = (-5.0f64..-0.5).prop_map(|e| 10f64.powf(e));
+    let wd = prop_oneof![Just(0.0), 0.0f64..0.2];
+    let momentum = prop_oneof![Just(0.95), Just(0.0), 0.0f64..0.999];
+    let coefficients =
+        prop_oneof![Just((3.4445, -4.775, 2.0315)), (0.0f64..5.0, -8.0f64..0.0, 0.0f64..4.0)];
+    let eps = prop_oneof![Just(1e-7), Just(0.0), (-12.0f64..4.0).prop_map(|e| 10f64.powf(e))];
+    (lr, wd, momentum, any::<bool>(), coefficients, eps, 0usize..=6, any::<bool>()).prop_map(
+        |(lr, weight_decay, momentum, nesterov, ns_coefficients, eps, ns_steps, rms)| {
+            OptimizerConfig::Muon {
+                lr,
+                weight_decay,
+                momentum,
+                nesterov,
+                ns_coefficients,
+                eps,
+                ns_steps,
+                adjust_lr: if rms { MuonLrAdjust::MatchRmsAdamW } else { MuonLrAdjust::Original },
+            }
+        },
+    )
+}
+
+/// Adafactor with ε₁ `None` or given (0 included), its decay τ, ε₂, clip threshold d and
+/// weight decay anywhere in range.
+fn adafactor() -> impl Strategy<Value = OptimizerConfig> {
+    let lr = (-5.0f64..0.0).prop_map(|e| 10f64.powf(e));
+    let tau = prop_oneof![Just(-0.8), Just(0.0), -1.5f64..0.0];
+    let eps1 =
+        prop_oneof![Just(None), Just(Some(0.0)), (-30.0f64..1.0).prop_map(|e| Some(10f64.powf(e)))];
+    let eps2 = prop_oneof![Just(1e-3), Just(0.0), 0.0f64..0.5];
+    let d = prop_oneof![Just(1.0), 1.0f64..5.0];
+    let wd = prop_oneof![Just(0.0), 0.0f64..0.2];
+    (lr, tau, eps1, eps2, d, wd).prop_map(|(lr, beta2_decay, eps1, eps2, d, weight_decay)| {
+        OptimizerConfig::Adafactor { lr, beta2_decay, eps1, eps2, d, weight_decay }
+    })
 }
 
 /// `NAdam` with coupled or decoupled decay and its momentum decay ψ anywhere in range.
