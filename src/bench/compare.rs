@@ -110,7 +110,8 @@ impl Anchors<'_> {
         losses: bool,
     ) -> Result<f64, String> {
         let losses = losses.then(|| losses_file(self.folder, backend));
-        self.run(&[piece.name(), backend, "--reps", "5"], quick, losses)
+        let repeats = piece.repeats().to_string();
+        self.run(&[piece.name(), backend, "--reps", &repeats], quick, losses)
     }
 
     /// Runs the Adam sweep once in numpy with PyTorch's operation order, for the run-by-run
@@ -228,11 +229,11 @@ fn compare_work(
 fn optlab_seconds(piece: Work, grid: Option<&Grid>, quick: bool) -> (Option<f64>, Vec<f64>) {
     match (piece, grid) {
         (_, Some(grid)) => {
-            let (seconds, losses) = work::sweep_seconds(grid, 5);
+            let (seconds, losses) = work::sweep_seconds(grid, piece.repeats());
             (Some(seconds), losses)
         }
-        (Work::SpiralStep, None) => (work::spiral_step_seconds(quick, 5), Vec::new()),
-        (_, None) => (work::sharpness_seconds(5), Vec::new()),
+        (Work::SpiralStep, None) => (work::spiral_step_seconds(quick, piece.repeats()), Vec::new()),
+        (_, None) => (work::sharpness_seconds(piece.repeats()), Vec::new()),
     }
 }
 

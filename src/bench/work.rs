@@ -44,6 +44,15 @@ impl Work {
         }
     }
 
+    /// Timed repeats per round, the same on both sides (λmax is short, and its first repeats
+    /// run slower while the threads and caches warm up: 20, as `sharpness_jax.py` takes).
+    pub fn repeats(self) -> usize {
+        match self {
+            Self::Sharpness => 20,
+            _ => 5,
+        }
+    }
+
     /// The Python anchors it is compared with (numpy has no automatic differentiation).
     pub fn backends(self) -> &'static [&'static str] {
         match self {
