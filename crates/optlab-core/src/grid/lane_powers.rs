@@ -29,6 +29,12 @@ pub(super) fn live_powers(
     powers
 }
 
+/// `base[l].powf(exponent[l])` for every lane, live or not, one call per distinct (base,
+/// exponent).
+pub(super) fn distinct_powers(base: &[f64; LANES], exponent: &[f64; LANES]) -> [f64; LANES] {
+    live_powers(base, exponent, &[1.0; LANES])
+}
+
 /// For every lane, the first lane whose `values` has the same bits: a per-chunk constant (a
 /// lane's β), so a quantity of it alone is computed on that first lane and copied.
 pub(super) fn first_equal(values: &[f64; LANES]) -> [usize; LANES] {

@@ -6,6 +6,7 @@
 //! per update, the same calls the rule makes.
 
 use super::lane_ops::{LANES, LaneRule, each, lerp, pick};
+use super::lane_powers::distinct_powers;
 use crate::optim::{OptimizerConfig, newton_schulz_rank_one};
 use crate::run::RunConfig;
 
@@ -14,22 +15,6 @@ use crate::run::RunConfig;
 #[inline(always)]
 fn clamp_min(value: f64, floor: f64) -> f64 {
     pick(value < floor, floor, value)
-}
-
-/// `base[l].powf(exponent[l])` for every lane, one call per distinct (base, exponent).
-fn distinct_powers(base: &[f64; LANES], exponent: &[f64; LANES]) -> [f64; LANES] {
-    let mut powers = [0.0; LANES];
-    for lane in 0..LANES {
-        let same = |e: &usize| {
-            base[*e].to_bits() == base[lane].to_bits()
-                && exponent[*e].to_bits() == exponent[lane].to_bits()
-        };
-        powers[lane] = match (0..lane).find(same) {
-            Some(earlier) => powers[earlier],
-            None => base[lane].powf(exponent[lane]),
-        };
-    }
-    powers
 }
 
 /// Per-lane hyperparameters and momentum buffers of Muon.

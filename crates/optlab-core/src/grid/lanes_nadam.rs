@@ -10,6 +10,7 @@
 )]
 
 use super::lane_ops::{LANES, LaneRule, decayed, each, lerp, pick};
+use super::lane_powers::distinct_powers;
 use crate::optim::OptimizerConfig;
 use crate::run::RunConfig;
 
@@ -31,22 +32,6 @@ pub(super) struct NAdamLanes {
     /// torch's `exp_avg` and `exp_avg_sq` of x and y.
     m: [[f64; LANES]; 2],
     v: [[f64; LANES]; 2],
-}
-
-/// `base[l].powf(exponent[l])` for every lane, one call per distinct (base, exponent).
-fn distinct_powers(base: &[f64; LANES], exponent: &[f64; LANES]) -> [f64; LANES] {
-    let mut powers = [0.0; LANES];
-    for lane in 0..LANES {
-        let same = |e: &usize| {
-            base[*e].to_bits() == base[lane].to_bits()
-                && exponent[*e].to_bits() == exponent[lane].to_bits()
-        };
-        powers[lane] = match (0..lane).find(same) {
-            Some(earlier) => powers[earlier],
-            None => base[lane].powf(exponent[lane]),
-        };
-    }
-    powers
 }
 
 /// One update's per-lane scalars: (β₂ᵗ correction, gradient and momentum coefficients, μ).
