@@ -4,6 +4,7 @@
 //! so a lane ends bit for bit where the run engine ends.
 
 use super::lane_ops::{LANES, LaneRule, decayed, each, lerp, pick};
+use super::lane_powers::distinct_powers;
 use crate::optim::OptimizerConfig;
 use crate::run::RunConfig;
 
@@ -120,23 +121,6 @@ impl AdamaxLanes {
         lanes
     }
 
-    /// Python's `beta1 ** step` of every lane after this update's step count: one `powf` per
-    /// distinct (β₁, step) in the chunk, the same call `adamax::python_pow` makes.
-    fn beta1_powers(&self, steps: &[f64; LANES]) -> [f64; LANES] {
-        let mut powers = [0.0; LANES];
-        for lane in 0..LANES {
-            let earlier = (0..lane).find(|&e| {
-                self.beta1[e].to_bits() == self.beta1[lane].to_bits()
-                    && steps[e].to_bits() == steps[lane].to_bits()
-            });
-            powers[lane] = match earlier {
-                Some(e) => powers[e],
-                None => self.beta1[lane].powf(steps[lane]),
-            };
-        }
-        powers
-    }
-
     /// `AdamaxCoordinate::update` of coordinate `c` of lane `l`; returns the new parameter.
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
     #[inline(always)]
@@ -173,7 +157,8 @@ impl LaneRule for AdamaxLanes {
     ) {
         let mut steps = self.steps;
         each(|l| steps[l] += 1.0);
-        let powers = self.beta1_powers(&steps);
+        // Python's `beta1 ** step`: one `powf` per distinct (β₁, step), as `adamax::python_pow`.
+        let powers = distinct_powers(&self.beta1, &steps);
         each(|l| {
             let live = alive[l] != 0.0;
             self.steps[l] = pick(live, steps[l], self.steps[l]);
