@@ -46,6 +46,13 @@ impl PowerIteration {
         if self.vector.len() != hessian.len() || iterations == 0 {
             return f64::NAN;
         }
+        // On a worker of rayon's pool: each product's parts then start on this thread and the
+        // pool's other, still-spinning workers, instead of being handed to the pool and waited
+        // for from outside it, once per product (about 5 % of a λmax on two cores).
+        rayon::scope(|_| self.iterate(hessian, iterations))
+    }
+
+    fn iterate(&mut self, hessian: &mut HessianWorkspace, iterations: usize) -> f64 {
         let mut estimate = f64::NAN;
         for _ in 0..iterations {
             hessian.product(&self.vector, &mut self.product);

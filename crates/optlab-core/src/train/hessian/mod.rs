@@ -18,6 +18,7 @@
 //! their sums added in part order, so results are bit-identical whatever the thread count.
 //! Buffers live in [`HessianWorkspace`]; a product allocates nothing.
 
+mod activation;
 mod plan;
 mod products;
 mod rows;

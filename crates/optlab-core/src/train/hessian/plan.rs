@@ -4,7 +4,7 @@
 use super::super::layers::Linear;
 use super::super::model::{ModelConfig, Network};
 use super::super::objective::Activation;
-use super::products::{add_product, add_product_transposed};
+use super::products::{add_product, add_product_transposed, add_products};
 
 /// Narrower outputs than this go through dot products instead of vectorized rows.
 pub(super) const NARROW: usize = 8;
@@ -94,16 +94,16 @@ impl Matrices {
         let stored = values.get(shape.weight_offset..shape.bias_offset).unwrap_or(&[]);
         self.forward.resize(fan_in * fan_out, 0.0);
         self.backward.resize(fan_in * fan_out, 0.0);
-        for (index, &w) in stored.iter().enumerate() {
-            let (input, output) = if shape.transposed {
-                (index % fan_in, index / fan_in)
-            } else {
-                (index / fan_out, index % fan_out)
-            };
-            let w = plan.weight_scale * w;
-            self.forward[input * fan_out + output] = w;
-            self.backward[output * fan_in + input] = w;
+        // Stored as `fan_in` rows of `fan_out` (transposed: `fan_out` rows of `fan_in`).
+        let (same, crossed, stored_columns) = if shape.transposed {
+            (&mut self.backward, &mut self.forward, fan_in)
+        } else {
+            (&mut self.forward, &mut self.backward, fan_out)
+        };
+        for (w, stored) in same.iter_mut().zip(stored) {
+            *w = plan.weight_scale * stored;
         }
+        scale_transposed(stored, stored_columns, plan.weight_scale, crossed);
         let bias = values.get(shape.bias_offset..shape.end()).unwrap_or(&[]);
         self.bias.clear();
         self.bias.extend(bias.iter().map(|b| plan.bias_scale * b));
@@ -126,6 +126,44 @@ impl Matrices {
             add_product(d, &self.backward, c, k, n);
         } else {
             add_product_transposed(d, &self.forward, c, k, n);
+        }
+    }
+}
+
+/// C (rows × `fan_out`) += A₁·M₁ + A₂·M₂ for two matrices of the layer `plan` (weights and
+/// direction) and their inputs: one pass with one sum per entry when the output is wide, two
+/// dot-product passes when it is narrow.
+pub(super) fn add_forward_pair(plan: &LayerPlan, terms: [(&Matrices, &[f64]); 2], c: &mut [f64]) {
+    let (k, n) = (plan.fan_in(), plan.fan_out());
+    if n >= NARROW {
+        add_products(&terms.map(|(m, a)| (a, &m.forward[..])), c, k, n);
+    } else {
+        for (m, a) in terms {
+            add_product_transposed(a, &m.backward, c, k, n);
+        }
+    }
+}
+
+/// C (rows × `fan_in`) += D₁·M₁ᵀ + D₂·M₂ᵀ, as [`add_forward_pair`] does forwards.
+pub(super) fn add_backward_pair(plan: &LayerPlan, terms: [(&Matrices, &[f64]); 2], c: &mut [f64]) {
+    let (k, n) = (plan.fan_out(), plan.fan_in());
+    if n >= NARROW {
+        add_products(&terms.map(|(m, d)| (d, &m.backward[..])), c, k, n);
+    } else {
+        for (m, d) in terms {
+            add_product_transposed(d, &m.forward, c, k, n);
+        }
+    }
+}
+
+/// `out` = `scale`·Sᵀ for S stored as rows of `columns` (`out` has `columns` rows).
+pub(super) fn scale_transposed(stored: &[f64], columns: usize, scale: f64, out: &mut [f64]) {
+    let rows = stored.len() / columns.max(1);
+    for (row, values) in stored.chunks_exact(columns.max(1)).enumerate() {
+        for (column, value) in values.iter().enumerate() {
+            if let Some(slot) = out.get_mut(column * rows + row) {
+                *slot = scale * value;
+            }
         }
     }
 }

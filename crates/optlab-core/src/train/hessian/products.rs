@@ -1,19 +1,21 @@
 //! The three matrix products of a Hessian-vector product, on row-major matrices:
-//! C += A·B ([`add_product`]), C += A·Bᵀ by dot products ([`add_product_transposed`], for
-//! outputs too narrow to vectorize over), and G += Aᵀ·D ([`add_outer_sum`], the gradient of a
-//! weight matrix summed over rows).
+//! C += A·B ([`add_product`], and [`add_products`] for a sum of such products), C += A·Bᵀ by
+//! dot products ([`add_product_transposed`], for outputs too narrow to vectorize over), and
+//! G += Σ Aᵀ·D ([`add_outer_sums`]: the gradient of a weight matrix summed
+//! over rows).
 //!
 //! Each is compiled for AVX-512, AVX2 with FMA and the SSE2 baseline (`multiversion`) and picks
 //! one at run time. The operations and their order do not depend on the SIMD level: vectors run
-//! across independent output columns, every sum over the inner dimension goes in index order
-//! into an accumulator that starts at zero and is added to the destination once, and the dot
-//! products of [`add_product_transposed`] keep [`DOT_LANES`] partial sums combined in a fixed
-//! order. Every multiply-add of a sum is one fused, correctly rounded `f64::mul_add` on every
-//! level (an FMA instruction on AVX-512 and AVX2 + FMA; the baseline calls the C library's
-//! `fma`, slower but the same bits), so every level rounds identically. Output columns go in
-//! chunks of two SIMD vectors (16 columns with AVX-512, 8 with AVX2, 4 with SSE2) and rows in
-//! tiles of [`tile_rows`] (8 with AVX-512's 32 registers, 4 otherwise), which changes how many
-//! outputs share a pass, not any output's arithmetic.
+//! across independent output columns, every sum over the inner dimension (over the pairs in
+//! order, then the index in order) goes into an accumulator that starts at zero and is added
+//! to the destination once, and the dot products of [`add_product_transposed`] keep
+//! [`DOT_LANES`] partial sums combined in a fixed order. Every multiply-add of a sum is one
+//! fused, correctly rounded `f64::mul_add` on every level (an FMA instruction on AVX-512 and
+//! AVX2 + FMA; the baseline calls the C library's `fma`, slower but the same bits), so every
+//! level rounds identically. Output columns go in chunks of two SIMD vectors (16 columns with
+//! AVX-512, 8 with AVX2, 4 with SSE2) and rows in tiles of [`tile_rows`] (8 with AVX-512's 32
+//! registers, 6 with AVX2's 16, 4 otherwise; the last rows in tiles of 4, 2 and 1), which
+//! changes how many outputs share a pass, not any output's arithmetic.
 #![expect(
     clippy::inline_always,
     reason = "the block helpers must be inlined into each SIMD version to be compiled for it"
@@ -23,10 +25,12 @@ use multiversion::multiversion;
 use multiversion::target::selected_target;
 
 /// Rows of the destination computed together (their accumulators stay in registers): 8 with
-/// 512-bit vectors (32 registers hold 16 accumulators), 4 otherwise (16 registers).
+/// 512-bit vectors (32 registers hold 16 accumulators), 6 with 256-bit ones (12 of 16
+/// registers), 4 otherwise.
 const fn tile_rows(simd_width: Option<usize>) -> usize {
     match simd_width {
         Some(width) if width >= 8 => 8,
+        Some(width) if width >= 4 => 6,
         _ => 4,
     }
 }
@@ -35,25 +39,36 @@ const DOT_LANES: usize = 8;
 /// Rows whose dot products [`add_product_transposed`] computes side by side.
 const DOT_ROWS: usize = 4;
 
+/// A matrix product's two factors: (A, B) for A·B, (A, D) for Aᵀ·D.
+pub type Pair<'a> = (&'a [f64], &'a [f64]);
+
 /// C (`rows` × n) += A (`rows` × k) · B (k × n), all row-major; `rows` = `c.len() / n`.
 /// Mismatched lengths are clamped to the rows all three hold.
-#[multiversion(targets("x86_64+avx512f+avx512vl+fma", "x86_64+avx2+fma"))]
 pub fn add_product(a: &[f64], b: &[f64], c: &mut [f64], k: usize, n: usize) {
+    add_products(&[(a, b)], c, k, n);
+}
+
+/// C (`rows` × n) += Σ over `pairs` of A (`rows` × k) · B (k × n), all row-major: each entry
+/// is one fused sum over the pairs in order and, within a pair, over k in order (so the two
+/// products of an R-pass, W·R{a} + V·a, cost one pass over C). Rows are clamped to what every
+/// matrix holds; a B shorter than k × n leaves C untouched.
+#[multiversion(targets("x86_64+avx512f+avx512vl+fma", "x86_64+avx2+fma"))]
+pub fn add_products<'a>(pairs: &[Pair<'a>], c: &mut [f64], k: usize, n: usize) {
     const COLUMNS: usize = chunk_width(selected_target!().suggested_simd_width::<f64>());
     const ROWS: usize = tile_rows(selected_target!().suggested_simd_width::<f64>());
-    if k == 0 || n == 0 || b.len() < k * n {
+    if k == 0 || n == 0 || pairs.iter().any(|(_, b)| b.len() < k * n) {
         return;
     }
-    let rows = (a.len() / k).min(c.len() / n);
-    let (a, c) = (&a[..rows * k], &mut c[..rows * n]);
-    let mut a_blocks = a.chunks_exact(ROWS * k);
-    let mut c_blocks = c.chunks_exact_mut(ROWS * n);
-    for (a, c) in (&mut a_blocks).zip(&mut c_blocks) {
-        product_block::<ROWS, COLUMNS>(a, &b[..k * n], c, k, n);
-    }
-    let (a, c) = (a_blocks.remainder(), c_blocks.into_remainder());
-    for (a, c) in a.chunks_exact(k).zip(c.chunks_exact_mut(n)) {
-        product_block::<1, COLUMNS>(a, &b[..k * n], c, k, n);
+    let rows = pairs.iter().fold(c.len() / n, |rows, (a, _)| rows.min(a.len() / k));
+    let mut first = 0;
+    while first < rows {
+        let c = &mut c[first * n..rows * n];
+        first += match rows - first {
+            left if left >= ROWS => product_block::<ROWS, COLUMNS>(pairs, first, c, (k, n)),
+            left if left >= 4 => product_block::<4, COLUMNS>(pairs, first, c, (k, n)),
+            left if left >= 2 => product_block::<2, COLUMNS>(pairs, first, c, (k, n)),
+            _ => product_block::<1, COLUMNS>(pairs, first, c, (k, n)),
+        };
     }
 }
 
@@ -65,43 +80,51 @@ const fn chunk_width(simd_width: Option<usize>) -> usize {
     }
 }
 
-/// `R` rows of C += A·B: chunks of `COLUMNS` columns, then the tail column by column.
+/// Rows `first`..`first + R` of C += Σ A·B (`c` starts at row `first`): chunks of `COLUMNS`
+/// columns, then the tail column by column. Returns R.
 #[inline(always)]
 fn product_block<const R: usize, const COLUMNS: usize>(
-    a: &[f64],
-    b: &[f64],
+    pairs: &[Pair<'_>],
+    first: usize,
     c: &mut [f64],
-    k: usize,
-    n: usize,
-) {
-    let chunks = n / COLUMNS;
-    for chunk in 0..chunks {
+    (k, n): (usize, usize),
+) -> usize {
+    for column in (0..n / COLUMNS).map(|chunk| chunk * COLUMNS) {
         let mut acc = [[0.0; COLUMNS]; R];
-        for (i, b_row) in b.chunks_exact(n).enumerate() {
-            let Some(b_chunk) = b_row.get(chunk * COLUMNS..(chunk + 1) * COLUMNS) else { return };
-            for (r, acc) in acc.iter_mut().enumerate() {
-                let scale = a[r * k + i];
-                for (acc, b) in acc.iter_mut().zip(b_chunk) {
-                    *acc = scale.mul_add(*b, *acc);
+        for &(a, b) in pairs {
+            // Rows of exactly k: the index i < k below needs no bounds check.
+            let a_rows: [&[f64]; R] = std::array::from_fn(|r| &a[(first + r) * k..][..k]);
+            for (i, b_row) in (0..k).zip(b.chunks_exact(n)) {
+                // A fixed-size copy: whole vectors.
+                let mut b_chunk = [0.0; COLUMNS];
+                b_chunk.copy_from_slice(&b_row[column..column + COLUMNS]);
+                for (acc, a_row) in acc.iter_mut().zip(&a_rows) {
+                    let scale = a_row[i];
+                    for (acc, b) in acc.iter_mut().zip(b_chunk) {
+                        *acc = scale.mul_add(b, *acc);
+                    }
                 }
             }
         }
         for (r, acc) in acc.iter().enumerate() {
-            let c_chunk = &mut c[r * n + chunk * COLUMNS..r * n + (chunk + 1) * COLUMNS];
-            for (c, acc) in c_chunk.iter_mut().zip(acc) {
+            let start = r * n + column;
+            for (c, acc) in c[start..start + COLUMNS].iter_mut().zip(acc) {
                 *c += acc;
             }
         }
     }
-    for column in chunks * COLUMNS..n {
+    for column in n / COLUMNS * COLUMNS..n {
         for r in 0..R {
             let mut sum = 0.0;
-            for (i, a) in a[r * k..(r + 1) * k].iter().enumerate() {
-                sum = a.mul_add(b[i * n + column], sum);
+            for &(a, b) in pairs {
+                for (i, a) in a[(first + r) * k..(first + r + 1) * k].iter().enumerate() {
+                    sum = a.mul_add(b[i * n + column], sum);
+                }
             }
             c[r * n + column] += sum;
         }
     }
+    R
 }
 
 /// C (`rows` × n) += A (`rows` × k) · Btᵀ with Bt stored as n rows of k: one dot product per
@@ -177,60 +200,69 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     sum
 }
 
-/// G (k × n) += Aᵀ·D = Σ over rows r of A\[r\]ᵀ D\[r\], with A `rows` × k and D `rows` × n,
-/// row-major. Rows are summed in order into accumulators that start at zero.
+/// G (k × n) += Σ over `pairs` of Aᵀ·D (A `rows` × k, D `rows` × n, row-major; Aᵀ·D = Σ over
+/// rows r of A\[r\]ᵀ D\[r\]): each entry one fused sum over the pairs in order and,
+/// within a pair, over the rows in order, from zero, added to G once. Rows are clamped to what
+/// every matrix holds.
 #[multiversion(targets("x86_64+avx512f+avx512vl+fma", "x86_64+avx2+fma"))]
-pub fn add_outer_sum(a: &[f64], d: &[f64], g: &mut [f64], k: usize, n: usize) {
+pub fn add_outer_sums<'a>(pairs: &[Pair<'a>], g: &mut [f64], k: usize, n: usize) {
     const COLUMNS: usize = chunk_width(selected_target!().suggested_simd_width::<f64>());
     const ROWS: usize = tile_rows(selected_target!().suggested_simd_width::<f64>());
     if k == 0 || n == 0 || g.len() < k * n {
         return;
     }
-    let rows = (a.len() / k).min(d.len() / n);
-    let (a, d, g) = (&a[..rows * k], &d[..rows * n], &mut g[..k * n]);
+    let rows = pairs.iter().fold(usize::MAX, |rows, (a, d)| rows.min(a.len() / k).min(d.len() / n));
+    let g = &mut g[..k * n];
     // Column chunks outermost: a chunk's slice of D (rows × `COLUMNS`) stays in the L1 cache
     // while every tile of G's rows walks it.
     let chunks = n / COLUMNS;
     for column in (0..chunks).map(|chunk| chunk * COLUMNS) {
         let mut first = 0;
-        while first + ROWS <= k {
-            outer_tile::<ROWS, COLUMNS>(a, d, g, (first, column), (k, n));
-            first += ROWS;
-        }
         while first < k {
-            outer_tile::<1, COLUMNS>(a, d, g, (first, column), (k, n));
-            first += 1;
+            let at = (first, column);
+            first += match k - first {
+                left if left >= ROWS => outer_tile::<ROWS, COLUMNS>(pairs, g, at, (rows, k, n)),
+                left if left >= 4 => outer_tile::<4, COLUMNS>(pairs, g, at, (rows, k, n)),
+                3 => outer_tile::<3, COLUMNS>(pairs, g, at, (rows, k, n)),
+                2 => outer_tile::<2, COLUMNS>(pairs, g, at, (rows, k, n)),
+                _ => outer_tile::<1, COLUMNS>(pairs, g, at, (rows, k, n)),
+            };
         }
     }
     for column in chunks * COLUMNS..n {
         for input in 0..k {
             let mut sum = 0.0;
-            for (a_row, d_row) in a.chunks_exact(k).zip(d.chunks_exact(n)) {
-                sum = a_row[input].mul_add(d_row[column], sum);
+            for &(a, d) in pairs {
+                for (a_row, d_row) in a.chunks_exact(k).zip(d.chunks_exact(n)).take(rows) {
+                    sum = a_row[input].mul_add(d_row[column], sum);
+                }
             }
             g[input * n + column] += sum;
         }
     }
 }
 
-/// G's rows `first`..`first + R`, columns `column`..`column + COLUMNS` += (Aᵀ·D) there.
+/// G's rows `first`..`first + R`, columns `column`..`column + COLUMNS` += (Σ Aᵀ·D) there.
+/// Returns R.
 #[inline(always)]
 fn outer_tile<const R: usize, const COLUMNS: usize>(
-    a: &[f64],
-    d: &[f64],
+    pairs: &[Pair<'_>],
     g: &mut [f64],
     (first, column): (usize, usize),
-    (k, n): (usize, usize),
-) {
+    (rows, k, n): (usize, usize, usize),
+) -> usize {
     let mut acc = [[0.0; COLUMNS]; R];
-    for (a_row, d_row) in a.chunks_exact(k).zip(d.chunks_exact(n)) {
-        // A fixed-size copy: whole vectors (a slice here compiled to shuffles).
-        let mut d_chunk = [0.0; COLUMNS];
-        d_chunk.copy_from_slice(&d_row[column..column + COLUMNS]);
-        for (r, acc) in acc.iter_mut().enumerate() {
-            let scale = a_row[first + r];
-            for (acc, d) in acc.iter_mut().zip(d_chunk) {
-                *acc = scale.mul_add(d, *acc);
+    for &(a, d) in pairs {
+        for (a_row, d_row) in a.chunks_exact(k).zip(d.chunks_exact(n)).take(rows) {
+            // A fixed-size copy: whole vectors (a slice here compiled to shuffles).
+            let mut d_chunk = [0.0; COLUMNS];
+            d_chunk.copy_from_slice(&d_row[column..column + COLUMNS]);
+            let mut scales = [0.0; R];
+            scales.copy_from_slice(&a_row[first..first + R]);
+            for (acc, scale) in acc.iter_mut().zip(scales) {
+                for (acc, d) in acc.iter_mut().zip(d_chunk) {
+                    *acc = scale.mul_add(d, *acc);
+                }
             }
         }
     }
@@ -240,6 +272,7 @@ fn outer_tile<const R: usize, const COLUMNS: usize>(
             *g += acc;
         }
     }
+    R
 }
 
 #[cfg(test)]
@@ -274,7 +307,7 @@ mod tests {
             // G = Aᵀ·D with A = aᵀ (k rows of `rows`) is the same product.
             let at: Vec<f64> = (0..k * rows).map(|i| a[(i % rows) * k + i / rows]).collect();
             let mut g = vec![0.0; rows * n];
-            add_outer_sum(&at, &b, &mut g, rows, n);
+            add_outer_sums(&[(&at, &b)], &mut g, rows, n);
             for (index, want) in expected.iter().enumerate() {
                 let scale = 1e-12 * (1.0 + want.abs());
                 assert!((c[index] - want).abs() < scale, "A·B {rows}×{k}×{n}");
@@ -290,7 +323,15 @@ mod tests {
     /// (sizes chosen to leave remainders of rows, tiles and columns).
     #[test]
     fn every_entry_is_the_index_order_fused_sum_bit_for_bit() {
-        for (rows, k, n) in [(13, 64, 64), (9, 17, 19), (150, 64, 3), (3, 5, 40), (11, 67, 5)] {
+        for (rows, k, n) in [
+            (13, 64, 64),
+            (9, 17, 19),
+            (150, 64, 3),
+            (3, 5, 40),
+            (11, 67, 5),
+            (150, 3, 64),
+            (20, 2, 64),
+        ] {
             let a = filled(rows * k, 0.3);
             let b = filled(k * n, 0.9);
             let start = filled(rows * n, 0.5);
@@ -299,7 +340,7 @@ mod tests {
             // Aᵀ·D with A = `a` read as `rows` rows of k, D = `start` (rows × n): G is k × n.
             let g_start = filled(k * n, 0.2);
             let mut g = g_start.clone();
-            add_outer_sum(&a, &start, &mut g, k, n);
+            add_outer_sums(&[(&a, &start)], &mut g, k, n);
             for r in 0..rows {
                 for j in 0..n {
                     let sum = (0..k).fold(0.0, |s: f64, i| a[r * k + i].mul_add(b[i * n + j], s));
@@ -323,6 +364,46 @@ mod tests {
                         (0..rows).fold(0.0, |s: f64, r| a[r * k + i].mul_add(start[r * n + j], s));
                     let want = g_start[i * n + j] + sum;
                     assert_eq!(g[i * n + j].to_bits(), want.to_bits(), "Aᵀ·D {rows}×{k}×{n}");
+                }
+            }
+        }
+    }
+
+    /// Two pairs are one fused sum per entry: the first pair's terms in index order, then the
+    /// second's, from zero, added to the destination once.
+    #[test]
+    fn a_pair_of_products_is_one_sum_per_entry() {
+        for (rows, k, n) in [(150, 64, 64), (7, 9, 19), (13, 3, 64), (5, 64, 3)] {
+            let (a1, a2) = (filled(rows * k, 0.3), filled(rows * k, 0.8));
+            let (b1, b2) = (filled(k * n, 0.9), filled(k * n, 0.4));
+            let start = filled(rows * n, 0.5);
+            let mut c = start.clone();
+            add_products(&[(&a1, &b1), (&a2, &b2)], &mut c, k, n);
+            // Aᵀ·D pairs: A read as `rows` rows of k, D = b-shaped data of `rows` rows of n.
+            let (d1, d2) = (filled(rows * n, 0.1), filled(rows * n, 0.6));
+            let g_start = filled(k * n, 0.2);
+            let mut g = g_start.clone();
+            add_outer_sums(&[(&a1, &d1), (&a2, &d2)], &mut g, k, n);
+            for r in 0..rows {
+                for j in 0..n {
+                    let term = |a: &[f64], b: &[f64], s: f64, i: usize| {
+                        a[r * k + i].mul_add(b[i * n + j], s)
+                    };
+                    let sum = (0..k).fold(0.0, |s, i| term(&a1, &b1, s, i));
+                    let sum = (0..k).fold(sum, |s, i| term(&a2, &b2, s, i));
+                    let want = start[r * n + j] + sum;
+                    assert_eq!(c[r * n + j].to_bits(), want.to_bits(), "A·B pair {rows}×{k}×{n}");
+                }
+            }
+            for i in 0..k {
+                for j in 0..n {
+                    let term = |a: &[f64], d: &[f64], s: f64, r: usize| {
+                        a[r * k + i].mul_add(d[r * n + j], s)
+                    };
+                    let sum = (0..rows).fold(0.0, |s, r| term(&a1, &d1, s, r));
+                    let sum = (0..rows).fold(sum, |s, r| term(&a2, &d2, s, r));
+                    let want = g_start[i * n + j] + sum;
+                    assert_eq!(g[i * n + j].to_bits(), want.to_bits(), "Aᵀ·D pair {rows}×{k}×{n}");
                 }
             }
         }

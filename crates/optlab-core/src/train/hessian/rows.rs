@@ -5,8 +5,9 @@
 use super::super::layers::softmax_row;
 use super::super::model::Network;
 use super::super::objective::{Activation, LossFunction};
-use super::plan::{LayerPlan, Matrices, activate};
-use super::products::add_outer_sum;
+use super::activation::activate_rows;
+use super::plan::{LayerPlan, Matrices, add_backward_pair, add_forward_pair, scale_transposed};
+use super::products::add_outer_sums;
 
 /// What every part reads: the layers, the weights and the direction, the objective.
 pub(super) struct Shared<'a> {
@@ -153,10 +154,9 @@ impl RowPart {
             }
             matrices.add_forward(plan, &input[..rows * plan.fan_in()], pre);
             if plan.activated {
-                for (i, &u) in pre.iter().enumerate() {
-                    let (a, slope, curve) = activate(shared.activation, u);
-                    (layer.output[i], layer.slope[i], layer.curve[i]) = (a, slope, curve);
-                }
+                let (output, slope, curve) =
+                    (&mut layer.output, &mut layer.slope, &mut layer.curve);
+                activate_rows(shared.activation, pre, output, slope, curve);
             } else {
                 layer.output.copy_from_slice(pre);
             }
@@ -265,8 +265,11 @@ impl RowPart {
                 pre.iter_mut().zip(&previous.r_out).for_each(|(u, a)| *u += a);
             }
             let n_in = rows * plan.fan_in();
-            shared.weights[index].add_forward(plan, &previous.r_out[..n_in], pre);
-            shared.direction[index].add_forward(plan, &previous.output[..n_in], pre);
+            let terms = [
+                (&shared.weights[index], &previous.r_out[..n_in]),
+                (&shared.direction[index], &previous.output[..n_in]),
+            ];
+            add_forward_pair(plan, terms, pre);
             finish_r_out(plan, layer);
         }
     }
@@ -331,8 +334,11 @@ impl RowPart {
             } else {
                 target.fill(0.0);
             }
-            shared.weights[index].add_backward(plan, r_delta, target);
-            shared.direction[index].add_backward(plan, &layer.delta_pre, target);
+            let terms = [
+                (&shared.weights[index], &r_delta[..]),
+                (&shared.direction[index], &layer.delta_pre[..]),
+            ];
+            add_backward_pair(plan, terms, target);
             std::mem::swap(&mut self.r_delta, &mut self.r_delta_in);
         }
         scatter(shared.plans, &self.layers, &mut self.product);
@@ -369,17 +375,15 @@ fn sum_layer_gradient(
 ) {
     let (fan_in, fan_out) = (plan.fan_in(), plan.fan_out());
     weight_sum.fill(0.0);
-    let mut add = |a: &[f64], d: &[f64]| {
-        if plan.outer_transposed() {
-            add_outer_sum(d, a, weight_sum, fan_out, fan_in);
-        } else {
-            add_outer_sum(a, d, weight_sum, fan_in, fan_out);
+    let oriented = |a, d| if plan.outer_transposed() { (d, a) } else { (a, d) };
+    let (k, n) = if plan.outer_transposed() { (fan_out, fan_in) } else { (fan_in, fan_out) };
+    match extra {
+        Some((r_input, delta_pre)) => {
+            let pairs = [oriented(r_input, delta_pre), oriented(input, delta)];
+            add_outer_sums(&pairs, weight_sum, k, n);
         }
-    };
-    if let Some((r_input, delta_pre)) = extra {
-        add(r_input, delta_pre);
+        None => add_outer_sums(&[oriented(input, delta)], weight_sum, k, n),
     }
-    add(input, delta);
     bias_sum.fill(0.0);
     for row in delta.chunks_exact(fan_out) {
         bias_sum.iter_mut().zip(row).for_each(|(b, d)| *b += d);
@@ -394,20 +398,14 @@ fn scatter(plans: &[LayerPlan], layers: &[LayerRows], out: &mut [f64]) {
         let Some(weights) = out.get_mut(shape.weight_offset..shape.bias_offset) else { continue };
         if plan.identity {
             weights.fill(0.0);
-        } else {
-            for (index, w) in weights.iter_mut().enumerate() {
-                let (input, output) = if shape.transposed {
-                    (index % fan_in, index / fan_in)
-                } else {
-                    (index / fan_out, index % fan_out)
-                };
-                let summed = if plan.outer_transposed() {
-                    layer.weight_sum[output * fan_in + input]
-                } else {
-                    layer.weight_sum[input * fan_out + output]
-                };
+        } else if shape.transposed == plan.outer_transposed() {
+            // Summed in the stored order.
+            for (w, summed) in weights.iter_mut().zip(&layer.weight_sum) {
                 *w = plan.weight_scale * summed;
             }
+        } else {
+            let summed_columns = if plan.outer_transposed() { fan_in } else { fan_out };
+            scale_transposed(&layer.weight_sum, summed_columns, plan.weight_scale, weights);
         }
         if let Some(bias) = out.get_mut(shape.bias_offset..shape.end()) {
             for (b, sum) in bias.iter_mut().zip(&layer.bias_sum) {
