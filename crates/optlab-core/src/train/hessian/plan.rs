@@ -4,7 +4,7 @@
 use super::super::layers::Linear;
 use super::super::model::{ModelConfig, Network};
 use super::super::objective::Activation;
-use super::products::{add_product, add_product_transposed, add_products};
+use super::products::{add_product_transposed, add_products};
 
 /// Narrower outputs than this go through dot products instead of vectorized rows.
 pub(super) const NARROW: usize = 8;
@@ -108,50 +108,43 @@ impl Matrices {
         self.bias.clear();
         self.bias.extend(bias.iter().map(|b| plan.bias_scale * b));
     }
-
-    /// C (rows × `fan_out`) += A (rows × `fan_in`) · M.
-    pub fn add_forward(&self, plan: &LayerPlan, a: &[f64], c: &mut [f64]) {
-        let (k, n) = (plan.fan_in(), plan.fan_out());
-        if n >= NARROW {
-            add_product(a, &self.forward, c, k, n);
-        } else {
-            add_product_transposed(a, &self.backward, c, k, n);
-        }
-    }
-
-    /// C (rows × `fan_in`) += D (rows × `fan_out`) · Mᵀ.
-    pub fn add_backward(&self, plan: &LayerPlan, d: &[f64], c: &mut [f64]) {
-        let (k, n) = (plan.fan_out(), plan.fan_in());
-        if n >= NARROW {
-            add_product(d, &self.backward, c, k, n);
-        } else {
-            add_product_transposed(d, &self.forward, c, k, n);
-        }
-    }
 }
 
-/// C (rows × `fan_out`) += A₁·M₁ + A₂·M₂ for two matrices of the layer `plan` (weights and
-/// direction) and their inputs: one pass with one sum per entry when the output is wide, two
-/// dot-product passes when it is narrow.
-pub(super) fn add_forward_pair(plan: &LayerPlan, terms: [(&Matrices, &[f64]); 2], c: &mut [f64]) {
-    let (k, n) = (plan.fan_in(), plan.fan_out());
-    if n >= NARROW {
-        add_products(&terms.map(|(m, a)| (a, &m.forward[..])), c, k, n);
-    } else {
-        for (m, a) in terms {
-            add_product_transposed(a, &m.backward, c, k, n);
-        }
-    }
+/// C (rows × `fan_out`) += Σ over `terms` of A·M, for matrices M of the layer `plan` (its
+/// weights, a direction) and their inputs A (rows × `fan_in`).
+pub(super) fn add_forward<const T: usize>(
+    plan: &LayerPlan,
+    terms: [(&Matrices, &[f64]); T],
+    c: &mut [f64],
+) {
+    let terms = terms.map(|(m, a)| (a, &m.forward[..], &m.backward[..]));
+    add_terms((plan.fan_in(), plan.fan_out()), terms, c);
 }
 
-/// C (rows × `fan_in`) += D₁·M₁ᵀ + D₂·M₂ᵀ, as [`add_forward_pair`] does forwards.
-pub(super) fn add_backward_pair(plan: &LayerPlan, terms: [(&Matrices, &[f64]); 2], c: &mut [f64]) {
-    let (k, n) = (plan.fan_out(), plan.fan_in());
+/// C (rows × `fan_in`) += Σ over `terms` of D·Mᵀ, for matrices M of the layer `plan` and
+/// inputs D (rows × `fan_out`).
+pub(super) fn add_backward<const T: usize>(
+    plan: &LayerPlan,
+    terms: [(&Matrices, &[f64]); T],
+    c: &mut [f64],
+) {
+    let terms = terms.map(|(m, d)| (d, &m.backward[..], &m.forward[..]));
+    add_terms((plan.fan_out(), plan.fan_in()), terms, c);
+}
+
+/// C (rows × n) += Σ over `terms` (input, B, Bᵀ) of input·B, with B stored as k rows of n and
+/// Bᵀ as n rows of k: one pass with one sum per entry when the output is wide, one pass of dot
+/// products per term when it is narrow.
+fn add_terms<const T: usize>(
+    (k, n): (usize, usize),
+    terms: [(&[f64], &[f64], &[f64]); T],
+    c: &mut [f64],
+) {
     if n >= NARROW {
-        add_products(&terms.map(|(m, d)| (d, &m.backward[..])), c, k, n);
+        add_products(&terms.map(|(input, b, _)| (input, b)), c, k, n);
     } else {
-        for (m, d) in terms {
-            add_product_transposed(d, &m.forward, c, k, n);
+        for (input, _, bt) in terms {
+            add_product_transposed(input, bt, c, k, n);
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The three matrix products of a Hessian-vector product, on row-major matrices:
-//! C += A·B ([`add_product`], and [`add_products`] for a sum of such products), C += A·Bᵀ by
+//! C += Σ A·B ([`add_products`]: one product, or the two of an R-pass), C += A·Bᵀ by
 //! dot products ([`add_product_transposed`], for outputs too narrow to vectorize over), and
 //! G += Σ Aᵀ·D ([`add_outer_sums`]: the gradient of a weight matrix summed
 //! over rows).
@@ -42,9 +42,9 @@ const DOT_ROWS: usize = 4;
 /// A matrix product's two factors: (A, B) for A·B, (A, D) for Aᵀ·D.
 pub type Pair<'a> = (&'a [f64], &'a [f64]);
 
-/// C (`rows` × n) += A (`rows` × k) · B (k × n), all row-major; `rows` = `c.len() / n`.
-/// Mismatched lengths are clamped to the rows all three hold.
-pub fn add_product(a: &[f64], b: &[f64], c: &mut [f64], k: usize, n: usize) {
+/// C (`rows` × n) += A (`rows` × k) · B (k × n), all row-major: [`add_products`] of one pair.
+#[cfg(test)]
+fn add_product(a: &[f64], b: &[f64], c: &mut [f64], k: usize, n: usize) {
     add_products(&[(a, b)], c, k, n);
 }
 
@@ -128,7 +128,7 @@ fn product_block<const R: usize, const COLUMNS: usize>(
 }
 
 /// C (`rows` × n) += A (`rows` × k) · Btᵀ with Bt stored as n rows of k: one dot product per
-/// entry, for narrow outputs (a few classes) where [`add_product`] could not vectorize.
+/// entry, for narrow outputs (a few classes) where [`add_products`] could not vectorize.
 #[multiversion(targets("x86_64+avx512f+avx512vl+fma", "x86_64+avx2+fma"))]
 pub fn add_product_transposed(a: &[f64], bt: &[f64], c: &mut [f64], k: usize, n: usize) {
     if k == 0 || n == 0 || bt.len() < k * n {

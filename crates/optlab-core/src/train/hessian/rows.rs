@@ -6,7 +6,7 @@ use super::super::layers::softmax_row;
 use super::super::model::Network;
 use super::super::objective::{Activation, LossFunction};
 use super::activation::activate_rows;
-use super::plan::{LayerPlan, Matrices, add_backward_pair, add_forward_pair, scale_transposed};
+use super::plan::{LayerPlan, Matrices, add_backward, add_forward, scale_transposed};
 use super::products::add_outer_sums;
 
 /// What every part reads: the layers, the weights and the direction, the objective.
@@ -152,7 +152,7 @@ impl RowPart {
             if plan.skip {
                 pre.iter_mut().zip(input).for_each(|(u, a)| *u += a);
             }
-            matrices.add_forward(plan, &input[..rows * plan.fan_in()], pre);
+            add_forward(plan, [(matrices, &input[..rows * plan.fan_in()])], pre);
             if plan.activated {
                 let (output, slope, curve) =
                     (&mut layer.output, &mut layer.slope, &mut layer.curve);
@@ -228,7 +228,7 @@ impl RowPart {
                 } else {
                     target.fill(0.0);
                 }
-                shared.weights[index].add_backward(plan, &layer.delta_pre, target);
+                add_backward(plan, [(&shared.weights[index], &layer.delta_pre[..])], target);
             }
         }
         scatter(shared.plans, &self.layers, &mut self.gradient);
@@ -269,7 +269,7 @@ impl RowPart {
                 (&shared.weights[index], &previous.r_out[..n_in]),
                 (&shared.direction[index], &previous.output[..n_in]),
             ];
-            add_forward_pair(plan, terms, pre);
+            add_forward(plan, terms, pre);
             finish_r_out(plan, layer);
         }
     }
@@ -338,7 +338,7 @@ impl RowPart {
                 (&shared.weights[index], &r_delta[..]),
                 (&shared.direction[index], &layer.delta_pre[..]),
             ];
-            add_backward_pair(plan, terms, target);
+            add_backward(plan, terms, target);
             std::mem::swap(&mut self.r_delta, &mut self.r_delta_in);
         }
         scatter(shared.plans, &self.layers, &mut self.product);
@@ -351,7 +351,7 @@ fn first_r_pre(plan: &LayerPlan, direction: &Matrices, x: &[f64], layer: &mut La
     for row in pre.chunks_exact_mut(plan.fan_out()) {
         row.copy_from_slice(&direction.bias);
     }
-    direction.add_forward(plan, x, pre);
+    add_forward(plan, [(direction, x)], pre);
 }
 
 /// R{a} = σ′(u) ⊙ R{u} for an activated layer, R{u} otherwise.
