@@ -97,6 +97,11 @@ impl Drivers {
         !self.schedulers.is_empty()
     }
 
+    /// Whether any lane has gradient noise ([`Self::perturb`] does nothing otherwise).
+    pub(super) fn is_noisy(&self) -> bool {
+        !self.noise.is_empty()
+    }
+
     /// The lr of update `step + 1` of every live lane given its loss after `step` updates
     /// (`Rates::lr_after`), written into `lr`; lanes without a schedule keep their value. A
     /// shared scheduler reads no loss, so stepping it with its first lane's is exact for all.

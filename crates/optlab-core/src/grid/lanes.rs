@@ -407,7 +407,10 @@ fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
                 drivers.drive_momentum(step, &alive, rule);
             }
         }
-        drivers.perturb(&alive, [&mut gx, &mut gy]);
+        // Checked here, inline: an empty call in the hot loop costs its spills.
+        if drivers.is_noisy() {
+            drivers.perturb(&alive, [&mut gx, &mut gy]);
+        }
         rule.update(&alive, [&mut s.x, &mut s.y], [gx, gy], step == 0);
     }
 }
