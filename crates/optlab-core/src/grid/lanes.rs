@@ -4,7 +4,9 @@
 //!
 //! Each lane's state (position, momentum buffer, best loss, …) is an element of a fixed-size
 //! array, and each step is a loop over the lanes without branches (every `if` is a select), so
-//! the compiler turns it into SIMD instructions. The arithmetic is exactly that of
+//! the compiler turns it into SIMD instructions. While no lane has diverged, a step takes a
+//! path compiled with every lane alive, which drops the selects on `alive`; a chunk of the SGD
+//! family without weight decay, dampening or a momentum schedule takes b ← μb + g. The arithmetic is exactly that of
 //! [`crate::optim::UpdateRule::step_2d`] for `Sgd`, `Momentum` and `Nesterov` and of the run
 //! loop's divergence checks, so a lane ends bit for bit where [`crate::run::execute`] ends.
 
@@ -130,12 +132,20 @@ struct Hyper {
     mu: [f64; LANES],
     undamped: [f64; LANES],
     wd: [f64; LANES],
+    /// No lane has weight decay or dampening, and no schedule moves μ: the update is then
+    /// b ← μb + g, with no select for plain SGD (see [`Coordinate::update_simple`]).
+    simple: bool,
 }
 
 impl Hyper {
     fn of(chunk: &[RunConfig]) -> Self {
-        let mut hyper =
-            Self { lr: [0.0; LANES], mu: [0.0; LANES], undamped: [1.0; LANES], wd: [0.0; LANES] };
+        let mut hyper = Self {
+            lr: [0.0; LANES],
+            mu: [0.0; LANES],
+            undamped: [1.0; LANES],
+            wd: [0.0; LANES],
+            simple: !chunk.iter().any(|c| c.schedule.cycles_momentum()),
+        };
         for (lane, config) in chunk.iter().enumerate().take(LANES) {
             let (lr, mu, dampening, wd) = match config.optimizer {
                 OptimizerConfig::Sgd { lr, weight_decay } => (lr, 0.0, 0.0, weight_decay),
@@ -151,6 +161,7 @@ impl Hyper {
             hyper.mu[lane] = mu;
             hyper.undamped[lane] = 1.0 - dampening;
             hyper.wd[lane] = wd;
+            hyper.simple &= wd == 0.0 && dampening == 0.0;
         }
         hyper
     }
@@ -238,7 +249,8 @@ struct SgdLanes<const NESTEROV: bool> {
     bx: [f64; LANES],
     by: [f64; LANES],
     /// 1.0 once the lane has a momentum buffer (`MomentumRule::has_buffer`: from its first
-    /// update with μ ≠ 0 on, which a cycling schedule may make a later one than the first).
+    /// update with μ ≠ 0 on, which a cycling schedule may make a later one than the first);
+    /// not kept when [`Hyper::simple`].
     has_buffer: [f64; LANES],
 }
 
@@ -268,9 +280,34 @@ impl<const NESTEROV: bool> LaneRule for SgdLanes<NESTEROV> {
         alive: &[f64; LANES],
         [x, y]: [&mut [f64; LANES]; 2],
         [gx, gy]: [[f64; LANES]; 2],
-        _first: bool,
+        first_update: bool,
     ) {
         let h = &self.hyper;
+        if h.simple {
+            // μ is fixed, so a lane has a buffer from its first update on iff μ ≠ 0 (and
+            // `has_buffer` is not kept).
+            // Two loops, so that `first` is one comparison per lane.
+            let mut lanes = |first_update: bool| {
+                each(|l| {
+                    let live = alive[l] != 0.0;
+                    let first = first_update || h.mu[l] == 0.0;
+                    let update =
+                        |p, g, b| Coordinate::update_simple::<NESTEROV>(first, h, l, p, g, b);
+                    let (nx, nbx) = update(x[l], gx[l], self.bx[l]);
+                    let (ny, nby) = update(y[l], gy[l], self.by[l]);
+                    x[l] = pick(live, nx, x[l]);
+                    y[l] = pick(live, ny, y[l]);
+                    self.bx[l] = pick(live, nbx, self.bx[l]);
+                    self.by[l] = pick(live, nby, self.by[l]);
+                });
+            };
+            if first_update {
+                lanes(true);
+            } else {
+                lanes(false);
+            }
+            return;
+        }
         each(|l| {
             let coordinate = Coordinate {
                 lr: h.lr[l],
@@ -306,6 +343,8 @@ struct State<const K: usize> {
     reached: [f64; LANES],
     diverged: [f64; LANES],
     settled: [[f64; LANES]; K],
+    /// Whether no lane has diverged yet.
+    all_alive: bool,
 }
 
 /// Compiled for AVX-512, AVX2 and the SSE2 baseline, the widest the CPU has chosen at run time:
@@ -330,10 +369,15 @@ fn run_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
         reached: [NEVER; LANES],
         diverged: [NEVER; LANES],
         settled: [[NEVER; LANES]; K],
+        all_alive: true,
     };
+    // Clamped to the largest finite loss, so `loss <= bound` also says the loss is below +∞.
+    each(|l| {
+        let bound = divergence_loss(value_and_gradient([s.x[l], s.y[l]]).0);
+        s.loss_bound[l] = bound.min(f64::MAX);
+    });
     for step in 0..=job.steps {
-        step_lanes::<F, R, K>(value_and_gradient, job, (&mut s, &mut rule, drivers), step);
-        if s.alive.iter().all(|&a| a == 0.0) {
+        if step_lanes::<F, R, K>(value_and_gradient, job, (&mut s, &mut rule, drivers), step) {
             break;
         }
     }
@@ -362,8 +406,15 @@ fn cell<const K: usize>(s: &State<K>, lane: usize) -> Cell {
     }
 }
 
-/// Record `step` of every lane (measure, check, note), then update it unless it was the last.
-/// Every `if` is a select on a lane's own values; `alive` is 1.0 or 0.0.
+/// Every lane alive: the `alive` a step passes on while no lane has diverged, so the selects on
+/// it fold away in the inlined record and update.
+const ALL_ALIVE: [f64; LANES] = [1.0; LANES];
+
+/// Record `step` of every lane (measure, check, note), then update it unless it was the last;
+/// true once every lane has diverged.
+/// Every `if` is a select on a lane's own values; `alive` is 1.0 or 0.0. While every lane is
+/// alive and stays sane (the common case), the step takes a path where `alive` is the constant
+/// [`ALL_ALIVE`], so the compiler drops the selects on it.
 #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
 #[inline(always)]
 fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
@@ -371,71 +422,128 @@ fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
     job: &Job,
     (s, rule, drivers): (&mut State<K>, &mut R, &mut Drivers),
     step: u64,
-) {
-    let (mut loss, mut gx, mut gy) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+) -> bool {
+    let (mut loss, mut g, mut sane) = ([0.0; LANES], [[0.0; LANES]; 2], [0.0; LANES]);
     each(|l| {
         let (value, [a, b]) = value_and_gradient([s.x[l], s.y[l]]);
-        (loss[l], gx[l], gy[l]) = (value, a, b);
-    });
-    let step_f = step as f64;
-    if step == 0 {
-        each(|l| s.loss_bound[l] = divergence_loss(loss[l]));
-    }
-    let mut alive = [0.0; LANES];
-    each(|l| {
-        let sane = loss[l].is_finite()
-            & (loss[l] <= s.loss_bound[l])
-            & gx[l].is_finite()
-            & gy[l].is_finite()
+        (loss[l], g[0][l], g[1][l]) = (value, a, b);
+        // Finite loss below its bound, finite gradient, and inside the divergence box.
+        let is_sane = (value <= s.loss_bound[l])
+            & (value >= -f64::MAX)
+            & both_finite(a, b)
             & (s.x[l].abs() <= DIVERGENCE_BOUND)
             & (s.y[l].abs() <= DIVERGENCE_BOUND);
+        sane[l] = pick(is_sane, 1.0, 0.0);
+    });
+    let step_f = step as f64;
+    // 1.0 has bits in common with 1.0 and none with 0.0: the fold is non-zero iff all are sane.
+    let all_sane = sane.iter().fold(u64::MAX, |bits, v| bits & v.to_bits()) != 0;
+    if s.all_alive && all_sane {
+        note::<K, true>(job, s, &loss, step_f);
+        if step < job.steps {
+            update(value_and_gradient, (rule, drivers), (s, &ALL_ALIVE), (&mut g, &loss), step);
+        }
+        return false;
+    }
+    s.all_alive = false;
+    let mut alive = [0.0; LANES];
+    each(|l| {
         let was_alive = s.alive[l] != 0.0;
-        s.diverged[l] = pick(was_alive & !sane, step_f, s.diverged[l]);
-        alive[l] = pick(was_alive & sane, 1.0, 0.0);
+        let is_sane = sane[l] != 0.0;
+        s.diverged[l] = pick(was_alive & !is_sane, step_f, s.diverged[l]);
+        alive[l] = pick(was_alive & is_sane, 1.0, 0.0);
     });
     s.alive = alive;
-    note(job, s, &loss, step_f);
-    if step < job.steps {
-        // The look-ahead point is taken before a cycling schedule moves μ, as in the engine.
-        if R::LOOKAHEAD {
-            let [px, py] = rule.gradient_point([&s.x, &s.y]);
-            each(|l| [gx[l], gy[l]] = value_and_gradient([px[l], py[l]]).1);
-        }
-        if drivers.is_scheduled() {
-            drivers.lr_after(step, &loss, &alive, rule.lr());
-            if drivers.drives_momentum() {
-                drivers.drive_momentum(step, &alive, rule);
-            }
-        }
-        // Checked here, inline: an empty call in the hot loop costs its spills.
-        if drivers.is_noisy() {
-            drivers.perturb(&alive, [&mut gx, &mut gy]);
-        }
-        rule.update(&alive, [&mut s.x, &mut s.y], [gx, gy], step == 0);
+    note::<K, false>(job, s, &loss, step_f);
+    if alive.iter().all(|&a| a == 0.0) {
+        return true;
     }
+    if step < job.steps {
+        update(value_and_gradient, (rule, drivers), (s, &alive), (&mut g, &loss), step);
+    }
+    false
+}
+
+/// Updates the lanes `alive` with gradients `g` (taken at the look-ahead point instead for a
+/// rule that asks), after the schedules and noise have had their turn.
+#[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+#[inline(always)]
+fn update<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
+    value_and_gradient: F,
+    (rule, drivers): (&mut R, &mut Drivers),
+    (s, alive): (&mut State<K>, &[f64; LANES]),
+    (g, loss): (&mut [[f64; LANES]; 2], &[f64; LANES]),
+    step: u64,
+) {
+    // The look-ahead point is taken before a cycling schedule moves μ, as in the engine.
+    if R::LOOKAHEAD {
+        let [px, py] = rule.gradient_point([&s.x, &s.y]);
+        each(|l| [g[0][l], g[1][l]] = value_and_gradient([px[l], py[l]]).1);
+    }
+    if drivers.is_scheduled() {
+        drivers.lr_after(step, loss, alive, rule.lr());
+        if drivers.drives_momentum() {
+            drivers.drive_momentum(step, alive, rule);
+        }
+    }
+    // Checked here, inline: an empty call in the hot loop costs its spills.
+    if drivers.is_noisy() {
+        let [gx, gy] = g;
+        drivers.perturb(alive, [gx, gy]);
+    }
+    rule.update(alive, [&mut s.x, &mut s.y], *g, step == 0);
 }
 
 /// Notes the record of `step` in every live lane: last loss and position, best loss, the first
-/// step at the `reached` level and the settle levels.
+/// step at the `reached` level and the settle levels. `EVERY_LANE_LIVE`: every lane is alive
+/// this step, so no select on `alive` is needed.
 #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
 #[inline(always)]
-fn note<const K: usize>(job: &Job, s: &mut State<K>, loss: &[f64; LANES], step: f64) {
+fn note<const K: usize, const EVERY_LANE_LIVE: bool>(
+    job: &Job,
+    s: &mut State<K>,
+    loss: &[f64; LANES],
+    step: f64,
+) {
     each(|l| {
-        let live = s.alive[l] != 0.0;
+        let live = EVERY_LANE_LIVE || s.alive[l] != 0.0;
         s.last_loss[l] = pick(live, loss[l], s.last_loss[l]);
         s.end[0][l] = pick(live, s.x[l], s.end[0][l]);
         s.end[1][l] = pick(live, s.y[l], s.end[1][l]);
         s.best[l] = pick(live & (loss[l] < s.best[l]), loss[l], s.best[l]);
-        let reached_now = live & (s.reached[l] == NEVER) & (loss[l] <= job.levels.reached);
-        s.reached[l] = pick(reached_now, step, s.reached[l]);
     });
+    // No loss is at or below −∞: without a `reached` level there is nothing to note.
+    if job.levels.reached > f64::NEG_INFINITY {
+        each(|l| {
+            let live = EVERY_LANE_LIVE || s.alive[l] != 0.0;
+            let first_time = pick(loss[l] <= job.levels.reached, step, NEVER);
+            s.reached[l] = pick(live, lower(s.reached[l], first_time), s.reached[l]);
+        });
+    }
     for (settled, &level) in s.settled.iter_mut().zip(&job.levels.settle) {
         each(|l| {
             let current = settled[l];
             let next = pick(loss[l] > level, NEVER, pick(current == NEVER, step, current));
-            settled[l] = pick(s.alive[l] == 0.0, current, next);
+            let live = EVERY_LANE_LIVE || s.alive[l] != 0.0;
+            settled[l] = pick(live, next, current);
         });
     }
+}
+
+/// Whether `a` and `b` are both finite, in three operations: a − a is 0 for a finite a and NaN
+/// for ±∞ or NaN, and a NaN stays NaN through the sum.
+#[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+#[expect(clippy::eq_op, reason = "a − a is the finiteness test")]
+#[inline(always)]
+fn both_finite(a: f64, b: f64) -> bool {
+    (a - a) + (b - b) == 0.0
+}
+
+/// The lower of two numbers that are not NaN, as one select (a minimum instruction).
+#[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+#[inline(always)]
+fn lower(a: f64, b: f64) -> f64 {
+    if a < b { a } else { b }
 }
 
 /// One lane's scalars for one update.
@@ -450,6 +558,28 @@ struct Coordinate {
 }
 
 impl Coordinate {
+    /// [`Self::update`] when [`Hyper::simple`]: no weight decay, no dampening, μ fixed.
+    ///
+    /// The same bits for every lane that the engine steps. With μ ≠ 0 it is `update`'s momentum
+    /// branch, as g·1 = g. With μ = 0 the lane never gets a buffer (`first` stays true), so
+    /// b ← g and the step is p − lr·g, plain SGD's (Nesterov's g + 0·g is g, signed zeros
+    /// included); the buffer it returns is then never read, as μ stays 0.
+    #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+    #[inline(always)]
+    fn update_simple<const NESTEROV: bool>(
+        first: bool,
+        hyper: &Hyper,
+        lane: usize,
+        p: f64,
+        g: f64,
+        b: f64,
+    ) -> (f64, f64) {
+        let mu = hyper.mu[lane];
+        let b_new = pick(first, g, mu * b + g);
+        let direction = if NESTEROV { g + mu * b_new } else { b_new };
+        (p - hyper.lr[lane] * direction, b_new)
+    }
+
     /// The momentum update of torch's SGD (and plain SGD when μ = 0) as selects: every branch
     /// computes the same expression as the rule's own `update`, so results are bit-identical.
     #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]

@@ -104,3 +104,27 @@ fn lanes_stop_where_the_engine_stops_when_the_loss_passes_the_bound() {
         assert_eq!(cell.best_loss.to_bits(), engine.best_loss.to_bits(), "{config:?}");
     }
 }
+
+/// A finite loss with a non-finite gradient (`sqrt(x) + sqrt(y)` where x or y is 0) diverges
+/// there, in the lanes as in the engine, whichever coordinate's gradient it is.
+#[test]
+fn lanes_stop_where_the_gradient_is_not_finite() {
+    use optlab_core::expr::Formula;
+    let surface = Surface::Expression(Formula::new("sqrt(x) + sqrt(y)").expect("a formula"));
+    let config = |start| RunConfig {
+        surface: surface.clone(),
+        start,
+        optimizer: OptimizerConfig::Sgd { lr: 0.1, weight_decay: 0.0 },
+        ..taco_sgd(0.1, 20)
+    };
+    let configs = [config([0.0, 1.0]), config([1.0, 0.0]), config([1.0, 1.0])];
+    let cells = lanes::run_chunk(&configs, &Levels::default());
+    assert_eq!(cells[0].diverged_at, Some(0), "{:?}", cells[0]);
+    assert_eq!(cells[1].diverged_at, Some(0), "{:?}", cells[1]);
+    for (cell, config) in cells.iter().zip(&configs) {
+        let engine = sweep::run_one(config, &Levels::default());
+        assert_eq!(cell.diverged_at, engine.diverged_at, "{config:?}");
+        assert_eq!(cell.final_loss.to_bits(), engine.final_loss.to_bits(), "{config:?}");
+        assert_eq!(cell.end.map(f64::to_bits), engine.end.map(f64::to_bits), "{config:?}");
+    }
+}

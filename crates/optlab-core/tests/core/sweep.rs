@@ -397,6 +397,95 @@ proptest! {
     }
 }
 
+/// Up to `LANES` SGD-family optimizers without weight decay or dampening, with μ = 0 among
+/// them: the chunks whose lanes take the simple momentum update (`Hyper::simple`).
+fn simple_sgd() -> impl Strategy<Value = Vec<OptimizerConfig>> {
+    let lr = || (-5.0f64..-0.5).prop_map(|e| 10f64.powf(e));
+    let plain = prop_oneof![
+        lr().prop_map(|lr| OptimizerConfig::Sgd { lr, weight_decay: 0.0 }),
+        (lr(), prop_oneof![Just(0.0), 0.0f64..0.999]).prop_map(|(lr, momentum)| {
+            OptimizerConfig::Momentum { lr, momentum, dampening: 0.0, weight_decay: 0.0 }
+        }),
+    ];
+    let nesterov = (lr(), 0.01f64..0.999).prop_map(|(lr, momentum)| OptimizerConfig::Nesterov {
+        lr,
+        momentum,
+        weight_decay: 0.0,
+    });
+    prop_oneof![prop::collection::vec(plain, 1..=LANES), prop::collection::vec(nesterov, 1..=LANES)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn simple_sgd_lanes_equal_the_engine_bit_for_bit(
+        surface in surfaces(),
+        optimizers in simple_sgd(),
+        starts in prop::collection::vec((-4.0f64..4.0, -4.0f64..4.0), LANES),
+        drivers in prop::collection::vec(
+            (schedule().prop_filter("μ fixed", |s| !s.cycles_momentum()), noise(), any::<u64>()),
+            LANES,
+        ),
+        steps in 0u64..400,
+        tolerance in 1e-6f64..1.0,
+    ) {
+        let configs: Vec<RunConfig> = optimizers
+            .into_iter()
+            .zip(starts)
+            .zip(drivers)
+            .map(|((optimizer, (x, y)), (schedule, noise_sigma, seed))| RunConfig {
+                surface: surface.clone(),
+                start: [x, y],
+                optimizer,
+                schedule,
+                steps,
+                noise_sigma,
+                seed,
+            })
+            .collect();
+        let reached = sweep::global_minimum(&surface).unwrap_or(f64::NEG_INFINITY) + tolerance;
+        for levels in [Levels { reached, ..Levels::default() }, Levels::default()] {
+            let lanes = lanes::run_chunk(&configs, &levels);
+            prop_assert_eq!(lanes.len(), configs.len());
+            for (lane, config) in lanes.iter().zip(&configs) {
+                assert_same_cell(lane, &sweep::run_one(config, &levels), config);
+            }
+        }
+    }
+}
+
+/// Plain SGD lanes (μ = 0) in a chunk with momentum lanes, from signed zeros where the
+/// gradient is a signed zero too: the simple update's b ← g keeps every sign the engine keeps.
+#[test]
+fn plain_lanes_keep_the_engines_signed_zeros() {
+    let config = |optimizer, start| RunConfig {
+        surface: Surface::Saddle,
+        start,
+        optimizer,
+        schedule: Schedule::Constant,
+        steps: 5,
+        noise_sigma: 0.0,
+        seed: 0,
+    };
+    let momentum = |momentum| OptimizerConfig::Momentum {
+        lr: 0.1,
+        momentum,
+        dampening: 0.0,
+        weight_decay: 0.0,
+    };
+    let mut configs = Vec::new();
+    for start in [[-0.0, -0.0], [0.0, -0.0], [-0.0, 0.0], [-0.0, 1.5]] {
+        configs.push(config(OptimizerConfig::Sgd { lr: 0.1, weight_decay: 0.0 }, start));
+        configs.push(config(momentum(0.0), start));
+        configs.push(config(momentum(0.9), start));
+    }
+    let cells = lanes::run_chunk(&configs, &Levels::default());
+    for (cell, config) in cells.iter().zip(&configs) {
+        assert_same_cell(cell, &sweep::run_one(config, &Levels::default()), config);
+    }
+}
+
 /// A `OneCycle` schedule of 1000 updates that cycles the momentum.
 fn one_cycle() -> Schedule {
     use optlab_core::schedule::Anneal;
