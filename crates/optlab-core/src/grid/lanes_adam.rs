@@ -35,6 +35,8 @@ pub(super) struct AdamLanes {
     /// Python's `beta1 ** t` of the current β₁ and update t, flushed, for the moved lanes.
     moved_beta1_pow: [f64; LANES],
     beta2_pow: [f64; LANES],
+    /// No lane has weight decay or AMSGrad: the update is then [`Self::plain_coordinate`].
+    plain: bool,
     /// torch's `exp_avg`, `exp_avg_sq` and `max_exp_avg_sq` of x and y.
     m: [[f64; LANES]; 2],
     v: [[f64; LANES]; 2],
@@ -57,6 +59,7 @@ impl AdamLanes {
             moved: [0.0; LANES],
             moved_beta1_pow: [1.0; LANES],
             beta2_pow: [1.0; LANES],
+            plain: true,
             m: [[0.0; LANES]; 2],
             v: [[0.0; LANES]; 2],
             v_max: [[0.0; LANES]; 2],
@@ -92,6 +95,7 @@ impl AdamLanes {
         self.decoupled[lane] = flag(decoupled);
         self.corrected[lane] = flag(corrected);
         self.amsgrad[lane] = flag(amsgrad);
+        self.plain &= wd == 0.0 && !amsgrad;
     }
 
     /// `AdamRule::begin_step` of one lane: (step size, ε, coupled λ, shrink, decoupled active).
@@ -151,6 +155,30 @@ impl AdamLanes {
     }
 }
 
+impl AdamLanes {
+    /// [`Self::coordinate`] when [`Self::plain`]: without decay the parameter and gradient
+    /// pass unchanged (λ = 0 selects them), and without AMSGrad the second moment is v, so
+    /// these are the same operations on the same numbers.
+    #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
+    #[inline(always)]
+    fn plain_coordinate(
+        &mut self,
+        (c, l): (usize, usize),
+        p: f64,
+        g: f64,
+        [step_size, eps]: [f64; 2],
+        live: bool,
+    ) -> f64 {
+        let (beta1, beta2) = (self.beta1[l], self.beta2[l]);
+        let m = self.m[c][l] + (1.0 - beta1) * (g - self.m[c][l]);
+        let v = beta2 * self.v[c][l] + (1.0 - beta2) * g * g;
+        let new_p = p - step_size * m / (v.sqrt() + eps);
+        self.m[c][l] = pick(live, m, self.m[c][l]);
+        self.v[c][l] = pick(live, v, self.v[c][l]);
+        new_p
+    }
+}
+
 impl LaneRule for AdamLanes {
     fn lr(&mut self) -> &mut [f64; LANES] {
         &mut self.lr
@@ -184,6 +212,17 @@ impl LaneRule for AdamLanes {
         [gx, gy]: [[f64; LANES]; 2],
         _first: bool,
     ) {
+        if self.plain {
+            each(|l| {
+                let live = alive[l] != 0.0;
+                let [step_size, eps, ..] = self.begin(l, live);
+                let nx = self.plain_coordinate((0, l), x[l], gx[l], [step_size, eps], live);
+                let ny = self.plain_coordinate((1, l), y[l], gy[l], [step_size, eps], live);
+                x[l] = pick(live, nx, x[l]);
+                y[l] = pick(live, ny, y[l]);
+            });
+            return;
+        }
         each(|l| {
             let live = alive[l] != 0.0;
             let scalars = self.begin(l, live);

@@ -415,13 +415,29 @@ fn simple_sgd() -> impl Strategy<Value = Vec<OptimizerConfig>> {
     prop_oneof![prop::collection::vec(plain, 1..=LANES), prop::collection::vec(nesterov, 1..=LANES)]
 }
 
+/// Up to `LANES` Adam and AdamW optimizers without weight decay or AMSGrad: the chunks whose
+/// lanes take the plain Adam update (`AdamLanes::plain`).
+fn plain_adam() -> impl Strategy<Value = Vec<OptimizerConfig>> {
+    let plain = adam().prop_map(|mut optimizer| {
+        match &mut optimizer {
+            OptimizerConfig::Adam { amsgrad, weight_decay, .. }
+            | OptimizerConfig::AdamW { amsgrad, weight_decay, .. } => {
+                (*amsgrad, *weight_decay) = (false, 0.0);
+            }
+            _ => {}
+        }
+        optimizer
+    });
+    prop::collection::vec(plain, 1..=LANES)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
-    fn simple_sgd_lanes_equal_the_engine_bit_for_bit(
+    fn lanes_without_decay_equal_the_engine_bit_for_bit(
         surface in surfaces(),
-        optimizers in simple_sgd(),
+        optimizers in prop_oneof![simple_sgd(), plain_adam()],
         starts in prop::collection::vec((-4.0f64..4.0, -4.0f64..4.0), LANES),
         drivers in prop::collection::vec(
             (schedule().prop_filter("μ fixed", |s| !s.cycles_momentum()), noise(), any::<u64>()),
