@@ -356,20 +356,7 @@ proptest! {
         tolerance in 1e-6f64..1.0,
         shared in any::<bool>(),
     ) {
-        let mut configs: Vec<RunConfig> = optimizers
-            .into_iter()
-            .zip(starts)
-            .zip(drivers)
-            .map(|((optimizer, (x, y)), (schedule, noise_sigma, seed))| RunConfig {
-                surface: surface.clone(),
-                start: [x, y],
-                optimizer,
-                schedule,
-                steps,
-                noise_sigma,
-                seed,
-            })
-            .collect();
+        let mut configs = chunk_configs(&surface, optimizers, starts, drivers, steps);
         if shared {
             // One schedule and lr for every lane (a sweep of other numbers): the lanes share
             // one scheduler.
@@ -395,6 +382,31 @@ proptest! {
             }
         }
     }
+}
+
+/// One chunk's runs on `surface`: lane by lane, its optimizer, start, (schedule, noise σ, seed)
+/// and `steps` updates.
+pub(crate) fn chunk_configs(
+    surface: &Surface,
+    optimizers: Vec<OptimizerConfig>,
+    starts: Vec<(f64, f64)>,
+    drivers: Vec<(Schedule, f64, u64)>,
+    steps: u64,
+) -> Vec<RunConfig> {
+    optimizers
+        .into_iter()
+        .zip(starts)
+        .zip(drivers)
+        .map(|((optimizer, (x, y)), (schedule, noise_sigma, seed))| RunConfig {
+            surface: surface.clone(),
+            start: [x, y],
+            optimizer,
+            schedule,
+            steps,
+            noise_sigma,
+            seed,
+        })
+        .collect()
 }
 
 /// Up to `LANES` SGD-family optimizers without weight decay or dampening, with μ = 0 among
@@ -446,20 +458,7 @@ proptest! {
         steps in 0u64..400,
         tolerance in 1e-6f64..1.0,
     ) {
-        let configs: Vec<RunConfig> = optimizers
-            .into_iter()
-            .zip(starts)
-            .zip(drivers)
-            .map(|((optimizer, (x, y)), (schedule, noise_sigma, seed))| RunConfig {
-                surface: surface.clone(),
-                start: [x, y],
-                optimizer,
-                schedule,
-                steps,
-                noise_sigma,
-                seed,
-            })
-            .collect();
+        let configs = chunk_configs(&surface, optimizers, starts, drivers, steps);
         let reached = sweep::global_minimum(&surface).unwrap_or(f64::NEG_INFINITY) + tolerance;
         for levels in [Levels { reached, ..Levels::default() }, Levels::default()] {
             let lanes = lanes::run_chunk(&configs, &levels);

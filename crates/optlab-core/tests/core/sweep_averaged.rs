@@ -167,20 +167,7 @@ proptest! {
         steps in 0u64..400,
         tolerance in 1e-6f64..1.0,
     ) {
-        let mut configs: Vec<RunConfig> = optimizers
-            .into_iter()
-            .zip(starts)
-            .zip(drivers)
-            .map(|((optimizer, (x, y)), (schedule, noise_sigma, seed))| RunConfig {
-                surface: surface.clone(),
-                start: [x, y],
-                optimizer,
-                schedule,
-                steps,
-                noise_sigma,
-                seed,
-            })
-            .collect();
+        let mut configs = super::sweep::chunk_configs(&surface, optimizers, starts, drivers, steps);
         // ASGD and Schedule-Free have no momentum to cycle: their lanes keep a constant lr.
         for config in &mut configs {
             if !lanes::applies(config) {
