@@ -6,9 +6,10 @@
 //! array, and each step is a loop over the lanes without branches (every `if` is a select), so
 //! the compiler turns it into SIMD instructions. While no lane has diverged, a step takes a
 //! path compiled with every lane alive, which drops the selects on `alive`; a chunk of the SGD
-//! family without weight decay, dampening or a momentum schedule takes b ← μb + g. The arithmetic is exactly that of
-//! [`crate::optim::UpdateRule::step_2d`] for `Sgd`, `Momentum` and `Nesterov` and of the run
-//! loop's divergence checks, so a lane ends bit for bit where [`crate::run::execute`] ends.
+//! family without weight decay, dampening or a momentum schedule takes b ← μb + g. The
+//! arithmetic is exactly that of [`crate::optim::UpdateRule::step_2d`] for `Sgd`, `Momentum`
+//! and `Nesterov` and of the run loop's divergence checks, so a lane ends bit for bit where
+//! [`crate::run::execute`] ends.
 
 #![expect(
     clippy::needless_bitwise_bool,
@@ -411,10 +412,9 @@ fn cell<const K: usize>(s: &State<K>, lane: usize) -> Cell {
 const ALL_ALIVE: [f64; LANES] = [1.0; LANES];
 
 /// Record `step` of every lane (measure, check, note), then update it unless it was the last;
-/// true once every lane has diverged.
-/// Every `if` is a select on a lane's own values; `alive` is 1.0 or 0.0. While every lane is
-/// alive and stays sane (the common case), the step takes a path where `alive` is the constant
-/// [`ALL_ALIVE`], so the compiler drops the selects on it.
+/// true once every lane has diverged. Every `if` is a select on a lane's own values; `alive` is
+/// 1.0 or 0.0. While every lane is alive and stays sane (the common case), the step takes a path
+/// where `alive` is the constant [`ALL_ALIVE`], so the compiler drops the selects on it.
 #[expect(clippy::inline_always, reason = "the sweep's hot loop; see benches/sweep.rs")]
 #[inline(always)]
 fn step_lanes<F: Fn(Point) -> (f64, Point) + Copy, R: LaneRule, const K: usize>(
