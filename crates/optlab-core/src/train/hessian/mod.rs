@@ -19,6 +19,8 @@
 //! Buffers live in [`HessianWorkspace`]; a product allocates nothing.
 
 mod activation;
+mod aligned;
+mod elementwise;
 mod plan;
 mod products;
 mod rows;

@@ -4,7 +4,8 @@
 use super::super::layers::Linear;
 use super::super::model::{ModelConfig, Network};
 use super::super::objective::Activation;
-use super::products::{add_product_transposed, add_products};
+use super::aligned::Aligned;
+use super::products::{Start, add_product_transposed, add_products};
 
 /// Narrower outputs than this go through dot products instead of vectorized rows.
 pub(super) const NARROW: usize = 8;
@@ -81,8 +82,8 @@ pub(super) fn layer_plans(network: &Network, model: &ModelConfig) -> Option<Vec<
 /// and as `fan_out` rows of `fan_in` (`backward`), and its bias part, scaled.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Matrices {
-    pub forward: Vec<f64>,
-    pub backward: Vec<f64>,
+    pub forward: Aligned,
+    pub backward: Aligned,
     pub bias: Vec<f64>,
 }
 
@@ -92,8 +93,8 @@ impl Matrices {
         let shape = plan.shape;
         let (fan_in, fan_out) = (shape.fan_in, shape.fan_out);
         let stored = values.get(shape.weight_offset..shape.bias_offset).unwrap_or(&[]);
-        self.forward.resize(fan_in * fan_out, 0.0);
-        self.backward.resize(fan_in * fan_out, 0.0);
+        self.forward.resize(fan_in * fan_out);
+        self.backward.resize(fan_in * fan_out);
         // Stored as `fan_in` rows of `fan_out` (transposed: `fan_out` rows of `fan_in`).
         let (same, crossed, stored_columns) = if shape.transposed {
             (&mut self.backward, &mut self.forward, fan_in)
@@ -110,41 +111,46 @@ impl Matrices {
     }
 }
 
-/// C (rows × `fan_out`) += Σ over `terms` of A·M, for matrices M of the layer `plan` (its
-/// weights, a direction) and their inputs A (rows × `fan_in`).
-pub(super) fn add_forward<const T: usize>(
+/// C (rows × `fan_out`) = `start` + Σ over `terms` of A·M, for matrices M of the layer `plan`
+/// (its weights, a direction) and their inputs A (rows × `fan_in`).
+pub(super) fn add_forward<'a, const T: usize>(
     plan: &LayerPlan,
-    terms: [(&Matrices, &[f64]); T],
+    terms: [(&'a Matrices, &'a [f64]); T],
     c: &mut [f64],
+    start: Start<'a>,
 ) {
     let terms = terms.map(|(m, a)| (a, &m.forward[..], &m.backward[..]));
-    add_terms((plan.fan_in(), plan.fan_out()), terms, c);
+    add_terms((plan.fan_in(), plan.fan_out()), terms, c, start);
 }
 
-/// C (rows × `fan_in`) += Σ over `terms` of D·Mᵀ, for matrices M of the layer `plan` and
-/// inputs D (rows × `fan_out`).
-pub(super) fn add_backward<const T: usize>(
+/// C (rows × `fan_in`) = `start` + Σ over `terms` of D·Mᵀ, for matrices M of the layer `plan`
+/// and inputs D (rows × `fan_out`).
+pub(super) fn add_backward<'a, const T: usize>(
     plan: &LayerPlan,
-    terms: [(&Matrices, &[f64]); T],
+    terms: [(&'a Matrices, &'a [f64]); T],
     c: &mut [f64],
+    start: Start<'a>,
 ) {
     let terms = terms.map(|(m, d)| (d, &m.backward[..], &m.forward[..]));
-    add_terms((plan.fan_out(), plan.fan_in()), terms, c);
+    add_terms((plan.fan_out(), plan.fan_in()), terms, c, start);
 }
 
-/// C (rows × n) += Σ over `terms` (input, B, Bᵀ) of input·B, with B stored as k rows of n and
-/// Bᵀ as n rows of k: one pass with one sum per entry when the output is wide, one pass of dot
-/// products per term when it is narrow.
-fn add_terms<const T: usize>(
+/// C (rows × n) = `start` + Σ over `terms` (input, B, Bᵀ) of input·B, with B stored as k rows
+/// of n and Bᵀ as n rows of k: one pass with one sum per entry when the output is wide, one
+/// pass of dot products per term when it is narrow (the first added to `start`, the others to
+/// C).
+fn add_terms<'a, const T: usize>(
     (k, n): (usize, usize),
-    terms: [(&[f64], &[f64], &[f64]); T],
+    terms: [(&'a [f64], &'a [f64], &'a [f64]); T],
     c: &mut [f64],
+    start: Start<'a>,
 ) {
     if n >= NARROW {
-        add_products(&terms.map(|(input, b, _)| (input, b)), c, k, n);
+        add_products(&terms.map(|(input, b, _)| (input, b)), c, k, n, start);
     } else {
-        for (input, _, bt) in terms {
-            add_product_transposed(input, bt, c, k, n);
+        for (term, (input, _, bt)) in terms.into_iter().enumerate() {
+            let start = if term == 0 { start } else { Start::Current };
+            add_product_transposed(input, bt, c, (k, n), start);
         }
     }
 }

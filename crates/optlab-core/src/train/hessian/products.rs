@@ -2,7 +2,8 @@
 //! C += Σ A·B ([`add_products`]: one product, or the two of an R-pass), C += A·Bᵀ by
 //! dot products ([`add_product_transposed`], for outputs too narrow to vectorize over), and
 //! G += Σ Aᵀ·D ([`add_outer_sums`]: the gradient of a weight matrix summed
-//! over rows).
+//! over rows). The first two can start from a row instead of C ([`Start::Row`]: C = bias +
+//! Σ, or 0 + Σ), the same bits as filling C with the row and adding, one pass fewer.
 //!
 //! Each is compiled for AVX-512, AVX2 with FMA and the SSE2 baseline (`multiversion`) and picks
 //! one at run time. The operations and their order do not depend on the SIMD level: vectors run
@@ -40,23 +41,59 @@ const DOT_LANES: usize = 8;
 const DOT_ROWS: usize = 4;
 
 /// A matrix product's two factors: (A, B) for A·B, (A, D) for Aᵀ·D.
-pub type Pair<'a> = (&'a [f64], &'a [f64]);
+pub(super) type Pair<'a> = (&'a [f64], &'a [f64]);
+
+/// What a product's sums are added to: C's current values, or one row (a layer's bias, zeros)
+/// repeated on every row of C, so that filling C first and adding to it is one pass fewer
+/// with the same bits (`row + sum` either way).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Start<'a> {
+    /// C += the sums.
+    Current,
+    /// C = row + the sums, the row at least as long as C's rows.
+    Row(&'a [f64]),
+}
+
+impl Start<'_> {
+    /// Whether C's rows of `n` can start here.
+    fn fits(self, n: usize) -> bool {
+        match self {
+            Self::Current => true,
+            Self::Row(row) => row.len() >= n,
+        }
+    }
+
+    /// `out` (C's columns `column`..) = start + `sums`.
+    #[inline(always)]
+    fn finish(self, out: &mut [f64], column: usize, sums: &[f64]) {
+        match self {
+            Self::Current => out.iter_mut().zip(sums).for_each(|(c, sum)| *c += sum),
+            Self::Row(row) => {
+                let row = &row[column..column + out.len()];
+                for ((c, start), sum) in out.iter_mut().zip(row).zip(sums) {
+                    *c = start + sum;
+                }
+            }
+        }
+    }
+}
 
 /// C (`rows` × n) += A (`rows` × k) · B (k × n), all row-major: [`add_products`] of one pair.
 #[cfg(test)]
 fn add_product(a: &[f64], b: &[f64], c: &mut [f64], k: usize, n: usize) {
-    add_products(&[(a, b)], c, k, n);
+    add_products(&[(a, b)], c, k, n, Start::Current);
 }
 
 /// C (`rows` × n) += Σ over `pairs` of A (`rows` × k) · B (k × n), all row-major: each entry
 /// is one fused sum over the pairs in order and, within a pair, over k in order (so the two
-/// products of an R-pass, W·R{a} + V·a, cost one pass over C). Rows are clamped to what every
-/// matrix holds; a B shorter than k × n leaves C untouched.
+/// products of an R-pass, W·R{a} + V·a, cost one pass over C), added to `start`. Rows are
+/// clamped to what every matrix holds; a B shorter than k × n or a start row shorter than n
+/// leaves C untouched.
 #[multiversion(targets("x86_64+avx512f+avx512vl+fma", "x86_64+avx2+fma"))]
-pub fn add_products<'a>(pairs: &[Pair<'a>], c: &mut [f64], k: usize, n: usize) {
+pub fn add_products<'a>(pairs: &[Pair<'a>], c: &mut [f64], k: usize, n: usize, start: Start<'a>) {
     const COLUMNS: usize = chunk_width(selected_target!().suggested_simd_width::<f64>());
     const ROWS: usize = tile_rows(selected_target!().suggested_simd_width::<f64>());
-    if k == 0 || n == 0 || pairs.iter().any(|(_, b)| b.len() < k * n) {
+    if k == 0 || n == 0 || !start.fits(n) || pairs.iter().any(|(_, b)| b.len() < k * n) {
         return;
     }
     let rows = pairs.iter().fold(c.len() / n, |rows, (a, _)| rows.min(a.len() / k));
@@ -64,10 +101,10 @@ pub fn add_products<'a>(pairs: &[Pair<'a>], c: &mut [f64], k: usize, n: usize) {
     while first < rows {
         let c = &mut c[first * n..rows * n];
         first += match rows - first {
-            left if left >= ROWS => product_block::<ROWS, COLUMNS>(pairs, first, c, (k, n)),
-            left if left >= 4 => product_block::<4, COLUMNS>(pairs, first, c, (k, n)),
-            left if left >= 2 => product_block::<2, COLUMNS>(pairs, first, c, (k, n)),
-            _ => product_block::<1, COLUMNS>(pairs, first, c, (k, n)),
+            left if left >= ROWS => product_block::<ROWS, COLUMNS>(pairs, first, c, (k, n), start),
+            left if left >= 4 => product_block::<4, COLUMNS>(pairs, first, c, (k, n), start),
+            left if left >= 2 => product_block::<2, COLUMNS>(pairs, first, c, (k, n), start),
+            _ => product_block::<1, COLUMNS>(pairs, first, c, (k, n), start),
         };
     }
 }
@@ -88,6 +125,7 @@ fn product_block<const R: usize, const COLUMNS: usize>(
     first: usize,
     c: &mut [f64],
     (k, n): (usize, usize),
+    start: Start<'_>,
 ) -> usize {
     for column in (0..n / COLUMNS).map(|chunk| chunk * COLUMNS) {
         let mut acc = [[0.0; COLUMNS]; R];
@@ -107,10 +145,7 @@ fn product_block<const R: usize, const COLUMNS: usize>(
             }
         }
         for (r, acc) in acc.iter().enumerate() {
-            let start = r * n + column;
-            for (c, acc) in c[start..start + COLUMNS].iter_mut().zip(acc) {
-                *c += acc;
-            }
+            start.finish(&mut c[r * n + column..][..COLUMNS], column, acc);
         }
     }
     for column in n / COLUMNS * COLUMNS..n {
@@ -121,17 +156,24 @@ fn product_block<const R: usize, const COLUMNS: usize>(
                     sum = a.mul_add(b[i * n + column], sum);
                 }
             }
-            c[r * n + column] += sum;
+            start.finish(&mut c[r * n + column..][..1], column, &[sum]);
         }
     }
     R
 }
 
 /// C (`rows` × n) += A (`rows` × k) · Btᵀ with Bt stored as n rows of k: one dot product per
-/// entry, for narrow outputs (a few classes) where [`add_products`] could not vectorize.
+/// entry, for narrow outputs (a few classes) where [`add_products`] could not vectorize; added
+/// to `start` as there.
 #[multiversion(targets("x86_64+avx512f+avx512vl+fma", "x86_64+avx2+fma"))]
-pub fn add_product_transposed(a: &[f64], bt: &[f64], c: &mut [f64], k: usize, n: usize) {
-    if k == 0 || n == 0 || bt.len() < k * n {
+pub fn add_product_transposed<'a>(
+    a: &[f64],
+    bt: &[f64],
+    c: &mut [f64],
+    (k, n): (usize, usize),
+    start: Start<'a>,
+) {
+    if k == 0 || n == 0 || bt.len() < k * n || !start.fits(n) {
         return;
     }
     // Blocks of `DOT_ROWS` rows: their dot products with one row of Bt are independent
@@ -142,14 +184,14 @@ pub fn add_product_transposed(a: &[f64], bt: &[f64], c: &mut [f64], k: usize, n:
         for (column, b_row) in bt.chunks_exact(k).take(n).enumerate() {
             let sums = dots::<DOT_ROWS>(a_block, b_row, k);
             for (r, sum) in sums.iter().enumerate() {
-                c_block[r * n + column] += sum;
+                start.finish(&mut c_block[r * n + column..][..1], column, &[*sum]);
             }
         }
     }
     let (a, c) = (a_blocks.remainder(), c_blocks.into_remainder());
     for (a_row, c_row) in a.chunks_exact(k).zip(c.chunks_exact_mut(n)) {
-        for (c, b_row) in c_row.iter_mut().zip(bt.chunks_exact(k)) {
-            *c += dot(a_row, b_row);
+        for (column, b_row) in bt.chunks_exact(k).take(n).enumerate() {
+            start.finish(&mut c_row[column..=column], column, &[dot(a_row, b_row)]);
         }
     }
 }
@@ -293,6 +335,35 @@ mod tests {
         (0..len).map(|i| ((i as f64 + seed) * 0.618_034).fract() - 0.5).collect()
     }
 
+    /// Starting from a row gives the bits of filling C with that row and adding, and ignores
+    /// what C held (sizes leave row tiles, column chunks and dot-product blocks over).
+    #[test]
+    fn a_start_row_is_the_row_filled_in_first() {
+        for (rows, k, n) in [(13, 64, 64), (9, 17, 19), (11, 64, 3), (5, 3, 64)] {
+            let a = filled(rows * k, 0.3);
+            let b = filled(k * n, 0.9);
+            let bt: Vec<f64> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
+            let row = filled(n, 0.45);
+            let mut expected = row.repeat(rows);
+            add_products(&[(&a, &b)], &mut expected, k, n, Start::Current);
+            let mut started = filled(rows * n, 0.8);
+            add_products(&[(&a, &b)], &mut started, k, n, Start::Row(&row));
+            let mut expected_dots = row.repeat(rows);
+            add_product_transposed(&a, &bt, &mut expected_dots, (k, n), Start::Current);
+            let mut started_dots = filled(rows * n, 0.8);
+            add_product_transposed(&a, &bt, &mut started_dots, (k, n), Start::Row(&row));
+            for index in 0..rows * n {
+                assert_eq!(started[index].to_bits(), expected[index].to_bits(), "A·B {index}");
+                let (got, want) = (started_dots[index], expected_dots[index]);
+                assert_eq!(got.to_bits(), want.to_bits(), "A·Btᵀ {index}");
+            }
+            // A row shorter than C's rows leaves C untouched.
+            let mut untouched = filled(rows * n, 0.8);
+            add_products(&[(&a, &b)], &mut untouched, k, n, Start::Row(&row[1..]));
+            assert_eq!(untouched, filled(rows * n, 0.8));
+        }
+    }
+
     #[test]
     fn the_three_products_agree_with_the_textbook_loops() {
         for (rows, k, n) in [(7, 5, 19), (9, 64, 3), (4, 2, 8), (13, 17, 16)] {
@@ -303,7 +374,7 @@ mod tests {
             add_product(&a, &b, &mut c, k, n);
             let bt: Vec<f64> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
             let mut c_dot = vec![0.0; rows * n];
-            add_product_transposed(&a, &bt, &mut c_dot, k, n);
+            add_product_transposed(&a, &bt, &mut c_dot, (k, n), Start::Current);
             // G = Aᵀ·D with A = aᵀ (k rows of `rows`) is the same product.
             let at: Vec<f64> = (0..k * rows).map(|i| a[(i % rows) * k + i / rows]).collect();
             let mut g = vec![0.0; rows * n];
@@ -351,7 +422,7 @@ mod tests {
             // Blocks of rows side by side give each row's own `dot` bits.
             let bt: Vec<f64> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
             let mut c_dot = start.clone();
-            add_product_transposed(&a, &bt, &mut c_dot, k, n);
+            add_product_transposed(&a, &bt, &mut c_dot, (k, n), Start::Current);
             for r in 0..rows {
                 for j in 0..n {
                     let want = start[r * n + j] + dot(&a[r * k..(r + 1) * k], &bt[j * k..][..k]);
@@ -378,7 +449,7 @@ mod tests {
             let (b1, b2) = (filled(k * n, 0.9), filled(k * n, 0.4));
             let start = filled(rows * n, 0.5);
             let mut c = start.clone();
-            add_products(&[(&a1, &b1), (&a2, &b2)], &mut c, k, n);
+            add_products(&[(&a1, &b1), (&a2, &b2)], &mut c, k, n, Start::Current);
             // Aᵀ·D pairs: A read as `rows` rows of k, D = b-shaped data of `rows` rows of n.
             let (d1, d2) = (filled(rows * n, 0.1), filled(rows * n, 0.6));
             let g_start = filled(k * n, 0.2);

@@ -6,8 +6,10 @@ use super::super::layers::softmax_row;
 use super::super::model::Network;
 use super::super::objective::{Activation, LossFunction};
 use super::activation::activate_rows;
+use super::aligned::Aligned;
+use super::elementwise::{combine, multiply, scale, sum_rows};
 use super::plan::{LayerPlan, Matrices, add_backward, add_forward, scale_transposed};
-use super::products::add_outer_sums;
+use super::products::{Start, add_outer_sums};
 
 /// What every part reads: the layers, the weights and the direction, the objective.
 pub(super) struct Shared<'a> {
@@ -45,33 +47,35 @@ impl<'a> Shared<'a> {
 #[derive(Clone, Debug, Default)]
 struct LayerRows {
     /// The layer's output a.
-    output: Vec<f64>,
+    output: Aligned,
     /// σ′(u), and σ″(u) (after the backward pass σ″(u)·∂L/∂a, the factor of R{u} in
     /// R{∂L/∂u}, fixed across products) (activated layers only).
-    slope: Vec<f64>,
-    curve: Vec<f64>,
+    slope: Aligned,
+    curve: Aligned,
     /// ∂L/∂a and ∂L/∂u.
-    delta_out: Vec<f64>,
-    delta_pre: Vec<f64>,
+    delta_out: Aligned,
+    delta_pre: Aligned,
     /// R{u} and R{a} of the current direction.
-    r_pre: Vec<f64>,
-    r_out: Vec<f64>,
+    r_pre: Aligned,
+    r_out: Aligned,
     /// This part's weight gradient (or its R) in the plan's summing orientation, and bias.
-    weight_sum: Vec<f64>,
-    bias_sum: Vec<f64>,
+    weight_sum: Aligned,
+    bias_sum: Aligned,
 }
 
 /// A block of rows with everything its passes keep.
 #[derive(Clone, Debug, Default)]
 pub(super) struct RowPart {
-    x: Vec<f64>,
+    x: Aligned,
     y: Vec<usize>,
     layers: Vec<LayerRows>,
     /// Softmax of the scores (cross-entropy only).
-    probabilities: Vec<f64>,
+    probabilities: Aligned,
     /// R{∂L/∂a} of the layer being walked and of its input.
-    r_delta: Vec<f64>,
-    r_delta_in: Vec<f64>,
+    r_delta: Aligned,
+    r_delta_in: Aligned,
+    /// A row of zeros, as wide as the widest layer: where backpropagated sums start.
+    zeros: Vec<f64>,
     /// Sum of this part's row losses (not yet divided by the batch's rows).
     pub loss_sum: f64,
     /// This part's data-loss gradient, then (after a product) its H·v, in the parameters'
@@ -97,25 +101,26 @@ impl RowPart {
                 let size = rows * plan.fan_out();
                 let curved = if plan.activated { size } else { 0 };
                 LayerRows {
-                    output: vec![0.0; size],
-                    slope: vec![0.0; curved],
-                    curve: vec![0.0; curved],
-                    delta_out: vec![0.0; size],
-                    delta_pre: vec![0.0; size],
-                    r_pre: vec![0.0; size],
-                    r_out: vec![0.0; size],
-                    weight_sum: vec![0.0; plan.shape.weight_count()],
-                    bias_sum: vec![0.0; plan.fan_out()],
+                    output: Aligned::zeros(size),
+                    slope: Aligned::zeros(curved),
+                    curve: Aligned::zeros(curved),
+                    delta_out: Aligned::zeros(size),
+                    delta_pre: Aligned::zeros(size),
+                    r_pre: Aligned::zeros(size),
+                    r_out: Aligned::zeros(size),
+                    weight_sum: Aligned::zeros(plan.shape.weight_count()),
+                    bias_sum: Aligned::zeros(plan.fan_out()),
                 }
             })
             .collect();
         Self {
-            x: x[..rows].as_flattened().to_vec(),
+            x: Aligned::from_values(x[..rows].as_flattened()),
             y: y[..rows].to_vec(),
             layers,
-            probabilities: vec![0.0; rows * classes],
-            r_delta: vec![0.0; rows * widest],
-            r_delta_in: vec![0.0; rows * widest],
+            probabilities: Aligned::zeros(rows * classes),
+            r_delta: Aligned::zeros(rows * widest),
+            r_delta_in: Aligned::zeros(rows * widest),
+            zeros: vec![0.0; widest],
             loss_sum: 0.0,
             gradient: vec![0.0; params],
             product: vec![0.0; params],
@@ -146,13 +151,8 @@ impl RowPart {
                 continue;
             }
             let matrices = &shared.weights[index];
-            for row in pre.chunks_exact_mut(plan.fan_out()) {
-                row.copy_from_slice(&matrices.bias);
-            }
-            if plan.skip {
-                pre.iter_mut().zip(input).for_each(|(u, a)| *u += a);
-            }
-            add_forward(plan, [(matrices, &input[..rows * plan.fan_in()])], pre);
+            let start = bias_start(pre, &matrices.bias, plan.skip.then_some(input));
+            add_forward(plan, [(matrices, &input[..rows * plan.fan_in()])], pre, start);
             if plan.activated {
                 let (output, slope, curve) =
                     (&mut layer.output, &mut layer.slope, &mut layer.curve);
@@ -204,12 +204,8 @@ impl RowPart {
                 continue;
             }
             if plan.activated {
-                for ((pre, slope), out) in
-                    layer.delta_pre.iter_mut().zip(&layer.slope).zip(&layer.delta_out)
-                {
-                    *pre = slope * out;
-                }
-                layer.curve.iter_mut().zip(&layer.delta_out).for_each(|(c, out)| *c *= out);
+                multiply(&mut layer.delta_pre, &layer.slope, &layer.delta_out);
+                scale(&mut layer.curve, &layer.delta_out);
             } else {
                 layer.delta_pre.copy_from_slice(&layer.delta_out);
             }
@@ -223,12 +219,9 @@ impl RowPart {
             );
             if let Some(previous) = before.last_mut() {
                 let target = &mut previous.delta_out;
-                if plan.skip {
-                    target.copy_from_slice(&layer.delta_pre);
-                } else {
-                    target.fill(0.0);
-                }
-                add_backward(plan, [(&shared.weights[index], &layer.delta_pre[..])], target);
+                let start = skip_start(target, &self.zeros, plan.skip.then_some(&layer.delta_pre));
+                let terms = [(&shared.weights[index], &layer.delta_pre[..])];
+                add_backward(plan, terms, target, start);
             }
         }
         scatter(shared.plans, &self.layers, &mut self.gradient);
@@ -258,18 +251,14 @@ impl RowPart {
                 continue;
             }
             let pre = &mut layer.r_pre;
-            for row in pre.chunks_exact_mut(plan.fan_out()) {
-                row.copy_from_slice(&shared.direction[index].bias);
-            }
-            if plan.skip {
-                pre.iter_mut().zip(&previous.r_out).for_each(|(u, a)| *u += a);
-            }
+            let bias = &shared.direction[index].bias;
+            let start = bias_start(pre, bias, plan.skip.then_some(&previous.r_out));
             let n_in = rows * plan.fan_in();
             let terms = [
                 (&shared.weights[index], &previous.r_out[..n_in]),
                 (&shared.direction[index], &previous.output[..n_in]),
             ];
-            add_forward(plan, terms, pre);
+            add_forward(plan, terms, pre, start);
             finish_r_out(plan, layer);
         }
     }
@@ -310,10 +299,7 @@ impl RowPart {
             }
             let r_delta = &mut self.r_delta[..size];
             if plan.activated {
-                let factors = layer.slope.iter().zip(&layer.curve).zip(&layer.r_pre);
-                for (d, ((slope, curve), r_pre)) in r_delta.iter_mut().zip(factors) {
-                    *d = slope * *d + curve * r_pre;
-                }
+                combine(r_delta, &layer.slope, &layer.curve, &layer.r_pre);
             }
             let input = before.last().map_or(&self.x[..], |l| &l.output[..]);
             let r_input = before.last().map(|l| &l.r_out[..]);
@@ -329,16 +315,12 @@ impl RowPart {
                 continue;
             }
             let target = &mut self.r_delta_in[..rows * plan.fan_in()];
-            if plan.skip {
-                target.copy_from_slice(r_delta);
-            } else {
-                target.fill(0.0);
-            }
+            let start = skip_start(target, &self.zeros, plan.skip.then_some(r_delta));
             let terms = [
                 (&shared.weights[index], &r_delta[..]),
                 (&shared.direction[index], &layer.delta_pre[..]),
             ];
-            add_backward(plan, terms, target);
+            add_backward(plan, terms, target, start);
             std::mem::swap(&mut self.r_delta, &mut self.r_delta_in);
         }
         scatter(shared.plans, &self.layers, &mut self.product);
@@ -347,19 +329,32 @@ impl RowPart {
 
 /// R{u} of the first layer: x·V + Vb (the data does not move).
 fn first_r_pre(plan: &LayerPlan, direction: &Matrices, x: &[f64], layer: &mut LayerRows) {
-    let pre = &mut layer.r_pre;
-    for row in pre.chunks_exact_mut(plan.fan_out()) {
-        row.copy_from_slice(&direction.bias);
+    add_forward(plan, [(direction, x)], &mut layer.r_pre, Start::Row(&direction.bias));
+}
+
+/// Where a pre-activation's sums start: the bias on every row, or (for a residual layer,
+/// whose `skip` input is added first) the bias plus the skip written into `pre`.
+fn bias_start<'a>(pre: &mut [f64], bias: &'a [f64], skip: Option<&[f64]>) -> Start<'a> {
+    let Some(skip) = skip else { return Start::Row(bias) };
+    for row in pre.chunks_exact_mut(bias.len().max(1)) {
+        row.copy_from_slice(bias);
     }
-    add_forward(plan, [(direction, x)], pre);
+    pre.iter_mut().zip(skip).for_each(|(u, a)| *u += a);
+    Start::Current
+}
+
+/// Where a backpropagated gradient's sums start: zero, or (residual layers) the `skip`
+/// gradient copied into `target`.
+fn skip_start<'a>(target: &mut [f64], zeros: &'a [f64], skip: Option<&[f64]>) -> Start<'a> {
+    let Some(skip) = skip else { return Start::Row(zeros) };
+    target.copy_from_slice(skip);
+    Start::Current
 }
 
 /// R{a} = σ′(u) ⊙ R{u} for an activated layer, R{u} otherwise.
 fn finish_r_out(plan: &LayerPlan, layer: &mut LayerRows) {
     if plan.activated {
-        for ((r, slope), pre) in layer.r_out.iter_mut().zip(&layer.slope).zip(&layer.r_pre) {
-            *r = slope * pre;
-        }
+        multiply(&mut layer.r_out, &layer.slope, &layer.r_pre);
     } else {
         layer.r_out.copy_from_slice(&layer.r_pre);
     }
@@ -384,10 +379,7 @@ fn sum_layer_gradient(
         }
         None => add_outer_sums(&[oriented(input, delta)], weight_sum, k, n),
     }
-    bias_sum.fill(0.0);
-    for row in delta.chunks_exact(fan_out) {
-        bias_sum.iter_mut().zip(row).for_each(|(b, d)| *b += d);
-    }
+    sum_rows(bias_sum, delta);
 }
 
 /// Writes every layer's sums, times its scales, into `out` in the parameters' layout.
