@@ -150,7 +150,7 @@ fn add_terms<'a, const T: usize>(
     } else {
         for (term, (input, _, bt)) in terms.into_iter().enumerate() {
             let start = if term == 0 { start } else { Start::Current };
-            add_product_transposed(input, bt, c, (k, n), start);
+            add_product_transposed(input, bt, c, k, n, start);
         }
     }
 }

@@ -170,7 +170,8 @@ pub fn add_product_transposed<'a>(
     a: &[f64],
     bt: &[f64],
     c: &mut [f64],
-    (k, n): (usize, usize),
+    k: usize,
+    n: usize,
     start: Start<'a>,
 ) {
     if k == 0 || n == 0 || bt.len() < k * n || !start.fits(n) {
@@ -349,9 +350,9 @@ mod tests {
             let mut started = filled(rows * n, 0.8);
             add_products(&[(&a, &b)], &mut started, k, n, Start::Row(&row));
             let mut expected_dots = row.repeat(rows);
-            add_product_transposed(&a, &bt, &mut expected_dots, (k, n), Start::Current);
+            add_product_transposed(&a, &bt, &mut expected_dots, k, n, Start::Current);
             let mut started_dots = filled(rows * n, 0.8);
-            add_product_transposed(&a, &bt, &mut started_dots, (k, n), Start::Row(&row));
+            add_product_transposed(&a, &bt, &mut started_dots, k, n, Start::Row(&row));
             for index in 0..rows * n {
                 assert_eq!(started[index].to_bits(), expected[index].to_bits(), "A·B {index}");
                 let (got, want) = (started_dots[index], expected_dots[index]);
@@ -374,7 +375,7 @@ mod tests {
             add_product(&a, &b, &mut c, k, n);
             let bt: Vec<f64> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
             let mut c_dot = vec![0.0; rows * n];
-            add_product_transposed(&a, &bt, &mut c_dot, (k, n), Start::Current);
+            add_product_transposed(&a, &bt, &mut c_dot, k, n, Start::Current);
             // G = Aᵀ·D with A = aᵀ (k rows of `rows`) is the same product.
             let at: Vec<f64> = (0..k * rows).map(|i| a[(i % rows) * k + i / rows]).collect();
             let mut g = vec![0.0; rows * n];
@@ -422,7 +423,7 @@ mod tests {
             // Blocks of rows side by side give each row's own `dot` bits.
             let bt: Vec<f64> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
             let mut c_dot = start.clone();
-            add_product_transposed(&a, &bt, &mut c_dot, (k, n), Start::Current);
+            add_product_transposed(&a, &bt, &mut c_dot, k, n, Start::Current);
             for r in 0..rows {
                 for j in 0..n {
                     let want = start[r * n + j] + dot(&a[r * k..(r + 1) * k], &bt[j * k..][..k]);
