@@ -46,26 +46,22 @@ impl PowerIteration {
         if self.vector.len() != hessian.len() || iterations == 0 {
             return f64::NAN;
         }
-        // On a worker of rayon's pool: each product's parts then start on this thread and the
-        // pool's other, still-spinning workers, instead of being handed to the pool and waited
-        // for from outside it, once per product (about 5 % of a λmax on two cores).
-        rayon::scope(|_| self.iterate(hessian, iterations))
-    }
-
-    fn iterate(&mut self, hessian: &mut HessianWorkspace, iterations: usize) -> f64 {
         let mut estimate = f64::NAN;
-        for _ in 0..iterations {
-            hessian.product(&self.vector, &mut self.product);
-            estimate = dot(&self.vector, &self.product);
+        let (mut done, mut null_space) = (0, false);
+        hessian.product_rounds(&mut self.vector, &mut self.product, |vector, product| {
+            estimate = dot(vector, product);
             if !estimate.is_finite() {
-                return f64::NAN;
+                estimate = f64::NAN;
+                return false;
             }
-            std::mem::swap(&mut self.vector, &mut self.product);
-            if !normalize(&mut self.vector) {
-                // H·v = 0: v is in the null space; the estimate 0 stands, restart elsewhere.
-                *self = Self::new(self.vector.len(), 0);
-                break;
-            }
+            std::mem::swap(vector, product);
+            // H·v = 0: v is in the null space; the estimate 0 stands, restart elsewhere.
+            null_space = !normalize(vector);
+            done += 1;
+            !null_space && done < iterations
+        });
+        if null_space {
+            *self = Self::new(self.vector.len(), 0);
         }
         estimate
     }

@@ -314,6 +314,53 @@ fn products_are_bit_identical_whatever_the_thread_count() {
     assert_eq!(product_with(1), product_with(3));
 }
 
+/// The next direction of [`a_sequence_gives_the_bits_of_products_one_by_one`]: H·v scaled
+/// by its first entry's magnitude, so every round's direction differs from the last.
+fn next_direction(v: &mut [f64], hv: &[f64]) {
+    let scale = hv[0].abs().max(1e-3);
+    v.iter_mut().zip(hv.iter()).for_each(|(v, hv)| *v = hv / scale);
+}
+
+#[test]
+fn a_sequence_gives_the_bits_of_products_one_by_one() {
+    let data = spiral(150); // 450 rows: three parts
+    let model = mlp(&[16, 16]);
+    let net = network(&model, Activation::Tanh, LossFunction::CrossEntropy, 1e-3);
+    let start = random_vector(net.params().len(), 5);
+    let mut hessian = HessianWorkspace::new(&net, &model, &data.x, &data.y).expect("plan");
+    hessian.prepare(net.params());
+    let (mut v, mut hv) = (start.clone(), vec![0.0; start.len()]);
+    let mut one_by_one = Vec::new();
+    for _ in 0..6 {
+        hessian.product(&v, &mut hv);
+        one_by_one.push(hv.clone());
+        next_direction(&mut v, &hv);
+    }
+    for threads in [1, 2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+        let in_sequence = pool.install(|| {
+            let mut hessian = hessian.clone();
+            let (mut v, mut hv) = (start.clone(), vec![0.0; start.len()]);
+            let mut products = Vec::new();
+            hessian.product_rounds(&mut v, &mut hv, |v, hv| {
+                products.push(hv.clone());
+                next_direction(v, hv);
+                products.len() < 6
+            });
+            products
+        });
+        assert_eq!(in_sequence, one_by_one, "{threads} threads");
+    }
+    let mut unprepared = HessianWorkspace::new(&net, &model, &data.x, &data.y).expect("plan");
+    let (mut v, mut hv) = (start.clone(), vec![0.0; start.len()]);
+    let mut seen = Vec::new();
+    unprepared.product_rounds(&mut v, &mut hv, |_, hv| {
+        seen.push(hv.iter().all(|x| x.is_nan()));
+        true
+    });
+    assert_eq!(seen, [true], "nothing prepared: one product of NaN, then the sequence ends");
+}
+
 #[test]
 fn a_warm_start_converges_where_the_cold_start_ends() {
     let data = spiral(20);

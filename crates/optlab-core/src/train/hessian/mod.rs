@@ -23,12 +23,14 @@ mod aligned;
 mod elementwise;
 mod plan;
 mod products;
+mod relay;
 mod rows;
 
 use rayon::prelude::*;
 
 use super::model::{Loss, ModelConfig, Network};
 use plan::{LayerPlan, Matrices, layer_plans};
+use relay::Relay;
 use rows::{RowPart, Shared};
 
 /// Most rows of one part.
@@ -150,6 +152,54 @@ impl HessianWorkspace {
         add_l2(&self.plans, self.network.l2(), v, hv);
     }
 
+    /// Products in sequence at the last [`Self::prepare`]'s parameters: `hv` = H·v, then
+    /// `step(v, hv)` (which sets the next v), again while `step` returns true. The bits of
+    /// [`Self::product`] then `step` in a loop, but the threads stay awake from one product to
+    /// the next (see `relay.rs`): for a power iteration, whose products are short. When
+    /// nothing was prepared or the lengths differ, `step` sees one product of NaN.
+    pub fn product_rounds<F>(&mut self, v: &mut Vec<f64>, hv: &mut Vec<f64>, mut step: F)
+    where
+        F: FnMut(&mut Vec<f64>, &mut Vec<f64>) -> bool + Send,
+    {
+        let threads = rayon::current_num_threads();
+        if self.prepared.is_empty() || v.len() != self.len() || hv.len() != self.len() {
+            hv.fill(f64::NAN);
+            step(v, hv);
+            return;
+        }
+        if threads.min(self.parts.len()) < 2 {
+            self.product(v, hv);
+            while step(v, hv) {
+                self.product(v, hv);
+            }
+            return;
+        }
+        let (plans, l2) = (&self.plans[..], self.network.l2());
+        let relay = Relay::new(
+            &mut self.parts,
+            &mut self.direction,
+            (plans, &self.weights),
+            &self.network,
+            self.total_rows,
+        );
+        let helpers = relay.helpers(threads);
+        rayon::scope(|scope| {
+            for _ in 0..helpers {
+                scope.spawn(|_| relay.serve());
+            }
+            loop {
+                relay.load(v);
+                relay.compute_round();
+                sum_parts(relay.parts(), |p| &p.product, hv);
+                add_l2(plans, l2, v, hv);
+                if !step(v, hv) {
+                    break;
+                }
+            }
+            relay.finish();
+        });
+    }
+
     /// Loss, gradient ([`Self::gradient`]) and H·v at `params` in one call.
     pub fn loss_gradient_product(&mut self, params: &[f64], v: &[f64], hv: &mut [f64]) -> Loss {
         let loss = self.prepare(params);
@@ -181,10 +231,10 @@ fn run_parts(parts: &mut [RowPart], work: impl Fn(&mut RowPart) + Sync + Send) {
     }
 }
 
-/// out = Σ over parts of `field`, in part order.
-fn sum_parts(parts: &[RowPart], field: impl Fn(&RowPart) -> &[f64], out: &mut [f64]) {
+/// out = Σ over `parts` of `field`, in part order.
+fn sum_parts<P>(parts: impl IntoIterator<Item = P>, field: impl Fn(&P) -> &[f64], out: &mut [f64]) {
     out.fill(0.0);
     for part in parts {
-        out.iter_mut().zip(field(part)).for_each(|(o, v)| *o += v);
+        out.iter_mut().zip(field(&part)).for_each(|(o, v)| *o += v);
     }
 }

@@ -1,0 +1,167 @@
+//! Hessian-vector products in sequence (a power iteration's) on threads that stay awake
+//! between them.
+//!
+//! Each product is a fork and a join over the row parts. Through rayon's `join` a thread that
+//! has finished its parts soon goes to sleep, and on a virtual machine waking it again took
+//! 50–100 µs: a quarter of a 300-row product on two cores, every product. Here the helpers are
+//! spawned once for the whole sequence and spin between rounds (for at most [`IDLE`]):
+//!
+//! - the coordinator (the calling thread) loads the next direction, opens a round, claims parts
+//!   like every helper, waits until every part is finished, sums the parts' products in part
+//!   order and hands H·v to the caller's step;
+//! - a part is claimed through an atomic counter, so a helper that is late, busy elsewhere in
+//!   the pool or gone leaves its parts to the others: nothing waits on a thread that does not
+//!   run, and with one thread the coordinator computes every part itself.
+//!
+//! Which thread computes a part does not change its bits, and the sum runs in part order, so a
+//! sequence gives the bits of the same products one by one.
+
+use std::hint::spin_loop;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use super::super::model::Network;
+use super::plan::{LayerPlan, Matrices};
+use super::rows::{RowPart, Shared};
+
+/// How long a helper spins for the next round before it leaves the sequence to the others.
+const IDLE: Duration = Duration::from_millis(2);
+/// Spins between two looks at the clock.
+const SPINS_PER_CHECK: u32 = 256;
+
+/// What the coordinator and the helpers share for one sequence.
+pub(super) struct Relay<'a> {
+    parts: Vec<Mutex<&'a mut RowPart>>,
+    direction: RwLock<&'a mut [Matrices]>,
+    plans: &'a [LayerPlan],
+    weights: &'a [Matrices],
+    network: &'a Network,
+    total_rows: usize,
+    /// Rounds opened so far.
+    round: AtomicUsize,
+    /// The next part to claim in the open round (at least the number of parts when none is
+    /// left).
+    claimed: AtomicUsize,
+    /// Parts finished in the open round.
+    finished: AtomicUsize,
+    stop: AtomicBool,
+}
+
+impl<'a> Relay<'a> {
+    /// A relay over `parts`, with the direction in `direction` (loaded by [`Self::load`]).
+    pub fn new(
+        parts: &'a mut [RowPart],
+        direction: &'a mut [Matrices],
+        (plans, weights): (&'a [LayerPlan], &'a [Matrices]),
+        network: &'a Network,
+        total_rows: usize,
+    ) -> Self {
+        let parts: Vec<_> = parts.iter_mut().map(Mutex::new).collect();
+        let count = parts.len();
+        Self {
+            parts,
+            direction: RwLock::new(direction),
+            plans,
+            weights,
+            network,
+            total_rows,
+            round: AtomicUsize::new(0),
+            claimed: AtomicUsize::new(count),
+            finished: AtomicUsize::new(0),
+            stop: AtomicBool::new(false),
+        }
+    }
+
+    /// How many helpers are worth spawning on a pool of `threads`: one per part beyond the
+    /// coordinator's.
+    pub fn helpers(&self, threads: usize) -> usize {
+        threads.min(self.parts.len()).saturating_sub(1)
+    }
+
+    /// Copies the direction `v` (the parameters' layout) into every layer's matrices. Only
+    /// between rounds: no part is being computed then.
+    pub fn load(&self, v: &[f64]) {
+        let mut direction = self.direction.write().unwrap_or_else(PoisonError::into_inner);
+        for (matrices, plan) in direction.iter_mut().zip(self.plans) {
+            matrices.load(plan, v);
+        }
+    }
+
+    /// Opens a round for the loaded direction, computes parts until none is left to claim and
+    /// waits for the parts others claimed.
+    pub fn compute_round(&self) {
+        // `finished` first: a helper can claim (and finish) a part as soon as `claimed` is 0.
+        self.finished.store(0, SeqCst);
+        self.claimed.store(0, SeqCst);
+        self.round.fetch_add(1, SeqCst);
+        self.claim_parts();
+        while self.finished.load(SeqCst) < self.parts.len() {
+            spin_loop();
+        }
+    }
+
+    /// The parts, in part order, to read their products after a round.
+    pub fn parts(&self) -> impl Iterator<Item = MutexGuard<'_, &'a mut RowPart>> {
+        self.parts.iter().map(|part| part.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Ends the sequence: every helper returns.
+    pub fn finish(&self) {
+        self.stop.store(true, SeqCst);
+    }
+
+    /// A helper: computes parts of every round it sees until [`Self::finish`] or [`IDLE`]
+    /// without a new round.
+    pub fn serve(&self) {
+        let mut seen = 0;
+        while let Some(round) = self.next_round(seen) {
+            seen = round;
+            self.claim_parts();
+        }
+    }
+
+    /// The first round after `seen`, or `None` once the sequence ends or stays idle too long.
+    fn next_round(&self, seen: usize) -> Option<usize> {
+        let began = Instant::now();
+        let mut spins = 0_u32;
+        loop {
+            if self.stop.load(SeqCst) {
+                return None;
+            }
+            let round = self.round.load(SeqCst);
+            if round != seen {
+                return Some(round);
+            }
+            spin_loop();
+            spins = spins.wrapping_add(1);
+            if spins.is_multiple_of(SPINS_PER_CHECK) && began.elapsed() > IDLE {
+                return None;
+            }
+        }
+    }
+
+    /// Computes the open round's unclaimed parts, one at a time.
+    fn claim_parts(&self) {
+        loop {
+            let index = self.claimed.fetch_add(1, SeqCst);
+            let Some(part) = self.parts.get(index) else { return };
+            // Counted even if the part panics, so the coordinator does not wait forever (the
+            // panic reaches the caller when the scope ends).
+            let _finished = Finished(&self.finished);
+            let direction = self.direction.read().unwrap_or_else(PoisonError::into_inner);
+            let shared = Shared::new(self.plans, self.weights, &direction, self.network);
+            let shared = Shared { total_rows: self.total_rows, ..shared };
+            part.lock().unwrap_or_else(PoisonError::into_inner).hessian_product(&shared);
+        }
+    }
+}
+
+/// Counts a part as finished when dropped.
+struct Finished<'a>(&'a AtomicUsize);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
