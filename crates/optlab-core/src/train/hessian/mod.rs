@@ -41,7 +41,6 @@ pub const PART_ROWS: usize = 160;
 pub struct HessianWorkspace {
     plans: Vec<LayerPlan>,
     weights: Vec<Matrices>,
-    direction: Vec<Matrices>,
     parts: Vec<RowPart>,
     network: Network,
     total_rows: usize,
@@ -74,7 +73,6 @@ impl HessianWorkspace {
             .collect();
         Some(Self {
             weights: vec![Matrices::default(); plans.len()],
-            direction: vec![Matrices::default(); plans.len()],
             plans,
             parts,
             network: network.clone(),
@@ -110,8 +108,7 @@ impl HessianWorkspace {
         for (matrices, plan) in self.weights.iter_mut().zip(&self.plans) {
             matrices.load(plan, params);
         }
-        let shared = Shared::new(&self.plans, &self.weights, &self.direction, &self.network);
-        let shared = Shared { total_rows: self.total_rows, ..shared };
+        let shared = Shared::new(&self.plans, &self.weights, &self.network, self.total_rows);
         run_parts(&mut self.parts, |part| part.prepare(&shared));
         let n = self.total_rows.max(1) as f64;
         let data = self.parts.iter().map(|p| p.loss_sum).sum::<f64>() / n;
@@ -142,12 +139,8 @@ impl HessianWorkspace {
             hv.fill(f64::NAN);
             return;
         }
-        for (matrices, plan) in self.direction.iter_mut().zip(&self.plans) {
-            matrices.load(plan, v);
-        }
-        let shared = Shared::new(&self.plans, &self.weights, &self.direction, &self.network);
-        let shared = Shared { total_rows: self.total_rows, ..shared };
-        run_parts(&mut self.parts, |part| part.hessian_product(&shared));
+        let shared = Shared::new(&self.plans, &self.weights, &self.network, self.total_rows);
+        run_parts(&mut self.parts, |part| part.hessian_product(&shared, v));
         sum_parts(&self.parts, |p| &p.product, hv);
         add_l2(&self.plans, self.network.l2(), v, hv);
     }
@@ -175,24 +168,19 @@ impl HessianWorkspace {
             return;
         }
         let (plans, l2) = (&self.plans[..], self.network.l2());
-        let relay = Relay::new(
-            &mut self.parts,
-            &mut self.direction,
-            (plans, &self.weights),
-            &self.network,
-            self.total_rows,
-        );
+        let shared = Shared::new(plans, &self.weights, &self.network, self.total_rows);
+        let relay = Relay::new(&mut self.parts, v, &shared);
         let helpers = relay.helpers(threads);
         rayon::scope(|scope| {
             for _ in 0..helpers {
                 scope.spawn(|_| relay.serve());
             }
             loop {
-                relay.load(v);
                 relay.compute_round();
+                let mut v = relay.direction();
                 sum_parts(relay.parts(), |p| &p.product, hv);
-                add_l2(plans, l2, v, hv);
-                if !step(v, hv) {
+                add_l2(plans, l2, &v, hv);
+                if !step(&mut v, hv) {
                     break;
                 }
             }

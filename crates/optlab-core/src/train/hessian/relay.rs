@@ -6,23 +6,22 @@
 //! 50–100 µs: a quarter of a 300-row product on two cores, every product. Here the helpers are
 //! spawned once for the whole sequence and spin between rounds (for at most [`IDLE`]):
 //!
-//! - the coordinator (the calling thread) loads the next direction, opens a round, claims parts
-//!   like every helper, waits until every part is finished, sums the parts' products in part
-//!   order and hands H·v to the caller's step;
+//! - the coordinator (the calling thread) opens a round, claims parts like every helper, waits
+//!   until every part is finished, then (holding the direction) sums the parts' products in
+//!   part order and lets the caller's step set the next direction;
 //! - a part is claimed through an atomic counter, so a helper that is late, busy elsewhere in
 //!   the pool or gone leaves its parts to the others: nothing waits on a thread that does not
-//!   run, and with one thread the coordinator computes every part itself.
+//!   run, and with one thread the coordinator computes every part itself;
+//! - each part loads the direction into its own matrices, on the thread that computes it.
 //!
 //! Which thread computes a part does not change its bits, and the sum runs in part order, so a
 //! sequence gives the bits of the same products one by one.
 
 use std::hint::spin_loop;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-use super::super::model::Network;
-use super::plan::{LayerPlan, Matrices};
 use super::rows::{RowPart, Shared};
 
 /// How long a helper spins for the next round before it leaves the sequence to the others.
@@ -33,11 +32,10 @@ const SPINS_PER_CHECK: u32 = 256;
 /// What the coordinator and the helpers share for one sequence.
 pub(super) struct Relay<'a> {
     parts: Vec<Mutex<&'a mut RowPart>>,
-    direction: RwLock<&'a mut [Matrices]>,
-    plans: &'a [LayerPlan],
-    weights: &'a [Matrices],
-    network: &'a Network,
-    total_rows: usize,
+    /// The direction v (the parameters' layout): read by the parts during a round, set by the
+    /// caller's step between rounds.
+    direction: RwLock<&'a mut Vec<f64>>,
+    shared: &'a Shared<'a>,
     /// Rounds opened so far.
     round: AtomicUsize,
     /// The next part to claim in the open round (at least the number of parts when none is
@@ -49,23 +47,14 @@ pub(super) struct Relay<'a> {
 }
 
 impl<'a> Relay<'a> {
-    /// A relay over `parts`, with the direction in `direction` (loaded by [`Self::load`]).
-    pub fn new(
-        parts: &'a mut [RowPart],
-        direction: &'a mut [Matrices],
-        (plans, weights): (&'a [LayerPlan], &'a [Matrices]),
-        network: &'a Network,
-        total_rows: usize,
-    ) -> Self {
+    /// A relay over `parts`, the first round for the direction `v`.
+    pub fn new(parts: &'a mut [RowPart], v: &'a mut Vec<f64>, shared: &'a Shared<'a>) -> Self {
         let parts: Vec<_> = parts.iter_mut().map(Mutex::new).collect();
         let count = parts.len();
         Self {
             parts,
-            direction: RwLock::new(direction),
-            plans,
-            weights,
-            network,
-            total_rows,
+            direction: RwLock::new(v),
+            shared,
             round: AtomicUsize::new(0),
             claimed: AtomicUsize::new(count),
             finished: AtomicUsize::new(0),
@@ -79,16 +68,12 @@ impl<'a> Relay<'a> {
         threads.min(self.parts.len()).saturating_sub(1)
     }
 
-    /// Copies the direction `v` (the parameters' layout) into every layer's matrices. Only
-    /// between rounds: no part is being computed then.
-    pub fn load(&self, v: &[f64]) {
-        let mut direction = self.direction.write().unwrap_or_else(PoisonError::into_inner);
-        for (matrices, plan) in direction.iter_mut().zip(self.plans) {
-            matrices.load(plan, v);
-        }
+    /// The direction, to read and set between rounds (no part is being computed then).
+    pub fn direction(&self) -> RwLockWriteGuard<'_, &'a mut Vec<f64>> {
+        self.direction.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Opens a round for the loaded direction, computes parts until none is left to claim and
+    /// Opens a round for the current direction, computes parts until none is left to claim and
     /// waits for the parts others claimed.
     pub fn compute_round(&self) {
         // `finished` first: a helper can claim (and finish) a part as soon as `claimed` is 0.
@@ -150,9 +135,8 @@ impl<'a> Relay<'a> {
             // panic reaches the caller when the scope ends).
             let _finished = Finished(&self.finished);
             let direction = self.direction.read().unwrap_or_else(PoisonError::into_inner);
-            let shared = Shared::new(self.plans, self.weights, &direction, self.network);
-            let shared = Shared { total_rows: self.total_rows, ..shared };
-            part.lock().unwrap_or_else(PoisonError::into_inner).hessian_product(&shared);
+            let mut part = part.lock().unwrap_or_else(PoisonError::into_inner);
+            part.hessian_product(self.shared, &direction);
         }
     }
 }

@@ -11,11 +11,10 @@ use super::elementwise::{combine, multiply, scale, sum_rows};
 use super::plan::{LayerPlan, Matrices, add_backward, add_forward, scale_transposed};
 use super::products::{Start, add_outer_sums};
 
-/// What every part reads: the layers, the weights and the direction, the objective.
+/// What every part reads: the layers, the weights, the objective.
 pub(super) struct Shared<'a> {
     pub plans: &'a [LayerPlan],
     pub weights: &'a [Matrices],
-    pub direction: &'a [Matrices],
     pub activation: Activation,
     pub loss: LossFunction,
     pub classes: usize,
@@ -24,21 +23,20 @@ pub(super) struct Shared<'a> {
 }
 
 impl<'a> Shared<'a> {
-    /// What the parts of `network` read (`total_rows` still to be set).
+    /// What the parts of `network` read, `total_rows` rows in all.
     pub fn new(
         plans: &'a [LayerPlan],
         weights: &'a [Matrices],
-        direction: &'a [Matrices],
         network: &Network,
+        total_rows: usize,
     ) -> Self {
         Self {
             plans,
             weights,
-            direction,
             activation: network.activation(),
             loss: network.loss_function(),
             classes: network.classes(),
-            total_rows: 0,
+            total_rows,
         }
     }
 }
@@ -76,6 +74,9 @@ pub(super) struct RowPart {
     r_delta_in: Aligned,
     /// A row of zeros, as wide as the widest layer: where backpropagated sums start.
     zeros: Vec<f64>,
+    /// The direction v of the current product, every layer's block in both orientations (a
+    /// copy per part: each thread loads its own, in parallel and into its own cache).
+    direction: Vec<Matrices>,
     /// Sum of this part's row losses (not yet divided by the batch's rows).
     pub loss_sum: f64,
     /// This part's data-loss gradient, then (after a product) its H·v, in the parameters'
@@ -121,6 +122,7 @@ impl RowPart {
             r_delta: Aligned::zeros(rows * widest),
             r_delta_in: Aligned::zeros(rows * widest),
             zeros: vec![0.0; widest],
+            direction: vec![Matrices::default(); plans.len()],
             loss_sum: 0.0,
             gradient: vec![0.0; params],
             product: vec![0.0; params],
@@ -227,9 +229,12 @@ impl RowPart {
         scatter(shared.plans, &self.layers, &mut self.gradient);
     }
 
-    /// H·v of this part's rows (data loss only) into [`Self::product`], for the direction in
-    /// `shared` (already loaded); needs a [`Self::prepare`] at the same weights.
-    pub fn hessian_product(&mut self, shared: &Shared<'_>) {
+    /// H·v of this part's rows (data loss only) into [`Self::product`], for the direction `v`
+    /// (the parameters' layout); needs a [`Self::prepare`] at the same weights.
+    pub fn hessian_product(&mut self, shared: &Shared<'_>, v: &[f64]) {
+        for (matrices, plan) in self.direction.iter_mut().zip(shared.plans) {
+            matrices.load(plan, v);
+        }
         self.r_forward(shared);
         self.r_output(shared);
         self.r_backward(shared);
@@ -242,7 +247,7 @@ impl RowPart {
             let layer = &mut rest[0];
             let Some(previous) = before.last() else {
                 // The first layer: its input is the data, R{x} = 0.
-                first_r_pre(plan, &shared.direction[0], &self.x, layer);
+                first_r_pre(plan, &self.direction[0], &self.x, layer);
                 finish_r_out(plan, layer);
                 continue;
             };
@@ -251,12 +256,12 @@ impl RowPart {
                 continue;
             }
             let pre = &mut layer.r_pre;
-            let bias = &shared.direction[index].bias;
+            let bias = &self.direction[index].bias;
             let start = bias_start(pre, bias, plan.skip.then_some(&previous.r_out));
             let n_in = rows * plan.fan_in();
             let terms = [
                 (&shared.weights[index], &previous.r_out[..n_in]),
-                (&shared.direction[index], &previous.output[..n_in]),
+                (&self.direction[index], &previous.output[..n_in]),
             ];
             add_forward(plan, terms, pre, start);
             finish_r_out(plan, layer);
@@ -318,7 +323,7 @@ impl RowPart {
             let start = skip_start(target, &self.zeros, plan.skip.then_some(r_delta));
             let terms = [
                 (&shared.weights[index], &r_delta[..]),
-                (&shared.direction[index], &layer.delta_pre[..]),
+                (&self.direction[index], &layer.delta_pre[..]),
             ];
             add_backward(plan, terms, target, start);
             std::mem::swap(&mut self.r_delta, &mut self.r_delta_in);
