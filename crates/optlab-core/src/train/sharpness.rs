@@ -85,7 +85,9 @@ const DOT_LANES: usize = 8;
 /// Σ aᵢbᵢ over the shorter length, in [`DOT_LANES`] partial sums (lane j takes the terms
 /// i ≡ j mod 8) added pairwise in a fixed order, then the tail in order: the same bits on
 /// every machine, and eight independent chains of adds where one sum waits on every add (a
-/// power iteration takes two of these between products, while the other threads wait).
+/// power iteration takes two of these between products, while the other threads wait). The
+/// Hessian's `products.rs` has a fused twin; it is inlined into that module's SIMD versions
+/// and would call the C library's `fma` per term here, so this one multiplies and adds.
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let len = a.len().min(b.len());
     let (a_chunks, a_tail) = a[..len].as_chunks::<DOT_LANES>();
