@@ -293,6 +293,11 @@ impl RowPart {
         }
     }
 
+    /// R{∂L/∂u} layer by layer from the top. The combination σ′·R{δ} + σ″δ·R{u} stays a pass
+    /// of its own: done by the product that computes R{δ} (`cargo bench --bench sharpness`, λmax,
+    /// alternated) it was slower per entry (medians 10.0–11.2 ms against 7.4–7.8 ms on two
+    /// threads: three more streams through the L1 cache the product's B lives in) and no faster
+    /// per tile of rows.
     fn r_backward(&mut self, shared: &Shared<'_>) {
         let rows = self.rows();
         for (index, plan) in shared.plans.iter().enumerate().rev() {
