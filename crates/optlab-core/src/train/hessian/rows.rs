@@ -295,7 +295,7 @@ impl RowPart {
 
     /// R{∂L/∂u} layer by layer from the top. The combination σ′·R{δ} + σ″δ·R{u} stays a pass
     /// of its own: done by the product that computes R{δ} (`cargo bench --bench sharpness`, λmax,
-    /// alternated) it was slower per entry (medians 10.0–11.2 ms against 7.4–7.8 ms on two
+    /// alternated) it was slower per entry (medians 10.2–11.2 ms against 7.6–7.8 ms on two
     /// threads: three more streams through the L1 cache the product's B lives in) and no faster
     /// per tile of rows.
     fn r_backward(&mut self, shared: &Shared<'_>) {
