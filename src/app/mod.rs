@@ -55,6 +55,11 @@ impl OptlabApp {
     fn status_bar(&self, ui: &mut egui::Ui) {
         let status = status_bar::Status {
             jobs: self.worker.jobs_in_flight(),
+            lab: self.labs.busy().then_some(if self.labs.paused() {
+                status_bar::LabActivity::Paused
+            } else {
+                status_bar::LabActivity::Computing
+            }),
             throughput: &self.throughput,
             autosave_error: self.document.autosave_error.as_ref(),
             results: &self.results,

@@ -66,3 +66,29 @@ fn the_sharpness_tab_turns_tracking_on_and_plots_it() {
     assert!(h.query_by_label_contains("No edge line for Adam").is_some(), "Adam has no 2/lr");
     assert!(h.query_by_label_contains("λmax (solid)").is_some());
 }
+
+/// The status bar tells a running lab from an idle window: "computing the lab" while it
+/// trains, "lab paused" while paused, "idle" once it was stopped (no race runs here, so the
+/// race worker alone would say idle all along).
+#[test]
+fn the_status_bar_says_when_a_lab_computes() {
+    let mut notebook = small_training();
+    let Experiment::Training(lab) = &mut notebook.entries[0].experiment else { unreachable!() };
+    for run in &mut lab.runs {
+        run.epochs = 1_000_000;
+    }
+    let mut h = window(notebook);
+    step_until(&mut h, "the lab to start", |app| app.labs.busy());
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("computing the lab").is_some());
+    assert!(h.query_by_label_contains("idle").is_none());
+    h.state_mut().labs.set_paused(true);
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("lab paused").is_some());
+    h.state_mut().labs.set_paused(false);
+    h.state_mut().labs.stop();
+    step_until(&mut h, "the lab to stop", |app| !app.labs.busy());
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("idle").is_some());
+    assert!(h.query_by_label_contains("computing the lab").is_none());
+}

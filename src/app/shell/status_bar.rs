@@ -37,6 +37,8 @@ impl Throughput {
 pub struct Status<'a> {
     /// Runs the worker is computing.
     pub jobs: usize,
+    /// The selected lab's computation (training, sweep, basin map, …), if one is under way.
+    pub lab: Option<LabActivity>,
     /// Steps the worker delivered recently.
     pub throughput: &'a Throughput,
     /// Why the last autosave failed, if it did.
@@ -47,6 +49,15 @@ pub struct Status<'a> {
     pub messages: &'a [String],
 }
 
+/// A lab computation under way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LabActivity {
+    /// Computing on a background thread.
+    Computing,
+    /// Paused by the user (training waits for Resume).
+    Paused,
+}
+
 /// Draws the status bar.
 pub fn show(ui: &mut egui::Ui, status: &Status<'_>) {
     ui.horizontal(|ui| {
@@ -55,6 +66,12 @@ pub fn show(ui: &mut egui::Ui, status: &Status<'_>) {
             ui.spinner();
             ui.label(format!("computing {jobs} run(s)"))
                 .on_hover_text("Runs are computed on background threads; the window stays live");
+        } else if status.lab == Some(LabActivity::Computing) {
+            ui.spinner();
+            ui.label("computing the lab")
+                .on_hover_text("The lab is computed on a background thread; the window stays live");
+        } else if status.lab == Some(LabActivity::Paused) {
+            ui.label("⏸ lab paused").on_hover_text("Resume it above its plots");
         } else {
             ui.label("✔ idle").on_hover_text("Every run on screen is fully computed");
         }

@@ -137,6 +137,14 @@ pub fn linear_ticks(input: &egui_plot::GridInput, labels: f64) -> Vec<egui_plot:
     marks
 }
 
+/// `plot` with its x axis marked by [`linear_ticks`] (about `labels` labelled marks) and
+/// labelled by [`tick_label`]: for an axis of epochs or steps, where `egui_plot`'s powers of
+/// ten leave a narrow plot of 300 epochs with the single label "0".
+#[must_use]
+pub fn linear_x_axis(plot: egui_plot::Plot<'_>, labels: f64) -> egui_plot::Plot<'_> {
+    plot.x_grid_spacer(move |input| linear_ticks(&input, labels)).x_axis_formatter(tick_label)
+}
+
 /// The label of a mark from [`linear_ticks`]: as many decimals as its step needs ("0.5" for
 /// steps of 0.5, "2" for steps of 2), and "0", never "−0".
 #[must_use]

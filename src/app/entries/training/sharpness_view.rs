@@ -9,7 +9,7 @@ use egui_plot::{HoverPosition, Line, LineStyle, Plot, PlotPoints};
 
 use crate::app::entries::action::EntryAction;
 use crate::app::widgets::legend_row::{self, Swatch};
-use crate::app::widgets::{log_axis, palette};
+use crate::app::widgets::{lab_widgets, log_axis, palette};
 use optlab_core::entries::training::{SharpnessPoint, TrainingReport};
 
 /// Where the "turn tracking on" click waits until the view's caller collects it.
@@ -94,8 +94,25 @@ fn hover_formatter(name: &str, x: f64, y: f64, log: bool) -> String {
     format!("{name}\nepoch {x:.0}\n{value:.4}")
 }
 
+/// The sharpness tab's shared epoch axis: both plots show the same epochs, one under the
+/// other over the epochs trained so far, their plot areas aligned (a loss spike sits under the
+/// λmax that caused it).
+fn epoch_axis<'a>(plot: Plot<'a>, r: &TrainingReport) -> Plot<'a> {
+    let link = Id::unique("training-sharpness-epochs");
+    let last_epoch = r.runs.iter().filter_map(|run| run.epochs.last()).map(|e| e.epoch).max();
+    lab_widgets::linear_x_axis(plot, super::view::EPOCH_LABELS)
+        .include_x(0.0)
+        .include_x(last_epoch.unwrap_or(0) as f64)
+        .link_axis(link, [true, false])
+        .link_cursor(link, [true, false])
+        .y_axis_min_width(Y_AXIS_WIDTH)
+}
+
+/// Room for the y tick labels of both plots, so their plot areas start at the same x.
+const Y_AXIS_WIDTH: f32 = 56.0;
+
 fn sharpness_plot(ui: &mut Ui, r: &TrainingReport, height: f32) {
-    let plot = Plot::new("training-sharpness")
+    let plot = epoch_axis(Plot::new("training-sharpness"), r)
         .height(height)
         .x_axis_label("epoch")
         .y_axis_label("λmax of the Hessian")
@@ -142,7 +159,7 @@ fn edge_steps(points: &[SharpnessPoint]) -> Vec<[f64; 2]> {
 }
 
 fn loss_plot(ui: &mut Ui, r: &TrainingReport, height: f32) {
-    let plot = Plot::new("training-sharpness-loss")
+    let plot = epoch_axis(Plot::new("training-sharpness-loss"), r)
         .height(height)
         .x_axis_label("epoch")
         .y_axis_label("training loss (log)")

@@ -9,9 +9,9 @@ use egui_plot::{
 
 use crate::app::entries::action::EntryAction;
 use crate::app::lab_results::LabResults;
-use crate::app::widgets::lab_image;
 use crate::app::widgets::legend_row::{self, Swatch};
 use crate::app::widgets::palette;
+use crate::app::widgets::{lab_image, lab_widgets};
 use optlab_core::entries::training::TrainingReport;
 use optlab_core::train::{Dataset, DecisionGrid};
 
@@ -214,6 +214,9 @@ fn curves_legend(ui: &mut Ui, r: &TrainingReport) {
     legend_row::show(ui, &entries);
 }
 
+/// Labelled marks on an epoch axis (about this many).
+pub(super) const EPOCH_LABELS: f64 = 5.0;
+
 /// One value per epoch for every run: training solid, validation dashed, in the run's colour.
 fn curves(
     ui: &mut Ui,
@@ -222,7 +225,8 @@ fn curves(
     height: f32,
     value: impl Fn(&optlab_core::train::EpochStats) -> (f64, Option<f64>),
 ) {
-    let mut plot = Plot::new(axis.id).height(height).x_axis_label("epoch").y_axis_label(axis.label);
+    let plot = Plot::new(axis.id).height(height).x_axis_label("epoch").y_axis_label(axis.label);
+    let mut plot = lab_widgets::linear_x_axis(plot, EPOCH_LABELS);
     let log = axis.log;
     plot = plot.label_formatter(move |hover| match hover {
         HoverPosition::NearDataPoint { plot_name, position, .. } => {
