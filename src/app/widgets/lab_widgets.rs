@@ -137,12 +137,23 @@ pub fn linear_ticks(input: &egui_plot::GridInput, labels: f64) -> Vec<egui_plot:
     marks
 }
 
-/// `plot` with its x axis marked by [`linear_ticks`] (about `labels` labelled marks) and
+/// Marks for an axis that counts (steps, epochs): [`linear_ticks`] at whole numbers only, so a
+/// short run gets one mark per step rather than marks at halves.
+#[must_use]
+pub fn count_ticks(input: &egui_plot::GridInput, labels: f64) -> Vec<egui_plot::GridMark> {
+    linear_ticks(input, labels)
+        .into_iter()
+        .filter(|mark| mark.value.fract() == 0.0)
+        .map(|mark| egui_plot::GridMark { value: mark.value, step_size: mark.step_size.max(1.0) })
+        .collect()
+}
+
+/// `plot` with its x axis marked by [`count_ticks`] (about `labels` labelled marks) and
 /// labelled by [`tick_label`]: for an axis of epochs or steps, where `egui_plot`'s powers of
 /// ten leave a narrow plot of 300 epochs with the single label "0".
 #[must_use]
-pub fn linear_x_axis(plot: egui_plot::Plot<'_>, labels: f64) -> egui_plot::Plot<'_> {
-    plot.x_grid_spacer(move |input| linear_ticks(&input, labels)).x_axis_formatter(tick_label)
+pub fn count_x_axis(plot: egui_plot::Plot<'_>, labels: f64) -> egui_plot::Plot<'_> {
+    plot.x_grid_spacer(move |input| count_ticks(&input, labels)).x_axis_formatter(tick_label)
 }
 
 /// The label of a mark from [`linear_ticks`]: as many decimals as its step needs ("0.5" for
@@ -163,7 +174,7 @@ pub fn tick_label(mark: egui_plot::GridMark, _range: &std::ops::RangeInclusive<f
 
 #[cfg(test)]
 mod tests {
-    use super::{linear_ticks, tick_label};
+    use super::{count_ticks, linear_ticks, tick_label};
     use egui_plot::GridMark;
 
     #[test]
@@ -192,5 +203,21 @@ mod tests {
         assert!(values((1.0, 1.0), 4.0).is_empty());
         assert!(values((0.0, f64::NAN), 4.0).is_empty());
         assert!(values((0.0, 1.0), 0.0).is_empty());
+    }
+
+    #[test]
+    fn count_ticks_fall_on_whole_numbers() {
+        let marks = |bounds, labels| -> Vec<(f64, f64)> {
+            let input = GridInput { bounds, base_step_size: 1e-3 };
+            count_ticks(&input, labels).iter().map(|m| (m.value, m.step_size)).collect()
+        };
+        // 300 epochs: every 100 (the default grid labelled only 0 on a narrow plot).
+        assert_eq!(marks((-1.0, 285.0), 5.0), [(0.0, 100.0), (100.0, 100.0), (200.0, 100.0)]);
+        // 3 steps: one mark per step, not halves.
+        assert_eq!(marks((0.0, 3.0), 6.0), [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0), (3.0, 1.0)]);
+        assert_eq!(
+            marks((0.0, 16.0), 6.0).iter().map(|m| m.0).collect::<Vec<_>>(),
+            [0.0, 5.0, 10.0, 15.0]
+        );
     }
 }

@@ -10,7 +10,7 @@ use crate::app::entries::race::results::{RunResult, global_minimum};
 use crate::app::entries::race::schedule_preview;
 use crate::app::widgets::draw_cache::{DrawCache, RecordsKey, column_envelope};
 use crate::app::widgets::legend_row::{self, Swatch};
-use crate::app::widgets::{log_axis, palette};
+use crate::app::widgets::{lab_widgets, log_axis, numbers, palette};
 use optlab_core::entries::race::Race;
 use optlab_core::optim::OptimizerConfig;
 use optlab_core::schedule::Schedule;
@@ -22,6 +22,8 @@ const MOMENTUM_HINT: &str = "Cyclic and OneCycle drive the optimizer's momentum 
 
 /// Width of every plot's y axis, so the linked plots' x axes line up.
 const Y_AXIS_WIDTH: f32 = 60.0;
+/// Labelled marks on the step axis (about this many).
+const STEP_LABELS: f64 = 6.0;
 
 /// Smallest loss gap drawn; below it the log axis would run to −∞.
 const LOG_FLOOR: f64 = 1e-16;
@@ -162,13 +164,7 @@ pub fn show(
     let top = ui.cursor().top();
     legend_row(ui, race, runs, (step, cache.any_momentum(runs.len())));
     let plots = (height - (ui.cursor().top() - top)).max(120.0);
-    let loss_label = if known.is_none() {
-        format!("loss − lowest reached (log), {floor:.4}")
-    } else if floor == 0.0 {
-        "loss (log)".to_owned()
-    } else {
-        format!("loss − f* (log), f* = {floor:.4})")
-    };
+    let loss_label = loss_axis_label(known.is_some(), floor);
     let link = egui::Id::unique("optlab-curves-x");
     if cache.any_momentum(runs.len()) {
         loss_plot(ui, (race, runs, &*cache), (step, plots * 0.5), link, loss_label);
@@ -188,13 +184,12 @@ fn momentum_plot(
     (step, height): (u64, f32),
     link: egui::Id,
 ) {
-    Plot::new("momentum-plot")
+    lab_widgets::count_x_axis(Plot::new("momentum-plot"), STEP_LABELS)
         .height(height)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .y_axis_min_width(Y_AXIS_WIDTH)
         .x_axis_label("step")
-        .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
         .y_axis_label("momentum / β₁")
         // A short plot: about three labelled ticks, so egui_plot keeps them apart enough to draw.
         .y_grid_spacer(|input| super::schedule_preview::few_marks(&input))
@@ -255,12 +250,11 @@ fn loss_plot(
     link: egui::Id,
     loss_label: String,
 ) {
-    Plot::new("loss-plot")
+    lab_widgets::count_x_axis(Plot::new("loss-plot"), STEP_LABELS)
         .height(height)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .y_axis_min_width(Y_AXIS_WIDTH)
-        .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
         .y_axis_label(loss_label)
         .y_grid_spacer(|input| log_axis::marks(&input))
         .y_axis_formatter(|mark, _| log_axis::label_within(mark.value, mark.step_size))
@@ -303,13 +297,12 @@ fn lr_plot(
     (step, height): (u64, f32),
     link: egui::Id,
 ) {
-    Plot::new("lr-plot")
+    lab_widgets::count_x_axis(Plot::new("lr-plot"), STEP_LABELS)
         .height(height)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .y_axis_min_width(Y_AXIS_WIDTH)
         .x_axis_label("step")
-        .x_axis_formatter(|mark, _| format!("{:.0}", mark.value))
         .y_axis_label("learning rate")
         .y_grid_spacer(|input| linear_marks(&input))
         .y_axis_formatter(|mark, _| log_axis::linear_label(mark.value, mark.step_size))
@@ -346,6 +339,19 @@ fn lowest_loss(runs: &[RunResult]) -> f64 {
         .filter(|l| l.is_finite())
         .fold(f64::INFINITY, f64::min);
     if lowest.is_finite() { lowest } else { 0.0 }
+}
+
+/// The loss plot's axis title: what is subtracted before the log scale, written as the start
+/// fields write numbers (−4.29497e7, not −42949672.9600).
+fn loss_axis_label(minimum_known: bool, floor: f64) -> String {
+    let floor_text = numbers::coordinate(floor).replace('-', "−");
+    if !minimum_known {
+        format!("loss − lowest reached (log), lowest = {floor_text}")
+    } else if floor == 0.0 {
+        "loss (log)".to_owned()
+    } else {
+        format!("loss − f* (log), f* = {floor_text}")
+    }
 }
 
 #[cfg(test)]
@@ -409,5 +415,16 @@ mod tests {
                 .count();
             assert!(step_lines >= 2, "the step run's loss and lr lines at width {width}");
         }
+    }
+
+    #[test]
+    fn the_loss_axis_names_what_it_subtracts_in_few_digits() {
+        assert_eq!(
+            loss_axis_label(false, -42_949_672.96),
+            "loss − lowest reached (log), lowest = −4.29497e7"
+        );
+        assert_eq!(loss_axis_label(true, 0.0), "loss (log)");
+        assert_eq!(loss_axis_label(true, -3.2), "loss − f* (log), f* = −3.2");
+        assert_eq!(loss_axis_label(false, 0.25), "loss − lowest reached (log), lowest = 0.25");
     }
 }
