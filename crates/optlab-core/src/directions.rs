@@ -175,13 +175,21 @@ impl LocalCurvature {
     pub fn shape(&self) -> String {
         let [low, high] = self.eigenvalues;
         match self.condition_number() {
-            Some(kappa) => format!("a bowl, condition number κ = λmax/λmin = {}", short(kappa)),
+            Some(kappa) => {
+                format!("a bowl, condition number κ = λmax/λmin = {}", short(significant(kappa)))
+            }
             None if low < 0.0 && high > 0.0 => "indefinite: a saddle".to_owned(),
             None if high < 0.0 => "a cap (both curvatures negative: near a maximum)".to_owned(),
             None if high == 0.0 && low == 0.0 => "flat (H = 0)".to_owned(),
             None => "flat along one direction (κ = ∞)".to_owned(),
         }
     }
+}
+
+/// `value` rounded to 6 significant digits, as the eigenvalues beside it are shown (κ = 63.7399,
+/// not 63.73992922461981).
+fn significant(value: f64) -> f64 {
+    format!("{value:.5e}").parse().unwrap_or(value)
 }
 
 impl Directions {
@@ -351,7 +359,19 @@ mod tests {
         let steep = c.eigenvectors[1];
         let along = [30f64.to_radians().cos(), 30f64.to_radians().sin()];
         assert!((steep[0] * along[0] + steep[1] * along[1]).abs() < 1e-12);
-        assert!(c.shape().contains("κ = λmax/λmin = 100"), "{}", c.shape());
+        assert!(c.shape().ends_with("κ = λmax/λmin = 100"), "{}", c.shape());
+    }
+
+    #[test]
+    fn the_condition_number_is_shown_with_the_eigenvalues_digits() {
+        let bowl = |high| LocalCurvature {
+            eigenvalues: [1.0, high],
+            eigenvectors: [[1.0, 0.0], [0.0, 1.0]],
+        };
+        let shape = bowl(63.739_929_224_619_81).shape();
+        assert_eq!(shape, "a bowl, condition number κ = λmax/λmin = 63.7399");
+        assert!(bowl(2.5e7).shape().ends_with("= 25000000"), "{}", bowl(2.5e7).shape());
+        assert!(bowl(1.234_567_8e12).shape().ends_with("= 1.23457e12"));
     }
 
     #[test]
