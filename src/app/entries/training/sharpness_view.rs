@@ -94,9 +94,8 @@ fn hover_formatter(name: &str, x: f64, y: f64, log: bool) -> String {
     format!("{name}\nepoch {x:.0}\n{value:.4}")
 }
 
-/// The sharpness tab's shared epoch axis: both plots show the same epochs, one under the
-/// other over the epochs trained so far, their plot areas aligned (a loss spike sits under the
-/// λmax that caused it).
+/// The Sharpness tab's shared epoch axis: both plots span the epochs trained so far, one under
+/// the other with their plot areas aligned, so a loss spike sits under the λmax that caused it.
 fn epoch_axis<'a>(plot: Plot<'a>, r: &TrainingReport) -> Plot<'a> {
     let link = Id::unique("training-sharpness-epochs");
     let last_epoch = r.runs.iter().filter_map(|run| run.epochs.last()).map(|e| e.epoch).max();
