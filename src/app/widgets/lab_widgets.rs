@@ -148,6 +148,10 @@ pub fn count_ticks(input: &egui_plot::GridInput, labels: f64) -> Vec<egui_plot::
         .collect()
 }
 
+/// About how many labelled marks an epoch axis gets (the training curves and the Sharpness tab
+/// alike).
+pub const EPOCH_LABELS: f64 = 5.0;
+
 /// `plot` with its x axis marked by [`count_ticks`] (about `labels` labelled marks) and
 /// labelled by [`tick_label`]: for an axis of epochs or steps, where `egui_plot`'s powers of
 /// ten leave a narrow plot of 300 epochs with the single label "0".

@@ -99,16 +99,13 @@ fn hover_formatter(name: &str, x: f64, y: f64, log: bool) -> String {
 fn epoch_axis<'a>(plot: Plot<'a>, r: &TrainingReport) -> Plot<'a> {
     let link = Id::unique("training-sharpness-epochs");
     let last_epoch = r.runs.iter().filter_map(|run| run.epochs.last()).map(|e| e.epoch).max();
-    lab_widgets::count_x_axis(plot, EPOCH_LABELS)
+    lab_widgets::count_x_axis(plot, lab_widgets::EPOCH_LABELS)
         .include_x(0.0)
         .include_x(last_epoch.unwrap_or(0) as f64)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .y_axis_min_width(Y_AXIS_WIDTH)
 }
-
-/// Labelled marks on the epoch axis (about this many, as the Curves tab).
-const EPOCH_LABELS: f64 = 5.0;
 
 /// Room for the y tick labels of both plots, so their plot areas start at the same x.
 const Y_AXIS_WIDTH: f32 = 56.0;

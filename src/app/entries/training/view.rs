@@ -214,9 +214,6 @@ fn curves_legend(ui: &mut Ui, r: &TrainingReport) {
     legend_row::show(ui, &entries);
 }
 
-/// Labelled marks on an epoch axis (about this many).
-const EPOCH_LABELS: f64 = 5.0;
-
 /// One value per epoch for every run: training solid, validation dashed, in the run's colour.
 fn curves(
     ui: &mut Ui,
@@ -226,7 +223,7 @@ fn curves(
     value: impl Fn(&optlab_core::train::EpochStats) -> (f64, Option<f64>),
 ) {
     let plot = Plot::new(axis.id).height(height).x_axis_label("epoch").y_axis_label(axis.label);
-    let mut plot = lab_widgets::count_x_axis(plot, EPOCH_LABELS);
+    let mut plot = lab_widgets::count_x_axis(plot, lab_widgets::EPOCH_LABELS);
     let log = axis.log;
     plot = plot.label_formatter(move |hover| match hover {
         HoverPosition::NearDataPoint { plot_name, position, .. } => {
