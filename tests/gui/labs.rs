@@ -146,6 +146,8 @@ fn stochastic_depth_shows_survival_raster_and_test_rules() {
     assert!(h.query_by_label_contains("Survival probability of each block").is_some());
     assert!(h.query_by_label_contains("expected depth Σ pₗ = 40.25").is_some());
     assert!(h.query_by_label_contains("Kept blocks per mini-batch").is_some());
+    assert!(h.query_by_label("kept (ran)").is_some(), "the raster has a key");
+    assert!(h.query_by_label("skipped").is_some(), "the raster has a key");
     let Experiment::StochasticDepth(lab) = experiment(&mut h) else { panic!("a depth entry") };
     lab.blocks = 10;
     lab.final_survival = 1.0;

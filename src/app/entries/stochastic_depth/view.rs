@@ -74,6 +74,15 @@ fn raster(ui: &mut Ui, r: &StochasticDepthReport, generation: u64, height: f32) 
     let active = r.raster.active_blocks_per_batch();
     let mean_active = active.iter().sum::<usize>() as f64 / active.len().max(1) as f64;
     ui.strong(format!("Kept blocks per mini-batch (mean {mean_active:.2})"));
+    // The key, in the texture's own colours (the colour map's two ends), so the raster reads
+    // without the notes.
+    legend_row::show(
+        ui,
+        &[
+            ("kept (ran)".to_owned(), Swatch::Square(palette::surface_colour(1.0))),
+            ("skipped".to_owned(), Swatch::Square(palette::surface_colour(0.0))),
+        ],
+    );
     let values: Vec<f64> =
         r.raster.rows().flat_map(|row| row.iter().map(|&kept| f64::from(u8::from(kept)))).collect();
     let pixels = Pixels { width: blocks, height: batches, values: &values };
@@ -85,7 +94,7 @@ fn raster(ui: &mut Ui, r: &StochasticDepthReport, generation: u64, height: f32) 
         (0.0, 1.0),
     );
     Plot::new("stoch-depth-raster-plot")
-        .height(height)
+        .height(height - 24.0)
         .show_grid(false)
         .x_axis_label("block")
         .y_axis_label("mini-batch")
