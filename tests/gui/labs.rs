@@ -203,11 +203,18 @@ fn training_shows_curves_and_decision_regions_of_the_chosen_run() {
     let Some(LabReport::Training(report)) = h.state().labs.report() else { panic!("a report") };
     assert_eq!(report.runs.len(), 2);
     assert!(report.runs.iter().all(|run| run.grid.is_some() && run.error.is_none()));
+    let no_rings = "Points: training data (no validation split).";
+    assert!(h.query_by_label_contains(no_rings).is_some(), "no rings promised without validation");
     let Experiment::Training(lab) = experiment(&mut h) else { panic!("a training entry") };
     lab.runs[0].epochs = 5;
     settle(&mut h);
     let Some(LabReport::Training(report)) = h.state().labs.report() else { panic!("a report") };
     assert_eq!(report.runs[0].epochs.len(), 5, "an edited run is trained again");
+    let Experiment::Training(lab) = experiment(&mut h) else { panic!("a training entry") };
+    (lab.validation_fraction, lab.runs[1].epochs) = (0.3, 5);
+    settle(&mut h);
+    assert!(h.query_by_label_contains("rings: validation data").is_some(), "held-out points");
+    assert!(h.query_by_label_contains(no_rings).is_none());
 }
 
 fn epochs_done(h: &Harness<'_, OptlabApp>) -> usize {

@@ -291,7 +291,19 @@ fn decision_regions(ui: &mut Ui, r: &TrainingReport, generation: u64, height: f3
         points(plot, &r.train, "train", true);
         points(plot, &r.validation, "validation", false);
     });
-    ui.weak("Filled points: training data; rings: validation data. Colour: the predicted class, brighter where the network is surer.");
+    ui.weak(points_caption(!r.validation.x.is_empty()));
+}
+
+/// What the points and colours of the decision regions mean; rings only when there are
+/// validation points to draw as rings.
+fn points_caption(validated: bool) -> &'static str {
+    if validated {
+        "Filled points: training data; rings: validation data. Colour: the predicted class, \
+         brighter where the network is surer."
+    } else {
+        "Points: training data (no validation split). Colour: the predicted class, brighter \
+         where the network is surer."
+    }
 }
 
 /// Class colours, brighter with the class probability. One texture per run, updated in place
