@@ -13,6 +13,7 @@
 //! with its line and column.
 
 use crate::expr::Formula;
+pub use real::{Arithmetic, ArithmeticVisitor, Real};
 use std::f64::consts::TAU;
 
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,8 @@ pub const RASTRIGIN_A: Limit = Limit::at_least("a", 0.0);
 pub const QUADRATIC_H: Limit = Limit::finite("h");
 /// Allowed range of each entry of [`Surface::Quadratic`]'s `c`.
 pub const QUADRATIC_C: Limit = Limit::finite("c");
+
+mod real;
 
 /// Default values of the RON fields (serde needs them as functions).
 mod defaults {
@@ -362,16 +365,40 @@ impl Surface {
                 visitor.visit(move |p| taco_vg(condition, angle, p))
             }
             Self::Rosenbrock { a, b } => visitor.visit(move |p| rosenbrock_vg(a, b, p)),
-            Self::Beale => visitor.visit(beale_vg),
-            Self::Himmelblau => visitor.visit(himmelblau_vg),
+            Self::Beale => visitor.visit(beale_vg::<f64>),
+            Self::Himmelblau => visitor.visit(himmelblau_vg::<f64>),
             Self::Rastrigin { a } => visitor.visit(move |p| rastrigin_vg(a, p)),
-            Self::SixHumpCamel => visitor.visit(camel_vg),
-            Self::Saddle => visitor.visit(saddle_vg),
-            Self::DoubleWell => visitor.visit(double_well_vg),
+            Self::SixHumpCamel => visitor.visit(camel_vg::<f64>),
+            Self::Saddle => visitor.visit(saddle_vg::<f64>),
+            Self::DoubleWell => visitor.visit(double_well_vg::<f64>),
             Self::Expression(ref formula) => {
                 visitor.visit(|p| formula.expr().value_and_gradient(p))
             }
         }
+    }
+
+    /// Runs `visitor` with this surface as an [`Arithmetic`] one (its formula evaluated on any
+    /// [`Real`], such as a SIMD vector of lanes, with the engine's operations in the engine's
+    /// order), or gives the visitor back for Rastrigin (its cosines are library calls) and typed
+    /// formulas.
+    ///
+    /// # Errors
+    /// The visitor itself, for a surface that is not arithmetic.
+    pub fn visit_arithmetic<V: ArithmeticVisitor>(&self, visitor: V) -> Result<V::Output, V> {
+        Ok(match *self {
+            Self::Quadratic { h, c } => visitor.visit(QuadraticFormula { h, c }),
+            Self::TacoShell { condition, angle } => {
+                let sin_cos = angle.to_radians().sin_cos();
+                visitor.visit(TacoFormula { condition, sin_cos })
+            }
+            Self::Rosenbrock { a, b } => visitor.visit(RosenbrockFormula { a, b }),
+            Self::Beale => visitor.visit(BealeFormula),
+            Self::Himmelblau => visitor.visit(HimmelblauFormula),
+            Self::SixHumpCamel => visitor.visit(CamelFormula),
+            Self::Saddle => visitor.visit(SaddleFormula),
+            Self::DoubleWell => visitor.visit(DoubleWellFormula),
+            Self::Rastrigin { .. } | Self::Expression(_) => return Err(visitor),
+        })
     }
 
     /// Checks the analytic gradient at `p` against central differences.
@@ -705,6 +732,76 @@ fn solve(m: Matrix, v: Point) -> Option<Point> {
     (s[0].is_finite() && s[1].is_finite()).then_some(s)
 }
 
+/// [`Surface::Quadratic`] as an [`Arithmetic`] surface.
+#[derive(Clone, Copy)]
+struct QuadraticFormula {
+    h: Pairs,
+    c: (f64, f64),
+}
+
+impl Arithmetic for QuadraticFormula {
+    #[expect(clippy::inline_always, reason = "the sweep's vector kernel; see benches/sweep.rs")]
+    #[inline(always)]
+    fn value_and_gradient<T: Real>(self, p: [T; 2]) -> (T, [T; 2]) {
+        quadratic_vg(self.h, self.c, p)
+    }
+}
+
+/// [`Surface::TacoShell`] as an [`Arithmetic`] surface, with its angle's sine and cosine.
+#[derive(Clone, Copy)]
+struct TacoFormula {
+    condition: f64,
+    sin_cos: (f64, f64),
+}
+
+impl Arithmetic for TacoFormula {
+    #[expect(clippy::inline_always, reason = "the sweep's vector kernel; see benches/sweep.rs")]
+    #[inline(always)]
+    fn value_and_gradient<T: Real>(self, p: [T; 2]) -> (T, [T; 2]) {
+        turned_taco_vg(self.condition, self.sin_cos, p)
+    }
+}
+
+/// [`Surface::Rosenbrock`] as an [`Arithmetic`] surface.
+#[derive(Clone, Copy)]
+struct RosenbrockFormula {
+    a: f64,
+    b: f64,
+}
+
+impl Arithmetic for RosenbrockFormula {
+    #[expect(clippy::inline_always, reason = "the sweep's vector kernel; see benches/sweep.rs")]
+    #[inline(always)]
+    fn value_and_gradient<T: Real>(self, p: [T; 2]) -> (T, [T; 2]) {
+        rosenbrock_vg(self.a, self.b, p)
+    }
+}
+
+/// The surfaces without parameters as [`Arithmetic`] ones: a unit type per formula.
+macro_rules! parameterless_formulas {
+    ($($name:ident => $formula:ident),* $(,)?) => {$(
+        #[doc = concat!("`", stringify!($formula), "` as an [`Arithmetic`] surface.")]
+        #[derive(Clone, Copy)]
+        struct $name;
+
+        impl Arithmetic for $name {
+            // Inlined into each SIMD version of the vector kernel (no lint fires in a macro).
+            #[inline(always)]
+            fn value_and_gradient<T: Real>(self, p: [T; 2]) -> (T, [T; 2]) {
+                $formula(p)
+            }
+        }
+    )*};
+}
+
+parameterless_formulas! {
+    BealeFormula => beale_vg,
+    HimmelblauFormula => himmelblau_vg,
+    CamelFormula => camel_vg,
+    SaddleFormula => saddle_vg,
+    DoubleWellFormula => double_well_vg,
+}
+
 /// `[cos −sin; sin cos] · p`.
 #[inline]
 fn rotate(cos: f64, sin: f64, p: Point) -> Point {
@@ -720,12 +817,14 @@ fn off_diagonal(h: Pairs) -> f64 {
     0.5 * h.0.1 + 0.5 * h.1.0
 }
 
-#[inline]
-fn quadratic_vg(h: Pairs, c: (f64, f64), [x, y]: Point) -> (f64, Point) {
+#[expect(clippy::inline_always, reason = "the sweep's vector kernel; see lanes_vector.rs")]
+#[inline(always)]
+fn quadratic_vg<T: Real>(h: Pairs, c: (f64, f64), [x, y]: [T; 2]) -> (T, [T; 2]) {
     let s = off_diagonal(h);
-    let hx = h.0.0 * x + s * y;
-    let hy = s * x + h.1.1 * y;
-    (x * (0.5 * hx - c.0) + y * (0.5 * hy - c.1), [hx - c.0, hy - c.1])
+    let hx = x.like(h.0.0) * x + x.like(s) * y;
+    let hy = x.like(s) * x + x.like(h.1.1) * y;
+    let (c0, c1) = (x.like(c.0), x.like(c.1));
+    (x * (x.like(0.5) * hx - c0) + y * (x.like(0.5) * hy - c1), [hx - c0, hy - c1])
 }
 
 fn quadratic_hessian(h: Pairs) -> Matrix {
@@ -776,13 +875,23 @@ fn quadratic_formula(h: Pairs, c: (f64, f64)) -> String {
 // ---------------------------------------------------------------------------------------------
 // Taco shell: ½(u² + κv²) in coordinates (u, v) turned by `angle`.
 
-#[inline]
-fn taco_vg(condition: f64, angle: f64, [x, y]: Point) -> (f64, Point) {
+#[expect(clippy::inline_always, reason = "the sweep's vector kernel; see lanes_vector.rs")]
+#[inline(always)]
+fn taco_vg<T: Real>(condition: f64, angle: f64, p: [T; 2]) -> (T, [T; 2]) {
     let (sin, cos) = angle.to_radians().sin_cos();
+    turned_taco_vg(condition, (sin, cos), p)
+}
+
+/// [`taco_vg`] with the angle's sine and cosine computed.
+#[expect(clippy::inline_always, reason = "the sweep's vector kernel; see lanes_vector.rs")]
+#[inline(always)]
+fn turned_taco_vg<T: Real>(condition: f64, (sin, cos): (f64, f64), [x, y]: [T; 2]) -> (T, [T; 2]) {
+    let (sin, cos) = (x.like(sin), x.like(cos));
     let u = cos * x + sin * y;
     let v = cos * y - sin * x;
-    let kv = condition * v;
-    (0.5 * (u * u + kv * v), rotate(cos, sin, [u, kv]))
+    let kv = x.like(condition) * v;
+    // `rotate(cos, sin, [u, kv])`.
+    (x.like(0.5) * (u * u + kv * v), [cos * u - sin * kv, sin * u + cos * kv])
 }
 
 fn taco_hessian(condition: f64, angle: f64) -> Matrix {
@@ -794,14 +903,15 @@ fn taco_hessian(condition: f64, angle: f64) -> Matrix {
 // ---------------------------------------------------------------------------------------------
 // Rosenbrock: (a − x)² + b(y − x²)².
 
-#[inline]
-fn rosenbrock_vg(a: f64, b: f64, [x, y]: Point) -> (f64, Point) {
-    let d = a - x;
+#[expect(clippy::inline_always, reason = "the sweep's vector kernel; see lanes_vector.rs")]
+#[inline(always)]
+fn rosenbrock_vg<T: Real>(a: f64, b: f64, [x, y]: [T; 2]) -> (T, [T; 2]) {
+    let d = x.like(a) - x;
     let e = y - x * x;
     // In the order numpy code writes it (`-2*(1 - x) - 400*x*r`, `200*r`): near the edge of
     // stability a run is chaotic and one rounding apart is a different run, so this order lets a
     // sweep match a vectorized numpy sweep run for run (benches/sweep_compare.py).
-    (d * d + b * (e * e), [-2.0 * d - 4.0 * b * x * e, 2.0 * b * e])
+    (d * d + x.like(b) * (e * e), [x.like(-2.0) * d - x.like(4.0 * b) * x * e, x.like(2.0 * b) * e])
 }
 
 fn rosenbrock_hessian(b: f64, [x, y]: Point) -> Matrix {
@@ -817,16 +927,18 @@ fn rosenbrock_formula(a: f64, b: f64) -> String {
 // ---------------------------------------------------------------------------------------------
 // Beale: Σᵢ rᵢ², rᵢ = cᵢ − x + x·yⁱ.
 
-#[inline]
-fn beale_vg([x, y]: Point) -> (f64, Point) {
+#[expect(clippy::inline_always, reason = "the sweep's vector kernel; see lanes_vector.rs")]
+#[inline(always)]
+fn beale_vg<T: Real>([x, y]: [T; 2]) -> (T, [T; 2]) {
     let y2 = y * y;
     let y3 = y2 * y;
-    let r1 = 1.5 - x + x * y;
-    let r2 = 2.25 - x + x * y2;
-    let r3 = 2.625 - x + x * y3;
+    let r1 = x.like(1.5) - x + x * y;
+    let r2 = x.like(2.25) - x + x * y2;
+    let r3 = x.like(2.625) - x + x * y3;
     let value = r1 * r1 + r2 * r2 + r3 * r3;
-    let gx = 2.0 * (r1 * (y - 1.0) + r2 * (y2 - 1.0) + r3 * (y3 - 1.0));
-    let gy = 2.0 * x * (r1 + 2.0 * r2 * y + 3.0 * r3 * y2);
+    let gx =
+        x.like(2.0) * (r1 * (y - x.like(1.0)) + r2 * (y2 - x.like(1.0)) + r3 * (y3 - x.like(1.0)));
+    let gy = x.like(2.0) * x * (r1 + x.like(2.0) * r2 * y + x.like(3.0) * r3 * y2);
     (value, [gx, gy])
 }
 
@@ -852,11 +964,12 @@ fn beale_hessian([x, y]: Point) -> Matrix {
 // ---------------------------------------------------------------------------------------------
 // Himmelblau: u² + v², u = x² + y − 11, v = x + y² − 7.
 
-#[inline]
-fn himmelblau_vg([x, y]: Point) -> (f64, Point) {
-    let u = x * x + y - 11.0;
-    let v = x + y * y - 7.0;
-    (u * u + v * v, [4.0 * x * u + 2.0 * v, 2.0 * u + 4.0 * y * v])
+#[expect(clippy::inline_always, reason = "the sweep's vector kernel; see lanes_vector.rs")]
+#[inline(always)]
+fn himmelblau_vg<T: Real>([x, y]: [T; 2]) -> (T, [T; 2]) {
+    let u = x * x + y - x.like(11.0);
+    let v = x + y * y - x.like(7.0);
+    (u * u + v * v, [x.like(4.0) * x * u + x.like(2.0) * v, x.like(2.0) * u + x.like(4.0) * y * v])
 }
 
 fn himmelblau_hessian([x, y]: Point) -> Matrix {
@@ -934,13 +1047,16 @@ fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
 // ---------------------------------------------------------------------------------------------
 // Six-hump camel: (4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y².
 
-#[inline]
-fn camel_vg([x, y]: Point) -> (f64, Point) {
+#[expect(clippy::inline_always, reason = "the sweep's vector kernel; see lanes_vector.rs")]
+#[inline(always)]
+fn camel_vg<T: Real>([x, y]: [T; 2]) -> (T, [T; 2]) {
     let x2 = x * x;
     let y2 = y * y;
-    let value = (4.0 - 2.1 * x2 + x2 * x2 / 3.0) * x2 + x * y + (4.0 * y2 - 4.0) * y2;
-    let gx = x * (8.0 - 8.4 * x2 + 2.0 * x2 * x2) + y;
-    let gy = x + y * (16.0 * y2 - 8.0);
+    let value = (x.like(4.0) - x.like(2.1) * x2 + x2 * x2 / x.like(3.0)) * x2
+        + x * y
+        + (x.like(4.0) * y2 - x.like(4.0)) * y2;
+    let gx = x * (x.like(8.0) - x.like(8.4) * x2 + x.like(2.0) * x2 * x2) + y;
+    let gy = x + y * (x.like(16.0) * y2 - x.like(8.0));
     (value, [gx, gy])
 }
 
@@ -952,16 +1068,21 @@ fn camel_hessian([x, y]: Point) -> Matrix {
 // ---------------------------------------------------------------------------------------------
 // Saddle and double well.
 
-#[inline]
-fn saddle_vg([x, y]: Point) -> (f64, Point) {
+#[expect(clippy::inline_always, reason = "the sweep's vector kernel; see lanes_vector.rs")]
+#[inline(always)]
+fn saddle_vg<T: Real>([x, y]: [T; 2]) -> (T, [T; 2]) {
     let y2 = y * y;
-    (x * x + y2 * (0.5 * y2 - 1.0), [2.0 * x, 2.0 * y * (y2 - 1.0)])
+    (
+        x * x + y2 * (x.like(0.5) * y2 - x.like(1.0)),
+        [x.like(2.0) * x, x.like(2.0) * y * (y2 - x.like(1.0))],
+    )
 }
 
-#[inline]
-fn double_well_vg([x, y]: Point) -> (f64, Point) {
-    let w = x * x - 1.0;
-    (w * w + 0.3 * x + y * y, [4.0 * x * w + 0.3, 2.0 * y])
+#[expect(clippy::inline_always, reason = "the sweep's vector kernel; see lanes_vector.rs")]
+#[inline(always)]
+fn double_well_vg<T: Real>([x, y]: [T; 2]) -> (T, [T; 2]) {
+    let w = x * x - x.like(1.0);
+    (w * w + x.like(0.3) * x + y * y, [x.like(4.0) * x * w + x.like(0.3), x.like(2.0) * y])
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,23 +19,23 @@
 //! those selects gone (each lane's next measure taken ahead, the best losses written to a second
 //! array) it was still slower: 33 ms against 27–29.
 //!
-//! Also measured and not kept (same machine; one thread unless said): explicit SIMD vectors
-//! (`fearless_simd` f64x4, groups of 8 lanes stepped from start to end in registers, the
-//! surfaces' formulas generic over the number type; bit-identical to the engine in the property
-//! test) for the SGD family's simple update. Medians 25.6–25.9 ms against 27.6–27.9 with a
-//! `reached` level and 22.5–23.2 against 25.8–26.0 without, but on two threads 14.7–14.9
-//! against 14.4–14.6 and 12.9–14.2 against 13.5–13.6; and that crate has no AVX-512 level, where
-//! this kernel packs 8 lanes per instruction. The divergence checks cost about a tenth of a
-//! step: a probe that kept only `loss <= bound` took 21.4–25.1 ms against 25.4–28.0.
+//! A chunk of the SGD family's simple update without schedule, noise or settle levels, on a
+//! surface whose formula is arithmetic, goes to the explicit-SIMD vector kernel instead
+//! ([`super::lanes_vector`]): groups of 8 lanes in registers, its divergence handled inside.
+//! The first version of that kernel handed a group over to this one at its first divergence
+//! and was no faster on two threads (14.7–14.9 ms against 14.4–14.6): in a sweep across the
+//! edge of stability a group that diverges then ran the rest of its steps here, at 16 lanes'
+//! cost for 8 live ones. The divergence checks cost about a tenth of a step here: a probe that
+//! kept only `loss <= bound` took 21.4–25.1 ms against 25.4–28.0 (one thread).
 //!
-//! Nor were these, each bit-identical in the property test and 5.5% fewer instructions per step
-//! together (callgrind), but no faster: a third update loop without the plain-SGD select for
-//! chunks with no μ = 0 lane, and `reached` kept as a count of steps with the best loss above
-//! the level (one compare and one add instead of compare, select and minimum). Means of six
-//! alternated runs of `sweep_100x100_momentum_rosenbrock` on one thread: 19.05 ms against
-//! 19.26 ms. Not written to memory each step (a probe), `last_loss` and `end` saved nothing
-//! either. (The two vCPUs are separate cores: a loop of independent multiplies runs at full
-//! rate on both at once.)
+//! Measured and not kept, each bit-identical in the property test and 5.5% fewer instructions
+//! per step together (callgrind), but no faster: a third update loop without the plain-SGD
+//! select for chunks with no μ = 0 lane, and `reached` kept as a count of steps with the best
+//! loss above the level (one compare and one add instead of compare, select and minimum).
+//! Means of six alternated runs of `sweep_100x100_momentum_rosenbrock` on one thread: 19.05 ms
+//! against 19.26 ms. Not written to memory each step (a probe), `last_loss` and `end` saved
+//! nothing either. (The two vCPUs are separate cores: a loop of independent multiplies runs at
+//! full rate on both at once.)
 
 #![expect(
     clippy::needless_bitwise_bool,
@@ -58,10 +58,11 @@ use super::lanes_matrix::{AdafactorLanes, MuonLanes};
 use super::lanes_more::{AdadeltaLanes, AdamaxLanes, LionLanes, RpropLanes};
 use super::lanes_nadam::NAdamLanes;
 use super::lanes_radam::RAdamLanes;
+use super::lanes_vector;
 
 /// "Never" in the step arrays (a select-friendly `None`). Steps are kept as f64 (exact below
 /// 2⁵³) so every lane array has the same 64-bit float type, which the vectorizer needs.
-const NEVER: f64 = f64::INFINITY;
+pub(super) const NEVER: f64 = f64::INFINITY;
 
 /// The lane kernels: the SGD family (torch-form Nesterov or not), Adam/AdamW, Adagrad,
 /// RMSprop, Lion, Adamax, Adadelta, Rprop, `NAdam`, `RAdam`, ASGD, `NesterovLookahead`,
@@ -154,14 +155,14 @@ pub fn applies(config: &RunConfig) -> bool {
 
 /// Per-lane hyperparameters of the SGD family (plain SGD is μ = 0).
 #[derive(Clone, Copy)]
-struct Hyper {
-    lr: [f64; LANES],
-    mu: [f64; LANES],
+pub(super) struct Hyper {
+    pub(super) lr: [f64; LANES],
+    pub(super) mu: [f64; LANES],
     undamped: [f64; LANES],
     wd: [f64; LANES],
     /// No lane has weight decay or dampening, and no schedule moves μ: the update is then
     /// b ← μb + g, with no select for plain SGD (see [`Coordinate::update_simple`]).
-    simple: bool,
+    pub(super) simple: bool,
 }
 
 impl Hyper {
@@ -205,7 +206,19 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
     }
     let job = Job { start, steps: first.steps, levels: *levels };
     let drivers = Drivers::of(chunk);
+    let vector = |nesterov: bool| {
+        let hyper = Hyper::of(chunk);
+        if !(hyper.simple && takes_vector_kernel(&job, &drivers)) {
+            return None;
+        }
+        if nesterov {
+            lanes_vector::run_sgd::<true>(&first.surface, &job, &hyper)
+        } else {
+            lanes_vector::run_sgd::<false>(&first.surface, &job, &hyper)
+        }
+    };
     let lanes = match family(first) {
+        Some(Family::Sgd { nesterov }) if let Some(cells) = vector(nesterov) => cells,
         Some(Family::Sgd { nesterov: true }) => {
             visit(first, job, SgdLanes::<true>::of(Hyper::of(chunk)), drivers)
         }
@@ -233,6 +246,38 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
     lanes.into_iter().take(chunk.len()).collect()
 }
 
+/// Whether a chunk of the SGD family's simple update takes the vector kernel
+/// ([`lanes_vector`]) when its surface is arithmetic: no schedule, no noise and no settle
+/// levels (a sweep's chunk; a basin map watches its minima).
+fn takes_vector_kernel(job: &Job, drivers: &Drivers) -> bool {
+    !drivers.is_scheduled()
+        && !drivers.is_noisy()
+        && job.levels.settle.iter().all(|l| *l == f64::NEG_INFINITY)
+}
+
+/// Whether [`run_chunk`] computes `chunk` with the vector kernel ([`lanes_vector`]): the SGD
+/// family's simple update (no weight decay, dampening or momentum schedule) without schedule or
+/// noise, on a surface whose formula is arithmetic, without settle levels.
+#[must_use]
+pub fn takes_the_vector_kernel(chunk: &[RunConfig], levels: &Levels) -> bool {
+    let Some(first) = chunk.first() else { return false };
+    let job = Job { start: [[0.0; LANES]; 2], steps: first.steps, levels: *levels };
+    applies_to_all(chunk)
+        && matches!(family(first), Some(Family::Sgd { .. }))
+        && Hyper::of(chunk).simple
+        && takes_vector_kernel(&job, &Drivers::of(chunk))
+        && first.surface.visit_arithmetic(IsArithmetic).is_ok()
+}
+
+/// Visits nothing: [`Surface::visit_arithmetic`] tells whether the surface is arithmetic.
+struct IsArithmetic;
+
+impl crate::surface::ArithmeticVisitor for IsArithmetic {
+    type Output = ();
+
+    fn visit<A: crate::surface::Arithmetic>(self, _surface: A) {}
+}
+
 /// Runs `rule`'s lanes on the chunk's surface, tracking settle levels only when asked.
 #[expect(
     clippy::large_types_passed_by_value,
@@ -246,11 +291,12 @@ fn visit<R: LaneRule>(first: &RunConfig, job: Job, rule: R, drivers: Drivers) ->
     }
 }
 
+/// What every lane of a chunk runs: its start, the updates and the levels it watches.
 #[derive(Clone, Copy)]
-struct Job {
-    start: [[f64; LANES]; 2],
-    steps: u64,
-    levels: Levels,
+pub(super) struct Job {
+    pub(super) start: [[f64; LANES]; 2],
+    pub(super) steps: u64,
+    pub(super) levels: Levels,
 }
 
 /// The kernel of lane rule `R`, tracking the first `K` settle levels (0 for sweeps).

@@ -30,6 +30,7 @@ mod lanes_matrix;
 mod lanes_more;
 mod lanes_nadam;
 mod lanes_radam;
+mod lanes_vector;
 mod throttle;
 
 pub use cell::{Cell, Levels, MAX_LEVELS};

@@ -593,20 +593,7 @@ fn a_momentum_buffer_starts_at_the_first_update_with_nonzero_momentum() {
 
 #[test]
 fn diverging_lanes_stop_where_the_engine_stops() {
-    let config = |lr| RunConfig {
-        surface: Surface::Rosenbrock { a: 1.0, b: 100.0 },
-        start: [-1.2, 1.0],
-        optimizer: OptimizerConfig::Momentum {
-            lr,
-            momentum: 0.9,
-            dampening: 0.0,
-            weight_decay: 0.0,
-        },
-        schedule: Schedule::Constant,
-        steps: 1000,
-        noise_sigma: 0.0,
-        seed: 0,
-    };
+    let config = |lr| momentum_on_rosenbrock(lr, 1000);
     let configs = [config(1e-2), config(1e-4)];
     let cells = lanes::run_chunk(&configs, &Levels::default());
     assert!(cells[0].diverged_at.is_some(), "{:?}", cells[0]);
@@ -757,4 +744,107 @@ fn nadam_lanes_match_the_engine_past_its_settling_points() {
         assert!(lane.diverged_at.is_none(), "{lane:?}");
         assert_same_cell(lane, &sweep::run_one(config, &levels), config);
     }
+}
+
+/// Every arithmetic surface: the property tests' and Six-hump camel and a tilted quadratic.
+fn arithmetic_surfaces() -> impl Strategy<Value = Surface> {
+    prop_oneof![
+        surfaces(),
+        Just(Surface::SixHumpCamel),
+        Just(Surface::Quadratic { h: ((3.0, 0.5), (0.5, 1.0)), c: (1.0, -2.0) }),
+    ]
+}
+
+/// A start: mostly near the minima, sometimes far out (diverging soon), sometimes outside the
+/// divergence box from the start.
+fn start() -> impl Strategy<Value = (f64, f64)> {
+    prop_oneof![
+        8 => (-4.0f64..4.0, -4.0f64..4.0),
+        1 => (-1e60f64..1e60, -1.0f64..1.0),
+        1 => Just((1e101, 0.5)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn the_vector_kernel_equals_the_engine_bit_for_bit(
+        surface in arithmetic_surfaces(),
+        optimizers in simple_sgd(),
+        starts in prop::collection::vec(start(), LANES),
+        steps in 0u64..400,
+        tolerance in 1e-6f64..1.0,
+    ) {
+        let drivers = vec![(Schedule::Constant, 0.0, 0); LANES];
+        let configs = chunk_configs(&surface, optimizers, starts, drivers, steps);
+        let reached = sweep::global_minimum(&surface).unwrap_or(f64::NEG_INFINITY) + tolerance;
+        for levels in [Levels { reached, ..Levels::default() }, Levels::default()] {
+            prop_assert!(lanes::takes_the_vector_kernel(&configs, &levels));
+            let lanes = lanes::run_chunk(&configs, &levels);
+            prop_assert_eq!(lanes.len(), configs.len());
+            for (lane, config) in lanes.iter().zip(&configs) {
+                assert_same_cell(lane, &sweep::run_one(config, &levels), config);
+            }
+        }
+    }
+}
+
+/// Momentum (μ = 0.9) with learning rate `lr` on Rosenbrock from (−1.2, 1).
+fn momentum_on_rosenbrock(lr: f64, steps: u64) -> RunConfig {
+    RunConfig {
+        surface: Surface::Rosenbrock { a: 1.0, b: 100.0 },
+        start: [-1.2, 1.0],
+        optimizer: OptimizerConfig::Momentum {
+            lr,
+            momentum: 0.9,
+            dampening: 0.0,
+            weight_decay: 0.0,
+        },
+        schedule: Schedule::Constant,
+        steps,
+        noise_sigma: 0.0,
+        seed: 0,
+    }
+}
+
+/// Momentum on Rosenbrock across the edge of stability: some lanes of each group diverge at
+/// different steps (masked in the group from there on), others run to the end.
+#[test]
+fn vector_groups_mask_a_divergence_and_end_where_the_engine_ends() {
+    let lanes = 0..i32::try_from(LANES).expect("16 lanes");
+    let configs: Vec<RunConfig> =
+        lanes.map(|lane| momentum_on_rosenbrock(1e-4 * 1.4f64.powi(lane), 2000)).collect();
+    let levels = Levels { reached: 1e-6, ..Levels::default() };
+    assert!(lanes::takes_the_vector_kernel(&configs, &levels));
+    let cells = lanes::run_chunk(&configs, &levels);
+    let diverged = cells.iter().filter(|c| c.diverged_at.is_some()).count();
+    assert!((1..LANES).contains(&diverged), "{diverged} of {LANES} lanes diverged");
+    for (lane, config) in cells.iter().zip(&configs) {
+        assert_same_cell(lane, &sweep::run_one(config, &levels), config);
+    }
+}
+
+#[test]
+fn the_vector_kernel_leaves_schedules_noise_basins_and_library_functions_to_the_lanes() {
+    let base = momentum_on_rosenbrock(1e-3, 100);
+    let levels = Levels::default();
+    assert!(lanes::takes_the_vector_kernel(std::slice::from_ref(&base), &levels));
+    let rastrigin = RunConfig { surface: Surface::Rastrigin { a: 10.0 }, ..base.clone() };
+    let noisy = RunConfig { noise_sigma: 0.5, ..base.clone() };
+    let decayed = RunConfig { schedule: Schedule::Exponential { k: 0.01 }, ..base.clone() };
+    let damped = RunConfig {
+        optimizer: OptimizerConfig::Momentum {
+            lr: 1e-3,
+            momentum: 0.9,
+            dampening: 0.1,
+            weight_decay: 0.0,
+        },
+        ..base.clone()
+    };
+    for config in [rastrigin, noisy, decayed, damped] {
+        assert!(!lanes::takes_the_vector_kernel(std::slice::from_ref(&config), &levels));
+    }
+    let basin = Levels { settle: [0.0, f64::NEG_INFINITY, f64::NEG_INFINITY, 1.0], ..levels };
+    assert!(!lanes::takes_the_vector_kernel(std::slice::from_ref(&base), &basin));
 }
