@@ -18,10 +18,13 @@
 //! loop from there: the autovectorized kernel's selects on `alive`, so a lane that diverges
 //! keeps its last record and the others carry on, in registers.
 //!
-//! Why (two threads of an AVX2 Zen 3, 100 × 100 Momentum sweep on Rosenbrock, no levels,
-//! `cargo bench --bench sweep`, alternated): see `benches/sweep.rs` and the commit that made
-//! this kernel; the autovectorized kernel stores and reloads its 16-lane arrays every phase
-//! (16 registers of four lanes cannot hold them), and a group of 8 lanes in registers does not.
+//! Why (100 × 100 Momentum sweep on Rosenbrock without levels, two threads of an AVX2 Zen 3,
+//! `cargo bench --bench sweep`, alternated): 8.5–10.6 ms against the autovectorized kernel's
+//! 10.5–12.8 ms; that kernel stores and reloads its 16-lane arrays every phase (16 registers of
+//! four lanes cannot hold them), and a group of 8 lanes in registers does not. A first version
+//! that handed a diverging group over to the autovectorized kernel was no faster there: such a
+//! group then ran the rest of its steps at 16 lanes' cost for 8 live ones. fearless_simd has no
+//! AVX-512 level, where the autovectorized kernel packs 8 lanes per instruction.
 
 use fearless_simd::{Level, Select, Simd, SimdBase, SimdFloat, dispatch, f64x4, mask64x4};
 
