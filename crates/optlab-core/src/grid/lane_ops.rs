@@ -10,6 +10,10 @@
 /// 25–29 ms, against 43–44 ms with 8 lanes and 50–55 ms with 32.
 pub const LANES: usize = 16;
 
+/// "Never" in the step arrays (a select-friendly `None`). Steps are kept as f64 (exact below
+/// 2⁵³) so every lane array has the same 64-bit float type, which the vectorizer needs.
+pub(super) const NEVER: f64 = f64::INFINITY;
+
 /// One optimizer family's update of every lane, exactly as its `UpdateRule::step_2d`.
 pub(super) trait LaneRule: Copy {
     /// Whether the update's gradient is taken at [`Self::gradient_point`] instead of the

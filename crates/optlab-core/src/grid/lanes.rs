@@ -49,7 +49,7 @@ use crate::surface::{Point, SurfaceVisitor};
 
 use super::lane_drivers::Drivers;
 pub use super::lane_ops::LANES;
-use super::lane_ops::{LaneRule, decayed, each, pick};
+use super::lane_ops::{LaneRule, NEVER, decayed, each, pick};
 use super::lanes_adam::AdamLanes;
 use super::lanes_adaptive::{AdagradLanes, RmsPropLanes};
 use super::lanes_averaged::{AsgdLanes, ScheduleFreeLanes};
@@ -58,11 +58,7 @@ use super::lanes_matrix::{AdafactorLanes, MuonLanes};
 use super::lanes_more::{AdadeltaLanes, AdamaxLanes, LionLanes, RpropLanes};
 use super::lanes_nadam::NAdamLanes;
 use super::lanes_radam::RAdamLanes;
-use super::lanes_vector;
-
-/// "Never" in the step arrays (a select-friendly `None`). Steps are kept as f64 (exact below
-/// 2⁵³) so every lane array has the same 64-bit float type, which the vectorizer needs.
-pub(super) const NEVER: f64 = f64::INFINITY;
+use super::lanes_vector::{self, Chunk};
 
 /// The lane kernels: the SGD family (torch-form Nesterov or not), Adam/AdamW, Adagrad,
 /// RMSprop, Lion, Adamax, Adadelta, Rprop, `NAdam`, `RAdam`, ASGD, `NesterovLookahead`,
@@ -155,14 +151,14 @@ pub fn applies(config: &RunConfig) -> bool {
 
 /// Per-lane hyperparameters of the SGD family (plain SGD is μ = 0).
 #[derive(Clone, Copy)]
-pub(super) struct Hyper {
-    pub(super) lr: [f64; LANES],
-    pub(super) mu: [f64; LANES],
+struct Hyper {
+    lr: [f64; LANES],
+    mu: [f64; LANES],
     undamped: [f64; LANES],
     wd: [f64; LANES],
     /// No lane has weight decay or dampening, and no schedule moves μ: the update is then
     /// b ← μb + g, with no select for plain SGD (see [`Coordinate::update_simple`]).
-    pub(super) simple: bool,
+    simple: bool,
 }
 
 impl Hyper {
@@ -211,10 +207,12 @@ pub fn run_chunk(chunk: &[RunConfig], levels: &Levels) -> Vec<Cell> {
         if !(hyper.simple && takes_vector_kernel(&job, &drivers)) {
             return None;
         }
+        let Hyper { lr, mu, .. } = hyper;
+        let vector_chunk = Chunk { start, steps: job.steps, reached: levels.reached, lr, mu };
         if nesterov {
-            lanes_vector::run_sgd::<true>(&first.surface, &job, &hyper)
+            lanes_vector::run_sgd::<true>(&first.surface, &vector_chunk)
         } else {
-            lanes_vector::run_sgd::<false>(&first.surface, &job, &hyper)
+            lanes_vector::run_sgd::<false>(&first.surface, &vector_chunk)
         }
     };
     let lanes = match family(first) {
@@ -291,12 +289,11 @@ fn visit<R: LaneRule>(first: &RunConfig, job: Job, rule: R, drivers: Drivers) ->
     }
 }
 
-/// What every lane of a chunk runs: its start, the updates and the levels it watches.
 #[derive(Clone, Copy)]
-pub(super) struct Job {
-    pub(super) start: [[f64; LANES]; 2],
-    pub(super) steps: u64,
-    pub(super) levels: Levels,
+struct Job {
+    start: [[f64; LANES]; 2],
+    steps: u64,
+    levels: Levels,
 }
 
 /// The kernel of lane rule `R`, tracking the first `K` settle levels (0 for sweeps).

@@ -23,35 +23,48 @@
 //! 10.5–12.8 ms; that kernel stores and reloads its 16-lane arrays every phase (16 registers of
 //! four lanes cannot hold them), and a group of 8 lanes in registers does not. A first version
 //! that handed a diverging group over to the autovectorized kernel was no faster there: such a
-//! group then ran the rest of its steps at 16 lanes' cost for 8 live ones. fearless_simd has no
+//! group then ran the rest of its steps at 16 lanes' cost for 8 live ones. `fearless_simd` has no
 //! AVX-512 level, where the autovectorized kernel packs 8 lanes per instruction.
 
 use fearless_simd::{Level, Select, Simd, SimdBase, SimdFloat, dispatch, f64x4, mask64x4};
 
 use super::cell::{Cell, MAX_LEVELS};
 use super::lane_ops::LANES;
-use super::lanes::{Hyper, Job, NEVER};
+use super::lane_ops::NEVER;
 use crate::run::{DIVERGENCE_BOUND, divergence_loss};
 use crate::surface::{Arithmetic, ArithmeticVisitor, Real, Surface};
 
 /// Lanes stepped together in registers: two vectors of four.
 const GROUP: usize = 8;
 
+/// A chunk's runs as the vector kernel steps them: the SGD family's simple update, each lane
+/// with its start, lr and μ (0: plain SGD), every lane the same number of updates.
+pub(super) struct Chunk {
+    /// Each lane's start: x, then y.
+    pub(super) start: [[f64; LANES]; 2],
+    /// Updates per run.
+    pub(super) steps: u64,
+    /// The `reached` level (−∞: none).
+    pub(super) reached: f64,
+    /// Each lane's learning rate.
+    pub(super) lr: [f64; LANES],
+    /// Each lane's momentum.
+    pub(super) mu: [f64; LANES],
+}
+
 /// The chunk's cells by the vector kernel, or `None` when `surface` is not arithmetic (the
-/// caller runs the autovectorized kernel). The caller checks the rest: `hyper.simple`, no
-/// schedule or noise, and no settle levels in `job`.
+/// caller runs the autovectorized kernel). The caller checks the rest: no weight decay,
+/// dampening, schedule or noise, and no settle levels.
 pub(super) fn run_sgd<const NESTEROV: bool>(
     surface: &Surface,
-    job: &Job,
-    hyper: &Hyper,
+    chunk: &Chunk,
 ) -> Option<[Cell; LANES]> {
-    surface.visit_arithmetic(VectorSgd::<NESTEROV> { job, hyper }).ok()
+    surface.visit_arithmetic(VectorSgd::<NESTEROV> { chunk }).ok()
 }
 
 /// The vector kernel's visit of an arithmetic surface.
 struct VectorSgd<'a, const NESTEROV: bool> {
-    job: &'a Job,
-    hyper: &'a Hyper,
+    chunk: &'a Chunk,
 }
 
 impl<const NESTEROV: bool> ArithmeticVisitor for VectorSgd<'_, NESTEROV> {
@@ -61,10 +74,10 @@ impl<const NESTEROV: bool> ArithmeticVisitor for VectorSgd<'_, NESTEROV> {
         let level = Level::new();
         let mut cells = Vec::with_capacity(LANES);
         for first in (0..LANES).step_by(GROUP) {
-            let lanes = Lanes { job: self.job, hyper: self.hyper, first };
+            let lanes = Lanes { chunk: self.chunk, first };
             // A group with a plain-SGD lane (μ = 0) selects b ← g in it every update; a group
             // without one takes b ← μb + g with no select.
-            let group = if self.hyper.mu[first..first + GROUP].contains(&0.0) {
+            let group = if self.chunk.mu[first..first + GROUP].contains(&0.0) {
                 dispatch!(level, simd => run_group::<_, A, NESTEROV, true>(simd, surface, lanes))
             } else {
                 dispatch!(level, simd => run_group::<_, A, NESTEROV, false>(simd, surface, lanes))
@@ -78,8 +91,7 @@ impl<const NESTEROV: bool> ArithmeticVisitor for VectorSgd<'_, NESTEROV> {
 /// Which lanes of which chunk a group steps.
 #[derive(Clone, Copy)]
 struct Lanes<'a> {
-    job: &'a Job,
-    hyper: &'a Hyper,
+    chunk: &'a Chunk,
     /// The group's first lane.
     first: usize,
 }
@@ -169,25 +181,25 @@ fn run_group<S: Simd, A: Arithmetic, const NESTEROV: bool, const PLAIN: bool>(
     surface: A,
     lanes: Lanes<'_>,
 ) -> Group {
-    let [lr, mu] = [lanes.load(simd, &lanes.hyper.lr), lanes.load(simd, &lanes.hyper.mu)];
+    let [lr, mu] = [lanes.load(simd, &lanes.chunk.lr), lanes.load(simd, &lanes.chunk.mu)];
     let zero = f64x4::splat(simd, 0.0);
     let rates = Rates {
         lr,
         mu,
         no_momentum: [mu[0].simd_eq(zero), mu[1].simd_eq(zero)],
         loss_bound: bounds(simd, surface, lanes),
-        reach: lanes.job.levels.reached,
+        reach: lanes.chunk.reached,
     };
     let start = Walk {
         step: 0,
-        x: lanes.load(simd, &lanes.job.start[0]),
-        y: lanes.load(simd, &lanes.job.start[1]),
+        x: lanes.load(simd, &lanes.chunk.start[0]),
+        y: lanes.load(simd, &lanes.chunk.start[1]),
         bx: [zero; 2],
         by: [zero; 2],
         best: [f64x4::splat(simd, f64::INFINITY); 2],
         reached: [f64x4::splat(simd, NEVER); 2],
     };
-    let steps = lanes.job.steps;
+    let steps = lanes.chunk.steps;
     let from = match fast::<S, A, NESTEROV, PLAIN>(simd, surface, &rates, start, (steps, u64::MAX))
     {
         Fast::Finished(walk, loss) => {
@@ -361,7 +373,7 @@ fn flat<S: Simd>(pair: Pair<S>) -> [f64; GROUP] {
 fn bounds<S: Simd, A: Arithmetic>(simd: S, surface: A, lanes: Lanes<'_>) -> Pair<S> {
     let mut bound = [0.0; LANES];
     for (lane, bound) in bound.iter_mut().enumerate().skip(lanes.first).take(GROUP) {
-        let start = [lanes.job.start[0][lane], lanes.job.start[1][lane]];
+        let start = [lanes.chunk.start[0][lane], lanes.chunk.start[1][lane]];
         *bound = divergence_loss(surface.value_and_gradient::<f64>(start).0).min(f64::MAX);
     }
     lanes.load(simd, &bound)
