@@ -67,7 +67,9 @@ fn relative(a: &[f64], b: &[f64]) -> f64 {
 /// Every model × activation × loss the products must handle, all with L2.
 fn cases() -> Vec<(String, ModelConfig, Activation, LossFunction)> {
     let mut cases = Vec::new();
-    for (name, model) in [("mlp 2 layers", mlp(&[7, 9])), ("residual", residual(6, 2))] {
+    let models =
+        [("mlp 1 layer", mlp(&[5])), ("mlp 2 layers", mlp(&[7, 9])), ("residual", residual(6, 2))];
+    for (name, model) in models {
         for activation in Activation::ALL {
             for loss in LossFunction::ALL {
                 let label = format!("{name} {} {}", activation.name(), loss.name());

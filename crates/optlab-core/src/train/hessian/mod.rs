@@ -16,11 +16,13 @@
 //! The rows are split into parts of at most [`PART_ROWS`] (a split that depends only on the
 //! number of rows), each part computed on its own (on rayon's pool when there are several) and
 //! their sums added in part order, so results are bit-identical whatever the thread count.
-//! Buffers live in [`HessianWorkspace`]; a product allocates nothing.
+//! Buffers live in [`HessianWorkspace`]; a product allocates nothing. Two terms of the second
+//! layer are summed once per prepare instead of once per product (`first_layer.rs`).
 
 mod activation;
 mod aligned;
 mod elementwise;
+mod first_layer;
 mod plan;
 mod products;
 mod relay;

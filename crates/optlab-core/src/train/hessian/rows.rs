@@ -8,6 +8,7 @@ use super::super::objective::{Activation, LossFunction};
 use super::activation::activate_rows;
 use super::aligned::Aligned;
 use super::elementwise::{combine, multiply, scale, sum_rows};
+use super::first_layer::FirstLayerTerms;
 use super::plan::{LayerPlan, Matrices, add_backward, add_forward, scale_transposed};
 use super::products::{Start, add_outer_sums};
 
@@ -77,6 +78,8 @@ pub(super) struct RowPart {
     /// The direction v of the current product, every layer's block in both orientations (a
     /// copy per part: each thread loads its own, in parallel and into its own cache).
     direction: Vec<Matrices>,
+    /// The second layer's direction terms, summed once per prepare.
+    first_layer: FirstLayerTerms,
     /// Sum of this part's row losses (not yet divided by the batch's rows).
     pub loss_sum: f64,
     /// This part's data-loss gradient, then (after a product) its H·v, in the parameters'
@@ -123,6 +126,7 @@ impl RowPart {
             r_delta_in: Aligned::zeros(rows * widest),
             zeros: vec![0.0; widest],
             direction: vec![Matrices::default(); plans.len()],
+            first_layer: FirstLayerTerms::new(plans, rows),
             loss_sum: 0.0,
             gradient: vec![0.0; params],
             product: vec![0.0; params],
@@ -139,6 +143,9 @@ impl RowPart {
         self.forward(shared);
         self.output_delta(shared);
         self.backward(shared);
+        if let [first, second, ..] = &self.layers[..] {
+            self.first_layer.prepare(&self.x, &first.slope, &second.delta_pre);
+        }
     }
 
     fn forward(&mut self, shared: &Shared<'_>) {
@@ -311,26 +318,27 @@ impl RowPart {
             if plan.activated {
                 combine(r_delta, &layer.slope, &layer.curve, &layer.r_pre);
             }
+            // The direction's terms of the second layer: from `first_layer` when it folds them.
+            let crossed = index != 1 || !self.first_layer.folds_second_layer();
             let input = before.last().map_or(&self.x[..], |l| &l.output[..]);
-            let r_input = before.last().map(|l| &l.r_out[..]);
+            let r_input = before.last().map(|l| &l.r_out[..]).filter(|_| crossed);
             let extra = r_input.map(|r| (r, &layer.delta_pre[..]));
-            sum_layer_gradient(
-                plan,
-                input,
-                extra,
-                r_delta,
-                (&mut layer.weight_sum, &mut layer.bias_sum),
-            );
+            let sums = (&mut layer.weight_sum[..], &mut layer.bias_sum[..]);
+            sum_layer_gradient(plan, input, extra, r_delta, sums);
+            let sums = (&mut layer.weight_sum[..], &mut layer.bias_sum[..]);
+            self.first_layer.add_to_sums((index, plan), &self.direction, sums);
             if before.is_empty() {
                 continue;
             }
             let target = &mut self.r_delta_in[..rows * plan.fan_in()];
             let start = skip_start(target, &self.zeros, plan.skip.then_some(r_delta));
-            let terms = [
-                (&shared.weights[index], &r_delta[..]),
-                (&self.direction[index], &layer.delta_pre[..]),
-            ];
-            add_backward(plan, terms, target, start);
+            let weights = (&shared.weights[index], &r_delta[..]);
+            if crossed {
+                let direction = (&self.direction[index], &layer.delta_pre[..]);
+                add_backward(plan, [weights, direction], target, start);
+            } else {
+                add_backward(plan, [weights], target, start);
+            }
             std::mem::swap(&mut self.r_delta, &mut self.r_delta_in);
         }
         scatter(shared.plans, &self.layers, &mut self.product);
