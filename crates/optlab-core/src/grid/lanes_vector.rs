@@ -3,8 +3,8 @@
 //! vectors of four lanes (`fearless_simd`, dispatched at run time to AVX2, SSE4.2, NEON or
 //! scalar code, without `unsafe`).
 //!
-//! The chunk's [`LANES`] lanes go in groups of [`GROUP`] (two vectors, two independent
-//! dependency chains), each group stepped from start to end with its whole state in registers:
+//! The chunk's [`LANES`] lanes go in groups of [`GROUP`] ([`VECTORS`] vectors, as many
+//! independent dependency chains), each group stepped from start to end with its whole state in registers:
 //! measure, check, note and update per step, where the autovectorized kernel
 //! ([`super::lanes`]) makes one pass over arrays in memory per phase. The arithmetic and its
 //! order are those of that kernel (and so of the engine): the surface's formula is the same
@@ -23,8 +23,11 @@
 //! 10.5–12.8 ms; that kernel stores and reloads its 16-lane arrays every phase (16 registers of
 //! four lanes cannot hold them), and a group of 8 lanes in registers does not. A first version
 //! that handed a diverging group over to the autovectorized kernel was no faster there: such a
-//! group then ran the rest of its steps at 16 lanes' cost for 8 live ones. `fearless_simd` has no
-//! AVX-512 level, where the autovectorized kernel packs 8 lanes per instruction.
+//! group then ran the rest of its steps at 16 lanes' cost for 8 live ones. Four vectors per
+//! group (16 lanes, some state spilled to the L1 cache) rather than two: 9.3–10.4 ms against
+//! 10.5–10.7 ms (same bench, alternated), as one step's chain of dependent operations is long
+//! enough that two chains leave the core idle. `fearless_simd` has no AVX-512 level, where the
+//! autovectorized kernel packs 8 lanes per instruction.
 
 use fearless_simd::{Level, Select, Simd, SimdBase, SimdFloat, dispatch, f64x4, mask64x4};
 
@@ -34,8 +37,10 @@ use super::lane_ops::NEVER;
 use crate::run::{DIVERGENCE_BOUND, divergence_loss};
 use crate::surface::{Arithmetic, ArithmeticVisitor, Real, Surface};
 
-/// Lanes stepped together in registers: two vectors of four.
-const GROUP: usize = 8;
+/// Vectors of four lanes a group steps side by side: independent dependency chains.
+const VECTORS: usize = 4;
+/// Lanes stepped together in registers.
+const GROUP: usize = 4 * VECTORS;
 
 /// A chunk's runs as the vector kernel steps them: the SGD family's simple update, each lane
 /// with its start, lr and μ (0: plain SGD), every lane the same number of updates.
@@ -97,12 +102,16 @@ struct Lanes<'a> {
 }
 
 impl Lanes<'_> {
-    /// The group's part of `array`, as its two vectors.
+    /// The group's part of `array`, as its vectors.
     #[expect(clippy::inline_always, reason = "dispatched: must be inlined into each SIMD version")]
     #[inline(always)]
-    fn load<S: Simd>(self, simd: S, array: &[f64; LANES]) -> Pair<S> {
+    fn load<S: Simd>(self, simd: S, array: &[f64; LANES]) -> Vectors<S> {
         let part = &array[self.first..self.first + GROUP];
-        [f64x4::from_slice(simd, &part[..4]), f64x4::from_slice(simd, &part[4..])]
+        let mut vectors = [f64x4::splat(simd, 0.0); VECTORS];
+        for (vector, values) in vectors.iter_mut().zip(part.chunks_exact(4)) {
+            *vector = f64x4::from_slice(simd, values);
+        }
+        vectors
     }
 }
 
@@ -137,17 +146,19 @@ impl Group {
     }
 }
 
-/// The group's two vectors of one quantity.
-type Pair<S> = [f64x4<S>; 2];
+/// The group's vectors of one quantity.
+type Vectors<S> = [f64x4<S>; VECTORS];
+/// A lane-wise condition on the group.
+type Masks<S> = [mask64x4<S>; VECTORS];
 
 /// What a group steps with: its lanes' rates and divergence bounds.
 #[derive(Clone, Copy)]
 struct Rates<S: Simd> {
-    lr: Pair<S>,
-    mu: Pair<S>,
+    lr: Vectors<S>,
+    mu: Vectors<S>,
     /// Where μ = 0: plain SGD, b ← g.
-    no_momentum: [mask64x4<S>; 2],
-    loss_bound: Pair<S>,
+    no_momentum: Masks<S>,
+    loss_bound: Vectors<S>,
     /// The `reached` level (−∞: none).
     reach: f64,
 }
@@ -157,18 +168,18 @@ struct Rates<S: Simd> {
 #[derive(Clone, Copy)]
 struct Walk<S: Simd> {
     step: u64,
-    x: Pair<S>,
-    y: Pair<S>,
-    bx: Pair<S>,
-    by: Pair<S>,
-    best: Pair<S>,
-    reached: Pair<S>,
+    x: Vectors<S>,
+    y: Vectors<S>,
+    bx: Vectors<S>,
+    by: Vectors<S>,
+    best: Vectors<S>,
+    reached: Vectors<S>,
 }
 
 /// Where the fast loop stopped.
 enum Fast<S: Simd> {
     /// Every lane passed every step; the last step's loss.
-    Finished(Walk<S>, Pair<S>),
+    Finished(Walk<S>, Vectors<S>),
     /// Before the record of `walk.step`: a lane is not sane there, or it is the step asked for.
     Stopped(Walk<S>),
 }
@@ -183,10 +194,14 @@ fn run_group<S: Simd, A: Arithmetic, const NESTEROV: bool, const PLAIN: bool>(
 ) -> Group {
     let [lr, mu] = [lanes.load(simd, &lanes.chunk.lr), lanes.load(simd, &lanes.chunk.mu)];
     let zero = f64x4::splat(simd, 0.0);
+    let mut no_momentum = [zero.simd_eq(zero); VECTORS];
+    for v in 0..VECTORS {
+        no_momentum[v] = mu[v].simd_eq(zero);
+    }
     let rates = Rates {
         lr,
         mu,
-        no_momentum: [mu[0].simd_eq(zero), mu[1].simd_eq(zero)],
+        no_momentum,
         loss_bound: bounds(simd, surface, lanes),
         reach: lanes.chunk.reached,
     };
@@ -194,17 +209,17 @@ fn run_group<S: Simd, A: Arithmetic, const NESTEROV: bool, const PLAIN: bool>(
         step: 0,
         x: lanes.load(simd, &lanes.chunk.start[0]),
         y: lanes.load(simd, &lanes.chunk.start[1]),
-        bx: [zero; 2],
-        by: [zero; 2],
-        best: [f64x4::splat(simd, f64::INFINITY); 2],
-        reached: [f64x4::splat(simd, NEVER); 2],
+        bx: [zero; VECTORS],
+        by: [zero; VECTORS],
+        best: [f64x4::splat(simd, f64::INFINITY); VECTORS],
+        reached: [f64x4::splat(simd, NEVER); VECTORS],
     };
     let steps = lanes.chunk.steps;
     let from = match fast::<S, A, NESTEROV, PLAIN>(simd, surface, &rates, start, (steps, u64::MAX))
     {
         Fast::Finished(walk, loss) => {
             let never = f64x4::splat(simd, NEVER);
-            return group(&walk, loss, [walk.x, walk.y], [never; 2]);
+            return group(&walk, loss, [walk.x, walk.y], [never; VECTORS]);
         }
         // Again to the last step every lane passed, so that each lane has a last record.
         Fast::Stopped(walk) => match walk.step.checked_sub(1) {
@@ -221,7 +236,7 @@ fn run_group<S: Simd, A: Arithmetic, const NESTEROV: bool, const PLAIN: bool>(
 
 /// Steps every lane while all are sane, from `walk` to step `steps` or until step `stop`.
 #[expect(clippy::inline_always, reason = "dispatched: must be inlined into each SIMD version")]
-#[expect(clippy::needless_range_loop, reason = "vector v of five pairs at once")]
+#[expect(clippy::needless_range_loop, reason = "vector v of several arrays at once")]
 #[inline(always)]
 fn fast<S: Simd, A: Arithmetic, const NESTEROV: bool, const PLAIN: bool>(
     simd: S,
@@ -232,22 +247,26 @@ fn fast<S: Simd, A: Arithmetic, const NESTEROV: bool, const PLAIN: bool>(
 ) -> Fast<S> {
     // No closures in this loop: a closure is a function of its own, compiled without the SIMD
     // target's features unless it is inlined.
+    let zero = f64x4::splat(simd, 0.0);
     loop {
-        let measured = [
-            surface.value_and_gradient([walk.x[0], walk.y[0]]),
-            surface.value_and_gradient([walk.x[1], walk.y[1]]),
-        ];
-        let sane = is_sane(measured[0], [walk.x[0], walk.y[0]], rates.loss_bound[0])
-            & is_sane(measured[1], [walk.x[1], walk.y[1]], rates.loss_bound[1]);
+        let mut measured = [(zero, [zero; 2]); VECTORS];
+        let mut sane = zero.simd_eq(zero);
+        for v in 0..VECTORS {
+            measured[v] = surface.value_and_gradient([walk.x[v], walk.y[v]]);
+            sane &= is_sane(measured[v], [walk.x[v], walk.y[v]], rates.loss_bound[v]);
+        }
         if walk.step == stop || !simd.all_true_mask64x4(sane) {
             return Fast::Stopped(walk);
         }
-        let loss = [measured[0].0, measured[1].0];
-        note::<S, false>(rates.reach, &mut walk, loss, [sane, sane]);
+        let mut loss = [zero; VECTORS];
+        for v in 0..VECTORS {
+            loss[v] = measured[v].0;
+        }
+        note::<S, false>(rates.reach, &mut walk, loss, [sane; VECTORS]);
         if walk.step == steps {
             return Fast::Finished(walk, loss);
         }
-        for v in 0..2 {
+        for v in 0..VECTORS {
             let ([gx, gy], rates) =
                 (measured[v].1, (rates.no_momentum[v], rates.mu[v], rates.lr[v]));
             let first = walk.step == 0;
@@ -274,25 +293,30 @@ fn masked<S: Simd, A: Arithmetic, const NESTEROV: bool, const PLAIN: bool>(
 ) -> Group {
     let nan = f64x4::splat(simd, f64::NAN);
     let never = f64x4::splat(simd, NEVER);
-    let (mut last_loss, mut end, mut diverged) = ([nan; 2], [[nan; 2]; 2], [never; 2]);
+    let (mut last_loss, mut end, mut diverged) =
+        ([nan; VECTORS], [[nan; VECTORS]; 2], [never; VECTORS]);
     let zero = f64x4::splat(simd, 0.0);
-    let mut alive = [zero.simd_eq(zero); 2];
+    let mut alive = [zero.simd_eq(zero); VECTORS];
     loop {
         let step_value = f64x4::splat(simd, walk.step as f64);
-        let mut loss = [nan; 2];
-        let mut gradient = [[nan; 2]; 2];
-        for v in 0..2 {
+        let mut loss = [nan; VECTORS];
+        let mut gradient = [[nan; VECTORS]; 2];
+        for v in 0..VECTORS {
             let (value, g) = surface.value_and_gradient([walk.x[v], walk.y[v]]);
             let sane = is_sane((value, g), [walk.x[v], walk.y[v]], rates.loss_bound[v]);
             diverged[v] = (alive[v] & !sane).select(step_value, diverged[v]);
             alive[v] &= sane;
             (loss[v], gradient[0][v], gradient[1][v]) = (value, g[0], g[1]);
         }
-        if !simd.any_true_mask64x4(alive[0]) && !simd.any_true_mask64x4(alive[1]) {
+        let mut any_alive = alive[0];
+        for vector_alive in &alive[1..] {
+            any_alive |= *vector_alive;
+        }
+        if !simd.any_true_mask64x4(any_alive) {
             break;
         }
         note::<S, true>(rates.reach, &mut walk, loss, alive);
-        for v in 0..2 {
+        for v in 0..VECTORS {
             last_loss[v] = alive[v].select(loss[v], last_loss[v]);
             end[0][v] = alive[v].select(walk.x[v], end[0][v]);
             end[1][v] = alive[v].select(walk.y[v], end[1][v]);
@@ -300,7 +324,7 @@ fn masked<S: Simd, A: Arithmetic, const NESTEROV: bool, const PLAIN: bool>(
         if walk.step == steps {
             break;
         }
-        for v in 0..2 {
+        for v in 0..VECTORS {
             let rates = (rates.no_momentum[v], rates.mu[v], rates.lr[v]);
             let first = walk.step == 0;
             let (x, bx) =
@@ -324,11 +348,11 @@ fn masked<S: Simd, A: Arithmetic, const NESTEROV: bool, const PLAIN: bool>(
 fn note<S: Simd, const MASKED: bool>(
     reach: f64,
     walk: &mut Walk<S>,
-    loss: Pair<S>,
-    live: [mask64x4<S>; 2],
+    loss: Vectors<S>,
+    live: Masks<S>,
 ) {
     let step_value = loss[0].like(walk.step as f64);
-    for v in 0..2 {
+    for v in 0..VECTORS {
         let lower = loss[v].simd_lt(walk.best[v]);
         let lower = if MASKED { lower & live[v] } else { lower };
         walk.best[v] = lower.select(loss[v], walk.best[v]);
@@ -346,7 +370,12 @@ fn note<S: Simd, const MASKED: bool>(
 /// reached the level and diverged, with the best loss and `reached` of `walk`.
 #[expect(clippy::inline_always, reason = "dispatched: must be inlined into each SIMD version")]
 #[inline(always)]
-fn group<S: Simd>(walk: &Walk<S>, loss: Pair<S>, end: [Pair<S>; 2], diverged: Pair<S>) -> Group {
+fn group<S: Simd>(
+    walk: &Walk<S>,
+    loss: Vectors<S>,
+    end: [Vectors<S>; 2],
+    diverged: Vectors<S>,
+) -> Group {
     Group {
         last_loss: flat(loss),
         end: [flat(end[0]), flat(end[1])],
@@ -356,13 +385,14 @@ fn group<S: Simd>(walk: &Walk<S>, loss: Pair<S>, end: [Pair<S>; 2], diverged: Pa
     }
 }
 
-/// A pair of vectors as the group's lanes in order.
+/// A group's vectors as its lanes in order.
 #[expect(clippy::inline_always, reason = "dispatched: must be inlined into each SIMD version")]
 #[inline(always)]
-fn flat<S: Simd>(pair: Pair<S>) -> [f64; GROUP] {
+fn flat<S: Simd>(vectors: Vectors<S>) -> [f64; GROUP] {
     let mut all = [0.0; GROUP];
-    all[..4].copy_from_slice(pair[0].as_slice());
-    all[4..].copy_from_slice(pair[1].as_slice());
+    for (values, vector) in all.chunks_exact_mut(4).zip(vectors) {
+        values.copy_from_slice(vector.as_slice());
+    }
     all
 }
 
@@ -370,7 +400,7 @@ fn flat<S: Simd>(pair: Pair<S>) -> [f64; GROUP] {
 /// finite loss, as the autovectorized kernel computes it.
 #[expect(clippy::inline_always, reason = "dispatched: must be inlined into each SIMD version")]
 #[inline(always)]
-fn bounds<S: Simd, A: Arithmetic>(simd: S, surface: A, lanes: Lanes<'_>) -> Pair<S> {
+fn bounds<S: Simd, A: Arithmetic>(simd: S, surface: A, lanes: Lanes<'_>) -> Vectors<S> {
     let mut bound = [0.0; LANES];
     for (lane, bound) in bound.iter_mut().enumerate().skip(lanes.first).take(GROUP) {
         let start = [lanes.chunk.start[0][lane], lanes.chunk.start[1][lane]];

@@ -809,19 +809,27 @@ fn momentum_on_rosenbrock(lr: f64, steps: u64) -> RunConfig {
 }
 
 /// Momentum on Rosenbrock across the edge of stability: some lanes of each group diverge at
-/// different steps (masked in the group from there on), others run to the end.
+/// different steps (masked in the group from there on), others run to the end; with the lr
+/// rising along the lanes (the last lanes die) and falling (the first lanes die while the last
+/// run on).
 #[test]
 fn vector_groups_mask_a_divergence_and_end_where_the_engine_ends() {
     let lanes = 0..i32::try_from(LANES).expect("16 lanes");
-    let configs: Vec<RunConfig> =
-        lanes.map(|lane| momentum_on_rosenbrock(1e-4 * 1.4f64.powi(lane), 2000)).collect();
+    let rising: Vec<RunConfig> =
+        lanes.clone().map(|lane| momentum_on_rosenbrock(1e-4 * 1.4f64.powi(lane), 2000)).collect();
+    // From 5e-2 down to 1e-3: more than half the lanes, the first ones, diverge.
+    let falling: Vec<RunConfig> =
+        lanes.rev().map(|lane| momentum_on_rosenbrock(1e-3 * 1.3f64.powi(lane), 2000)).collect();
     let levels = Levels { reached: 1e-6, ..Levels::default() };
-    assert!(lanes::takes_the_vector_kernel(&configs, &levels));
-    let cells = lanes::run_chunk(&configs, &levels);
-    let diverged = cells.iter().filter(|c| c.diverged_at.is_some()).count();
-    assert!((1..LANES).contains(&diverged), "{diverged} of {LANES} lanes diverged");
-    for (lane, config) in cells.iter().zip(&configs) {
-        assert_same_cell(lane, &sweep::run_one(config, &levels), config);
+    for (configs, first_dead) in [(rising, 0), (falling, LANES / 2)] {
+        assert!(lanes::takes_the_vector_kernel(&configs, &levels));
+        let cells = lanes::run_chunk(&configs, &levels);
+        let diverged = cells.iter().filter(|c| c.diverged_at.is_some()).count();
+        assert!((1..LANES).contains(&diverged), "{diverged} of {LANES} lanes diverged");
+        assert!(cells[..first_dead].iter().all(|c| c.diverged_at.is_some()));
+        for (lane, config) in cells.iter().zip(&configs) {
+            assert_same_cell(lane, &sweep::run_one(config, &levels), config);
+        }
     }
 }
 
