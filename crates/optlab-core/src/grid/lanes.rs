@@ -21,7 +21,7 @@
 //!
 //! A chunk of the SGD family's simple update without schedule, noise or settle levels, on a
 //! surface whose formula is arithmetic, goes to the explicit-SIMD vector kernel instead
-//! ([`super::lanes_vector`]): groups of 8 lanes in registers, its divergence handled inside.
+//! ([`super::lanes_vector`]): groups of 16 lanes as four vectors, its divergence handled inside.
 //! The first version of that kernel handed a group over to this one at its first divergence
 //! and was no faster on two threads (14.7–14.9 ms against 14.4–14.6): in a sweep across the
 //! edge of stability a group that diverges then ran the rest of its steps here, at 16 lanes'
