@@ -21,9 +21,9 @@
 //! Why (100 × 100 Momentum sweep on Rosenbrock without levels, two threads of an AVX2 Zen 3,
 //! `cargo bench --bench sweep`, alternated): 8.5–10.6 ms against the autovectorized kernel's
 //! 10.5–12.8 ms; that kernel stores and reloads its 16-lane arrays every phase (16 registers of
-//! four lanes cannot hold them), and a group of 8 lanes (two vectors) in registers does not. A first version
-//! that handed a diverging group over to the autovectorized kernel was no faster there: such a
-//! group then ran the rest of its steps at 16 lanes' cost for 8 live ones. Four vectors per
+//! four lanes cannot hold them), and a group of 8 lanes (two vectors) in registers does not. A
+//! first version that handed a diverging group over to the autovectorized kernel was no faster
+//! there: such a group then ran the rest of its steps at 16 lanes' cost for 8 live ones. Four vectors per
 //! group (16 lanes, some state spilled to the L1 cache) rather than two: 9.3–10.4 ms against
 //! 10.5–10.7 ms (same bench, alternated), as one step's chain of dependent operations is long
 //! enough that two chains leave the core idle. `fearless_simd` has no AVX-512 level, where the
