@@ -4,9 +4,9 @@
 //! scalar code, without `unsafe`).
 //!
 //! The chunk's [`LANES`] lanes go in groups of [`GROUP`] ([`VECTORS`] vectors, as many
-//! independent dependency chains), each group stepped from start to end with its whole state in registers:
-//! measure, check, note and update per step, where the autovectorized kernel
-//! ([`super::lanes`]) makes one pass over arrays in memory per phase. The arithmetic and its
+//! independent dependency chains), each group stepped from start to end with its state in
+//! registers (and the L1 cache): measure, check, note and update per step, where the
+//! autovectorized kernel ([`super::lanes`]) makes one pass over arrays in memory per phase. The arithmetic and its
 //! order are those of that kernel (and so of the engine): the surface's formula is the same
 //! source evaluated on vectors, every select is a lane-wise select, and no multiply-add is
 //! fused.
@@ -23,10 +23,10 @@
 //! 10.5–12.8 ms; that kernel stores and reloads its 16-lane arrays every phase (16 registers of
 //! four lanes cannot hold them), and a group of 8 lanes (two vectors) in registers does not. A
 //! first version that handed a diverging group over to the autovectorized kernel was no faster
-//! there: such a group then ran the rest of its steps at 16 lanes' cost for 8 live ones. Four vectors per
-//! group (16 lanes, some state spilled to the L1 cache) rather than two: 9.3–10.4 ms against
-//! 10.5–10.7 ms (same bench, alternated), as one step's chain of dependent operations is long
-//! enough that two chains leave the core idle. `fearless_simd` has no AVX-512 level, where the
+//! there: such a group then ran the rest of its steps at 16 lanes' cost for 8 live ones. Four
+//! vectors per group (16 lanes, some state spilled to the L1 cache) rather than two: 9.3–10.4
+//! ms against 10.5–10.7 ms (same bench, alternated), as one step's chain of dependent
+//! operations is long enough that two chains leave the core idle. `fearless_simd` has no AVX-512 level, where the
 //! autovectorized kernel packs 8 lanes per instruction.
 
 use fearless_simd::{Level, Select, Simd, SimdBase, SimdFloat, dispatch, f64x4, mask64x4};
