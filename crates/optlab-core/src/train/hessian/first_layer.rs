@@ -170,7 +170,9 @@ fn scale_rows(out: &mut [f64], slope: &[f64], x: &[f64], k: usize) {
 const DOT_LANES: usize = 4;
 
 /// Σ aᵢbᵢ with [`DOT_LANES`] partial sums (lane l sums the terms i ≡ l mod `DOT_LANES` in
-/// order), added pairwise, then the tail in order; multiplies and adds unfused.
+/// order), added pairwise, then the tail in order; multiplies and adds unfused. Not
+/// `products.rs`'s fused `dot`: that one is inlined into multiversioned kernels, and this code
+/// is compiled for the baseline, where `f64::mul_add` is a call into the C library.
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut lanes = [0.0; DOT_LANES];
     let (a_chunks, a_tail) = a.as_chunks::<DOT_LANES>();
