@@ -1,6 +1,6 @@
 //! `optlab bench`: a one-command performance report, each figure on its own labelled line:
 //! optimizer steps per second on 2-D Rosenbrock, sweep and basin-map runs per second on every
-//! core, and the app's CPU time per frame while each kind of sweep fills in.
+//! core, and the app's time per frame while each kind of sweep fills in ([`frames`]).
 //!
 //! Wall-clock medians of a few repetitions; the `cargo bench` targets (`engine`, `sweep`,
 //! `frame`) measure the same things with more statistics. Build with `--release`.
@@ -9,19 +9,17 @@
 //! (`benches/anchors.py`), alternately, and prints the ratios.
 
 use std::io::{self, Write};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 mod compare;
+mod frames;
 mod work;
 
 pub use compare::{CompareOptions, agreement, compare};
 
-use crate::app::{Document, OptlabApp};
-use optlab_core::entries::Experiment;
 use optlab_core::entries::basin::BasinLab;
 use optlab_core::entries::sweep::SweepLab;
 use optlab_core::grid as sweep;
-use optlab_core::notebook::{Entry, Notebook};
 use optlab_core::optim::OptimizerConfig;
 use optlab_core::run::{self, Discard, RunConfig};
 use optlab_core::schedule::Schedule;
@@ -40,7 +38,7 @@ pub fn report(out: &mut impl Write, quick: bool) -> io::Result<()> {
     optimizers(out, OPTIMIZER_STEPS / scale)?;
     sweeps(out, quick)?;
     family_sweeps(out, quick)?;
-    frames(out, quick)?;
+    frames::frames(out, quick)?;
     out.flush()
 }
 
@@ -255,158 +253,6 @@ fn family_configs(optimizer: &OptimizerConfig, side: usize, steps: u64) -> Vec<R
         }
     }
     configs
-}
-
-/// The sweeps the frame benchmark draws the app beside, each named: the fast lane family
-/// (Momentum, the notebook's default sweep), Adam in the lanes, an engine family (Muon, run by
-/// run) and a training sweep. Surface sweeps are `side × side` runs of 20 000 steps (2 000 for
-/// the engine's); the training sweep is a few spiral trainings.
-fn frame_sweeps(quick: bool) -> Vec<(&'static str, SweepLab)> {
-    use optlab_core::entries::training::TrainingLab;
-    use optlab_core::grid::{SweepAxis, SweepField};
-    let side = if quick { 120 } else { 300 };
-    let axis = |field, from, to, log| SweepAxis { field, from, to, count: side, log };
-    let mut momentum = SweepLab::default();
-    (momentum.x.count, momentum.y.count, momentum.steps) = (side, side, 20_000);
-    let adam = SweepLab {
-        optimizer: OptimizerConfig::Adam {
-            lr: 1e-3,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            bias_correction: true,
-            amsgrad: false,
-            weight_decay: 0.0,
-        },
-        x: axis(SweepField::Beta1, 0.0, 0.99, false),
-        y: axis(SweepField::Lr, 1e-4, 1e-1, true),
-        ..momentum.clone()
-    };
-    let muon = SweepLab {
-        optimizer: OptimizerConfig::catalogue()
-            .into_iter()
-            .find(|o| matches!(o, OptimizerConfig::Muon { .. }))
-            .unwrap_or_else(|| momentum.optimizer.clone()),
-        x: axis(SweepField::Noise, 0.0, 1.0, false),
-        y: axis(SweepField::Lr, 1e-4, 1e-1, true),
-        steps: 2_000,
-        ..momentum.clone()
-    };
-    let cells = if quick { 3 } else { 8 };
-    let training = SweepLab {
-        training: Some(Box::new(TrainingLab::default())),
-        x: SweepAxis { field: SweepField::L2, from: 1e-4, to: 1e-2, count: cells, log: true },
-        y: SweepAxis {
-            field: SweepField::DropoutKeep,
-            from: 0.5,
-            to: 1.0,
-            count: cells,
-            log: false,
-        },
-        ..SweepLab::default()
-    };
-    vec![("momentum", momentum), ("adam", adam), ("muon", muon), ("training", training)]
-}
-
-/// Frames of the app (egui pass plus tessellation, 1600 × 1000) while each of
-/// [`frame_sweeps`] computes on the other cores, one sweep after the other.
-fn frames(out: &mut impl Write, quick: bool) -> io::Result<()> {
-    for (name, lab) in frame_sweeps(quick) {
-        let kernel = match lab.configs() {
-            _ if lab.training.is_some() => "training",
-            Ok(configs) if sweep::lanes::applies_to_all(&configs) => "lanes",
-            _ => "engine",
-        };
-        let runs = lab.cells();
-        let (frame_ms, frame_cpu_ms) = frames_while(lab, quick);
-        let label = format!("sweep={name} kernel={kernel}");
-        write_frames(out, "frame_while_sweeping", runs, frame_ms, &label)?;
-        // Wall time includes moments the OS gave the window's core to another thread (or, on a
-        // virtual machine, to another guest); on-CPU time is the app's own work.
-        if !frame_cpu_ms.is_empty() {
-            write_frames(out, "frame_cpu_while_sweeping", runs, frame_cpu_ms, &label)?;
-        }
-    }
-    Ok(())
-}
-
-/// The app's frame times (wall, on-CPU), in ms, while `lab` computes: until it is done, or
-/// for at most 30 s (5 s when `quick`).
-fn frames_while(lab: SweepLab, quick: bool) -> (Vec<f64>, Vec<f64>) {
-    let notebook = Notebook {
-        entries: vec![Entry {
-            name: "bench sweep".to_owned(),
-            notes: String::new(),
-            experiment: Experiment::Sweep(lab),
-        }],
-        ..Notebook::default_notebook()
-    };
-    let ctx = egui::Context::default();
-    crate::app::install_fonts(&ctx);
-    let mut app = OptlabApp::new(Document::new(notebook, None), 0, &ctx, 2);
-    let (mut frame_ms, mut frame_cpu_ms) = (Vec::new(), Vec::new());
-    let started = Instant::now();
-    let limit = Duration::from_secs(if quick { 5 } else { 30 });
-    let mut time = 0.0;
-    // The first frame builds the font atlas (every glyph the views print, see
-    // `fonts::prewarm`) and lays out every panel once: it is the window's launch, not a frame
-    // "while a sweep runs", and is left out.
-    let mut warm_up = true;
-    while started.elapsed() < limit {
-        let begin = Instant::now();
-        let cpu_begin = cpu_time::ThreadTime::try_now().ok();
-        app.tick(time);
-        let input = egui::RawInput {
-            screen_rect: Some(egui::Rect::from_min_size(
-                egui::Pos2::ZERO,
-                egui::vec2(1600.0, 1000.0),
-            )),
-            time: Some(time),
-            ..egui::RawInput::default()
-        };
-        let mut output = ctx.run_ui(input, |ui| app.draw(ui));
-        // No GPU here: the texture uploads a real frame would apply are dropped on purpose.
-        output.textures_delta.clear();
-        std::hint::black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
-        if !std::mem::take(&mut warm_up) {
-            frame_ms.push(begin.elapsed().as_secs_f64() * 1e3);
-            if let Some(cpu) = cpu_begin.and_then(|t| t.try_elapsed().ok()) {
-                frame_cpu_ms.push(cpu.as_secs_f64() * 1e3);
-            }
-        }
-        time += 1.0 / 60.0;
-        let done = matches!(app.labs.report(), Some(optlab_core::entries::LabReport::Sweep(r)) if r.progress().0 == r.progress().1);
-        if done && !app.labs.busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(16));
-    }
-    (frame_ms, frame_cpu_ms)
-}
-
-/// One labelled line of frame-time figures.
-fn write_frames(
-    out: &mut impl Write,
-    label: &str,
-    sweep_runs: usize,
-    mut frame_ms: Vec<f64>,
-    sweep: &str,
-) -> io::Result<()> {
-    frame_ms.sort_by(f64::total_cmp);
-    // Quantile `percent` among the sorted frames.
-    let at = |percent: usize| {
-        frame_ms.get(frame_ms.len().saturating_sub(1) * percent / 100).copied().unwrap_or(f64::NAN)
-    };
-    writeln!(
-        out,
-        "{label} frames={} sweep_runs={sweep_runs} median_ms={:.2} p95_ms={:.2} max_ms={:.2} \
-         over_4ms={} {sweep}",
-        frame_ms.len(),
-        at(50),
-        at(95),
-        at(100),
-        frame_ms.iter().filter(|&&ms| ms > 4.0).count(),
-    )
 }
 
 /// A formula of about 1.2 MB, the frame benchmark's and the GUI tests' heavy surface: 64 000

@@ -64,7 +64,7 @@ impl OptlabApp {
     /// An app showing `notebook`, computing with `threads` background threads.
     #[must_use]
     pub fn new(document: Document, selected: usize, ctx: &egui::Context, threads: usize) -> Self {
-        optlab_core::runner::lower_background_priority();
+        optlab_core::runner::keep_background_off_window();
         let waker = ctx.clone();
         let worker = Worker::spawn(threads, move || waker.request_repaint());
         let undoer = Undoer::with_settings(UndoSettings {

@@ -26,20 +26,30 @@ pub use crate::entries::Control;
 /// A callback that wakes whoever shows the results (a window's `request_repaint`).
 pub type Wake = std::sync::Arc<dyn Fn() + Send + Sync>;
 
-/// Whether threads started from now on run below the window's priority.
-static BACKGROUND_BELOW_WINDOW: AtomicBool = AtomicBool::new(false);
+/// Whether threads started from now on keep out of the window's way.
+static BACKGROUND_OFF_WINDOW: AtomicBool = AtomicBool::new(false);
 
-/// The nice value background threads take when [`lower_background_priority`] was called.
+/// The nice value background threads take when [`keep_background_off_window`] was called.
 pub const BACKGROUND_NICE: i32 = 19;
 
 /// Makes every thread [`spawn_named`] starts from now on (and the pools those threads start)
-/// run at nice [`BACKGROUND_NICE`], below the window's thread: on a machine with few cores the
-/// operating system then gives the window its core first, so frames stay on time while grids
-/// and runs compute. The app calls this when it starts; the command line does not, since its
-/// threads are the work. Only on Linux, where a nice value belongs to one thread (elsewhere it
-/// would lower the whole process).
-pub fn lower_background_priority() {
-    BACKGROUND_BELOW_WINDOW.store(true, Ordering::Relaxed);
+/// keep out of the window's way, so frames stay on time while grids and runs compute:
+///
+/// * they run at nice [`BACKGROUND_NICE`], below the window's thread;
+/// * they run on every core the process may use but the first, which stays the window's. A
+///   low priority alone is not enough: a background thread sharing the window's core is owed a
+///   share of it, and Linux's scheduler pays it at a timer tick, taking the core from the
+///   window for the whole tick (4 ms at 250 Hz; `optlab bench`'s `frame_over_4ms_split` lines
+///   showed these as 4 ms of waiting with one involuntary switch). With the core to itself the
+///   window wakes onto it and is never preempted by its own work. The pools already have one
+///   thread fewer than the cores.
+///
+/// The app calls this when it starts; the command line does not, since its threads are the
+/// work. Only on Linux, where a nice value and an affinity belong to one thread (elsewhere the
+/// nice value would lower the whole process). With a single core allowed, only the nice value
+/// changes.
+pub fn keep_background_off_window() {
+    BACKGROUND_OFF_WINDOW.store(true, Ordering::Relaxed);
 }
 
 /// Starts a thread named `name` running `body`.
@@ -50,23 +60,41 @@ pub fn spawn_named<F>(name: String, body: F) -> std::io::Result<thread::JoinHand
 where
     F: FnOnce() + Send + 'static,
 {
-    let below_window = BACKGROUND_BELOW_WINDOW.load(Ordering::Relaxed);
+    let off_window = BACKGROUND_OFF_WINDOW.load(Ordering::Relaxed);
     thread::Builder::new().name(name).spawn(move || {
-        if below_window {
-            run_below_window();
+        if off_window {
+            run_off_window();
         }
         body();
     })
 }
 
-/// Lowers the calling thread's priority to [`BACKGROUND_NICE`] (best effort: a refusal leaves
-/// it as it was).
-fn run_below_window() {
+/// Lowers the calling thread's priority to [`BACKGROUND_NICE`] and moves it off the first
+/// allowed core (best effort: a refusal leaves it as it was). Threads it starts inherit both.
+fn run_off_window() {
     #[cfg(target_os = "linux")]
     {
         // On Linux `setpriority(PRIO_PROCESS, 0, …)` changes the calling thread only.
         let _ = rustix::process::setpriority_process(None, BACKGROUND_NICE);
+        if let Ok(allowed) = rustix::thread::sched_getaffinity(None)
+            && let Some(background) = all_but_first_core(&allowed)
+        {
+            let _ = rustix::thread::sched_setaffinity(None, &background);
+        }
     }
+}
+
+/// The cores of `allowed` but the lowest-numbered one, or `None` when fewer than two are
+/// allowed (the window then shares its only core).
+#[cfg(target_os = "linux")]
+fn all_but_first_core(allowed: &rustix::thread::CpuSet) -> Option<rustix::thread::CpuSet> {
+    if allowed.count() < 2 {
+        return None;
+    }
+    let first = (0..rustix::thread::CpuSet::MAX_CPU).find(|&cpu| allowed.is_set(cpu))?;
+    let mut background = *allowed;
+    background.unset(first);
+    Some(background)
 }
 
 /// The message of a caught panic.
@@ -169,5 +197,37 @@ pub fn drop_later<T: Send + 'static>(value: T) {
     if let Some(inbox) = inbox() {
         // A failed send hands the value back inside the error, which drops it here.
         let _ = inbox.send(Box::new(value));
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::all_but_first_core;
+    use rustix::thread::CpuSet;
+
+    fn cores(numbers: &[usize]) -> CpuSet {
+        let mut set = CpuSet::new();
+        for &cpu in numbers {
+            set.set(cpu);
+        }
+        set
+    }
+
+    fn numbers(set: &CpuSet) -> Vec<usize> {
+        (0..CpuSet::MAX_CPU).filter(|&cpu| set.is_set(cpu)).collect()
+    }
+
+    #[test]
+    fn the_background_gets_every_allowed_core_but_the_lowest() {
+        let background = all_but_first_core(&cores(&[2, 3, 7])).expect("three cores allowed");
+        assert_eq!(numbers(&background), [3, 7]);
+        let background = all_but_first_core(&cores(&[0, 1])).expect("two cores allowed");
+        assert_eq!(numbers(&background), [1]);
+    }
+
+    #[test]
+    fn with_one_core_the_background_shares_it() {
+        assert!(all_but_first_core(&cores(&[5])).is_none());
+        assert!(all_but_first_core(&CpuSet::new()).is_none());
     }
 }
