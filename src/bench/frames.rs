@@ -30,6 +30,8 @@ const SLOW_FRAMES_LISTED: usize = 8;
 struct FrameTime {
     /// The frame's place in its series, from 0.
     index: usize,
+    /// Whether a new report of the computation reached the window in this frame.
+    new_report: bool,
     /// From the start of the frame to its end.
     wall_ms: f64,
     /// The window thread on a core, if the platform tells.
@@ -311,7 +313,8 @@ fn frames_while(lab: SweepLab, quick: bool) -> Vec<FrameTime> {
 
 /// One frame of `app` at `time`, and where its time went.
 fn timed_frame(ctx: &egui::Context, app: &mut OptlabApp, time: f64, index: usize) -> FrameTime {
-    timed(index, || {
+    let generation = app.labs.generation;
+    let mut frame_time = timed(index, || {
         app.tick(time);
         let input = egui::RawInput {
             screen_rect: Some(egui::Rect::from_min_size(
@@ -325,7 +328,9 @@ fn timed_frame(ctx: &egui::Context, app: &mut OptlabApp, time: f64, index: usize
         // No GPU here: the texture uploads a real frame would apply are dropped on purpose.
         output.textures_delta.clear();
         std::hint::black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
-    })
+    });
+    frame_time.new_report = app.labs.generation != generation;
+    frame_time
 }
 
 /// Runs `frame` (the `index`th of its series) and returns where its time went.
@@ -338,6 +343,7 @@ fn timed(index: usize, frame: impl FnOnce()) -> FrameTime {
     let wall_ms = begin.elapsed().as_secs_f64() * 1e3;
     FrameTime {
         index,
+        new_report: false,
         wall_ms,
         on_core_ms: on_core.map(|t| t.as_secs_f64() * 1e3),
         account: account_begin.zip(ThreadAccount::now()).map(|(from, to)| to.since(from)),
@@ -372,7 +378,7 @@ fn write_frames(
 /// The line splitting each frame over [`FRAME_BUDGET_MS`] (the slowest first, at most
 /// [`SLOW_FRAMES_LISTED`]), and the time the machine's cores were stolen during the series.
 /// Each frame reads `#index=wall:on-core+waiting+other/swVOLUNTARY,INVOLUNTARY/pfFAULTS` (ms,
-/// context switches, page faults). "Other" time without a switch was taken by a hypervisor:
+/// context switches, page faults), with `/new` when a new report reached the window in it. "Other" time without a switch was taken by a hypervisor:
 /// the thread never left its core in its own kernel's eyes.
 fn write_slow_frames(
     out: &mut impl Write,
@@ -401,7 +407,7 @@ fn slow_frame(frame: &FrameTime) -> String {
     let account = frame.account;
     let count = |value: Option<u64>| value.map_or_else(|| "?".to_owned(), |v| v.to_string());
     format!(
-        "#{}={:.2}:{}+{}+{}/sw{},{}/pf{}",
+        "#{}={:.2}:{}+{}+{}/sw{},{}/pf{}{}",
         frame.index,
         frame.wall_ms,
         ms(frame.on_core_ms),
@@ -410,6 +416,7 @@ fn slow_frame(frame: &FrameTime) -> String {
         count(account.map(|a| a.voluntary_switches)),
         count(account.map(|a| a.involuntary_switches)),
         count(account.map(|a| a.page_faults)),
+        if frame.new_report { "/new" } else { "" },
     )
 }
 
@@ -429,14 +436,26 @@ mod tests {
             involuntary_switches: 1,
             page_faults: 7,
         };
-        FrameTime { index, wall_ms, on_core_ms: Some(on_core_ms), account: Some(account) }
+        FrameTime {
+            index,
+            new_report: index == 2,
+            wall_ms,
+            on_core_ms: Some(on_core_ms),
+            account: Some(account),
+        }
     }
 
     #[test]
     fn a_slow_frame_is_split_into_its_parts_and_a_fast_one_is_not_listed() {
         let fast = frame(0, 1.0, 0.9, 0);
         let waited = frame(2, 6.5, 1.0, 5_000_000);
-        let unknown = FrameTime { index: 1, wall_ms: 4.5, on_core_ms: None, account: None };
+        let unknown = FrameTime {
+            index: 1,
+            new_report: false,
+            wall_ms: 4.5,
+            on_core_ms: None,
+            account: None,
+        };
         let mut out = Vec::new();
         write_slow_frames(&mut out, "split", &[fast, unknown, waited], Some(20.0), "sweep=x")
             .unwrap();
@@ -445,13 +464,19 @@ mod tests {
             line,
             "split over_4ms=2 machine_steal_ms=20.00 sweep=x \
              frames(#index=wall:on_core+waiting+other/switches/page_faults)=\
-             [#2=6.50:1.00+5.00+0.50/sw0,1/pf7 #1=4.50:?+?+?/sw?,?/pf?]\n"
+             [#2=6.50:1.00+5.00+0.50/sw0,1/pf7/new #1=4.50:?+?+?/sw?,?/pf?]\n"
         );
     }
 
     #[test]
     fn without_slow_frames_the_split_says_none() {
-        let fast = FrameTime { index: 0, wall_ms: 3.9, on_core_ms: Some(3.0), account: None };
+        let fast = FrameTime {
+            index: 0,
+            new_report: false,
+            wall_ms: 3.9,
+            on_core_ms: Some(3.0),
+            account: None,
+        };
         let mut out = Vec::new();
         write_slow_frames(&mut out, "split", &[fast], None, "s").unwrap();
         let line = String::from_utf8(out).unwrap();
