@@ -142,6 +142,10 @@ impl eframe::App for OptlabApp {
     }
 }
 
+/// The window's size when it opens, in points: what most users see, and what the frame benchmark
+/// draws.
+pub const WINDOW_SIZE: [f32; 2] = [1440.0, 900.0];
+
 /// Opens the window. `notebook` overrides the restored session (a file given on the command
 /// line); otherwise the last session comes back, or the built-in default notebook.
 ///
@@ -152,7 +156,7 @@ pub fn run(file: Option<PathBuf>) -> eframe::Result {
         viewport: egui::ViewportBuilder::default()
             .with_title("optlab")
             .with_app_id("optlab")
-            .with_inner_size([1440.0, 900.0])
+            .with_inner_size(WINDOW_SIZE)
             .with_min_inner_size([960.0, 600.0]),
         ..Default::default()
     };

@@ -1,6 +1,6 @@
-//! `optlab bench`'s frame lines: the app's time per frame (egui pass plus tessellation, 1600 ×
-//! 1000) while each kind of sweep streams in on the other threads, and where the time of each
-//! frame over [`FRAME_BUDGET_MS`] went.
+//! `optlab bench`'s frame lines: the app's time per frame (egui pass plus tessellation, at the
+//! window's opening size) while each kind of sweep streams in on the other threads, and where
+//! the time of each frame over [`FRAME_BUDGET_MS`] went.
 //!
 //! A frame's wall time splits into the window thread's time on a core, its time runnable but
 //! waiting for a core another thread of this machine held (Linux's scheduler account), and the
@@ -217,14 +217,15 @@ fn median_on_core_ms(frame_times: &[FrameTime]) -> Option<f64> {
 }
 
 /// The control series: while `lab` computes on the app's runner and threads (kept off the
-/// window's core as in the app), a fixed piece of arithmetic about `frame_ms` long on a core
-/// stands in for each frame, at the same pace. Its frames over budget come from the machine (a
-/// hypervisor, the kernel), not from the app: the app's count reads against it.
+/// window's core as in the app), fixed work taking as long on a core as the app's median frame
+/// (`frame_ms`) stands in for each frame, at the same pace. Its frames over budget come from
+/// the machine (a hypervisor, the kernel), not from the app: the app's count reads against it.
 fn control_while(lab: SweepLab, quick: bool, frame_ms: f64) -> Vec<FrameTime> {
     optlab_core::runner::keep_background_off_window();
     let mut labs = LabRunner::<()>::new(Arc::new(|| {}), Arc::new(|_| None));
     labs.sync(&Experiment::Sweep(lab));
-    let rounds = arithmetic_rounds_for(frame_ms);
+    let mut work = FixedWork::new();
+    let visits = work.visits_for(frame_ms);
     let mut frame_times = Vec::new();
     let started = Instant::now();
     let limit = Duration::from_secs(if quick { 5 } else { 30 });
@@ -232,45 +233,77 @@ fn control_while(lab: SweepLab, quick: bool, frame_ms: f64) -> Vec<FrameTime> {
         labs.poll();
         let index = frame_times.len();
         frame_times.push(timed(index, || {
-            std::hint::black_box(fixed_arithmetic(std::hint::black_box(rounds)));
+            std::hint::black_box(work.run(std::hint::black_box(visits)));
         }));
-        std::thread::sleep(Duration::from_millis(16));
+        std::thread::sleep(FRAME_PAUSE);
     }
     frame_times
 }
 
-/// `rounds` passes of a multiply-add over 2048 numbers: the same work every time.
-fn fixed_arithmetic(rounds: usize) -> f64 {
-    let mut values = [0.5_f64; 2048];
-    let mut sum = 0.0;
-    for _ in 0..rounds {
-        for (i, value) in values.iter_mut().enumerate() {
-            *value = *value * 0.999_999 + i as f64 * 1e-9;
-            sum += *value;
-        }
-    }
-    sum
+/// The pause between two frames of a series: a 60 Hz window's.
+const FRAME_PAUSE: Duration = Duration::from_millis(16);
+
+/// The control's stand-in for a frame: the same reads and multiply-adds every time, over about
+/// as many bytes as one frame of the app touches (its shapes, text layouts and the tessellated
+/// vertices and indices: 1–2 MB at the window's size). Between two frames other work (on a
+/// virtual machine, other guests) evicts part of that from the caches, and the control's frames
+/// pay for reloading it as the app's do: here a frame after a 16 ms pause took twice as long as
+/// one drawn straight after the last. A few kB of work would stay cached and miss that cost.
+struct FixedWork {
+    /// 1 MiB of numbers, walked in a fixed order that jumps 32 kB at a time (so a hardware
+    /// prefetcher does not hide the misses).
+    values: Vec<f64>,
 }
 
-/// The rounds of [`fixed_arithmetic`] that take about `frame_ms` on a core here: the fastest of
-/// ten timings of 50 rounds, scaled.
-fn arithmetic_rounds_for(frame_ms: f64) -> usize {
-    const PROBE_ROUNDS: usize = 50;
-    let fastest_ms = (0..10)
-        .filter_map(|_| {
-            let begin = cpu_time::ThreadTime::try_now().ok()?;
-            std::hint::black_box(fixed_arithmetic(std::hint::black_box(PROBE_ROUNDS)));
-            Some(begin.try_elapsed().ok()?.as_secs_f64() * 1e3)
-        })
-        .fold(f64::INFINITY, f64::min);
-    let rounds = frame_ms / fastest_ms * PROBE_ROUNDS as f64;
-    if rounds.is_finite() {
-        // A count of a few hundred, far inside usize.
-        #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "rounded, ≥ 1")]
-        let rounds = rounds.round().max(1.0) as usize;
-        rounds
-    } else {
-        PROBE_ROUNDS
+impl FixedWork {
+    /// Numbers the work visits: 1 MiB of them.
+    const LEN: usize = 1 << 17;
+    /// The jump between two visits, odd so that the walk reaches every number.
+    const STRIDE: usize = 4099;
+
+    fn new() -> Self {
+        Self { values: vec![0.5; Self::LEN] }
+    }
+
+    /// `visits` steps of the walk, from its start (past the end it starts over).
+    fn run(&mut self, visits: usize) -> f64 {
+        let mut sum = 0.0;
+        let mut at = 0;
+        for i in 0..visits {
+            let value = &mut self.values[at];
+            *value = *value * 0.999_999 + i as f64 * 1e-12;
+            sum += *value;
+            at = (at + Self::STRIDE) % Self::LEN;
+        }
+        sum
+    }
+
+    /// The visits that take about `frame_ms` on a core when run at the frames' pace: the
+    /// median of 20 paced timings of one walk over all the numbers, scaled.
+    fn visits_for(&mut self, frame_ms: f64) -> usize {
+        let mut walk_ms: Vec<f64> = (0..20)
+            .filter_map(|_| {
+                std::thread::sleep(FRAME_PAUSE);
+                let begin = cpu_time::ThreadTime::try_now().ok()?;
+                std::hint::black_box(self.run(std::hint::black_box(Self::LEN)));
+                Some(begin.try_elapsed().ok()?.as_secs_f64() * 1e3)
+            })
+            .collect();
+        walk_ms.sort_by(f64::total_cmp);
+        let median_ms = walk_ms.get(walk_ms.len() / 2).copied().unwrap_or(f64::NAN);
+        let visits = frame_ms / median_ms * Self::LEN as f64;
+        if visits.is_finite() {
+            // At most a few million visits, far inside usize.
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "rounded, ≥ 1"
+            )]
+            let visits = visits.round().max(1.0) as usize;
+            visits
+        } else {
+            Self::LEN
+        }
     }
 }
 
@@ -306,7 +339,7 @@ fn frames_while(lab: SweepLab, quick: bool) -> Vec<FrameTime> {
         if done && !app.labs.busy() {
             break;
         }
-        std::thread::sleep(Duration::from_millis(16));
+        std::thread::sleep(FRAME_PAUSE);
     }
     frame_times
 }
@@ -319,7 +352,7 @@ fn timed_frame(ctx: &egui::Context, app: &mut OptlabApp, time: f64, index: usize
         let input = egui::RawInput {
             screen_rect: Some(egui::Rect::from_min_size(
                 egui::Pos2::ZERO,
-                egui::vec2(1600.0, 1000.0),
+                crate::app::WINDOW_SIZE.into(),
             )),
             time: Some(time),
             ..egui::RawInput::default()

@@ -10,6 +10,7 @@ pub mod legend_row;
 pub mod log_axis;
 pub mod number_field;
 pub mod numbers;
+pub mod offscreen;
 pub mod palette;
 pub mod surface_grid;
 pub mod surface_jobs;

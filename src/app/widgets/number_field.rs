@@ -12,6 +12,8 @@ use std::ops::RangeInclusive;
 use egui::{Id, Response, Slider, SliderClamping, TextEdit, Ui};
 use optlab_core::limits::{Limit, short};
 
+use crate::app::widgets::offscreen::unless_offscreen;
+
 /// Width of the text field, enough for `1.234e-5`.
 const FIELD_WIDTH: f32 = 64.0;
 
@@ -75,9 +77,15 @@ impl<'a> NumberField<'a> {
         self
     }
 
-    /// Draws the row; returns whether `value` changed (a drag, or a typed value accepted).
+    /// Draws the row; returns whether `value` changed (a drag, or a typed value accepted). A
+    /// row scrolled out of view keeps its space and is not drawn ([`unless_offscreen`]).
     pub fn show(&self, ui: &mut Ui, value: &mut f64) -> bool {
         let id = ui.auto_id_with(("number-field", self.label));
+        unless_offscreen(ui, id, |ui| self.show_row(ui, id, value)).unwrap_or(false)
+    }
+
+    /// The row and the refusal under it; `id` is the text field's.
+    fn show_row(&self, ui: &mut Ui, id: Id, value: &mut f64) -> bool {
         let mut typing: Typing = ui.data(|d| d.get_temp(id)).unwrap_or_default();
         let (changed, refusal) = ui
             .horizontal(|ui| {
