@@ -278,32 +278,39 @@ impl FixedWork {
         sum
     }
 
-    /// The visits that take about `frame_ms` on a core when run at the frames' pace: the
-    /// median of 20 paced timings of one walk over all the numbers, scaled.
+    /// The visits that take about `frame_ms` on a core when run at the frames' pace: scaled
+    /// from the median time of a whole walk, then once more from the median time of that many
+    /// visits (a shorter walk leaves more of its numbers cached).
     fn visits_for(&mut self, frame_ms: f64) -> usize {
-        let mut walk_ms: Vec<f64> = (0..20)
-            .filter_map(|_| {
-                std::thread::sleep(FRAME_PAUSE);
-                let begin = cpu_time::ThreadTime::try_now().ok()?;
-                std::hint::black_box(self.run(std::hint::black_box(Self::LEN)));
-                Some(begin.try_elapsed().ok()?.as_secs_f64() * 1e3)
-            })
-            .collect();
-        walk_ms.sort_by(f64::total_cmp);
-        let median_ms = walk_ms.get(walk_ms.len() / 2).copied().unwrap_or(f64::NAN);
-        let visits = frame_ms / median_ms * Self::LEN as f64;
-        if visits.is_finite() {
+        let mut visits = Self::LEN;
+        for _ in 0..2 {
+            let Some(median_ms) = self.paced_median_ms(visits) else { return visits };
             // At most a few million visits, far inside usize.
             #[expect(
                 clippy::cast_possible_truncation,
                 clippy::cast_sign_loss,
-                reason = "rounded, ≥ 1"
+                clippy::cast_precision_loss,
+                reason = "rounded, ≥ 1, and far below 2^52"
             )]
-            let visits = visits.round().max(1.0) as usize;
-            visits
-        } else {
-            Self::LEN
+            let scaled = (frame_ms / median_ms * visits as f64).round().max(1.0) as usize;
+            visits = scaled;
         }
+        visits
+    }
+
+    /// The median time on a core of 20 runs of `visits`, each after a frame's pause; `None` if
+    /// the platform does not tell or the time is not positive.
+    fn paced_median_ms(&mut self, visits: usize) -> Option<f64> {
+        let mut run_ms: Vec<f64> = (0..20)
+            .filter_map(|_| {
+                std::thread::sleep(FRAME_PAUSE);
+                let begin = cpu_time::ThreadTime::try_now().ok()?;
+                std::hint::black_box(self.run(std::hint::black_box(visits)));
+                Some(begin.try_elapsed().ok()?.as_secs_f64() * 1e3)
+            })
+            .collect();
+        run_ms.sort_by(f64::total_cmp);
+        run_ms.get(run_ms.len() / 2).copied().filter(|&ms| ms > 0.0)
     }
 }
 
