@@ -118,20 +118,16 @@ fn frame_sweeps(quick: bool) -> Vec<(&'static str, SweepLab)> {
     let axis = |field, from, to, log| SweepAxis { field, from, to, count: side, log };
     let mut momentum = SweepLab::default();
     (momentum.x.count, momentum.y.count, momentum.steps) = (side, side, 20_000);
-    let adam = SweepLab {
-        optimizer: OptimizerConfig::Adam {
-            lr: 1e-3,
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-            bias_correction: true,
-            amsgrad: false,
-            weight_decay: 0.0,
+    // `--compare`'s Adam sweep (β₁ × log lr on Rosenbrock), at this benchmark's size.
+    let adam = super::work::lab(super::work::Work::AdamSweep, false).map_or_else(
+        || momentum.clone(),
+        |lab| SweepLab {
+            x: SweepAxis { count: side, ..lab.x },
+            y: SweepAxis { count: side, ..lab.y },
+            steps: 20_000,
+            ..lab
         },
-        x: axis(SweepField::Beta1, 0.0, 0.99, false),
-        y: axis(SweepField::Lr, 1e-4, 1e-1, true),
-        ..momentum.clone()
-    };
+    );
     let muon = SweepLab {
         optimizer: OptimizerConfig::catalogue()
             .into_iter()
